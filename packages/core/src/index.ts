@@ -1,0 +1,50 @@
+/**
+ * `@opskit/core`: the small shared kernel of opskit — errors, clock, ids, logger, database
+ * helpers, retry with backoff, HMAC and Standard Webhooks signing, input validation.
+ * @packageDocumentation
+ */
+
+export { abortReason, type Clock, sleepWithTimers, systemClock, type TimerHandle } from './clock/clock.js'
+export { constantTimeEqual, sha256Hex } from './crypto/constant-time.js'
+export { type DigestEncoding, hmacSha256, verifyHmacSha256 } from './crypto/hmac.js'
+export { type Dialect, dialectOf, type HostDatabase } from './db/host-database.js'
+export {
+  assertTablePrefix,
+  DEFAULT_TABLE_PREFIX,
+  type MigrateOptions,
+  type MigrateResult,
+  type MigrationSet,
+  migrate,
+} from './db/migrate.js'
+export {
+  CoreError,
+  type CoreErrorCode,
+  isOpskitError,
+  OpskitError,
+  type OpskitErrorOptions,
+  requiredOptionError,
+} from './errors/opskit-error.js'
+export { createUuidV7Generator, type IdGenerator, isUuidV7, uuidv7, uuidv7Timestamp } from './ids/uuid-v7.js'
+export {
+  type LogFn,
+  type Logger,
+  noopLogger,
+  SECRET_FIELD_NAMES,
+  secretRedactPaths,
+} from './logger/logger.js'
+export { createRedactor, type Redactor, type RedactorOptions } from './logger/redactor.js'
+export { importOptional } from './optional/import-optional.js'
+export { backoffDelay, type JitterMode, type RetryOptions, retry } from './retry/retry.js'
+export { describeIssues, type InputIssue, parseInput } from './validation/parse-input.js'
+export { FORBIDDEN_KEYS, type JsonLimits, jsonObjectSchema } from './validation/safe-json.js'
+export {
+  decodeWebhookSecret,
+  generateWebhookSecret,
+  signWebhook,
+  verifyWebhook,
+  WEBHOOK_TOLERANCE_SECONDS,
+  type WebhookHeaders,
+  type WebhookSignInput,
+  type WebhookVerifyInput,
+  webhookHeaders,
+} from './webhooks/standard-webhooks.js'

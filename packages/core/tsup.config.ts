@@ -1,0 +1,10 @@
+import { definePackageBuild } from '../../scripts/tsup-preset.ts'
+
+export default definePackageBuild({
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+    sqlite: 'src/sqlite/index.ts',
+    pino: 'src/pino/index.ts',
+  },
+})

@@ -1,0 +1,19 @@
+import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
+
+/** Stable codes of the errors `@opskit/ml` throws; match on these, never on messages. */
+export type MlErrorCode =
+  | 'ML_INVALID_INPUT'
+  | 'ML_NOT_TRAINED'
+  | 'ML_MODEL_IO_FAILED'
+  | 'ML_BACKEND_UNAVAILABLE'
+
+/** The one error class of `@opskit/ml`; its `code` is a {@link MlErrorCode}. */
+export class MlError extends OpskitError<MlErrorCode> {
+  constructor(
+    code: MlErrorCode,
+    message: string,
+    options: Omit<OpskitErrorOptions, 'code' | 'message' | 'package'> = {},
+  ) {
+    super({ ...options, code, message, package: 'ml' })
+  }
+}

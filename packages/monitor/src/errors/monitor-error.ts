@@ -1,0 +1,20 @@
+import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
+
+/** Stable codes of the errors `@opskit/monitor` throws; match on these, never on messages. */
+export type MonitorErrorCode =
+  | 'MONITOR_INVALID_CONFIG'
+  | 'MONITOR_INVALID_RULE'
+  | 'MONITOR_UNAUTHORIZED'
+  | 'MONITOR_CHECK_FAILED'
+  | 'MONITOR_CLOSED'
+
+/** The one error class of `@opskit/monitor`; its `code` is a {@link MonitorErrorCode}. */
+export class MonitorError extends OpskitError<MonitorErrorCode> {
+  constructor(
+    code: MonitorErrorCode,
+    message: string,
+    options: Omit<OpskitErrorOptions, 'code' | 'message' | 'package'> = {},
+  ) {
+    super({ ...options, code, message, package: 'monitor' })
+  }
+}

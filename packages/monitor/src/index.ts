@@ -1,0 +1,5 @@
+/**
+ * `@opskit/monitor`: metrics, tracing, health and alerting.
+ * @packageDocumentation
+ */
+export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'

@@ -1,0 +1,3 @@
+import { opskitProject } from './vitest-project.js'
+
+export default opskitProject('test-support')
