@@ -3,3 +3,26 @@
  * @packageDocumentation
  */
 export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'
+export { hashPassword } from './metrics/basic-auth.js'
+export type {
+  BusinessCounter,
+  BusinessGauge,
+  BusinessHistogram,
+  BusinessMetrics,
+  MetricDefinition,
+} from './metrics/business-metrics.js'
+export { OVERFLOW_LABEL_VALUE } from './metrics/cardinality-guard.js'
+export {
+  type ConnectMiddleware,
+  type FastifyLike,
+  type FastifyPluginLike,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  HTTP_DURATION_BUCKETS,
+  type HttpInstrumentation,
+  type HttpInstrumentOptions,
+  type RequestListener,
+} from './metrics/http-metrics.js'
+export type { MetricsHandler, MetricsHandlerOptions } from './metrics/metrics-handler.js'
+export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
+export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'

@@ -7,6 +7,13 @@ export type MonitorErrorCode =
   | 'MONITOR_UNAUTHORIZED'
   | 'MONITOR_CHECK_FAILED'
   | 'MONITOR_CLOSED'
+  | 'MONITOR_INVALID_EXPRESSION'
+  | 'MONITOR_EVALUATION_FAILED'
+  | 'MONITOR_INVALID_SILENCE'
+  | 'MONITOR_SILENCE_NOT_FOUND'
+  | 'MONITOR_UNKNOWN_RECEIVER'
+  | 'MONITOR_CHANNEL_FAILED'
+  | 'MONITOR_NOT_FOUND'
 
 /** The one error class of `@opskit/monitor`; its `code` is a {@link MonitorErrorCode}. */
 export class MonitorError extends OpskitError<MonitorErrorCode> {

@@ -1,0 +1,239 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { CardinalityGuard } from './cardinality-guard.js'
+import { counterOn, gaugeOn, histogramOn } from './register.js'
+import { createRouteMatcher, UNMATCHED_ROUTE } from './route-matcher.js'
+
+/** Histogram buckets advised by the OpenTelemetry HTTP semantic conventions, in seconds. */
+export const HTTP_DURATION_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+]
+
+const KNOWN_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+])
+
+/** A node:http request listener. */
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>
+
+/** An Express/Connect middleware. */
+export type ConnectMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (error?: unknown) => void,
+) => void
+
+/** Options of {@link HttpInstrumentation.wrap} and {@link HttpInstrumentation.middleware}. */
+export interface HttpInstrumentOptions {
+  /** Route templates (`/users/:id`, `/files/*`) used to label raw node:http requests. */
+  routes?: readonly string[]
+  /** Resolves the route template of a request; wins over `routes`. */
+  route?: (req: IncomingMessage) => string | undefined
+  /** Paths that are not measured. @default ['/metrics', '/healthz', '/readyz', '/startupz'] */
+  ignorePaths?: readonly string[]
+}
+
+/** The structural part of a Fastify instance the plugin uses. */
+export interface FastifyLike {
+  addHook(
+    name: 'onRequest',
+    hook: (request: FastifyRequestLike, reply: unknown, done: () => void) => void,
+  ): unknown
+  addHook(
+    name: 'onResponse',
+    hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void,
+  ): unknown
+}
+
+/** The structural part of a Fastify request the plugin uses. */
+export interface FastifyRequestLike {
+  method: string
+  url: string
+  raw: IncomingMessage
+  routeOptions?: { url?: string }
+  routerPath?: string
+}
+
+/** The structural part of a Fastify reply the plugin uses. */
+export interface FastifyReplyLike {
+  statusCode: number
+}
+
+/** A Fastify plugin function, marked to skip encapsulation so its hooks see every route. */
+export type FastifyPluginLike = ((instance: FastifyLike, options: unknown, done: () => void) => void) & {
+  [key: symbol]: unknown
+}
+
+/** RED metrics for HTTP servers: `monitor.http`. */
+export interface HttpInstrumentation {
+  /** Wraps a node:http request listener. */
+  wrap(handler: RequestListener, options?: HttpInstrumentOptions): RequestListener
+  /** An Express/Connect middleware; the route comes from `req.route.path` (with `req.baseUrl`). */
+  middleware(options?: HttpInstrumentOptions): ConnectMiddleware
+  /** A Fastify plugin (`app.register(monitor.http.fastifyPlugin)`); the route is `routeOptions.url`. */
+  readonly fastifyPlugin: FastifyPluginLike
+  /** Sets the route template of a request explicitly (for routers the middleware cannot see). */
+  setRoute(req: IncomingMessage, template: string): void
+}
+
+interface Series {
+  duration: ReturnType<Histogram<string>['labels']>
+  total: ReturnType<Counter<string>['labels']>
+}
+
+const routeOverride = Symbol('opskit.monitor.route')
+type WithRoute = IncomingMessage & { [routeOverride]?: string }
+
+function statusClass(code: number): string {
+  if (code >= 100 && code < 600) return `${Math.floor(code / 100)}xx`
+  return 'unknown'
+}
+
+function pathOf(url: string | undefined): string {
+  if (!url) return '/'
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+/** Builds the RED instrumentation on `registry`, guarded by `guard`. */
+export function createHttpInstrumentation(registry: Registry, guard: CardinalityGuard): HttpInstrumentation {
+  const duration = histogramOn(
+    registry,
+    'http_server_request_duration_seconds',
+    'Duration of HTTP server requests, by method, route template and status class.',
+    ['method', 'route', 'status_class'],
+    HTTP_DURATION_BUCKETS,
+  )
+  const total = counterOn(registry, 'http_server_requests_total', 'HTTP server requests completed.', [
+    'method',
+    'route',
+    'status_class',
+  ])
+  const inFlight: Gauge<'method'> = gaugeOn(
+    registry,
+    'http_server_requests_in_flight',
+    'HTTP server requests being served, by method.',
+    ['method'],
+  )
+  const series = new Map<string, Series>()
+  const inFlightChildren = new Map<string, ReturnType<Gauge<'method'>['labels']>>()
+
+  const seriesFor = (method: string, route: string, status: string): Series => {
+    const key = `${method}\u0000${route}\u0000${status}`
+    let found = series.get(key)
+    if (found) return found
+    const labels = guard.admit('http_server_request_duration_seconds', key, {
+      method,
+      route,
+      status_class: status,
+    })
+    found = { duration: duration.labels(labels), total: total.labels(labels) }
+    if (labels.route === route) series.set(key, found)
+    return found
+  }
+
+  const inFlightFor = (method: string) => {
+    let child = inFlightChildren.get(method)
+    if (!child) {
+      child = inFlight.labels({ method })
+      inFlightChildren.set(method, child)
+    }
+    return child
+  }
+
+  const measure = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    ignore: ReadonlySet<string>,
+    resolveRoute: (req: IncomingMessage) => string | undefined,
+  ): void => {
+    const path = pathOf(req.url)
+    if (ignore.has(path)) return
+    const method = req.method && KNOWN_METHODS.has(req.method) ? req.method : '_OTHER'
+    const gauge = inFlightFor(method)
+    gauge.inc()
+    const start = performance.now()
+    res.once('close', () => {
+      gauge.dec()
+      const route = (req as WithRoute)[routeOverride] ?? resolveRoute(req) ?? UNMATCHED_ROUTE
+      const s = seriesFor(method, route, statusClass(res.statusCode))
+      s.duration.observe((performance.now() - start) / 1000)
+      s.total.inc()
+    })
+  }
+
+  const resolver = (
+    options: HttpInstrumentOptions,
+    fallback?: (req: IncomingMessage) => string | undefined,
+  ) => {
+    const match = options.routes ? createRouteMatcher(options.routes) : undefined
+    return (req: IncomingMessage): string | undefined =>
+      options.route?.(req) ?? fallback?.(req) ?? (match ? match(pathOf(req.url)) : undefined)
+  }
+
+  const ignoreSet = (options: HttpInstrumentOptions) =>
+    new Set(options.ignorePaths ?? ['/metrics', '/healthz', '/readyz', '/startupz'])
+
+  const fastifyStarts = new WeakMap<IncomingMessage, number>()
+  const fastifyPlugin = ((instance: FastifyLike, _options: unknown, done: () => void) => {
+    const ignore = ignoreSet({})
+    instance.addHook('onRequest', (request, _reply, next) => {
+      if (!ignore.has(pathOf(request.url))) {
+        inFlightFor(KNOWN_METHODS.has(request.method) ? request.method : '_OTHER').inc()
+        fastifyStarts.set(request.raw, performance.now())
+      }
+      next()
+    })
+    instance.addHook('onResponse', (request, reply, next) => {
+      const start = fastifyStarts.get(request.raw)
+      if (start !== undefined) {
+        const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER'
+        inFlightFor(method).dec()
+        const route = request.routeOptions?.url ?? request.routerPath ?? UNMATCHED_ROUTE
+        const s = seriesFor(method, route, statusClass(reply.statusCode))
+        s.duration.observe((performance.now() - start) / 1000)
+        s.total.inc()
+      }
+      next()
+    })
+    done()
+  }) as FastifyPluginLike
+  fastifyPlugin[Symbol.for('skip-override')] = true
+  fastifyPlugin[Symbol.for('fastify.display-name')] = '@opskit/monitor'
+
+  return {
+    wrap(handler, options = {}) {
+      const ignore = ignoreSet(options)
+      const resolve = resolver(options)
+      return (req, res) => {
+        measure(req, res, ignore, resolve)
+        return handler(req, res)
+      }
+    },
+    middleware(options = {}) {
+      const ignore = ignoreSet(options)
+      const expressRoute = (req: IncomingMessage) => {
+        const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string }
+        return typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined
+      }
+      const resolve = resolver(options, expressRoute)
+      return (req, res, next) => {
+        measure(req, res, ignore, resolve)
+        next()
+      }
+    },
+    fastifyPlugin,
+    setRoute(req, template) {
+      ;(req as WithRoute)[routeOverride] = template
+    },
+  }
+}

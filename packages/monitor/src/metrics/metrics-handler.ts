@@ -1,0 +1,76 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { parseInput } from '@opskit/core'
+import type { Registry } from 'prom-client'
+import { z } from 'zod'
+import { MonitorError } from '../errors/monitor-error.js'
+import { createBasicAuth } from './basic-auth.js'
+import { type AddressSet, clientAddress, createAddressSet } from './ip-allowlist.js'
+
+/** Options of `monitor.metricsHandler()`. With neither `allow` nor `basicAuth`, every scrape is denied. */
+export interface MetricsHandlerOptions {
+  /** IP addresses and CIDR ranges (IPv4 and IPv6) allowed to scrape. */
+  allow?: string[]
+  /** Basic credentials required to scrape; give `passwordHash` (see `hashPassword`) or `password`. */
+  basicAuth?: { username: string; passwordHash?: string; password?: string }
+  /** Proxies whose `X-Forwarded-For` is believed; from anyone else the header is ignored. */
+  trustProxies?: string[]
+}
+
+const optionsSchema = z
+  .object({
+    allow: z.array(z.string().min(1)).optional(),
+    basicAuth: z
+      .object({
+        username: z.string().min(1),
+        passwordHash: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+      })
+      .refine((v) => (v.password === undefined) !== (v.passwordHash === undefined), {
+        message: 'give exactly one of password and passwordHash',
+      })
+      .optional(),
+    trustProxies: z.array(z.string().min(1)).optional(),
+  })
+  .strict()
+
+/** A node:http handler serving the Prometheus exposition (or a Connect middleware: `next` is unused). */
+export type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+/**
+ * Builds the `/metrics` handler: closed by default (403), an IP/CIDR allowlist (403 when the
+ * client is not in it), Basic auth (401 with `WWW-Authenticate`); when both are configured, both
+ * must pass. The body is the registry's exposition in its own content type.
+ */
+export function createMetricsHandler(
+  registry: Registry,
+  options: MetricsHandlerOptions = {},
+): MetricsHandler {
+  const config = parseInput(
+    optionsSchema,
+    options,
+    (message, issues) =>
+      new MonitorError('MONITOR_INVALID_CONFIG', `invalid metricsHandler options: ${message}`, {
+        details: { issues },
+      }),
+  )
+  const allow: AddressSet | undefined = config.allow ? createAddressSet(config.allow, 'allow') : undefined
+  const trusted = config.trustProxies ? createAddressSet(config.trustProxies, 'trustProxies') : undefined
+  const auth = config.basicAuth ? createBasicAuth(config.basicAuth) : undefined
+  const deny = (res: ServerResponse, status: number, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra })
+    res.end(status === 401 ? 'Unauthorized\n' : 'Forbidden\n')
+  }
+  return async (req, res) => {
+    if (!allow && !auth) return deny(res, 403)
+    if (allow) {
+      const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)
+      if (!client || !allow.has(client)) return deny(res, 403)
+    }
+    if (auth && !auth(req.headers.authorization)) {
+      return deny(res, 401, { 'www-authenticate': 'Basic realm="metrics", charset="UTF-8"' })
+    }
+    const body = await registry.metrics()
+    res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
+    res.end(body)
+  }
+}

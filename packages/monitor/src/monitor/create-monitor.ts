@@ -1,0 +1,105 @@
+import { type Clock, type HostDatabase, type Logger, noopLogger, parseInput, systemClock } from '@opskit/core'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { z } from 'zod'
+import { MonitorError } from '../errors/monitor-error.js'
+import { type BusinessMetrics, createBusinessMetrics } from '../metrics/business-metrics.js'
+import { createCardinalityGuard } from '../metrics/cardinality-guard.js'
+import { createHttpInstrumentation, type HttpInstrumentation } from '../metrics/http-metrics.js'
+import {
+  createMetricsHandler,
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+} from '../metrics/metrics-handler.js'
+import { counterOn } from '../metrics/register.js'
+
+/** Configuration of {@link createMonitor}. */
+export interface MonitorConfig {
+  /** The service's name, used in health output and as the `service` of notifications. */
+  serviceName: string
+  /** The host's prom-client registry; a new one is created when omitted. */
+  registry?: Registry
+  /** The host's Kysely database, for the alert state store and leader election. */
+  db?: HostDatabase
+  /** Clock for timestamps and timers. @default systemClock */
+  clock?: Clock
+  /** Logger. @default noopLogger */
+  logger?: Logger
+  /** Register prom-client's default process metrics (idempotent). @default true */
+  defaultMetrics?: boolean
+  /** Maximum distinct label sets per metric before new ones fold into `__other__`. @default 1000 */
+  maxSeriesPerMetric?: number
+}
+
+/** A monitor built by {@link createMonitor}. */
+export interface Monitor {
+  /** The service name given in the configuration. */
+  readonly serviceName: string
+  /** The prom-client registry every metric of this monitor is on. */
+  readonly registry: Registry
+  /** RED metrics for HTTP servers. */
+  readonly http: HttpInstrumentation
+  /** Cardinality-guarded business metric helpers. */
+  readonly metrics: BusinessMetrics
+  /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler
+  /** Stops timers and releases resources. Safe to call twice. */
+  close(): Promise<void>
+}
+
+const configSchema = z.object({
+  serviceName: z.string().min(1).max(200),
+  registry: z.instanceof(Registry).optional(),
+  db: z.unknown().optional(),
+  clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v).optional(),
+  logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null).optional(),
+  defaultMetrics: z.boolean().optional(),
+  maxSeriesPerMetric: z.number().int().positive().optional(),
+})
+
+/**
+ * Creates a monitor: RED metrics, a secured `/metrics` handler, health checks and the alert
+ * engine, all on the host's registry, database, clock and logger.
+ *
+ * @example
+ * ```ts
+ * const monitor = await createMonitor({ serviceName: 'tickets' })
+ * const server = http.createServer(monitor.http.wrap(app, { routes: ['/events/:id'] }))
+ * ```
+ */
+export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
+  const parsed = parseInput(
+    configSchema,
+    config,
+    (message, issues) =>
+      new MonitorError('MONITOR_INVALID_CONFIG', `invalid monitor config: ${message}`, {
+        details: { issues },
+      }),
+  )
+  const registry = config.registry ?? new Registry()
+  const clock = config.clock ?? systemClock
+  const logger = config.logger ?? noopLogger
+  if (parsed.defaultMetrics !== false && !registry.getSingleMetric('process_cpu_user_seconds_total')) {
+    collectDefaultMetrics({ register: registry })
+  }
+  const dropped = counterOn(
+    registry,
+    'opskit_monitor_cardinality_dropped_total',
+    'Label sets folded into the overflow series because a metric hit its series cap.',
+    ['metric'],
+  )
+  const guard = createCardinalityGuard(parsed.maxSeriesPerMetric ?? 1000, dropped)
+  void clock
+  void logger
+  let closed = false
+  return {
+    serviceName: parsed.serviceName,
+    registry,
+    http: createHttpInstrumentation(registry, guard),
+    metrics: createBusinessMetrics(registry, guard),
+    metricsHandler: (options) => createMetricsHandler(registry, options),
+    async close() {
+      if (closed) return
+      closed = true
+    },
+  }
+}
