@@ -3,6 +3,9 @@
  * @packageDocumentation
  */
 export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'
+export { checks } from './health/built-in-checks.js'
+export type { HealthCheck, HealthCheckResult, HealthKind, HealthStatus } from './health/health-check.js'
+export type { Health, HealthCheckEntry, HealthCheckOptions, HealthReport } from './health/health-registry.js'
 export { hashPassword } from './metrics/basic-auth.js'
 export type {
   BusinessCounter,

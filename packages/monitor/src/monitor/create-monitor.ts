@@ -2,6 +2,7 @@ import { type Clock, type HostDatabase, type Logger, noopLogger, parseInput, sys
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
+import { createHealth, type Health } from '../health/health-registry.js'
 import { type BusinessMetrics, createBusinessMetrics } from '../metrics/business-metrics.js'
 import { createCardinalityGuard } from '../metrics/cardinality-guard.js'
 import { createHttpInstrumentation, type HttpInstrumentation } from '../metrics/http-metrics.js'
@@ -40,6 +41,8 @@ export interface Monitor {
   readonly http: HttpInstrumentation
   /** Cardinality-guarded business metric helpers. */
   readonly metrics: BusinessMetrics
+  /** Liveness, readiness and startup checks and their HTTP handler. */
+  readonly health: Health
   /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler
   /** Stops timers and releases resources. Safe to call twice. */
@@ -91,7 +94,9 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
   void clock
   void logger
   let closed = false
+  const health = createHealth(parsed.serviceName, clock)
   return {
+    health,
     serviceName: parsed.serviceName,
     registry,
     http: createHttpInstrumentation(registry, guard),
@@ -100,6 +105,7 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     async close() {
       if (closed) return
       closed = true
+      health.markShuttingDown()
     },
   }
 }

@@ -1,0 +1,195 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Clock } from '@opskit/core'
+import { parseInput } from '@opskit/core'
+import { z } from 'zod'
+import { MonitorError } from '../errors/monitor-error.js'
+import type { HealthCheck, HealthKind, HealthStatus } from './health-check.js'
+
+/** Options of {@link Health.register}. */
+export interface HealthCheckOptions {
+  kind: HealthKind
+  /** A failing critical check fails the probe (503); a failing optional one only warns. @default true */
+  critical?: boolean
+  /** The check fails when it takes longer. @default 800 */
+  timeoutMs?: number
+}
+
+/** One entry of a health+json response's `checks`. */
+export interface HealthCheckEntry {
+  componentId: string
+  componentType: 'datastore' | 'component' | 'system'
+  status: HealthStatus
+  observedValue?: number | string | boolean
+  observedUnit?: string
+  output?: string
+  time: string
+}
+
+/** A response in `application/health+json`. */
+export interface HealthReport {
+  status: HealthStatus
+  serviceId: string
+  description: string
+  output?: string
+  checks: Record<string, HealthCheckEntry[]>
+}
+
+/** Health checks: `monitor.health`. */
+export interface Health {
+  /** Registers a check; liveness checks may not be dependency checks. Re-registering a name replaces it. */
+  register(name: string, check: HealthCheck, options: HealthCheckOptions): void
+  /** Removes a check. */
+  unregister(name: string): void
+  /** Runs every check of a probe concurrently, each with its own timeout. */
+  run(kind: HealthKind): Promise<HealthReport>
+  /** Serves `/healthz` (liveness), `/readyz` (readiness), `/startupz` (startup); other paths 404. */
+  handler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>
+  /** Makes readiness fail from now on (called by `monitor.close()` so traffic drains). */
+  markShuttingDown(): void
+}
+
+interface Registered {
+  name: string
+  check: HealthCheck
+  kind: HealthKind
+  critical: boolean
+  timeoutMs: number
+}
+
+const optionsSchema = z
+  .object({
+    kind: z.enum(['liveness', 'readiness', 'startup']),
+    critical: z.boolean().optional(),
+    timeoutMs: z.number().int().positive().max(60_000).optional(),
+  })
+  .strict()
+
+const PATHS: Record<string, HealthKind> = {
+  '/healthz': 'liveness',
+  '/readyz': 'readiness',
+  '/startupz': 'startup',
+}
+
+/** Builds the {@link Health} registry. */
+export function createHealth(serviceName: string, clock: Clock): Health {
+  const registered = new Map<string, Registered>()
+  let shuttingDown = false
+
+  const runOne = async (entry: Registered): Promise<HealthCheckEntry> => {
+    const controller = new AbortController()
+    const started = clock.now()
+    let timer: ReturnType<Clock['setTimeout']> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = clock.setTimeout(() => {
+        controller.abort()
+        reject(Object.assign(new Error('timeout'), { timedOut: true }))
+      }, entry.timeoutMs)
+    })
+    const base = {
+      componentId: entry.name,
+      componentType: entry.check.dependency?.componentType ?? 'system',
+      time: new Date(started).toISOString(),
+    } as const
+    try {
+      const result = (await Promise.race([entry.check(controller.signal), timeout])) ?? {}
+      return {
+        ...base,
+        status: result.status ?? 'pass',
+        ...(result.observedValue !== undefined ? { observedValue: result.observedValue } : {}),
+        ...(result.observedUnit !== undefined ? { observedUnit: result.observedUnit } : {}),
+        ...(result.output !== undefined ? { output: result.output } : {}),
+      }
+    } catch (error) {
+      const e = error as { timedOut?: boolean; message?: string }
+      return {
+        ...base,
+        status: 'fail',
+        output: e?.timedOut
+          ? `timeout after ${entry.timeoutMs}ms`
+          : entry.check.dependency
+            ? String(e?.message)
+            : 'check failed',
+      }
+    } finally {
+      if (timer !== undefined) clock.clearTimeout(timer)
+    }
+  }
+
+  const run = async (kind: HealthKind): Promise<HealthReport> => {
+    const entries = [...registered.values()].filter((e) => e.kind === kind)
+    const results = await Promise.all(entries.map(runOne))
+    let status: HealthStatus = 'pass'
+    const checksOut: Record<string, HealthCheckEntry[]> = {}
+    results.forEach((result, i) => {
+      const entry = entries[i] as Registered
+      const measurement = entry.check.dependency ? 'responseTime' : 'status'
+      checksOut[`${entry.name}:${measurement}`] = [result]
+      if (result.status === 'fail' && entry.critical) status = 'fail'
+      else if (result.status !== 'pass' && status === 'pass') status = 'warn'
+    })
+    const report: HealthReport = {
+      status,
+      serviceId: serviceName,
+      description: `${serviceName} ${kind}`,
+      checks: checksOut,
+    }
+    if (kind === 'readiness' && shuttingDown) {
+      report.status = 'fail'
+      report.output = 'shutting down'
+    }
+    return report
+  }
+
+  return {
+    register(name, check, options) {
+      if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+        throw new MonitorError(
+          'MONITOR_INVALID_CONFIG',
+          `health check name "${name}" must match [A-Za-z0-9_.-]{1,100}`,
+        )
+      if (typeof check !== 'function')
+        throw new MonitorError('MONITOR_INVALID_CONFIG', `health check "${name}" must be a function`)
+      const o = parseInput(
+        optionsSchema,
+        options,
+        (message) => new MonitorError('MONITOR_INVALID_CONFIG', `health check "${name}": ${message}`),
+      )
+      if (o.kind === 'liveness' && check.dependency)
+        throw new MonitorError(
+          'MONITOR_INVALID_CONFIG',
+          `health check "${name}": liveness must not check dependencies (a dependency outage would restart every pod); register it as readiness`,
+        )
+      registered.set(name, {
+        name,
+        check,
+        kind: o.kind,
+        critical: o.critical ?? true,
+        timeoutMs: o.timeoutMs ?? 800,
+      })
+    },
+    unregister(name) {
+      registered.delete(name)
+    },
+    run,
+    handler() {
+      return async (req, res) => {
+        const path = (req.url ?? '/').split('?')[0] as string
+        const kind = PATHS[path]
+        if (!kind) {
+          res.writeHead(404, { 'content-type': 'application/health+json' })
+          res.end(JSON.stringify({ status: 'fail', output: 'unknown probe' }))
+          return
+        }
+        const report = await run(kind)
+        res.writeHead(report.status === 'fail' ? 503 : 200, {
+          'content-type': 'application/health+json',
+          'cache-control': 'no-store',
+        })
+        res.end(JSON.stringify(report))
+      }
+    },
+    markShuttingDown() {
+      shuttingDown = true
+    },
+  }
+}
