@@ -2,4 +2,68 @@
  * `@opskit/reports`: streaming reports and exports.
  * @packageDocumentation
  */
-export { ReportError, type ReportErrorCode } from './errors/reports-error.js'
+export { defineReport } from './definition/define-report.js'
+export type {
+  ColumnFormat,
+  ColumnType,
+  QueryContext,
+  ReportChart,
+  ReportColumn,
+  ReportDefinition,
+  ReportRow,
+  ReportSource,
+  TotalKind,
+} from './definition/report-definition.js'
+export type {
+  ReportAuditEvent,
+  ReportAuditHook,
+  ReportDelivery,
+  ReportNotifier,
+} from './downloads/hooks.js'
+export { isOpskitReportError, ReportError, type ReportErrorCode } from './errors/reports-error.js'
+export { type CsvOptions, createCsvRenderer } from './render/csv-renderer.js'
+export { createJsonRenderer, createNdjsonRenderer } from './render/json-renderers.js'
+export type { Renderer, RenderInput } from './render/renderer.js'
+export { endStream, TextSink, waitForDrain } from './render/text-sink.js'
+export {
+  type Cell,
+  dateInZone,
+  escapeFormula,
+  type HumanFormatOptions,
+  humanFormatter,
+  machineValue,
+  type WallClock,
+  wallClock,
+} from './render/values.js'
+export {
+  createReports,
+  type DispatchResult,
+  type Download,
+  type DownloadLink,
+  type DownloadLinkOptions,
+  type ExportInput,
+  type HistoryFilter,
+  type Reports,
+  type ReportsConfig,
+  type RunOptions,
+  type ScheduleInput,
+} from './runner/create-reports.js'
+export { ExportJob, type ExportJobEvents, type ExportProgress } from './runner/export-job.js'
+export type { RunResult } from './runner/run-result.js'
+export { nextSlot } from './schedules/cron.js'
+export { createFilesystemStorage, type FilesystemStorageOptions } from './storage/filesystem-storage.js'
+export { createMemoryStorage } from './storage/memory-storage.js'
+export type { StorageAdapter, StoredObject } from './storage/storage-adapter.js'
+export { createKyselyReportStore, type KyselyReportStoreOptions } from './store/kysely-store.js'
+export { createMemoryReportStore } from './store/memory-store.js'
+export { reportMigrations, reportTables } from './store/migrations.js'
+export type {
+  RedeemRecord,
+  ReportStore,
+  RunFilter,
+  RunOutcome,
+  RunRecord,
+  RunStatus,
+  ScheduleRecord,
+  TokenRecord,
+} from './store/report-store.js'

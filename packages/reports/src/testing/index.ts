@@ -3,3 +3,9 @@
  * @packageDocumentation
  */
 export { createFakeClock, type FakeClock } from '@opskit/core/testing'
+export { createMemoryStorage } from '../storage/memory-storage.js'
+export { createMemoryReportStore } from '../store/memory-store.js'
+export {
+  type ReportStoreConformanceOptions,
+  runReportStoreConformance,
+} from './conformance/report-store-conformance.js'

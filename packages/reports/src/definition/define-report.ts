@@ -1,0 +1,51 @@
+import type { ZodType } from 'zod'
+import { ReportError } from '../errors/reports-error.js'
+import type { ReportDefinition } from './report-definition.js'
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
+const TYPES = new Set(['string', 'integer', 'decimal', 'money', 'percent', 'date', 'datetime'])
+const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent'])
+
+/**
+ * Declares a report: checks its shape once (unique column keys, totals and chart pointing at
+ * existing numeric columns) and returns it unchanged, typed by its parameter schema.
+ *
+ * @example
+ * ```ts
+ * const sales = defineReport({
+ *   name: 'sales', title: 'Sales', params: z.object({ from: z.string() }),
+ *   columns: [{ key: 'day', header: 'Day', type: 'date' }, { key: 'revenue', header: 'Revenue', type: 'money' }],
+ *   query: (db, p) => db.selectFrom('orders').select(['day', 'revenue']).where('day', '>=', p.from),
+ *   totals: { revenue: 'sum' },
+ * })
+ * ```
+ */
+export function defineReport<S extends ZodType>(
+  definition: Omit<ReportDefinition<S['_zod']['output']>, 'params'> & { params: S },
+): ReportDefinition<S['_zod']['output']> {
+  const fail = (message: string) =>
+    new ReportError('REPORT_INVALID_DEFINITION', `report "${definition.name}": ${message}`)
+  if (!NAME.test(definition.name)) throw fail('name must match /^[a-z0-9][a-z0-9._-]{0,63}$/')
+  if (!definition.title) throw fail('title is required')
+  if (definition.columns.length === 0) throw fail('at least one column is required')
+  const types = new Map<string, string>()
+  for (const column of definition.columns) {
+    if (types.has(column.key)) throw fail(`column key "${column.key}" is repeated`)
+    if (!TYPES.has(column.type)) throw fail(`column "${column.key}" has unknown type "${column.type}"`)
+    types.set(column.key, column.type)
+  }
+  for (const [key, kind] of Object.entries(definition.totals ?? {})) {
+    const type = types.get(key)
+    if (!type) throw fail(`totals name unknown column "${key}"`)
+    if (kind !== 'count' && !NUMERIC.has(type) && !(kind === 'min' || kind === 'max'))
+      throw fail(`totals "${kind}" needs a numeric column, "${key}" is ${type}`)
+  }
+  if (definition.chart) {
+    if (!types.has(definition.chart.x)) throw fail(`chart.x names unknown column "${definition.chart.x}"`)
+    if (definition.chart.y.length === 0) throw fail('chart.y needs at least one column')
+    for (const key of definition.chart.y) {
+      if (!NUMERIC.has(types.get(key) ?? '')) throw fail(`chart.y column "${key}" must be numeric`)
+    }
+  }
+  return definition as ReportDefinition<S['_zod']['output']>
+}

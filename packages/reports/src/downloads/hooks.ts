@@ -1,0 +1,40 @@
+/** An audit event about a report download, shaped like an `@opskit/audit` event. */
+export interface ReportAuditEvent {
+  action: 'report.download' | 'report.download.refused' | 'report.link.created'
+  category: 'export'
+  severity: 'info' | 'warning'
+  outcome: 'success' | 'failure'
+  actor: { id: string; type: 'user' | 'service'; ip?: string; userAgent?: string }
+  target: { type: 'report_artifact'; id: string; name?: string }
+  metadata: Record<string, unknown>
+}
+
+/**
+ * Anything with `log(event)`: pass an `@opskit/audit` log (or a wrapper) to audit downloads.
+ * Structural on purpose, so `@opskit/reports` does not depend on `@opskit/audit`.
+ */
+export interface ReportAuditHook {
+  log(event: ReportAuditEvent): unknown
+}
+
+/** What a scheduled report hands to its notifier. */
+export interface ReportDelivery {
+  /** Recipients as given to `schedule({ deliver: { to } })`. */
+  to: unknown
+  report: string
+  title: string
+  artifactId: string
+  filename: string
+  format: string
+  rows: number
+  bytes: number
+  /** A download link for the artifact. */
+  url: string
+  expiresAt: Date
+  scheduleId: string
+}
+
+/** Anything with `send(delivery)`, e.g. a thin wrapper around an `@opskit/notify` notifier. */
+export interface ReportNotifier {
+  send(delivery: ReportDelivery): unknown
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { join, resolve, sep } from 'node:path'
+import type { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { ReportError } from '../errors/reports-error.js'
+import type { StorageAdapter, StoredObject } from './storage-adapter.js'
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/
+
+/** Options of {@link createFilesystemStorage}. */
+export interface FilesystemStorageOptions {
+  /** Directory that holds the artifacts (created when missing). */
+  directory: string
+}
+
+/**
+ * Stores artifacts as files in one directory: each write goes to a temporary file that is
+ * fsynced and renamed into place only when complete, so a failed report leaves no file.
+ */
+export function createFilesystemStorage(options: FilesystemStorageOptions): StorageAdapter {
+  const directory = resolve(options.directory)
+  const ready = mkdir(directory, { recursive: true })
+  const pathOf = (key: string) => {
+    if (!KEY.test(key)) throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `invalid storage key "${key}"`)
+    const path = join(directory, key)
+    if (!path.startsWith(directory + sep)) throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', 'invalid key')
+    return path
+  }
+  return {
+    async write(key: string, source: Readable): Promise<StoredObject> {
+      await ready
+      const target = pathOf(key)
+      const temp = join(directory, `.tmp-${randomBytes(8).toString('hex')}-${key}`)
+      try {
+        await pipeline(source, createWriteStream(temp, { highWaterMark: 256 * 1024 }))
+        const handle = await open(temp, 'r')
+        try {
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        await rename(temp, target)
+      } catch (error) {
+        await rm(temp, { force: true })
+        throw error
+      }
+      return { bytes: (await stat(target)).size }
+    },
+    async read(key: string): Promise<Readable> {
+      const path = pathOf(key)
+      try {
+        await stat(path)
+      } catch (error) {
+        throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `artifact "${key}" is not stored`, {
+          cause: error,
+        })
+      }
+      return createReadStream(path)
+    },
+    async delete(key: string): Promise<void> {
+      await rm(pathOf(key), { force: true })
+    },
+    async exists(key: string): Promise<boolean> {
+      try {
+        await stat(pathOf(key))
+        return true
+      } catch {
+        return false
+      }
+    },
+  }
+}

@@ -1,0 +1,23 @@
+import type { Readable } from 'node:stream'
+
+/** What a storage adapter knows about a stored artifact. */
+export interface StoredObject {
+  /** Size in bytes. */
+  bytes: number
+}
+
+/**
+ * Where finished report files go. `write` consumes a stream and must make the object visible
+ * only once complete (a failed write leaves nothing under `key`). Implement it for S3-compatible
+ * stores; the filesystem adapter is the default.
+ */
+export interface StorageAdapter {
+  /** Stores the whole of `source` under `key`; rejects (leaving nothing) if `source` fails. */
+  write(key: string, source: Readable, meta: { contentType: string }): Promise<StoredObject>
+  /** Opens a stored object for reading; rejects with `REPORT_ARTIFACT_NOT_FOUND` if missing. */
+  read(key: string): Promise<Readable>
+  /** Removes an object; missing keys are ignored. */
+  delete(key: string): Promise<void>
+  /** Whether an object exists. */
+  exists(key: string): Promise<boolean>
+}

@@ -1,0 +1,102 @@
+import type { Kysely, Migration } from 'kysely'
+
+/** Table names of the reports store for a prefix. */
+export function reportTables(prefix: string) {
+  return {
+    runs: `${prefix}reports_runs`,
+    tokens: `${prefix}reports_tokens`,
+    redeems: `${prefix}reports_redeems`,
+    schedules: `${prefix}reports_schedules`,
+    slots: `${prefix}reports_schedule_slots`,
+  }
+}
+
+/** The reports store's migrations (run by `createReports` through core `migrate`). */
+export function reportMigrations(prefix: string): Record<string, Migration> {
+  const t = reportTables(prefix)
+  return {
+    '0001_reports': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable(t.runs)
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('report', 'varchar(128)', (c) => c.notNull())
+          .addColumn('format', 'varchar(32)', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('status', 'varchar(16)', (c) => c.notNull())
+          .addColumn('rows', 'bigint', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull())
+          .addColumn('sha256', 'varchar(64)')
+          .addColumn('duration_ms', 'bigint', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .addColumn('storage_key', 'varchar(255)')
+          .addColumn('filename', 'varchar(255)', (c) => c.notNull())
+          .addColumn('content_type', 'varchar(128)', (c) => c.notNull())
+          .addColumn('schedule_id', 'varchar(64)')
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .execute()
+        await db.schema
+          .createIndex(`${t.runs}_report_idx`)
+          .on(t.runs)
+          .columns(['report', 'started_at'])
+          .execute()
+        await db.schema.createIndex(`${t.runs}_started_idx`).on(t.runs).column('started_at').execute()
+        await db.schema
+          .createTable(t.tokens)
+          .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('artifact_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('max_downloads', 'integer', (c) => c.notNull())
+          .addColumn('download_count', 'integer', (c) => c.notNull())
+          .addColumn('bind_ip', 'varchar(64)')
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('last_used_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createTable(t.redeems)
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('token_hash', 'varchar(64)', (c) => c.notNull())
+          .addColumn('artifact_id', 'varchar(64)')
+          .addColumn('ip', 'varchar(64)')
+          .addColumn('user_agent', 'text')
+          .addColumn('outcome', 'varchar(32)', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex(`${t.redeems}_artifact_idx`).on(t.redeems).column('artifact_id').execute()
+        await db.schema
+          .createTable(t.schedules)
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .addColumn('report', 'varchar(128)', (c) => c.notNull())
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('cron', 'varchar(128)', (c) => c.notNull())
+          .addColumn('timezone', 'varchar(64)', (c) => c.notNull())
+          .addColumn('format', 'varchar(32)', (c) => c.notNull())
+          .addColumn('deliver_to', 'text')
+          .addColumn('next_run_at', 'bigint', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.schema
+          .createIndex(`${t.schedules}_due_idx`)
+          .on(t.schedules)
+          .columns(['enabled', 'next_run_at'])
+          .execute()
+        await db.schema
+          .createTable(t.slots)
+          .addColumn('schedule_id', 'varchar(64)', (c) => c.notNull())
+          .addColumn('slot', 'bigint', (c) => c.notNull())
+          .addColumn('run_id', 'varchar(64)')
+          .addColumn('claimed_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${t.slots}_pk`, ['schedule_id', 'slot'])
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        for (const table of [t.slots, t.schedules, t.redeems, t.tokens, t.runs]) {
+          await db.schema.dropTable(table).ifExists().execute()
+        }
+      },
+    },
+  }
+}

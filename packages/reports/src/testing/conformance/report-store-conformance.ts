@@ -1,0 +1,189 @@
+import { uuidv7 } from '@opskit/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ReportStore, RunRecord } from '../../store/report-store.js'
+
+/** Options of {@link runReportStoreConformance}. */
+export interface ReportStoreConformanceOptions {
+  /** Suite name, e.g. `kysely [postgres]`. */
+  name: string
+  /** Builds a fresh, empty store. */
+  create: () => Promise<ReportStore>
+  /** Releases what `create` opened. */
+  destroy?: () => Promise<void>
+}
+
+const at = (iso: string) => new Date(iso)
+
+function run(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: uuidv7(),
+    report: 'sales',
+    format: 'csv',
+    params: { from: '2026-01-01' },
+    status: 'running',
+    rows: 0,
+    bytes: 0,
+    sha256: null,
+    durationMs: 0,
+    error: null,
+    storageKey: 'k.csv',
+    filename: 'sales.csv',
+    contentType: 'text/csv',
+    scheduleId: null,
+    startedAt: at('2026-03-01T10:00:00Z'),
+    finishedAt: null,
+    ...overrides,
+  }
+}
+
+/**
+ * The behaviour every {@link ReportStore} must have: run history, the one-update download
+ * counter (parallel consumers never exceed the limit), slot claims and conditional advances.
+ */
+export function runReportStoreConformance(options: ReportStoreConformanceOptions): void {
+  describe(`ReportStore conformance: ${options.name}`, () => {
+    let store: ReportStore
+    beforeAll(async () => {
+      store = await options.create()
+    })
+    afterAll(async () => {
+      await options.destroy?.()
+    })
+
+    it('records a run and finishes it once', async () => {
+      const record = run()
+      await store.insertRun(record)
+      const outcome = {
+        status: 'succeeded' as const,
+        rows: 12,
+        bytes: 345,
+        sha256: 'ab'.repeat(32),
+        durationMs: 9,
+        error: null,
+        finishedAt: at('2026-03-01T10:00:01Z'),
+      }
+      expect(await store.finishRun(record.id, outcome)).toBe(true)
+      expect(await store.finishRun(record.id, { ...outcome, status: 'failed' })).toBe(false)
+      const read = await store.getRun(record.id)
+      expect(read).toMatchObject({
+        status: 'succeeded',
+        rows: 12,
+        bytes: 345,
+        params: { from: '2026-01-01' },
+      })
+      expect(read?.finishedAt?.toISOString()).toBe('2026-03-01T10:00:01.000Z')
+      expect(await store.getRun('missing')).toBeUndefined()
+    })
+
+    it('lists runs newest first with filters', async () => {
+      await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-01T00:00:00Z') }))
+      await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-02T00:00:00Z') }))
+      await store.insertRun(
+        run({ report: 'refunds', startedAt: at('2026-04-03T00:00:00Z'), scheduleId: 's1' }),
+      )
+      const all = await store.listRuns({ report: 'refunds' })
+      expect(all.map((r) => r.startedAt.toISOString().slice(0, 10))).toEqual([
+        '2026-04-03',
+        '2026-04-02',
+        '2026-04-01',
+      ])
+      const window = await store.listRuns({
+        report: 'refunds',
+        from: at('2026-04-02T00:00:00Z'),
+        to: at('2026-04-03T00:00:00Z'),
+      })
+      expect(window).toHaveLength(1)
+      expect(await store.listRuns({ scheduleId: 's1' })).toHaveLength(1)
+      expect(await store.listRuns({ report: 'refunds', limit: 2 })).toHaveLength(2)
+    })
+
+    it('counts downloads with one conditional update, never past the limit', async () => {
+      const hash = 'a'.repeat(64)
+      await store.insertToken({
+        tokenHash: hash,
+        artifactId: 'art',
+        expiresAt: at('2026-05-01T00:00:00Z'),
+        maxDownloads: 5,
+        downloadCount: 0,
+        bindIp: null,
+        revokedAt: null,
+        createdAt: at('2026-04-01T00:00:00Z'),
+      })
+      const now = at('2026-04-10T00:00:00Z')
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, () => store.consumeToken(hash, now, '10.0.0.1')),
+      )
+      expect(outcomes.filter(Boolean)).toHaveLength(5)
+      expect((await store.getToken(hash))?.downloadCount).toBe(5)
+    })
+
+    it('refuses expired, revoked and wrong-IP tokens', async () => {
+      const base = {
+        artifactId: 'art',
+        expiresAt: at('2026-05-01T00:00:00Z'),
+        maxDownloads: 3,
+        downloadCount: 0,
+        revokedAt: null,
+        createdAt: at('2026-04-01T00:00:00Z'),
+      }
+      await store.insertToken({ ...base, tokenHash: 'b'.repeat(64), bindIp: '10.0.0.9' })
+      await store.insertToken({ ...base, tokenHash: 'c'.repeat(64), bindIp: null })
+      expect(await store.consumeToken('b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.8')).toBe(false)
+      expect(await store.consumeToken('b'.repeat(64), at('2026-04-10T00:00:00Z'), null)).toBe(false)
+      expect(await store.consumeToken('b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.9')).toBe(true)
+      expect(await store.consumeToken('c'.repeat(64), at('2026-05-01T00:00:00Z'), null)).toBe(false)
+      await store.revokeToken('c'.repeat(64), at('2026-04-10T00:00:00Z'))
+      expect(await store.consumeToken('c'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
+      expect(await store.consumeToken('d'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
+    })
+
+    it('records redeems', async () => {
+      await store.recordRedeem({
+        id: uuidv7(),
+        tokenHash: 'e'.repeat(64),
+        artifactId: 'art-r',
+        ip: '1.2.3.4',
+        userAgent: 'curl',
+        outcome: 'ok',
+        at: at('2026-04-10T00:00:00Z'),
+      })
+      const list = await store.listRedeems({ artifactId: 'art-r' })
+      expect(list).toHaveLength(1)
+      expect(list[0]).toMatchObject({ ip: '1.2.3.4', userAgent: 'curl', outcome: 'ok' })
+    })
+
+    it('claims each (schedule, slot) once and advances conditionally', async () => {
+      const id = uuidv7()
+      const slot = at('2026-06-01T06:00:00Z')
+      await store.insertSchedule({
+        id,
+        report: 'sales',
+        params: {},
+        cron: '0 8 * * *',
+        timezone: 'Europe/Berlin',
+        format: 'csv',
+        deliverTo: { to: ['ops@example.com'] },
+        nextRunAt: slot,
+        enabled: true,
+        createdAt: at('2026-05-01T00:00:00Z'),
+      })
+      expect((await store.dueSchedules(at('2026-06-01T05:59:59Z'), 10)).map((s) => s.id)).not.toContain(id)
+      const due = await store.dueSchedules(at('2026-06-01T06:00:00Z'), 10)
+      expect(due.find((s) => s.id === id)).toMatchObject({
+        deliverTo: { to: ['ops@example.com'] },
+        enabled: true,
+      })
+      const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimSlot(id, slot, slot)))
+      expect(claims.filter(Boolean)).toHaveLength(1)
+      await store.setSlotRun(id, slot, 'run-1')
+      const next = at('2026-06-02T06:00:00Z')
+      expect(await store.advanceSchedule(id, slot, next)).toBe(true)
+      expect(await store.advanceSchedule(id, slot, next)).toBe(false)
+      expect((await store.getSchedule(id))?.nextRunAt.toISOString()).toBe(next.toISOString())
+      await store.setScheduleEnabled(id, false)
+      expect((await store.dueSchedules(at('2026-07-01T00:00:00Z'), 10)).map((s) => s.id)).not.toContain(id)
+      await store.deleteSchedule(id)
+      expect(await store.getSchedule(id)).toBeUndefined()
+    })
+  })
+}

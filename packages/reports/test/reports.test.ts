@@ -1,0 +1,240 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { text } from 'node:stream/consumers'
+import { isOpskitError } from '@opskit/core'
+import { createFakeClock } from '@opskit/core/testing'
+import { forEachDialect } from '@opskit/test-support'
+import { parse } from 'csv-parse/sync'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import {
+  createFilesystemStorage,
+  createReports,
+  defineReport,
+  type ReportAuditEvent,
+  type Reports,
+} from '../src/index.js'
+
+const items = defineReport({
+  name: 'items',
+  title: 'Items',
+  params: z.object({ minQty: z.number().int().min(0), label: z.string().optional() }),
+  columns: [
+    { key: 'id', header: 'ID', type: 'integer' },
+    { key: 'name', header: 'Name', type: 'string' },
+    { key: 'qty', header: 'Qty', type: 'integer' },
+    { key: 'price', header: 'Price', type: 'money' },
+  ],
+  query: (db, params) =>
+    db
+      .selectFrom('items')
+      .select(['id', 'name', 'qty', 'price'])
+      .where('qty', '>=', params.minQty)
+      .orderBy('id'),
+  totals: { qty: 'sum', price: 'sum' },
+})
+
+const failing = defineReport({
+  name: 'failing',
+  title: 'Fails midway',
+  params: z.object({}),
+  columns: [{ key: 'n', header: 'N', type: 'integer' }],
+  query: () =>
+    (async function* () {
+      for (let n = 0; n < 5000; n++) {
+        if (n === 3000) throw new Error('database went away')
+        yield { n }
+      }
+    })(),
+})
+
+forEachDialect('reports service', ({ db, dialect }) => {
+  let reports: Reports
+  let dir: string
+  const audited: ReportAuditEvent[] = []
+  const clock = createFakeClock(new Date('2026-03-01T09:00:00Z'))
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'reports-art-'))
+    await db()
+      .schema.createTable('items')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('name', 'text')
+      .addColumn('qty', 'integer')
+      .addColumn('price', 'numeric(12, 2)')
+      .execute()
+    const rows = Array.from({ length: 2500 }, (_, i) => ({
+      id: i + 1,
+      name: i === 7 ? '=cmd|calc' : `item ${i + 1}`,
+      qty: i % 10,
+      price: ((i % 17) * 1.25).toFixed(2),
+    }))
+    for (let i = 0; i < rows.length; i += 500)
+      await db()
+        .insertInto('items')
+        .values(rows.slice(i, i + 500))
+        .execute()
+    reports = await createReports({
+      db: db(),
+      storage: createFilesystemStorage({ directory: dir }),
+      clock,
+      audit: { log: (event) => void audited.push(event) },
+      downloadBaseUrl: 'https://host.example/dl/',
+    })
+    reports.register(items)
+    reports.register(failing)
+  })
+  afterAll(async () => {
+    await reports?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('runs a report to storage with history, totals and a sha256', async () => {
+    const result = await reports.run('items', { minQty: 5 }, { format: 'csv' })
+    expect(result.rows).toBe(1250)
+    const agg = await db()
+      .selectFrom('items')
+      .select((eb) => [eb.fn.sum<number>('qty').as('qty'), eb.fn.sum<string>('price').as('price')])
+      .where('qty', '>=', 5)
+      .executeTakeFirstOrThrow()
+    expect(result.totals.qty).toBe(Number(agg.qty))
+    expect(result.totals.price).toBeCloseTo(Number(agg.price), 6)
+    const [run] = await reports.history({ report: 'items' })
+    expect(run).toMatchObject({
+      id: result.artifactId,
+      status: 'succeeded',
+      rows: 1250,
+      bytes: result.bytes,
+      format: 'csv',
+    })
+    const link = await reports.createDownloadLink(result.artifactId)
+    const download = await reports.redeem(link.token)
+    const body = await text(download.stream)
+    expect(Buffer.byteLength(body)).toBe(result.bytes)
+    const parsed = parse(body) as string[][]
+    expect(parsed).toHaveLength(1251)
+    expect(parsed[1]).toEqual(['6', 'item 6', '5', '6.25'])
+    expect(download.headers['content-disposition']).toMatch(
+      /^attachment; filename="items-2026-03-01-.*\.csv"$/,
+    )
+    expect(download.headers['cache-control']).toBe('no-store')
+  })
+
+  it('streams ndjson and json with raw machine values', async () => {
+    const nd = await text(reports.stream('items', { minQty: 9 }, { format: 'ndjson' }))
+    const lines = nd
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(lines).toHaveLength(250)
+    expect(lines[0]).toEqual({ id: 10, name: 'item 10', qty: 9, price: 11.25 })
+    const json = JSON.parse(await text(reports.stream('items', { minQty: 9 }, { format: 'json' })))
+    expect(json).toEqual(lines)
+    const empty = JSON.parse(await text(reports.stream('items', { minQty: 99 }, { format: 'json' })))
+    expect(empty).toEqual([])
+  })
+
+  it('rejects bad params with REPORT_INVALID_PARAMS naming the field, writing nothing', async () => {
+    const before = (await reports.history()).length
+    const error = await reports.run('items', { minQty: 'lots' }, { format: 'csv' }).catch((e: unknown) => e)
+    expect(isOpskitError(error, 'REPORT_INVALID_PARAMS')).toBe(true)
+    expect((error as Error).message).toContain('minQty')
+    expect((await reports.history()).length).toBe(before)
+    await expect(reports.run('nope', {}, { format: 'csv' })).rejects.toMatchObject({
+      code: 'REPORT_NOT_FOUND',
+    })
+    await expect(reports.run('items', { minQty: 1 }, { format: 'docx' })).rejects.toMatchObject({
+      code: 'REPORT_FORMAT_UNAVAILABLE',
+    })
+  })
+
+  it('a report failing mid-stream leaves no artifact and a failed run', async () => {
+    const error = await reports.run('failing', {}, { format: 'csv' }).catch((e: unknown) => e)
+    expect(isOpskitError(error, 'REPORT_RENDER_FAILED')).toBe(true)
+    const [run] = await reports.history({ report: 'failing' })
+    expect(run).toMatchObject({ status: 'failed', error: 'database went away' })
+    expect(readdirSync(dir).filter((f) => f.startsWith(run?.id ?? '-') || f.startsWith('.tmp'))).toEqual([])
+    await expect(reports.createDownloadLink(run?.id ?? '')).rejects.toMatchObject({
+      code: 'REPORT_ARTIFACT_NOT_FOUND',
+    })
+  })
+
+  it('50 parallel redeems of a 5-download link succeed exactly 5 times, every redeem recorded', async () => {
+    const { artifactId } = await reports.run('items', { minQty: 9 }, { format: 'csv' })
+    const link = await reports.createDownloadLink(artifactId, { expiresIn: 600, maxDownloads: 5 })
+    expect(link.url).toBe(`https://host.example/dl/${link.token}`)
+    expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, () => reports.redeem(link.token, { ip: '10.1.1.1', userAgent: 'test' })),
+    )
+    const ok = outcomes.filter((o) => o.status === 'fulfilled')
+    expect(ok).toHaveLength(5)
+    for (const o of ok)
+      await text((o as PromiseFulfilledResult<{ stream: NodeJS.ReadableStream }>).value.stream as never)
+    const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[]
+    expect(refused.every((o) => (o.reason as { code: string }).code === 'REPORT_TOKEN_EXHAUSTED')).toBe(true)
+    const redeems = await reports.store.listRedeems({ artifactId })
+    expect(redeems).toHaveLength(50)
+    expect(redeems.filter((r) => r.outcome === 'ok')).toHaveLength(5)
+    expect(audited.filter((e) => e.action === 'report.download' && e.target.id === artifactId)).toHaveLength(
+      5,
+    )
+  })
+
+  it('refuses expired, tampered, unknown and wrong-IP tokens', async () => {
+    const { artifactId } = await reports.run('items', { minQty: 9 }, { format: 'ndjson' })
+    const link = await reports.createDownloadLink(artifactId, {
+      expiresIn: 60,
+      maxDownloads: 3,
+      bindIp: '192.0.2.1',
+    })
+    await expect(reports.redeem(link.token, { ip: '192.0.2.2' })).rejects.toMatchObject({
+      code: 'REPORT_TOKEN_IP_MISMATCH',
+    })
+    const tampered = (link.token[0] === 'A' ? 'B' : 'A') + link.token.slice(1)
+    await expect(reports.redeem(tampered, { ip: '192.0.2.1' })).rejects.toMatchObject({
+      code: 'REPORT_TOKEN_INVALID',
+    })
+    await expect(reports.redeem('short', { ip: '192.0.2.1' })).rejects.toMatchObject({
+      code: 'REPORT_TOKEN_INVALID',
+    })
+    const ok = await reports.redeem(link.token, { ip: '192.0.2.1' })
+    expect(ok.contentType).toBe('application/x-ndjson')
+    ok.stream.resume()
+    await clock.advance(61_000)
+    await expect(reports.redeem(link.token, { ip: '192.0.2.1' })).rejects.toMatchObject({
+      code: 'REPORT_TOKEN_EXPIRED',
+    })
+    const stored = await reports.store.getToken(
+      (await import('../src/downloads/tokens.js')).hashToken(link.token),
+    )
+    expect(stored?.downloadCount).toBe(1)
+  })
+
+  it(`streams from a separate read connection on ${dialect} while writes go on`, async () => {
+    const stream = reports.stream('items', { minQty: 0 }, { format: 'csv' })
+    let first = true
+    let lines = 0
+    for await (const chunk of stream) {
+      if (first) {
+        first = false
+        // A write on the main connection while the export cursor is open must not block.
+        await db().insertInto('items').values({ id: 100000, name: 'late', qty: 1, price: '1.00' }).execute()
+      }
+      lines += String(chunk).split('\r\n').length - 1
+    }
+    expect(lines).toBeGreaterThanOrEqual(2501)
+  })
+})
+
+describe('createReports configuration', () => {
+  it('rejects an unknown time zone', async () => {
+    const { openSqlite } = await import('@opskit/core/sqlite')
+    const db = openSqlite(':memory:')
+    await expect(createReports({ db, timezone: 'Mars/Olympus' })).rejects.toMatchObject({
+      code: 'REPORT_INVALID_PARAMS',
+    })
+    await db.destroy()
+  })
+})
