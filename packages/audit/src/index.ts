@@ -2,4 +2,61 @@
  * `@opskit/audit`: append-only, tamper-evident audit trail.
  * @packageDocumentation
  */
+
+export {
+  type Checkpoint,
+  checkpointSignedBy,
+  createCheckpoint,
+  type KeyInput,
+  parseCheckpoint,
+} from './checkpoint/checkpoint.js'
 export { AuditError, type AuditErrorCode } from './errors/audit-error.js'
+export { canonicalJson, chainHash, GENESIS_HASH, leafHash } from './event/canonical.js'
+export {
+  AUDIT_ACTOR_TYPES,
+  AUDIT_CATEGORIES,
+  AUDIT_OUTCOMES,
+  AUDIT_SEVERITIES,
+  type AuditActor,
+  type AuditActorType,
+  type AuditCategory,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditOutcome,
+  type AuditSeverity,
+  type AuditTarget,
+  auditEventSchema,
+  ERASED,
+} from './event/event-schema.js'
+export { csvCell, toOcsf } from './export/export-format.js'
+export type {
+  ActivitySummary,
+  AuditCheckpoint,
+  AuditLog,
+  AuditPage,
+  AuditQuery,
+  AuditViewer,
+  ComplianceSummary,
+  EventFilter,
+  EventHookContext,
+  ExportEventInput,
+  ExportFormat,
+  HelperEventInput,
+  LoggedEvent,
+  RetentionResult,
+  VerifyOptions,
+  VerifyResult,
+} from './log/audit-log.js'
+export { type AuditLogOptions, type AuditMetrics, createAuditLog } from './log/create-audit-log.js'
+export type {
+  AppendPlan,
+  AuditStore,
+  ChainHead,
+  StoredCheckpoint,
+  StoredEventRow,
+  StoreFilter,
+  SubjectKey,
+} from './store/audit-store.js'
+export { createKyselyAuditStore, type KyselyAuditStoreOptions } from './store/kysely/kysely-audit-store.js'
+export { auditMigrations, auditTables } from './store/kysely/migrations.js'
+export type { VerifyFailure } from './verify/verify-chain.js'

@@ -4,6 +4,8 @@ import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
 export type AuditErrorCode =
   | 'AUDIT_INVALID_EVENT'
   | 'AUDIT_INVALID_QUERY'
+  | 'AUDIT_INVALID_OPTIONS'
+  | 'AUDIT_INVALID_CHECKPOINT'
   | 'AUDIT_TENANT_REQUIRED'
   | 'AUDIT_CHAIN_BROKEN'
   | 'AUDIT_STORE_FAILED'

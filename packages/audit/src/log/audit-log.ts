@@ -1,0 +1,228 @@
+import type { Readable } from 'node:stream'
+import type { Checkpoint, KeyInput } from '../checkpoint/checkpoint.js'
+import type {
+  AuditActor,
+  AuditCategory,
+  AuditEvent,
+  AuditEventInput,
+  AuditOutcome,
+  AuditSeverity,
+} from '../event/event-schema.js'
+import type { VerifyFailure } from '../verify/verify-chain.js'
+
+/** What `log()` resolves to once the event is committed. */
+export interface LoggedEvent {
+  id: string
+  chainId: string
+  seq: number
+  /** The event's chain hash, hex. */
+  hash: string
+}
+
+/** Input of the typed helpers: an event without `action`/`category` (each helper sets its own; `action` may be overridden). */
+export type HelperEventInput = Omit<AuditEventInput, 'action' | 'category'> & { action?: string }
+
+/** Input of `logExport`: marks exports of personal data for the compliance summary. */
+export type ExportEventInput = HelperEventInput & { personalData?: boolean }
+
+/** Who reads the log: recorded in the audit event that every read and export writes. */
+export type AuditViewer = Pick<AuditActor, 'id'> & Partial<AuditActor>
+
+/** Filter of `query`, `export`, `complianceSummary`. Times: Date, ISO string or epoch ms. */
+export interface AuditQuery {
+  tenantId?: string
+  actorId?: string
+  action?: string
+  /** Actions starting with this, e.g. `user.`. */
+  actionPrefix?: string
+  category?: AuditCategory
+  targetType?: string
+  targetId?: string
+  outcome?: AuditOutcome
+  severity?: AuditSeverity
+  /** Inclusive lower bound on `occurredAt`. */
+  from?: Date | string | number
+  /** Exclusive upper bound on `occurredAt`. */
+  to?: Date | string | number
+  /** Page size, 1..1000. @default 100 */
+  limit?: number
+  /** `nextCursor` of the previous page. */
+  cursor?: string
+  /** Who is reading (recorded in the `audit.query` event). @default the system actor */
+  viewer?: AuditViewer
+}
+
+/** A page of events, newest first. */
+export interface AuditPage {
+  events: AuditEvent[]
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string
+}
+
+/** What `activitySummary` returns. */
+export interface ActivitySummary {
+  total: number
+  /** ISO time of the newest event, if any. */
+  lastActivity?: string
+  byAction: Record<string, number>
+  byOutcome: Record<string, number>
+}
+
+/** A compliance summary for a period (rendered by `@opskit/reports`). */
+export interface ComplianceSummary {
+  from?: string
+  to?: string
+  tenantId?: string
+  total: number
+  byCategory: Record<string, number>
+  byOutcome: Record<string, number>
+  /** `user.login` events that failed. */
+  failedLogins: number
+  /** Events of categories `admin` and `permission_change`. */
+  privilegedActions: number
+  /** `export` events flagged `metadata.personalData` (see `logExport({ personalData })`), plus `pii_access` events. */
+  personalDataExports: number
+  /** Security events of severity error or critical. */
+  securityIncidents: number
+}
+
+/** Export formats: CSV (formula-injection safe), NDJSON, a JSON array, or a JSON array of OCSF events. */
+export type ExportFormat = 'csv' | 'ndjson' | 'json' | 'ocsf'
+
+/** Options of `verify`. */
+export interface VerifyOptions {
+  /** Ed25519 public key (KeyObject or PEM) that must have signed every checkpoint. @default the signing key's */
+  publicKey?: KeyInput
+  /** First seq to check (the event before it is trusted). */
+  from?: number
+  /** Last seq to check. */
+  to?: number
+  /** Only this tenant's chain. */
+  tenantId?: string
+  /**
+   * Checkpoints kept outside the database (text or parsed): the only defence against deletion of
+   * the newest events. The trail must reach each one's size with the same root hash.
+   */
+  checkpoint?: string | Checkpoint | Array<string | Checkpoint>
+}
+
+/** What `verify` found. */
+export interface VerifyResult {
+  /** No failures. */
+  ok: boolean
+  /** Events whose hashes were recomputed. */
+  checked: number
+  /** Highest seq present (of the one chain, or the largest over all chains). */
+  headSeq: number
+  /** Problems, ordered by chain then seq. */
+  failures: VerifyFailure[]
+  /** Per chain: its head seq and how many events were checked. */
+  chains: Array<{ chainId: string; headSeq: number; checked: number }>
+}
+
+/** A checkpoint handed to `onCheckpoint`: keep it outside the database. */
+export interface AuditCheckpoint extends Checkpoint {
+  chainId: string
+  /** Why it was made. */
+  reason: 'interval' | 'close' | 'retention'
+}
+
+/** What `applyRetention` did. */
+export interface RetentionResult {
+  /** Events deleted, over all chains. */
+  deleted: number
+  /** The highest anchor seq written (0 when nothing was old enough). */
+  anchorSeq: number
+  chains: Array<{ chainId: string; deleted: number; anchorSeq: number }>
+}
+
+/** Filter of `onEvent` hooks, with an optional threshold window. */
+export interface EventFilter {
+  tenantId?: string
+  actorId?: string
+  action?: string
+  actionPrefix?: string
+  category?: AuditCategory
+  outcome?: AuditOutcome
+  severity?: AuditSeverity
+  /** Fire once `count` matching events happen within `windowMs` per key (then start counting again). */
+  threshold?: { count: number; windowMs: number; by?: 'actor' | 'tenant' | 'ip' | 'global' }
+}
+
+/** What an `onEvent` handler receives besides the event. */
+export interface EventHookContext {
+  /** Matching events in the window (1 without a threshold). */
+  count: number
+  /** The matching events in the window, oldest first (just the event without a threshold). */
+  events: AuditEvent[]
+}
+
+/** The audit trail `createAuditLog` returns. */
+export interface AuditLog {
+  /** Validates, redacts, chains and commits one event; resolves after its group commit. */
+  log(event: AuditEventInput): Promise<LoggedEvent>
+  /** `user.login` (authentication). A failure defaults to severity `warning`. */
+  logLogin(event: HelperEventInput): Promise<LoggedEvent>
+  /** `user.logout` (session). */
+  logLogout(event: HelperEventInput): Promise<LoggedEvent>
+  /** `user.register` (authentication). */
+  logRegistration(event: HelperEventInput): Promise<LoggedEvent>
+  /** `token.refresh` (session). */
+  logTokenRefresh(event: HelperEventInput): Promise<LoggedEvent>
+  /** `user.password_change` (authentication, warning). */
+  logPasswordChange(event: HelperEventInput): Promise<LoggedEvent>
+  /** `permission.change` (permission_change, warning). */
+  logPermissionChange(event: HelperEventInput): Promise<LoggedEvent>
+  /** `data.read` (data_access). */
+  logDataAccess(event: HelperEventInput): Promise<LoggedEvent>
+  /** `data.update` (data_modification). */
+  logDataModification(event: HelperEventInput): Promise<LoggedEvent>
+  /** `data.delete` (data_deletion, warning). */
+  logDataDeletion(event: HelperEventInput): Promise<LoggedEvent>
+  /** `data.export` (export); `personalData: true` counts it in the compliance summary. */
+  logExport(event: ExportEventInput): Promise<LoggedEvent>
+  /** `config.change` (config_change, warning). */
+  logConfigChange(event: HelperEventInput): Promise<LoggedEvent>
+  /** `security.alert` (security, warning). */
+  logSecurityEvent(event: HelperEventInput): Promise<LoggedEvent>
+  /** `admin.action` (admin, warning). */
+  logAdminAction(event: HelperEventInput): Promise<LoggedEvent>
+  /** Events matching `filter`, newest first, a page at a time; the read itself is audited. */
+  query(filter?: AuditQuery): Promise<AuditPage>
+  /** Counts of an actor's events in a period; audited like a query. */
+  activitySummary(
+    actorId: string,
+    options?: {
+      from?: Date | string | number
+      to?: Date | string | number
+      tenantId?: string
+      viewer?: AuditViewer
+    },
+  ): Promise<ActivitySummary>
+  /** Counts for a compliance report over a period; audited like a query. */
+  complianceSummary(
+    filter?: Pick<AuditQuery, 'tenantId' | 'from' | 'to' | 'viewer'>,
+  ): Promise<ComplianceSummary>
+  /** Recomputes every hash and link; see {@link VerifyOptions}. */
+  verify(options?: VerifyOptions): Promise<VerifyResult>
+  /** Streams matching events (newest first) in `format`; the export is audited when it ends. */
+  export(filter: Omit<AuditQuery, 'limit' | 'cursor'>, options: { format: ExportFormat }): Readable
+  /** Deletes events recorded before `olderThan` through a signed anchor, then logs `audit.retention`. */
+  applyRetention(options: { olderThan: Date | string | number; tenantId?: string }): Promise<RetentionResult>
+  /** Destroys a subject's data key: their personal fields read as erased; events still verify. Logs `gdpr.erasure`. */
+  forgetSubject(
+    subjectId: string,
+    options?: { tenantId?: string; viewer?: AuditViewer },
+  ): Promise<{ erased: boolean }>
+  /** Calls `handler` after commit for events matching `filter` (or each threshold crossing). Returns an unsubscribe function. */
+  onEvent(
+    filter: EventFilter,
+    handler: (event: AuditEvent, context: EventHookContext) => void | Promise<void>,
+  ): () => void
+  /** Signs and emits a checkpoint of each chain written since the last one; resolves to them. */
+  checkpoint(): Promise<AuditCheckpoint[]>
+  /** Resolves once every event logged so far is committed. */
+  flush(): Promise<void>
+  /** Flushes, checkpoints and stops accepting events; never closes the host's database. */
+  close(): Promise<void>
+}

@@ -1,0 +1,760 @@
+import type { KeyObject } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { isSpanContextValid, trace } from '@opentelemetry/api'
+import {
+  type Clock,
+  createRedactor,
+  createUuidV7Generator,
+  DEFAULT_TABLE_PREFIX,
+  type HostDatabase,
+  type Logger,
+  noopLogger,
+  parseInput,
+  systemClock,
+} from '@opskit/core'
+import { EventHooks } from '../alerts/event-hooks.js'
+import {
+  type Checkpoint,
+  createCheckpoint,
+  type KeyInput,
+  parseCheckpoint,
+  toPrivateKey,
+  toPublicKey,
+} from '../checkpoint/checkpoint.js'
+import { AuditError } from '../errors/audit-error.js'
+import { chainHash, leafHash } from '../event/canonical.js'
+import {
+  buildBody,
+  decodeEvent,
+  type EventBody,
+  encodeBody,
+  keyIdsOf,
+  PERSONAL_ACTOR_FIELDS,
+} from '../event/event-body.js'
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  auditEventSchema,
+  auditInstantSchema,
+  type ParsedAuditEvent,
+  tenantIdSchema,
+} from '../event/event-schema.js'
+import { exportChunks } from '../export/export-format.js'
+import type { AuditStore, ChainHead, StoredEventRow, StoreFilter, SubjectKey } from '../store/audit-store.js'
+import { createKyselyAuditStore } from '../store/kysely/kysely-audit-store.js'
+import { verifyChain } from '../verify/verify-chain.js'
+import type {
+  ActivitySummary,
+  AuditCheckpoint,
+  AuditLog,
+  AuditPage,
+  AuditQuery,
+  AuditViewer,
+  ComplianceSummary,
+  HelperEventInput,
+  LoggedEvent,
+  RetentionResult,
+  VerifyResult,
+} from './audit-log.js'
+
+/** Optional callbacks for metrics (wire them to prom-client counters/histograms). */
+export interface AuditMetrics {
+  /** After each group commit: events committed and how long the transaction took. */
+  batchCommitted?(events: number, durationMs: number): void
+  /** After each failed group commit. */
+  batchFailed?(events: number): void
+  /** After each `verify`. */
+  verified?(checked: number, failures: number): void
+}
+
+/** Options of {@link createAuditLog}. */
+export interface AuditLogOptions {
+  /** The host's Kysely instance; `createAuditLog` runs the migrations on it. Required unless `store` is given. */
+  db?: HostDatabase
+  /** A custom store (e.g. `createMemoryAuditStore()` from `/testing`) instead of `db`. */
+  store?: AuditStore
+  /** Prefix of the audit tables. @default 'opskit_' */
+  tablePrefix?: string
+  /** Ed25519 private key (KeyObject or PEM) that signs checkpoints. Keep it outside the audited database. */
+  signingKey?: KeyInput
+  /** Name in the signature lines. @default the checkpoint origin */
+  keyName?: string
+  /** Checkpoint origin prefix; tenant chains append `/tenant/<id>`. @default 'opskit-audit' */
+  origin?: string
+  /** Make a signed checkpoint of a chain every N events written by this process. @default 1000 */
+  checkpointEvery?: number
+  /** Receives every checkpoint: ship it outside the database (file, object lock, SIEM, witness). */
+  onCheckpoint?: (checkpoint: AuditCheckpoint) => void | Promise<void>
+  /** Paths removed from each event before hashing (`metadata.password`, `after.*.ssn`, …). */
+  redact?: readonly string[]
+  /** `required`: every log and query must carry `tenantId`. @default 'optional' */
+  tenantMode?: 'optional' | 'required'
+  /** Encrypt actor name/email/ip/userAgent with per-subject keys (for `forgetSubject`). @default true */
+  encryptPersonalData?: boolean
+  /** Record reads and exports of the log as `audit.*` events. @default true */
+  auditReads?: boolean
+  /** Most events per group commit. @default 1000 */
+  maxBatch?: number
+  clock?: Clock
+  logger?: Logger
+  metrics?: AuditMetrics
+}
+
+interface Pending {
+  event: ParsedAuditEvent & { occurredAt: number }
+  chainId: string
+  id: string
+  resolve(value: LoggedEvent): void
+  reject(error: unknown): void
+}
+
+const SYSTEM_ACTOR = { id: 'opskit-audit', type: 'system' as const }
+const PAGE = 1_000
+
+function invalidEvent(message: string, issues: unknown): AuditError {
+  return new AuditError('AUDIT_INVALID_EVENT', `invalid audit event: ${message}`, { details: { issues } })
+}
+
+function instant(value: Date | string | number | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined
+  return parseInput(
+    auditInstantSchema,
+    value,
+    (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: ${field}: ${message}`),
+  )
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url')
+}
+
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8')
+  if (!/^[0-9a-f-]{36}$/.test(id))
+    throw new AuditError('AUDIT_INVALID_QUERY', 'invalid query: cursor is not one this log issued')
+  return id
+}
+
+/**
+ * Creates the audit trail on the host's database (or on `store`): runs the migrations, then
+ * validates, redacts, encrypts personal fields, chains and group-commits events.
+ *
+ * @example
+ * ```ts
+ * const audit = await createAuditLog({ db, signingKey: process.env.AUDIT_KEY, onCheckpoint: ship })
+ * await audit.logLogin({ actor: { id: 'u_1', ip: '203.0.113.9' }, outcome: 'failure', reason: 'bad password' })
+ * const { ok, failures } = await audit.verify()
+ * ```
+ */
+export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog> {
+  if (!options.store && !options.db)
+    throw new AuditError(
+      'AUDIT_INVALID_OPTIONS',
+      'createAuditLog needs `db` (the host Kysely instance) or `store`',
+    )
+  const store =
+    options.store ??
+    createKyselyAuditStore({
+      db: options.db as HostDatabase,
+      tablePrefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX,
+    })
+  const clock = options.clock ?? systemClock
+  const logger = (options.logger ?? noopLogger).child({ component: 'opskit-audit' })
+  const metrics = options.metrics ?? {}
+  const signingKey: KeyObject | undefined = options.signingKey ? toPrivateKey(options.signingKey) : undefined
+  const defaultPublicKey = signingKey ? toPublicKey(signingKey) : undefined
+  const originBase = options.origin ?? 'opskit-audit'
+  if (/\s/.test(originBase) || originBase === '')
+    throw new AuditError('AUDIT_INVALID_OPTIONS', 'origin must be non-empty without whitespace')
+  const checkpointEvery = options.checkpointEvery ?? 1000
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1)
+    throw new AuditError('AUDIT_INVALID_OPTIONS', 'checkpointEvery must be a positive integer')
+  const maxBatch = options.maxBatch ?? 1000
+  const tenantRequired = options.tenantMode === 'required'
+  const encrypt = options.encryptPersonalData ?? true
+  const auditReads = options.auditReads ?? true
+  const redact = createRedactor(options.redact ?? [])
+  const newId = createUuidV7Generator(clock)
+  const hooks = new EventHooks((error) => logger.error({ err: error }, 'audit onEvent handler failed'))
+
+  await store.init()
+
+  const queue: Pending[] = []
+  let draining: Promise<void> | undefined
+  let closed = false
+  const sinceCheckpoint = new Map<string, number>()
+  const lastWritten = new Map<string, ChainHead>()
+
+  const originOf = (chainId: string) => (chainId === '' ? originBase : `${originBase}/tenant/${chainId}`)
+
+  const emitCheckpoint = async (
+    head: ChainHead,
+    reason: AuditCheckpoint['reason'],
+  ): Promise<AuditCheckpoint> => {
+    const made = createCheckpoint({
+      origin: originOf(head.chainId),
+      size: head.seq,
+      rootHash: head.hash,
+      ...(signingKey ? { signingKey } : {}),
+      ...(options.keyName ? { keyName: options.keyName } : {}),
+    })
+    const checkpoint: AuditCheckpoint = { ...made, chainId: head.chainId, reason }
+    if (reason !== 'retention')
+      await store.saveCheckpoint({
+        chainId: head.chainId,
+        seq: head.seq,
+        hash: head.hash,
+        text: made.text,
+        createdAt: clock.now(),
+      })
+    sinceCheckpoint.set(head.chainId, 0)
+    if (options.onCheckpoint) {
+      try {
+        await options.onCheckpoint(checkpoint)
+      } catch (error) {
+        logger.error({ err: error, chainId: head.chainId }, 'audit onCheckpoint hook failed')
+      }
+    }
+    return checkpoint
+  }
+
+  const commit = async (batch: Pending[]): Promise<void> => {
+    const byChain = new Map<string, Pending[]>()
+    for (const pending of batch) {
+      const list = byChain.get(pending.chainId)
+      if (list) list.push(pending)
+      else byChain.set(pending.chainId, [pending])
+    }
+    const chains = [...byChain.keys()]
+      .sort()
+      .map((chainId) => ({ chainId, count: (byChain.get(chainId) as Pending[]).length }))
+    const subjects = encrypt
+      ? [
+          ...new Set(
+            batch
+              .filter((p) => PERSONAL_ACTOR_FIELDS.some((field) => p.event.actor[field] !== undefined))
+              .map((p) => p.event.actor.id),
+          ),
+        ]
+      : []
+    let sealedKeys: ReadonlyMap<string, SubjectKey> = new Map()
+    const bodies = new Map<string, EventBody>()
+    const started = performance.now()
+    let rows: StoredEventRow[]
+    try {
+      rows = await store.append({
+        chains,
+        subjects,
+        seal: ({ heads, keys }) => {
+          sealedKeys = keys
+          bodies.clear()
+          const recordedAt = clock.now()
+          const out: StoredEventRow[] = []
+          for (const { chainId } of chains) {
+            const head = heads.get(chainId) as ChainHead
+            let prev = head.hash
+            let seq = head.seq
+            for (const pending of byChain.get(chainId) as Pending[]) {
+              seq++
+              const body = buildBody(
+                pending.event,
+                { id: pending.id, chainId, seq, recordedAt },
+                keys.get(pending.event.actor.id),
+              )
+              const encoded = encodeBody(body)
+              const leaf = leafHash(encoded)
+              const hash = chainHash(prev, leaf)
+              bodies.set(pending.id, body)
+              out.push({
+                id: pending.id,
+                chainId,
+                seq,
+                tenantId: body.tenantId ?? null,
+                occurredAt: body.occurredAt,
+                recordedAt,
+                actorId: pending.event.actor.id,
+                action: body.action,
+                category: body.category,
+                outcome: body.outcome,
+                severity: body.severity,
+                targetType: body.target?.type ?? null,
+                targetId: body.target?.id ?? null,
+                body: encoded,
+                leafHash: leaf,
+                prevHash: prev,
+                hash,
+              })
+              prev = hash
+            }
+          }
+          return out
+        },
+      })
+    } catch (error) {
+      metrics.batchFailed?.(batch.length)
+      const failure =
+        error instanceof AuditError
+          ? error
+          : new AuditError('AUDIT_STORE_FAILED', 'committing audit events failed', {
+              cause: error,
+              retryable: true,
+            })
+      for (const pending of batch) pending.reject(failure)
+      return
+    }
+    metrics.batchCommitted?.(rows.length, performance.now() - started)
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    for (const pending of batch) {
+      const row = byId.get(pending.id) as StoredEventRow
+      pending.resolve({ id: row.id, chainId: row.chainId, seq: row.seq, hash: row.hash })
+    }
+    for (const row of rows)
+      lastWritten.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
+    if (hooks.size > 0) {
+      // Hooks see the plaintext that was logged, decoded from the committed rows.
+      hooks.emit(rows.map((row) => decodeEvent(row, bodies.get(row.id) as EventBody, keysById(sealedKeys))))
+    }
+    for (const { chainId, count } of chains) {
+      const total = (sinceCheckpoint.get(chainId) ?? 0) + count
+      sinceCheckpoint.set(chainId, total)
+      if (total >= checkpointEvery) await emitCheckpoint(lastWritten.get(chainId) as ChainHead, 'interval')
+    }
+  }
+
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) await commit(queue.splice(0, maxBatch))
+  }
+
+  const kick = () => {
+    if (draining) return
+    draining = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(drain)
+      .catch((error) => logger.error({ err: error }, 'audit group commit failed'))
+      .finally(() => {
+        draining = undefined
+        if (queue.length > 0) kick()
+      })
+  }
+
+  const flush = async (): Promise<void> => {
+    while (draining || queue.length > 0) {
+      if (!draining) kick()
+      await draining
+    }
+  }
+
+  const prepare = (input: AuditEventInput): Pending['event'] => {
+    const event = parseInput(auditEventSchema, redact(input), invalidEvent)
+    if (tenantRequired && event.tenantId === undefined)
+      throw new AuditError(
+        'AUDIT_TENANT_REQUIRED',
+        'invalid audit event: tenantId is required (tenantMode: required)',
+        {
+          details: { issues: [{ path: 'tenantId', message: 'required' }] },
+        },
+      )
+    if (event.correlationId === undefined) {
+      const span = trace.getActiveSpan()
+      const context = span?.spanContext()
+      if (context && isSpanContextValid(context)) event.correlationId = context.traceId
+    }
+    return { ...event, occurredAt: event.occurredAt ?? clock.now() }
+  }
+
+  const log = (input: AuditEventInput): Promise<LoggedEvent> => {
+    if (closed) return Promise.reject(new AuditError('AUDIT_CLOSED', 'the audit log is closed'))
+    let event: Pending['event']
+    try {
+      event = prepare(input)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return new Promise<LoggedEvent>((resolve, reject) => {
+      queue.push({ event, chainId: event.tenantId ?? '', id: newId(), resolve, reject })
+      kick()
+    })
+  }
+
+  const helper =
+    (action: string, category: AuditEventInput['category'], severity?: AuditEventInput['severity']) =>
+    (input: HelperEventInput): Promise<LoggedEvent> => {
+      const event = { ...(input as Record<string, unknown>) }
+      const failed = event.outcome === 'failure'
+      return log({
+        ...(severity || failed ? { severity: severity ?? 'warning' } : {}),
+        ...(event as Omit<AuditEventInput, 'action' | 'category'>),
+        action: (input.action as string | undefined) ?? action,
+        category,
+      })
+    }
+
+  const requireTenant = (tenantId: string | undefined): string | undefined => {
+    if (tenantId !== undefined)
+      return parseInput(
+        tenantIdSchema,
+        tenantId,
+        (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: tenantId: ${message}`),
+      )
+    if (tenantRequired)
+      throw new AuditError('AUDIT_TENANT_REQUIRED', 'tenantId is required (tenantMode: required)')
+    return undefined
+  }
+
+  const toStoreFilter = (filter: AuditQuery): StoreFilter => {
+    const tenantId = requireTenant(filter.tenantId)
+    const out: StoreFilter = {}
+    if (tenantId !== undefined) out.tenantId = tenantId
+    const copy = [
+      'actorId',
+      'action',
+      'actionPrefix',
+      'category',
+      'targetType',
+      'targetId',
+      'outcome',
+      'severity',
+    ] as const
+    for (const key of copy) {
+      const value = filter[key]
+      if (value === undefined) continue
+      if (typeof value !== 'string' || value.length === 0 || value.length > 256)
+        throw new AuditError('AUDIT_INVALID_QUERY', `invalid query: ${key} must be a non-empty string`)
+      out[key] = value
+    }
+    const from = instant(filter.from, 'from')
+    const to = instant(filter.to, 'to')
+    if (from !== undefined) out.from = from
+    if (to !== undefined) out.to = to
+    return out
+  }
+
+  const decodeRows = async (rows: StoredEventRow[]): Promise<AuditEvent[]> => {
+    const bodies = rows.map((row) => JSON.parse(row.body) as EventBody)
+    const keyIds = [...new Set(bodies.flatMap(keyIdsOf))]
+    const keys = keysById(await store.getKeys(keyIds))
+    return rows.map((row, index) => decodeEvent(row, bodies[index] as EventBody, keys))
+  }
+
+  const auditRead = async (
+    action: string,
+    category: 'compliance' | 'export' | 'data_access',
+    viewer: AuditViewer | undefined,
+    tenantId: string | undefined,
+    metadata: Record<string, unknown>,
+  ): Promise<void> => {
+    if (!auditReads) return
+    await log({
+      action,
+      category,
+      actor: viewer ? { type: 'user', ...viewer } : SYSTEM_ACTOR,
+      target: { type: 'audit_log', ...(tenantId !== undefined ? { id: tenantId } : {}) },
+      ...(tenantId !== undefined ? { tenantId } : {}),
+      metadata,
+    })
+  }
+
+  const describeFilter = (filter: StoreFilter): Record<string, unknown> => JSON.parse(JSON.stringify(filter))
+
+  async function* scan(filter: StoreFilter): AsyncGenerator<AuditEvent> {
+    let beforeId: string | undefined
+    for (;;) {
+      const rows = await store.readEvents(filter, { limit: PAGE, ...(beforeId ? { beforeId } : {}) })
+      for (const event of await decodeRows(rows)) yield event
+      if (rows.length < PAGE) return
+      beforeId = (rows[rows.length - 1] as StoredEventRow).id
+    }
+  }
+
+  const parseCheckpoints = (value: VerifyInputCheckpoint): Checkpoint[] => {
+    if (value === undefined) return []
+    const list = Array.isArray(value) ? value : [value]
+    return list.map((item) => (typeof item === 'string' ? parseCheckpoint(item) : parseCheckpoint(item.text)))
+  }
+
+  const verify: AuditLog['verify'] = async (verifyOptions = {}) => {
+    await flush()
+    const publicKey = verifyOptions.publicKey ? toPublicKey(verifyOptions.publicKey) : defaultPublicKey
+    const external = parseCheckpoints(verifyOptions.checkpoint)
+    let heads = await store.heads(verifyOptions.tenantId)
+    if (verifyOptions.tenantId === undefined && heads.length === 0) heads = []
+    const chainIds = new Set(heads.map((head) => head.chainId))
+    const byChain = new Map<string, Checkpoint[]>()
+    for (const checkpoint of external) {
+      const chainId =
+        checkpoint.origin === originBase ? '' : checkpoint.origin.replace(`${originBase}/tenant/`, '')
+      if (checkpoint.origin !== originOf(chainId))
+        throw new AuditError(
+          'AUDIT_INVALID_CHECKPOINT',
+          `checkpoint origin "${checkpoint.origin}" is not one of this log`,
+        )
+      chainIds.add(chainId)
+      byChain.set(chainId, [...(byChain.get(chainId) ?? []), checkpoint])
+    }
+    const result: VerifyResult = { ok: true, checked: 0, headSeq: 0, failures: [], chains: [] }
+    for (const chainId of [...chainIds].sort()) {
+      const chain = await verifyChain(store, chainId, {
+        ...(verifyOptions.from !== undefined ? { from: verifyOptions.from } : {}),
+        ...(verifyOptions.to !== undefined ? { to: verifyOptions.to } : {}),
+        ...(publicKey ? { publicKey } : {}),
+        checkpoints: byChain.get(chainId) ?? [],
+      })
+      result.checked += chain.checked
+      result.headSeq = Math.max(result.headSeq, chain.headSeq)
+      result.failures.push(...chain.failures)
+      result.chains.push({ chainId, headSeq: chain.headSeq, checked: chain.checked })
+    }
+    result.ok = result.failures.length === 0
+    metrics.verified?.(result.checked, result.failures.length)
+    if (!result.ok) logger.warn({ failures: result.failures.slice(0, 10) }, 'audit trail verification failed')
+    return result
+  }
+
+  const audit: AuditLog = {
+    log,
+    logLogin: helper('user.login', 'authentication'),
+    logLogout: helper('user.logout', 'session'),
+    logRegistration: helper('user.register', 'authentication'),
+    logTokenRefresh: helper('token.refresh', 'session'),
+    logPasswordChange: helper('user.password_change', 'authentication', 'warning'),
+    logPermissionChange: helper('permission.change', 'permission_change', 'warning'),
+    logDataAccess: helper('data.read', 'data_access'),
+    logDataModification: helper('data.update', 'data_modification'),
+    logDataDeletion: helper('data.delete', 'data_deletion', 'warning'),
+    logExport: (input) => {
+      const { personalData, ...rest } = input
+      const event: HelperEventInput = personalData
+        ? { ...rest, metadata: { ...(rest.metadata ?? {}), personalData: true } }
+        : rest
+      return helper('data.export', 'export')(event)
+    },
+    logConfigChange: helper('config.change', 'config_change', 'warning'),
+    logSecurityEvent: helper('security.alert', 'security', 'warning'),
+    logAdminAction: helper('admin.action', 'admin', 'warning'),
+
+    async query(filter = {}) {
+      const storeFilter = toStoreFilter(filter)
+      const limit = filter.limit ?? 100
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new AuditError('AUDIT_INVALID_QUERY', 'invalid query: limit must be an integer in 1..1000')
+      const beforeId = filter.cursor !== undefined ? decodeCursor(filter.cursor) : undefined
+      await flush()
+      const rows = await store.readEvents(storeFilter, {
+        limit: limit + 1,
+        ...(beforeId ? { beforeId } : {}),
+      })
+      const page = rows.slice(0, limit)
+      const result: AuditPage = { events: await decodeRows(page) }
+      if (rows.length > limit) result.nextCursor = encodeCursor((page[page.length - 1] as StoredEventRow).id)
+      await auditRead('audit.query', 'data_access', filter.viewer, storeFilter.tenantId, {
+        filter: describeFilter(storeFilter),
+        returned: page.length,
+      })
+      return result
+    },
+
+    async activitySummary(actorId, summaryOptions = {}) {
+      const filter = toStoreFilter({ ...summaryOptions, actorId })
+      await flush()
+      const summary: ActivitySummary = { total: 0, byAction: {}, byOutcome: {} }
+      let last = -1
+      for await (const event of scan(filter)) {
+        summary.total++
+        summary.byAction[event.action] = (summary.byAction[event.action] ?? 0) + 1
+        summary.byOutcome[event.outcome] = (summary.byOutcome[event.outcome] ?? 0) + 1
+        last = Math.max(last, Date.parse(event.occurredAt))
+      }
+      if (last >= 0) summary.lastActivity = new Date(last).toISOString()
+      await auditRead('audit.summary', 'data_access', summaryOptions.viewer, filter.tenantId, {
+        filter: describeFilter(filter),
+      })
+      return summary
+    },
+
+    async complianceSummary(filter = {}) {
+      const storeFilter = toStoreFilter(filter)
+      await flush()
+      const summary: ComplianceSummary = {
+        total: 0,
+        byCategory: {},
+        byOutcome: {},
+        failedLogins: 0,
+        privilegedActions: 0,
+        personalDataExports: 0,
+        securityIncidents: 0,
+      }
+      if (storeFilter.from !== undefined) summary.from = new Date(storeFilter.from).toISOString()
+      if (storeFilter.to !== undefined) summary.to = new Date(storeFilter.to).toISOString()
+      if (storeFilter.tenantId !== undefined) summary.tenantId = storeFilter.tenantId
+      for await (const event of scan(storeFilter)) {
+        summary.total++
+        summary.byCategory[event.category] = (summary.byCategory[event.category] ?? 0) + 1
+        summary.byOutcome[event.outcome] = (summary.byOutcome[event.outcome] ?? 0) + 1
+        if (event.action === 'user.login' && event.outcome === 'failure') summary.failedLogins++
+        if (event.category === 'admin' || event.category === 'permission_change') summary.privilegedActions++
+        if (
+          event.category === 'pii_access' ||
+          (event.category === 'export' && event.metadata?.personalData === true)
+        )
+          summary.personalDataExports++
+        if (event.category === 'security' && (event.severity === 'error' || event.severity === 'critical'))
+          summary.securityIncidents++
+      }
+      await auditRead('audit.compliance_summary', 'compliance', filter.viewer, storeFilter.tenantId, {
+        filter: describeFilter(storeFilter),
+      })
+      return summary
+    },
+
+    verify,
+
+    export(filter, exportOptions) {
+      const format = exportOptions.format
+      if (!['csv', 'ndjson', 'json', 'ocsf'].includes(format))
+        throw new AuditError(
+          'AUDIT_INVALID_QUERY',
+          'invalid export: format must be csv, ndjson, json or ocsf',
+        )
+      const storeFilter = toStoreFilter(filter)
+      const chunks = exportChunks(format)
+      async function* generate(): AsyncGenerator<string> {
+        await flush()
+        yield chunks.header
+        let count = 0
+        let buffer = ''
+        for await (const event of scan(storeFilter)) {
+          buffer += chunks.event(event, count++)
+          if (buffer.length >= 65_536) {
+            yield buffer
+            buffer = ''
+          }
+        }
+        yield buffer + chunks.footer
+        await auditRead('audit.export', 'export', filter.viewer, storeFilter.tenantId, {
+          filter: describeFilter(storeFilter),
+          format,
+          exported: count,
+        })
+      }
+      return Readable.from(generate(), { objectMode: false })
+    },
+
+    async applyRetention(retention) {
+      const cutoff = instant(retention.olderThan, 'olderThan')
+      if (cutoff === undefined)
+        throw new AuditError('AUDIT_INVALID_QUERY', 'invalid retention: olderThan is required')
+      const tenantId = retention.tenantId === undefined ? undefined : requireTenant(retention.tenantId)
+      await flush()
+      const result: RetentionResult = { deleted: 0, anchorSeq: 0, chains: [] }
+      for (const head of await store.heads(tenantId)) {
+        const anchor = await store.anchor(head.chainId)
+        let last: StoredEventRow | undefined
+        let afterSeq = anchor?.seq ?? 0
+        scanning: for (;;) {
+          const rows = await store.readChain(head.chainId, { afterSeq, limit: PAGE })
+          for (const row of rows) {
+            if (row.recordedAt >= cutoff) break scanning
+            last = row
+          }
+          if (rows.length < PAGE) break
+          afterSeq = (rows[rows.length - 1] as StoredEventRow).seq
+        }
+        if (!last) continue
+        const check = await verifyChain(store, head.chainId, { to: last.seq })
+        if (check.failures.length > 0)
+          throw new AuditError(
+            'AUDIT_CHAIN_BROKEN',
+            `retention refused: chain "${head.chainId}" fails verification at seq ${check.failures[0]?.seq}`,
+            { details: { failures: check.failures.slice(0, 10) } },
+          )
+        const anchorHead = { chainId: head.chainId, seq: last.seq, hash: last.hash }
+        const checkpoint = createCheckpoint({
+          origin: originOf(head.chainId),
+          size: last.seq,
+          rootHash: last.hash,
+          ...(signingKey ? { signingKey } : {}),
+          ...(options.keyName ? { keyName: options.keyName } : {}),
+        })
+        const deleted = await store.retain({ ...anchorHead, text: checkpoint.text, createdAt: clock.now() })
+        await emitCheckpoint(anchorHead, 'retention')
+        result.deleted += deleted
+        result.anchorSeq = Math.max(result.anchorSeq, last.seq)
+        result.chains.push({ chainId: head.chainId, deleted, anchorSeq: last.seq })
+        await log({
+          action: 'audit.retention',
+          category: 'compliance',
+          severity: 'warning',
+          actor: SYSTEM_ACTOR,
+          target: { type: 'audit_log', id: head.chainId || 'default' },
+          ...(head.chainId !== '' ? { tenantId: head.chainId } : {}),
+          metadata: { deleted, anchorSeq: last.seq, olderThan: new Date(cutoff).toISOString() },
+        })
+      }
+      return result
+    },
+
+    async forgetSubject(subjectId, forgetOptions = {}) {
+      if (typeof subjectId !== 'string' || subjectId.length === 0 || subjectId.length > 256)
+        throw new AuditError('AUDIT_INVALID_QUERY', 'invalid erasure: subjectId must be a non-empty string')
+      const tenantId =
+        forgetOptions.tenantId === undefined ? undefined : requireTenant(forgetOptions.tenantId)
+      if (tenantRequired && tenantId === undefined)
+        throw new AuditError('AUDIT_TENANT_REQUIRED', 'tenantId is required (tenantMode: required)')
+      await flush()
+      const erased = await store.destroyKey(subjectId)
+      await log({
+        action: 'gdpr.erasure',
+        category: 'compliance',
+        actor: forgetOptions.viewer ? { type: 'user', ...forgetOptions.viewer } : SYSTEM_ACTOR,
+        target: { type: 'subject', id: subjectId },
+        ...(tenantId !== undefined ? { tenantId } : {}),
+        metadata: { keyDestroyed: erased },
+      })
+      return { erased }
+    },
+
+    onEvent(filter, handler) {
+      const threshold = filter.threshold
+      if (
+        threshold &&
+        (!Number.isInteger(threshold.count) || threshold.count < 1 || !(threshold.windowMs > 0))
+      )
+        throw new AuditError(
+          'AUDIT_INVALID_OPTIONS',
+          'onEvent threshold needs a positive integer count and windowMs',
+        )
+      return hooks.add(filter, handler)
+    },
+
+    async checkpoint() {
+      await flush()
+      const made: AuditCheckpoint[] = []
+      for (const [chainId, count] of sinceCheckpoint) {
+        const head = lastWritten.get(chainId)
+        if (count > 0 && head) made.push(await emitCheckpoint(head, 'interval'))
+      }
+      return made
+    },
+
+    flush,
+
+    async close() {
+      if (closed) return
+      closed = true
+      await flush()
+      for (const [chainId, count] of sinceCheckpoint) {
+        const head = lastWritten.get(chainId)
+        if (count > 0 && head) await emitCheckpoint(head, 'close')
+      }
+      await store.close()
+    },
+  }
+  return audit
+}
+
+type VerifyInputCheckpoint = string | Checkpoint | Array<string | Checkpoint> | undefined
+
+function keysById(keys: ReadonlyMap<string, SubjectKey>): Map<string, SubjectKey> {
+  const out = new Map<string, SubjectKey>()
+  for (const key of keys.values()) out.set(key.keyId, key)
+  return out
+}

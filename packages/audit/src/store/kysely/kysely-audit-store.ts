@@ -1,0 +1,309 @@
+import { randomBytes } from 'node:crypto'
+import { DEFAULT_TABLE_PREFIX, dialectOf, type HostDatabase, migrate, uuidv7 } from '@opskit/core'
+import { type Kysely, sql } from 'kysely'
+import { AuditError } from '../../errors/audit-error.js'
+import { GENESIS_HASH } from '../../event/canonical.js'
+import type {
+  AppendPlan,
+  AuditStore,
+  ChainHead,
+  StoredCheckpoint,
+  StoredEventRow,
+  StoreFilter,
+  SubjectKey,
+} from '../audit-store.js'
+import { auditMigrations, auditTables } from './migrations.js'
+
+/** Options of {@link createKyselyAuditStore}. */
+export interface KyselyAuditStoreOptions {
+  /** The host's Kysely instance (SQLite through better-sqlite3, or PostgreSQL through pg). */
+  db: HostDatabase
+  /** Prefix of the store's tables. @default 'opskit_' */
+  tablePrefix?: string
+}
+
+type Row = Record<string, unknown>
+// biome-ignore lint/suspicious/noExplicitAny: the store addresses its own prefixed tables only
+type Db = Kysely<any>
+
+const INSERT_CHUNK = 500
+
+function toRow(row: StoredEventRow): Row {
+  return {
+    chain_id: row.chainId,
+    seq: row.seq,
+    id: row.id,
+    tenant_id: row.tenantId,
+    occurred_at: row.occurredAt,
+    recorded_at: row.recordedAt,
+    actor_id: row.actorId,
+    action: row.action,
+    category: row.category,
+    outcome: row.outcome,
+    severity: row.severity,
+    target_type: row.targetType,
+    target_id: row.targetId,
+    body: row.body,
+    leaf_hash: row.leafHash,
+    prev_hash: row.prevHash,
+    hash: row.hash,
+  }
+}
+
+function fromRow(row: Row): StoredEventRow {
+  return {
+    chainId: String(row.chain_id),
+    seq: Number(row.seq),
+    id: String(row.id),
+    tenantId: row.tenant_id == null ? null : String(row.tenant_id),
+    occurredAt: Number(row.occurred_at),
+    recordedAt: Number(row.recorded_at),
+    actorId: String(row.actor_id),
+    action: String(row.action),
+    category: String(row.category),
+    outcome: String(row.outcome),
+    severity: String(row.severity),
+    targetType: row.target_type == null ? null : String(row.target_type),
+    targetId: row.target_id == null ? null : String(row.target_id),
+    body: String(row.body),
+    leafHash: String(row.leaf_hash).trim(),
+    prevHash: String(row.prev_hash).trim(),
+    hash: String(row.hash).trim(),
+  }
+}
+
+function fromCheckpoint(row: Row): StoredCheckpoint {
+  return {
+    chainId: String(row.chain_id),
+    seq: Number(row.seq),
+    hash: String(row.hash).trim(),
+    text: String(row.text),
+    createdAt: Number(row.created_at),
+  }
+}
+
+function storeFailed(what: string, cause: unknown): AuditError {
+  return new AuditError('AUDIT_STORE_FAILED', `${what} failed`, { cause, retryable: true })
+}
+
+/**
+ * The audit store on the host's database through Kysely: SQLite (better-sqlite3) or PostgreSQL
+ * (pg). `init()` runs the migrations (namespace `audit`): the events table with its indexes,
+ * chain heads, checkpoints, retention anchors and subject keys, and the triggers that refuse
+ * UPDATE, DELETE (except below a retention anchor) and TRUNCATE of the trail.
+ *
+ * Writers serialise per chain by upserting the chain-head row as the first statement of each
+ * write transaction: on SQLite that takes the write lock at once (so `busy_timeout` applies
+ * across processes sharing the file); on PostgreSQL it row-locks that chain only.
+ */
+export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditStore {
+  const db = options.db as Db
+  const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
+  const t = auditTables(prefix)
+  const dialect = dialectOf(options.db)
+
+  const lockHead = async (trx: Db, chainId: string, count: number): Promise<ChainHead> => {
+    const result = await sql<{ last_seq: unknown; last_hash: string }>`
+      INSERT INTO ${sql.table(t.chains)} (chain_id, last_seq, last_hash) VALUES (${chainId}, ${count}, ${GENESIS_HASH})
+      ON CONFLICT (chain_id) DO UPDATE SET last_seq = ${sql.table(t.chains)}.last_seq + excluded.last_seq
+      RETURNING last_seq, last_hash`.execute(trx)
+    const row = result.rows[0]
+    if (!row) throw new Error(`chain head ${chainId} was not returned`)
+    return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
+  }
+
+  const ensureKeys = async (trx: Db, subjects: readonly string[]): Promise<Map<string, SubjectKey>> => {
+    const keys = new Map<string, SubjectKey>()
+    if (subjects.length === 0) return keys
+    const now = Date.now()
+    await trx
+      .insertInto(t.keys)
+      .values(
+        subjects.map((subjectId) => ({
+          subject_id: subjectId,
+          key_id: uuidv7(),
+          key: randomBytes(32).toString('base64'),
+          created_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('subject_id').doNothing())
+      .execute()
+    const rows = await trx
+      .selectFrom(t.keys)
+      .selectAll()
+      .where('subject_id', 'in', [...subjects])
+      .execute()
+    for (const row of rows) {
+      keys.set(String(row.subject_id), {
+        subjectId: String(row.subject_id),
+        keyId: String(row.key_id),
+        key: Buffer.from(String(row.key), 'base64'),
+      })
+    }
+    return keys
+  }
+
+  return {
+    name: `kysely:${dialect}`,
+
+    async init() {
+      await migrate(options.db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
+    },
+
+    async append(plan: AppendPlan) {
+      return db.transaction().execute(async (trx) => {
+        const heads = new Map<string, ChainHead>()
+        // Chain heads first, in chain-id order: the write lock (SQLite) or the row locks
+        // (PostgreSQL) are taken before anything is read, and always in the same order.
+        for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
+        const keys = await ensureKeys(trx, plan.subjects)
+        const rows = plan.seal({ heads, keys })
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+          await trx
+            .insertInto(t.events)
+            .values(rows.slice(i, i + INSERT_CHUNK).map(toRow))
+            .execute()
+        }
+        const last = new Map<string, StoredEventRow>()
+        for (const row of rows) last.set(row.chainId, row)
+        for (const [chainId, row] of last) {
+          await trx
+            .updateTable(t.chains)
+            .set({ last_hash: row.hash })
+            .where('chain_id', '=', chainId)
+            .where('last_seq', '=', row.seq)
+            .execute()
+        }
+        return rows
+      })
+    },
+
+    async readEvents(filter: StoreFilter, { limit, beforeId }) {
+      let query = db.selectFrom(t.events).selectAll()
+      if (filter.chainId !== undefined) query = query.where('chain_id', '=', filter.chainId)
+      if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId)
+      if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId)
+      if (filter.action !== undefined) query = query.where('action', '=', filter.action)
+      if (filter.actionPrefix !== undefined)
+        query = query.where(sql`substr(action, 1, ${filter.actionPrefix.length})`, '=', filter.actionPrefix)
+      if (filter.category !== undefined) query = query.where('category', '=', filter.category)
+      if (filter.targetType !== undefined) query = query.where('target_type', '=', filter.targetType)
+      if (filter.targetId !== undefined) query = query.where('target_id', '=', filter.targetId)
+      if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome)
+      if (filter.severity !== undefined) query = query.where('severity', '=', filter.severity)
+      if (filter.from !== undefined) query = query.where('occurred_at', '>=', filter.from)
+      if (filter.to !== undefined) query = query.where('occurred_at', '<', filter.to)
+      if (beforeId !== undefined) query = query.where('id', '<', beforeId)
+      try {
+        const rows = await query.orderBy('id', 'desc').limit(limit).execute()
+        return rows.map(fromRow)
+      } catch (error) {
+        throw storeFailed('reading audit events', error)
+      }
+    },
+
+    async readChain(chainId, { afterSeq, toSeq, limit }) {
+      let query = db
+        .selectFrom(t.events)
+        .selectAll()
+        .where('chain_id', '=', chainId)
+        .where('seq', '>', afterSeq)
+      if (toSeq !== undefined) query = query.where('seq', '<=', toSeq)
+      const rows = await query.orderBy('seq', 'asc').limit(limit).execute()
+      return rows.map(fromRow)
+    },
+
+    async heads(chainId) {
+      let query = db.selectFrom(t.chains).selectAll()
+      if (chainId !== undefined) query = query.where('chain_id', '=', chainId)
+      const rows = await query.orderBy('chain_id').execute()
+      return rows.map((row) => ({
+        chainId: String(row.chain_id),
+        seq: Number(row.last_seq),
+        hash: String(row.last_hash).trim(),
+      }))
+    },
+
+    async getKeys(keyIds) {
+      const keys = new Map<string, SubjectKey>()
+      if (keyIds.length === 0) return keys
+      const rows = await db
+        .selectFrom(t.keys)
+        .selectAll()
+        .where('key_id', 'in', [...keyIds])
+        .execute()
+      for (const row of rows) {
+        keys.set(String(row.key_id), {
+          subjectId: String(row.subject_id),
+          keyId: String(row.key_id),
+          key: Buffer.from(String(row.key), 'base64'),
+        })
+      }
+      return keys
+    },
+
+    async destroyKey(subjectId) {
+      const result = await db.deleteFrom(t.keys).where('subject_id', '=', subjectId).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    },
+
+    async saveCheckpoint(checkpoint) {
+      await db
+        .insertInto(t.checkpoints)
+        .values({
+          chain_id: checkpoint.chainId,
+          seq: checkpoint.seq,
+          hash: checkpoint.hash,
+          text: checkpoint.text,
+          created_at: checkpoint.createdAt,
+        })
+        .onConflict((oc) => oc.columns(['chain_id', 'seq']).doNothing())
+        .execute()
+    },
+
+    async checkpoints(chainId) {
+      const rows = await db
+        .selectFrom(t.checkpoints)
+        .selectAll()
+        .where('chain_id', '=', chainId)
+        .orderBy('seq', 'asc')
+        .execute()
+      return rows.map(fromCheckpoint)
+    },
+
+    async retain(anchor) {
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto(t.anchors)
+          .values({
+            chain_id: anchor.chainId,
+            seq: anchor.seq,
+            hash: anchor.hash,
+            text: anchor.text,
+            created_at: anchor.createdAt,
+          })
+          .onConflict((oc) => oc.columns(['chain_id', 'seq']).doNothing())
+          .execute()
+        const result = await trx
+          .deleteFrom(t.events)
+          .where('chain_id', '=', anchor.chainId)
+          .where('seq', '<=', anchor.seq)
+          .executeTakeFirst()
+        return Number(result.numDeletedRows)
+      })
+    },
+
+    async anchor(chainId) {
+      const row = await db
+        .selectFrom(t.anchors)
+        .selectAll()
+        .where('chain_id', '=', chainId)
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      return row ? fromCheckpoint(row) : undefined
+    },
+
+    async close() {},
+  }
+}
