@@ -29,3 +29,25 @@ export {
 export type { MetricsHandler, MetricsHandlerOptions } from './metrics/metrics-handler.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'
+export {
+  type AlertRuleDefinition,
+  createRuleEngine,
+  type ErrorMode,
+  type NoDataMode,
+  type RuleEngine,
+  type RuleEngineOptions,
+  type RuleStatus,
+  renderTemplate,
+} from './rules/alert-rules.js'
+export type { AlertInstance, AlertState, PostableAlert } from './rules/alert-types.js'
+export { type Duration, parseDuration } from './rules/duration.js'
+export type { AggregationOp, BinaryOp, Expr, LabelMatcher, MatchOp, RangeFunction } from './rules/expr-ast.js'
+export { parseExpr } from './rules/expr-parser.js'
+export { fingerprint, type Labels } from './rules/labels.js'
+export {
+  createPushSampleSource,
+  type PushSampleSource,
+  registrySampleSource,
+  type Sample,
+  type SampleSource,
+} from './rules/sample-source.js'

@@ -1,0 +1,450 @@
+import { type Clock, parseInput } from '@opskit/core'
+import { z } from 'zod'
+import { MonitorError } from '../errors/monitor-error.js'
+import type { AlertInstance, PostableAlert } from './alert-types.js'
+import { type Duration, parseDuration } from './duration.js'
+import type { Expr } from './expr-ast.js'
+import { type EvalContext, evaluate, referencedMetrics, type VectorElement } from './expr-eval.js'
+import { parseExpr } from './expr-parser.js'
+import { fingerprint, type Labels, labelsKey } from './labels.js'
+import type { Sample, SampleSource } from './sample-source.js'
+
+/** What to do when the expression's selectors match no series at all, or evaluation throws. */
+export type NoDataMode = 'nodata' | 'alerting' | 'ok' | 'keepLast'
+/** See {@link NoDataMode}; `error` raises a `DatasourceError` instance. */
+export type ErrorMode = 'error' | 'alerting' | 'ok' | 'keepLast'
+
+/** An alerting rule. */
+export interface AlertRuleDefinition {
+  /** Becomes the `alertname` label. */
+  name: string
+  /** The condition: every series it returns is an active alert instance. */
+  expr: string
+  /** How long the condition must hold before firing (`pending` until then). @default 0 */
+  for?: Duration
+  /** How long a firing alert keeps firing after the condition stops holding. @default 0 */
+  keepFiringFor?: Duration
+  /** Added to every instance; values may use `{{labels.x}}` and `{{value}}`. */
+  labels?: Record<string, string>
+  /** Templated like labels. */
+  annotations?: Record<string, string>
+  /** @default 'ok' (Prometheus: no series means nothing is active) */
+  onNoData?: NoDataMode
+  /** @default 'error' (a `DatasourceError` instance goes through `for` and fires) */
+  onError?: ErrorMode
+  /** More active instances than this fails the evaluation (all instances dropped, rule in error). */
+  limit?: number
+}
+
+/** Health of a rule after its last evaluation. */
+export interface RuleStatus {
+  name: string
+  health: 'ok' | 'nodata' | 'error'
+  stateReason?: string
+  lastEvaluation?: number
+  evaluationMs?: number
+}
+
+/** Options of the rule engine. */
+export interface RuleEngineOptions {
+  source: SampleSource
+  clock: Clock
+  /** Receives the alerts that need sending after each evaluation. */
+  sink: (alerts: PostableAlert[]) => void | Promise<void>
+  /** Minimum time between re-sends of a firing alert. @default 60_000 */
+  resendDelayMs?: number
+  /** How long resolved instances are retained (and re-sent). @default 900_000 */
+  resolvedRetentionMs?: number
+  /** External URL used as `generatorURL`. */
+  externalUrl?: string
+}
+
+interface CompiledRule {
+  def: AlertRuleDefinition
+  expr: Expr
+  forMs: number
+  keepFiringForMs: number
+  instances: Map<string, AlertInstance>
+  /** The state a pending instance is promoted to once its `for` has elapsed. */
+  targets: Map<string, 'firing' | 'nodata' | 'error'>
+  status: RuleStatus
+}
+
+const ruleSchema = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a valid metric-style name'),
+    expr: z.string().min(1).max(10_000),
+    for: z.union([z.number().nonnegative(), z.string()]).optional(),
+    keepFiringFor: z.union([z.number().nonnegative(), z.string()]).optional(),
+    labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string().max(1024)).optional(),
+    annotations: z.record(z.string().min(1), z.string().max(10_000)).optional(),
+    onNoData: z.enum(['nodata', 'alerting', 'ok', 'keepLast']).optional(),
+    onError: z.enum(['error', 'alerting', 'ok', 'keepLast']).optional(),
+    limit: z.number().int().positive().optional(),
+  })
+  .strict()
+
+/** Replaces `{{labels.x}}`, `{{$labels.x}}`, `{{value}}` and `{{$value}}`; nothing is executed. */
+export function renderTemplate(template: string, labels: Labels, value: number): string {
+  return template.replace(
+    /\{\{\s*(\$?labels\.([a-zA-Z_][a-zA-Z0-9_]*)|\$?value)\s*\}\}/g,
+    (_m, whole: string, name?: string) =>
+      whole.endsWith('value') ? String(value) : (labels[name as string] ?? ''),
+  )
+}
+
+interface PresentSeries {
+  labels: Labels
+  value: number
+  target: 'firing' | 'nodata' | 'error'
+  reason?: string
+}
+
+/** The alert rule engine: Prometheus' state machine over samples, with NoData and Error states. */
+export interface RuleEngine {
+  addRule(rule: AlertRuleDefinition): void
+  removeRule(name: string): void
+  evaluate(at?: number): Promise<PostableAlert[]>
+  instances(): AlertInstance[]
+  rules(): RuleStatus[]
+  /** Restores instances (e.g. from a store) so that `for` progress survives a restart. */
+  restore(instances: AlertInstance[]): void
+  /** Sets the evaluation interval used for `validUntil` (= 4 × max(interval, resendDelay)). */
+  setInterval(ms: number): void
+}
+
+/** Builds a {@link RuleEngine}. */
+export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
+  const rules = new Map<string, CompiledRule>()
+  const resendDelay = options.resendDelayMs ?? 60_000
+  const retention = options.resolvedRetentionMs ?? 900_000
+  let intervalMs = 60_000
+  const ranges = new Map<string, number>()
+  const history = new Map<string, Map<string, { labels: Labels; points: Array<[number, number]> }>>()
+  const pendingRestore = new Map<string, AlertInstance[]>()
+
+  const recomputeRanges = () => {
+    ranges.clear()
+    for (const rule of rules.values()) {
+      for (const [name, range] of referencedMetrics(rule.expr)) {
+        if (range > 0) ranges.set(name, Math.max(ranges.get(name) ?? 0, range))
+      }
+    }
+    for (const name of history.keys()) if (!ranges.has(name)) history.delete(name)
+  }
+
+  const recordHistory = (at: number, byName: Map<string, Sample[]>) => {
+    for (const [name, range] of ranges) {
+      let series = history.get(name)
+      if (!series) {
+        series = new Map()
+        history.set(name, series)
+      }
+      for (const s of byName.get(name) ?? []) {
+        const key = labelsKey(s.labels)
+        let entry = series.get(key)
+        if (!entry) {
+          entry = { labels: s.labels, points: [] }
+          series.set(key, entry)
+        }
+        const last = entry.points[entry.points.length - 1]
+        if (last && last[0] === at) last[1] = s.value
+        else entry.points.push([at, s.value])
+      }
+      const oldest = at - range
+      for (const [key, entry] of series) {
+        let drop = 0
+        while (drop < entry.points.length && (entry.points[drop] as [number, number])[0] <= oldest) drop++
+        if (drop > 0) entry.points.splice(0, drop)
+        if (entry.points.length === 0) series.delete(key)
+      }
+    }
+  }
+
+  const finalLabels = (rule: CompiledRule, series: VectorElement): Labels => {
+    const labels: Labels = { ...series.labels }
+    delete labels.__name__
+    for (const [k, v] of Object.entries(rule.def.labels ?? {}))
+      labels[k] = renderTemplate(v, series.labels, series.value)
+    labels.alertname = rule.def.name
+    return labels
+  }
+
+  const annotationsFor = (rule: CompiledRule, labels: Labels, value: number) => {
+    const out: Record<string, string> = {}
+    for (const [k, v] of Object.entries(rule.def.annotations ?? {})) out[k] = renderTemplate(v, labels, value)
+    return out
+  }
+
+  const step = (rule: CompiledRule, ts: number, present: PresentSeries[], absentReason?: string) => {
+    const seen = new Set<string>()
+    for (const series of present) {
+      const fp = fingerprint(series.labels)
+      seen.add(fp)
+      const existing = rule.instances.get(fp)
+      const annotations = annotationsFor(rule, series.labels, series.value)
+      if (existing && existing.state !== 'inactive') {
+        existing.value = series.value
+        existing.annotations = annotations
+        delete existing.keepFiringSince
+        if (series.reason) existing.stateReason = series.reason
+        else delete existing.stateReason
+        continue
+      }
+      const instance: AlertInstance = {
+        fingerprint: fp,
+        rule: rule.def.name,
+        labels: series.labels,
+        annotations,
+        state: 'pending',
+        value: series.value,
+        activeAt: ts,
+        ...(series.reason ? { stateReason: series.reason } : {}),
+      }
+      rule.instances.set(fp, instance)
+      rule.targets.set(fp, series.target)
+    }
+    for (const [fp, instance] of rule.instances) {
+      if (seen.has(fp)) continue
+      if (
+        (instance.state === 'firing' || instance.state === 'nodata' || instance.state === 'error') &&
+        rule.keepFiringForMs > 0
+      ) {
+        instance.keepFiringSince ??= ts
+        if (ts - instance.keepFiringSince < rule.keepFiringForMs) {
+          instance.stateReason = 'KeepFiring'
+          continue
+        }
+      }
+      if (instance.state === 'pending') {
+        rule.instances.delete(fp)
+        rule.targets.delete(fp)
+        continue
+      }
+      if (instance.resolvedAt !== undefined && ts - instance.resolvedAt > retention) {
+        rule.instances.delete(fp)
+        rule.targets.delete(fp)
+        continue
+      }
+      if (instance.state !== 'inactive') {
+        instance.state = 'inactive'
+        instance.resolvedAt = ts
+        if (absentReason) instance.stateReason = absentReason
+        else delete instance.stateReason
+      }
+    }
+    for (const instance of rule.instances.values()) {
+      if (instance.state === 'pending' && ts - instance.activeAt >= rule.forMs) {
+        instance.state = rule.targets.get(instance.fingerprint) ?? 'firing'
+        instance.firedAt = ts
+      }
+    }
+  }
+
+  const toSend = (rule: CompiledRule, ts: number): PostableAlert[] => {
+    const out: PostableAlert[] = []
+    for (const instance of rule.instances.values()) {
+      if (instance.state === 'pending') continue
+      const resolved = instance.state === 'inactive'
+      const needs =
+        (resolved &&
+          instance.resolvedAt !== undefined &&
+          (instance.lastSentAt === undefined || instance.resolvedAt > instance.lastSentAt)) ||
+        instance.lastSentAt === undefined ||
+        instance.lastSentAt + resendDelay <= ts
+      if (!needs) continue
+      instance.lastSentAt = ts
+      instance.validUntil = ts + 4 * Math.max(intervalMs, resendDelay)
+      out.push({
+        fingerprint: instance.fingerprint,
+        labels: instance.labels,
+        annotations: instance.annotations,
+        startsAt: instance.activeAt,
+        endsAt: resolved ? (instance.resolvedAt as number) : instance.validUntil,
+        ...(options.externalUrl
+          ? { generatorURL: `${options.externalUrl}#${encodeURIComponent(rule.def.name)}` }
+          : {}),
+      })
+    }
+    return out
+  }
+
+  const evaluateRule = (rule: CompiledRule, ts: number, ctx: EvalContext) => {
+    const started = performance.now()
+    const ruleLabels = (alertname: string, extra: Labels = {}): Labels => {
+      const labels: Labels = { ...extra }
+      for (const [k, v] of Object.entries(rule.def.labels ?? {}))
+        labels[k] = renderTemplate(v, {}, Number.NaN)
+      labels.alertname = alertname
+      return labels
+    }
+    let present: PresentSeries[] | undefined
+    let failure: string | undefined
+    ctx.sawSeries = false
+    try {
+      const value = evaluate(rule.expr, ctx)
+      if (value.kind !== 'vector')
+        throw new MonitorError(
+          'MONITOR_EVALUATION_FAILED',
+          'the expression returns a number, not a vector of series',
+        )
+      present = value.elements.map((e) => ({
+        labels: finalLabels(rule, e),
+        value: e.value,
+        target: 'firing' as const,
+      }))
+      const active = new Set(present.map((p) => fingerprint(p.labels)))
+      if (rule.def.limit !== undefined && active.size > rule.def.limit)
+        throw new MonitorError(
+          'MONITOR_EVALUATION_FAILED',
+          `${active.size} instances exceed the rule's limit of ${rule.def.limit}`,
+        )
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error)
+      present = undefined
+    }
+    rule.status.lastEvaluation = ts
+    if (failure !== undefined) {
+      rule.status.health = 'error'
+      rule.status.stateReason = failure
+      if (rule.def.limit !== undefined && failure.includes('limit')) {
+        rule.instances.clear()
+        rule.targets.clear()
+      }
+      const mode = rule.def.onError ?? 'error'
+      if (mode === 'keepLast') {
+        for (const i of rule.instances.values()) i.stateReason = 'Error'
+      } else if (mode === 'ok') step(rule, ts, [], 'Error')
+      else if (mode === 'alerting')
+        step(rule, ts, [
+          { labels: ruleLabels(rule.def.name), value: Number.NaN, target: 'firing', reason: 'Error' },
+        ])
+      else
+        step(rule, ts, [
+          {
+            labels: ruleLabels('DatasourceError', { rulename: rule.def.name }),
+            value: Number.NaN,
+            target: 'error',
+            reason: 'Error',
+          },
+        ])
+    } else if (!ctx.sawSeries && (present?.length ?? 0) === 0) {
+      rule.status.health = 'nodata'
+      rule.status.stateReason = 'NoData'
+      const mode = rule.def.onNoData ?? 'ok'
+      if (mode === 'keepLast') {
+        for (const i of rule.instances.values()) i.stateReason = 'NoData'
+      } else if (mode === 'ok') step(rule, ts, [], 'NoData')
+      else if (mode === 'alerting')
+        step(rule, ts, [
+          { labels: ruleLabels(rule.def.name), value: Number.NaN, target: 'firing', reason: 'NoData' },
+        ])
+      else
+        step(rule, ts, [
+          {
+            labels: ruleLabels('DatasourceNoData', { rulename: rule.def.name }),
+            value: Number.NaN,
+            target: 'nodata',
+            reason: 'NoData',
+          },
+        ])
+    } else {
+      rule.status.health = 'ok'
+      delete rule.status.stateReason
+      step(rule, ts, present ?? [])
+    }
+    rule.status.evaluationMs = performance.now() - started
+  }
+
+  return {
+    addRule(input) {
+      const def = parseInput(
+        ruleSchema,
+        input,
+        (message, issues) =>
+          new MonitorError('MONITOR_INVALID_RULE', `invalid alert rule: ${message}`, { details: { issues } }),
+      ) as AlertRuleDefinition
+      const expr = parseExpr(def.expr)
+      const compiled: CompiledRule = {
+        def,
+        expr,
+        forMs: parseDuration(def.for ?? 0, 'for', 'MONITOR_INVALID_RULE'),
+        keepFiringForMs: parseDuration(def.keepFiringFor ?? 0, 'keepFiringFor', 'MONITOR_INVALID_RULE'),
+        instances: new Map(),
+        targets: new Map(),
+        status: { name: def.name, health: 'ok' },
+      }
+      for (const instance of pendingRestore.get(def.name) ?? [])
+        compiled.instances.set(instance.fingerprint, instance)
+      pendingRestore.delete(def.name)
+      const previous = rules.get(def.name)
+      if (previous) {
+        for (const [fp, instance] of previous.instances) compiled.instances.set(fp, instance)
+        for (const [fp, target] of previous.targets) compiled.targets.set(fp, target)
+      }
+      rules.set(def.name, compiled)
+      recomputeRanges()
+    },
+    removeRule(name) {
+      rules.delete(name)
+      recomputeRanges()
+    },
+    async evaluate(at) {
+      const ts = at ?? options.clock.now()
+      const samples = await options.source.collect()
+      const byName = new Map<string, Sample[]>()
+      for (const s of samples) {
+        let list = byName.get(s.name)
+        if (!list) {
+          list = []
+          byName.set(s.name, list)
+        }
+        list.push(s)
+      }
+      recordHistory(ts, byName)
+      const ctx: EvalContext = {
+        at: ts,
+        sawSeries: false,
+        current: (name) => byName.get(name) ?? [],
+        range: (name, rangeMs) => {
+          const series = history.get(name)
+          if (!series) return []
+          const from = ts - rangeMs
+          const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
+          for (const entry of series.values()) {
+            const points = entry.points.filter((p) => p[0] > from && p[0] <= ts)
+            if (points.length > 0) out.push({ labels: entry.labels, points })
+          }
+          return out
+        },
+      }
+      const alerts: PostableAlert[] = []
+      for (const rule of rules.values()) {
+        evaluateRule(rule, ts, ctx)
+        alerts.push(...toSend(rule, ts))
+      }
+      if (alerts.length > 0) await options.sink(alerts)
+      return alerts
+    },
+    instances() {
+      const out: AlertInstance[] = []
+      for (const rule of rules.values()) for (const i of rule.instances.values()) out.push({ ...i })
+      return out
+    },
+    rules: () => [...rules.values()].map((r) => ({ ...r.status })),
+    restore(instances) {
+      for (const instance of instances) {
+        const rule = rules.get(instance.rule)
+        if (rule) rule.instances.set(instance.fingerprint, instance)
+        else {
+          const list = pendingRestore.get(instance.rule) ?? []
+          list.push(instance)
+          pendingRestore.set(instance.rule, list)
+        }
+      }
+    },
+    setInterval(ms) {
+      intervalMs = ms
+    },
+  }
+}

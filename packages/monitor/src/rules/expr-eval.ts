@@ -1,0 +1,301 @@
+import { MonitorError } from '../errors/monitor-error.js'
+import type { BinaryOp, Expr } from './expr-ast.js'
+import { matches } from './expr-parser.js'
+import { type Labels, labelsKey } from './labels.js'
+import type { Sample } from './sample-source.js'
+
+/** One element of an instant vector. */
+export interface VectorElement {
+  labels: Labels
+  value: number
+}
+
+/** What an expression evaluates to. */
+export type Value = { kind: 'scalar'; value: number } | { kind: 'vector'; elements: VectorElement[] }
+
+/** The samples an evaluation reads: the current snapshot by metric name, plus history for ranges. */
+export interface EvalContext {
+  at: number
+  current(name: string): readonly Sample[]
+  /** Points `[t, v]` of series of `name` with `t` in `(at - rangeMs, at]`, grouped by series. */
+  range(
+    name: string,
+    rangeMs: number,
+  ): ReadonlyArray<{ labels: Labels; points: ReadonlyArray<readonly [number, number]> }>
+  /** Set when a selector matched at least one series. */
+  sawSeries: boolean
+}
+
+function selectorMatches(expr: Extract<Expr, { type: 'selector' }>, labels: Labels): boolean {
+  for (const m of expr.matchers) if (!matches(m, labels)) return false
+  return true
+}
+
+function rangeValue(fn: string, points: ReadonlyArray<readonly [number, number]>): number | undefined {
+  if (points.length === 0) return undefined
+  switch (fn) {
+    case 'avg_over_time':
+      return points.reduce((s, p) => s + p[1], 0) / points.length
+    case 'min_over_time':
+      return Math.min(...points.map((p) => p[1]))
+    case 'max_over_time':
+      return Math.max(...points.map((p) => p[1]))
+  }
+  if (points.length < 2) return undefined
+  let increase = 0
+  for (let i = 1; i < points.length; i++) {
+    const prev = (points[i - 1] as readonly [number, number])[1]
+    const cur = (points[i] as readonly [number, number])[1]
+    increase += cur >= prev ? cur - prev : cur
+  }
+  if (fn === 'increase') return increase
+  const seconds =
+    ((points[points.length - 1] as readonly [number, number])[0] -
+      (points[0] as readonly [number, number])[0]) /
+    1000
+  return seconds > 0 ? increase / seconds : undefined
+}
+
+function quantile(q: number, buckets: Array<{ le: number; count: number }>): number {
+  buckets.sort((a, b) => a.le - b.le)
+  const last = buckets[buckets.length - 1]
+  if (!last || last.le !== Number.POSITIVE_INFINITY || buckets.length < 2) return Number.NaN
+  const total = last.count
+  if (total === 0) return Number.NaN
+  const rank = q * total
+  let i = buckets.findIndex((b) => b.count >= rank)
+  if (i === -1) i = buckets.length - 1
+  const bucket = buckets[i] as { le: number; count: number }
+  if (bucket.le === Number.POSITIVE_INFINITY) return (buckets[buckets.length - 2] as { le: number }).le
+  const previous = i === 0 ? undefined : buckets[i - 1]
+  if (!previous && bucket.le <= 0) return bucket.le
+  const lowerBound = previous ? previous.le : 0
+  const lowerCount = previous ? previous.count : 0
+  const inBucket = bucket.count - lowerCount
+  if (inBucket === 0) return bucket.le
+  return lowerBound + (bucket.le - lowerBound) * ((rank - lowerCount) / inBucket)
+}
+
+function compare(op: BinaryOp, a: number, b: number): boolean {
+  switch (op) {
+    case '>':
+      return a > b
+    case '<':
+      return a < b
+    case '>=':
+      return a >= b
+    case '<=':
+      return a <= b
+    case '==':
+      return a === b
+    default:
+      return a !== b
+  }
+}
+
+function arithmetic(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case '+':
+      return a + b
+    case '-':
+      return a - b
+    case '*':
+      return a * b
+    default:
+      return a / b
+  }
+}
+
+const COMPARISONS = new Set<BinaryOp>(['>', '<', '>=', '<=', '==', '!='])
+
+function binary(op: BinaryOp, left: Value, right: Value): Value {
+  if (op === 'and' || op === 'or' || op === 'unless') {
+    if (left.kind !== 'vector' || right.kind !== 'vector')
+      throw new MonitorError('MONITOR_EVALUATION_FAILED', `"${op}" needs vectors on both sides`)
+    const rightKeys = new Set(right.elements.map((e) => labelsKey(e.labels)))
+    if (op === 'and')
+      return { kind: 'vector', elements: left.elements.filter((e) => rightKeys.has(labelsKey(e.labels))) }
+    if (op === 'unless')
+      return { kind: 'vector', elements: left.elements.filter((e) => !rightKeys.has(labelsKey(e.labels))) }
+    const leftKeys = new Set(left.elements.map((e) => labelsKey(e.labels)))
+    return {
+      kind: 'vector',
+      elements: [...left.elements, ...right.elements.filter((e) => !leftKeys.has(labelsKey(e.labels)))],
+    }
+  }
+  const isComparison = COMPARISONS.has(op)
+  if (left.kind === 'scalar' && right.kind === 'scalar') {
+    return {
+      kind: 'scalar',
+      value: isComparison
+        ? Number(compare(op, left.value, right.value))
+        : arithmetic(op, left.value, right.value),
+    }
+  }
+  if (left.kind === 'vector' && right.kind === 'scalar') {
+    const out: VectorElement[] = []
+    for (const e of left.elements) {
+      if (isComparison) {
+        if (compare(op, e.value, right.value)) out.push(e)
+      } else out.push({ labels: e.labels, value: arithmetic(op, e.value, right.value) })
+    }
+    return { kind: 'vector', elements: out }
+  }
+  if (left.kind === 'scalar' && right.kind === 'vector') {
+    const out: VectorElement[] = []
+    for (const e of right.elements) {
+      if (isComparison) {
+        if (compare(op, left.value, e.value)) out.push(e)
+      } else out.push({ labels: e.labels, value: arithmetic(op, left.value, e.value) })
+    }
+    return { kind: 'vector', elements: out }
+  }
+  const l = left as Extract<Value, { kind: 'vector' }>
+  const r = right as Extract<Value, { kind: 'vector' }>
+  const byKey = new Map<string, VectorElement>()
+  for (const e of r.elements) {
+    const key = labelsKey(e.labels)
+    if (byKey.has(key))
+      throw new MonitorError(
+        'MONITOR_EVALUATION_FAILED',
+        'many-to-many matching: the right side has duplicate label sets',
+      )
+    byKey.set(key, e)
+  }
+  const out: VectorElement[] = []
+  for (const e of l.elements) {
+    const match = byKey.get(labelsKey(e.labels))
+    if (!match) continue
+    if (isComparison) {
+      if (compare(op, e.value, match.value)) out.push(e)
+    } else out.push({ labels: e.labels, value: arithmetic(op, e.value, match.value) })
+  }
+  return { kind: 'vector', elements: out }
+}
+
+/** Evaluates a parsed expression. Metric names are dropped from result labels. */
+export function evaluate(expr: Expr, ctx: EvalContext): Value {
+  switch (expr.type) {
+    case 'number':
+      return { kind: 'scalar', value: expr.value }
+    case 'neg': {
+      const v = evaluate(expr.expr, ctx)
+      return v.kind === 'scalar'
+        ? { kind: 'scalar', value: -v.value }
+        : { kind: 'vector', elements: v.elements.map((e) => ({ labels: e.labels, value: -e.value })) }
+    }
+    case 'selector': {
+      const out: VectorElement[] = []
+      for (const s of ctx.current(expr.name))
+        if (selectorMatches(expr, s.labels)) out.push({ labels: s.labels, value: s.value })
+      if (out.length > 0) ctx.sawSeries = true
+      return { kind: 'vector', elements: out }
+    }
+    case 'range-fn': {
+      const out: VectorElement[] = []
+      for (const series of ctx.range(expr.selector.name, expr.selector.rangeMs as number)) {
+        if (!selectorMatches(expr.selector, series.labels)) continue
+        ctx.sawSeries = true
+        const value = rangeValue(expr.fn, series.points)
+        if (value !== undefined) out.push({ labels: series.labels, value })
+      }
+      return { kind: 'vector', elements: out }
+    }
+    case 'quantile': {
+      const inner = evaluate(expr.expr, ctx)
+      if (inner.kind !== 'vector')
+        throw new MonitorError('MONITOR_EVALUATION_FAILED', 'histogram_quantile needs a vector')
+      const groups = new Map<string, { labels: Labels; buckets: Array<{ le: number; count: number }> }>()
+      for (const e of inner.elements) {
+        const le = e.labels.le
+        if (le === undefined) continue
+        const { le: _le, ...rest } = e.labels
+        const key = labelsKey(rest)
+        let group = groups.get(key)
+        if (!group) {
+          group = { labels: rest, buckets: [] }
+          groups.set(key, group)
+        }
+        group.buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: e.value })
+      }
+      const out: VectorElement[] = []
+      for (const group of groups.values()) {
+        const value = quantile(expr.q, group.buckets)
+        if (!Number.isNaN(value)) out.push({ labels: group.labels, value })
+      }
+      return { kind: 'vector', elements: out }
+    }
+    case 'aggregation': {
+      const inner = evaluate(expr.expr, ctx)
+      if (inner.kind !== 'vector')
+        throw new MonitorError('MONITOR_EVALUATION_FAILED', `${expr.op}() needs a vector`)
+      const groups = new Map<string, { labels: Labels; values: number[] }>()
+      for (const e of inner.elements) {
+        const labels: Labels = {}
+        if (expr.by) {
+          for (const name of expr.by)
+            if (e.labels[name] !== undefined) labels[name] = e.labels[name] as string
+        } else if (expr.without) {
+          for (const [name, value] of Object.entries(e.labels))
+            if (!expr.without.includes(name)) labels[name] = value
+        }
+        const key = labelsKey(labels)
+        let group = groups.get(key)
+        if (!group) {
+          group = { labels, values: [] }
+          groups.set(key, group)
+        }
+        group.values.push(e.value)
+      }
+      const out: VectorElement[] = []
+      for (const g of groups.values()) {
+        let value: number
+        switch (expr.op) {
+          case 'sum':
+            value = g.values.reduce((a, b) => a + b, 0)
+            break
+          case 'avg':
+            value = g.values.reduce((a, b) => a + b, 0) / g.values.length
+            break
+          case 'min':
+            value = Math.min(...g.values)
+            break
+          case 'max':
+            value = Math.max(...g.values)
+            break
+          case 'count':
+            value = g.values.length
+            break
+        }
+        out.push({ labels: g.labels, value })
+      }
+      return { kind: 'vector', elements: out }
+    }
+    case 'binary':
+      return binary(expr.op, evaluate(expr.left, ctx), evaluate(expr.right, ctx))
+  }
+}
+
+/** Metric names a parsed expression reads, and the longest range (ms) each needs, 0 for instant reads. */
+export function referencedMetrics(expr: Expr, into = new Map<string, number>()): Map<string, number> {
+  switch (expr.type) {
+    case 'selector':
+      into.set(expr.name, Math.max(into.get(expr.name) ?? 0, expr.rangeMs ?? 0))
+      break
+    case 'range-fn':
+      into.set(expr.selector.name, Math.max(into.get(expr.selector.name) ?? 0, expr.selector.rangeMs ?? 0))
+      break
+    case 'quantile':
+    case 'aggregation':
+    case 'neg':
+      referencedMetrics(expr.expr, into)
+      break
+    case 'binary':
+      referencedMetrics(expr.left, into)
+      referencedMetrics(expr.right, into)
+      break
+    case 'number':
+      break
+  }
+  return into
+}
