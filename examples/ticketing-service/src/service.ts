@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { isOpskitError, type Logger, migrate, noopLogger, uuidv7 } from '@opskit/core'
+import { openSqlite } from '@opskit/core/sqlite'
+import { hashPassword } from './auth/passwords.js'
+import { createSessionStore } from './auth/sessions.js'
+import { ticketingMigrations } from './db/migrations.js'
+import type { TicketingDb } from './db/schema.js'
+import { DomainHooks } from './domain/hooks.js'
+import { HttpError } from './http/http-error.js'
+import { sendJson } from './http/json.js'
+import { Router } from './http/router.js'
+import { registerApiRoutes } from './routes/api-routes.js'
+import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
+import { WIRED_PACKAGES } from './wiring/status.js'
+
+/** Options of {@link startTicketingService}. */
+export interface TicketingServiceOptions {
+  /** The service's SQLite file (created and migrated when missing). */
+  dbPath: string
+  /** Port to listen on; 0 picks a free one. @default 0 */
+  port?: number
+  /** Address to listen on. @default '127.0.0.1' */
+  host?: string
+  /** An administrator account created at start when its e-mail address is not registered yet. */
+  admin?: { email: string; password: string; name?: string }
+  /** Basic credentials for `/metrics`; without them `/metrics` answers 403. */
+  metricsAuth?: { username: string; password: string }
+  /** Logger for the service and the opskit packages. @default noopLogger */
+  logger?: Logger
+}
+
+/** A running ticketing service. */
+export interface TicketingService {
+  /** Base URL, e.g. `http://127.0.0.1:43210`. */
+  readonly url: string
+  /** The service's database. */
+  readonly db: TicketingDb
+  /** Which opskit packages are wired. */
+  readonly wired: typeof WIRED_PACKAGES
+  /** The @opskit/monitor wiring (registry, health, metrics). */
+  readonly monitor: MonitorWiring
+  /** Fault injection for demos and tests: extra latency added to every `/api` request. */
+  readonly chaos: { setExtraLatencyMs(ms: number): void }
+  /** Stops accepting connections, then closes the opskit packages and the database. */
+  close(): Promise<void>
+}
+
+/** Starts the ticketing service: database, migrations, opskit wiring and the HTTP server. */
+export async function startTicketingService(options: TicketingServiceOptions): Promise<TicketingService> {
+  const logger = options.logger ?? noopLogger
+  const hostDb = openSqlite(options.dbPath, { synchronous: 'normal' })
+  await migrate(hostDb, { namespace: 'ticketing', migrations: ticketingMigrations, tablePrefix: 'tix_' })
+  const db = hostDb as unknown as TicketingDb
+  const now = () => new Date()
+  if (options.admin) await seedAdmin(db, options.admin, now)
+
+  const hooks = new DomainHooks((event, error) => logger.error({ err: error, event }, 'domain hook failed'))
+  const sessions = createSessionStore(db, now)
+  const router = new Router()
+  registerApiRoutes(router, { db, sessions, hooks, now })
+
+  const monitor = await wireMonitor({
+    db: hostDb,
+    hooks,
+    logger,
+    routes: router.templates(),
+    ...(options.metricsAuth ? { metricsAuth: options.metricsAuth } : {}),
+  })
+
+  let extraLatencyMs = 0
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    try {
+      if (url.pathname === '/metrics') return await monitor.metrics(req, res)
+      if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/startupz') {
+        return await monitor.health(req, res)
+      }
+      if (extraLatencyMs > 0 && url.pathname.startsWith('/api/')) {
+        await new Promise((resolve) => setTimeout(resolve, extraLatencyMs))
+      }
+      const match = router.match(req.method ?? 'GET', url.pathname)
+      if ('status' in match) {
+        throw match.status === 404
+          ? new HttpError(404, 'NOT_FOUND', 'no such resource')
+          : new HttpError(405, 'METHOD_NOT_ALLOWED', 'method not allowed here')
+      }
+      await match.handler({ req, res, params: match.params, url })
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      if (error instanceof HttpError) {
+        sendJson(res, error.status, {
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details ? { details: error.details } : {}),
+          },
+        })
+        return
+      }
+      logger.error({ err: error, path: url.pathname }, 'request failed')
+      sendJson(res, isOpskitError(error) ? 400 : 500, {
+        error: isOpskitError(error)
+          ? { code: error.code, message: error.message }
+          : { code: 'INTERNAL', message: 'internal error' },
+      })
+    }
+  }
+
+  const server = createServer(monitor.wrap(handle))
+  server.keepAliveTimeout = 5_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  let closing: Promise<void> | undefined
+
+  return {
+    url: `http://${host}:${address.port}`,
+    db,
+    wired: WIRED_PACKAGES,
+    monitor,
+    chaos: {
+      setExtraLatencyMs(ms) {
+        extraLatencyMs = Math.max(0, Math.min(ms, 30_000))
+      },
+    },
+    close() {
+      closing ??= (async () => {
+        await monitor.close()
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve())
+          server.closeIdleConnections()
+        })
+        await hostDb.destroy()
+      })()
+      return closing
+    },
+  }
+}
+
+async function seedAdmin(
+  db: TicketingDb,
+  admin: { email: string; password: string; name?: string },
+  now: () => Date,
+): Promise<void> {
+  const email = admin.email.toLowerCase()
+  const existing = await db.selectFrom('tix_users').select('id').where('email', '=', email).executeTakeFirst()
+  if (existing) return
+  await db
+    .insertInto('tix_users')
+    .values({
+      id: uuidv7(),
+      email,
+      name: admin.name ?? 'Administrator',
+      password_hash: await hashPassword(admin.password),
+      role: 'admin',
+      created_at: now().toISOString(),
+    })
+    .execute()
+}

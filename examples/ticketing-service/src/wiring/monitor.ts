@@ -1,0 +1,74 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { HostDatabase, Logger } from '@opskit/core'
+import { checks, createMonitor, type Monitor, type RequestListener } from '@opskit/monitor'
+import type { DomainHooks } from '../domain/hooks.js'
+
+/** Options of {@link wireMonitor}. */
+export interface MonitorWiringOptions {
+  db: HostDatabase
+  hooks: DomainHooks
+  logger: Logger
+  /** Route templates of the service, for the RED metrics' `route` label. */
+  routes: string[]
+  /** Basic credentials for `/metrics`; without them the endpoint stays closed (403). */
+  metricsAuth?: { username: string; password: string }
+}
+
+/** @opskit/monitor in the ticketing service: RED metrics, business counters, health, `/metrics`. */
+export interface MonitorWiring {
+  monitor: Monitor
+  /** Wraps the service's request listener with RED metrics. */
+  wrap(listener: RequestListener): RequestListener
+  /** Serves `/metrics`. */
+  metrics(req: IncomingMessage, res: ServerResponse): Promise<void>
+  /** Serves `/healthz`, `/readyz`, `/startupz`. */
+  health(req: IncomingMessage, res: ServerResponse): Promise<void>
+  close(): Promise<void>
+}
+
+/** Wires @opskit/monitor: one module so that the rest of the service does not import it. */
+export async function wireMonitor(options: MonitorWiringOptions): Promise<MonitorWiring> {
+  const monitor = await createMonitor({ serviceName: 'ticketing', db: options.db, logger: options.logger })
+  monitor.health.register('event-loop', async () => ({ status: 'pass' }), { kind: 'liveness' })
+  monitor.health.register('sqlite', checks.sqlite(options.db), { kind: 'readiness', critical: true })
+
+  const ticketsSold = monitor.metrics.counter({
+    name: 'ticketing_tickets_sold_total',
+    help: 'Tickets sold.',
+  })
+  const revenue = monitor.metrics.counter({
+    name: 'ticketing_revenue_cents_total',
+    help: 'Revenue of paid orders, in cents.',
+  })
+  const refunds = monitor.metrics.counter({ name: 'ticketing_refunds_total', help: 'Refunded orders.' })
+  const logins = monitor.metrics.counter<'outcome'>({
+    name: 'ticketing_logins_total',
+    help: 'Login attempts by outcome.',
+    labelNames: ['outcome'],
+  })
+  const registrations = monitor.metrics.counter({
+    name: 'ticketing_registrations_total',
+    help: 'New accounts.',
+  })
+  options.hooks.on('order.created', (e) => {
+    ticketsSold.inc({}, e.quantity)
+    revenue.inc({}, e.totalCents)
+  })
+  options.hooks.on('order.refunded', () => refunds.inc())
+  options.hooks.on('user.login', (e) => logins.inc({ outcome: e.success ? 'success' : 'failure' }))
+  options.hooks.on('user.registered', () => registrations.inc())
+
+  const metricsHandler = monitor.metricsHandler(
+    options.metricsAuth
+      ? { basicAuth: { username: options.metricsAuth.username, password: options.metricsAuth.password } }
+      : {},
+  )
+  const healthHandler = monitor.health.handler()
+  return {
+    monitor,
+    wrap: (listener) => monitor.http.wrap(listener, { routes: options.routes }),
+    metrics: metricsHandler,
+    health: healthHandler,
+    close: () => monitor.close(),
+  }
+}
