@@ -1,5 +1,67 @@
 /**
- * `@opskit/notify`: multi-channel notifications.
+ * `@opskit/notify`: multi-channel notifications — email, SMS, push, in-app and signed webhooks —
+ * with templates, preferences, retries, failover, rate limits, idempotency, a delivery log and
+ * an outbox. Vendor adapters live at subpaths (`@opskit/notify/smtp`, `/twilio`, …).
  * @packageDocumentation
  */
-export { NotifyError, type NotifyErrorCode } from './errors/notify-error.js'
+export {
+  NotifyError,
+  type NotifyErrorCode,
+  type ProviderErrorInfo,
+  parseRetryAfter,
+  providerError,
+} from './errors/notify-error.js'
+export { createNotifier } from './notifier/create-notifier.js'
+export type {
+  DeliveriesApi,
+  DeliveryMetric,
+  DevicesApi,
+  Dispatcher,
+  DispatcherOptions,
+  InboxApi,
+  Notifier,
+  NotifierConfig,
+  NotifierDefaults,
+  NotifyMetrics,
+  PreferencesApi,
+  PriceTable,
+  ProviderHealth,
+  SendResult,
+} from './notifier/notifier-types.js'
+export type { EmailAttachment, EmailMessage, EmailProvider } from './providers/email-provider.js'
+export type { AnyProvider, ProvidersConfig } from './providers/index.js'
+export type {
+  Cost,
+  ProviderBase,
+  ProviderCallOptions,
+  ProviderCapabilities,
+  ProviderResult,
+} from './providers/provider-common.js'
+export type { PushMessage, PushProvider, PushResult, PushTokenResult } from './providers/push-provider.js'
+export type { SmsMessage, SmsProvider } from './providers/sms-provider.js'
+export type { WebhookMessage, WebhookProvider } from './providers/webhook-provider.js'
+export type { RateLimit } from './rate-limit/token-bucket.js'
+export { countSmsSegments, type SmsSegmentInfo } from './sms/segments.js'
+export { createKyselyNotifyStore, type KyselyNotifyStoreOptions } from './store/kysely-store.js'
+export { createMemoryNotifyStore } from './store/memory-store.js'
+export { notifyMigrations } from './store/migrations.js'
+export type { NotifyStore } from './store/notify-store.js'
+export type {
+  Delivery,
+  DeliveryStatus,
+  DeviceRecord,
+  InboxItem,
+  NotificationRecord,
+  NotificationState,
+  OutboxRecord,
+  UserPreferences,
+} from './store/records.js'
+export { escapeHtml, htmlToText } from './templates/render.js'
+export {
+  createTemplateRegistry,
+  type NotificationTemplate,
+  type TemplateContent,
+  type TemplateRegistry,
+} from './templates/template-registry.js'
+export { CHANNELS, type Channel, type Priority } from './types/channel.js'
+export type { SendAttachment, SendInput } from './types/send-input.js'

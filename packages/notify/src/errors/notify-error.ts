@@ -3,10 +3,16 @@ import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
 /** Stable codes of the errors `@opskit/notify` throws; match on these, never on messages. */
 export type NotifyErrorCode =
   | 'NOTIFY_INVALID_MESSAGE'
+  | 'NOTIFY_INVALID_CONFIG'
   | 'NOTIFY_PROVIDER_NOT_CONFIGURED'
+  | 'NOTIFY_PROVIDER_TRANSIENT'
+  | 'NOTIFY_PROVIDER_PERMANENT'
   | 'NOTIFY_DELIVERY_FAILED'
   | 'NOTIFY_RATE_LIMITED'
   | 'NOTIFY_TEMPLATE_ERROR'
+  | 'NOTIFY_TEMPLATE_NOT_FOUND'
+  | 'NOTIFY_TEMPLATE_MISSING_VARIABLE'
+  | 'NOTIFY_STORE_UNSUPPORTED'
   | 'NOTIFY_CLOSED'
 
 /** The one error class of `@opskit/notify`; its `code` is a {@link NotifyErrorCode}. */
@@ -18,4 +24,63 @@ export class NotifyError extends OpskitError<NotifyErrorCode> {
   ) {
     super({ ...options, code, message, package: 'notify' })
   }
+}
+
+/** What a provider knows about a failed send; see {@link providerError}. */
+export interface ProviderErrorInfo {
+  /** The provider's `name`. */
+  provider: string
+  /** Whether the same send may succeed later (4xx SMTP, 429, 5xx HTTP, timeouts). */
+  retryable: boolean
+  /** What went wrong, without secrets. */
+  message: string
+  /** The vendor's own code (`21211`, `BadDeviceToken`, `550`, `messaging/…`). */
+  providerCode?: string | number
+  /** HTTP or SMTP status. */
+  status?: number
+  /** A delay the provider asked for (HTTP `Retry-After`), in ms. */
+  retryAfterMs?: number
+  /**
+   * The recipient itself is invalid (bad number, bad device token): neither retrying nor
+   * failing over to another provider can help.
+   */
+  recipientInvalid?: boolean
+  /** The underlying error. */
+  cause?: unknown
+}
+
+/**
+ * Builds the error a provider throws from `send()`: `NOTIFY_PROVIDER_TRANSIENT` (retryable) or
+ * `NOTIFY_PROVIDER_PERMANENT`, with the vendor code, status and `Retry-After` in `details`.
+ *
+ * @example
+ * ```ts
+ * throw providerError({ provider: 'twilio', retryable: false, message: 'invalid To', providerCode: 21211, recipientInvalid: true })
+ * ```
+ */
+export function providerError(info: ProviderErrorInfo): NotifyError {
+  return new NotifyError(
+    info.retryable ? 'NOTIFY_PROVIDER_TRANSIENT' : 'NOTIFY_PROVIDER_PERMANENT',
+    `[${info.provider}] ${info.message}`,
+    {
+      retryable: info.retryable,
+      cause: info.cause,
+      details: {
+        provider: info.provider,
+        ...(info.providerCode === undefined ? {} : { providerCode: info.providerCode }),
+        ...(info.status === undefined ? {} : { status: info.status }),
+        ...(info.retryAfterMs === undefined ? {} : { retryAfterMs: info.retryAfterMs }),
+        ...(info.recipientInvalid ? { recipientInvalid: true } : {}),
+      },
+    },
+  )
+}
+
+/** Parses an HTTP `Retry-After` header (seconds or an HTTP date) into ms, relative to `now`. */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
+  if (!value) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }

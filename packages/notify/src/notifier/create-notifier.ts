@@ -1,0 +1,798 @@
+import {
+  type Clock,
+  createUuidV7Generator,
+  type HostDatabase,
+  isOpskitError,
+  type Logger,
+  noopLogger,
+  parseInput,
+  retry,
+  systemClock,
+} from '@opskit/core'
+import { z } from 'zod'
+import { NotifyError, providerError } from '../errors/notify-error.js'
+import type { EmailMessage } from '../providers/email-provider.js'
+import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
+import type { Cost, ProviderResult } from '../providers/provider-common.js'
+import type { PushMessage, PushResult, PushTokenResult } from '../providers/push-provider.js'
+import { createTokenBucket, type TokenBucket } from '../rate-limit/token-bucket.js'
+import { countSmsSegments } from '../sms/segments.js'
+import { createKyselyNotifyStore } from '../store/kysely-store.js'
+import { createMemoryNotifyStore } from '../store/memory-store.js'
+import type { NotifyStore } from '../store/notify-store.js'
+import type { Delivery, NotificationRecord, OutboxRecord, UserPreferences } from '../store/records.js'
+import { createTemplateRegistry } from '../templates/template-registry.js'
+import { mockProviders } from '../testing/mock-providers.js'
+import type { Channel } from '../types/channel.js'
+import { type ParsedSendInput, sendInputSchema } from '../validation/message-schema.js'
+import { startOutboxDispatcher } from './dispatcher.js'
+import type { Dispatcher, Notifier, NotifierConfig, ProviderHealth, SendResult } from './notifier-types.js'
+import { isValidTimeZone, quietHoursEnd } from './quiet-hours.js'
+import { type RenderedContent, renderContent } from './render-content.js'
+
+const invalid = (message: string, issues: unknown) =>
+  new NotifyError('NOTIFY_INVALID_MESSAGE', `invalid notification: ${message}`, { details: { issues } })
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h)')
+const channelFlags = z.partialRecord(z.enum(['email', 'sms', 'push', 'in_app', 'webhook']), z.boolean())
+const preferencesSchema = z
+  .object({
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
+    locale: z
+      .string()
+      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/)
+      .optional(),
+    channels: channelFlags.optional(),
+    categories: z.record(z.string().max(100), z.union([z.boolean(), channelFlags])).optional(),
+    quietHours: z.object({ start: hhmm, end: hhmm }).strict().optional(),
+  })
+  .strict()
+const userIdSchema = z.string().min(1).max(300)
+const deviceSchema = z
+  .object({
+    userId: userIdSchema,
+    token: z.string().regex(/^[A-Za-z0-9_:.-]{8,4096}$/, 'must be a device token'),
+    platform: z.enum(['ios', 'android', 'web']),
+  })
+  .strict()
+
+/** The internal outcome of one send, for the outbox. */
+interface SendOutcome {
+  result: SendResult
+  /** Another sender holds the notification (not stale yet): try again later. */
+  inFlight?: boolean
+  /** Deferred (quiet hours, sendAt) until this instant. */
+  deferUntil?: number
+}
+
+function toMs(value: ParsedSendInput['sendAt']): number | undefined {
+  if (value === undefined) return undefined
+  if (value instanceof Date) return value.getTime()
+  if (typeof value === 'number') return value
+  return Date.parse(value)
+}
+
+/** A JSON-safe copy of a parsed message, for the outbox. */
+function serialise(input: ParsedSendInput, idempotencyKey: string): Record<string, unknown> {
+  const { sendAt: _sendAt, ...rest } = input
+  return {
+    ...rest,
+    idempotencyKey,
+    ...(input.attachments
+      ? {
+          attachments: input.attachments.map((attachment) => ({
+            ...attachment,
+            ...(typeof attachment.content === 'string'
+              ? {}
+              : { content: Buffer.from(attachment.content).toString('base64'), encoding: 'base64' as const }),
+          })),
+        }
+      : {}),
+  }
+}
+
+function priceFor(prefixes: number | Record<string, number> | undefined, phone: string): number | undefined {
+  if (prefixes === undefined || typeof prefixes === 'number') return prefixes
+  let best: string | undefined
+  for (const prefix of Object.keys(prefixes)) {
+    if (
+      prefix !== 'default' &&
+      phone.startsWith(prefix) &&
+      (best === undefined || prefix.length > best.length)
+    )
+      best = prefix
+  }
+  return prefixes[best ?? 'default']
+}
+
+function errorSummary(error: unknown): { code: string; message: string } {
+  if (isOpskitError(error)) {
+    const providerCode = error.details?.providerCode
+    return { code: providerCode === undefined ? error.code : String(providerCode), message: error.message }
+  }
+  return { code: 'ERROR', message: error instanceof Error ? error.name : 'unknown error' }
+}
+
+/**
+ * Creates a notifier: validated sends on email, SMS, push, in-app and webhook, with templates,
+ * preferences, retries, failover, rate limits, idempotency, a delivery log and an outbox.
+ *
+ * @example
+ * ```ts
+ * const notifier = await createNotifier({ mode: 'production', db, providers: { email: [smtpProvider({ host, port })] } })
+ * await notifier.send({ to: { email: 'ada@example.com' }, channels: ['email'], template: 'welcome', data: { name: 'Ada' } })
+ * ```
+ */
+export async function createNotifier(config: NotifierConfig): Promise<Notifier> {
+  if (config.mode !== 'mock' && config.mode !== 'production') {
+    throw new NotifyError('NOTIFY_INVALID_CONFIG', 'mode must be "mock" or "production"')
+  }
+  if (config.mode === 'production' && !config.db && !config.store) {
+    throw new NotifyError(
+      'NOTIFY_INVALID_CONFIG',
+      'production mode needs `db` (or a `store`): the delivery log, idempotency keys and outbox must be durable',
+    )
+  }
+  const clock: Clock = config.clock ?? systemClock
+  const logger: Logger = (config.logger ?? noopLogger).child({ component: 'opskit-notify' })
+  const defaults = config.defaults ?? {}
+  const nextId = createUuidV7Generator(clock)
+  const store: NotifyStore =
+    config.store ??
+    (config.db
+      ? createKyselyNotifyStore({ db: config.db, tablePrefix: config.tablePrefix ?? 'opskit_' })
+      : createMemoryNotifyStore())
+  await store.migrate()
+
+  const providers: ProvidersConfig = { ...(config.providers ?? {}) }
+  if (config.mode === 'mock') {
+    const mocks = mockProviders()
+    for (const channel of ['email', 'sms', 'push', 'webhook'] as const) {
+      if (!providers[channel] || providers[channel]?.length === 0) {
+        ;(providers as Record<string, AnyProvider[]>)[channel] = [mocks[channel]]
+      }
+    }
+  }
+  const names = new Set<string>()
+  for (const list of Object.values(providers) as AnyProvider[][]) {
+    for (const provider of list) {
+      if (names.has(provider.name)) {
+        throw new NotifyError(
+          'NOTIFY_INVALID_CONFIG',
+          `two providers are named "${provider.name}"; names must be unique`,
+        )
+      }
+      names.add(provider.name)
+    }
+  }
+  const buckets = new Map<string, TokenBucket>()
+  for (const [name, limit] of Object.entries(defaults.rateLimits ?? {}))
+    buckets.set(name, createTokenBucket(limit, clock))
+
+  const templates = createTemplateRegistry(config.templates ?? [], defaults.locale ?? 'en')
+  const critical = new Set(defaults.criticalCategories ?? [])
+  const retries = defaults.retry?.retries ?? 3
+  const baseMs = defaults.retry?.baseMs ?? 200
+  const maxMs = defaults.retry?.maxMs ?? 30_000
+  const sendTimeoutMs = defaults.sendTimeoutMs ?? 30_000
+  const staleAfterMs = defaults.staleAfterMs ?? 120_000
+  const currency = defaults.pricing?.currency ?? 'USD'
+  const dispatchers = new Set<Dispatcher>()
+  let closed = false
+
+  const assertOpen = () => {
+    if (closed) throw new NotifyError('NOTIFY_CLOSED', 'the notifier is closed')
+  }
+
+  /** Validation that needs more than the schema: recipients per channel, providers, rendering. */
+  const prepare = async (input: ParsedSendInput) => {
+    const issues: Array<{ path: string; message: string }> = []
+    for (const channel of input.channels as Channel[]) {
+      if (channel === 'email' && !input.to?.email)
+        issues.push({ path: 'to.email', message: 'required for email' })
+      if (channel === 'sms' && !input.to?.phone)
+        issues.push({ path: 'to.phone', message: 'required for sms' })
+      if (channel === 'webhook' && !input.to?.url)
+        issues.push({ path: 'to.url', message: 'required for webhook' })
+      if (channel === 'in_app' && !input.userId)
+        issues.push({ path: 'userId', message: 'required for in_app' })
+      if (channel === 'push' && !input.to?.deviceTokens && !input.userId)
+        issues.push({ path: 'to.deviceTokens', message: 'push needs deviceTokens or a userId with devices' })
+    }
+    if (issues.length > 0) throw invalid(issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues)
+    for (const channel of input.channels as Channel[]) {
+      if (channel !== 'in_app' && (providers[channel]?.length ?? 0) === 0) {
+        throw new NotifyError('NOTIFY_PROVIDER_NOT_CONFIGURED', `no ${channel} provider is configured`, {
+          details: { channel },
+        })
+      }
+    }
+    const preferences = input.userId ? await store.getPreferences(input.userId) : undefined
+    const locale = input.locale ?? preferences?.locale ?? defaults.locale ?? 'en'
+    const rendered = new Map<Channel, RenderedContent>()
+    for (const channel of input.channels as Channel[]) {
+      rendered.set(channel, renderContent(input, channel, templates, locale))
+    }
+    const sms = rendered.get('sms')
+    if (sms && sms.text.length > 1600) {
+      throw invalid('content.text: longer than 1600 characters for SMS', [
+        { path: 'content.text', message: 'too long for SMS' },
+      ])
+    }
+    const push = rendered.get('push')
+    if (push) {
+      const bytes = Buffer.byteLength(
+        JSON.stringify({ title: push.title, body: push.text, data: input.push?.data ?? {} }),
+      )
+      if (bytes > 4000) {
+        throw invalid(`push: payload is ${bytes} bytes, more than 4000`, [
+          { path: 'push', message: 'too large' },
+        ])
+      }
+    }
+    return { preferences, rendered }
+  }
+
+  const isCritical = (input: ParsedSendInput) =>
+    input.priority === 'critical' || (input.category !== undefined && critical.has(input.category))
+
+  const optedOut = (channel: Channel, input: ParsedSendInput, preferences: UserPreferences | undefined) => {
+    if (!preferences || isCritical(input)) return false
+    if (preferences.channels?.[channel] === false) return true
+    const category = input.category === undefined ? undefined : preferences.categories?.[input.category]
+    if (category === false) return true
+    return typeof category === 'object' && category[channel] === false
+  }
+
+  const callProvider = async <R>(
+    provider: AnyProvider,
+    call: (signal: AbortSignal) => Promise<R>,
+  ): Promise<R> => {
+    await buckets.get(provider.name)?.take()
+    const controller = new AbortController()
+    const timer = clock.setTimeout(() => controller.abort(), sendTimeoutMs)
+    try {
+      return await call(controller.signal)
+    } catch (error) {
+      if (isOpskitError(error)) throw error
+      if (controller.signal.aborted) {
+        throw providerError({
+          provider: provider.name,
+          retryable: true,
+          message: `timed out after ${sendTimeoutMs} ms`,
+          providerCode: 'TIMEOUT',
+        })
+      }
+      const code = (error as { code?: unknown })?.code
+      throw providerError({
+        provider: provider.name,
+        retryable: true,
+        message: `unexpected ${error instanceof Error ? error.name : 'error'}${typeof code === 'string' ? ` (${code})` : ''}`,
+        ...(typeof code === 'string' ? { providerCode: code } : {}),
+        cause: error,
+      })
+    } finally {
+      clock.clearTimeout(timer)
+    }
+  }
+
+  const retryOptions = {
+    retries,
+    baseMs,
+    maxMs,
+    jitter: 'full' as const,
+    clock,
+    isRetryable: (error: unknown) => isOpskitError(error) && error.retryable,
+    retryAfterMs: (error: unknown) => {
+      const value = isOpskitError(error) ? error.details?.retryAfterMs : undefined
+      return typeof value === 'number' ? value : undefined
+    },
+  }
+
+  /** Tries each provider of a channel in order; a retry loop per provider. */
+  const viaProviders = async (
+    channel: Exclude<Channel, 'in_app'>,
+    send: (provider: AnyProvider) => Promise<ProviderResult>,
+  ): Promise<{ provider: string; attempts: number; result?: ProviderResult; error?: unknown }> => {
+    const list = (providers[channel] ?? []) as AnyProvider[]
+    let attempts = 0
+    let lastError: unknown
+    let lastProvider = ''
+    for (const provider of list) {
+      lastProvider = provider.name
+      try {
+        const result = await retry(async () => {
+          attempts++
+          return send(provider)
+        }, retryOptions)
+        return { provider: provider.name, attempts, result }
+      } catch (error) {
+        lastError = error
+        logger.warn(
+          { channel, provider: provider.name, code: errorSummary(error).code, attempts },
+          'provider failed; trying the next one if any',
+        )
+        if (isOpskitError(error) && error.details?.recipientInvalid) break
+      }
+    }
+    return { provider: lastProvider, attempts, error: lastError }
+  }
+
+  const cost = (amount: number | undefined, units: number): Cost | undefined =>
+    amount === undefined ? undefined : { amount: Math.round(amount * units * 1e6) / 1e6, currency }
+
+  const deliver = async (
+    channel: Channel,
+    input: ParsedSendInput,
+    content: RenderedContent,
+    notificationId: string,
+    key: string,
+  ): Promise<Delivery> => {
+    if (channel === 'in_app') {
+      await store.addInboxItem({
+        id: nextId(),
+        userId: input.userId as string,
+        ...(content.title === undefined ? {} : { title: content.title }),
+        body: content.text,
+        ...(input.category === undefined ? {} : { category: input.category }),
+        ...(input.data === undefined ? {} : { data: input.data }),
+        createdAt: clock.now(),
+      })
+      return { channel, provider: 'inbox', status: 'sent', providerMessageId: notificationId, attempts: 1 }
+    }
+    if (channel === 'email') {
+      const to = Array.isArray(input.to?.email) ? input.to.email : [input.to?.email as string]
+      const message: EmailMessage = {
+        to,
+        subject: content.subject ?? '',
+        text: content.text,
+        ...(content.html === undefined ? {} : { html: content.html }),
+        ...(input.email?.from ? { from: input.email.from } : {}),
+        ...(input.email?.replyTo ? { replyTo: input.email.replyTo } : {}),
+        ...(input.email?.headers ? { headers: input.email.headers } : {}),
+        ...(input.email?.listUnsubscribe ? { listUnsubscribe: input.email.listUnsubscribe } : {}),
+        ...(input.attachments
+          ? {
+              attachments: input.attachments.map((a) => ({
+                filename: a.filename,
+                content:
+                  typeof a.content === 'string' && a.encoding === 'base64'
+                    ? Buffer.from(a.content, 'base64')
+                    : a.content,
+                ...(a.contentType ? { contentType: a.contentType } : {}),
+              })),
+            }
+          : {}),
+        idempotencyKey: key,
+      }
+      const outcome = await viaProviders('email', (provider) => {
+        if (message.attachments && !provider.capabilities?.attachments) {
+          throw providerError({
+            provider: provider.name,
+            retryable: false,
+            message: 'does not support attachments',
+            providerCode: 'NO_ATTACHMENTS',
+          })
+        }
+        return callProvider(provider, (signal) =>
+          (provider as Extract<AnyProvider, { channel: 'email' }>).send(message, { signal }),
+        )
+      })
+      return finish(channel, outcome, () => cost(defaults.pricing?.emailPerMessage, to.length))
+    }
+    if (channel === 'sms') {
+      const phone = input.to?.phone as string
+      const segments = countSmsSegments(content.text).segments
+      const outcome = await viaProviders('sms', (provider) =>
+        callProvider(provider, (signal) =>
+          (provider as Extract<AnyProvider, { channel: 'sms' }>).send(
+            { to: phone, body: content.text, idempotencyKey: key },
+            { signal },
+          ),
+        ),
+      )
+      const delivery = finish(channel, outcome, () =>
+        cost(priceFor(defaults.pricing?.smsPerSegment, phone), outcome.result?.segments ?? segments),
+      )
+      return { ...delivery, segments: outcome.result?.segments ?? segments }
+    }
+    if (channel === 'webhook') {
+      const outcome = await viaProviders('webhook', (provider) =>
+        callProvider(provider, (signal) =>
+          (provider as Extract<AnyProvider, { channel: 'webhook' }>).send(
+            {
+              url: input.to?.url as string,
+              type: input.webhook?.type ?? input.template ?? 'notification',
+              data: input.data ?? {},
+              idempotencyKey: key,
+            },
+            { signal },
+          ),
+        ),
+      )
+      return finish(channel, outcome, () => undefined)
+    }
+    return deliverPush(input, content, key)
+  }
+
+  const deliverPush = async (
+    input: ParsedSendInput,
+    content: RenderedContent,
+    key: string,
+  ): Promise<Delivery> => {
+    let tokens = input.to?.deviceTokens
+    if (!tokens) tokens = (await store.listDevices(input.userId as string)).map((device) => device.token)
+    if (tokens.length === 0) {
+      return {
+        channel: 'push',
+        provider: '',
+        status: 'skipped',
+        attempts: 0,
+        error: { code: 'NO_DEVICES', message: 'the user has no registered device' },
+      }
+    }
+    const base: Omit<PushMessage, 'tokens'> = {
+      ...(content.title === undefined ? {} : { title: content.title }),
+      body: content.text,
+      priority: input.priority === 'high' || input.priority === 'critical' ? 'high' : 'normal',
+      ...(input.push?.data ? { data: input.push.data } : {}),
+      ...(input.push?.badge === undefined ? {} : { badge: input.push.badge }),
+      ...(input.push?.sound ? { sound: input.push.sound } : {}),
+      ...(input.push?.collapseKey ? { collapseKey: input.push.collapseKey } : {}),
+      ...(input.push?.ttlSeconds === undefined ? {} : { ttlSeconds: input.push.ttlSeconds }),
+      idempotencyKey: key,
+    }
+    const final = new Map<string, PushTokenResult>()
+    let pending = [...tokens]
+    const outcome = await viaProviders('push', async (provider) => {
+      const result = (await callProvider(provider, (signal) =>
+        (provider as Extract<AnyProvider, { channel: 'push' }>).send(
+          { ...base, tokens: pending },
+          { signal },
+        ),
+      )) as PushResult
+      const again: string[] = []
+      for (const tokenResult of result.tokens) {
+        if (!tokenResult.ok && tokenResult.retryable) again.push(tokenResult.token)
+        else final.set(tokenResult.token, tokenResult)
+      }
+      if (again.length > 0) {
+        pending = again
+        for (const token of again) {
+          const last = result.tokens.find((r) => r.token === token) as PushTokenResult
+          final.set(token, last)
+        }
+        throw providerError({
+          provider: provider.name,
+          retryable: true,
+          message: `${again.length} token(s) failed transiently`,
+          providerCode: 'PARTIAL',
+        })
+      }
+      return result
+    })
+    const results = [...final.values()]
+    const gone = results.filter((r) => r.unregistered).map((r) => r.token)
+    if (gone.length > 0) {
+      const removed = await store.removeDevices(gone)
+      logger.info({ pruned: removed }, 'pruned unregistered device tokens')
+    }
+    const ok = results.filter((r) => r.ok)
+    const failed = results
+      .filter((r) => !r.ok)
+      .map((r) => ({ token: r.token, code: r.errorCode ?? 'FAILED' }))
+    const first = ok[0]
+    const pushCost = cost(defaults.pricing?.pushPerToken, ok.length)
+    if (ok.length > 0) {
+      return {
+        channel: 'push',
+        provider: outcome.provider,
+        status: 'sent',
+        attempts: outcome.attempts,
+        ...(first?.providerMessageId ? { providerMessageId: first.providerMessageId } : {}),
+        ...(pushCost ? { cost: pushCost } : {}),
+        ...(failed.length > 0 ? { failedTokens: failed } : {}),
+      }
+    }
+    const error = outcome.error
+      ? errorSummary(outcome.error)
+      : { code: failed[0]?.code ?? 'FAILED', message: 'every device token failed' }
+    return {
+      channel: 'push',
+      provider: outcome.provider,
+      status: 'failed',
+      attempts: outcome.attempts,
+      error,
+      ...(failed.length > 0 ? { failedTokens: failed } : {}),
+    }
+  }
+
+  const finish = (
+    channel: Channel,
+    outcome: { provider: string; attempts: number; result?: ProviderResult; error?: unknown },
+    fallbackCost: () => Cost | undefined,
+  ): Delivery => {
+    if (outcome.result) {
+      const price = outcome.result.cost ?? fallbackCost()
+      return {
+        channel,
+        provider: outcome.provider,
+        status: 'sent',
+        attempts: outcome.attempts,
+        ...(outcome.result.providerMessageId ? { providerMessageId: outcome.result.providerMessageId } : {}),
+        ...(price ? { cost: price } : {}),
+      }
+    }
+    return {
+      channel,
+      provider: outcome.provider,
+      status: 'failed',
+      attempts: outcome.attempts,
+      error: errorSummary(outcome.error),
+    }
+  }
+
+  const sendParsed = async (input: ParsedSendInput, resume: boolean): Promise<SendOutcome> => {
+    assertOpen()
+    const { preferences, rendered } = await prepare(input)
+    const now = clock.now()
+    const key = input.idempotencyKey ?? nextId()
+    const sendAt = toMs(input.sendAt)
+    let deferUntil = sendAt !== undefined && sendAt > now ? sendAt : undefined
+    if (deferUntil === undefined && !isCritical(input) && preferences?.quietHours) {
+      deferUntil = quietHoursEnd(preferences.quietHours, preferences.timeZone ?? 'UTC', now)
+    }
+    const channels = input.channels as Channel[]
+    const queued = channels.map(
+      (channel): Delivery => ({ channel, provider: '', status: 'queued', attempts: 0 }),
+    )
+    let record: NotificationRecord = {
+      id: nextId(),
+      idempotencyKey: key,
+      ...(input.userId ? { userId: input.userId } : {}),
+      ...(input.category ? { category: input.category } : {}),
+      state: deferUntil === undefined ? 'sending' : 'queued',
+      deliveries: deferUntil === undefined ? [] : queued,
+      createdAt: now,
+      updatedAt: now,
+    }
+    const duplicate = (existing: NotificationRecord, extra: Partial<SendOutcome> = {}): SendOutcome => ({
+      result: { id: existing.id, idempotencyKey: key, deliveries: existing.deliveries, duplicate: true },
+      ...extra,
+    })
+    if (!(await store.insertNotification(record))) {
+      const existing = (await store.getNotificationByKey(key)) as NotificationRecord
+      if (existing.state === 'done') return duplicate(existing)
+      if (existing.state === 'queued' && !resume) return duplicate(existing)
+      if (existing.state === 'queued' && deferUntil !== undefined) return duplicate(existing, { deferUntil })
+      if (existing.state === 'sending' && existing.updatedAt > now - staleAfterMs) {
+        return duplicate(existing, { inFlight: true })
+      }
+      const taken = await store.transitionNotification(existing.id, {
+        from: existing.state,
+        expectedUpdatedAt: existing.updatedAt,
+        to: 'sending',
+        now,
+      })
+      if (!taken) return duplicate(existing, { inFlight: true })
+      if (existing.state === 'sending')
+        logger.warn({ notificationId: existing.id }, 'resending a notification whose sender stopped')
+      record = { ...existing, state: 'sending', updatedAt: now }
+    } else if (deferUntil !== undefined) {
+      await store.enqueueOutbox([
+        {
+          id: nextId(),
+          message: serialise(input, key),
+          idempotencyKey: key,
+          state: 'pending',
+          attempts: 0,
+          availableAt: deferUntil,
+          createdAt: now,
+        },
+      ])
+      logger.info({ notificationId: record.id, until: deferUntil }, 'notification deferred')
+      return {
+        result: { id: record.id, idempotencyKey: key, deliveries: queued, duplicate: false },
+        deferUntil,
+      }
+    }
+    const deliveries = await Promise.all(
+      channels.map(async (channel) => {
+        const started = clock.now()
+        const delivery = optedOut(channel, input, preferences)
+          ? ({
+              channel,
+              provider: '',
+              status: 'skipped',
+              attempts: 0,
+              error: { code: 'OPTED_OUT', message: 'the user opted out' },
+            } as Delivery)
+          : await deliver(channel, input, rendered.get(channel) as RenderedContent, record.id, key)
+        config.metrics?.recordDelivery?.({
+          channel,
+          provider: delivery.provider,
+          status: delivery.status,
+          attempts: delivery.attempts,
+          durationMs: clock.now() - started,
+        })
+        logger.info(
+          {
+            notificationId: record.id,
+            channel,
+            provider: delivery.provider,
+            status: delivery.status,
+            attempts: delivery.attempts,
+          },
+          'notification delivery',
+        )
+        return delivery
+      }),
+    )
+    await store.completeNotification(record.id, deliveries, clock.now())
+    return { result: { id: record.id, idempotencyKey: key, deliveries, duplicate: false } }
+  }
+
+  const parse = (input: unknown): ParsedSendInput => parseInput(sendInputSchema, input, invalid)
+
+  const notifier: Notifier = {
+    mode: config.mode,
+    templates,
+    async send(input) {
+      return (await sendParsed(parse(input), false)).result
+    },
+    async sendBatch(inputs, options) {
+      assertOpen()
+      const parsed = inputs.map((input, index) => {
+        try {
+          return parse(input)
+        } catch (error) {
+          if (isOpskitError(error)) {
+            throw new NotifyError('NOTIFY_INVALID_MESSAGE', `batch item ${index}: ${error.message}`, {
+              details: { index, ...(error.details ?? {}) },
+            })
+          }
+          throw error
+        }
+      })
+      for (const [index, input] of parsed.entries()) {
+        try {
+          await prepare(input)
+        } catch (error) {
+          if (isOpskitError(error)) {
+            throw new NotifyError(
+              error.code as NotifyError['code'],
+              `batch item ${index}: ${error.message}`,
+              {
+                details: { index, ...(error.details ?? {}) },
+              },
+            )
+          }
+          throw error
+        }
+      }
+      const results: SendResult[] = new Array(parsed.length)
+      let next = 0
+      const worker = async () => {
+        while (next < parsed.length) {
+          const index = next++
+          results[index] = (await sendParsed(parsed[index] as ParsedSendInput, false)).result
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(options?.concurrency ?? 8, parsed.length) }, worker))
+      return results
+    },
+    preferences: {
+      async get(userId) {
+        return (await store.getPreferences(parseInput(userIdSchema, userId, invalid))) ?? {}
+      },
+      async set(userId, preferences) {
+        const value = parseInput(preferencesSchema, preferences, invalid) as UserPreferences
+        await store.setPreferences(parseInput(userIdSchema, userId, invalid), value)
+      },
+      async update(userId, changes) {
+        const current = (await store.getPreferences(parseInput(userIdSchema, userId, invalid))) ?? {}
+        const merged = parseInput(preferencesSchema, { ...current, ...changes }, invalid) as UserPreferences
+        await store.setPreferences(userId, merged)
+        return merged
+      },
+    },
+    devices: {
+      async register(device) {
+        const value = parseInput(deviceSchema, device, invalid)
+        const now = clock.now()
+        await store.upsertDevice({ ...value, createdAt: now, lastSeenAt: now })
+      },
+      list: (userId) => store.listDevices(parseInput(userIdSchema, userId, invalid)),
+      remove: async (token) => (await store.removeDevices([token])) > 0,
+      seen: (token) => store.touchDevice(token, clock.now()),
+      prune: ({ olderThanMs }) => store.pruneDevices(clock.now() - olderThanMs),
+    },
+    inbox: {
+      list: (userId, options) =>
+        store.listInbox(parseInput(userIdSchema, userId, invalid), {
+          unreadOnly: options?.unreadOnly ?? false,
+          limit: Math.min(Math.max(options?.limit ?? 50, 1), 500),
+        }),
+      unreadCount: (userId) => store.unreadCount(parseInput(userIdSchema, userId, invalid)),
+      markRead: (userId, ids) => store.markRead(userId, Array.isArray(ids) ? ids : [ids], clock.now()),
+      markAllRead: (userId) => store.markAllRead(userId, clock.now()),
+    },
+    deliveries: {
+      get: (id) => store.getNotification(id),
+      getByIdempotencyKey: (key) => store.getNotificationByKey(key),
+      list: (options) =>
+        store.listNotifications({
+          ...(options?.userId === undefined ? {} : { userId: options.userId }),
+          limit: Math.min(Math.max(options?.limit ?? 50, 1), 1000),
+        }),
+    },
+    async enqueue(input, options) {
+      assertOpen()
+      const parsed = parse(input)
+      await prepare(parsed)
+      const now = clock.now()
+      const key = parsed.idempotencyKey ?? nextId()
+      const row: OutboxRecord = {
+        id: nextId(),
+        message: serialise(parsed, key),
+        idempotencyKey: key,
+        state: 'pending',
+        attempts: 0,
+        availableAt: Math.max(now, toMs(parsed.sendAt) ?? now),
+        createdAt: now,
+      }
+      await store.enqueueOutbox([row], options?.trx ? { trx: options.trx as HostDatabase } : undefined)
+      return { id: row.id, idempotencyKey: key }
+    },
+    startDispatcher(options = {}) {
+      assertOpen()
+      const dispatcher = startOutboxDispatcher({
+        store,
+        clock,
+        logger,
+        owner: nextId(),
+        options,
+        send: async (message) => sendParsed(parse(message), true),
+        onStop: () => dispatchers.delete(dispatcher),
+      })
+      dispatchers.add(dispatcher)
+      return dispatcher
+    },
+    async verifyProviders() {
+      const health: ProviderHealth[] = []
+      for (const [channel, list] of Object.entries(providers) as Array<[Channel, AnyProvider[]]>) {
+        for (const provider of list) {
+          if (!provider.verify) {
+            health.push({ channel, provider: provider.name, ok: true, checked: false })
+            continue
+          }
+          try {
+            await provider.verify()
+            health.push({ channel, provider: provider.name, ok: true, checked: true })
+          } catch (error) {
+            health.push({
+              channel,
+              provider: provider.name,
+              ok: false,
+              checked: true,
+              error: errorSummary(error),
+            })
+          }
+        }
+      }
+      return health
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await Promise.all([...dispatchers].map((dispatcher) => dispatcher.stop()))
+      for (const list of Object.values(providers) as AnyProvider[][]) {
+        for (const provider of list) await provider.close?.()
+      }
+      await store.close()
+    },
+  }
+  return notifier
+}
+
+export type { SendOutcome }

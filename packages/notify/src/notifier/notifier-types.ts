@@ -1,0 +1,189 @@
+import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { ProvidersConfig } from '../providers/index.js'
+import type { RateLimit } from '../rate-limit/token-bucket.js'
+import type { NotifyStore } from '../store/notify-store.js'
+import type {
+  Delivery,
+  DeviceRecord,
+  InboxItem,
+  NotificationRecord,
+  UserPreferences,
+} from '../store/records.js'
+import type { NotificationTemplate, TemplateRegistry } from '../templates/template-registry.js'
+import type { Channel } from '../types/channel.js'
+import type { SendInput } from '../types/send-input.js'
+
+/** Prices used when a provider reports none. */
+export interface PriceTable {
+  /** ISO 4217. @default 'USD' */
+  currency?: string
+  /** Price of one SMS segment: one number, or per E.164 prefix (longest match wins, `default` as fallback). */
+  smsPerSegment?: number | Record<string, number>
+  /** Price of one email per recipient. */
+  emailPerMessage?: number
+  /** Price of one push per token. */
+  pushPerToken?: number
+}
+
+/** Defaults and policies of a notifier. */
+export interface NotifierDefaults {
+  /** Template locale when neither the message nor the user gives one. @default 'en' */
+  locale?: string
+  /** Categories that bypass opt-outs and quiet hours (`security`, `password-reset`). @default [] */
+  criticalCategories?: string[]
+  /** Retries per provider on transient errors (exponential backoff, full jitter, Retry-After honoured). */
+  retry?: { retries?: number; baseMs?: number; maxMs?: number }
+  /** Per-provider token buckets, by provider name. */
+  rateLimits?: Record<string, RateLimit>
+  /** Prices for the delivery log. */
+  pricing?: PriceTable
+  /** Abort one provider call after this long (counted as transient). @default 30000 */
+  sendTimeoutMs?: number
+  /**
+   * A notification left `sending` this long (its sender crashed) may be sent again by the
+   * outbox, with the same idempotency key. @default 120000
+   */
+  staleAfterMs?: number
+}
+
+/** One delivery, as reported to {@link NotifyMetrics}. */
+export interface DeliveryMetric {
+  channel: Channel
+  provider: string
+  status: Delivery['status']
+  attempts: number
+  durationMs: number
+}
+
+/** Hooks for the host's metrics (e.g. prom-client counters); all optional. */
+export interface NotifyMetrics {
+  /** Called once per channel of each send. */
+  recordDelivery?(metric: DeliveryMetric): void
+}
+
+/** Options of {@link createNotifier}. */
+export interface NotifierConfig {
+  /** `mock` needs no credentials (mock providers, memory store by default); `production` wants a database. */
+  mode: 'mock' | 'production'
+  /** The host's Kysely database: the delivery log, preferences, devices, inbox and outbox live there. */
+  db?: HostDatabase
+  /** A store of the host's own instead of `db`. */
+  store?: NotifyStore
+  /** Prefix of the tables in `db`. @default 'opskit_' */
+  tablePrefix?: string
+  /** Providers per channel, tried in order; mock mode fills missing channels with mocks. */
+  providers?: ProvidersConfig
+  /** Templates to register. */
+  templates?: NotificationTemplate[]
+  defaults?: NotifierDefaults
+  clock?: Clock
+  logger?: Logger
+  metrics?: NotifyMetrics
+}
+
+/** What `send()` returns. */
+export interface SendResult {
+  /** The notification's id in the delivery log. */
+  id: string
+  idempotencyKey: string
+  /** One entry per requested channel. */
+  deliveries: Delivery[]
+  /** True when the idempotency key was seen before: nothing was sent, this is the first result. */
+  duplicate: boolean
+}
+
+/** Health of one provider, from `verifyProviders()`. */
+export interface ProviderHealth {
+  channel: Channel
+  provider: string
+  ok: boolean
+  /** False when the provider has no `verify()` (assumed healthy). */
+  checked: boolean
+  error?: { code: string; message: string }
+}
+
+/** A running outbox dispatcher. */
+export interface Dispatcher {
+  /** This dispatcher's lease owner id. */
+  readonly owner: string
+  /** Claims and sends one batch now; resolves with the number of rows handled. */
+  runOnce(): Promise<number>
+  /** Stops polling and waits for the batch in flight. */
+  stop(): Promise<void>
+}
+
+/** Options of `startDispatcher()`. */
+export interface DispatcherOptions {
+  /** Rows claimed per batch. @default 50 */
+  batchSize?: number
+  /** Wait between empty polls. @default 500 */
+  pollIntervalMs?: number
+  /** How long a claim lasts before another dispatcher may take the row over. @default 60000 */
+  leaseMs?: number
+  /** Rows sent in parallel within a batch. @default 8 */
+  concurrency?: number
+  /** Poll in the background. Set false to drive it with `runOnce()` only. @default true */
+  autoStart?: boolean
+  /** Called when a batch fails (database down); the default logs it. */
+  onError?: (error: unknown) => void
+}
+
+/** `notifier.preferences`. */
+export interface PreferencesApi {
+  get(userId: string): Promise<UserPreferences>
+  /** Replaces a user's preferences (validated: IANA time zone, HH:MM quiet hours). */
+  set(userId: string, preferences: UserPreferences): Promise<void>
+  /** Merges changes into a user's preferences. */
+  update(userId: string, changes: UserPreferences): Promise<UserPreferences>
+}
+
+/** `notifier.devices`. */
+export interface DevicesApi {
+  register(device: { userId: string; token: string; platform: DeviceRecord['platform'] }): Promise<void>
+  list(userId: string): Promise<DeviceRecord[]>
+  remove(token: string): Promise<boolean>
+  /** Records that a device was seen now (app opened). */
+  seen(token: string): Promise<void>
+  /** Removes devices not seen for `olderThanMs`; returns how many. */
+  prune(options: { olderThanMs: number }): Promise<number>
+}
+
+/** `notifier.inbox`: the in-app channel's inbox. */
+export interface InboxApi {
+  list(userId: string, options?: { unreadOnly?: boolean; limit?: number }): Promise<InboxItem[]>
+  unreadCount(userId: string): Promise<number>
+  markRead(userId: string, ids: string | string[]): Promise<number>
+  markAllRead(userId: string): Promise<number>
+}
+
+/** `notifier.deliveries`: the delivery log. */
+export interface DeliveriesApi {
+  get(id: string): Promise<NotificationRecord | undefined>
+  getByIdempotencyKey(key: string): Promise<NotificationRecord | undefined>
+  list(options?: { userId?: string; limit?: number }): Promise<NotificationRecord[]>
+}
+
+/** The object {@link createNotifier} returns. */
+export interface Notifier {
+  readonly mode: 'mock' | 'production'
+  /** Validates, renders, applies preferences and delivers on every channel; see {@link SendResult}. */
+  send(input: SendInput): Promise<SendResult>
+  /** Validates every input first (nothing is sent if one is invalid), then sends them, a few at a time. */
+  sendBatch(inputs: SendInput[], options?: { concurrency?: number }): Promise<SendResult[]>
+  readonly templates: TemplateRegistry
+  readonly preferences: PreferencesApi
+  readonly devices: DevicesApi
+  readonly inbox: InboxApi
+  readonly deliveries: DeliveriesApi
+  /**
+   * Writes the notification to the outbox, inside the host's transaction when `trx` is given, so
+   * it is sent if and only if that transaction commits. A dispatcher sends it.
+   */
+  enqueue(input: SendInput, options?: { trx?: HostDatabase }): Promise<{ id: string; idempotencyKey: string }>
+  /** Starts an outbox dispatcher (several may run, in one or many processes). */
+  startDispatcher(options?: DispatcherOptions): Dispatcher
+  /** Checks every provider without sending. */
+  verifyProviders(): Promise<ProviderHealth[]>
+  /** Stops dispatchers and closes providers. */
+  close(): Promise<void>
+}

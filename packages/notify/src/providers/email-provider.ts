@@ -1,0 +1,40 @@
+import type { ProviderBase, ProviderCallOptions, ProviderResult } from './provider-common.js'
+
+/** A file attached to an email. */
+export interface EmailAttachment {
+  filename: string
+  /** The bytes, or text. */
+  content: Uint8Array | string
+  contentType?: string
+}
+
+/** One email as a provider sends it: rendered, validated, addressed. */
+export interface EmailMessage {
+  /** Recipient addresses. */
+  to: string[]
+  /** Sender; providers fall back to their configured default. */
+  from?: string
+  replyTo?: string
+  subject: string
+  /** Plain-text part (always present: the notifier derives it from the HTML when a template has none). */
+  text: string
+  /** HTML part. */
+  html?: string
+  /** Extra headers (`X-…`). */
+  headers?: Record<string, string>
+  /** `List-Unsubscribe` target(s): a URL and/or a mailto. */
+  listUnsubscribe?: string
+  attachments?: EmailAttachment[]
+  /** Stable across retries and resends; providers pass it on where the vendor supports it. */
+  idempotencyKey: string
+}
+
+/** Sends email (SMTP, SendGrid, a mock, or the host's own). */
+export interface EmailProvider extends ProviderBase {
+  readonly channel: 'email'
+  /**
+   * Sends one message. Resolves when the provider accepted it; throws a `NotifyError` built by
+   * `providerError()` otherwise (`retryable` tells transient from permanent).
+   */
+  send(message: EmailMessage, options?: ProviderCallOptions): Promise<ProviderResult>
+}

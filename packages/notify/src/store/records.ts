@@ -1,0 +1,90 @@
+import type { Cost } from '../providers/provider-common.js'
+import type { Channel } from '../types/channel.js'
+
+/** The outcome of one channel of a notification. */
+export type DeliveryStatus = 'sent' | 'queued' | 'skipped' | 'failed'
+
+/** One channel's delivery, as `send()` returns it and the delivery log keeps it. */
+export interface Delivery {
+  channel: Channel
+  /** The provider that delivered (or last tried); `inbox` for in-app; empty when none was tried. */
+  provider: string
+  status: DeliveryStatus
+  providerMessageId?: string
+  /** Provider-reported price, else the price table's (SMS segments × price, email per message). */
+  cost?: Cost
+  /** SMS segments. */
+  segments?: number
+  /** Why it failed or was skipped: a stable code and a message without secrets. */
+  error?: { code: string; message: string }
+  /** Provider calls made, across retries and failovers. */
+  attempts: number
+  /** Push: tokens that failed, with the vendor code. */
+  failedTokens?: Array<{ token: string; code: string }>
+}
+
+/** Where a notification is in its life. */
+export type NotificationState = 'queued' | 'sending' | 'done'
+
+/** A notification in the delivery log. */
+export interface NotificationRecord {
+  id: string
+  idempotencyKey: string
+  userId?: string
+  category?: string
+  state: NotificationState
+  deliveries: Delivery[]
+  createdAt: number
+  updatedAt: number
+}
+
+/** A user's notification preferences. */
+export interface UserPreferences {
+  /** IANA time zone for quiet hours, e.g. `Europe/Paris`. @default 'UTC' */
+  timeZone?: string
+  /** BCP 47 locale used to pick templates. */
+  locale?: string
+  /** Channel opt-outs: `false` turns a channel off for every non-critical category. */
+  channels?: Partial<Record<Channel, boolean>>
+  /** Category opt-outs: `false` for the whole category, or per channel. */
+  categories?: Record<string, boolean | Partial<Record<Channel, boolean>>>
+  /** Quiet hours in the user's time zone, `HH:MM` 24h; may cross midnight (`22:00`–`07:00`). */
+  quietHours?: { start: string; end: string }
+}
+
+/** A registered push device. */
+export interface DeviceRecord {
+  userId: string
+  token: string
+  /** `ios` tokens go to APNs-capable providers, `android`/`web` to FCM; informative for custom providers. */
+  platform: 'ios' | 'android' | 'web'
+  createdAt: number
+  lastSeenAt: number
+}
+
+/** One in-app inbox item. */
+export interface InboxItem {
+  id: string
+  userId: string
+  title?: string
+  body: string
+  category?: string
+  data?: Record<string, unknown>
+  createdAt: number
+  readAt?: number
+}
+
+/** A row of the outbox. */
+export interface OutboxRecord {
+  id: string
+  /** The notification input, as `enqueue` received it (validated). */
+  message: Record<string, unknown>
+  idempotencyKey: string
+  state: 'pending' | 'done' | 'failed'
+  /** Claims so far (a claim after a crash counts). */
+  attempts: number
+  availableAt: number
+  leaseOwner?: string
+  leaseUntil?: number
+  createdAt: number
+}

@@ -1,0 +1,272 @@
+import { isOpskitError } from '@opskit/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { NotifyStore } from '../../store/notify-store.js'
+import type { NotificationRecord, OutboxRecord } from '../../store/records.js'
+
+/** Options of {@link runNotifyStoreConformance}. */
+export interface NotifyStoreConformanceOptions {
+  /** Shown in the test names. */
+  name: string
+  /** A fresh, empty store (migrated by the suite). */
+  create(): Promise<NotifyStore>
+  /** Whether `enqueueOutbox` joins a host transaction (SQL stores). @default false */
+  supportsTransactions?: boolean
+}
+
+let unique = 0
+const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++unique}`
+
+/**
+ * The suite every {@link NotifyStore} passes: the memory store and the Kysely store on SQLite and
+ * PostgreSQL. It covers idempotency keys, compare-and-swap transitions, the delivery log,
+ * preferences, devices, the inbox and outbox claims with leases.
+ */
+export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions): void {
+  describe(`notify store conformance: ${options.name}`, () => {
+    let store: NotifyStore
+    beforeAll(async () => {
+      store = await options.create()
+      await store.migrate()
+      await store.migrate()
+    })
+    afterAll(async () => {
+      await store?.close()
+    })
+
+    const notification = (overrides: Partial<NotificationRecord> = {}): NotificationRecord => ({
+      id: id('n'),
+      idempotencyKey: id('key'),
+      userId: 'user-1',
+      state: 'sending',
+      deliveries: [],
+      createdAt: 1_000,
+      updatedAt: 1_000,
+      ...overrides,
+    })
+
+    it('inserts a notification once per idempotency key', async () => {
+      const first = notification()
+      expect(await store.insertNotification(first)).toBe(true)
+      expect(
+        await store.insertNotification({ ...notification(), idempotencyKey: first.idempotencyKey }),
+      ).toBe(false)
+      expect(await store.getNotificationByKey(first.idempotencyKey)).toEqual(first)
+      expect(await store.getNotification(first.id)).toEqual(first)
+      expect(await store.getNotification('missing')).toBeUndefined()
+    })
+
+    it('transitions by compare-and-swap and completes with deliveries', async () => {
+      const record = notification({ state: 'queued' })
+      await store.insertNotification(record)
+      expect(
+        await store.transitionNotification(record.id, {
+          from: 'queued',
+          expectedUpdatedAt: 999,
+          to: 'sending',
+          now: 2_000,
+        }),
+      ).toBe(false)
+      expect(
+        await store.transitionNotification(record.id, {
+          from: 'queued',
+          expectedUpdatedAt: 1_000,
+          to: 'sending',
+          now: 2_000,
+        }),
+      ).toBe(true)
+      expect(
+        await store.transitionNotification(record.id, {
+          from: 'queued',
+          expectedUpdatedAt: 1_000,
+          to: 'sending',
+          now: 2_001,
+        }),
+      ).toBe(false)
+      const deliveries = [
+        {
+          channel: 'sms' as const,
+          provider: 'twilio',
+          status: 'sent' as const,
+          attempts: 2,
+          providerMessageId: 'SM1',
+          cost: { amount: 0.0158, currency: 'USD' },
+          segments: 2,
+        },
+      ]
+      await store.completeNotification(record.id, deliveries, 3_000)
+      const done = await store.getNotification(record.id)
+      expect(done).toMatchObject({ state: 'done', updatedAt: 3_000, deliveries })
+    })
+
+    it('lists the delivery log newest first, per user', async () => {
+      const userId = id('log-user')
+      for (const createdAt of [10, 30, 20])
+        await store.insertNotification(notification({ userId, createdAt, updatedAt: createdAt }))
+      const list = await store.listNotifications({ userId, limit: 2 })
+      expect(list.map((r) => r.createdAt)).toEqual([30, 20])
+    })
+
+    it('keeps preferences', async () => {
+      expect(await store.getPreferences('nobody')).toBeUndefined()
+      const prefs = {
+        timeZone: 'Europe/Paris',
+        channels: { sms: false },
+        categories: { marketing: { email: false } },
+        quietHours: { start: '22:00', end: '07:00' },
+      }
+      await store.setPreferences('p-user', prefs)
+      expect(await store.getPreferences('p-user')).toEqual(prefs)
+      await store.setPreferences('p-user', { locale: 'fr' })
+      expect(await store.getPreferences('p-user')).toEqual({ locale: 'fr' })
+    })
+
+    it('registers, lists, touches, moves, removes and prunes devices', async () => {
+      const userId = id('dev-user')
+      await store.upsertDevice({
+        userId,
+        token: `${userId}-tok-a`,
+        platform: 'ios',
+        createdAt: 100,
+        lastSeenAt: 100,
+      })
+      await store.upsertDevice({
+        userId,
+        token: `${userId}-tok-b`,
+        platform: 'android',
+        createdAt: 200,
+        lastSeenAt: 200,
+      })
+      await store.upsertDevice({
+        userId,
+        token: `${userId}-tok-a`,
+        platform: 'ios',
+        createdAt: 300,
+        lastSeenAt: 300,
+      })
+      const devices = await store.listDevices(userId)
+      expect(devices.map((d) => [d.token, d.createdAt, d.lastSeenAt])).toEqual([
+        [`${userId}-tok-a`, 100, 300],
+        [`${userId}-tok-b`, 200, 200],
+      ])
+      await store.touchDevice(`${userId}-tok-b`, 400)
+      expect((await store.listDevices(userId))[1]?.lastSeenAt).toBe(400)
+      await store.upsertDevice({
+        userId: 'other',
+        token: `${userId}-tok-b`,
+        platform: 'android',
+        createdAt: 500,
+        lastSeenAt: 500,
+      })
+      expect((await store.listDevices(userId)).map((d) => d.token)).toEqual([`${userId}-tok-a`])
+      expect(await store.removeDevices([`${userId}-tok-a`, 'never'])).toBe(1)
+      expect(await store.listDevices(userId)).toEqual([])
+      await store.upsertDevice({
+        userId,
+        token: `${userId}-old`,
+        platform: 'web',
+        createdAt: 1,
+        lastSeenAt: 1,
+      })
+      expect(await store.pruneDevices(2)).toBeGreaterThanOrEqual(1)
+      expect(await store.listDevices(userId)).toEqual([])
+    })
+
+    it('keeps an inbox with unread counts and read marks', async () => {
+      const userId = id('inbox-user')
+      for (const [n, createdAt] of [
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ] as const) {
+        await store.addInboxItem({
+          id: `${userId}-${n}`,
+          userId,
+          title: `T${n}`,
+          body: `B${n}`,
+          data: { n },
+          createdAt,
+        })
+      }
+      await store.addInboxItem({ id: `${userId}-x`, userId: 'someone-else', body: 'x', createdAt: 5 })
+      expect(await store.unreadCount(userId)).toBe(3)
+      expect((await store.listInbox(userId, { limit: 10 })).map((i) => i.body)).toEqual(['B3', 'B2', 'B1'])
+      expect((await store.listInbox(userId, { limit: 10 }))[0]).toEqual({
+        id: `${userId}-3`,
+        userId,
+        title: 'T3',
+        body: 'B3',
+        data: { n: 3 },
+        createdAt: 30,
+      })
+      expect(await store.markRead(userId, [`${userId}-2`, `${userId}-x`], 40)).toBe(1)
+      expect(await store.markRead(userId, [`${userId}-2`], 41)).toBe(0)
+      expect(await store.unreadCount(userId)).toBe(2)
+      expect((await store.listInbox(userId, { unreadOnly: true, limit: 10 })).map((i) => i.body)).toEqual([
+        'B3',
+        'B1',
+      ])
+      expect(await store.markAllRead(userId, 50)).toBe(2)
+      expect(await store.unreadCount(userId)).toBe(0)
+      expect((await store.listInbox(userId, { limit: 1 }))[0]?.readAt).toBe(50)
+    })
+
+    const row = (overrides: Partial<OutboxRecord> = {}): OutboxRecord => ({
+      id: id('o'),
+      message: { channels: ['email'], content: { subject: 's', text: 't' } },
+      idempotencyKey: id('ok'),
+      state: 'pending',
+      attempts: 0,
+      availableAt: 0,
+      createdAt: 0,
+      ...overrides,
+    })
+
+    it('claims outbox rows once, honours leases and availability, and finishes only for the owner', async () => {
+      const base = 10_000_000
+      const rows = [
+        row({ availableAt: base + 1 }),
+        row({ availableAt: base + 2 }),
+        row({ availableAt: base + 5_000 }),
+      ]
+      await store.enqueueOutbox(rows)
+      const now = base + 10
+      const a = await store.claimOutbox({ owner: 'a', limit: 10, leaseMs: 1_000, now })
+      const mine = a.filter((r) => rows.some((x) => x.id === r.id))
+      expect(mine.map((r) => r.id)).toEqual([rows[0]?.id, rows[1]?.id])
+      expect(
+        mine.every((r) => r.leaseOwner === 'a' && r.attempts === 1 && r.leaseUntil === now + 1_000),
+      ).toBe(true)
+      const b = await store.claimOutbox({ owner: 'b', limit: 10, leaseMs: 1_000, now: now + 1 })
+      expect(b.filter((r) => rows.some((x) => x.id === r.id))).toEqual([])
+      expect(await store.finishOutbox(rows[0]?.id as string, 'b', 'done')).toBe(false)
+      expect(await store.finishOutbox(rows[0]?.id as string, 'a', 'done')).toBe(true)
+      expect(await store.finishOutbox(rows[0]?.id as string, 'a', 'done')).toBe(false)
+      // a's lease on rows[1] expires: another owner takes it over, and a can no longer finish it
+      const c = await store.claimOutbox({ owner: 'c', limit: 10, leaseMs: 1_000, now: now + 2_000 })
+      const taken = c.find((r) => r.id === rows[1]?.id)
+      expect(taken?.attempts).toBe(2)
+      expect(await store.finishOutbox(rows[1]?.id as string, 'a', 'done')).toBe(false)
+      await store.releaseOutbox(rows[1]?.id as string, 'c', now + 3_000)
+      expect(
+        (await store.claimOutbox({ owner: 'd', limit: 10, leaseMs: 1_000, now: now + 2_500 })).some(
+          (r) => r.id === rows[1]?.id,
+        ),
+      ).toBe(false)
+      const d = await store.claimOutbox({ owner: 'd', limit: 10, leaseMs: 1_000, now: base + 6_000 })
+      expect(d.map((r) => r.id)).toEqual(expect.arrayContaining([rows[1]?.id, rows[2]?.id]))
+      expect(d.find((r) => r.id === rows[2]?.id)?.message).toEqual(rows[2]?.message)
+      expect(await store.finishOutbox(rows[2]?.id as string, 'd', 'failed')).toBe(true)
+      const counts = await store.outboxCounts()
+      expect(counts.done).toBeGreaterThanOrEqual(1)
+      expect(counts.failed).toBeGreaterThanOrEqual(1)
+    })
+
+    it.runIf(!options.supportsTransactions)('refuses to join a host transaction it cannot see', async () => {
+      const error = await store.enqueueOutbox([row()], { trx: {} as never }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )
+      expect(isOpskitError(error, 'NOTIFY_STORE_UNSUPPORTED')).toBe(true)
+    })
+  })
+}

@@ -1,0 +1,51 @@
+import type { Channel, Priority } from './channel.js'
+
+/** An attachment given to `send()`. */
+export interface SendAttachment {
+  filename: string
+  /** Bytes, or a string in `encoding`. */
+  content: Uint8Array | string
+  /** How a string `content` is encoded. @default 'utf8' */
+  encoding?: 'utf8' | 'base64'
+  contentType?: string
+}
+
+/** What `notifier.send()` takes. Give `template` or `content`. */
+export interface SendInput {
+  /** The user it concerns: preferences, devices and the in-app inbox are looked up by it. */
+  userId?: string
+  /** Addresses per channel; push falls back to the user's registered devices. */
+  to?: { email?: string | string[]; phone?: string; deviceTokens?: string[]; url?: string }
+  /** Channels to deliver on. */
+  channels: Channel[]
+  /** A registered template name. */
+  template?: string
+  /** Inline content (no template): `subject`/`html`/`text` for email, `text` for SMS, `title`/`text` for push and in-app. */
+  content?: { subject?: string; html?: string; text?: string; title?: string }
+  /** Template variables; also the webhook payload. */
+  data?: Record<string, unknown>
+  /** Template locale (else the user's preference, else the default). */
+  locale?: string
+  /** Category for preferences (`marketing`, `security`, …). */
+  category?: string
+  /** `critical` (or a critical category) bypasses opt-outs of the channel and quiet hours. @default 'normal' */
+  priority?: Priority
+  /** Repeating a send with the same key returns the first result and sends nothing. @default a new id */
+  idempotencyKey?: string
+  /** Email attachments. */
+  attachments?: SendAttachment[]
+  /** Deliver later (through the outbox). */
+  sendAt?: Date | number | string
+  /** Email extras. */
+  email?: { from?: string; replyTo?: string; headers?: Record<string, string>; listUnsubscribe?: string }
+  /** Push extras. */
+  push?: {
+    badge?: number
+    sound?: string
+    collapseKey?: string
+    ttlSeconds?: number
+    data?: Record<string, string>
+  }
+  /** Webhook extras: the event `type` (default: the template name or `notification`). */
+  webhook?: { type?: string }
+}

@@ -1,0 +1,13 @@
+import { forEachDialect } from '@opskit/test-support'
+import { createKyselyNotifyStore, createMemoryNotifyStore } from '../src/index.js'
+import { runNotifyStoreConformance } from '../src/testing/index.js'
+
+runNotifyStoreConformance({ name: 'memory', create: async () => createMemoryNotifyStore() })
+
+forEachDialect('kysely notify store', ({ db }) => {
+  runNotifyStoreConformance({
+    name: 'kysely',
+    supportsTransactions: true,
+    create: async () => createKyselyNotifyStore({ db: db(), tablePrefix: 'app_' }),
+  })
+})
