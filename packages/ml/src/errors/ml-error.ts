@@ -3,6 +3,9 @@ import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
 /** Stable codes of the errors `@opskit/ml` throws; match on these, never on messages. */
 export type MlErrorCode =
   | 'ML_INVALID_INPUT'
+  | 'ML_NAN_INPUT'
+  | 'ML_EMPTY_HISTORY'
+  | 'ML_FEATURE_LENGTH_MISMATCH'
   | 'ML_NOT_TRAINED'
   | 'ML_MODEL_IO_FAILED'
   | 'ML_BACKEND_UNAVAILABLE'

@@ -12,6 +12,7 @@ export {
   writeNabResults,
 } from './corpus.js'
 export { NAB_PROFILE_NAMES, NAB_PROFILES, type NabProfile, type NabProfileName } from './profiles.js'
+export { type NabDetectorRun, runDetectorOnNab } from './run-detector.js'
 export {
   type NabCorpusResult,
   type NabProfileResult,

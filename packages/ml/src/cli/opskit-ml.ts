@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { AnomalyDetectorKind } from '../detectors/anomaly-detector.js'
+import { loadNabCorpus, writeNabResults } from '../nab/corpus.js'
+import { NAB_PROFILE_NAMES } from '../nab/profiles.js'
+import { runDetectorOnNab } from '../nab/run-detector.js'
+import { scoreNabCorpus } from '../nab/scorer.js'
+
+const USAGE = `usage: opskit-ml nab --data <NAB dir> --detector <zscore|ensemble> [--out <results dir>]
+
+Runs the detector online over every file of the NAB corpus, writes NAB results files
+(<out>/<category>/<detector>_<file>.csv) when --out is given, scores them with the NAB scorer
+and prints the three profiles beside the published scoreboard.`
+
+interface ScoreboardRow {
+  detector: string
+  standard: number | null
+  reward_low_FP_rate: number | null
+  reward_low_FN_rate: number | null
+  standard_range?: [number, number]
+  reward_low_FP_rate_range?: [number, number]
+  reward_low_FN_rate_range?: [number, number]
+}
+
+async function nab(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, detector: { type: 'string' }, out: { type: 'string' } },
+    strict: true,
+  })
+  const kind = (values.detector ?? 'ensemble') as AnomalyDetectorKind
+  if (!values.data || (kind !== 'zscore' && kind !== 'ensemble')) {
+    console.error(USAGE)
+    return 2
+  }
+  const files = await loadNabCorpus(values.data)
+  const run = await runDetectorOnNab(files, { kind })
+  if (values.out) {
+    for (const [i, file] of files.entries())
+      await writeNabResults(values.out, kind, file, run.scores[i] as number[])
+  }
+  const result = scoreNabCorpus(files.map((file, i) => ({ ...file, scores: run.scores[i] as number[] })))
+  console.log(
+    `${kind}: ${files.length} files, ${run.points} points in ${(run.elapsedMs / 1000).toFixed(1)} s (${Math.round(
+      run.points / (run.elapsedMs / 1000),
+    )} points/s)\n`,
+  )
+  console.log('| detector | standard | reward_low_FP_rate | reward_low_FN_rate |')
+  console.log('| --- | ---: | ---: | ---: |')
+  const cells = NAB_PROFILE_NAMES.map((p) => result[p]?.normalised.toFixed(2) ?? '')
+  console.log(`| **opskit ${kind}** | ${cells.join(' | ')} |`)
+  try {
+    const board = JSON.parse(await readFile(join(values.data, 'scoreboard.json'), 'utf8')) as {
+      scoreboard: ScoreboardRow[]
+    }
+    for (const row of board.scoreboard) {
+      const published = NAB_PROFILE_NAMES.map((p) =>
+        row[p] === null ? (row[`${p}_range`] ?? []).join('–') : String(row[p]),
+      )
+      console.log(`| ${row.detector} (published) | ${published.join(' | ')} |`)
+    }
+  } catch {
+    console.log('(no scoreboard.json next to the data; published scores not shown)')
+  }
+  console.log(
+    `\nthresholds: ${NAB_PROFILE_NAMES.map((p) => `${p} ${result[p]?.threshold.toFixed(4)}`).join(', ')}`,
+  )
+  return 0
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === 'nab') return nab(rest)
+  console.error(USAGE)
+  return command === undefined || command === '--help' ? 0 : 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 1
+  },
+)
