@@ -1,5 +1,10 @@
 import { definePackageBuild } from '../../scripts/tsup-preset.ts'
 
 export default definePackageBuild({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    testing: 'src/testing/index.ts',
+    xlsx: 'src/xlsx/index.ts',
+    pdf: 'src/pdf/index.ts',
+  },
 })
