@@ -1,2 +1,2 @@
 export { startTicketingService, type TicketingService, type TicketingServiceOptions } from './service.js'
-export { type PackageName, WIRED_PACKAGES } from './wiring/status.js'
+export { FEATURES, type Feature, type FeatureStatus, unavailableReason } from './wiring/status.js'

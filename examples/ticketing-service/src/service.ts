@@ -12,7 +12,7 @@ import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
 import { registerApiRoutes } from './routes/api-routes.js'
 import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
-import { WIRED_PACKAGES } from './wiring/status.js'
+import { FEATURES } from './wiring/status.js'
 
 /** Options of {@link startTicketingService}. */
 export interface TicketingServiceOptions {
@@ -36,8 +36,8 @@ export interface TicketingService {
   readonly url: string
   /** The service's database. */
   readonly db: TicketingDb
-  /** Which opskit packages are wired. */
-  readonly wired: typeof WIRED_PACKAGES
+  /** Which opskit capabilities are wired. */
+  readonly features: typeof FEATURES
   /** The @opskit/monitor wiring (registry, health, metrics). */
   readonly monitor: MonitorWiring
   /** Fault injection for demos and tests: extra latency added to every `/api` request. */
@@ -123,7 +123,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   return {
     url: `http://${host}:${address.port}`,
     db,
-    wired: WIRED_PACKAGES,
+    features: FEATURES,
     monitor,
     chaos: {
       setExtraLatencyMs(ms) {

@@ -1,14 +1,53 @@
-/** The opskit packages the example wires, and whether each one is wired in this build. */
-export type PackageName = 'audit' | 'notify' | 'monitor' | 'reports' | 'ml'
+/** A capability of the opskit suite that the example wires. */
+export type Feature =
+  | 'monitor.metrics'
+  | 'monitor.health'
+  | 'monitor.alerts'
+  | 'audit'
+  | 'notify'
+  | 'reports'
+  | 'ml.anomaly'
+  | 'ml.fraud'
+
+/** A capability and whether this build of the example wires it. */
+export interface FeatureStatus {
+  /** The public entry point the capability comes from. */
+  package: string
+  wired: boolean
+  /** Why it is not wired, when it is not. */
+  pending?: string
+}
 
 /**
- * Which packages are wired. A package is wired once its public API for the example's need is
- * committed; until then the demo reports its steps as "not available yet" instead of faking them.
+ * What the example wires. A capability is wired once its package's public API for the example's
+ * need is committed; until then the demo reports its steps as "not available yet" instead of
+ * faking them.
  */
-export const WIRED_PACKAGES: Record<PackageName, boolean> = {
-  audit: false,
-  notify: false,
-  monitor: true,
-  reports: false,
-  ml: false,
+export const FEATURES: Record<Feature, FeatureStatus> = {
+  'monitor.metrics': { package: '@opskit/monitor', wired: true },
+  'monitor.health': { package: '@opskit/monitor', wired: true },
+  'monitor.alerts': {
+    package: '@opskit/monitor',
+    wired: false,
+    pending: 'the alert engine of @opskit/monitor is not in its public API yet',
+  },
+  audit: { package: '@opskit/audit', wired: false, pending: '@opskit/audit has no public API yet' },
+  notify: { package: '@opskit/notify', wired: false, pending: '@opskit/notify has no public API yet' },
+  reports: { package: '@opskit/reports', wired: false, pending: '@opskit/reports has no public API yet' },
+  'ml.anomaly': {
+    package: '@opskit/ml',
+    wired: false,
+    pending: 'the anomaly detector of @opskit/ml is not in its public API yet',
+  },
+  'ml.fraud': {
+    package: '@opskit/ml',
+    wired: false,
+    pending: 'the fraud scorer of @opskit/ml is not in its public API yet',
+  },
+}
+
+/** Why a set of capabilities cannot be used in this build, or `undefined` when all are wired. */
+export function unavailableReason(...features: Feature[]): string | undefined {
+  const pending = features.filter((f) => !FEATURES[f].wired).map((f) => FEATURES[f].pending ?? f)
+  return pending.length === 0 ? undefined : pending.join('; ')
 }
