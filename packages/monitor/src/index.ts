@@ -2,10 +2,44 @@
  * `@opskit/monitor`: metrics, tracing, health and alerting.
  * @packageDocumentation
  */
+
+export {
+  createDispatcher,
+  type Dispatcher,
+  type DispatcherMetrics,
+  type DispatcherOptions,
+  decideNotification,
+  type EscalationLevel,
+  type GroupSnapshot,
+  type NotificationLogEntry,
+} from './alerting/dispatcher.js'
+export { createInhibitor, type Inhibitor, type InhibitRuleInput } from './alerting/inhibition.js'
+export { type MatcherInput, parseMatcher } from './alerting/matchers.js'
+export { compileRoutes, matchRoutes, type RouteConfig, type RouteNode } from './alerting/routing.js'
+export {
+  createSilences,
+  type Silence,
+  type SilenceInput,
+  type SilenceState,
+  type Silences,
+} from './alerting/silences.js'
+export type {
+  AlertChannel,
+  AlertNotification,
+  NotifiedAlert,
+  NotifyReason,
+} from './channels/alert-channel.js'
 export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'
 export { checks } from './health/built-in-checks.js'
 export type { HealthCheck, HealthCheckResult, HealthKind, HealthStatus } from './health/health-check.js'
 export type { Health, HealthCheckEntry, HealthCheckOptions, HealthReport } from './health/health-registry.js'
+export {
+  type Incident,
+  type IncidentEvent,
+  type IncidentStats,
+  type IncidentStatus,
+  incidentStats,
+} from './incidents/incident.js'
 export { hashPassword } from './metrics/basic-auth.js'
 export type {
   BusinessCounter,

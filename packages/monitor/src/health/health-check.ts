@@ -18,7 +18,9 @@ export interface HealthCheckResult {
  * A health check: resolves (pass), resolves with a {@link HealthCheckResult}, or throws (fail).
  * `signal` aborts when the check's timeout fires.
  */
-export type HealthCheck = ((signal: AbortSignal) => Promise<HealthCheckResult | undefined> | Promise<void>) & {
+export type HealthCheck = ((
+  signal: AbortSignal,
+) => Promise<HealthCheckResult | undefined> | Promise<void>) & {
   /** Set on built-in dependency checks: they may not be registered as liveness checks. */
   readonly dependency?: { componentType: 'datastore' | 'component' | 'system' }
 }

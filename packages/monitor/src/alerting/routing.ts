@@ -1,0 +1,133 @@
+import { parseInput } from '@opskit/core'
+import { z } from 'zod'
+import { MonitorError } from '../errors/monitor-error.js'
+import { type Duration, parseDuration } from '../rules/duration.js'
+import type { LabelMatcher } from '../rules/expr-ast.js'
+import type { Labels } from '../rules/labels.js'
+import { type MatcherInput, matchesAll, parseMatcher } from './matchers.js'
+
+/** A node of the routing tree (Alertmanager's `<route>`). Unset fields are inherited from the parent. */
+export interface RouteConfig {
+  receiver?: string
+  /** Labels to group by; `['...']` groups by every label (no grouping). */
+  groupBy?: string[]
+  /** @default '30s' */
+  groupWait?: Duration
+  /** @default '5m' */
+  groupInterval?: Duration
+  /** @default '4h' */
+  repeatInterval?: Duration
+  /** All must match; not allowed on the root. */
+  matchers?: MatcherInput[]
+  /** Keep trying later siblings after this route matched. @default false */
+  continue?: boolean
+  routes?: RouteConfig[]
+}
+
+/** A compiled route with inherited settings. */
+export interface RouteNode {
+  id: string
+  receiver: string
+  groupBy: string[] | 'all'
+  groupWaitMs: number
+  groupIntervalMs: number
+  repeatIntervalMs: number
+  matchers: LabelMatcher[]
+  continue: boolean
+  children: RouteNode[]
+}
+
+const routeSchema: z.ZodType<RouteConfig> = z.lazy(() =>
+  z
+    .object({
+      receiver: z.string().min(1).optional(),
+      groupBy: z.array(z.string().min(1)).optional(),
+      groupWait: z.union([z.number().nonnegative(), z.string()]).optional(),
+      groupInterval: z.union([z.number().positive(), z.string()]).optional(),
+      repeatInterval: z.union([z.number().positive(), z.string()]).optional(),
+      matchers: z
+        .array(
+          z.union([
+            z.string(),
+            z.object({ name: z.string(), op: z.enum(['=', '!=', '=~', '!~']).optional(), value: z.string() }),
+          ]),
+        )
+        .optional(),
+      continue: z.boolean().optional(),
+      routes: z.array(routeSchema).optional(),
+    })
+    .strict(),
+)
+
+/** Compiles and validates a routing tree; the root needs a receiver and no matchers. */
+export function compileRoutes(config: RouteConfig, knownReceiver: (name: string) => boolean): RouteNode {
+  const root = parseInput(
+    routeSchema,
+    config,
+    (message, issues) =>
+      new MonitorError('MONITOR_INVALID_CONFIG', `invalid route: ${message}`, { details: { issues } }),
+  )
+  if (!root.receiver) throw new MonitorError('MONITOR_INVALID_CONFIG', 'the root route needs a receiver')
+  if (root.matchers && root.matchers.length > 0)
+    throw new MonitorError(
+      'MONITOR_INVALID_CONFIG',
+      'the root route matches everything and must have no matchers',
+    )
+  const build = (c: RouteConfig, parent: RouteNode | undefined, id: string): RouteNode => {
+    const receiver = c.receiver ?? (parent as RouteNode).receiver
+    if (!knownReceiver(receiver))
+      throw new MonitorError('MONITOR_UNKNOWN_RECEIVER', `route ${id}: unknown receiver "${receiver}"`)
+    const groupBy = c.groupBy
+      ? c.groupBy.includes('...')
+        ? 'all'
+        : [...c.groupBy].sort()
+      : (parent?.groupBy ?? [])
+    const node: RouteNode = {
+      id,
+      receiver,
+      groupBy,
+      groupWaitMs:
+        c.groupWait !== undefined
+          ? parseDuration(c.groupWait, `${id}.groupWait`)
+          : (parent?.groupWaitMs ?? 30_000),
+      groupIntervalMs:
+        c.groupInterval !== undefined
+          ? parseDuration(c.groupInterval, `${id}.groupInterval`)
+          : (parent?.groupIntervalMs ?? 300_000),
+      repeatIntervalMs:
+        c.repeatInterval !== undefined
+          ? parseDuration(c.repeatInterval, `${id}.repeatInterval`)
+          : (parent?.repeatIntervalMs ?? 4 * 3_600_000),
+      matchers: (c.matchers ?? []).map((m) => parseMatcher(m)),
+      continue: c.continue ?? false,
+      children: [],
+    }
+    if (node.groupIntervalMs <= 0)
+      throw new MonitorError('MONITOR_INVALID_CONFIG', `${id}.groupInterval must be positive`)
+    node.children = (c.routes ?? []).map((child, i) => build(child, node, `${id}/${i}`))
+    return node
+  }
+  return build(root, undefined, '{}')
+}
+
+/** The routes that handle `labels`: depth-first, first match wins unless `continue`. */
+export function matchRoutes(node: RouteNode, labels: Labels): RouteNode[] {
+  if (!matchesAll(node.matchers, labels)) return []
+  const out: RouteNode[] = []
+  for (const child of node.children) {
+    const matched = matchRoutes(child, labels)
+    if (matched.length === 0) continue
+    out.push(...matched)
+    if (!child.continue) break
+  }
+  return out.length > 0 ? out : [node]
+}
+
+/** The labels a route groups an alert by. */
+export function groupLabelsOf(route: RouteNode, labels: Labels): Labels {
+  if (route.groupBy === 'all') return { ...labels }
+  const out: Labels = {}
+  for (const name of route.groupBy)
+    if (labels[name] !== undefined && labels[name] !== '') out[name] = labels[name] as string
+  return out
+}

@@ -1,0 +1,120 @@
+import { noopLogger } from '@opskit/core'
+import { createFakeClock, type FakeClock } from '@opskit/core/testing'
+import {
+  type AlertChannel,
+  type AlertNotification,
+  compileRoutes,
+  createDispatcher,
+  createInhibitor,
+  createSilences,
+  type Dispatcher,
+  type EscalationLevel,
+  fingerprint,
+  type Inhibitor,
+  MonitorError,
+  type PostableAlert,
+  type RouteConfig,
+  type Silences,
+} from '../../src/index.js'
+
+/** A channel recording what it was sent; `failNext` makes the next sends fail. */
+export interface RecordingChannel extends AlertChannel {
+  sent: Array<{ at: number; notification: AlertNotification }>
+  acks: string[]
+  failNext: number
+}
+
+export function recordingChannel(clock: FakeClock, sendResolved = true, type = 'test'): RecordingChannel {
+  const channel: RecordingChannel = {
+    type,
+    sendResolved,
+    sent: [],
+    acks: [],
+    failNext: 0,
+    async send(notification) {
+      if (channel.failNext > 0) {
+        channel.failNext--
+        throw new MonitorError('MONITOR_CHANNEL_FAILED', 'receiver down', { retryable: true })
+      }
+      channel.sent.push({ at: clock.now(), notification })
+    },
+    async acknowledge(_n, by) {
+      channel.acks.push(by)
+    },
+  }
+  return channel
+}
+
+export const T0 = Date.UTC(2026, 0, 1)
+export const S = 1000
+export const M = 60_000
+export const H = 3_600_000
+
+export interface Harness {
+  clock: FakeClock
+  dispatcher: Dispatcher
+  silences: Silences
+  inhibitor: Inhibitor
+  channels: Map<string, RecordingChannel[]>
+  counts: { silenced: number; inhibited: number; sent: number; failed: number }
+  /** Sends an alert as firing (endsAt far away) or resolved at `resolvedAt`. */
+  fire(labels: Record<string, string>, startsAt?: number): PostableAlert
+  resolveAlert(labels: Record<string, string>, startsAt: number): void
+  /** Advances to an absolute offset from T0. */
+  at(ms: number): Promise<void>
+}
+
+export function harness(
+  route: RouteConfig,
+  receivers: Record<string, RecordingChannel[] | ((clock: FakeClock) => RecordingChannel[])>,
+  options: { notifyRetries?: number; escalation?: EscalationLevel[] } = {},
+): Harness {
+  const clock = createFakeClock(T0)
+  const channels = new Map<string, RecordingChannel[]>()
+  for (const [name, value] of Object.entries(receivers))
+    channels.set(name, typeof value === 'function' ? value(clock) : value)
+  const silences = createSilences(clock)
+  const inhibitor = createInhibitor()
+  const counts = { silenced: 0, inhibited: 0, sent: 0, failed: 0 }
+  const root = compileRoutes(route, (name) => channels.has(name))
+  const dispatcher = createDispatcher({
+    clock,
+    logger: noopLogger,
+    silences,
+    inhibitor,
+    routes: () => root,
+    receivers: (name) => channels.get(name),
+    escalation: () => options.escalation ?? [],
+    externalUrl: 'http://monitor.test',
+    notifyRetries: options.notifyRetries ?? 0,
+    metrics: {
+      notified: (_r, _c, outcome) => void (outcome === 'sent' ? counts.sent++ : counts.failed++),
+      silenced: (n) => void (counts.silenced += n),
+      inhibited: (n) => void (counts.inhibited += n),
+    },
+  })
+  const make = (labels: Record<string, string>, startsAt: number, endsAt: number): PostableAlert => ({
+    fingerprint: fingerprint(labels),
+    labels,
+    annotations: { summary: `${labels.alertname} summary` },
+    startsAt,
+    endsAt,
+  })
+  return {
+    clock,
+    dispatcher,
+    silences,
+    inhibitor,
+    channels,
+    counts,
+    fire(labels, startsAt = clock.now()) {
+      const alert = make(labels, startsAt, clock.now() + 24 * H)
+      dispatcher.put([alert])
+      return alert
+    },
+    resolveAlert(labels, startsAt) {
+      dispatcher.put([make(labels, startsAt, clock.now())])
+    },
+    at: (ms) => clock.setTime(T0 + ms),
+  }
+}
