@@ -3,8 +3,9 @@ import { ReportError } from '../errors/reports-error.js'
 
 /**
  * The first slot of `cron` in `timezone` strictly after `after`, as a UTC instant. Uses croner,
- * whose DST policy is: a wall time inside a spring-forward gap runs once at the first valid
- * time after the gap; a wall time repeated at fall-back runs once.
+ * whose DST policy for daily times is: a wall time inside a spring-forward gap runs once that
+ * day, shifted by the gap (02:30 in Europe/Berlin on the last Sunday of March runs at 03:30
+ * CEST); a wall time repeated at fall-back runs once, at its first occurrence.
  */
 export function nextSlot(cron: string, timezone: string, after: Date): Date {
   const job = compile(cron, timezone)
