@@ -25,7 +25,7 @@ export interface AnomalyDetectorOptions {
   readonly stepSize?: number
   /** Score at or above which `isAnomaly` is true. @default 1 for zscore, 0.55 for ensemble */
   readonly threshold?: number
-  /** ensemble: quantisation levels over the warm-up range. @default 20 */
+  /** ensemble: quantisation levels over the warm-up range of the coarse context model (the fine one uses twice as many). @default 20 */
   readonly levels?: number
   /** ensemble: points used to choose the quantisation. @default 300 */
   readonly warmup?: number
@@ -82,9 +82,9 @@ function zscoreEngine(o: Record<string, number>, state?: WindowedGaussianState):
 }
 
 interface EnsembleState {
-  context: ContextNoveltyState
+  contexts: ContextNoveltyState[]
   change: ChangeSurpriseState
-  contextLikelihood: AnomalyLikelihoodState
+  contextLikelihoods: AnomalyLikelihoodState[]
   changeLikelihood: AnomalyLikelihoodState
   lo: number | null
   hi: number | null
@@ -99,13 +99,16 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
     reestimationPeriod: 100,
     averagingWindow: 10,
   }
-  const context = state
-    ? ContextNovelty.from(state.context)
-    : new ContextNovelty(1, o.levels as number, o.warmup as number)
+  // A coarse and a fine context model: the coarse one generalises, the fine one sees small shifts.
+  const contexts = state
+    ? state.contexts.map((c) => ContextNovelty.from(c))
+    : [o.levels as number, 2 * (o.levels as number)].map(
+        (levels) => new ContextNovelty(1, levels, o.warmup as number),
+      )
   const change = state ? ChangeSurprise.from(state.change) : new ChangeSurprise(o.windowSize as number)
-  const contextLikelihood = state
-    ? AnomalyLikelihood.from(likelihoodOptions, state.contextLikelihood)
-    : new AnomalyLikelihood(likelihoodOptions)
+  const contextLikelihoods = state
+    ? state.contextLikelihoods.map((l) => AnomalyLikelihood.from(likelihoodOptions, l))
+    : contexts.map(() => new AnomalyLikelihood(likelihoodOptions))
   const changeLikelihood = state
     ? AnomalyLikelihood.from(likelihoodOptions, state.changeLikelihood)
     : new AnomalyLikelihood(likelihoodOptions)
@@ -115,7 +118,11 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
   const ready = likelihoodOptions.learningPeriod + likelihoodOptions.estimationSamples
   return {
     step(value) {
-      const byContext = logLikelihood(contextLikelihood.step(context.step(value)))
+      let byContext = 0
+      for (const [i, context] of contexts.entries()) {
+        const likelihood = contextLikelihoods[i] as AnomalyLikelihood
+        byContext = Math.max(byContext, logLikelihood(likelihood.step(context.step(value))))
+      }
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
       const tolerance = (hi - lo) * (o.spatialTolerance as number)
       const outOfRange = hi > lo && (value > hi + tolerance || value < lo - tolerance)
@@ -129,9 +136,9 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
       return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
     },
     state: (): EnsembleState => ({
-      context: context.toJSON(),
+      contexts: contexts.map((c) => c.toJSON()),
       change: change.toJSON(),
-      contextLikelihood: contextLikelihood.toJSON(),
+      contextLikelihoods: contextLikelihoods.map((l) => l.toJSON()),
       changeLikelihood: changeLikelihood.toJSON(),
       lo: Number.isFinite(lo) ? lo : null,
       hi: Number.isFinite(hi) ? hi : null,
