@@ -11,6 +11,7 @@ import { HttpError } from './http/http-error.js'
 import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
 import { registerApiRoutes } from './routes/api-routes.js'
+import { type AuditWiring, wireAudit } from './wiring/audit.js'
 import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
 import { FEATURES } from './wiring/status.js'
 
@@ -40,6 +41,8 @@ export interface TicketingService {
   readonly features: typeof FEATURES
   /** The @opskit/monitor wiring (registry, health, metrics). */
   readonly monitor: MonitorWiring
+  /** The @opskit/audit wiring (the log, its checkpoint key and checkpoints). */
+  readonly audit: AuditWiring
   /** Fault injection for demos and tests: extra latency added to every `/api` request. */
   readonly chaos: { setExtraLatencyMs(ms: number): void }
   /** Stops accepting connections, then closes the opskit packages and the database. */
@@ -67,6 +70,8 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     routes: router.templates(),
     ...(options.metricsAuth ? { metricsAuth: options.metricsAuth } : {}),
   })
+
+  const audit = await wireAudit({ db: hostDb, hooks, logger })
 
   let extraLatencyMs = 0
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -125,6 +130,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     db,
     features: FEATURES,
     monitor,
+    audit,
     chaos: {
       setExtraLatencyMs(ms) {
         extraLatencyMs = Math.max(0, Math.min(ms, 30_000))
@@ -137,6 +143,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
           server.close(() => resolve())
           server.closeIdleConnections()
         })
+        await audit.close()
         await hostDb.destroy()
       })()
       return closing

@@ -142,6 +142,22 @@ describe('ticketing service on node:http and SQLite', () => {
     expect(event.status).toBe(201)
   })
 
+  it('writes every domain event to the audit chain, which verifies', async () => {
+    const { log, publicKey } = t.service.audit
+    await log.flush()
+    const logins = await log.query({ action: 'user.login', outcome: 'failure', limit: 50 })
+    expect(logins.events.length).toBeGreaterThanOrEqual(2)
+    expect(logins.events[0]?.severity).toBe('warning')
+    const roles = await log.query({ actionPrefix: 'permission', limit: 10 })
+    expect(roles.events[0]).toMatchObject({ before: { role: 'customer' }, after: { role: 'organizer' } })
+    const refunds = await log.query({ action: 'order.refund', limit: 10 })
+    expect(refunds.events[0]).toMatchObject({ category: 'payment', after: { status: 'refunded' } })
+    const checkpoints = await log.checkpoint()
+    const result = await log.verify({ publicKey, checkpoint: checkpoints })
+    expect(result.ok).toBe(true)
+    expect(result.checked).toBeGreaterThan(10)
+  })
+
   it('answers unknown routes and wrong methods with JSON errors', async () => {
     expect((await t.call('GET', '/api/nothing')).status).toBe(404)
     expect((await t.call('DELETE', '/api/events')).status).toBe(405)

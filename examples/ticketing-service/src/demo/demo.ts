@@ -295,6 +295,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     {
       title: 'audit events written and the chain verifies',
       needs: ['audit'],
+      async run() {
+        const { log, publicKey, checkpoints } = svc().audit
+        await log.flush()
+        const byAction = new Map<string, number>()
+        let cursor: string | undefined
+        do {
+          const page = await log.query({ limit: 500, ...(cursor ? { cursor } : {}) })
+          for (const e of page.events) {
+            const key = `${e.action}${e.outcome === 'failure' ? ' (failed)' : ''}`
+            byAction.set(key, (byAction.get(key) ?? 0) + 1)
+          }
+          cursor = page.nextCursor
+        } while (cursor)
+        for (const needed of ['user.login (failed)', 'order.create', 'order.refund']) {
+          if (!byAction.has(needed)) throw new Error(`no ${needed} event in the audit log`)
+        }
+        const signed = await log.checkpoint()
+        const all = [...new Set([...checkpoints, ...signed])]
+        const result = await log.verify({ publicKey, checkpoint: all })
+        if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.failures.slice(0, 3))}`)
+        const total = [...byAction.values()].reduce((a, b) => a + b, 0)
+        const top = [...byAction.entries()].map(([k, v]) => `${k} ${v}`).join(', ')
+        return `${total} events (${top}); verify ok over ${result.checked} events against ${all.length} signed checkpoint(s)`
+      },
     },
     {
       title: 'emails received by the SMTP server, SMS and push recorded',

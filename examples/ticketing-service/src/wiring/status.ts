@@ -31,7 +31,7 @@ export const FEATURES: Record<Feature, FeatureStatus> = {
     wired: false,
     pending: 'the alert engine of @opskit/monitor is not in its public API yet',
   },
-  audit: { package: '@opskit/audit', wired: false, pending: '@opskit/audit has no public API yet' },
+  audit: { package: '@opskit/audit', wired: true },
   notify: { package: '@opskit/notify', wired: false, pending: '@opskit/notify has no public API yet' },
   reports: { package: '@opskit/reports', wired: false, pending: '@opskit/reports has no public API yet' },
   'ml.anomaly': {

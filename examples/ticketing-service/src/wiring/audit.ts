@@ -1,0 +1,105 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { type AuditActor, type AuditCheckpoint, type AuditLog, createAuditLog } from '@opskit/audit'
+import type { HostDatabase, Logger } from '@opskit/core'
+import type { DomainHooks, RequestActor } from '../domain/hooks.js'
+
+/** @opskit/audit in the ticketing service: every domain event becomes a chained audit record. */
+export interface AuditWiring {
+  log: AuditLog
+  /** The public half of the checkpoint signing key, for `verify({ publicKey })`. */
+  publicKey: KeyObject
+  /** Checkpoints handed out so far (a real host ships them outside the database). */
+  checkpoints: AuditCheckpoint[]
+  close(): Promise<void>
+}
+
+/** Strips the IPv4-mapped IPv6 prefix node:http reports for IPv4 clients. */
+function plainIp(ip: string): string | undefined {
+  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip
+  return v4 === 'unknown' ? undefined : v4
+}
+
+function actor(a: RequestActor, fallbackEmail?: string): AuditActor {
+  const ip = plainIp(a.ip)
+  const email = a.email ?? fallbackEmail
+  return {
+    id: a.userId ?? `anonymous:${email ?? 'unknown'}`,
+    type: a.userId ? 'user' : 'anonymous',
+    ...(email ? { email } : {}),
+    ...(a.role ? { role: a.role } : {}),
+    ...(ip ? { ip } : {}),
+    ...(a.userAgent ? { userAgent: a.userAgent } : {}),
+  }
+}
+
+/** Wires @opskit/audit: the log on the host's database, fed by the service's domain hooks. */
+export async function wireAudit(options: {
+  db: HostDatabase
+  hooks: DomainHooks
+  logger: Logger
+}): Promise<AuditWiring> {
+  // A real host loads this key from its secret store; the example makes one per process.
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const checkpoints: AuditCheckpoint[] = []
+  const log = await createAuditLog({
+    db: options.db,
+    signingKey: privateKey,
+    keyName: 'ticketing-example',
+    checkpointEvery: 100,
+    onCheckpoint: (checkpoint) => {
+      checkpoints.push(checkpoint)
+    },
+    redact: ['metadata.password'],
+    logger: options.logger,
+  })
+  const { hooks } = options
+  hooks.on('user.registered', async (e) => {
+    await log.logRegistration({
+      actor: actor(e.actor, e.email),
+      target: { type: 'user', id: e.userId },
+      requestId: e.actor.requestId,
+    })
+  })
+  hooks.on('user.login', async (e) => {
+    await log.logLogin({
+      actor: actor(e.actor, e.email),
+      outcome: e.success ? 'success' : 'failure',
+      severity: e.success ? 'info' : 'warning',
+      ...(e.reason ? { reason: e.reason } : {}),
+      requestId: e.actor.requestId,
+    })
+  })
+  hooks.on('order.created', async (e) => {
+    await log.log({
+      action: 'order.create',
+      category: 'payment',
+      actor: actor(e.actor),
+      target: { type: 'order', id: e.orderId },
+      after: { eventId: e.eventId, eventName: e.eventName, quantity: e.quantity, totalCents: e.totalCents },
+      requestId: e.actor.requestId,
+    })
+  })
+  hooks.on('order.refunded', async (e) => {
+    await log.log({
+      action: 'order.refund',
+      category: 'payment',
+      actor: actor(e.actor),
+      target: { type: 'order', id: e.orderId },
+      before: { status: 'paid' },
+      after: { status: 'refunded', refundId: e.refundId, amountCents: e.amountCents },
+      reason: e.reason,
+      requestId: e.actor.requestId,
+    })
+  })
+  hooks.on('user.role_changed', async (e) => {
+    await log.logPermissionChange({
+      actor: actor(e.actor),
+      target: { type: 'user', id: e.userId, name: e.email },
+      before: { role: e.before },
+      after: { role: e.after },
+      severity: e.after === 'admin' ? 'warning' : 'info',
+      requestId: e.actor.requestId,
+    })
+  })
+  return { log, publicKey, checkpoints, close: () => log.close() }
+}
