@@ -29,6 +29,23 @@ export type {
   NotifiedAlert,
   NotifyReason,
 } from './channels/alert-channel.js'
+export {
+  createNotifierChannel,
+  type NotifierChannelOptions,
+  type NotifierLike,
+} from './channels/notifier-channel.js'
+export {
+  createPagerDutyChannel,
+  type PagerDutyChannelOptions,
+  pagerDutyDedupKey,
+} from './channels/pagerduty-channel.js'
+export { createSlackChannel, type SlackChannelOptions } from './channels/slack-channel.js'
+export {
+  type AlertmanagerWebhookPayload,
+  alertmanagerPayload,
+  createWebhookChannel,
+  type WebhookChannelOptions,
+} from './channels/webhook-channel.js'
 export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'
 export { checks } from './health/built-in-checks.js'
 export type { HealthCheck, HealthCheckResult, HealthKind, HealthStatus } from './health/health-check.js'
@@ -62,6 +79,7 @@ export {
 } from './metrics/http-metrics.js'
 export type { MetricsHandler, MetricsHandlerOptions } from './metrics/metrics-handler.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
+export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
 export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'
 export {
   type AlertRuleDefinition,

@@ -115,7 +115,7 @@ export function createSilences(
         silence: {
           id: uuidv7(),
           matchers: sets.map((set) => set.map(formatMatcher)),
-          startsAt: Math.max(startsAt, startsAt < now ? now : startsAt),
+          startsAt: Math.max(startsAt, now),
           endsAt,
           createdBy: parsed.createdBy,
           comment: parsed.comment,

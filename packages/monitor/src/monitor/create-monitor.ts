@@ -12,6 +12,9 @@ import {
   type MetricsHandlerOptions,
 } from '../metrics/metrics-handler.js'
 import { counterOn } from '../metrics/register.js'
+import { registrySampleSource, type SampleSource } from '../rules/sample-source.js'
+import { type Alerts, createAlertsApi, type Incidents } from './alerts-api.js'
+import { createSelfMetrics } from './self-metrics.js'
 
 /** Configuration of {@link createMonitor}. */
 export interface MonitorConfig {
@@ -29,6 +32,12 @@ export interface MonitorConfig {
   defaultMetrics?: boolean
   /** Maximum distinct label sets per metric before new ones fold into `__other__`. @default 1000 */
   maxSeriesPerMetric?: number
+  /** Where rules read samples; defaults to the registry (plus `alerts.samples`, always). */
+  sampleSource?: SampleSource
+  /** Link put in notifications (`externalURL`, `generatorURL`). @default '' */
+  externalUrl?: string
+  /** In-stage retries of a failed notification before the next group interval. @default 2 */
+  notifyRetries?: number
 }
 
 /** A monitor built by {@link createMonitor}. */
@@ -43,6 +52,10 @@ export interface Monitor {
   readonly metrics: BusinessMetrics
   /** Liveness, readiness and startup checks and their HTTP handler. */
   readonly health: Health
+  /** Alert rules, routing, silences, inhibition, acknowledgement and escalation. */
+  readonly alerts: Alerts
+  /** Incidents with their timeline, MTTA and MTTR. */
+  readonly incidents: Incidents
   /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler
   /** Stops timers and releases resources. Safe to call twice. */
@@ -57,6 +70,9 @@ const configSchema = z.object({
   logger: z.custom<Logger>((v) => typeof v === 'object' && v !== null).optional(),
   defaultMetrics: z.boolean().optional(),
   maxSeriesPerMetric: z.number().int().positive().optional(),
+  sampleSource: z.custom<SampleSource>((v) => typeof (v as SampleSource)?.collect === 'function').optional(),
+  externalUrl: z.string().max(2000).optional(),
+  notifyRetries: z.number().int().min(0).max(10).optional(),
 })
 
 /**
@@ -91,12 +107,22 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     ['metric'],
   )
   const guard = createCardinalityGuard(parsed.maxSeriesPerMetric ?? 1000, dropped)
-  void clock
-  void logger
   let closed = false
   const health = createHealth(parsed.serviceName, clock)
+  const selfMetrics = createSelfMetrics(registry)
+  const alerting = createAlertsApi({
+    clock,
+    logger,
+    source: config.sampleSource ?? registrySampleSource(registry),
+    externalUrl: parsed.externalUrl ?? '',
+    selfMetrics,
+    hooks: {},
+    ...(parsed.notifyRetries !== undefined ? { notifyRetries: parsed.notifyRetries } : {}),
+  })
   return {
     health,
+    alerts: alerting.alerts,
+    incidents: alerting.incidents,
     serviceName: parsed.serviceName,
     registry,
     http: createHttpInstrumentation(registry, guard),
@@ -106,6 +132,7 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
       if (closed) return
       closed = true
       health.markShuttingDown()
+      alerting.close()
     },
   }
 }

@@ -89,8 +89,12 @@ export function harness(
     notifyRetries: options.notifyRetries ?? 0,
     metrics: {
       notified: (_r, _c, outcome) => void (outcome === 'sent' ? counts.sent++ : counts.failed++),
-      silenced: (n) => void (counts.silenced += n),
-      inhibited: (n) => void (counts.inhibited += n),
+      silenced: (n) => {
+        counts.silenced += n
+      },
+      inhibited: (n) => {
+        counts.inhibited += n
+      },
     },
   })
   const make = (labels: Record<string, string>, startsAt: number, endsAt: number): PostableAlert => ({

@@ -1,0 +1,62 @@
+import type { Registry } from 'prom-client'
+import type { DispatcherMetrics } from '../alerting/dispatcher.js'
+import { counterOn, histogramOn } from '../metrics/register.js'
+
+/** The monitor's own metrics (prefixed `opskit_monitor_`). */
+export interface SelfMetrics extends DispatcherMetrics {
+  evaluation(durationSeconds: number, rules: number, failed: number): void
+  missedIteration(): void
+}
+
+/** Registers the self-metrics on `registry` (idempotently). */
+export function createSelfMetrics(registry: Registry): SelfMetrics {
+  const duration = histogramOn(
+    registry,
+    'opskit_monitor_rule_evaluation_duration_seconds',
+    'Duration of one evaluation of all alert rules.',
+    [],
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  )
+  const evaluated = counterOn(registry, 'opskit_monitor_rules_evaluated_total', 'Alert rule evaluations.', [])
+  const failures = counterOn(
+    registry,
+    'opskit_monitor_rule_evaluation_failures_total',
+    'Alert rule evaluations that failed.',
+    [],
+  )
+  const missed = counterOn(
+    registry,
+    'opskit_monitor_rule_iterations_missed_total',
+    'Evaluation ticks skipped because the previous evaluation was still running.',
+    [],
+  )
+  const notifications = counterOn(
+    registry,
+    'opskit_monitor_notifications_total',
+    'Notifications by receiver, integration and outcome.',
+    ['receiver', 'integration', 'outcome'],
+  )
+  const silenced = counterOn(
+    registry,
+    'opskit_monitor_alerts_silenced_total',
+    'Alerts muted by a silence at notification time.',
+    [],
+  )
+  const inhibited = counterOn(
+    registry,
+    'opskit_monitor_alerts_inhibited_total',
+    'Alerts muted by inhibition at notification time.',
+    [],
+  )
+  return {
+    evaluation(seconds, rules, failed) {
+      duration.observe(seconds)
+      evaluated.inc(rules)
+      if (failed > 0) failures.inc(failed)
+    },
+    missedIteration: () => missed.inc(),
+    notified: (receiver, integration, outcome) => notifications.inc({ receiver, integration, outcome }),
+    silenced: (n) => silenced.inc(n),
+    inhibited: (n) => inhibited.inc(n),
+  }
+}
