@@ -95,7 +95,7 @@ export const sendInputSchema = z
   })
   .strict()
   .superRefine((value, ctx) => {
-    if (!value.template && !value.content) {
+    if (!value.template && !value.content && value.channels.some((channel) => channel !== 'webhook')) {
       ctx.addIssue({ code: 'custom', message: 'give either template or content', path: ['template'] })
     }
     if (value.template && value.content) {

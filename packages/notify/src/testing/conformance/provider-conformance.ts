@@ -1,5 +1,6 @@
 import { isOpskitError } from '@opskit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { providerError } from '../../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../../providers/email-provider.js'
 import type { ProviderResult } from '../../providers/provider-common.js'
 import type { PushMessage, PushProvider, PushResult } from '../../providers/push-provider.js'
@@ -202,6 +203,16 @@ export function runPushProviderConformance(
     async send(provider, m): Promise<PushResult> {
       const result = await provider.send(m)
       expect(result.tokens.map((token) => token.token)).toEqual(m.tokens)
+      // a provider may report a failed token instead of throwing: treat a lone failed token as the send failing
+      const only = result.tokens[0]
+      if (result.tokens.length === 1 && only && !only.ok) {
+        throw providerError({
+          provider: provider.name,
+          retryable: only.retryable === true,
+          message: only.errorMessage ?? 'token failed',
+          providerCode: only.errorCode ?? 'FAILED',
+        })
+      }
       return result
     },
     count: (received) => received.length,

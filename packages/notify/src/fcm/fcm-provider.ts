@@ -1,0 +1,201 @@
+import { importOptional, requiredOptionError } from '@opskit/core'
+import { providerError } from '../errors/notify-error.js'
+import type { ProviderCallOptions } from '../providers/provider-common.js'
+import type { PushMessage, PushProvider, PushResult, PushTokenResult } from '../providers/push-provider.js'
+import type { FcmBatchResponse, FcmMessage, FcmMessagingLike } from './fcm-messaging.js'
+
+/** Options of {@link fcmProvider}: a messaging instance, or service-account credentials. */
+export interface FcmProviderOptions {
+  /** Provider name in the delivery log. @default 'fcm' */
+  name?: string
+  /** A ready `getMessaging(app)` (or any {@link FcmMessagingLike}); otherwise the credentials below are used. */
+  messaging?: FcmMessagingLike
+  /** Service account project id (with `clientEmail` and `privateKey`). */
+  projectId?: string
+  clientEmail?: string
+  /** Service account private key (PEM; `\n` escapes are unfolded). */
+  privateKey?: string
+}
+
+/** The most messages firebase-admin's `sendEach` accepts per call. */
+export const FCM_BATCH_SIZE = 500
+
+const GONE = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token'])
+const RETRYABLE = new Set([
+  'messaging/message-rate-exceeded',
+  'messaging/device-message-rate-exceeded',
+  'messaging/server-unavailable',
+  'messaging/internal-error',
+  'messaging/unknown-error',
+  'messaging/quota-exceeded',
+])
+
+function toFcm(message: PushMessage, token: string): FcmMessage {
+  const notification =
+    message.title !== undefined || message.body !== undefined
+      ? {
+          ...(message.title !== undefined ? { title: message.title } : {}),
+          ...(message.body !== undefined ? { body: message.body } : {}),
+        }
+      : undefined
+  return {
+    token,
+    ...(notification ? { notification } : {}),
+    ...(message.data ? { data: message.data } : {}),
+    android: {
+      priority: message.priority,
+      ...(message.ttlSeconds === undefined ? {} : { ttl: message.ttlSeconds * 1000 }),
+      ...(message.collapseKey ? { collapseKey: message.collapseKey } : {}),
+      ...(message.sound ? { notification: { sound: message.sound } } : {}),
+    },
+    apns: {
+      headers: {
+        'apns-priority': message.priority === 'high' && notification ? '10' : '5',
+        ...(message.collapseKey ? { 'apns-collapse-id': message.collapseKey } : {}),
+      },
+      payload: {
+        aps: {
+          ...(message.badge === undefined ? {} : { badge: message.badge }),
+          ...(message.sound ? { sound: message.sound } : {}),
+          ...(notification ? {} : { 'content-available': 1 }),
+        },
+      },
+    },
+  }
+}
+
+/**
+ * A {@link PushProvider} on firebase-admin messaging: `sendEach` in batches of 500, per-token
+ * results mapped index by index. `registration-token-not-registered`,
+ * `invalid-registration-token` and the "not a valid FCM registration token" `invalid-argument`
+ * mark a token gone (pruned); rate and availability errors are retryable per token.
+ *
+ * @example
+ * ```ts
+ * import { fcmProvider } from '@opskit/notify/fcm'
+ * const push = fcmProvider({ projectId, clientEmail, privateKey })
+ * ```
+ */
+export function fcmProvider(options: FcmProviderOptions): PushProvider {
+  const name = options.name ?? 'fcm'
+  if (!options.messaging) {
+    for (const key of ['projectId', 'clientEmail', 'privateKey'] as const) {
+      if (!options[key]) throw requiredOptionError('notify', 'fcm', key)
+    }
+  }
+  let messaging: Promise<FcmMessagingLike> | undefined = options.messaging
+    ? Promise.resolve(options.messaging)
+    : undefined
+  let release: (() => Promise<void>) | undefined
+
+  const open = (): Promise<FcmMessagingLike> => {
+    messaging ??= (async () => {
+      const appModule = await importOptional<typeof import('firebase-admin/app')>(
+        'firebase-admin/app',
+        '@opskit/notify/fcm',
+      )
+      const messagingModule = await importOptional<typeof import('firebase-admin/messaging')>(
+        'firebase-admin/messaging',
+        '@opskit/notify/fcm',
+      )
+      const app = appModule.initializeApp(
+        {
+          credential: appModule.cert({
+            projectId: options.projectId as string,
+            clientEmail: options.clientEmail as string,
+            privateKey: (options.privateKey as string).replace(/\\n/g, '\n'),
+          }),
+          projectId: options.projectId as string,
+        },
+        `opskit-notify-${name}-${Math.random().toString(36).slice(2)}`,
+      )
+      release = () => appModule.deleteApp(app)
+      return messagingModule.getMessaging(app) as unknown as FcmMessagingLike
+    })()
+    return messaging
+  }
+
+  return {
+    name,
+    channel: 'push',
+    capabilities: { maxBatchSize: FCM_BATCH_SIZE },
+    async send(message: PushMessage, callOptions?: ProviderCallOptions): Promise<PushResult> {
+      const client = await open()
+      const results: PushTokenResult[] = []
+      for (let start = 0; start < message.tokens.length; start += FCM_BATCH_SIZE) {
+        if (callOptions?.signal?.aborted) {
+          throw providerError({
+            provider: name,
+            retryable: true,
+            message: 'aborted',
+            providerCode: 'ABORTED',
+          })
+        }
+        const chunk = message.tokens.slice(start, start + FCM_BATCH_SIZE)
+        let batch: FcmBatchResponse
+        try {
+          batch = await client.sendEach(chunk.map((token) => toFcm(message, token)))
+        } catch (error) {
+          const code = String((error as { code?: unknown }).code ?? 'ERROR')
+          if (results.length > 0) {
+            // earlier chunks went out: report the rest as retryable rather than resending those
+            for (const token of chunk.concat(message.tokens.slice(start + FCM_BATCH_SIZE))) {
+              results.push({
+                token,
+                ok: false,
+                errorCode: code,
+                errorMessage: 'batch failed',
+                retryable: true,
+              })
+            }
+            break
+          }
+          throw providerError({
+            provider: name,
+            retryable:
+              !code.startsWith('app/') &&
+              code !== 'messaging/authentication-error' &&
+              code !== 'messaging/mismatched-credential',
+            message: `sendEach failed (${code})`,
+            providerCode: code,
+            cause: error,
+          })
+        }
+        chunk.forEach((token, index) => {
+          const response = batch.responses[index]
+          if (response?.success) {
+            results.push({
+              token,
+              ok: true,
+              ...(response.messageId ? { providerMessageId: response.messageId } : {}),
+            })
+            return
+          }
+          const code = response?.error?.code ?? 'messaging/unknown-error'
+          const text = response?.error?.message ?? ''
+          const gone =
+            GONE.has(code) ||
+            (code === 'messaging/invalid-argument' && /not a valid FCM registration token/i.test(text))
+          results.push({
+            token,
+            ok: false,
+            errorCode: code,
+            errorMessage: text.slice(0, 200),
+            ...(gone ? { unregistered: true } : {}),
+            ...(RETRYABLE.has(code) ? { retryable: true } : {}),
+          })
+        })
+      }
+      const first = results.find((result) => result.ok)
+      return {
+        tokens: results,
+        ...(first?.providerMessageId ? { providerMessageId: first.providerMessageId } : {}),
+      }
+    },
+    async close() {
+      await release?.()
+      release = undefined
+      messaging = options.messaging ? Promise.resolve(options.messaging) : undefined
+    },
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * `@opskit/notify/fcm`: push through firebase-admin messaging (optional peer `firebase-admin`).
+ * @packageDocumentation
+ */
+export type { FcmBatchResponse, FcmMessage, FcmMessagingLike } from './fcm-messaging.js'
+export { FCM_BATCH_SIZE, type FcmProviderOptions, fcmProvider } from './fcm-provider.js'

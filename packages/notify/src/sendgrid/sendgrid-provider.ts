@@ -1,0 +1,141 @@
+import { requiredOptionError } from '@opskit/core'
+import { parseRetryAfter, providerError } from '../errors/notify-error.js'
+import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
+import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
+
+/** Options of {@link sendgridProvider}. */
+export interface SendgridProviderOptions {
+  /** Provider name in the delivery log. @default 'sendgrid' */
+  name?: string
+  /** API key (`SG.…`), sent as a bearer token; never logged. */
+  apiKey: string
+  /** Default sender: `a@b.test` or `"Name" <a@b.test>`. */
+  from: string
+  /** API origin (EU data residency `https://api.eu.sendgrid.com`, or a loopback fake). @default 'https://api.sendgrid.com' */
+  baseUrl?: string
+  /** Request timeout. @default 15000 */
+  timeoutMs?: number
+}
+
+function address(value: string): { email: string; name?: string } {
+  const match = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(value)
+  if (!match) return { email: value.trim() }
+  const name = match[1]?.trim()
+  return { email: (match[2] as string).trim(), ...(name ? { name } : {}) }
+}
+
+/**
+ * An {@link EmailProvider} on SendGrid's v3 HTTP API (`POST /v3/mail/send`), with no SDK:
+ * 202 carries the `X-Message-Id`; 400 is permanent (the first `errors[]` message is reported);
+ * 429 and 5xx are transient, honouring `Retry-After`. `verify()` reads `/v3/scopes`.
+ *
+ * @example
+ * ```ts
+ * import { sendgridProvider } from '@opskit/notify/sendgrid'
+ * const email = sendgridProvider({ apiKey: process.env.SENDGRID_API_KEY!, from: 'no-reply@acme.test' })
+ * ```
+ */
+export function sendgridProvider(options: SendgridProviderOptions): EmailProvider {
+  if (!options.apiKey) throw requiredOptionError('notify', 'sendgrid', 'apiKey')
+  if (!options.from) throw requiredOptionError('notify', 'sendgrid', 'from')
+  const name = options.name ?? 'sendgrid'
+  const baseUrl = (options.baseUrl ?? 'https://api.sendgrid.com').replace(/\/$/, '')
+  const timeoutMs = options.timeoutMs ?? 15_000
+
+  const call = async (
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<Response> => {
+    try {
+      return await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
+      })
+    } catch (error) {
+      throw providerError({
+        provider: name,
+        retryable: true,
+        message: 'request to SendGrid failed',
+        providerCode: 'NETWORK',
+        cause: error,
+      })
+    }
+  }
+
+  const fail = async (response: Response): Promise<never> => {
+    const status = response.status
+    let detail = ''
+    try {
+      const parsed = (await response.json()) as {
+        errors?: Array<{ message?: string; field?: string | null }>
+      }
+      const first = parsed.errors?.[0]
+      if (first?.message) detail = `: ${first.field ? `${first.field}: ` : ''}${first.message}`
+    } catch {
+      detail = ''
+    }
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now())
+    throw providerError({
+      provider: name,
+      retryable: status === 429 || status >= 500,
+      message: `SendGrid ${status}${detail}`.slice(0, 300),
+      providerCode: status,
+      status,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    })
+  }
+
+  return {
+    name,
+    channel: 'email',
+    capabilities: { attachments: true },
+    async send(message: EmailMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
+      const headers: Record<string, string> = { ...(message.headers ?? {}) }
+      if (message.listUnsubscribe) {
+        const targets = message.listUnsubscribe
+          .split(',')
+          .map((t) => t.trim().replace(/^<|>$/g, ''))
+          .filter(Boolean)
+        headers['List-Unsubscribe'] = targets.map((t) => `<${t}>`).join(', ')
+        if (targets.some((t) => t.startsWith('https://')))
+          headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click'
+      }
+      const body = {
+        personalizations: [{ to: message.to.map((email) => ({ email })) }],
+        from: address(message.from ?? options.from),
+        ...(message.replyTo ? { reply_to: address(message.replyTo) } : {}),
+        subject: message.subject,
+        content: [
+          { type: 'text/plain', value: message.text },
+          ...(message.html ? [{ type: 'text/html', value: message.html }] : []),
+        ],
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
+        ...(message.attachments
+          ? {
+              attachments: message.attachments.map((attachment) => ({
+                content: Buffer.from(attachment.content).toString('base64'),
+                filename: attachment.filename,
+                ...(attachment.contentType ? { type: attachment.contentType } : {}),
+                disposition: 'attachment',
+              })),
+            }
+          : {}),
+        custom_args: { idempotency_key: message.idempotencyKey },
+      }
+      const response = await call('POST', '/v3/mail/send', body, callOptions?.signal)
+      if (response.status !== 202 && response.status !== 200) return fail(response)
+      await response.arrayBuffer().catch(() => undefined)
+      const id = response.headers.get('x-message-id')
+      return id ? { providerMessageId: id } : {}
+    },
+    async verify() {
+      const response = await call('GET', '/v3/scopes', undefined)
+      if (!response.ok) await fail(response)
+      await response.arrayBuffer().catch(() => undefined)
+    },
+  }
+}

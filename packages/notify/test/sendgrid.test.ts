@@ -1,0 +1,188 @@
+import { type HttpFake, startHttpFake } from '@opskit/test-support'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createNotifier } from '../src/index.js'
+import { sendgridProvider } from '../src/sendgrid/index.js'
+import { runEmailProviderConformance } from '../src/testing/index.js'
+
+const apiKey = 'SG.test-key-0123456789'
+
+interface SendgridBody {
+  personalizations: Array<{ to: Array<{ email: string }> }>
+  from: { email: string; name?: string }
+  subject: string
+  content: Array<{ type: string; value: string }>
+  attachments?: Array<{ content: string; filename: string; type?: string }>
+  headers?: Record<string, string>
+  custom_args?: Record<string, string>
+}
+
+async function startSendgridFake() {
+  const fake = await startHttpFake()
+  const accepted: SendgridBody[] = []
+  fake.route('POST', '/v3/mail/send', (request) => {
+    if (request.headers.authorization !== `Bearer ${apiKey}`) {
+      return {
+        status: 401,
+        body: {
+          errors: [
+            { field: null, message: 'The provided authorization grant is invalid, expired, or revoked' },
+          ],
+        },
+      }
+    }
+    const body = request.json<SendgridBody>()
+    if (!body.personalizations?.[0]?.to?.[0]?.email?.includes('@')) {
+      return {
+        status: 400,
+        body: {
+          errors: [{ field: 'personalizations.0.to.0.email', message: 'Does not contain a valid address.' }],
+        },
+      }
+    }
+    accepted.push(body)
+    return { status: 202, headers: { 'x-message-id': `sg-${accepted.length}` }, body: '' }
+  })
+  fake.route('GET', '/v3/scopes', (request) =>
+    request.headers.authorization === `Bearer ${apiKey}`
+      ? { status: 200, body: { scopes: ['mail.send'] } }
+      : { status: 401, body: { errors: [{ message: 'unauthorized' }] } },
+  )
+  return { fake, accepted }
+}
+
+runEmailProviderConformance({
+  name: 'sendgrid → loopback v3 fake',
+  async create() {
+    const { fake, accepted } = await startSendgridFake()
+    return {
+      provider: sendgridProvider({ apiKey, from: 'no-reply@acme.test', baseUrl: fake.url }),
+      received: () =>
+        accepted.map((body) => ({
+          to: body.personalizations[0]?.to.map((t) => t.email) ?? [],
+          subject: body.subject,
+          text: body.content.find((c) => c.type === 'text/plain')?.value ?? '',
+          html: body.content.find((c) => c.type === 'text/html')?.value ?? '',
+        })),
+      failNext: (kind) =>
+        fake.enqueue(
+          'POST',
+          '/v3/mail/send',
+          kind === 'transient'
+            ? {
+                status: 429,
+                headers: { 'retry-after': '1' },
+                body: { errors: [{ message: 'too many requests' }] },
+              }
+            : {
+                status: 400,
+                body: {
+                  errors: [
+                    {
+                      field: 'from.email',
+                      message: 'The from address does not match a verified Sender Identity.',
+                    },
+                  ],
+                },
+              },
+        ),
+      close: () => fake.stop(),
+    }
+  },
+})
+
+describe('sendgrid provider', () => {
+  let sendgrid: Awaited<ReturnType<typeof startSendgridFake>>
+  let fake: HttpFake
+  beforeAll(async () => {
+    sendgrid = await startSendgridFake()
+    fake = sendgrid.fake
+  })
+  afterAll(() => fake.stop())
+
+  it('posts the v3 body: personalizations, from name, text before html, attachments, headers; reports errors[] and Retry-After', async () => {
+    const provider = sendgridProvider({
+      apiKey,
+      from: '"Acme Tickets" <tickets@acme.test>',
+      baseUrl: fake.url,
+    })
+    const result = await provider.send({
+      to: ['ada@example.com'],
+      subject: 'Receipt',
+      text: 'Thanks',
+      html: '<p>Thanks</p>',
+      listUnsubscribe: 'https://acme.test/u',
+      attachments: [{ filename: 'r.txt', content: 'hello', contentType: 'text/plain' }],
+      idempotencyKey: 'idem-1',
+    })
+    expect(result).toEqual({ providerMessageId: 'sg-1' })
+    const body = sendgrid.accepted[0] as SendgridBody
+    expect(body.from).toEqual({ email: 'tickets@acme.test', name: 'Acme Tickets' })
+    expect(body.content.map((c) => c.type)).toEqual(['text/plain', 'text/html'])
+    expect(body.attachments).toEqual([
+      {
+        content: Buffer.from('hello').toString('base64'),
+        filename: 'r.txt',
+        type: 'text/plain',
+        disposition: 'attachment',
+      },
+    ])
+    expect(body.headers).toEqual({
+      'List-Unsubscribe': '<https://acme.test/u>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    })
+    expect(body.custom_args).toEqual({ idempotency_key: 'idem-1' })
+
+    fake.enqueue('POST', '/v3/mail/send', {
+      status: 400,
+      body: { errors: [{ field: 'subject', message: 'The subject is required.' }] },
+    })
+    await expect(
+      provider.send({ to: ['a@example.com'], subject: 's', text: 't', idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({
+      code: 'NOTIFY_PROVIDER_PERMANENT',
+      message: expect.stringContaining('subject: The subject is required.'),
+      details: { status: 400 },
+    })
+    fake.enqueue('POST', '/v3/mail/send', {
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { errors: [{ message: 'slow down' }] },
+    })
+    await expect(
+      provider.send({ to: ['a@example.com'], subject: 's', text: 't', idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({
+      code: 'NOTIFY_PROVIDER_TRANSIENT',
+      details: { retryAfterMs: 7_000 },
+    })
+    const wrong = sendgridProvider({ apiKey: 'SG.wrong', from: 'a@acme.test', baseUrl: fake.url })
+    const error = await wrong.verify?.().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toMatchObject({ code: 'NOTIFY_PROVIDER_PERMANENT', details: { status: 401 } })
+    expect(JSON.stringify(error) + String((error as Error).message)).not.toContain('SG.wrong')
+    await provider.verify?.()
+  })
+
+  it('reports a failed delivery once retries on a 503 are spent', async () => {
+    const down = sendgridProvider({ name: 'sg-down', apiKey, from: 'a@acme.test', baseUrl: fake.url })
+    const notifier = await createNotifier({
+      mode: 'mock',
+      providers: { email: [down] },
+      defaults: { retry: { retries: 1, baseMs: 1 } },
+    })
+    fake.enqueue('POST', '/v3/mail/send', { status: 503, body: '' }, { status: 503, body: '' })
+    const result = await notifier.send({
+      to: { email: 'z@example.com' },
+      channels: ['email'],
+      content: { subject: 's', text: 't' },
+    })
+    expect(result.deliveries[0]).toMatchObject({
+      provider: 'sg-down',
+      status: 'failed',
+      attempts: 2,
+      error: { code: '503' },
+    })
+    await notifier.close()
+  })
+})

@@ -1,0 +1,117 @@
+import { createFakeClock } from '@opskit/core/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createNotifier } from '../src/index.js'
+import { createMockSmsProvider, runSmsProviderConformance } from '../src/testing/index.js'
+import { twilioProvider } from '../src/twilio/index.js'
+import { startTwilioFake } from './fakes/twilio-fake.js'
+
+const accountSid = `AC${'a'.repeat(32)}`
+const authToken = 'tok_0123456789abcdef'
+
+runSmsProviderConformance({
+  name: 'twilio library → loopback fake',
+  async create() {
+    const twilio = await startTwilioFake(accountSid, authToken)
+    const provider = twilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url })
+    return {
+      provider,
+      received: () => twilio.accepted.map(({ to, body }) => ({ to, body })),
+      failNext: (kind) => (kind === 'transient' ? twilio.serverErrorNext() : twilio.invalidNumberNext()),
+      close: () => twilio.fake.stop(),
+    }
+  },
+})
+
+describe('twilio provider', () => {
+  let twilio: Awaited<ReturnType<typeof startTwilioFake>>
+  beforeAll(async () => {
+    twilio = await startTwilioFake(accountSid, authToken)
+  })
+  afterAll(() => twilio.fake.stop())
+
+  it('sends through the real library: Basic auth, form body, sid, segments and reported price', async () => {
+    const provider = twilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url })
+    const first = await provider.send({
+      to: '+14155550100',
+      body: 'Your code is 123456',
+      idempotencyKey: 'k1',
+    })
+    const second = await provider.send({ to: '+14155550100', body: 'x'.repeat(200), idempotencyKey: 'k2' })
+    expect(first).toEqual({ providerMessageId: expect.stringMatching(/^SM\d{32}$/), segments: 1 })
+    expect(second).toMatchObject({ segments: 2, cost: { amount: 0.0079, currency: 'USD' } })
+    const request = twilio.fake.requests.find((r) => r.method === 'POST')
+    expect(request?.path).toBe(`/2010-04-01/Accounts/${accountSid}/Messages.json`)
+    expect(request?.headers['content-type']).toContain('application/x-www-form-urlencoded')
+    expect(Object.fromEntries(request?.form() ?? [])).toEqual({
+      To: '+14155550100',
+      From: '+15005550006',
+      Body: 'Your code is 123456',
+    })
+    await provider.verify?.()
+    const wrong = twilioProvider({
+      accountSid,
+      authToken: 'nope-nope',
+      from: '+15005550006',
+      baseUrl: twilio.fake.url,
+    })
+    const error = await wrong.verify?.().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toMatchObject({
+      code: 'NOTIFY_PROVIDER_PERMANENT',
+      details: { providerCode: 20003, status: 401 },
+    })
+    expect(JSON.stringify(error)).not.toContain('nope-nope')
+    expect(() => twilioProvider({ accountSid: 'XX1', authToken, from: '+1' })).toThrow(/AC/)
+  })
+
+  it('treats 21211 as permanent with no failover, and 429 as transient honouring Retry-After', async () => {
+    const clock = createFakeClock()
+    const backup = createMockSmsProvider('backup-sms')
+    const notifier = await createNotifier({
+      mode: 'mock',
+      clock,
+      providers: {
+        sms: [
+          twilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url }),
+          backup,
+        ],
+      },
+      defaults: { retry: { retries: 3, baseMs: 10 }, pricing: { smsPerSegment: 0.05 } },
+    })
+    const invalid = await notifier.send({
+      to: { phone: '+15005550001' },
+      channels: ['sms'],
+      content: { text: 'hi' },
+    })
+    expect(invalid.deliveries[0]).toMatchObject({
+      provider: 'twilio',
+      status: 'failed',
+      attempts: 1,
+      error: { code: '21211' },
+    })
+    expect(backup.calls).toBe(0)
+
+    twilio.rateLimitNext(3)
+    const before = twilio.fake.requests.length
+    let done = false
+    const pending = notifier
+      .send({ to: { phone: '+14155550123' }, channels: ['sms'], content: { text: 'after 429' } })
+      .then((r) => {
+        done = true
+        return r
+      })
+    for (let i = 0; i < 50 && twilio.fake.requests.length === before; i++)
+      await new Promise((r) => setTimeout(r, 10))
+    await clock.advance(2_900)
+    expect(done).toBe(false)
+    await clock.advance(200)
+    for (let i = 0; i < 100 && !done; i++) await new Promise((r) => setTimeout(r, 10))
+    const result = await pending
+    expect(result.deliveries[0]).toMatchObject({ provider: 'twilio', status: 'sent', attempts: 2 })
+    expect(result.deliveries[0]?.cost?.amount).toBeGreaterThan(0)
+    expect(twilio.fake.requests.length - before).toBe(2)
+    await notifier.close()
+  })
+})
