@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { isOpskitError, type Logger, migrate, noopLogger, uuidv7 } from '@opskit/core'
+import { isOpskitError, type Logger, migrate, noopLogger, systemClock, uuidv7 } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
 import { hashPassword } from './auth/passwords.js'
 import { createSessionStore } from './auth/sessions.js'
@@ -11,6 +11,7 @@ import { HttpError } from './http/http-error.js'
 import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
 import { registerApiRoutes } from './routes/api-routes.js'
+import { type AlertsWiring, wireAlerts } from './wiring/alerts.js'
 import { type AuditWiring, wireAudit } from './wiring/audit.js'
 import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
 import { FEATURES } from './wiring/status.js'
@@ -27,6 +28,8 @@ export interface TicketingServiceOptions {
   admin?: { email: string; password: string; name?: string }
   /** Basic credentials for `/metrics`; without them `/metrics` answers 403. */
   metricsAuth?: { username: string; password: string }
+  /** How often the alert rules are evaluated, in ms. @default 1000 */
+  alertEvaluationMs?: number
   /** Logger for the service and the opskit packages. @default noopLogger */
   logger?: Logger
 }
@@ -41,6 +44,8 @@ export interface TicketingService {
   readonly features: typeof FEATURES
   /** The @opskit/monitor wiring (registry, health, metrics). */
   readonly monitor: MonitorWiring
+  /** Alert rules, dispatcher and incidents of @opskit/monitor. */
+  readonly alerts: AlertsWiring
   /** The @opskit/audit wiring (the log, its checkpoint key and checkpoints). */
   readonly audit: AuditWiring
   /** Fault injection for demos and tests: extra latency added to every `/api` request. */
@@ -123,14 +128,24 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const baseUrl = `http://${host}:${address.port}`
+  // Wired once the address is known: alert notifications link back to the service.
+  const alerts = wireAlerts({
+    monitor: monitor.monitor,
+    clock: systemClock,
+    logger,
+    intervalMs: options.alertEvaluationMs ?? 1000,
+    externalUrl: baseUrl,
+  })
   let closing: Promise<void> | undefined
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: baseUrl,
     db,
     features: FEATURES,
     monitor,
     audit,
+    alerts,
     chaos: {
       setExtraLatencyMs(ms) {
         extraLatencyMs = Math.max(0, Math.min(ms, 30_000))
@@ -138,6 +153,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     },
     close() {
       closing ??= (async () => {
+        alerts.close()
         await monitor.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())

@@ -11,7 +11,7 @@ describe('the scripted demo', () => {
 
   it('runs every wired step successfully and reports the rest as not available yet', async () => {
     const lines: string[] = []
-    const outcome = await runDemo({ outDir, spikeMs: 1500, write: (line) => lines.push(line) })
+    const outcome = await runDemo({ outDir, spikeMs: 4000, write: (line) => lines.push(line) })
     const failed = outcome.results.filter((r) => r.outcome === 'failed')
     expect(failed).toEqual([])
     expect(outcome.ok).toBe(true)
@@ -21,6 +21,8 @@ describe('the scripted demo', () => {
         expect.stringContaining('scalper bot'),
         expect.stringContaining('latency spike'),
         expect.stringContaining('refunds an order'),
+        expect.stringContaining('pending → firing → notified → resolved'),
+        expect.stringContaining('chain verifies'),
       ]),
     )
     const unavailable = outcome.results.filter((r) => r.outcome === 'not available yet')

@@ -11,7 +11,7 @@ export interface DemoOptions {
   outDir: string
   /** Where each progress line goes. @default console.log */
   write?: (line: string) => void
-  /** How long the injected latency spike lasts. @default 4000 */
+  /** How long the injected latency spike lasts. @default 6000 */
   spikeMs?: number
   /** Keep the service running after the steps (the caller closes it). @default false */
   keepRunning?: boolean
@@ -52,7 +52,7 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const write = options.write ?? ((line: string) => console.log(line))
-  const spikeMs = options.spikeMs ?? 4000
+  const spikeMs = options.spikeMs ?? 6000
   rmSync(options.outDir, { recursive: true, force: true })
   mkdirSync(options.outDir, { recursive: true })
   const workDir = mkdtempSync(join(tmpdir(), 'opskit-demo-'))
@@ -84,6 +84,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           dbPath: join(workDir, 'ticketing.db'),
           admin: ADMIN,
           metricsAuth: METRICS,
+          alertEvaluationMs: 500,
         })
         adminToken = (await api()('POST', '/api/sessions', ADMIN)).json.token
         return `listening on ${service.url}, database ${join(workDir, 'ticketing.db')}`
@@ -286,7 +287,30 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     },
     {
       title: 'the latency alert goes pending → firing → notified → resolved',
-      needs: ['monitor.alerts', 'notify'],
+      needs: ['monitor.alerts'],
+      async run() {
+        const alerts = svc().alerts
+        const client = api()
+        const seen = () => alerts.transitions.filter((t) => t.rule === 'HighRequestLatency').map((t) => t.to)
+        const sent = (status: 'firing' | 'resolved') =>
+          alerts.notifications.some(
+            (n) => n.status === status && n.alerts.some((a) => a.labels.alertname === 'HighRequestLatency'),
+          )
+        const deadline = Date.now() + 30_000
+        // Light, fast traffic while the 5 s rate window slides past the spike.
+        while (!(seen().includes('resolved') && sent('resolved')) && Date.now() < deadline) {
+          expectStatus(await client('GET', '/api/events'), 200, 'browsing')
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+        const states = seen()
+        const order = ['pending', 'firing', 'resolved'].map((state) => states.indexOf(state as never))
+        if (order.some((i) => i < 0) || !(order[0]! < order[1]! && order[1]! < order[2]!)) {
+          throw new Error(`HighRequestLatency went ${states.join(' → ') || 'nowhere'}`)
+        }
+        if (!sent('firing') || !sent('resolved')) throw new Error('the operators were not notified')
+        const incident = alerts.incidents().find((i) => i.groupLabels.alertname === 'HighRequestLatency')
+        return `${states.join(' → ')}; operators notified of firing and resolved; incident ${incident?.status ?? 'none'}`
+      },
     },
     {
       title: 'the anomaly detector flags the spike and the fraud scorer flags the bot',

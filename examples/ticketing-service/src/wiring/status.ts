@@ -26,11 +26,7 @@ export interface FeatureStatus {
 export const FEATURES: Record<Feature, FeatureStatus> = {
   'monitor.metrics': { package: '@opskit/monitor', wired: true },
   'monitor.health': { package: '@opskit/monitor', wired: true },
-  'monitor.alerts': {
-    package: '@opskit/monitor',
-    wired: false,
-    pending: 'the alert engine of @opskit/monitor is not in its public API yet',
-  },
+  'monitor.alerts': { package: '@opskit/monitor', wired: true },
   audit: { package: '@opskit/audit', wired: true },
   notify: { package: '@opskit/notify', wired: false, pending: '@opskit/notify has no public API yet' },
   reports: { package: '@opskit/reports', wired: false, pending: '@opskit/reports has no public API yet' },
