@@ -103,3 +103,8 @@ export {
   type Sample,
   type SampleSource,
 } from './rules/sample-source.js'
+export { createKyselyMonitorStore, type KyselyMonitorStoreOptions } from './store/kysely-monitor-store.js'
+export { createAdvisoryLockElector, type LeaderElector, soloLeader } from './store/leader-election.js'
+export { createMemoryMonitorStore } from './store/memory-monitor-store.js'
+export { monitorMigrations } from './store/migrations.js'
+export type { MonitorStore, StateDocument, StateKind } from './store/monitor-store.js'

@@ -121,8 +121,8 @@ export function createAlertsApi(input: {
     externalUrl: input.externalUrl,
     metrics: input.selfMetrics,
     ...(input.notifyRetries !== undefined ? { notifyRetries: input.notifyRetries } : {}),
-    ...(hooks.onIncident ? { onIncident: hooks.onIncident } : {}),
-    ...(hooks.onLog ? { onLog: hooks.onLog } : {}),
+    onIncident: (incident) => hooks.onIncident?.(incident),
+    onLog: (key, entry) => hooks.onLog?.(key, entry),
   })
   const merged: SampleSource = {
     async collect() {

@@ -1,4 +1,13 @@
-import { type Clock, type HostDatabase, type Logger, noopLogger, parseInput, systemClock } from '@opskit/core'
+import {
+  type Clock,
+  DEFAULT_TABLE_PREFIX,
+  dialectOf,
+  type HostDatabase,
+  type Logger,
+  noopLogger,
+  parseInput,
+  systemClock,
+} from '@opskit/core'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
@@ -13,7 +22,11 @@ import {
 } from '../metrics/metrics-handler.js'
 import { counterOn } from '../metrics/register.js'
 import { registrySampleSource, type SampleSource } from '../rules/sample-source.js'
-import { type Alerts, createAlertsApi, type Incidents } from './alerts-api.js'
+import { createKyselyMonitorStore } from '../store/kysely-monitor-store.js'
+import { createAdvisoryLockElector, type LeaderElector } from '../store/leader-election.js'
+import type { MonitorStore } from '../store/monitor-store.js'
+import { type Alerts, type AlertsHooks, createAlertsApi, type Incidents } from './alerts-api.js'
+import { createPersistence } from './persistence.js'
 import { createSelfMetrics } from './self-metrics.js'
 
 /** Configuration of {@link createMonitor}. */
@@ -38,6 +51,10 @@ export interface MonitorConfig {
   externalUrl?: string
   /** In-stage retries of a failed notification before the next group interval. @default 2 */
   notifyRetries?: number
+  /** Prefix of the monitor's table when `db` is given. @default 'opskit_' */
+  tablePrefix?: string
+  /** A custom state store (wins over `db` for state; `db` still elects the leader on PostgreSQL). */
+  store?: MonitorStore
 }
 
 /** A monitor built by {@link createMonitor}. */
@@ -73,6 +90,8 @@ const configSchema = z.object({
   sampleSource: z.custom<SampleSource>((v) => typeof (v as SampleSource)?.collect === 'function').optional(),
   externalUrl: z.string().max(2000).optional(),
   notifyRetries: z.number().int().min(0).max(10).optional(),
+  tablePrefix: z.string().optional(),
+  store: z.custom<MonitorStore>((v) => typeof (v as MonitorStore)?.put === 'function').optional(),
 })
 
 /**
@@ -110,15 +129,62 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
   let closed = false
   const health = createHealth(parsed.serviceName, clock)
   const selfMetrics = createSelfMetrics(registry)
+  const db = config.db
+  const store =
+    config.store ??
+    (db
+      ? await createKyselyMonitorStore({ db, tablePrefix: parsed.tablePrefix ?? DEFAULT_TABLE_PREFIX })
+      : undefined)
+  const persistence = store ? createPersistence(store, logger) : undefined
+  const elector: LeaderElector | undefined =
+    db && dialectOf(db) === 'postgres'
+      ? createAdvisoryLockElector(
+          db,
+          `${parsed.tablePrefix ?? DEFAULT_TABLE_PREFIX}${parsed.serviceName}`,
+          logger,
+        )
+      : undefined
+  const hooks: AlertsHooks = {}
   const alerting = createAlertsApi({
     clock,
     logger,
     source: config.sampleSource ?? registrySampleSource(registry),
     externalUrl: parsed.externalUrl ?? '',
     selfMetrics,
-    hooks: {},
+    hooks,
     ...(parsed.notifyRetries !== undefined ? { notifyRetries: parsed.notifyRetries } : {}),
   })
+  const reload = async () => {
+    if (!persistence) return
+    const state = await persistence.load()
+    alerting.engine.restore(state.alerts)
+    alerting.silences.restore(state.silences)
+    alerting.dispatcher.restore({ incidents: state.incidents, log: state.log })
+  }
+  if (persistence) {
+    hooks.onIncident = (i) => persistence.put('incident', i.id, i)
+    hooks.onSilence = (s) => persistence.put('silence', s.id, s)
+    hooks.onLog = (key, entry) =>
+      entry ? persistence.put('nflog', key, entry) : persistence.delete('nflog', key)
+    hooks.afterEvaluate = async (instances) => {
+      persistence.replaceAll(
+        'alert',
+        instances.map((i) => ({ id: `${i.rule}|${i.fingerprint}`, body: i })),
+      )
+      await persistence.flush()
+    }
+    await reload()
+  }
+  if (elector) {
+    let wasLeader = false
+    hooks.canEvaluate = async () => {
+      const leader = await elector.isLeader()
+      if (leader && !wasLeader) await reload()
+      else if (leader && persistence) alerting.silences.restore((await persistence.load()).silences)
+      wasLeader = leader
+      return leader
+    }
+  }
   return {
     health,
     alerts: alerting.alerts,
@@ -133,6 +199,8 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
       closed = true
       health.markShuttingDown()
       alerting.close()
+      await persistence?.flush()
+      await elector?.release()
     },
   }
 }

@@ -3,3 +3,7 @@
  * @packageDocumentation
  */
 export { createFakeClock, type FakeClock } from '@opskit/core/testing'
+export {
+  type MonitorStoreConformanceOptions,
+  runMonitorStoreConformance,
+} from './conformance/monitor-store-conformance.js'

@@ -1,0 +1,54 @@
+import type { Logger } from '@opskit/core'
+import type { NotificationLogEntry } from '../alerting/dispatcher.js'
+import type { Silence } from '../alerting/silences.js'
+import type { Incident } from '../incidents/incident.js'
+import type { AlertInstance } from '../rules/alert-types.js'
+import type { MonitorStore, StateDocument, StateKind } from '../store/monitor-store.js'
+
+/** Everything the monitor restores after a restart or on becoming the leader. */
+export interface PersistedState {
+  alerts: AlertInstance[]
+  silences: Silence[]
+  incidents: Incident[]
+  log: Array<[string, NotificationLogEntry]>
+}
+
+/** Write-behind persistence: changes are queued in order; `flush()` waits for them. */
+export interface Persistence {
+  put(kind: StateKind, id: string, body: unknown): void
+  delete(kind: StateKind, id: string): void
+  replaceAll(kind: StateKind, documents: StateDocument[]): void
+  flush(): Promise<void>
+  load(): Promise<PersistedState>
+}
+
+/** Builds {@link Persistence} over a store; failures are logged and the next change retries the write. */
+export function createPersistence(store: MonitorStore, logger: Logger): Persistence {
+  let chain: Promise<void> = Promise.resolve()
+  const enqueue = (what: string, run: () => Promise<void>) => {
+    chain = chain
+      .then(run)
+      .catch((error: unknown) => logger.error({ err: error }, `monitor state: ${what} failed`))
+  }
+  return {
+    put: (kind, id, body) => enqueue(`saving ${kind}`, () => store.put(kind, id, body)),
+    delete: (kind, id) => enqueue(`deleting ${kind}`, () => store.delete(kind, id)),
+    replaceAll: (kind, docs) => enqueue(`saving ${kind}s`, () => store.replaceAll(kind, docs)),
+    flush: () => chain,
+    async load() {
+      await chain
+      const [alerts, silences, incidents, log] = await Promise.all([
+        store.list<AlertInstance>('alert'),
+        store.list<Silence>('silence'),
+        store.list<Incident>('incident'),
+        store.list<NotificationLogEntry>('nflog'),
+      ])
+      return {
+        alerts: alerts.map((d) => d.body),
+        silences: silences.map((d) => d.body),
+        incidents: incidents.map((d) => d.body),
+        log: log.map((d) => [d.id, d.body] as [string, NotificationLogEntry]),
+      }
+    },
+  }
+}

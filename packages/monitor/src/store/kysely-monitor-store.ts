@@ -1,0 +1,63 @@
+import { assertTablePrefix, DEFAULT_TABLE_PREFIX, type HostDatabase, migrate } from '@opskit/core'
+import { monitorMigrations } from './migrations.js'
+import type { MonitorStore, StateDocument, StateKind } from './monitor-store.js'
+
+/** Options of {@link createKyselyMonitorStore}. */
+export interface KyselyMonitorStoreOptions {
+  /** The host's Kysely (SQLite or PostgreSQL). */
+  db: HostDatabase
+  /** @default 'opskit_' */
+  tablePrefix?: string
+  /** Run the migrations first. @default true */
+  migrate?: boolean
+}
+
+/** A {@link MonitorStore} on the host's database: one table `<prefix>monitor_state`. */
+export async function createKyselyMonitorStore(options: KyselyMonitorStoreOptions): Promise<MonitorStore> {
+  const prefix = assertTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)
+  const table = `${prefix}monitor_state`
+  const { db } = options
+  if (options.migrate !== false)
+    await migrate(db, { namespace: 'monitor', migrations: monitorMigrations, tablePrefix: prefix })
+  const now = () => Date.now()
+  return {
+    async put(kind, id, body) {
+      const row = { kind, id, body: JSON.stringify(body), updated_at: now() }
+      await db
+        .insertInto(table)
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['kind', 'id']).doUpdateSet({ body: row.body, updated_at: row.updated_at }),
+        )
+        .execute()
+    },
+    async delete(kind, id) {
+      await db.deleteFrom(table).where('kind', '=', kind).where('id', '=', id).execute()
+    },
+    async list<T>(kind: StateKind) {
+      const rows = (await db
+        .selectFrom(table)
+        .select(['id', 'body'])
+        .where('kind', '=', kind)
+        .orderBy('id')
+        .execute()) as Array<{
+        id: string
+        body: string
+      }>
+      return rows.map((r) => ({ id: r.id, body: JSON.parse(r.body) as T }))
+    },
+    async replaceAll(kind, documents: ReadonlyArray<StateDocument>) {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom(table).where('kind', '=', kind).execute()
+        const at = now()
+        for (let i = 0; i < documents.length; i += 200) {
+          const chunk = documents.slice(i, i + 200)
+          await trx
+            .insertInto(table)
+            .values(chunk.map((d) => ({ kind, id: d.id, body: JSON.stringify(d.body), updated_at: at })))
+            .execute()
+        }
+      })
+    },
+  }
+}

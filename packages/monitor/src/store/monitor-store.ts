@@ -1,0 +1,24 @@
+/** Kinds of documents the monitor persists. */
+export type StateKind = 'alert' | 'silence' | 'incident' | 'nflog'
+
+/** One stored document. */
+export interface StateDocument<T = unknown> {
+  id: string
+  body: T
+}
+
+/**
+ * Where the monitor keeps alert instances, silences, incidents and the notification log so
+ * they survive a restart. Implementations: {@link createMemoryMonitorStore} and
+ * `createKyselyMonitorStore` (SQLite and PostgreSQL); each passes `runMonitorStoreConformance`.
+ */
+export interface MonitorStore {
+  /** Inserts or replaces a document. */
+  put(kind: StateKind, id: string, body: unknown): Promise<void>
+  /** Deletes a document; unknown ids are ignored. */
+  delete(kind: StateKind, id: string): Promise<void>
+  /** Every document of a kind, in id order. */
+  list<T = unknown>(kind: StateKind): Promise<Array<StateDocument<T>>>
+  /** Atomically replaces every document of a kind with `documents`. */
+  replaceAll(kind: StateKind, documents: ReadonlyArray<StateDocument>): Promise<void>
+}
