@@ -6,5 +6,6 @@ export default definePackageBuild({
     testing: 'src/testing/index.ts',
     nab: 'src/nab/index.ts',
     cli: 'src/cli/opskit-ml.ts',
+    tfjs: 'src/tfjs/index.ts',
   },
 })

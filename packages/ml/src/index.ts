@@ -16,5 +16,32 @@ export {
   restoreAnomalyDetector,
 } from './detectors/create-anomaly-detector.js'
 export { MlError, type MlErrorCode } from './errors/ml-error.js'
+export {
+  createFraudScorer,
+  type FraudScorer,
+  type FraudScorerOptions,
+  type FraudTrainOptions,
+  type FraudTrainReport,
+  riskOf,
+} from './fraud/create-fraud-scorer.js'
+export { FRAUD_FEATURE_COUNT, FRAUD_FEATURE_NAMES, sessionFeatures } from './fraud/features.js'
+export type { FraudModel, FraudModelFitOptions } from './fraud/fraud-model.js'
+export { generateSessions, type SessionGeneratorOptions } from './fraud/generator.js'
+export { precisionAtRecall, rocAuc } from './fraud/metrics.js'
+export {
+  DEFAULT_RULE_WEIGHTS,
+  evaluateRules,
+  type FraudRuleCode,
+  type FraudRuleOptions,
+  haversineKm,
+} from './fraud/rules.js'
+export type {
+  FraudReason,
+  FraudRisk,
+  FraudScore,
+  FraudSession,
+  LabelledSession,
+  SessionLocation,
+} from './fraud/session.js'
 export { createFileModelStore } from './model-store/file-model-store.js'
 export type { ModelIO, ModelStore } from './model-store/model-store.js'

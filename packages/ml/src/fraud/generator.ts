@@ -1,0 +1,165 @@
+import type { FraudSession, LabelledSession, SessionLocation } from './session.js'
+
+/** Options of {@link generateSessions}. */
+export interface SessionGeneratorOptions {
+  /** Sessions to generate. */
+  readonly count: number
+  /** Share of fraudulent sessions. @default 0.08 */
+  readonly fraudRate?: number
+  /** PRNG seed; the same seed gives the same sessions. @default 1 */
+  readonly seed?: number
+}
+
+/** A small seeded PRNG (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const BROWSERS = [
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0',
+]
+const BOTS = [
+  'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  'python-requests/2.31.0',
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36',
+  'curl/8.5.0',
+  'Scrapy/2.11.0 (+https://scrapy.org)',
+]
+const CITIES = [
+  { lat: 52.52, lon: 13.405 },
+  { lat: 48.8566, lon: 2.3522 },
+  { lat: 40.7128, lon: -74.006 },
+  { lat: 51.5074, lon: -0.1278 },
+  { lat: 41.3874, lon: 2.1686 },
+  { lat: 35.6762, lon: 139.6503 },
+  { lat: -33.8688, lon: 151.2093 },
+]
+
+/**
+ * Generates realistic labelled sessions. Humans browse with irregular, log-normal gaps, move the
+ * pointer and type at 80–300 ms per key; a few of them trip rules anyway (group orders of 11–20
+ * tickets, card declines that lead to a 4th payment method, travel across a VPN, bounces).
+ * Fraud (default 8% of sessions) comes in five kinds: crawlers with bot user agents and
+ * metronomic timing (15%); scalper bots with browser user agents, sub-second gaps and up to 12
+ * tickets (25%); card testers cycling 3–8 payment methods in short sessions (20%); account
+ * takeovers that jump 700–10,000 km (25%); and human-operated fraud that behaves like a customer
+ * apart from a second or third card (15%). Most fraud trips at most one rule, so rules alone miss
+ * part of it, and some fraud is hard for any model.
+ */
+export function generateSessions(options: SessionGeneratorOptions): LabelledSession[] {
+  const random = mulberry32(options.seed ?? 1)
+  const fraudRate = options.fraudRate ?? 0.08
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+  const between = (lo: number, hi: number) => lo + random() * (hi - lo)
+  const int = (lo: number, hi: number) => Math.floor(between(lo, hi + 1))
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+  const base = Date.UTC(2025, 0, 1)
+
+  const timeline = (start: number, count: number, gap: () => number) => {
+    const out = [start]
+    for (let i = 1; i < count; i++) out.push((out[i - 1] as number) + Math.max(1, Math.round(gap())))
+    return out
+  }
+  const near = (city: { lat: number; lon: number }, at: number): SessionLocation => ({
+    timestamp: at,
+    lat: city.lat + gaussian() * 0.05,
+    lon: city.lon + gaussian() * 0.05,
+  })
+  const keystrokes = (count: number, meanMs: number, spread: number) =>
+    Array.from({ length: count }, () => Math.max(1, meanMs * Math.exp(gaussian() * spread)))
+
+  const human = (start: number): FraudSession => {
+    const bounce = random() < 0.05
+    const requests = bounce
+      ? timeline(start, int(1, 3), () => between(300, 2000))
+      : timeline(start, 4 + Math.floor(-Math.log(1 - random()) * 18), () => 6000 * Math.exp(gaussian()))
+    const home = pick(CITIES)
+    const end = requests[requests.length - 1] as number
+    const locations = [near(home, start), near(home, end)]
+    if (random() < 0.02) locations.push(near(pick(CITIES.filter((c) => c !== home)), end + 60_000))
+    const roll = random()
+    return {
+      userAgent: pick(BROWSERS),
+      requests,
+      paymentMethods: roll < 0.03 ? 4 : roll < 0.15 ? 2 : 1,
+      ticketsRequested: random() < 0.05 ? int(11, 20) : int(1, 4),
+      locations,
+      ...(random() < 0.03 ? {} : { pointerEvents: bounce ? int(0, 5) : int(15, 400) }),
+      keystrokeIntervalsMs: random() < 0.1 ? [] : keystrokes(int(8, 40), between(90, 260), 0.45),
+    }
+  }
+
+  const fraud = (start: number): FraudSession => {
+    const kind = random()
+    const home = pick(CITIES)
+    if (kind >= 0.85) {
+      // Human-operated fraud (stolen cards used by hand): looks like a customer.
+      return { ...human(start), paymentMethods: int(2, 3), ticketsRequested: int(2, 6) }
+    }
+    if (kind < 0.15) {
+      const requests = timeline(start, int(30, 200), () => 1000 + gaussian() * between(5, 60))
+      return {
+        userAgent: pick(BOTS),
+        requests,
+        paymentMethods: 0,
+        ticketsRequested: 0,
+        locations: [near(home, start)],
+        pointerEvents: 0,
+        keystrokeIntervalsMs: [],
+      }
+    }
+    if (kind < 0.4) {
+      const requests = timeline(start, int(15, 90), () => between(500, 1500) * Math.exp(gaussian() * 0.2))
+      return {
+        userAgent: pick(BROWSERS),
+        requests,
+        paymentMethods: int(1, 2),
+        ticketsRequested: int(6, 12),
+        locations: [near(home, start)],
+        pointerEvents: int(0, 8),
+        keystrokeIntervalsMs: keystrokes(int(8, 30), between(8, 40), 0.2),
+      }
+    }
+    if (kind < 0.6) {
+      const requests = timeline(start, int(6, 25), () => between(800, 4000))
+      return {
+        userAgent: pick(BROWSERS),
+        requests,
+        paymentMethods: int(3, 8),
+        ticketsRequested: int(1, 2),
+        locations: [near(home, start)],
+        pointerEvents: int(0, 30),
+        keystrokeIntervalsMs: keystrokes(int(16, 64), between(15, 70), 0.3),
+      }
+    }
+    const requests = timeline(start, int(5, 40), () => 5000 * Math.exp(gaussian()))
+    const far = pick(CITIES.filter((c) => c !== home))
+    return {
+      userAgent: pick(BROWSERS),
+      requests,
+      paymentMethods: int(1, 3),
+      ticketsRequested: int(3, 10),
+      locations: [near(home, start - int(5, 50) * 60_000), near(far, start)],
+      pointerEvents: int(5, 200),
+      keystrokeIntervalsMs: keystrokes(int(8, 30), between(60, 200), 0.4),
+    }
+  }
+
+  return Array.from({ length: options.count }, () => {
+    const start = base + Math.floor(random() * 86_400_000 * 30)
+    const isFraud = random() < fraudRate
+    return { session: isFraud ? fraud(start) : human(start), fraud: isFraud }
+  })
+}

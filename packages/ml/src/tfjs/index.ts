@@ -1,0 +1,8 @@
+/**
+ * `@opskit/ml/tfjs`: the TensorFlow.js parts (optional peers `@tensorflow/tfjs` and
+ * `@tensorflow/tfjs-backend-wasm`): backend selection, the fraud network, model IO handlers.
+ * @packageDocumentation
+ */
+export { modelStoreIOHandler, type SerializedArtifacts } from './artifacts.js'
+export { type BackendReport, type UseBestBackendOptions, useBestBackend } from './backend.js'
+export { createFraudNetwork, type FraudNetworkOptions, loadFraudScorer } from './fraud-network.js'
