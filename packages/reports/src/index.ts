@@ -21,6 +21,27 @@ export type {
   ReportNotifier,
 } from './downloads/hooks.js'
 export { isOpskitReportError, ReportError, type ReportErrorCode } from './errors/reports-error.js'
+export {
+  type AuditEventLike,
+  type AuditLike,
+  type AuditQueryFilter,
+  complianceParams,
+  createAuditComplianceReport,
+} from './examples/audit-compliance.js'
+export {
+  breakdownParams,
+  builtinReports,
+  dailySalesSummary,
+  eventAttendance,
+  type PeriodParams,
+  periodParams,
+  refundSummary,
+  revenueBreakdown,
+  venuePerformance,
+} from './examples/builtin-reports.js'
+export { migrateExampleSchema } from './examples/migrate-example.js'
+export { exampleSchemaMigrations } from './examples/schema.js'
+export { nextDay, startOfDayInZone } from './examples/zoned.js'
 export { type CsvOptions, createCsvRenderer } from './render/csv-renderer.js'
 export { createJsonRenderer, createNdjsonRenderer } from './render/json-renderers.js'
 export type { Renderer, RenderInput } from './render/renderer.js'

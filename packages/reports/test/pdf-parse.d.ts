@@ -7,7 +7,7 @@ declare module 'pdf-parse/lib/pdf-parse.js' {
     text: string
   }
   function pdfParse(
-    data: Buffer,
+    data: Uint8Array,
     options?: { pagerender?: (page: PdfPage) => Promise<string> },
   ): Promise<PdfParseResult>
   export default pdfParse

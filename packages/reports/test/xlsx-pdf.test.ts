@@ -118,7 +118,7 @@ describe('PDF renderer', () => {
     const buffer = await render(createPdfRenderer())
     expect(buffer.subarray(0, 5).toString()).toBe('%PDF-')
     const pages: string[] = []
-    const parsed = await pdfParse(buffer, {
+    const parsed = await pdfParse(new Uint8Array(buffer), {
       pagerender: async (page) => {
         const content = await page.getTextContent()
         const text = content.items.map((item) => item.str).join(' ')
@@ -154,7 +154,7 @@ describe('PDF renderer', () => {
 
   it('stops drawing at maxRows and says how many rows were left out, totals still complete', async () => {
     const buffer = await render(createPdfRenderer({ maxRows: 10 }))
-    const parsed = await pdfParse(buffer)
+    const parsed = await pdfParse(new Uint8Array(buffer))
     expect(parsed.text).toContain(`${COUNT - 10} more rows not shown`)
     expect(parsed.text).toContain(String(expectedQty))
   })

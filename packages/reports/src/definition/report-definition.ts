@@ -57,12 +57,20 @@ export interface QueryContext {
   timezone: string
   /** The generation time (from the reports clock). */
   now: Date
+  /**
+   * Streams another query's rows from the read connection (the SQLite read connection or a
+   * PostgreSQL cursor), for reports that post-process rows in JavaScript.
+   */
+  stream(query: Compilable<ReportRow>): AsyncIterable<ReportRow>
 }
 
 /** A Kysely query (anything with `compile()`), or an async iterable of rows. */
 export type ReportSource = Compilable<ReportRow> | AsyncIterable<ReportRow>
 
-/** A report: its parameters, columns and the query that yields its rows. */
+/**
+ * A report: its parameters, columns and the query that yields its rows. `query` and `estimate`
+ * are methods so that any definition can be registered as a `ReportDefinition<unknown>`.
+ */
 export interface ReportDefinition<P = unknown> {
   /** Unique name, e.g. `sales-summary` (lowercase letters, digits, `-`, `_`, `.`). */
   readonly name: string
@@ -73,11 +81,11 @@ export interface ReportDefinition<P = unknown> {
   /** The columns, in order. */
   readonly columns: readonly ReportColumn[]
   /** Builds the query (Kysely query or async iterable) for validated parameters. */
-  readonly query: (db: HostDatabase, params: P, context: QueryContext) => ReportSource | Promise<ReportSource>
+  query(db: HostDatabase, params: P, context: QueryContext): ReportSource | Promise<ReportSource>
   /** Totals per column key, shown as a final row (XLSX, PDF) and returned by `run`. */
   readonly totals?: Readonly<Record<string, TotalKind>>
   /** An optional chart (PDF). */
   readonly chart?: ReportChart
   /** Optional row-count estimate for export progress. */
-  readonly estimate?: (db: HostDatabase, params: P) => Promise<number>
+  estimate?(db: HostDatabase, params: P): Promise<number>
 }

@@ -147,7 +147,7 @@ export interface DispatchResult {
 /** The reports service returned by {@link createReports}. */
 export interface Reports {
   /** Adds a report definition. */
-  register<P>(definition: ReportDefinition<P>): void
+  register(definition: ReportDefinition<unknown>): void
   /** Renders a report to storage and records it in history. */
   run(name: string, params: unknown, options: RunOptions): Promise<RunResult>
   /** Renders a report straight into a Readable (not stored, not recorded). */
@@ -277,7 +277,11 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
     options: { signal?: AbortSignal; onProgress?: (rows: number) => void },
   ) => {
     const now = new Date(clock.now())
-    const source = await prepared.definition.query(config.db, prepared.params, { timezone, now })
+    const source = await prepared.definition.query(config.db, prepared.params, {
+      timezone,
+      now,
+      stream: (query) => streamRows(query, readDb),
+    })
     const input = createRenderInput({
       definition: prepared.definition,
       params: prepared.params,
@@ -589,7 +593,7 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
           'REPORT_INVALID_DEFINITION',
           `a report named "${definition.name}" is already registered`,
         )
-      definitions.set(definition.name, definition as unknown as ReportDefinition<unknown>)
+      definitions.set(definition.name, definition)
     },
     async run(name, params, options) {
       const prepared = prepare(parseInput(NAME, name, invalidParams), params, options.format)

@@ -9,3 +9,4 @@ export {
   type ReportStoreConformanceOptions,
   runReportStoreConformance,
 } from './conformance/report-store-conformance.js'
+export { type SeedExampleOptions, type SeededCounts, seedExampleData } from './seed-example.js'
