@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { text } from 'node:stream/consumers'
 import { type Context, type ContextManager, context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildBody, encodeBody } from '../src/event/event-body.js'
 import { createMemoryAuditLog, createMemoryAuditStore } from '../src/testing/index.js'
 import {
   type AuditEvent,
@@ -56,6 +57,40 @@ describe('hashing format', () => {
     // SHA-256(0x00 ‖ "") is the RFC 6962 empty-leaf hash.
     expect(leafHash('')).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d')
     expect(chainHash(GENESIS_HASH, leaf)).not.toBe(chainHash(GENESIS_HASH, leafHash('{"a":2}')))
+  })
+
+  it('encodes every body field in canonical order', () => {
+    const body = buildBody(
+      {
+        action: 'doc.edit',
+        category: 'data_modification',
+        severity: 'info',
+        outcome: 'failure',
+        reason: 'r',
+        actor: {
+          id: 'u',
+          type: 'user',
+          name: 'N',
+          email: 'e@x.io',
+          role: 'admin',
+          ip: '192.0.2.1',
+          userAgent: 'ua',
+        },
+        target: { type: 'doc', id: 'd', name: 'n' },
+        tenantId: 't',
+        before: { z: { b: 1, a: [{ d: 1, c: 2 }] }, a: 1 },
+        after: { y: 1, x: 2 },
+        metadata: { m: true, l: null },
+        requestId: 'q',
+        sessionId: 's',
+        correlationId: 'c',
+        occurredAt: 1,
+      },
+      { id: 'i', chainId: 't', seq: 3, recordedAt: 2 },
+      undefined,
+    )
+    expect(encodeBody(body)).toBe(canonicalJson(body))
+    expect(encodeBody(body)).toContain('"before":{"a":1,"z":{"a":[{"c":2,"d":1}],"b":1}}')
   })
 
   it('writes C2SP checkpoints as Ed25519 signed notes and rejects malformed ones', () => {

@@ -2,10 +2,25 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import type { SubjectKey } from '../store/audit-store.js'
 
 const PREFIX = 'enc:v1:'
+const IV_BYTES = 12
+const POOL_BYTES = IV_BYTES * 512
+let pool = Buffer.alloc(0)
+let offset = POOL_BYTES
+
+// One call to the CSPRNG per 512 IVs: randomBytes per field costs more than the encryption.
+function nextIv(): Buffer {
+  if (offset + IV_BYTES > pool.length) {
+    pool = randomBytes(POOL_BYTES)
+    offset = 0
+  }
+  const iv = pool.subarray(offset, offset + IV_BYTES)
+  offset += IV_BYTES
+  return iv
+}
 
 /** Encrypts a personal field with a subject's key (AES-256-GCM, bound to the event id and field). */
 export function encryptField(key: SubjectKey, eventId: string, field: string, value: string): string {
-  const iv = randomBytes(12)
+  const iv = nextIv()
   const cipher = createCipheriv('aes-256-gcm', key.key, iv)
   cipher.setAAD(Buffer.from(`${eventId}/${field}`))
   const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()])

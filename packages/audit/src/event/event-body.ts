@@ -1,6 +1,6 @@
 import { decryptField, encryptField, isEncrypted } from '../crypto/subject-crypto.js'
 import type { StoredEventRow, SubjectKey } from '../store/audit-store.js'
-import { canonicalJson } from './canonical.js'
+import { sortKeysDeep } from './canonical.js'
 import { type AuditActor, type AuditEvent, ERASED, type ParsedAuditEvent } from './event-schema.js'
 
 /** Actor fields that are personal data: encrypted with the subject's key, erased by `forgetSubject`. */
@@ -36,40 +36,55 @@ export function buildBody(
   position: { id: string; chainId: string; seq: number; recordedAt: number },
   key: SubjectKey | undefined,
 ): EventBody {
-  const actor: Record<string, string> = { id: event.actor.id, type: event.actor.type }
-  if (event.actor.role !== undefined) actor.role = event.actor.role
-  for (const field of PERSONAL_ACTOR_FIELDS) {
+  // Keys are inserted in canonical (sorted) order so that JSON.stringify is the canonical encoding.
+  const actor: Record<string, string> = {}
+  const personal = (field: (typeof PERSONAL_ACTOR_FIELDS)[number]) => {
     const value = event.actor[field]
-    if (value === undefined) continue
-    actor[field] = key ? encryptField(key, position.id, `actor.${field}`, value) : value
+    if (value !== undefined)
+      actor[field] = key ? encryptField(key, position.id, `actor.${field}`, value) : value
   }
+  personal('email')
+  actor.id = event.actor.id
+  personal('ip')
+  personal('name')
+  if (event.actor.role !== undefined) actor.role = event.actor.role
+  actor.type = event.actor.type
+  personal('userAgent')
+  const target = event.target
   return {
-    v: 1,
-    id: position.id,
-    chain: position.chainId,
-    seq: position.seq,
-    recordedAt: position.recordedAt,
-    occurredAt: event.occurredAt,
     action: event.action,
+    actor,
+    after: event.after === undefined ? undefined : sortKeysDeep(event.after),
+    before: event.before === undefined ? undefined : sortKeysDeep(event.before),
     category: event.category,
-    severity: event.severity,
+    chain: position.chainId,
+    correlationId: event.correlationId,
+    id: position.id,
+    metadata: event.metadata === undefined ? undefined : sortKeysDeep(event.metadata),
+    occurredAt: event.occurredAt,
     outcome: event.outcome,
     reason: event.reason,
-    actor,
-    target: event.target,
-    tenantId: event.tenantId,
-    before: event.before,
-    after: event.after,
-    metadata: event.metadata,
+    recordedAt: position.recordedAt,
     requestId: event.requestId,
+    seq: position.seq,
     sessionId: event.sessionId,
-    correlationId: event.correlationId,
+    severity: event.severity,
+    target:
+      target === undefined
+        ? undefined
+        : {
+            ...(target.id !== undefined ? { id: target.id } : {}),
+            ...(target.name !== undefined ? { name: target.name } : {}),
+            type: target.type,
+          },
+    tenantId: event.tenantId,
+    v: 1,
   }
 }
 
-/** Encodes a body canonically (the bytes the leaf hash covers). */
+/** Encodes a body built by {@link buildBody} canonically (the bytes the leaf hash covers). */
 export function encodeBody(body: EventBody): string {
-  return canonicalJson(body)
+  return JSON.stringify(body)
 }
 
 /** The indexed columns a body implies; verify compares them with the stored columns. */
