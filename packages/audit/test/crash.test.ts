@@ -29,11 +29,14 @@ function run(args: string[], onLine: (line: string, child: ChildProcess) => void
 describe('durability and concurrency on one SQLite file (child processes)', () => {
   it('keeps every acknowledged event across 20 SIGKILLs at random moments, and verifies', async () => {
     const temp = tempSqlitePath()
-    const acked = new Set<number>()
+    const acked = new Map<number, string>()
     for (let round = 0; round < 20; round++) {
       const code = await run([temp.path, 'Infinity', '25', `r${round}`], (line, child) => {
         if (line === 'ready') setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 200)
-        else if (line.startsWith('ack ')) acked.add(Number(line.slice(4)))
+        else if (line.startsWith('ack ')) {
+          const [, seq, id] = line.split(' ')
+          acked.set(Number(seq), id as string)
+        }
       })
       expect(code).toBeNull()
     }
@@ -42,9 +45,9 @@ describe('durability and concurrency on one SQLite file (child processes)', () =
     const audit = await createAuditLog({ db, tablePrefix: 'crash_', auditReads: false })
     const result = await audit.verify()
     expect(result.failures).toEqual([])
-    const rows = await sql<{ seq: number }>`SELECT seq FROM crash_audit_events`.execute(db)
-    const present = new Set(rows.rows.map((row) => Number(row.seq)))
-    const lost = [...acked].filter((seq) => !present.has(seq))
+    const rows = await sql<{ seq: number; id: string }>`SELECT seq, id FROM crash_audit_events`.execute(db)
+    const present = new Map(rows.rows.map((row) => [Number(row.seq), row.id]))
+    const lost = [...acked].filter(([seq, id]) => present.get(seq) !== id)
     expect(lost).toEqual([])
     expect(result.headSeq).toBe(present.size)
     await audit.close()
@@ -59,7 +62,7 @@ describe('durability and concurrency on one SQLite file (child processes)', () =
     const codes = await Promise.all(
       acked.map((list, index) =>
         run([temp.path, String(perProcess), '100', `p${index}`], (line) => {
-          if (line.startsWith('ack ')) list.push(Number(line.slice(4)))
+          if (line.startsWith('ack ')) list.push(Number(line.split(' ')[1]))
         }),
       ),
     )
