@@ -10,6 +10,7 @@ import { DomainHooks } from './domain/hooks.js'
 import { HttpError } from './http/http-error.js'
 import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
+import { registerOpsRoutes } from './ops/ops-routes.js'
 import { registerApiRoutes } from './routes/api-routes.js'
 import { type AlertsWiring, wireAlerts } from './wiring/alerts.js'
 import { type AuditWiring, wireAudit } from './wiring/audit.js'
@@ -72,7 +73,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     db: hostDb,
     hooks,
     logger,
-    routes: router.templates(),
+    routeOf: (path) => router.templateOf(path),
     ...(options.metricsAuth ? { metricsAuth: options.metricsAuth } : {}),
   })
 
@@ -137,6 +138,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     intervalMs: options.alertEvaluationMs ?? 1000,
     externalUrl: baseUrl,
   })
+  const ops = registerOpsRoutes(router, { db, sessions, monitor, audit, alerts, logger })
   let closing: Promise<void> | undefined
 
   return {
@@ -153,6 +155,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     },
     close() {
       closing ??= (async () => {
+        ops.close()
         alerts.close()
         await monitor.close()
         await new Promise<void>((resolve) => {

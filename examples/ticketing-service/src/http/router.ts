@@ -40,9 +40,9 @@ export class Router {
     return this
   }
 
-  /** Every route template, for the RED metrics' `route` label. */
-  templates(): string[] {
-    return [...new Set(this.#routes.map((route) => route.template))]
+  /** The template of the route a path belongs to, for the RED metrics' `route` label. */
+  templateOf(path: string): string | undefined {
+    return this.#routes.find((route) => route.pattern.test(path))?.template
   }
 
   /** Finds the route of a request: the handler, or `405`/`404` information. */

@@ -50,6 +50,9 @@ export async function wireAudit(options: {
       checkpoints.push(checkpoint)
     },
     redact: ['metadata.password'],
+    // The operator page reads the trail on every refresh; its logins are audited instead
+    // (`ops.login`), so the chain is not flooded with one `audit.query` event per refresh.
+    auditReads: false,
     logger: options.logger,
   })
   const { hooks } = options

@@ -8,8 +8,8 @@ export interface MonitorWiringOptions {
   db: HostDatabase
   hooks: DomainHooks
   logger: Logger
-  /** Route templates of the service, for the RED metrics' `route` label. */
-  routes: string[]
+  /** The route template of a path, for the RED metrics' `route` label. */
+  routeOf: (path: string) => string | undefined
   /** Basic credentials for `/metrics`; without them the endpoint stays closed (403). */
   metricsAuth?: { username: string; password: string }
 }
@@ -66,7 +66,8 @@ export async function wireMonitor(options: MonitorWiringOptions): Promise<Monito
   const healthHandler = monitor.health.handler()
   return {
     monitor,
-    wrap: (listener) => monitor.http.wrap(listener, { routes: options.routes }),
+    wrap: (listener) =>
+      monitor.http.wrap(listener, { route: (req) => options.routeOf((req.url ?? '/').split('?')[0] ?? '/') }),
     metrics: metricsHandler,
     health: healthHandler,
     close: () => monitor.close(),

@@ -1,0 +1,260 @@
+import { readFileSync } from 'node:fs'
+import type { ServerResponse } from 'node:http'
+import { constantTimeEqual, type Logger } from '@opskit/core'
+import { z } from 'zod'
+import { verifyPassword } from '../auth/passwords.js'
+import type { SessionStore } from '../auth/sessions.js'
+import type { TicketingDb } from '../db/schema.js'
+import { HttpError } from '../http/http-error.js'
+import { readJson, sendJson } from '../http/json.js'
+import type { RouteContext, Router } from '../http/router.js'
+import { actorOf } from '../routes/context.js'
+import type { AlertsWiring } from '../wiring/alerts.js'
+import type { AuditWiring } from '../wiring/audit.js'
+import type { MonitorWiring } from '../wiring/monitor.js'
+import { FEATURES } from '../wiring/status.js'
+import { createLatencySampler } from './latency-sampler.js'
+
+const COOKIE = 'ops_session'
+const OPS_SESSION_TTL_MS = 8 * 60 * 60 * 1000
+const asset = (name: string) => readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8')
+const ASSETS = {
+  '/ops': { body: asset('ops.html'), type: 'text/html; charset=utf-8' },
+  '/ops/ops.js': { body: asset('ops.js'), type: 'text/javascript; charset=utf-8' },
+  '/ops/ops.css': { body: asset('ops.css'), type: 'text/css; charset=utf-8' },
+} as const
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+}
+
+const loginSchema = z.object({ email: z.string().max(254), password: z.string().max(200) }).strict()
+
+/** What the operator page needs from the service. */
+export interface OpsDeps {
+  db: TicketingDb
+  sessions: SessionStore
+  monitor: MonitorWiring
+  audit: AuditWiring
+  alerts: AlertsWiring
+  logger: Logger
+}
+
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=')
+    if (key === name) return rest.join('=')
+  }
+  return undefined
+}
+
+/** The operator page `/ops`: login, state, acknowledgement and a Server-Sent Events stream. */
+export function registerOpsRoutes(router: Router, deps: OpsDeps) {
+  const { sessions, audit, alerts } = deps
+  const streams = new Set<{ res: ServerResponse; token: string }>()
+  const broadcast = (event: string, data: unknown) => {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+    for (const stream of streams) stream.res.write(frame)
+  }
+  const latency = createLatencySampler(deps.monitor.monitor, {
+    intervalMs: 1000,
+    keep: 120,
+    onPoint: (point) => broadcast('latency', point),
+  })
+  const unsubscribe = alerts.subscribe((update) => broadcast('alerts', { type: update.type }))
+  const heartbeat = setInterval(() => {
+    for (const stream of streams) stream.res.write(': keep-alive\n\n')
+  }, 15_000)
+  heartbeat.unref()
+
+  const session = async (ctx: RouteContext) => {
+    const token = cookieOf(ctx.req.headers.cookie, COOKIE)
+    const found = await sessions.find(token, 'ops')
+    if (!found || !token) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first')
+    return { ...found, token }
+  }
+  const withCsrf = async (ctx: RouteContext) => {
+    const s = await session(ctx)
+    const header = ctx.req.headers['x-csrf-token']
+    if (typeof header !== 'string' || !constantTimeEqual(header, s.csrfToken)) {
+      throw new HttpError(403, 'CSRF', 'missing or wrong CSRF token')
+    }
+    return s
+  }
+
+  for (const [path, file] of Object.entries(ASSETS)) {
+    router.on('GET', path, ({ res }) => {
+      res.writeHead(200, { 'content-type': file.type, ...SECURITY_HEADERS })
+      res.end(file.body)
+    })
+  }
+
+  router.on('POST', '/ops/login', async ({ req, res }) => {
+    // A JSON body cannot be posted cross-site without a CORS preflight, which this server never grants.
+    if (!req.headers['content-type']?.startsWith('application/json')) {
+      throw new HttpError(415, 'JSON_ONLY', 'send the login as application/json')
+    }
+    const input = await readJson(req, loginSchema)
+    const email = input.email.toLowerCase()
+    const user = await deps.db
+      .selectFrom('tix_users')
+      .select(['id', 'email', 'role', 'password_hash'])
+      .where('email', '=', email)
+      .executeTakeFirst()
+    const ok = await verifyPassword(input.password, user?.password_hash)
+    const actor = actorOf(req)
+    if (!user || !ok || user.role !== 'admin') {
+      await audit.log.logLogin({
+        action: 'ops.login',
+        actor: {
+          id: user?.id ?? `anonymous:${email}`,
+          type: user ? 'user' : 'anonymous',
+          ...auditClient(actor),
+        },
+        outcome: 'failure',
+        severity: 'warning',
+        reason: !user || !ok ? 'wrong credentials' : 'not an administrator',
+      })
+      throw new HttpError(401, 'INVALID_CREDENTIALS', 'wrong e-mail address or password, or not an operator')
+    }
+    const created = await sessions.create(user.id, 'ops', OPS_SESSION_TTL_MS)
+    await audit.log.logLogin({
+      action: 'ops.login',
+      actor: { id: user.id, type: 'user', email: user.email, role: user.role, ...auditClient(actor) },
+    })
+    sendJson(
+      res,
+      200,
+      { csrfToken: created.csrfToken, email: user.email },
+      {
+        'set-cookie': `${COOKIE}=${created.token}; HttpOnly; SameSite=Strict; Path=/ops; Max-Age=${OPS_SESSION_TTL_MS / 1000}`,
+      },
+    )
+  })
+
+  router.on('POST', '/ops/logout', async (ctx) => {
+    const s = await withCsrf(ctx)
+    await sessions.revoke(s.token)
+    for (const stream of streams) if (stream.token === s.token) stream.res.end()
+    sendJson(
+      ctx.res,
+      200,
+      { ok: true },
+      { 'set-cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/ops; Max-Age=0` },
+    )
+  })
+
+  router.on('GET', '/ops/api/state', async (ctx) => {
+    const s = await session(ctx)
+    const [health, page, verify] = await Promise.all([
+      deps.monitor.monitor.health.run('readiness'),
+      audit.log.query({ limit: 50 }),
+      audit.log.verify({ publicKey: audit.publicKey, checkpoint: audit.checkpoints }),
+    ])
+    const notifications: Record<string, number> = { 'ops-console': alerts.notifications.length }
+    sendJson(ctx.res, 200, {
+      user: { email: s.email, name: s.name },
+      csrfToken: s.csrfToken,
+      health,
+      alerts: alerts
+        .instances()
+        .filter((i) => i.state !== 'inactive')
+        .map((i) => ({
+          rule: i.rule,
+          state: i.state,
+          value: i.value,
+          summary: i.annotations.summary ?? '',
+          severity: i.labels.severity ?? '',
+          activeAt: i.activeAt,
+          firedAt: i.firedAt,
+        })),
+      incidents: alerts
+        .incidents()
+        .slice(-20)
+        .reverse()
+        .map((i) => ({
+          id: i.id,
+          title: i.title,
+          status: i.status,
+          triggeredAt: i.triggeredAt,
+          acknowledgedAt: i.acknowledgedAt,
+          acknowledgedBy: i.acknowledgedBy,
+          resolvedAt: i.resolvedAt,
+        })),
+      audit: {
+        verify: { ok: verify.ok, checked: verify.checked, failures: verify.failures.length },
+        events: page.events.map((e) => ({
+          seq: e.seq,
+          at: e.occurredAt,
+          action: e.action,
+          outcome: e.outcome,
+          actor: e.actor.email ?? e.actor.id,
+          target: e.target ? `${e.target.type}${e.target.id ? `:${e.target.id}` : ''}` : '',
+        })),
+      },
+      notifications,
+      reports: FEATURES.reports.wired ? [] : null,
+      latency: latency.points(),
+      features: Object.fromEntries(Object.entries(FEATURES).map(([k, v]) => [k, v.wired])),
+    })
+  })
+
+  router.on('POST', '/ops/api/incidents/:id/ack', async (ctx) => {
+    const s = await withCsrf(ctx)
+    const id = ctx.params.id ?? ''
+    if (!alerts.incidents().some((i) => i.id === id))
+      throw new HttpError(404, 'INCIDENT_NOT_FOUND', 'no such incident')
+    const incident = await alerts.acknowledge(id, s.email)
+    await audit.log.log({
+      action: 'alert.acknowledge',
+      category: 'admin',
+      actor: {
+        id: s.userId,
+        type: 'user',
+        email: s.email,
+        role: s.role,
+        ...auditClient(actorOf(ctx.req, s)),
+      },
+      target: { type: 'incident', id: incident.id, name: incident.title.slice(0, 250) },
+      after: { status: incident.status },
+    })
+    broadcast('alerts', { type: 'incident' })
+    sendJson(ctx.res, 200, {
+      id: incident.id,
+      status: incident.status,
+      acknowledgedBy: incident.acknowledgedBy,
+    })
+  })
+
+  router.on('GET', '/ops/events', async (ctx) => {
+    const s = await session(ctx)
+    ctx.res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    ctx.res.write('retry: 2000\n\n')
+    const stream = { res: ctx.res, token: s.token }
+    streams.add(stream)
+    ctx.req.on('close', () => streams.delete(stream))
+  })
+
+  return {
+    close() {
+      latency.close()
+      unsubscribe()
+      clearInterval(heartbeat)
+      for (const stream of streams) stream.res.end()
+      streams.clear()
+    },
+  }
+}
+
+function auditClient(actor: { ip: string; userAgent: string }) {
+  const ip = actor.ip.startsWith('::ffff:') ? actor.ip.slice(7) : actor.ip
+  return { ...(ip !== 'unknown' ? { ip } : {}), ...(actor.userAgent ? { userAgent: actor.userAgent } : {}) }
+}
