@@ -169,7 +169,18 @@ describe('audit log features (in memory)', () => {
       ['audit.export', 'opskit-audit'],
       ['audit.query', 'auditor'],
     ])
-    expect(events[0]?.metadata).toMatchObject({ format: 'ndjson', exported: 2 })
+    expect(events[0]?.metadata).toMatchObject({ format: 'ndjson', exported: 2, completed: true })
+  })
+
+  it('audits an export the consumer abandons', async () => {
+    const audit = await createMemoryAuditLog()
+    for (let i = 0; i < 3; i++) await audit.logLogin({ actor: { id: `u_${i}` } })
+    const stream = audit.export({}, { format: 'csv' })
+    for await (const _chunk of stream) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await audit.flush()
+    const { events } = await audit.query({ action: 'audit.export' })
+    expect(events[0]?.metadata).toMatchObject({ format: 'csv', completed: false })
   })
 
   it('exports CSV safe against formula injection, NDJSON, JSON and OCSF', async () => {

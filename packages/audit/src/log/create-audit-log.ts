@@ -170,6 +170,8 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1)
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'checkpointEvery must be a positive integer')
   const maxBatch = options.maxBatch ?? 1000
+  if (!Number.isInteger(maxBatch) || maxBatch < 1)
+    throw new AuditError('AUDIT_INVALID_OPTIONS', 'maxBatch must be a positive integer')
   const tenantRequired = options.tenantMode === 'required'
   const encrypt = options.encryptPersonalData ?? true
   const auditReads = options.auditReads ?? true
@@ -475,8 +477,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     await flush()
     const publicKey = verifyOptions.publicKey ? toPublicKey(verifyOptions.publicKey) : defaultPublicKey
     const external = parseCheckpoints(verifyOptions.checkpoint)
-    let heads = await store.heads(verifyOptions.tenantId)
-    if (verifyOptions.tenantId === undefined && heads.length === 0) heads = []
+    const heads = await store.heads(verifyOptions.tenantId)
     const chainIds = new Set(heads.map((head) => head.chainId))
     const byChain = new Map<string, Checkpoint[]>()
     for (const checkpoint of external) {
@@ -618,22 +619,29 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       const chunks = exportChunks(format)
       async function* generate(): AsyncGenerator<string> {
         await flush()
-        yield chunks.header
         let count = 0
-        let buffer = ''
-        for await (const event of scan(storeFilter)) {
-          buffer += chunks.event(event, count++)
-          if (buffer.length >= 65_536) {
-            yield buffer
-            buffer = ''
+        let completed = false
+        try {
+          yield chunks.header
+          let buffer = ''
+          for await (const event of scan(storeFilter)) {
+            buffer += chunks.event(event, count++)
+            if (buffer.length >= 65_536) {
+              yield buffer
+              buffer = ''
+            }
           }
+          yield buffer + chunks.footer
+          completed = true
+        } finally {
+          // Recorded also when the consumer stops early: the attempt is what compliance asks about.
+          await auditRead('audit.export', 'export', filter.viewer, storeFilter.tenantId, {
+            filter: describeFilter(storeFilter),
+            format,
+            exported: count,
+            completed,
+          })
         }
-        yield buffer + chunks.footer
-        await auditRead('audit.export', 'export', filter.viewer, storeFilter.tenantId, {
-          filter: describeFilter(storeFilter),
-          format,
-          exported: count,
-        })
       }
       return Readable.from(generate(), { objectMode: false })
     },
