@@ -3,12 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isOpskitError } from '@opskit/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  type AnomalyDetectorKind,
-  createAnomalyDetector,
-  type MlErrorCode,
-  type ModelStore,
-} from '../src/index.js'
+import { createAnomalyDetector, type MlErrorCode, type ModelStore } from '../src/index.js'
 import { loadNabCorpus } from '../src/nab/corpus.js'
 
 const SHORT_FILES = [
@@ -20,7 +15,11 @@ const dir = await mkdtemp(join(tmpdir(), 'opskit-ml-'))
 afterAll(() => rm(dir, { recursive: true, force: true }))
 const isMlErrorWithCode = (code: MlErrorCode) => (error: unknown) => isOpskitError(error, code)
 
-async function scoresOf(kind: AnomalyDetectorKind, timestamps: readonly number[], values: readonly number[]) {
+async function scoresOf(
+  kind: 'zscore' | 'ensemble',
+  timestamps: readonly number[],
+  values: readonly number[],
+) {
   const detector = await createAnomalyDetector({ kind })
   return values.map((value, i) => detector.update({ timestamp: timestamps[i] as number, value }).score)
 }

@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { AnomalyDetectorKind } from '../detectors/anomaly-detector.js'
+import type { AnomalyDetector, AnomalyDetectorKind } from '../detectors/anomaly-detector.js'
 import { loadNabCorpus, writeNabResults } from '../nab/corpus.js'
 import { NAB_PROFILE_NAMES } from '../nab/profiles.js'
 import { runDetectorOnNab } from '../nab/run-detector.js'
 import { scoreNabCorpus } from '../nab/scorer.js'
 
-const USAGE = `usage: opskit-ml nab --data <NAB dir> --detector <zscore|ensemble> [--out <results dir>]
+const USAGE = `usage: opskit-ml nab --data <NAB dir> --detector <ensemble|zscore|autoencoder> [--out <results dir>]
 
 Runs the detector online over every file of the NAB corpus, writes NAB results files
 (<out>/<category>/<detector>_<file>.csv) when --out is given, scores them with the NAB scorer
@@ -31,12 +31,20 @@ async function nab(args: string[]): Promise<number> {
     strict: true,
   })
   const kind = (values.detector ?? 'ensemble') as AnomalyDetectorKind
-  if (!values.data || (kind !== 'zscore' && kind !== 'ensemble')) {
+  if (!values.data || !['zscore', 'ensemble', 'autoencoder'].includes(kind)) {
     console.error(USAGE)
     return 2
   }
   const files = await loadNabCorpus(values.data)
-  const run = await runDetectorOnNab(files, { kind })
+  let create: (() => Promise<AnomalyDetector>) | { kind: 'zscore' | 'ensemble' }
+  if (kind === 'autoencoder') {
+    // tfjs is an optional peer: only this command path loads it.
+    const tfjs = await import('../tfjs/index.js')
+    const backend = await tfjs.useBestBackend()
+    console.log(`tfjs backend: ${backend.backend}${backend.simd ? ' (SIMD)' : ''}`)
+    create = () => tfjs.createAnomalyDetector({ kind: 'autoencoder' })
+  } else create = { kind }
+  const run = await runDetectorOnNab(files, create)
   if (values.out) {
     for (const [i, file] of files.entries())
       await writeNabResults(values.out, kind, file, run.scores[i] as number[])

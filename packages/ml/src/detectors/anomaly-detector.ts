@@ -8,8 +8,11 @@ export interface DataPoint {
   readonly value: number
 }
 
-/** The detectors {@link createAnomalyDetector} builds. */
-export type AnomalyDetectorKind = 'zscore' | 'ensemble'
+/**
+ * Kinds of detector: `zscore` and `ensemble` are pure TypeScript (root entry); `autoencoder`
+ * needs tfjs and is built by `createAnomalyDetector` from `@opskit/ml/tfjs`.
+ */
+export type AnomalyDetectorKind = 'zscore' | 'ensemble' | 'autoencoder'
 
 /** Why a point got its score. */
 export type AnomalyReason =
@@ -25,6 +28,8 @@ export type AnomalyReason =
   | 'unexpected-change'
   /** Far in the tail of the windowed Gaussian (z-score detector). */
   | 'gaussian-tail'
+  /** The autoencoder could not reconstruct the latest window (autoencoder detector). */
+  | 'reconstruction-error'
   /** The value was NaN or infinite: ignored, state unchanged, score 0. */
   | 'invalid-value'
   /** The timestamp was invalid: ignored, state unchanged, score 0. */

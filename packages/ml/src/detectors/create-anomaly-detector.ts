@@ -17,8 +17,11 @@ import { WindowedGaussian, type WindowedGaussianState } from './windowed-gaussia
 
 /** Options of {@link createAnomalyDetector}. Every default is global: nothing is tuned per series. */
 export interface AnomalyDetectorOptions {
-  /** `ensemble` (default; pure TypeScript) or `zscore` (windowed Gaussian, the cheap fallback). */
-  readonly kind?: AnomalyDetectorKind
+  /**
+   * `ensemble` (default; pure TypeScript) or `zscore` (windowed Gaussian, the cheap fallback).
+   * `autoencoder` is built by `createAnomalyDetector` from `@opskit/ml/tfjs`.
+   */
+  readonly kind?: Exclude<AnomalyDetectorKind, 'autoencoder'>
   /** zscore: points in the Gaussian window (default 6400). ensemble: points in the change window (default 500). */
   readonly windowSize?: number
   /** zscore: refit the Gaussian every this many points once the window is full. @default 100 */
@@ -148,7 +151,7 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
 }
 
 function resolveOptions(options: AnomalyDetectorOptions): {
-  kind: AnomalyDetectorKind
+  kind: Exclude<AnomalyDetectorKind, 'autoencoder'>
   values: Record<string, number>
 } {
   const parsed = parseInput(optionsSchema, options, invalid)
@@ -190,7 +193,7 @@ function toMillis(timestamp: number | Date): number {
 }
 
 function build(
-  kind: AnomalyDetectorKind,
+  kind: Exclude<AnomalyDetectorKind, 'autoencoder'>,
   values: Record<string, number>,
   restored?: { state: unknown; lastTimestamp: number | null },
 ): AnomalyDetector {
@@ -270,6 +273,12 @@ createAnomalyDetector.load = async (io: ModelIO): Promise<AnomalyDetector> => {
     json = JSON.parse(document)
   } catch (cause) {
     throw new MlError('ML_MODEL_IO_FAILED', 'saved detector is not valid JSON', { cause })
+  }
+  if ((json as { kind?: unknown } | null)?.kind === 'autoencoder') {
+    throw new MlError(
+      'ML_BACKEND_UNAVAILABLE',
+      'an autoencoder detector needs tfjs: load it with createAnomalyDetector.load from @opskit/ml/tfjs',
+    )
   }
   const snapshot = parseInput(
     snapshotSchema,

@@ -8,6 +8,7 @@ import type { FraudRuleOptions } from '../fraud/rules.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
 import { deserializeModel, type SerializedArtifacts, serializeModel } from './artifacts.js'
+import { extractDense, forwardDense } from './dense-net.js'
 
 /** Options of {@link createFraudNetwork}. */
 export interface FraudNetworkOptions {
@@ -36,38 +37,6 @@ function build(options: FraudNetworkOptions, seed: number): tf.LayersModel {
   })
   model.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.01), loss: 'binaryCrossentropy' })
   return model
-}
-
-interface DenseLayer {
-  kernel: Float32Array
-  bias: Float32Array
-  inputs: number
-  units: number
-}
-
-/** Copies the dense layers' weights out of tfjs so single rows score in plain JS (microseconds, no tensors). */
-function extractDense(model: tf.LayersModel): DenseLayer[] {
-  return model.layers.map((layer) => {
-    const [kernel, bias] = layer.getWeights()
-    if (!kernel || !bias) throw new MlError('ML_MODEL_IO_FAILED', 'unexpected fraud network layout')
-    const [inputs, units] = kernel.shape as [number, number]
-    return { kernel: kernel.dataSync() as Float32Array, bias: bias.dataSync() as Float32Array, inputs, units }
-  })
-}
-
-function forward(layers: readonly DenseLayer[], row: readonly number[]): number {
-  let activations: ArrayLike<number> = row
-  for (const [index, layer] of layers.entries()) {
-    const out = new Float64Array(layer.units)
-    for (let u = 0; u < layer.units; u++) {
-      let z = layer.bias[u] as number
-      for (let i = 0; i < layer.inputs; i++)
-        z += (activations[i] as number) * (layer.kernel[i * layer.units + u] as number)
-      out[u] = index === layers.length - 1 ? 1 / (1 + Math.exp(-z)) : Math.max(0, z)
-    }
-    activations = out
-  }
-  return activations[0] as number
 }
 
 function wrap(initial: tf.LayersModel | undefined, options: FraudNetworkOptions): FraudModel {
@@ -105,7 +74,7 @@ function wrap(initial: tf.LayersModel | undefined, options: FraudNetworkOptions)
             `expected ${FRAUD_FEATURE_COUNT} features, got ${row.length}`,
           )
         }
-        return forward(layers, row)
+        return forwardDense(layers, row)[0] as number
       })
     },
     async serialize() {

@@ -4,5 +4,12 @@
  * @packageDocumentation
  */
 export { modelStoreIOHandler, type SerializedArtifacts } from './artifacts.js'
+export {
+  type AutoencoderDetector,
+  type AutoencoderDetectorOptions,
+  createAutoencoderDetector,
+  trainAutoencoder,
+} from './autoencoder-detector.js'
 export { type BackendReport, type UseBestBackendOptions, useBestBackend } from './backend.js'
+export { type AnyAnomalyDetectorOptions, createAnomalyDetector } from './create-anomaly-detector.js'
 export { createFraudNetwork, type FraudNetworkOptions, loadFraudScorer } from './fraud-network.js'
