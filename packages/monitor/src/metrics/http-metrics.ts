@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { Histogram, Registry } from 'prom-client'
 import type { CardinalityGuard } from './cardinality-guard.js'
 import { counterOn, gaugeOn, histogramOn } from './register.js'
 import { createRouteMatcher, UNMATCHED_ROUTE } from './route-matcher.js'
@@ -86,8 +86,10 @@ export interface HttpInstrumentation {
 }
 
 interface Series {
+  labels: Record<'method' | 'route' | 'status_class', string>
   duration: ReturnType<Histogram<string>['labels']>
-  total: ReturnType<Counter<string>['labels']>
+  /** Completed requests not yet handed to the counter. */
+  pending: number
 }
 
 const routeOverride = Symbol('opskit.monitor.route')
@@ -104,8 +106,21 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
-/** Builds the RED instrumentation on `registry`, guarded by `guard`. */
+const perRegistry = new WeakMap<Registry, HttpInstrumentation>()
+
+/**
+ * Builds the RED instrumentation on `registry`, guarded by `guard`. Monitors sharing a registry
+ * share one instrumentation (its metrics exist once per registry).
+ */
 export function createHttpInstrumentation(registry: Registry, guard: CardinalityGuard): HttpInstrumentation {
+  const existing = perRegistry.get(registry)
+  if (existing) return existing
+  const created = buildHttpInstrumentation(registry, guard)
+  perRegistry.set(registry, created)
+  return created
+}
+
+function buildHttpInstrumentation(registry: Registry, guard: CardinalityGuard): HttpInstrumentation {
   const duration = histogramOn(
     registry,
     'http_server_request_duration_seconds',
@@ -113,41 +128,72 @@ export function createHttpInstrumentation(registry: Registry, guard: Cardinality
     ['method', 'route', 'status_class'],
     HTTP_DURATION_BUCKETS,
   )
-  const total = counterOn(registry, 'http_server_requests_total', 'HTTP server requests completed.', [
-    'method',
-    'route',
-    'status_class',
-  ])
-  const inFlight: Gauge<'method'> = gaugeOn(
+  // The counter and the in-flight gauge are kept as plain numbers on the hot path and handed to
+  // prom-client when the registry is collected (a scrape or a rule evaluation): prom-client hashes
+  // the label set on every inc()/dec(), which would otherwise be most of the per-request cost.
+  const series = new Map<string, Series>()
+  const overflow = new Map<string, Series>()
+  const inFlightCounts = new Map<string, { value: number }>()
+  counterOn(
+    registry,
+    'http_server_requests_total',
+    'HTTP server requests completed.',
+    ['method', 'route', 'status_class'],
+    function collect() {
+      for (const s of series.values()) {
+        if (s.pending > 0) {
+          this.inc(s.labels, s.pending)
+          s.pending = 0
+        }
+      }
+      for (const s of overflow.values()) {
+        if (s.pending > 0) {
+          this.inc(s.labels, s.pending)
+          s.pending = 0
+        }
+      }
+    },
+  )
+  gaugeOn(
     registry,
     'http_server_requests_in_flight',
     'HTTP server requests being served, by method.',
     ['method'],
+    function collect() {
+      for (const [method, count] of inFlightCounts) this.set({ method }, count.value)
+    },
   )
-  const series = new Map<string, Series>()
-  const inFlightChildren = new Map<string, ReturnType<Gauge<'method'>['labels']>>()
 
   const seriesFor = (method: string, route: string, status: string): Series => {
     const key = `${method}\u0000${route}\u0000${status}`
-    let found = series.get(key)
+    const found = series.get(key)
     if (found) return found
     const labels = guard.admit('http_server_request_duration_seconds', key, {
       method,
       route,
       status_class: status,
     })
-    found = { duration: duration.labels(labels), total: total.labels(labels) }
-    if (labels.route === route) series.set(key, found)
-    return found
+    if (labels.route !== route) {
+      const overflowKey = `${labels.method}\u0000${labels.route}\u0000${labels.status_class}`
+      let o = overflow.get(overflowKey)
+      if (!o) {
+        o = { labels, duration: duration.labels(labels), pending: 0 }
+        overflow.set(overflowKey, o)
+      }
+      return o
+    }
+    const created: Series = { labels, duration: duration.labels(labels), pending: 0 }
+    series.set(key, created)
+    return created
   }
 
   const inFlightFor = (method: string) => {
-    let child = inFlightChildren.get(method)
-    if (!child) {
-      child = inFlight.labels({ method })
-      inFlightChildren.set(method, child)
+    let count = inFlightCounts.get(method)
+    if (!count) {
+      count = { value: 0 }
+      inFlightCounts.set(method, count)
     }
-    return child
+    return count
   }
 
   const measure = (
@@ -160,14 +206,14 @@ export function createHttpInstrumentation(registry: Registry, guard: Cardinality
     if (ignore.has(path)) return
     const method = req.method && KNOWN_METHODS.has(req.method) ? req.method : '_OTHER'
     const gauge = inFlightFor(method)
-    gauge.inc()
+    gauge.value++
     const start = performance.now()
     res.once('close', () => {
-      gauge.dec()
+      gauge.value--
       const route = (req as WithRoute)[routeOverride] ?? resolveRoute(req) ?? UNMATCHED_ROUTE
       const s = seriesFor(method, route, statusClass(res.statusCode))
       s.duration.observe((performance.now() - start) / 1000)
-      s.total.inc()
+      s.pending++
     })
   }
 
@@ -188,7 +234,7 @@ export function createHttpInstrumentation(registry: Registry, guard: Cardinality
     const ignore = ignoreSet({})
     instance.addHook('onRequest', (request, _reply, next) => {
       if (!ignore.has(pathOf(request.url))) {
-        inFlightFor(KNOWN_METHODS.has(request.method) ? request.method : '_OTHER').inc()
+        inFlightFor(KNOWN_METHODS.has(request.method) ? request.method : '_OTHER').value++
         fastifyStarts.set(request.raw, performance.now())
       }
       next()
@@ -197,11 +243,11 @@ export function createHttpInstrumentation(registry: Registry, guard: Cardinality
       const start = fastifyStarts.get(request.raw)
       if (start !== undefined) {
         const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER'
-        inFlightFor(method).dec()
+        inFlightFor(method).value--
         const route = request.routeOptions?.url ?? request.routerPath ?? UNMATCHED_ROUTE
         const s = seriesFor(method, route, statusClass(reply.statusCode))
         s.duration.observe((performance.now() - start) / 1000)
-        s.total.inc()
+        s.pending++
       }
       next()
     })

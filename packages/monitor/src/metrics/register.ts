@@ -10,10 +10,11 @@ export function counterOn<L extends string>(
   name: string,
   help: string,
   labelNames: readonly L[],
+  collect?: (this: Counter<L>) => void,
 ): Counter<L> {
   const existing = registry.getSingleMetric(name)
   if (existing) return existing as Counter<L>
-  return new Counter({ name, help, labelNames, registers: [registry] })
+  return new Counter({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) })
 }
 
 /** Like {@link counterOn}, for gauges. */
@@ -22,10 +23,11 @@ export function gaugeOn<L extends string>(
   name: string,
   help: string,
   labelNames: readonly L[],
+  collect?: (this: Gauge<L>) => void,
 ): Gauge<L> {
   const existing = registry.getSingleMetric(name)
   if (existing) return existing as Gauge<L>
-  return new Gauge({ name, help, labelNames, registers: [registry] })
+  return new Gauge({ name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) })
 }
 
 /** Like {@link counterOn}, for histograms. */

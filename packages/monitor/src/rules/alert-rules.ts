@@ -67,6 +67,8 @@ interface CompiledRule {
   instances: Map<string, AlertInstance>
   /** The state a pending instance is promoted to once its `for` has elapsed. */
   targets: Map<string, 'firing' | 'nodata' | 'error'>
+  /** Fingerprints by label key, so unchanged series are not re-hashed each evaluation. */
+  fingerprints: Map<string, string>
   status: RuleStatus
 }
 
@@ -179,7 +181,13 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const step = (rule: CompiledRule, ts: number, present: PresentSeries[], absentReason?: string) => {
     const seen = new Set<string>()
     for (const series of present) {
-      const fp = fingerprint(series.labels)
+      const key = labelsKey(series.labels)
+      let fp = rule.fingerprints.get(key)
+      if (fp === undefined) {
+        fp = fingerprint(series.labels)
+        if (rule.fingerprints.size > 10_000) rule.fingerprints.clear()
+        rule.fingerprints.set(key, fp)
+      }
       seen.add(fp)
       const existing = rule.instances.get(fp)
       const annotations = annotationsFor(rule, series.labels, series.value)
@@ -293,12 +301,14 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         value: e.value,
         target: 'firing' as const,
       }))
-      const active = new Set(present.map((p) => fingerprint(p.labels)))
-      if (rule.def.limit !== undefined && active.size > rule.def.limit)
-        throw new MonitorError(
-          'MONITOR_EVALUATION_FAILED',
-          `${active.size} instances exceed the rule's limit of ${rule.def.limit}`,
-        )
+      if (rule.def.limit !== undefined) {
+        const active = new Set(present.map((p) => labelsKey(p.labels)))
+        if (active.size > rule.def.limit)
+          throw new MonitorError(
+            'MONITOR_EVALUATION_FAILED',
+            `${active.size} instances exceed the rule's limit of ${rule.def.limit}`,
+          )
+      }
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error)
       present = undefined
@@ -372,6 +382,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         keepFiringForMs: parseDuration(def.keepFiringFor ?? 0, 'keepFiringFor', 'MONITOR_INVALID_RULE'),
         instances: new Map(),
         targets: new Map(),
+        fingerprints: new Map(),
         status: { name: def.name, health: 'ok' },
       }
       for (const instance of pendingRestore.get(def.name) ?? [])

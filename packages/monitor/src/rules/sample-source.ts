@@ -44,6 +44,8 @@ export interface PushSampleSource extends SampleSource {
   remove(name: string, labels: Labels): void
   /** Removes every series. */
   clear(): void
+  /** The current samples (synchronously). */
+  collect(): Sample[]
 }
 
 /** Builds a {@link PushSampleSource}. */
