@@ -116,8 +116,9 @@ export interface AuditStore {
   /** Checkpoints of a chain, oldest first. */
   checkpoints(chainId: string): Promise<StoredCheckpoint[]>
   /**
-   * The sanctioned deletion path: records `anchor` (the chain hash at `anchor.seq`) and deletes
-   * the chain's events with `seq <= anchor.seq`, atomically. Resolves to the number deleted.
+   * The sanctioned deletion path: records `anchor` (the chain hash at `anchor.seq`), then deletes
+   * the chain's events with `seq <= anchor.seq` (possibly in several bounded transactions; once the
+   * anchor is stored, verification ignores what is left below it). Resolves to the number deleted.
    */
   retain(anchor: StoredCheckpoint): Promise<number>
   /** The newest retention anchor of a chain, if any. */

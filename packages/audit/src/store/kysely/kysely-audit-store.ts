@@ -26,6 +26,8 @@ type Row = Record<string, unknown>
 // biome-ignore lint/suspicious/noExplicitAny: the store addresses its own prefixed tables only
 type Db = Kysely<any>
 
+const RETENTION_BATCH = 10_000
+
 const EVENT_COLUMNS = [
   'chain_id',
   'seq',
@@ -315,25 +317,38 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     },
 
     async retain(anchor) {
-      return db.transaction().execute(async (trx) => {
-        await trx
-          .insertInto(t.anchors)
-          .values({
-            chain_id: anchor.chainId,
-            seq: anchor.seq,
-            hash: anchor.hash,
-            text: anchor.text,
-            created_at: anchor.createdAt,
-          })
-          .onConflict((oc) => oc.columns(['chain_id', 'seq']).doNothing())
-          .execute()
-        const result = await trx
+      await db
+        .insertInto(t.anchors)
+        .values({
+          chain_id: anchor.chainId,
+          seq: anchor.seq,
+          hash: anchor.hash,
+          text: anchor.text,
+          created_at: anchor.createdAt,
+        })
+        .onConflict((oc) => oc.columns(['chain_id', 'seq']).doNothing())
+        .execute()
+      // Once the anchor is recorded, verify starts after it, so deleting in bounded batches (short
+      // write locks on SQLite) is safe to interrupt and resume: rows at or below it are ignored.
+      const first = await db
+        .selectFrom(t.events)
+        .select(sql<unknown>`min(seq)`.as('low'))
+        .where('chain_id', '=', anchor.chainId)
+        .executeTakeFirst()
+      let low = first?.low == null ? anchor.seq + 1 : Number(first.low)
+      let deleted = 0
+      while (low <= anchor.seq) {
+        const high = Math.min(anchor.seq, low + RETENTION_BATCH - 1)
+        const result = await db
           .deleteFrom(t.events)
           .where('chain_id', '=', anchor.chainId)
-          .where('seq', '<=', anchor.seq)
+          .where('seq', '>=', low)
+          .where('seq', '<=', high)
           .executeTakeFirst()
-        return Number(result.numDeletedRows)
-      })
+        deleted += Number(result.numDeletedRows)
+        low = high + 1
+      }
+      return deleted
     },
 
     async anchor(chainId) {
