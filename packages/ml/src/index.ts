@@ -17,6 +17,18 @@ export {
 } from './detectors/create-anomaly-detector.js'
 export { MlError, type MlErrorCode } from './errors/ml-error.js'
 export {
+  createMetricForecaster,
+  type FailureRisk,
+  type Forecast,
+  type ForecastPoint,
+  type MetricForecaster,
+  type MetricForecasterOptions,
+  type MetricForecastMethod,
+  type MetricRisk,
+  type MetricThreshold,
+  normalQuantile,
+} from './forecast/metric-forecaster.js'
+export {
   createFraudScorer,
   type FraudScorer,
   type FraudScorerOptions,
