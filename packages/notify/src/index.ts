@@ -4,6 +4,7 @@
  * an outbox. Vendor adapters live at subpaths (`@opskit/notify/smtp`, `/twilio`, …).
  * @packageDocumentation
  */
+export { configFromEnv, type NotifyEnvConfig } from './config/config-from-env.js'
 export {
   NotifyError,
   type NotifyErrorCode,
