@@ -1,0 +1,171 @@
+// @opskit/ml: the whole NAB corpus through the default detector (throughput, NAB scores, update()
+// latency) beside the z-score fallback, the fraud scorer's held-out AUCs, and tfjs wasm vs cpu for
+// training the autoencoder on the same windows. Run: cd bench && node --expose-gc --import tsx ml.bench.ts [--autoencoder]
+import { createAnomalyDetector, createFraudScorer, generateSessions } from '@opskit/ml'
+import { loadNabCorpus, NAB_PROFILE_NAMES, runDetectorOnNab, scoreNabCorpus } from '@opskit/ml/nab'
+import {
+  createAnomalyDetector as createAnyDetector,
+  createFraudNetwork,
+  trainAutoencoder,
+  useBestBackend,
+} from '@opskit/ml/tfjs'
+import { printRows } from './lib/compare.js'
+
+const NAB = process.env.NAB_DIR ?? '/work/shared/data/nab'
+const corpus = await loadNabCorpus(NAB)
+
+// 1. Whole corpus, online, one detector per file; the z-score (Windowed Gaussian) is the baseline.
+const ensemble = await runDetectorOnNab(corpus, { kind: 'ensemble' })
+const zscore = await runDetectorOnNab(corpus, { kind: 'zscore' })
+const score = (scores: number[][]) =>
+  scoreNabCorpus(corpus.map((f, i) => ({ ...f, scores: scores[i] as number[] })))
+const ensembleScores = score(ensemble.scores)
+const zscoreScores = score(zscore.scores)
+const seconds = (ms: number) => ms / 1000
+printRows('ml: NAB corpus (58 files, 365,558 points), default detector vs z-score fallback', [
+  {
+    case: 'points/s through update()',
+    ours: ensemble.points / seconds(ensemble.elapsedMs),
+    baseline: zscore.points / seconds(zscore.elapsedMs),
+    unit: 'points/s',
+  },
+  {
+    case: 'total seconds for the corpus',
+    ours: seconds(ensemble.elapsedMs),
+    baseline: seconds(zscore.elapsedMs),
+    unit: 's',
+    higherIsBetter: false,
+    target: '< 600 s',
+  },
+  ...NAB_PROFILE_NAMES.map((p) => ({
+    case: `NAB ${p} (normalised)`,
+    ours: ensembleScores[p]?.normalised ?? Number.NaN,
+    baseline: zscoreScores[p]?.normalised ?? Number.NaN,
+    unit: '',
+    target: p === 'standard' ? '>= 70.5 (HTM); z-score >= 39.6' : '',
+  })),
+])
+
+// 2. update() latency on the longest file, after warm-up.
+const longest = corpus.reduce((a, b) => (b.values.length > a.values.length ? b : a))
+async function latencies(kind: 'ensemble' | 'zscore'): Promise<{ p50: number; p99: number }> {
+  const detector = await createAnomalyDetector({ kind })
+  const times: number[] = []
+  for (let i = 0; i < longest.values.length; i++) {
+    const started = process.hrtime.bigint()
+    detector.update({ timestamp: longest.timestamps[i] as number, value: longest.values[i] as number })
+    times.push(Number(process.hrtime.bigint() - started) / 1e6)
+  }
+  const sorted = times.slice(1000).sort((a, b) => a - b)
+  return {
+    p50: sorted[Math.floor(sorted.length * 0.5)] as number,
+    p99: sorted[Math.floor(sorted.length * 0.99)] as number,
+  }
+}
+const ensembleLatency = await latencies('ensemble')
+const zscoreLatency = await latencies('zscore')
+printRows(`ml: update() latency on ${longest.key} (${longest.values.length} points)`, [
+  {
+    case: 'p50 update()',
+    ours: ensembleLatency.p50,
+    baseline: zscoreLatency.p50,
+    unit: 'ms',
+    higherIsBetter: false,
+  },
+  {
+    case: 'p99 update()',
+    ours: ensembleLatency.p99,
+    baseline: zscoreLatency.p99,
+    unit: 'ms',
+    higherIsBetter: false,
+    target: '< 1 ms',
+  },
+])
+
+// 3. tfjs: wasm vs cpu training the autoencoder on the same windows (nyc_taxi, 16-point windows).
+const taxi = corpus.find((f) => f.key === 'realKnownCause/nyc_taxi.csv') ?? longest
+const mean = taxi.values.reduce((a, b) => a + b, 0) / taxi.values.length
+const sd = Math.sqrt(taxi.values.reduce((a, b) => a + (b - mean) ** 2, 0) / taxi.values.length)
+const windows: number[][] = []
+for (let end = 16; end <= 4016; end++)
+  windows.push(taxi.values.slice(end - 16, end).map((v) => (v - mean) / sd))
+async function trainMs(prefer: 'wasm' | 'cpu'): Promise<{ ms: number; backend: string }> {
+  const backend = await useBestBackend({ prefer })
+  await trainAutoencoder(windows.slice(0, 256), { windowSize: 16, bottleneck: 4, epochs: 1, seed: 1 })
+  const started = performance.now()
+  await trainAutoencoder(windows, { windowSize: 16, bottleneck: 4, epochs: 5, seed: 1 })
+  return { ms: performance.now() - started, backend: `${backend.backend}${backend.simd ? '+SIMD' : ''}` }
+}
+const cpu = await trainMs('cpu')
+const wasm = await trainMs('wasm')
+printRows('ml: autoencoder training, 4,000 windows x 16 points, 5 epochs, batch 64', [
+  {
+    case: `training time, ${wasm.backend} vs ${cpu.backend}`,
+    ours: wasm.ms,
+    baseline: cpu.ms,
+    unit: 'ms',
+    higherIsBetter: false,
+  },
+])
+
+// 4. Fraud: held-out AUC of rules only, network only and combined (generated sessions, 8% fraud).
+const sessions = generateSessions({ count: 6000, seed: 2026 })
+const fraud = await createFraudScorer({ model: await createFraudNetwork() })
+const trainStarted = performance.now()
+const report = await fraud.train(sessions, { validationSplit: 0.25, epochs: 40, seed: 1 })
+const trainSeconds = (performance.now() - trainStarted) / 1000
+const scoreTimes: number[] = []
+for (const s of sessions.slice(0, 2000)) {
+  const started = process.hrtime.bigint()
+  fraud.score(s.session)
+  scoreTimes.push(Number(process.hrtime.bigint() - started) / 1e6)
+}
+scoreTimes.sort((a, b) => a - b)
+printRows(
+  `ml: fraud scoring, 6,000 generated sessions (${(report.fraudRate * 100).toFixed(1)}% fraud), 25% held out; training ${trainSeconds.toFixed(1)} s`,
+  [
+    { case: 'held-out AUC: combined vs rules only', ours: report.auc, baseline: report.aucRules, unit: '' },
+    {
+      case: 'held-out AUC: network only vs rules only',
+      ours: report.aucModel,
+      baseline: report.aucRules,
+      unit: '',
+    },
+    {
+      case: 'precision at recall 0.8 (combined)',
+      ours: report.precisionAtRecall[0.8],
+      baseline: 1,
+      unit: '',
+    },
+    {
+      case: 'p99 score() latency (rules + network)',
+      ours: scoreTimes[Math.floor(scoreTimes.length * 0.99)] as number,
+      baseline: 1,
+      unit: 'ms',
+      higherIsBetter: false,
+      target: '< 1 ms',
+    },
+  ],
+)
+
+// 5. Optional: the autoencoder detector over the whole corpus (slow: it trains ~200 times).
+if (process.argv.includes('--autoencoder')) {
+  await useBestBackend()
+  const ae = await runDetectorOnNab(corpus, () => createAnyDetector({ kind: 'autoencoder' }))
+  const aeScores = score(ae.scores)
+  printRows('ml: NAB corpus, autoencoder detector vs z-score fallback', [
+    {
+      case: 'total seconds',
+      ours: seconds(ae.elapsedMs),
+      baseline: seconds(zscore.elapsedMs),
+      unit: 's',
+      higherIsBetter: false,
+    },
+    ...NAB_PROFILE_NAMES.map((p) => ({
+      case: `NAB ${p} (normalised)`,
+      ours: aeScores[p]?.normalised ?? Number.NaN,
+      baseline: zscoreScores[p]?.normalised ?? Number.NaN,
+      unit: '',
+    })),
+  ])
+}
