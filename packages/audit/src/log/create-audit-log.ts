@@ -106,6 +106,9 @@ interface Pending {
   id: string
   resolve(value: LoggedEvent): void
   reject(error: unknown): void
+  /** Set while sealing: the row and body this event became. */
+  row?: StoredEventRow
+  body?: EventBody
 }
 
 const SYSTEM_ACTOR = { id: 'opskit-audit', type: 'system' as const }
@@ -240,7 +243,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
         ]
       : []
     let sealedKeys: ReadonlyMap<string, SubjectKey> = new Map()
-    const bodies = new Map<string, EventBody>()
+    const wantBodies = hooks.size > 0
     const started = performance.now()
     let rows: StoredEventRow[]
     try {
@@ -249,7 +252,6 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
         subjects,
         seal: ({ heads, keys }) => {
           sealedKeys = keys
-          bodies.clear()
           const recordedAt = clock.now()
           const out: StoredEventRow[] = []
           for (const { chainId } of chains) {
@@ -266,8 +268,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
               const encoded = encodeBody(body)
               const leaf = leafHash(encoded)
               const hash = chainHash(prev, leaf)
-              bodies.set(pending.id, body)
-              out.push({
+              const row: StoredEventRow = {
                 id: pending.id,
                 chainId,
                 seq,
@@ -285,7 +286,10 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
                 leafHash: leaf,
                 prevHash: prev,
                 hash,
-              })
+              }
+              out.push(row)
+              pending.row = row
+              if (wantBodies) pending.body = body
               prev = hash
             }
           }
@@ -305,16 +309,17 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       return
     }
     metrics.batchCommitted?.(rows.length, performance.now() - started)
-    const byId = new Map(rows.map((row) => [row.id, row]))
     for (const pending of batch) {
-      const row = byId.get(pending.id) as StoredEventRow
+      const row = pending.row as StoredEventRow
       pending.resolve({ id: row.id, chainId: row.chainId, seq: row.seq, hash: row.hash })
     }
     for (const row of rows)
       lastWritten.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
-    if (hooks.size > 0) {
-      // Hooks see the plaintext that was logged, decoded from the committed rows.
-      hooks.emit(rows.map((row) => decodeEvent(row, bodies.get(row.id) as EventBody, keysById(sealedKeys))))
+    if (wantBodies && hooks.size > 0) {
+      // Hooks see the plaintext that was logged, decoded from the committed rows, in queue order
+      // (which is seq order within each chain).
+      const keys = keysById(sealedKeys)
+      hooks.emit(batch.map((p) => decodeEvent(p.row as StoredEventRow, p.body as EventBody, keys)))
     }
     for (const { chainId, count } of chains) {
       const total = (sinceCheckpoint.get(chainId) ?? 0) + count
@@ -360,7 +365,8 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       const context = span?.spanContext()
       if (context && isSpanContextValid(context)) event.correlationId = context.traceId
     }
-    return { ...event, occurredAt: event.occurredAt ?? clock.now() }
+    if (event.occurredAt === undefined) event.occurredAt = clock.now()
+    return event as Pending['event']
   }
 
   const log = (input: AuditEventInput): Promise<LoggedEvent> => {
