@@ -103,6 +103,14 @@ export {
   type Sample,
   type SampleSource,
 } from './rules/sample-source.js'
+export {
+  BURN_RATE_PRESETS,
+  type BurnRatePreset,
+  burnRateThreshold,
+  type SlaReport,
+  type SloDefinition,
+  type Slos,
+} from './slo/slo.js'
 export { createKyselyMonitorStore, type KyselyMonitorStoreOptions } from './store/kysely-monitor-store.js'
 export { createAdvisoryLockElector, type LeaderElector, soloLeader } from './store/leader-election.js'
 export { createMemoryMonitorStore } from './store/memory-monitor-store.js'

@@ -22,6 +22,7 @@ import {
 } from '../metrics/metrics-handler.js'
 import { counterOn } from '../metrics/register.js'
 import { registrySampleSource, type SampleSource } from '../rules/sample-source.js'
+import { createSlos, type Slos } from '../slo/slo.js'
 import { createKyselyMonitorStore } from '../store/kysely-monitor-store.js'
 import { createAdvisoryLockElector, type LeaderElector } from '../store/leader-election.js'
 import type { MonitorStore } from '../store/monitor-store.js'
@@ -73,6 +74,8 @@ export interface Monitor {
   readonly alerts: Alerts
   /** Incidents with their timeline, MTTA and MTTR. */
   readonly incidents: Incidents
+  /** SLOs with multi-window burn-rate alerts and SLA reports. */
+  readonly slo: Slos
   /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler
   /** Stops timers and releases resources. Safe to call twice. */
@@ -189,6 +192,7 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     health,
     alerts: alerting.alerts,
     incidents: alerting.incidents,
+    slo: createSlos(alerting.engine),
     serviceName: parsed.serviceName,
     registry,
     http: createHttpInstrumentation(registry, guard),

@@ -4,7 +4,7 @@ import { MonitorError } from '../errors/monitor-error.js'
 import type { AlertInstance, PostableAlert } from './alert-types.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Expr } from './expr-ast.js'
-import { type EvalContext, evaluate, referencedMetrics, type VectorElement } from './expr-eval.js'
+import { type EvalContext, evaluate, referencedMetrics, type Value, type VectorElement } from './expr-eval.js'
 import { parseExpr } from './expr-parser.js'
 import { fingerprint, type Labels, labelsKey } from './labels.js'
 import type { Sample, SampleSource } from './sample-source.js'
@@ -113,6 +113,13 @@ export interface RuleEngine {
   restore(instances: AlertInstance[]): void
   /** Sets the evaluation interval used for `validUntil` (= 4 × max(interval, resendDelay)). */
   setInterval(ms: number): void
+  /**
+   * Evaluates an expression on the samples and history of the last evaluation (nothing is
+   * collected); range functions see only the history kept for rules or {@link RuleEngine.retain}.
+   */
+  query(expr: string): Value
+  /** Keeps `rangeMs` of history for a metric even if no rule needs it (SLA reports). */
+  retain(metric: string, rangeMs: number): void
 }
 
 /** Builds a {@link RuleEngine}. */
@@ -125,8 +132,11 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const history = new Map<string, Map<string, { labels: Labels; points: Array<[number, number]> }>>()
   const pendingRestore = new Map<string, AlertInstance[]>()
 
+  const retained = new Map<string, number>()
+  let last: { ts: number; byName: Map<string, Sample[]> } | undefined
   const recomputeRanges = () => {
     ranges.clear()
+    for (const [name, range] of retained) ranges.set(name, range)
     for (const rule of rules.values()) {
       for (const [name, range] of referencedMetrics(rule.expr)) {
         if (range > 0) ranges.set(name, Math.max(ranges.get(name) ?? 0, range))
@@ -366,7 +376,33 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     rule.status.evaluationMs = performance.now() - started
   }
 
+  const contextAt = (ts: number, byName: Map<string, Sample[]>): EvalContext => ({
+    at: ts,
+    sawSeries: false,
+    current: (name) => byName.get(name) ?? [],
+    range: (name, rangeMs) => {
+      const series = history.get(name)
+      if (!series) return []
+      const from = ts - rangeMs
+      const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
+      for (const entry of series.values()) {
+        const points = entry.points.filter((p) => p[0] > from && p[0] <= ts)
+        if (points.length > 0) out.push({ labels: entry.labels, points })
+      }
+      return out
+    },
+  })
+
   return {
+    query(source) {
+      const expr = parseExpr(source)
+      if (!last) return { kind: 'vector', elements: [] }
+      return evaluate(expr, contextAt(last.ts, last.byName))
+    },
+    retain(name, rangeMs) {
+      retained.set(name, Math.max(retained.get(name) ?? 0, rangeMs))
+      recomputeRanges()
+    },
     addRule(input) {
       const def = parseInput(
         ruleSchema,
@@ -413,22 +449,8 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         list.push(s)
       }
       recordHistory(ts, byName)
-      const ctx: EvalContext = {
-        at: ts,
-        sawSeries: false,
-        current: (name) => byName.get(name) ?? [],
-        range: (name, rangeMs) => {
-          const series = history.get(name)
-          if (!series) return []
-          const from = ts - rangeMs
-          const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
-          for (const entry of series.values()) {
-            const points = entry.points.filter((p) => p[0] > from && p[0] <= ts)
-            if (points.length > 0) out.push({ labels: entry.labels, points })
-          }
-          return out
-        },
-      }
+      last = { ts, byName }
+      const ctx = contextAt(ts, byName)
       const alerts: PostableAlert[] = []
       for (const rule of rules.values()) {
         evaluateRule(rule, ts, ctx)
