@@ -1,5 +1,7 @@
 import { forEachDialect } from '@opskit/test-support'
-import { createKyselyAuditStore } from '../src/index.js'
+import { CamelCasePlugin } from 'kysely'
+import { expect, it } from 'vitest'
+import { createAuditLog, createKyselyAuditStore } from '../src/index.js'
 import { createMemoryAuditStore, runAuditStoreConformance } from '../src/testing/index.js'
 
 runAuditStoreConformance({ name: 'memory', create: () => createMemoryAuditStore() })
@@ -9,5 +11,17 @@ forEachDialect('kysely audit store', ({ db, dialect }) => {
   runAuditStoreConformance({
     name: `kysely ${dialect}`,
     create: () => createKyselyAuditStore({ db: db(), tablePrefix: `c${++counter}_` }),
+  })
+})
+
+forEachDialect('kysely audit store under host plugins', ({ db }) => {
+  it('ignores the host CamelCasePlugin', async () => {
+    const host = db().withPlugin(new CamelCasePlugin())
+    const audit = await createAuditLog({ db: host, tablePrefix: 'camel_', auditReads: false })
+    await audit.logLogin({ actor: { id: 'u', name: 'N' }, target: { type: 'user', id: 'u' } })
+    const { events } = await audit.query({ targetType: 'user' })
+    expect(events.map((e) => [e.seq, e.actor.name])).toEqual([[1, 'N']])
+    expect((await audit.verify()).ok).toBe(true)
+    await audit.close()
   })
 })

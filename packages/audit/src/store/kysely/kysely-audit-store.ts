@@ -137,7 +137,8 @@ function storeFailed(what: string, cause: unknown): AuditError {
  * across processes sharing the file); on PostgreSQL it row-locks that chain only.
  */
 export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditStore {
-  const db = options.db as Db
+  // The host's plugins (e.g. CamelCasePlugin) must not rewrite the store's own identifiers or rows.
+  const db = options.db.withoutPlugins() as Db
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
   const t = auditTables(prefix)
   const dialect = dialectOf(options.db)
@@ -190,7 +191,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     name: `kysely:${dialect}`,
 
     async init() {
-      await migrate(options.db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
+      await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
     },
 
     async append(plan: AppendPlan) {
