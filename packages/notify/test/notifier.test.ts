@@ -451,3 +451,38 @@ describe('createNotifier: preferences, devices, inbox', () => {
     expect(await notifier.inbox.list('u4', { unreadOnly: true })).toEqual([])
   })
 })
+
+describe('createNotifier: logs and metrics', () => {
+  it('logs ids, channels, statuses and codes but never addresses, bodies or secrets; reports metrics', async () => {
+    const { createMemoryLogger } = await import('@opskit/core/testing')
+    const logger = createMemoryLogger()
+    const metrics: Array<{ channel: string; status: string; attempts: number }> = []
+    const sms = createMockSmsProvider('primary-sms')
+    const backup = createMockSmsProvider('backup-sms')
+    const { notifier } = await setup({
+      logger,
+      providers: { sms: [sms, backup] },
+      metrics: {
+        recordDelivery: (m) => metrics.push({ channel: m.channel, status: m.status, attempts: m.attempts }),
+      },
+    })
+    sms.failNext('permanent', { code: 30007 })
+    await notifier.send({
+      to: { phone: '+14155550199', email: 'secret.person@example.com' },
+      channels: ['sms', 'email'],
+      content: { subject: 'Password reset', text: 'token=tok_live_abcdef' },
+    })
+    const text = JSON.stringify(logger.records)
+    expect(logger.records.length).toBeGreaterThan(0)
+    for (const secret of ['+14155550199', 'secret.person@example.com', 'tok_live_abcdef', 'Password reset']) {
+      expect(text).not.toContain(secret)
+    }
+    expect(text).toContain('30007')
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        { channel: 'sms', status: 'sent', attempts: 2 },
+        { channel: 'email', status: 'sent', attempts: 1 },
+      ]),
+    )
+  })
+})

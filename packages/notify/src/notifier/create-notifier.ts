@@ -560,6 +560,21 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       result: { id: existing.id, idempotencyKey: key, deliveries: existing.deliveries, duplicate: true },
       ...extra,
     })
+    if (deferUntil !== undefined && !resume) {
+      // the outbox row first: a crash before the record is written leaves a row that sends it
+      // later, never a queued record with nothing to send it; a spare row finds the key taken
+      await store.enqueueOutbox([
+        {
+          id: nextId(),
+          message: serialise(input, key),
+          idempotencyKey: key,
+          state: 'pending',
+          attempts: 0,
+          availableAt: deferUntil,
+          createdAt: now,
+        },
+      ])
+    }
     if (!(await store.insertNotification(record))) {
       const existing = (await store.getNotificationByKey(key)) as NotificationRecord
       if (existing.state === 'done') return duplicate(existing)
@@ -579,17 +594,6 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
         logger.warn({ notificationId: existing.id }, 'resending a notification whose sender stopped')
       record = { ...existing, state: 'sending', updatedAt: now }
     } else if (deferUntil !== undefined) {
-      await store.enqueueOutbox([
-        {
-          id: nextId(),
-          message: serialise(input, key),
-          idempotencyKey: key,
-          state: 'pending',
-          attempts: 0,
-          availableAt: deferUntil,
-          createdAt: now,
-        },
-      ])
       logger.info({ notificationId: record.id, until: deferUntil }, 'notification deferred')
       return {
         result: { id: record.id, idempotencyKey: key, deliveries: queued, duplicate: false },
