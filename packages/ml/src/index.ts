@@ -29,6 +29,13 @@ export {
   normalQuantile,
 } from './forecast/metric-forecaster.js'
 export {
+  baselineDaysToSellout,
+  type GeneratedSalesCurve,
+  generateSalesCurves,
+  type SalesCurve,
+  type SalesGeneratorOptions,
+} from './forecast/sales.js'
+export {
   createFraudScorer,
   type FraudScorer,
   type FraudScorerOptions,

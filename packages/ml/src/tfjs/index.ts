@@ -13,3 +13,11 @@ export {
 export { type BackendReport, type UseBestBackendOptions, useBestBackend } from './backend.js'
 export { type AnyAnomalyDetectorOptions, createAnomalyDetector } from './create-anomaly-detector.js'
 export { createFraudNetwork, type FraudNetworkOptions, loadFraudScorer } from './fraud-network.js'
+export {
+  createSelloutForecaster,
+  evaluateSellout,
+  type SaleInProgress,
+  type SelloutForecaster,
+  type SelloutForecasterOptions,
+  type SelloutPrediction,
+} from './sellout-forecaster.js'

@@ -1,0 +1,346 @@
+import * as tf from '@tensorflow/tfjs'
+import { MlError } from '../errors/ml-error.js'
+import {
+  baselineDaysToSellout,
+  checkSalesCurve,
+  type GeneratedSalesCurve,
+  type SalesCurve,
+} from '../forecast/sales.js'
+import { mulberry32 } from '../fraud/generator.js'
+import { toModelStore } from '../model-store/file-model-store.js'
+import type { ModelIO } from '../model-store/model-store.js'
+
+/** A sale in progress, as given to {@link SelloutForecaster.predict}. */
+export interface SaleInProgress extends SalesCurve {
+  /** When sales opened (epoch ms); `selloutAt` is counted from here. @default 0 */
+  readonly startedAt?: number
+}
+
+/** What {@link SelloutForecaster.predict} returns. */
+export interface SelloutPrediction {
+  /** Expected sell-out instant (epoch ms), or `null` when not expected before the event. */
+  readonly selloutAt: number | null
+  /** Expected days from now to sell-out (may exceed the days left when it will not sell out). */
+  readonly daysToSellout: number
+  /** 10th / 90th percentile of the sell-out instant (epoch ms). */
+  readonly p10: number
+  readonly p90: number
+  /** Current sales velocity, units per day (smoothed). */
+  readonly velocity: number
+}
+
+/** Options of {@link createSelloutForecaster}. */
+export interface SelloutForecasterOptions {
+  /** `lstm` (default) or `baseline` (Holt-smoothed velocity, no training). */
+  readonly method?: 'lstm' | 'baseline'
+  /** Days of history the LSTM reads. @default 14 */
+  readonly sequenceLength?: number
+  /** LSTM units. @default 16 */
+  readonly units?: number
+  /** @default 20 */
+  readonly epochs?: number
+  /** @default 1 */
+  readonly seed?: number
+}
+
+/** Sell-out forecaster. */
+export interface SelloutForecaster {
+  readonly method: 'lstm' | 'baseline'
+  /** Trains on finished sales (curves that sold out teach the model; others are skipped). */
+  fit(history: readonly (SalesCurve & { selloutDay: number | null })[]): Promise<{ sequences: number }>
+  /** Forecasts the sell-out of a sale in progress (synchronous, plain JS after training). */
+  predict(sale: SaleInProgress): SelloutPrediction
+  /** Saves the trained weights and calibration. */
+  save(io: ModelIO): Promise<void>
+}
+
+const DAY = 86_400_000
+const FEATURES = 4
+
+function features(curve: SalesCurve, length: number): number[][] {
+  const sales = curve.dailySales
+  const rows: number[][] = []
+  let cumulative = 0
+  const all: number[][] = []
+  for (let d = 0; d < sales.length; d++) {
+    cumulative += sales[d] as number
+    all.push([
+      (10 * (sales[d] as number)) / curve.capacity,
+      cumulative / curve.capacity,
+      (d + 1) / 60,
+      (curve.horizonDays - d - 1) / 60,
+    ])
+  }
+  for (let i = 0; i < length - all.length; i++) rows.push([0, 0, 0, 0])
+  return rows.concat(all.slice(-length))
+}
+
+interface LstmWeights {
+  units: number
+  kernel: number[]
+  recurrent: number[]
+  bias: number[]
+  denseKernel: number[]
+  denseBias: number
+}
+
+const hardSigmoid = (x: number) => Math.max(0, Math.min(1, 0.2 * x + 0.5))
+
+/** Runs the trained LSTM (Keras gate order i, f, c, o; tanh; hard sigmoid) on one sequence in plain JS. */
+function lstmForward(w: LstmWeights, sequence: readonly (readonly number[])[]): number {
+  const u = w.units
+  const h = new Float64Array(u)
+  const c = new Float64Array(u)
+  const z = new Float64Array(4 * u)
+  for (const x of sequence) {
+    for (let k = 0; k < 4 * u; k++) {
+      let sum = w.bias[k] as number
+      for (let i = 0; i < FEATURES; i++) sum += (x[i] as number) * (w.kernel[i * 4 * u + k] as number)
+      for (let j = 0; j < u; j++) sum += (h[j] as number) * (w.recurrent[j * 4 * u + k] as number)
+      z[k] = sum
+    }
+    for (let j = 0; j < u; j++) {
+      const input = hardSigmoid(z[j] as number)
+      const forget = hardSigmoid(z[u + j] as number)
+      const candidate = Math.tanh(z[2 * u + j] as number)
+      const output = hardSigmoid(z[3 * u + j] as number)
+      c[j] = forget * (c[j] as number) + input * candidate
+      h[j] = output * Math.tanh(c[j] as number)
+    }
+  }
+  let out = w.denseBias
+  for (let j = 0; j < u; j++) out += (h[j] as number) * (w.denseKernel[j] as number)
+  return out
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(q * (sorted.length - 1))))] as number
+}
+
+interface Trained {
+  weights: LstmWeights
+  residualP10: number
+  residualP90: number
+}
+
+/**
+ * Creates a sell-out forecaster. `lstm` reads the last `sequenceLength` days (sales and
+ * cumulative share of capacity, days elapsed, days to the event) and predicts log days to
+ * sell-out; p10/p90 come from the residuals on the training sequences. `baseline` extrapolates a
+ * Holt-smoothed velocity. After `fit`, `predict` runs in plain JS (no tensors).
+ */
+export async function createSelloutForecaster(
+  options: SelloutForecasterOptions = {},
+): Promise<SelloutForecaster> {
+  const method = options.method ?? 'lstm'
+  const length = options.sequenceLength ?? 14
+  const units = options.units ?? 16
+  const seed = options.seed ?? 1
+  let trained: Trained | undefined
+
+  const forecaster: SelloutForecaster = {
+    method,
+    async fit(history) {
+      if (!Array.isArray(history) || history.length === 0)
+        throw new MlError('ML_EMPTY_HISTORY', 'fit() needs sales history')
+      if (method === 'baseline') return { sequences: 0 }
+      const random = mulberry32(seed)
+      const xs: number[][][] = []
+      const ys: number[] = []
+      for (const curve of history) {
+        checkSalesCurve(curve)
+        if (curve.selloutDay === null || curve.selloutDay < 4) continue
+        const cuts = new Set<number>()
+        for (let k = 0; k < 6; k++) cuts.add(3 + Math.floor(random() * (Math.floor(curve.selloutDay) - 3)))
+        for (const cut of cuts) {
+          const partial = { ...curve, dailySales: curve.dailySales.slice(0, cut) }
+          xs.push(features(partial, length))
+          ys.push(Math.log1p(curve.selloutDay - cut))
+        }
+      }
+      if (xs.length < 8) throw new MlError('ML_EMPTY_HISTORY', 'too few sold-out sales to learn from')
+      const model = tf.sequential({
+        layers: [
+          tf.layers.lstm({
+            inputShape: [length, FEATURES],
+            units,
+            kernelInitializer: tf.initializers.glorotUniform({ seed }),
+            recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
+          }),
+          tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }),
+        ],
+      })
+      model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' })
+      const x = tf.tensor3d(xs, [xs.length, length, FEATURES])
+      const y = tf.tensor2d(ys, [ys.length, 1])
+      try {
+        await model.fit(x, y, { epochs: options.epochs ?? 20, batchSize: 32, shuffle: true, verbose: 0 })
+        const [kernel, recurrent, bias] = model.layers[0]?.getWeights() ?? []
+        const [denseKernel, denseBias] = model.layers[1]?.getWeights() ?? []
+        if (!kernel || !recurrent || !bias || !denseKernel || !denseBias) {
+          throw new MlError('ML_MODEL_IO_FAILED', 'unexpected LSTM layout')
+        }
+        const weights: LstmWeights = {
+          units,
+          kernel: Array.from(kernel.dataSync()),
+          recurrent: Array.from(recurrent.dataSync()),
+          bias: Array.from(bias.dataSync()),
+          denseKernel: Array.from(denseKernel.dataSync()),
+          denseBias: denseBias.dataSync()[0] as number,
+        }
+        // The plain-JS forward pass must match tfjs; check it on a few training sequences.
+        const probe = Math.min(8, xs.length)
+        const reference = tf.tidy(() =>
+          Array.from((model.predict(x.slice([0, 0, 0], [probe, length, FEATURES])) as tf.Tensor).dataSync()),
+        )
+        for (let i = 0; i < probe; i++) {
+          if (Math.abs((reference[i] as number) - lstmForward(weights, xs[i] as number[][])) > 1e-3) {
+            throw new MlError('ML_MODEL_IO_FAILED', 'the plain-JS LSTM disagrees with tfjs')
+          }
+        }
+        const residuals = xs
+          .map((seq, i) => (ys[i] as number) - lstmForward(weights, seq))
+          .sort((a, b) => a - b)
+        trained = { weights, residualP10: quantile(residuals, 0.1), residualP90: quantile(residuals, 0.9) }
+      } finally {
+        x.dispose()
+        y.dispose()
+        model.dispose()
+      }
+      return { sequences: xs.length }
+    },
+    predict(sale) {
+      const sold = checkSalesCurve(sale)
+      if (!Number.isFinite(sale.horizonDays))
+        throw new MlError('ML_INVALID_INPUT', 'horizonDays must be a number')
+      const start = sale.startedAt ?? 0
+      const elapsed = sale.dailySales.length
+      const baseline = baselineDaysToSellout(sale)
+      const at = (days: number) => start + (elapsed + days) * DAY
+      const daysLeft = sale.horizonDays - elapsed
+      if (sold >= sale.capacity) {
+        return { selloutAt: at(0), daysToSellout: 0, p10: at(0), p90: at(0), velocity: baseline.velocity }
+      }
+      let days: number
+      let low: number
+      let high: number
+      if (method === 'baseline' || !trained) {
+        if (method === 'lstm') throw new MlError('ML_NOT_TRAINED', 'fit() the LSTM before predict()')
+        days = baseline.days ?? Number.POSITIVE_INFINITY
+        low = days * 0.8
+        high = days * 1.25
+      } else {
+        const logDays = lstmForward(trained.weights, features(sale, length))
+        days = Math.max(0, Math.expm1(logDays))
+        low = Math.max(0, Math.expm1(logDays + trained.residualP10))
+        high = Math.max(0, Math.expm1(logDays + trained.residualP90))
+      }
+      return {
+        selloutAt: days <= daysLeft ? at(days) : null,
+        daysToSellout: days,
+        p10: at(low),
+        p90: at(high),
+        velocity: baseline.velocity,
+      }
+    },
+    async save(io) {
+      if (method === 'lstm' && !trained) throw new MlError('ML_NOT_TRAINED', 'fit() before save()')
+      await toModelStore(io).write(
+        JSON.stringify({
+          format: 'opskit-ml-sellout',
+          version: 1,
+          method,
+          length,
+          units,
+          seed,
+          trained: trained ?? null,
+        }),
+      )
+    },
+  }
+  return forecaster
+}
+
+/** Restores a forecaster saved with {@link SelloutForecaster.save}. */
+createSelloutForecaster.load = async (io: ModelIO): Promise<SelloutForecaster> => {
+  const document = await toModelStore(io).read()
+  if (document === undefined) throw new MlError('ML_MODEL_IO_FAILED', 'no saved sell-out forecaster found')
+  const saved = JSON.parse(document) as {
+    format: string
+    method: 'lstm' | 'baseline'
+    length: number
+    units: number
+    seed: number
+    trained: Trained | null
+  }
+  if (saved.format !== 'opskit-ml-sellout')
+    throw new MlError('ML_MODEL_IO_FAILED', 'not a saved sell-out forecaster')
+  const forecaster = await createSelloutForecaster({
+    method: saved.method,
+    sequenceLength: saved.length,
+    units: saved.units,
+    seed: saved.seed,
+  })
+  return saved.trained ? withTrained(forecaster, saved, saved.trained) : forecaster
+}
+
+function withTrained(
+  base: SelloutForecaster,
+  saved: { method: 'lstm' | 'baseline'; length: number; units: number; seed: number },
+  trained: Trained,
+): SelloutForecaster {
+  const length = saved.length
+  return {
+    ...base,
+    predict(sale) {
+      const sold = checkSalesCurve(sale)
+      const start = sale.startedAt ?? 0
+      const elapsed = sale.dailySales.length
+      const at = (days: number) => start + (elapsed + days) * DAY
+      const velocity = baselineDaysToSellout(sale).velocity
+      if (sold >= sale.capacity)
+        return { selloutAt: at(0), daysToSellout: 0, p10: at(0), p90: at(0), velocity }
+      const logDays = lstmForward(trained.weights, features(sale, length))
+      const days = Math.max(0, Math.expm1(logDays))
+      return {
+        selloutAt: days <= sale.horizonDays - elapsed ? at(days) : null,
+        daysToSellout: days,
+        p10: at(Math.max(0, Math.expm1(logDays + trained.residualP10))),
+        p90: at(Math.max(0, Math.expm1(logDays + trained.residualP90))),
+        velocity,
+      }
+    },
+    async save(io) {
+      await toModelStore(io).write(
+        JSON.stringify({ format: 'opskit-ml-sellout', version: 1, ...saved, trained }),
+      )
+    },
+  }
+}
+
+/** Mean absolute percentage error of remaining days to sell-out, LSTM (or any forecaster) vs the baseline. */
+export function evaluateSellout(
+  forecaster: SelloutForecaster,
+  heldOut: readonly GeneratedSalesCurve[],
+  cutFractions: readonly number[] = [0.3, 0.5, 0.7],
+): { mape: number; baselineMape: number; cases: number } {
+  let err = 0
+  let baseErr = 0
+  let cases = 0
+  for (const curve of heldOut) {
+    if (curve.selloutDay === null) continue
+    for (const fraction of cutFractions) {
+      const cut = Math.floor(curve.selloutDay * fraction)
+      if (cut < 3) continue
+      const actual = curve.selloutDay - cut
+      const sale = { ...curve, dailySales: curve.dailySales.slice(0, cut) }
+      const predicted = forecaster.predict(sale).daysToSellout
+      const base = baselineDaysToSellout(sale).days ?? 365
+      err += Math.abs(Math.min(predicted, 365) - actual) / actual
+      baseErr += Math.abs(base - actual) / actual
+      cases++
+    }
+  }
+  return { mape: (100 * err) / Math.max(1, cases), baselineMape: (100 * baseErr) / Math.max(1, cases), cases }
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { isOpskitError } from '@opskit/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { baselineDaysToSellout, generateSalesCurves, type MlErrorCode } from '../src/index.js'
+import { createSelloutForecaster, evaluateSellout, useBestBackend } from '../src/tfjs/index.js'
+
+const isMlError = (code: MlErrorCode) => (error: unknown) => isOpskitError(error, code)
+
+describe('sell-out forecasting', () => {
+  const dir = { path: '' }
+  beforeAll(async () => {
+    await useBestBackend()
+    dir.path = await mkdtemp(join(tmpdir(), 'opskit-ml-sellout-'))
+  })
+  afterAll(() => rm(dir.path, { recursive: true, force: true }))
+
+  it('generates curves whose recorded sell-out matches their sales', () => {
+    const curves = generateSalesCurves({ count: 50, seed: 2 })
+    expect(generateSalesCurves({ count: 50, seed: 2 })).toEqual(curves)
+    const soldOut = curves.filter((c) => c.selloutDay !== null)
+    expect(soldOut.length).toBeGreaterThan(20)
+    for (const c of soldOut) {
+      expect(c.dailySales.reduce((a, b) => a + b, 0)).toBe(c.capacity)
+      expect(c.selloutDay).toBeGreaterThan(c.dailySales.length - 1)
+      expect(c.selloutDay).toBeLessThanOrEqual(c.dailySales.length)
+    }
+  })
+
+  it('the baseline extrapolates the smoothed velocity', () => {
+    expect(baselineDaysToSellout({ capacity: 100, dailySales: [10, 10, 10], horizonDays: 30 })).toEqual({
+      days: 7,
+      velocity: 10,
+    })
+    expect(baselineDaysToSellout({ capacity: 30, dailySales: [10, 10, 10], horizonDays: 30 }).days).toBe(0)
+  })
+
+  it('the LSTM trains, predicts sell-out with an interval, and save → load predicts identically', async () => {
+    const curves = generateSalesCurves({ count: 100, seed: 5 })
+    const forecaster = await createSelloutForecaster({ epochs: 4, units: 8 })
+    const { sequences } = await forecaster.fit(curves.slice(0, 80))
+    expect(sequences).toBeGreaterThan(100)
+    const heldOut = curves.slice(80)
+    const evaluation = evaluateSellout(forecaster, heldOut)
+    expect(evaluation.cases).toBeGreaterThan(10)
+    expect(Number.isFinite(evaluation.mape)).toBe(true)
+    expect(Number.isFinite(evaluation.baselineMape)).toBe(true)
+
+    const startedAt = Date.UTC(2025, 0, 1)
+    const path = join(dir.path, 'sellout.json')
+    await forecaster.save(path)
+    const loaded = await createSelloutForecaster.load(path)
+    for (const curve of heldOut) {
+      const sale = { ...curve, dailySales: curve.dailySales.slice(0, 5), startedAt }
+      const prediction = forecaster.predict(sale)
+      expect(prediction.p10).toBeLessThanOrEqual(prediction.p90)
+      expect(prediction.daysToSellout).toBeGreaterThanOrEqual(0)
+      expect(prediction.velocity).toBeGreaterThanOrEqual(0)
+      if (prediction.selloutAt !== null)
+        expect(prediction.selloutAt).toBeGreaterThan(startedAt + 5 * 86_400_000 - 1)
+      expect(loaded.predict(sale)).toEqual(prediction)
+    }
+  })
+
+  it('rejects bad input with stable MlError codes', async () => {
+    const forecaster = await createSelloutForecaster()
+    await expect(forecaster.fit([])).rejects.toSatisfy(isMlError('ML_EMPTY_HISTORY'))
+    expect(() => forecaster.predict({ capacity: 10, dailySales: [1], horizonDays: 10 })).toThrow(
+      expect.objectContaining({ code: 'ML_NOT_TRAINED' }),
+    )
+    expect(() => forecaster.predict({ capacity: 10, dailySales: [], horizonDays: 10 })).toThrow(
+      expect.objectContaining({ code: 'ML_EMPTY_HISTORY' }),
+    )
+    expect(() => forecaster.predict({ capacity: 10, dailySales: [1, Number.NaN], horizonDays: 10 })).toThrow(
+      expect.objectContaining({ code: 'ML_NAN_INPUT' }),
+    )
+    const baseline = await createSelloutForecaster({ method: 'baseline' })
+    expect(baseline.predict({ capacity: 100, dailySales: [10, 10, 10], horizonDays: 30 }).daysToSellout).toBe(
+      7,
+    )
+  })
+})
