@@ -47,6 +47,7 @@ export {
   type WebhookChannelOptions,
 } from './channels/webhook-channel.js'
 export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'
+export type { Grafana, GrafanaSource } from './grafana/grafana-handler.js'
 export { checks } from './health/built-in-checks.js'
 export type { HealthCheck, HealthCheckResult, HealthKind, HealthStatus } from './health/health-check.js'
 export type { Health, HealthCheckEntry, HealthCheckOptions, HealthReport } from './health/health-registry.js'
@@ -77,7 +78,7 @@ export {
   type HttpInstrumentOptions,
   type RequestListener,
 } from './metrics/http-metrics.js'
-export type { MetricsHandler, MetricsHandlerOptions } from './metrics/metrics-handler.js'
+export type { AccessGuard, MetricsHandler, MetricsHandlerOptions } from './metrics/metrics-handler.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
 export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'

@@ -33,23 +33,20 @@ const optionsSchema = z
   })
   .strict()
 
-/** A node:http handler serving the Prometheus exposition (or a Connect middleware: `next` is unused). */
-export type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+/** Checks a request against the access options; on refusal it has already answered 401/403. */
+export type AccessGuard = (req: IncomingMessage, res: ServerResponse) => boolean
 
 /**
- * Builds the `/metrics` handler: closed by default (403), an IP/CIDR allowlist (403 when the
- * client is not in it), Basic auth (401 with `WWW-Authenticate`); when both are configured, both
- * must pass. The body is the registry's exposition in its own content type.
+ * Builds the access check shared by `/metrics` and the Grafana datasource: closed by default
+ * (403), an IP/CIDR allowlist (403 when the client is not in it), Basic auth (401 with
+ * `WWW-Authenticate`); when both are configured, both must pass.
  */
-export function createMetricsHandler(
-  registry: Registry,
-  options: MetricsHandlerOptions = {},
-): MetricsHandler {
+export function createAccessGuard(options: MetricsHandlerOptions = {}, realm = 'metrics'): AccessGuard {
   const config = parseInput(
     optionsSchema,
     options,
     (message, issues) =>
-      new MonitorError('MONITOR_INVALID_CONFIG', `invalid metricsHandler options: ${message}`, {
+      new MonitorError('MONITOR_INVALID_CONFIG', `invalid ${realm} access options: ${message}`, {
         details: { issues },
       }),
   )
@@ -59,16 +56,32 @@ export function createMetricsHandler(
   const deny = (res: ServerResponse, status: number, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra })
     res.end(status === 401 ? 'Unauthorized\n' : 'Forbidden\n')
+    return false
   }
-  return async (req, res) => {
+  return (req, res) => {
     if (!allow && !auth) return deny(res, 403)
     if (allow) {
       const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)
       if (!client || !allow.has(client)) return deny(res, 403)
     }
     if (auth && !auth(req.headers.authorization)) {
-      return deny(res, 401, { 'www-authenticate': 'Basic realm="metrics", charset="UTF-8"' })
+      return deny(res, 401, { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` })
     }
+    return true
+  }
+}
+
+/** A node:http handler serving the Prometheus exposition (or a Connect middleware: `next` is unused). */
+export type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+/** Builds the `/metrics` handler, behind {@link createAccessGuard}. */
+export function createMetricsHandler(
+  registry: Registry,
+  options: MetricsHandlerOptions = {},
+): MetricsHandler {
+  const guard = createAccessGuard(options, 'metrics')
+  return async (req, res) => {
+    if (!guard(req, res)) return
     const body = await registry.metrics()
     res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
     res.end(body)

@@ -11,6 +11,7 @@ import {
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
+import { createGrafana, type Grafana } from '../grafana/grafana-handler.js'
 import { createHealth, type Health } from '../health/health-registry.js'
 import { type BusinessMetrics, createBusinessMetrics } from '../metrics/business-metrics.js'
 import { createCardinalityGuard } from '../metrics/cardinality-guard.js'
@@ -76,6 +77,8 @@ export interface Monitor {
   readonly incidents: Incidents
   /** SLOs with multi-window burn-rate alerts and SLA reports. */
   readonly slo: Slos
+  /** A Grafana JSON datasource over the rule engine's samples, alerts and incidents. */
+  readonly grafana: Grafana
   /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */
   metricsHandler(options?: MetricsHandlerOptions): MetricsHandler
   /** Stops timers and releases resources. Safe to call twice. */
@@ -193,6 +196,11 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     alerts: alerting.alerts,
     incidents: alerting.incidents,
     slo: createSlos(alerting.engine),
+    grafana: createGrafana({
+      engine: alerting.engine,
+      incidents: () => alerting.incidents.list(),
+      alerts: () => alerting.engine.instances(),
+    }),
     serviceName: parsed.serviceName,
     registry,
     http: createHttpInstrumentation(registry, guard),

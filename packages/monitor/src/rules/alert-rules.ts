@@ -5,7 +5,7 @@ import type { AlertInstance, PostableAlert } from './alert-types.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Expr } from './expr-ast.js'
 import { type EvalContext, evaluate, referencedMetrics, type Value, type VectorElement } from './expr-eval.js'
-import { parseExpr } from './expr-parser.js'
+import { matches, parseExpr } from './expr-parser.js'
 import { fingerprint, type Labels, labelsKey } from './labels.js'
 import type { Sample, SampleSource } from './sample-source.js'
 
@@ -118,6 +118,17 @@ export interface RuleEngine {
    * collected); range functions see only the history kept for rules or {@link RuleEngine.retain}.
    */
   query(expr: string): Value
+  /**
+   * Points of an expression in `[from, to]`: the kept history for a plain selector, otherwise
+   * the value at the last evaluation.
+   */
+  series(expr: string, from: number, to: number): Array<{ labels: Labels; points: Array<[number, number]> }>
+  /** Metric names seen at the last evaluation. */
+  metricNames(): string[]
+  /** Label names seen at the last evaluation. */
+  labelNames(): string[]
+  /** Values of a label seen at the last evaluation. */
+  labelValues(name: string): string[]
   /** Keeps `rangeMs` of history for a metric even if no rule needs it (SLA reports). */
   retain(metric: string, rangeMs: number): void
 }
@@ -398,6 +409,36 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       const expr = parseExpr(source)
       if (!last) return { kind: 'vector', elements: [] }
       return evaluate(expr, contextAt(last.ts, last.byName))
+    },
+    series(source, from, to) {
+      const expr = parseExpr(source)
+      if (expr.type === 'selector' && history.has(expr.name)) {
+        const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
+        for (const entry of history.get(expr.name)?.values() ?? []) {
+          if (!expr.matchers.every((m) => matches(m, entry.labels))) continue
+          const points = entry.points.filter((p) => p[0] >= from && p[0] <= to)
+          if (points.length > 0) out.push({ labels: entry.labels, points })
+        }
+        return out
+      }
+      if (!last || last.ts < from || last.ts > to) return []
+      const value = evaluate(expr, contextAt(last.ts, last.byName))
+      const at = last.ts
+      if (value.kind === 'scalar') return [{ labels: {}, points: [[at, value.value]] }]
+      return value.elements.map((e) => ({ labels: e.labels, points: [[at, e.value]] }))
+    },
+    metricNames: () => (last ? [...last.byName.keys()].sort() : []),
+    labelValues(name) {
+      const values = new Set<string>()
+      for (const list of last?.byName.values() ?? [])
+        for (const s of list) if (s.labels[name] !== undefined) values.add(s.labels[name] as string)
+      return [...values].sort()
+    },
+    labelNames() {
+      const names = new Set<string>()
+      for (const list of last?.byName.values() ?? [])
+        for (const s of list) for (const k of Object.keys(s.labels)) names.add(k)
+      return [...names].sort()
     },
     retain(name, rangeMs) {
       retained.set(name, Math.max(retained.get(name) ?? 0, rangeMs))
