@@ -15,6 +15,7 @@ import { registerApiRoutes } from './routes/api-routes.js'
 import { type AlertsWiring, wireAlerts } from './wiring/alerts.js'
 import { type AuditWiring, wireAudit } from './wiring/audit.js'
 import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
+import { type NotifyWiring, wireNotify } from './wiring/notify.js'
 import { FEATURES } from './wiring/status.js'
 
 /** Options of {@link startTicketingService}. */
@@ -29,6 +30,10 @@ export interface TicketingServiceOptions {
   admin?: { email: string; password: string; name?: string }
   /** Basic credentials for `/metrics`; without them `/metrics` answers 403. */
   metricsAuth?: { username: string; password: string }
+  /** The SMTP server the service's e-mail goes to; without it @opskit/notify is not started. */
+  smtp?: { host: string; port: number; from: string }
+  /** Who receives alert notifications by e-mail (and SMS when a phone is given). */
+  operators?: { email: string; phone?: string }
   /** How often the alert rules are evaluated, in ms. @default 1000 */
   alertEvaluationMs?: number
   /** Logger for the service and the opskit packages. @default noopLogger */
@@ -47,6 +52,8 @@ export interface TicketingService {
   readonly monitor: MonitorWiring
   /** Alert rules, dispatcher and incidents of @opskit/monitor. */
   readonly alerts: AlertsWiring
+  /** The @opskit/notify wiring, when `smtp` was given. */
+  readonly notify: NotifyWiring | undefined
   /** The @opskit/audit wiring (the log, its checkpoint key and checkpoints). */
   readonly audit: AuditWiring
   /** Fault injection for demos and tests: extra latency added to every `/api` request. */
@@ -78,6 +85,15 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   })
 
   const audit = await wireAudit({ db: hostDb, hooks, logger })
+  const notify = options.smtp
+    ? await wireNotify({
+        db: hostDb,
+        hooks,
+        logger,
+        smtp: options.smtp,
+        ...(options.operators ? { operators: options.operators } : {}),
+      })
+    : undefined
 
   let extraLatencyMs = 0
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -138,7 +154,8 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     intervalMs: options.alertEvaluationMs ?? 1000,
     externalUrl: baseUrl,
   })
-  const ops = registerOpsRoutes(router, { db, sessions, monitor, audit, alerts, logger })
+  for (const channel of notify?.alertChannels ?? []) alerts.addChannel(channel)
+  const ops = registerOpsRoutes(router, { db, sessions, monitor, audit, alerts, notify, logger })
   let closing: Promise<void> | undefined
 
   return {
@@ -148,6 +165,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     monitor,
     audit,
     alerts,
+    notify,
     chaos: {
       setExtraLatencyMs(ms) {
         extraLatencyMs = Math.max(0, Math.min(ms, 30_000))
@@ -162,6 +180,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
           server.close(() => resolve())
           server.closeIdleConnections()
         })
+        await notify?.close()
         await audit.close()
         await hostDb.destroy()
       })()
@@ -185,6 +204,7 @@ async function seedAdmin(
       email,
       name: admin.name ?? 'Administrator',
       password_hash: await hashPassword(admin.password),
+      phone: null,
       role: 'admin',
       created_at: now().toISOString(),
     })

@@ -82,4 +82,9 @@ export const ticketingMigrations: MigrationSet = (p) => ({
       await db.schema.createIndex(`${p}orders_created`).on(`${p}orders`).column('created_at').execute()
     },
   },
+  '0003_user_phone': {
+    async up(db: AnyDb) {
+      await db.schema.alterTable(`${p}users`).addColumn('phone', 'text').execute()
+    },
+  },
 })

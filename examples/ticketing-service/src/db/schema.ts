@@ -10,6 +10,8 @@ export interface TicketingTables {
     email: string
     name: string
     password_hash: string
+    /** E.164 phone number for SMS, when the user gave one. */
+    phone: string | null
     role: Role
     created_at: string
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTicketingService, type TicketingService } from '../service.js'
 import { type ApiResponse, apiClient, parseMetrics, type Sample, sumOf } from './api-client.js'
+import { type ReceivedMail, startLocalSmtp } from './local-smtp.js'
 import { type DemoStep, runSteps, type StepResult } from './step-runner.js'
 
 /** Options of {@link runDemo}. */
@@ -30,6 +31,7 @@ export interface DemoResult {
 
 const ADMIN = { email: 'admin@tickets.example', password: 'demo-admin-password' }
 const METRICS = { username: 'prometheus', password: 'demo-scrape-password' }
+const OPERATORS = { email: 'oncall@tickets.example', phone: '+15555550100' }
 const CUSTOMERS = 24
 const SPIKE_EXTRA_MS = 900
 
@@ -58,6 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const workDir = mkdtempSync(join(tmpdir(), 'opskit-demo-'))
 
   let service: TicketingService | undefined
+  let smtp: Awaited<ReturnType<typeof startLocalSmtp>> | undefined
   const svc = () => {
     if (!service) throw new Error('the service did not start')
     return service
@@ -78,6 +81,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   const steps: DemoStep[] = [
     {
+      title: 'start a local SMTP server (smtp-server on loopback) to receive the e-mail',
+      needs: ['notify'],
+      async run() {
+        smtp = await startLocalSmtp()
+        return `listening on ${smtp.host}:${smtp.port}; SMS and push go to recording providers`
+      },
+    },
+    {
       title: 'start the ticketing service (temporary SQLite file, loopback port, migrations)',
       async run() {
         service = await startTicketingService({
@@ -85,14 +96,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           admin: ADMIN,
           metricsAuth: METRICS,
           alertEvaluationMs: 500,
+          operators: OPERATORS,
+          ...(smtp
+            ? { smtp: { host: smtp.host, port: smtp.port, from: 'Opskit Tickets <tickets@tickets.example>' } }
+            : {}),
         })
         adminToken = (await api()('POST', '/api/sessions', ADMIN)).json.token
         return `listening on ${service.url}, database ${join(workDir, 'ticketing.db')}`
       },
-    },
-    {
-      title: 'start a local SMTP server and mock SMS/push providers for notifications',
-      needs: ['notify'],
     },
     {
       title: `register ${CUSTOMERS} customers and an organizer`,
@@ -103,6 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             email: `fan${i}@tickets.example`,
             password: `fan-${i}-password`,
             name: `Fan ${i}`,
+            ...(i % 4 === 0 ? { phone: `+1555555${String(1000 + i)}` } : {}),
           })
           expectStatus(res, 201, `registering fan${i}`)
         })
@@ -134,6 +146,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           })
           expectStatus(res, 201, `login of fan${i}`)
           tokens.push({ email: `fan${i}@tickets.example`, token: res.json.token })
+          if (i % 3 === 0) {
+            const device = await client(
+              'POST',
+              '/api/devices',
+              { token: `device-token-fan${i}-${'x'.repeat(24)}`, platform: i % 2 === 0 ? 'android' : 'ios' },
+              res.json.token,
+            )
+            expectStatus(device, 201, 'registering a phone for push')
+          }
         })
         const attempts = [
           ...range(6).map((i) => ({ email: `fan${i}@tickets.example`, password: 'guess123' })),
@@ -245,7 +266,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     {
       title: 'a customer refunds an order',
       async run() {
-        const order = orders[0]!
+        const fan0 = tokens.find((t) => t.email === 'fan0@tickets.example')!
+        const order = orders.find((o) => o.token === fan0.token)!
         const res = await api()(
           'POST',
           `/api/orders/${order.orderId}/refund`,
@@ -308,8 +330,23 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           throw new Error(`HighRequestLatency went ${states.join(' → ') || 'nowhere'}`)
         }
         if (!sent('firing') || !sent('resolved')) throw new Error('the operators were not notified')
+        let paged = ''
+        if (svc().notify && smtp) {
+          const mails = () => smtp?.messages.filter((m) => m.to.includes(OPERATORS.email)) ?? []
+          const texts = () => svc().notify?.providers.sms.sent.filter((m) => m.to === OPERATORS.phone) ?? []
+          const until = Date.now() + 10_000
+          while ((mails().length < 2 || texts().length < 2) && Date.now() < until) {
+            await new Promise((resolve) => setTimeout(resolve, 200))
+          }
+          if (mails().length < 2 || texts().length < 2) {
+            throw new Error(
+              `the on-call got ${mails().length} e-mails and ${texts().length} SMS, expected 2 each`,
+            )
+          }
+          paged = `; on-call paged by e-mail and SMS (${mails().length} + ${texts().length})`
+        }
         const incident = alerts.incidents().find((i) => i.groupLabels.alertname === 'HighRequestLatency')
-        return `${states.join(' → ')}; operators notified of firing and resolved; incident ${incident?.status ?? 'none'}`
+        return `${states.join(' → ')}; operators notified of firing and resolved${paged}; incident ${incident?.status ?? 'none'}`
       },
     },
     {
@@ -347,6 +384,36 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     {
       title: 'emails received by the SMTP server, SMS and push recorded',
       needs: ['notify'],
+      async run() {
+        const notify = svc().notify
+        if (!notify || !smtp) throw new Error('the notifier was not started')
+        const mail = smtp.messages
+        const subjects = (re: RegExp) => mail.filter((m) => re.test(m.subject)).length
+        const expected = { welcome: CUSTOMERS + 2, orders: orders.length }
+        const deadline = Date.now() + 20_000
+        while (
+          (subjects(/^Welcome/) < expected.welcome ||
+            subjects(/ticket\(s\) for/) < expected.orders ||
+            subjects(/^Refund/) < 1 ||
+            notify.providers.sms.sent.length === 0) &&
+          Date.now() < deadline
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 200))
+        }
+        const welcome = subjects(/^Welcome/)
+        const confirmations = subjects(/ticket\(s\) for/)
+        if (welcome < expected.welcome)
+          throw new Error(`${welcome} of ${expected.welcome} welcome e-mails arrived`)
+        if (confirmations < expected.orders) {
+          throw new Error(`${confirmations} of ${expected.orders} order confirmations arrived`)
+        }
+        const refundSms = notify.providers.sms.sent.filter((m) => m.body.includes('refund'))
+        if (subjects(/^Refund/) < 1 || refundSms.length < 1) throw new Error('the refund was not notified')
+        const pushes = notify.providers.push.sent.length
+        if (pushes === 0) throw new Error('no push notification was recorded')
+        const sample = mail.find((m: ReceivedMail) => /ticket\(s\) for/.test(m.subject))
+        return `${mail.length} e-mails received over SMTP (${welcome} welcome, ${confirmations} order confirmations, refund, alerts); ${notify.providers.sms.sent.length} SMS and ${pushes} push recorded; e.g. "${sample?.subject}"`
+      },
     },
     {
       title: 'the daily sales report rendered to CSV, XLSX and PDF under ./demo-output/',
@@ -386,6 +453,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } finally {
     if (!options.keepRunning) {
       await service?.close()
+      await smtp?.close()
       rmSync(workDir, { recursive: true, force: true })
     }
   }
@@ -399,6 +467,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           service,
           stop: async () => {
             await service?.close()
+            await smtp?.close()
             rmSync(workDir, { recursive: true, force: true })
           },
         }

@@ -12,7 +12,13 @@ export interface RequestActor {
 
 /** Domain events the service emits after each committed change; wiring modules subscribe. */
 export interface DomainEvents {
-  'user.registered': { actor: RequestActor; userId: string; email: string }
+  'user.registered': { actor: RequestActor; userId: string; email: string; name: string }
+  'device.registered': {
+    actor: RequestActor
+    userId: string
+    token: string
+    platform: 'ios' | 'android' | 'web'
+  }
   'user.login': {
     actor: RequestActor
     email: string
@@ -29,6 +35,8 @@ export interface DomainEvents {
   }
   'order.refunded': {
     actor: RequestActor
+    /** The customer who bought the order (the actor may be an administrator). */
+    ownerId: string
     orderId: string
     refundId: string
     amountCents: number

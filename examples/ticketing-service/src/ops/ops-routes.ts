@@ -12,6 +12,7 @@ import { actorOf } from '../routes/context.js'
 import type { AlertsWiring } from '../wiring/alerts.js'
 import type { AuditWiring } from '../wiring/audit.js'
 import type { MonitorWiring } from '../wiring/monitor.js'
+import type { NotifyWiring } from '../wiring/notify.js'
 import { FEATURES } from '../wiring/status.js'
 import { createLatencySampler } from './latency-sampler.js'
 
@@ -40,6 +41,7 @@ export interface OpsDeps {
   monitor: MonitorWiring
   audit: AuditWiring
   alerts: AlertsWiring
+  notify: NotifyWiring | undefined
   logger: Logger
 }
 
@@ -155,6 +157,9 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
       audit.log.verify({ publicKey: audit.publicKey, checkpoint: audit.checkpoints }),
     ])
     const notifications: Record<string, number> = { 'ops-console': alerts.notifications.length }
+    for (const [channel, byStatus] of Object.entries(deps.notify?.counts ?? {})) {
+      for (const [status, count] of Object.entries(byStatus)) notifications[`${channel} ${status}`] = count
+    }
     sendJson(ctx.res, 200, {
       user: { email: s.email, name: s.name },
       csrfToken: s.csrfToken,

@@ -15,7 +15,14 @@ const registerSchema = z
     email: z.email().max(254),
     password: z.string().min(10).max(200),
     name: z.string().trim().min(1).max(100),
+    phone: z
+      .string()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15555550123')
+      .optional(),
   })
+  .strict()
+const deviceSchema = z
+  .object({ token: z.string().min(8).max(4096), platform: z.enum(['ios', 'android', 'web']) })
   .strict()
 const loginSchema = z.object({ email: z.string().max(254), password: z.string().max(200) }).strict()
 const eventSchema = z
@@ -52,6 +59,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
         email,
         name: input.name,
         password_hash: passwordHash,
+        phone: input.phone ?? null,
         role: 'customer',
         created_at: now().toISOString(),
       })
@@ -60,7 +68,12 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
       throw new HttpError(409, 'EMAIL_TAKEN', 'an account with this e-mail address exists')
     }
-    await hooks.emit('user.registered', { actor: { ...actorOf(req), userId: id, email }, userId: id, email })
+    await hooks.emit('user.registered', {
+      actor: { ...actorOf(req), userId: id, email },
+      userId: id,
+      email,
+      name: input.name,
+    })
     sendJson(res, 201, { id, email, name: input.name, role: 'customer' })
   })
 
@@ -95,6 +108,18 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   router.on('GET', '/api/me', async ({ req, res }) => {
     const session = await requireApiSession(deps, req)
     sendJson(res, 200, { id: session.userId, email: session.email, name: session.name, role: session.role })
+  })
+
+  router.on('POST', '/api/devices', async ({ req, res }) => {
+    const session = await requireApiSession(deps, req)
+    const input = await readJson(req, deviceSchema)
+    await hooks.emit('device.registered', {
+      actor: actorOf(req, session),
+      userId: session.userId,
+      token: input.token,
+      platform: input.platform,
+    })
+    sendJson(res, 201, { registered: true })
   })
 
   router.on('GET', '/api/events', async ({ res }) => {
@@ -268,6 +293,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     })
     await hooks.emit('order.refunded', {
       actor: actorOf(req, session),
+      ownerId: order.user_id,
       orderId: order.id,
       refundId,
       amountCents: order.total_cents,

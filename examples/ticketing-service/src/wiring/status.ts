@@ -28,7 +28,7 @@ export const FEATURES: Record<Feature, FeatureStatus> = {
   'monitor.health': { package: '@opskit/monitor', wired: true },
   'monitor.alerts': { package: '@opskit/monitor', wired: true },
   audit: { package: '@opskit/audit', wired: true },
-  notify: { package: '@opskit/notify', wired: false, pending: '@opskit/notify has no public API yet' },
+  notify: { package: '@opskit/notify', wired: true },
   reports: { package: '@opskit/reports', wired: false, pending: '@opskit/reports has no public API yet' },
   'ml.anomaly': {
     package: '@opskit/ml',
