@@ -305,3 +305,30 @@ async function createAuditReads(audit: Awaited<ReturnType<typeof createMemoryAud
   const reads = await audit.query({ tenantId: 'acme', actionPrefix: 'audit.' })
   return { events: reads.events }
 }
+
+describe('group commit failures', () => {
+  it('retries transient lock errors and rejects the whole batch on permanent ones', async () => {
+    const inner = createMemoryAuditStore()
+    const failures: Array<Error & { code?: string }> = []
+    const store = {
+      ...inner,
+      append: (plan: Parameters<typeof inner.append>[0]) => {
+        const next = failures.shift()
+        return next ? Promise.reject(next) : inner.append(plan)
+      },
+    }
+    const audit = await createAuditLog({ store, auditReads: false })
+    failures.push(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))
+    expect((await audit.logLogin({ actor: { id: 'u' } })).seq).toBe(1)
+    failures.push(Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }))
+    const results = await Promise.allSettled([
+      audit.logLogin({ actor: { id: 'u' } }),
+      audit.logLogout({ actor: { id: 'u' } }),
+    ])
+    expect(
+      results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : r.status)),
+    ).toEqual(['AUDIT_STORE_FAILED', 'AUDIT_STORE_FAILED'])
+    expect((await audit.logLogin({ actor: { id: 'u' } })).seq).toBe(2)
+    expect((await audit.verify()).ok).toBe(true)
+  })
+})

@@ -10,6 +10,7 @@ import {
   type Logger,
   noopLogger,
   parseInput,
+  retry,
   systemClock,
 } from '@opskit/core'
 import { EventHooks } from '../alerts/event-hooks.js'
@@ -40,7 +41,14 @@ import {
   tenantIdSchema,
 } from '../event/event-schema.js'
 import { exportChunks } from '../export/export-format.js'
-import type { AuditStore, ChainHead, StoredEventRow, StoreFilter, SubjectKey } from '../store/audit-store.js'
+import type {
+  AppendPlan,
+  AuditStore,
+  ChainHead,
+  StoredEventRow,
+  StoreFilter,
+  SubjectKey,
+} from '../store/audit-store.js'
 import { createKyselyAuditStore } from '../store/kysely/kysely-audit-store.js'
 import { verifyChain } from '../verify/verify-chain.js'
 import type {
@@ -109,6 +117,14 @@ interface Pending {
   /** Set while sealing: the row and body this event became. */
   row?: StoredEventRow
   body?: EventBody
+}
+
+const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', '40001', '40P01'])
+
+/** SQLite lock timeouts and PostgreSQL serialisation failures / deadlocks: nothing was committed. */
+function isTransientStoreError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && TRANSIENT_CODES.has(code)
 }
 
 const SYSTEM_ACTOR = { id: 'opskit-audit', type: 'system' as const }
@@ -247,7 +263,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     const started = performance.now()
     let rows: StoredEventRow[]
     try {
-      rows = await store.append({
+      const plan: AppendPlan = {
         chains,
         subjects,
         seal: ({ heads, keys }) => {
@@ -295,6 +311,17 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
           }
           return out
         },
+      }
+      // Lock timeouts and PostgreSQL serialisation/deadlock aborts happen before commit, so the
+      // whole batch can be sealed again against the then-current chain heads.
+      rows = await retry(() => store.append(plan), {
+        retries: 4,
+        baseMs: 25,
+        maxMs: 1_000,
+        jitter: 'full',
+        isRetryable: isTransientStoreError,
+        clock: systemClock,
+        onRetry: ({ error, attempt }) => logger.warn({ err: error, attempt }, 'audit group commit retried'),
       })
     } catch (error) {
       metrics.batchFailed?.(batch.length)
