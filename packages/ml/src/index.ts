@@ -62,5 +62,10 @@ export type {
   LabelledSession,
   SessionLocation,
 } from './fraud/session.js'
+export {
+  createDatabaseModelStore,
+  type DatabaseModelStoreOptions,
+  mlMigrations,
+} from './model-store/database-model-store.js'
 export { createFileModelStore } from './model-store/file-model-store.js'
 export type { ModelIO, ModelStore } from './model-store/model-store.js'

@@ -1,5 +1,9 @@
 /**
- * `@opskit/ml/testing`: mocks and conformance suites for hosts' tests.
+ * `@opskit/ml/testing`: conformance suites and helpers for hosts' tests.
  * @packageDocumentation
  */
 export { createFakeClock, type FakeClock } from '@opskit/core/testing'
+export {
+  type ModelStoreConformanceOptions,
+  runModelStoreConformance,
+} from './conformance/model-store-conformance.js'
