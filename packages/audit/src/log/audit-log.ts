@@ -12,8 +12,11 @@ import type { VerifyFailure } from '../verify/verify-chain.js'
 
 /** What `log()` resolves to once the event is committed. */
 export interface LoggedEvent {
+  /** The event's UUIDv7. */
   id: string
+  /** Its chain: the tenant id, or `''` without tenants. */
   chainId: string
+  /** Its gap-free position in the chain. */
   seq: number
   /** The event's chain hash, hex. */
   hash: string

@@ -103,8 +103,11 @@ export interface AuditLogOptions {
   auditReads?: boolean
   /** Most events per group commit. @default 1000 */
   maxBatch?: number
+  /** Source of `recordedAt` and default `occurredAt`. @default systemClock */
   clock?: Clock
+  /** Where background failures (hooks, checkpoint shipping, retried commits) are reported. @default noopLogger */
   logger?: Logger
+  /** Metric callbacks; `createPrometheusAuditMetrics` from `@opskit/audit/prometheus` builds them for prom-client. */
   metrics?: AuditMetrics
 }
 
