@@ -543,6 +543,38 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         incident.manualSilenceId = silence.id
       }
       closeIncident(incident, by, 'manual')
+      if (group && firing.length > 0) {
+        // the silence mutes the alerts, so tell resolution-aware receivers (PagerDuty) explicitly
+        const resolvedNow = firing.map((a) => ({ ...a, endsAt: now }))
+        const notification = buildNotification(
+          group,
+          incident.receiver,
+          resolvedNow,
+          'all alerts resolved',
+          now,
+          incident.id,
+        )
+        for (const channel of options.receivers(incident.receiver) ?? []) {
+          if (!channel.sendResolved) continue
+          try {
+            await sendWithRetry(channel, notification, group.route.groupIntervalMs)
+            options.metrics.notified(incident.receiver, channel.type, 'sent')
+            addEvent(incident, {
+              type: 'notified',
+              channel: `${incident.receiver}/${channel.type}`,
+              reason: 'manual resolve',
+            })
+          } catch (error) {
+            options.metrics.notified(incident.receiver, channel.type, 'failed')
+            logger.warn({ err: error, channel: channel.type }, 'notifying a manual resolve failed')
+            addEvent(incident, {
+              type: 'notify_failed',
+              channel: `${incident.receiver}/${channel.type}`,
+              reason: 'manual resolve',
+            })
+          }
+        }
+      }
       return structuredClone(incident)
     },
     note(id, change) {
