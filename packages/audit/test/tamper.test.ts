@@ -177,6 +177,18 @@ forEachDialect('audit tamper evidence', ({ db, dialect }) => {
       await audit.close()
     })
 
+    it('detects a forged (unsigned) retention anchor used to delete the oldest events', async () => {
+      const { audit, prefix, table, publicKey } = await seed(db())
+      const fifth = await row(db(), table, 5)
+      // No trigger needs dropping: inserting an anchor is enough for the delete guard to allow it.
+      await sql`INSERT INTO ${sql.table(`${prefix}audit_anchors`)} (chain_id, seq, hash, text, created_at)
+        VALUES ('', 5, ${String(fifth.hash)}, ${'opskit-audit\n5\nAAAA\n'}, 0)`.execute(db())
+      await sql`DELETE FROM ${sql.table(table)} WHERE seq <= 5`.execute(db())
+      const result = await audit.verify({ publicKey })
+      expect(firstFailure(result)).toEqual({ seq: 5, kind: 'bad-signature' })
+      await audit.close()
+    })
+
     it('detects a truncated tail against the chain head when the attacker forgets it', async () => {
       const { audit, prefix, table } = await seed(db())
       await dropGuards(db(), dialect, prefix)

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import { type Checkpoint, checkpointSignedBy, parseCheckpoint } from '../checkpoint/checkpoint.js'
 import { chainHash, GENESIS_HASH, leafHash } from '../event/canonical.js'
 import { columnsOf, type EventBody } from '../event/event-body.js'
-import type { AuditStore, StoredEventRow } from '../store/audit-store.js'
+import type { AuditStore, StoredCheckpoint, StoredEventRow } from '../store/audit-store.js'
 
 /** One problem `verify` found, at the seq it concerns. */
 export interface VerifyFailure {
@@ -66,11 +66,26 @@ export async function verifyChain(
     failures.push({ chainId, seq, kind, reason })
   }
 
+  // A stored checkpoint or anchor whose text is malformed, disagrees with its row, or lacks a valid
+  // signature is reported, never trusted and never thrown.
+  const checkStoredText = (item: StoredCheckpoint, what: string) => {
+    let parsed: Checkpoint
+    try {
+      parsed = parseCheckpoint(item.text)
+    } catch {
+      fail(item.seq, 'bad-signature', `${what} at ${item.seq} is not a valid checkpoint`)
+      return
+    }
+    if (parsed.size !== item.seq || parsed.rootHash !== item.hash)
+      fail(item.seq, 'bad-signature', `${what} at ${item.seq} does not match its signed text`)
+    else if (options.publicKey && !checkpointSignedBy(parsed, options.publicKey))
+      fail(item.seq, 'bad-signature', `${what} at ${item.seq} is not signed by the given key`)
+  }
+
   const anchor = await store.anchor(chainId)
   let expected = (anchor?.seq ?? 0) + 1
   let prevHash = anchor?.hash ?? GENESIS_HASH
-  if (anchor && options.publicKey && !checkpointSignedBy(parseCheckpoint(anchor.text), options.publicKey))
-    fail(anchor.seq, 'bad-signature', `retention anchor at ${anchor.seq} is not signed by the given key`)
+  if (anchor) checkStoredText(anchor, 'retention anchor')
   if (options.from !== undefined && options.from > expected) {
     const [before] = await store.readChain(chainId, {
       afterSeq: options.from - 2,
