@@ -151,6 +151,21 @@ describe('scheduler policies', () => {
     await reports.close()
   })
 
+  it('records a failed run when the instance that claims a slot cannot run the report', async () => {
+    const clock = createFakeClock(new Date('2026-06-01T07:00:00Z'))
+    const store = createMemoryReportStore()
+    const owner = await createReports({ db: memoryDb, store, storage: createMemoryStorage(), clock })
+    owner.register(tiny)
+    const schedule = await owner.schedule({ report: 'tiny', params: {}, cron: '0 8 * * *', format: 'csv' })
+    const stranger = await createReports({ db: memoryDb, store, storage: createMemoryStorage(), clock })
+    await clock.advance(3600_000)
+    expect((await stranger.runDueSchedules()).started).toHaveLength(1)
+    const [run] = await owner.history({ scheduleId: schedule.id })
+    expect(run).toMatchObject({ status: 'failed', error: expect.stringContaining('no report named "tiny"') })
+    await owner.close()
+    await stranger.close()
+  })
+
   it('startScheduler polls on the clock until close', async () => {
     const clock = createFakeClock(new Date('2026-06-01T07:59:00Z'))
     const reports = await createReports({

@@ -34,15 +34,31 @@ export class TextSink {
   }
 }
 
-/** Waits until `out` drains (or fails). */
-export async function waitForDrain(out: Writable): Promise<void> {
-  if (out.destroyed) throw out.errored ?? new Error('output stream was destroyed')
-  await Promise.race([
-    once(out, 'drain'),
-    once(out, 'close').then(() => {
-      throw out.errored ?? new Error('output stream closed before drain')
-    }),
-  ])
+/** Waits until `out` drains, rejecting if it closes or fails first; leaves no listeners behind. */
+export function waitForDrain(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.reject(out.errored ?? new Error('output stream was destroyed'))
+  return new Promise<void>((resolve, reject) => {
+    const cleanup = () => {
+      out.off('drain', onDrain)
+      out.off('close', onClose)
+      out.off('error', onError)
+    }
+    const onDrain = () => {
+      cleanup()
+      resolve()
+    }
+    const onClose = () => {
+      cleanup()
+      reject(out.errored ?? new Error('output stream closed before drain'))
+    }
+    const onError = (error: Error) => {
+      cleanup()
+      reject(error)
+    }
+    out.on('drain', onDrain)
+    out.on('close', onClose)
+    out.on('error', onError)
+  })
 }
 
 /** Ends `out` and waits for `finish`. */

@@ -573,8 +573,34 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
       const id = uuidv7()
       started.push(id)
       await store.setSlotRun(schedule.id, slot, id)
+      let prepared: ReturnType<typeof prepare>
       try {
-        const prepared = prepare(schedule.report, schedule.params, schedule.format)
+        prepared = prepare(schedule.report, schedule.params, schedule.format)
+      } catch (error) {
+        // The report is not registered here (or its params no longer parse): record the failure.
+        const at = new Date(clock.now())
+        await store.insertRun({
+          id,
+          report: schedule.report,
+          format: schedule.format,
+          params: schedule.params,
+          status: 'failed',
+          rows: 0,
+          bytes: 0,
+          sha256: null,
+          durationMs: 0,
+          error: String((error as Error)?.message ?? error),
+          storageKey: null,
+          filename: '',
+          contentType: '',
+          scheduleId: schedule.id,
+          startedAt: at,
+          finishedAt: at,
+        })
+        logger.error({ err: error, scheduleId: schedule.id, runId: id }, 'scheduled report cannot run')
+        continue
+      }
+      try {
         const result = await execute(prepared, schedule.format, { scheduleId: schedule.id, id })
         await deliver(schedule, result)
       } catch (error) {

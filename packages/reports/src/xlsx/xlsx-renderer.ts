@@ -81,6 +81,31 @@ function excelValue(
   }
 }
 
+/** Buffered bytes above which production waits for exceljs's zip entry to drain. */
+const ENTRY_HIGH_WATER = 1 << 20
+
+interface DrainableState {
+  _writableState?: { length?: number; needDrain?: boolean }
+  writableLength?: number
+  once(event: 'drain', listener: () => void): unknown
+}
+
+/**
+ * exceljs's sheet stream hands every chunk to archiver's entry stream without looking at the
+ * return of `write()`, so when rows are committed faster than zlib compresses (or than the
+ * target accepts), the entry's buffer grows without bound. Waiting here for that entry (and for
+ * `out`) keeps memory flat.
+ */
+async function applyBackpressure(sheet: unknown, out: Writable): Promise<void> {
+  const pipes = (sheet as { stream?: { pipes?: DrainableState[] } }).stream?.pipes ?? []
+  for (const pipe of pipes) {
+    const buffered = pipe.writableLength ?? pipe._writableState?.length ?? 0
+    if (buffered > ENTRY_HIGH_WATER && pipe._writableState?.needDrain)
+      await new Promise<void>((resolve) => pipe.once('drain', resolve))
+  }
+  if (out.writableNeedDrain) await waitForDrain(out)
+}
+
 /**
  * XLSX through exceljs's streaming `WorkbookWriter`: inline strings (`useSharedStrings: false`),
  * a small fixed set of styles (header, one number format per column, totals), typed cells,
@@ -158,7 +183,7 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
           if (style && values[i] !== null) row.getCell(i + 1).style = style
         }
         row.commit()
-        if (++rows % drainEvery === 0 && out.writableNeedDrain) await waitForDrain(out)
+        if (++rows % drainEvery === 0) await applyBackpressure(sheet, out)
       }
       if (Object.keys(input.totalKinds).length > 0) {
         const totals = input.totals()

@@ -1,0 +1,161 @@
+// One @opskit/reports benchmark case, run in its own process so that peak RSS is honest.
+// Usage: node --expose-gc --import tsx lib/reports-case.ts <case> <rows> <sqlite file> <out file>
+import { createWriteStream, readFileSync, statSync } from 'node:fs'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { openSqlite } from '@opskit/core/sqlite'
+import { createMemoryReportStore, createMemoryStorage, createReports, defineReport } from '@opskit/reports'
+import { createPdfRenderer } from '@opskit/reports/pdf'
+import { createXlsxRenderer } from '@opskit/reports/xlsx'
+import { stringify } from 'csv-stringify'
+import ExcelJS from 'exceljs'
+import { z } from 'zod'
+
+const [caseName = '', rowsText = '0', dbPath = '', outPath = ''] = process.argv.slice(2)
+const limit = Number(rowsText)
+
+let peakRss = process.memoryUsage().rss
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss)
+}, 10)
+
+const db = openSqlite(dbPath, { readonly: true })
+const query = () =>
+  db
+    .selectFrom('sales')
+    .select([
+      'id',
+      'order_no',
+      'customer',
+      'email',
+      'amount',
+      'currency',
+      'qty',
+      'created_at',
+      'status',
+      'note',
+    ])
+    .orderBy('id')
+    .limit(limit)
+
+const sales = defineReport({
+  name: 'sales',
+  title: 'Sales',
+  params: z.object({}),
+  columns: [
+    { key: 'id', header: 'id', type: 'integer' },
+    { key: 'order_no', header: 'order_no', type: 'string' },
+    { key: 'customer', header: 'customer', type: 'string' },
+    { key: 'email', header: 'email', type: 'string' },
+    { key: 'amount', header: 'amount', type: 'decimal' },
+    { key: 'currency', header: 'currency', type: 'string' },
+    { key: 'qty', header: 'qty', type: 'integer' },
+    { key: 'created_at', header: 'created_at', type: 'datetime' },
+    { key: 'status', header: 'status', type: 'string' },
+    { key: 'note', header: 'note', type: 'string' },
+  ],
+  query: () => query(),
+  totals: { amount: 'sum', qty: 'sum' },
+})
+
+async function ours(format: string) {
+  const reports = await createReports({
+    db,
+    readDb: db,
+    store: createMemoryReportStore(),
+    storage: createMemoryStorage(),
+    renderers: [createXlsxRenderer(), createPdfRenderer({ maxRows: limit })],
+  })
+  reports.register(sales)
+  await pipeline(reports.stream('sales', {}, { format }), createWriteStream(outPath))
+  await reports.close()
+}
+
+async function csvStringifyBaseline() {
+  const source = Readable.from(
+    (async function* () {
+      for await (const row of query().stream()) yield row
+    })(),
+  )
+  const stringifier = stringify({
+    header: true,
+    record_delimiter: 'windows',
+    escape_formulas: true,
+    cast: { number: (value) => String(value) },
+    columns: [
+      'id',
+      'order_no',
+      'customer',
+      'email',
+      'amount',
+      'currency',
+      'qty',
+      'created_at',
+      'status',
+      'note',
+    ],
+  })
+  await pipeline(
+    source,
+    async function* (rows: AsyncIterable<Record<string, unknown>>) {
+      for await (const row of rows)
+        yield { ...row, created_at: new Date(Number(row.created_at)).toISOString() }
+    },
+    stringifier,
+    createWriteStream(outPath),
+  )
+}
+
+async function exceljsBaseline() {
+  // As exceljs's README shows the streaming writer.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: outPath,
+    useStyles: true,
+    useSharedStrings: true,
+  })
+  const sheet = workbook.addWorksheet('Sales')
+  sheet.columns = [
+    { header: 'id', key: 'id', width: 10 },
+    { header: 'order_no', key: 'order_no', width: 14 },
+    { header: 'customer', key: 'customer', width: 24 },
+    { header: 'email', key: 'email', width: 24 },
+    { header: 'amount', key: 'amount', width: 12, style: { numFmt: '#,##0.00' } },
+    { header: 'currency', key: 'currency', width: 8 },
+    { header: 'qty', key: 'qty', width: 8 },
+    { header: 'created_at', key: 'created_at', width: 20, style: { numFmt: 'yyyy-mm-dd hh:mm:ss' } },
+    { header: 'status', key: 'status', width: 10 },
+    { header: 'note', key: 'note', width: 40 },
+  ]
+  for await (const row of query().stream()) {
+    sheet.addRow({ ...row, created_at: new Date(Number(row.created_at)) }).commit()
+  }
+  sheet.commit()
+  await workbook.commit()
+}
+
+const started = performance.now()
+if (caseName === 'csv-ours') await ours('csv')
+else if (caseName === 'csv-baseline') await csvStringifyBaseline()
+else if (caseName === 'xlsx-ours') await ours('xlsx')
+else if (caseName === 'xlsx-baseline') await exceljsBaseline()
+else if (caseName === 'pdf-ours') await ours('pdf')
+else if (caseName === 'floor') createWriteStream(outPath).end()
+else throw new Error(`unknown case ${caseName}`)
+const ms = performance.now() - started
+clearInterval(sampler)
+const maxRss = process.resourceUsage().maxRSS * 1024
+await db.destroy()
+if (caseName === 'floor') await new Promise((resolve) => setTimeout(resolve, 50))
+const pages =
+  caseName === 'pdf-ours'
+    ? (readFileSync(outPath, 'latin1').match(/\/Type \/Page\b(?!s)/g) ?? []).length
+    : undefined
+console.log(
+  JSON.stringify({
+    ms,
+    rows: limit,
+    bytes: statSync(outPath).size,
+    peakRss: Math.max(peakRss, maxRss),
+    pages,
+  }),
+)
