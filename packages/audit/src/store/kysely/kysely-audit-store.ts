@@ -142,6 +142,8 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
   const t = auditTables(prefix)
   const dialect = dialectOf(options.db)
+  if (dialect === 'mysql')
+    throw new AuditError('AUDIT_INVALID_OPTIONS', 'the audit store supports SQLite and PostgreSQL, not MySQL')
   // SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
   const insertChunk = dialect === 'postgres' ? 1000 : 500
   const statements = new Map<number, string>()
