@@ -1,4 +1,5 @@
 import { dialectOf, type HostDatabase, migrate } from '@opskit/core'
+import { createGroupCommit } from './group-commit.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
 import type { NotifyStore } from './notify-store.js'
 import type { DeviceRecord, InboxItem, NotificationRecord, OutboxRecord, UserPreferences } from './records.js'
@@ -92,26 +93,33 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
   const prefix = options.tablePrefix ?? 'opskit_'
   const t = notifyTables(prefix)
   const postgres = dialectOf(db) === 'postgres'
+  // SQLite has one writer: batch the per-send writes (idempotency claim, delivery log) into shared
+  // transactions. PostgreSQL commits concurrently on its own connections.
+  const group = postgres ? undefined : createGroupCommit(db)
+  const write = <T>(fn: (executor: HostDatabase) => Promise<T>): Promise<T> =>
+    group ? group.run(fn) : fn(db)
 
   return {
     async migrate() {
       await migrate(db, { namespace: 'notify', migrations: notifyMigrations, tablePrefix: prefix })
     },
     async insertNotification(record) {
-      const result = await db
-        .insertInto(t.notifications)
-        .values({
-          id: record.id,
-          idempotency_key: record.idempotencyKey,
-          user_id: record.userId ?? null,
-          category: record.category ?? null,
-          state: record.state,
-          deliveries: JSON.stringify(record.deliveries),
-          created_at: record.createdAt,
-          updated_at: record.updatedAt,
-        })
-        .onConflict((oc) => oc.column('idempotency_key').doNothing())
-        .executeTakeFirst()
+      const result = await write((executor) =>
+        executor
+          .insertInto(t.notifications)
+          .values({
+            id: record.id,
+            idempotency_key: record.idempotencyKey,
+            user_id: record.userId ?? null,
+            category: record.category ?? null,
+            state: record.state,
+            deliveries: JSON.stringify(record.deliveries),
+            created_at: record.createdAt,
+            updated_at: record.updatedAt,
+          })
+          .onConflict((oc) => oc.column('idempotency_key').doNothing())
+          .executeTakeFirst(),
+      )
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
     },
     async getNotificationByKey(key) {
@@ -137,11 +145,13 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
       return Number(result.numUpdatedRows) > 0
     },
     async completeNotification(id, deliveries, now) {
-      await db
-        .updateTable(t.notifications)
-        .set({ state: 'done', deliveries: JSON.stringify(deliveries), updated_at: now })
-        .where('id', '=', id)
-        .execute()
+      await write((executor) =>
+        executor
+          .updateTable(t.notifications)
+          .set({ state: 'done', deliveries: JSON.stringify(deliveries), updated_at: now })
+          .where('id', '=', id)
+          .execute(),
+      )
     },
     async listNotifications(query) {
       let builder = db.selectFrom(t.notifications).selectAll()
