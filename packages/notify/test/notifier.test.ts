@@ -486,3 +486,30 @@ describe('createNotifier: logs and metrics', () => {
     )
   })
 })
+
+describe('createNotifier: scheduled sends', () => {
+  it('holds a sendAt notification in the outbox until it is due, then sends it once', async () => {
+    const { notifier, mocks, clock } = await setup()
+    const at = new Date('2026-03-02T15:00:00Z')
+    const result = await notifier.send({
+      to: { phone: '+14155550100' },
+      channels: ['sms'],
+      content: { text: 'reminder' },
+      sendAt: at,
+      idempotencyKey: 'reminder-1',
+    })
+    expect(result.deliveries[0]?.status).toBe('queued')
+    const dispatcher = notifier.startDispatcher({ autoStart: false })
+    await clock.setTime(new Date('2026-03-02T14:59:59Z'))
+    expect(await dispatcher.runOnce()).toBe(0)
+    await clock.setTime(at)
+    expect(await dispatcher.runOnce()).toBe(1)
+    expect(await dispatcher.runOnce()).toBe(0)
+    expect(mocks.sms.sent.map((m) => m.body)).toEqual(['reminder'])
+    expect(await notifier.deliveries.getByIdempotencyKey('reminder-1')).toMatchObject({
+      state: 'done',
+      deliveries: [{ status: 'sent' }],
+    })
+    await dispatcher.stop()
+  })
+})

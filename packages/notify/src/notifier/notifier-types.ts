@@ -130,6 +130,7 @@ export interface DispatcherOptions {
 
 /** `notifier.preferences`. */
 export interface PreferencesApi {
+  /** A user's preferences (`{}` when never set). */
   get(userId: string): Promise<UserPreferences>
   /** Replaces a user's preferences (validated: IANA time zone, HH:MM quiet hours). */
   set(userId: string, preferences: UserPreferences): Promise<void>
@@ -139,8 +140,11 @@ export interface PreferencesApi {
 
 /** `notifier.devices`. */
 export interface DevicesApi {
+  /** Registers a push token for a user (re-registering moves it to that user and refreshes last-seen). */
   register(device: { userId: string; token: string; platform: DeviceRecord['platform'] }): Promise<void>
+  /** A user's devices, oldest first. */
   list(userId: string): Promise<DeviceRecord[]>
+  /** Removes a token; false when it was not registered. */
   remove(token: string): Promise<boolean>
   /** Records that a device was seen now (app opened). */
   seen(token: string): Promise<void>
@@ -150,30 +154,43 @@ export interface DevicesApi {
 
 /** `notifier.inbox`: the in-app channel's inbox. */
 export interface InboxApi {
+  /** A user's inbox, newest first (`limit` 1–500, default 50). */
   list(userId: string, options?: { unreadOnly?: boolean; limit?: number }): Promise<InboxItem[]>
+  /** Unread items of a user. */
   unreadCount(userId: string): Promise<number>
+  /** Marks items read (only the user's own); returns how many changed. */
   markRead(userId: string, ids: string | string[]): Promise<number>
+  /** Marks every unread item of a user read; returns how many changed. */
   markAllRead(userId: string): Promise<number>
 }
 
 /** `notifier.deliveries`: the delivery log. */
 export interface DeliveriesApi {
+  /** A notification by id. */
   get(id: string): Promise<NotificationRecord | undefined>
+  /** The notification that holds an idempotency key. */
   getByIdempotencyKey(key: string): Promise<NotificationRecord | undefined>
+  /** The delivery log, newest first (`limit` 1–1000, default 50). */
   list(options?: { userId?: string; limit?: number }): Promise<NotificationRecord[]>
 }
 
 /** The object {@link createNotifier} returns. */
 export interface Notifier {
+  /** The mode it was created in. */
   readonly mode: 'mock' | 'production'
   /** Validates, renders, applies preferences and delivers on every channel; see {@link SendResult}. */
   send(input: SendInput): Promise<SendResult>
   /** Validates every input first (nothing is sent if one is invalid), then sends them, a few at a time. */
   sendBatch(inputs: SendInput[], options?: { concurrency?: number }): Promise<SendResult[]>
+  /** Templates per name, channel and locale; register more at run time. */
   readonly templates: TemplateRegistry
+  /** Per-user opt-outs, quiet hours, time zone and locale. */
   readonly preferences: PreferencesApi
+  /** Push device tokens. */
   readonly devices: DevicesApi
+  /** The in-app inbox. */
   readonly inbox: InboxApi
+  /** The delivery log. */
   readonly deliveries: DeliveriesApi
   /**
    * Writes the notification to the outbox, inside the host's transaction when `trx` is given, so
