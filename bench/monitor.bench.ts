@@ -9,10 +9,9 @@ import { createFakeClock } from '@opskit/core/testing'
 import { createMonitor, createPushSampleSource, createRuleEngine } from '@opskit/monitor'
 import { printRows } from './lib/compare.js'
 
-const DURATION_MS = Number(process.env.BENCH_HTTP_MS ?? 1500)
+const DURATION_MS = Number(process.env.BENCH_HTTP_MS ?? 1000)
 const CONCURRENCY = 32
-const ROUNDS = 7
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined)
+const ROUNDS = 12
 
 function handler(req: IncomingMessage, res: ServerResponse) {
   const body = req.url?.startsWith('/users/') ? '{"id":1,"name":"ada"}' : '{"ok":true}'
@@ -20,20 +19,42 @@ function handler(req: IncomingMessage, res: ServerResponse) {
   res.end(body)
 }
 
-async function requestsPerSecond(
-  listener: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<number> {
+interface Target {
+  port: number
+  agent: Agent
+  close: () => Promise<void>
+}
+
+async function serve(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<Target> {
   const server = createServer(listener)
   server.keepAliveTimeout = 60_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
+  return {
+    port,
+    agent,
+    close: async () => {
+      agent.destroy()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** Drives `target` with CONCURRENCY keep-alive clients for `ms`; returns completed requests. */
+async function load(target: Target, ms: number): Promise<number> {
   let done = 0
   let stop = false
   const one = (i: number) =>
     new Promise<void>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port, path: i % 4 === 0 ? '/health' : `/users/${i % 1000}`, agent },
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          path: i % 4 === 0 ? '/health' : `/users/${i % 1000}`,
+          agent: target.agent,
+        },
         (res) => {
           res.resume()
           res.on('end', resolve)
@@ -51,26 +72,11 @@ async function requestsPerSecond(
       done++
     }
   }
-  // warm-up
-  const warm = Date.now()
-  stop = false
-  const warmers = Array.from({ length: CONCURRENCY }, (_, w) => worker(w))
-  await new Promise((r) => setTimeout(r, 500))
-  stop = true
-  await Promise.all(warmers)
-  void warm
-  done = 0
-  stop = false
-  const started = performance.now()
   const workers = Array.from({ length: CONCURRENCY }, (_, w) => worker(w))
-  await new Promise((r) => setTimeout(r, DURATION_MS))
+  await new Promise((r) => setTimeout(r, ms))
   stop = true
   await Promise.all(workers)
-  const elapsed = (performance.now() - started) / 1000
-  agent.destroy()
-  server.closeAllConnections()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return done / elapsed
+  return done
 }
 
 const median = (values: number[]) =>
@@ -79,24 +85,25 @@ const median = (values: number[]) =>
 async function httpCase() {
   const monitor = await createMonitor({ serviceName: 'bench', defaultMetrics: false })
   const wrapped = monitor.http.wrap(handler, { routes: ['/users/:id', '/health'] })
-  const bare: number[] = []
-  const ours: number[] = []
-  const ratios: number[] = []
-  // interleaved rounds, alternating which goes first, so load from other processes hits both alike
+  const bare = await serve(handler)
+  const ours = await serve(wrapped as (req: IncomingMessage, res: ServerResponse) => void)
+  await load(bare, 500)
+  await load(ours, 500)
+  // ABBA-ordered short rounds against two live servers, so drift and order effects cancel
+  const totals = { bare: 0, ours: 0, ms: 0 }
   for (let round = 0; round < ROUNDS; round++) {
-    gc()
-    const first = round % 2 === 0
-    const a = first ? await requestsPerSecond(handler) : 0
-    const o = await requestsPerSecond(wrapped as (req: IncomingMessage, res: ServerResponse) => void)
-    const b = first ? a : await requestsPerSecond(handler)
-    bare.push(b)
-    ours.push(o)
-    ratios.push(o / b)
+    const order = round % 2 === 0 ? [bare, ours] : [ours, bare]
+    for (const target of order) {
+      const n = await load(target, DURATION_MS)
+      if (target === bare) totals.bare += n
+      else totals.ours += n
+    }
+    totals.ms += DURATION_MS
   }
+  await bare.close()
+  await ours.close()
   await monitor.close()
-  const ratio = median(ratios)
-  const baseline = median(bare)
-  return { ours: baseline * ratio, baseline, ratios }
+  return { ours: (totals.ours * 1000) / totals.ms, baseline: (totals.bare * 1000) / totals.ms }
 }
 
 async function rulesCase() {
@@ -188,10 +195,9 @@ async function perRequestCost() {
 const rules = await rulesCase()
 const cost = await perRequestCost()
 const http = await httpCase()
-console.log(`per-round wrap/bare ratios: ${http.ratios.map((r) => r.toFixed(2)).join(' ')}`)
 printRows('@opskit/monitor', [
   {
-    case: `RED wrap vs bare node:http (${CONCURRENCY} keep-alive clients; median ratio of ${ROUNDS} interleaved ${DURATION_MS} ms rounds)`,
+    case: `RED wrap vs bare node:http (${CONCURRENCY} keep-alive clients, ${ROUNDS} ABBA rounds of ${DURATION_MS} ms each)`,
     ours: http.ours,
     baseline: http.baseline,
     unit: 'req/s',
