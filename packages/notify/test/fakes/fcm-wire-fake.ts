@@ -1,0 +1,114 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { Agent, createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect } from 'node:tls'
+
+/** What the fake answers for a token: FCM HTTP v1 error status and `FcmError.errorCode`. */
+export interface FcmWireError {
+  httpStatus: number
+  status: string
+  errorCode?: string
+  message: string
+}
+
+/**
+ * A loopback HTTPS fake of FCM HTTP v1 (`POST /v1/projects/:project/messages:send`) that checks
+ * the bearer token and answers per token with FCM's real error JSON. `agent` is an https.Agent
+ * that sends every connection (whatever host firebase-admin asks for) to the fake.
+ */
+export async function startFcmWireFake(options: { projectId: string; accessToken: string }) {
+  const dir = mkdtempSync(join(tmpdir(), 'opskit-fcm-'))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=fcm.googleapis.com',
+    ],
+    { stdio: 'ignore' },
+  )
+  const key = readFileSync(join(dir, 'key.pem'))
+  const cert = readFileSync(join(dir, 'cert.pem'))
+  rmSync(dir, { recursive: true, force: true })
+  const accepted: Array<{ token: string; message: Record<string, unknown> }> = []
+  const errors = new Map<string, FcmWireError>()
+  const paths: string[] = []
+  const server: Server = createServer({ key, cert }, (req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      paths.push(`${req.method} ${req.headers.host} ${req.url}`)
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(body))
+      }
+      if (req.headers.authorization !== `Bearer ${options.accessToken}`) {
+        return send(401, {
+          error: {
+            code: 401,
+            message: 'Request had invalid authentication credentials.',
+            status: 'UNAUTHENTICATED',
+          },
+        })
+      }
+      if (req.method !== 'POST' || req.url !== `/v1/projects/${options.projectId}/messages:send`) {
+        return send(404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } })
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        message: { token: string } & Record<string, unknown>
+      }
+      const error = errors.get(body.message.token)
+      if (error) {
+        return send(error.httpStatus, {
+          error: {
+            code: error.httpStatus,
+            message: error.message,
+            status: error.status,
+            details: error.errorCode
+              ? [
+                  {
+                    '@type': 'type.googleapis.com/google.firebase.fcm.v1.FcmError',
+                    errorCode: error.errorCode,
+                  },
+                ]
+              : [],
+          },
+        })
+      }
+      accepted.push({ token: body.message.token, message: body.message })
+      send(200, { name: `projects/${options.projectId}/messages/${accepted.length}` })
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const port = (server.address() as AddressInfo).port
+  const agent = new Agent({ keepAlive: true })
+  // every connection goes to the fake, whatever host the library asked for
+  ;(agent as unknown as { createConnection: (opts: object, cb?: unknown) => unknown }).createConnection = (
+    opts: object,
+  ) => connect({ ...opts, host: '127.0.0.1', port, ca: cert, servername: 'fcm.googleapis.com' })
+  return {
+    agent,
+    accepted,
+    paths,
+    tokenError: (token: string, error: FcmWireError) => errors.set(token, error),
+    stop: async () => {
+      agent.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

@@ -1,0 +1,84 @@
+import { deleteApp, initializeApp } from 'firebase-admin/app'
+import { getMessaging } from 'firebase-admin/messaging'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fcmProvider } from '../src/fcm/index.js'
+import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
+
+describe('fcm provider on the real firebase-admin library, over the wire to a loopback FCM v1 fake', () => {
+  const projectId = 'acme-test'
+  const accessToken = 'ya29.test-access-token'
+  let fake: Awaited<ReturnType<typeof startFcmWireFake>>
+  let app: ReturnType<typeof initializeApp>
+  beforeAll(async () => {
+    fake = await startFcmWireFake({ projectId, accessToken })
+    app = initializeApp(
+      {
+        projectId,
+        httpAgent: fake.agent,
+        credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
+      },
+      `wire-${Date.now()}`,
+    )
+  })
+  afterAll(async () => {
+    await deleteApp(app)
+    await fake.stop()
+  })
+
+  it('sends through sendEach (HTTP/1.1 transport) and maps FCM v1 errors per token', async () => {
+    const messaging = getMessaging(app)
+    messaging.enableLegacyHttpTransport()
+    const provider = fcmProvider({ messaging })
+    fake.tokenError('gone-token', {
+      httpStatus: 404,
+      status: 'NOT_FOUND',
+      errorCode: 'UNREGISTERED',
+      message: 'Requested entity was not found.',
+    })
+    fake.tokenError('bad-token', {
+      httpStatus: 400,
+      status: 'INVALID_ARGUMENT',
+      errorCode: 'INVALID_ARGUMENT',
+      message: 'The registration token is not a valid FCM registration token',
+    })
+    fake.tokenError('busy-token', {
+      httpStatus: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      errorCode: 'QUOTA_EXCEEDED',
+      message: 'Quota exceeded.',
+    })
+    const result = await provider.send({
+      tokens: ['good-token', 'gone-token', 'bad-token', 'busy-token'],
+      title: 'Doors open',
+      body: 'Gate B',
+      data: { eventId: 'e1' },
+      collapseKey: 'e1',
+      ttlSeconds: 60,
+      priority: 'high',
+      idempotencyKey: 'k',
+    })
+    expect(fake.paths[0]).toBe(`POST fcm.googleapis.com /v1/projects/${projectId}/messages:send`)
+    const byToken = Object.fromEntries(result.tokens.map((t) => [t.token, t]))
+    expect(byToken['good-token']).toMatchObject({
+      ok: true,
+      providerMessageId: `projects/${projectId}/messages/1`,
+    })
+    expect(byToken['gone-token']).toMatchObject({
+      ok: false,
+      errorCode: 'messaging/registration-token-not-registered',
+      unregistered: true,
+    })
+    expect(byToken['bad-token']).toMatchObject({
+      ok: false,
+      errorCode: 'messaging/invalid-argument',
+      unregistered: true,
+    })
+    expect(byToken['busy-token']).toMatchObject({ ok: false, retryable: true })
+    expect(fake.accepted[0]?.message).toMatchObject({
+      token: 'good-token',
+      notification: { title: 'Doors open', body: 'Gate B' },
+      data: { eventId: 'e1' },
+      android: { priority: 'high', ttl: '60s', collapse_key: 'e1' },
+    })
+  })
+})
