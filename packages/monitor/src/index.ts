@@ -78,7 +78,12 @@ export {
   type HttpInstrumentOptions,
   type RequestListener,
 } from './metrics/http-metrics.js'
-export type { AccessGuard, MetricsHandler, MetricsHandlerOptions } from './metrics/metrics-handler.js'
+export {
+  type AccessGuard,
+  createAccessGuard,
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+} from './metrics/metrics-handler.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
 export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'

@@ -157,7 +157,7 @@ describe('Alertmanager grouping and notify decision (G1–G9)', () => {
     const h = harness(route, { team: (clock) => [recordingChannel(clock)] }, { notifyRetries: 2 })
     const channel = h.channels.get('team')?.[0]
     if (!channel) throw new Error('no channel')
-    channel.failNext = 3 // the first attempt and both in-stage retries fail
+    channel.failNext(3) // the first attempt and both in-stage retries fail
     h.fire(A)
     await h.at(5 * M)
     expect(channel.sent).toEqual([])
@@ -170,7 +170,7 @@ describe('Alertmanager grouping and notify decision (G1–G9)', () => {
     const h2 = harness(route, { team: (clock) => [recordingChannel(clock)] }, { notifyRetries: 2 })
     const c2 = h2.channels.get('team')?.[0]
     if (!c2) throw new Error('no channel')
-    c2.failNext = 1
+    c2.failNext(1)
     h2.fire(A)
     await h2.at(2 * M)
     expect(c2.sent).toHaveLength(1)

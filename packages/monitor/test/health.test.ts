@@ -135,6 +135,8 @@ describe('health', () => {
     expect((await get(`${s.url}/startupz`)).status).toBe(200)
     expect((await get(`${s.url}/nope`)).status).toBe(404)
     await monitor.close()
+    await monitor.close()
+    await expect(monitor.alerts.evaluate()).rejects.toMatchObject({ code: 'MONITOR_CLOSED' })
     expect((await get(`${s.url}/readyz`)).status).toBe(503)
     expect((await get(`${s.url}/healthz`)).status).toBe(200)
   })

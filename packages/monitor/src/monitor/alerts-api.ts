@@ -141,7 +141,9 @@ export function createAlertsApi(input: {
   let running = false
   let stopped = true
 
+  let closed = false
   const evaluate = async (at?: number) => {
+    if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor is closed')
     const started = performance.now()
     const out = await engine.evaluate(at)
     const statuses = engine.rules()
@@ -233,6 +235,7 @@ export function createAlertsApi(input: {
     },
     evaluate,
     start(intervalMs) {
+      if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor is closed')
       const ms = parseDuration(intervalMs, 'intervalMs')
       if (ms < 10)
         throw new MonitorError('MONITOR_INVALID_CONFIG', 'the evaluation interval must be at least 10 ms')
@@ -276,6 +279,7 @@ export function createAlertsApi(input: {
     dispatcher,
     silences,
     close() {
+      closed = true
       alerts.stop()
       dispatcher.close()
     },

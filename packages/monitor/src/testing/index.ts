@@ -7,3 +7,4 @@ export {
   type MonitorStoreConformanceOptions,
   runMonitorStoreConformance,
 } from './conformance/monitor-store-conformance.js'
+export { createMockChannel, type MockChannel } from './mock-channel.js'

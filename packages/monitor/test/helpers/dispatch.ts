@@ -1,8 +1,6 @@
 import { noopLogger } from '@opskit/core'
 import { createFakeClock, type FakeClock } from '@opskit/core/testing'
 import {
-  type AlertChannel,
-  type AlertNotification,
   compileRoutes,
   createDispatcher,
   createInhibitor,
@@ -11,38 +9,17 @@ import {
   type EscalationLevel,
   fingerprint,
   type Inhibitor,
-  MonitorError,
   type PostableAlert,
   type RouteConfig,
   type Silences,
 } from '../../src/index.js'
+import { createMockChannel, type MockChannel } from '../../src/testing/index.js'
 
-/** A channel recording what it was sent; `failNext` makes the next sends fail. */
-export interface RecordingChannel extends AlertChannel {
-  sent: Array<{ at: number; notification: AlertNotification }>
-  acks: string[]
-  failNext: number
-}
+/** A channel recording what it was sent (the /testing mock on the harness clock). */
+export type RecordingChannel = MockChannel
 
 export function recordingChannel(clock: FakeClock, sendResolved = true, type = 'test'): RecordingChannel {
-  const channel: RecordingChannel = {
-    type,
-    sendResolved,
-    sent: [],
-    acks: [],
-    failNext: 0,
-    async send(notification) {
-      if (channel.failNext > 0) {
-        channel.failNext--
-        throw new MonitorError('MONITOR_CHANNEL_FAILED', 'receiver down', { retryable: true })
-      }
-      channel.sent.push({ at: clock.now(), notification })
-    },
-    async acknowledge(_n, by) {
-      channel.acks.push(by)
-    },
-  }
-  return channel
+  return createMockChannel({ clock, sendResolved, type })
 }
 
 export const T0 = Date.UTC(2026, 0, 1)
