@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { dirname, join } from 'node:path'
 import { isOpskitError, type Logger, migrate, noopLogger, systemClock, uuidv7 } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
 import { hashPassword } from './auth/passwords.js'
@@ -12,10 +13,12 @@ import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
 import { registerOpsRoutes } from './ops/ops-routes.js'
 import { registerApiRoutes } from './routes/api-routes.js'
+import { registerReportRoutes } from './routes/report-routes.js'
 import { type AlertsWiring, wireAlerts } from './wiring/alerts.js'
 import { type AuditWiring, wireAudit } from './wiring/audit.js'
 import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
 import { type NotifyWiring, wireNotify } from './wiring/notify.js'
+import { type ReportsWiring, wireReports } from './wiring/reports.js'
 import { FEATURES } from './wiring/status.js'
 
 /** Options of {@link startTicketingService}. */
@@ -34,6 +37,8 @@ export interface TicketingServiceOptions {
   smtp?: { host: string; port: number; from: string }
   /** Who receives alert notifications by e-mail (and SMS when a phone is given). */
   operators?: { email: string; phone?: string }
+  /** Where report artifacts are stored. @default `reports/` next to `dbPath` */
+  reportsDir?: string
   /** How often the alert rules are evaluated, in ms. @default 1000 */
   alertEvaluationMs?: number
   /** Logger for the service and the opskit packages. @default noopLogger */
@@ -54,6 +59,8 @@ export interface TicketingService {
   readonly alerts: AlertsWiring
   /** The @opskit/notify wiring, when `smtp` was given. */
   readonly notify: NotifyWiring | undefined
+  /** The @opskit/reports wiring (the daily sales report, history, download links). */
+  readonly reports: ReportsWiring
   /** The @opskit/audit wiring (the log, its checkpoint key and checkpoints). */
   readonly audit: AuditWiring
   /** Fault injection for demos and tests: extra latency added to every `/api` request. */
@@ -155,7 +162,15 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     externalUrl: baseUrl,
   })
   for (const channel of notify?.alertChannels ?? []) alerts.addChannel(channel)
-  const ops = registerOpsRoutes(router, { db, sessions, monitor, audit, alerts, notify, logger })
+  const reports = await wireReports({
+    db: hostDb,
+    directory: options.reportsDir ?? join(dirname(options.dbPath), 'reports'),
+    downloadBaseUrl: `${baseUrl}/reports/download`,
+    audit,
+    logger,
+  })
+  registerReportRoutes(router, reports)
+  const ops = registerOpsRoutes(router, { db, sessions, monitor, audit, alerts, notify, reports, logger })
   let closing: Promise<void> | undefined
 
   return {
@@ -166,6 +181,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     audit,
     alerts,
     notify,
+    reports,
     chaos: {
       setExtraLatencyMs(ms) {
         extraLatencyMs = Math.max(0, Math.min(ms, 30_000))
@@ -180,6 +196,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
           server.close(() => resolve())
           server.closeIdleConnections()
         })
+        await reports.close()
         await notify?.close()
         await audit.close()
         await hostDb.destroy()

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -23,12 +23,17 @@ describe('the scripted demo', () => {
         expect.stringContaining('refunds an order'),
         expect.stringContaining('pending → firing → notified → resolved'),
         expect.stringContaining('chain verifies'),
+        expect.stringContaining('redeemed once and refused the second time'),
+        expect.stringContaining('emails received by the SMTP server'),
       ]),
     )
     const unavailable = outcome.results.filter((r) => r.outcome === 'not available yet')
     for (const step of unavailable) expect(step.detail).not.toBe('')
     if (Object.values(FEATURES).some((f) => !f.wired)) expect(unavailable.length).toBeGreaterThan(0)
     expect(lines.join('\n')).toContain(`[${'#'.repeat(24)}]`)
+    for (const ext of ['csv', 'xlsx', 'pdf']) {
+      expect(readdirSync(outDir).some((f) => f.startsWith('daily-sales-') && f.endsWith(`.${ext}`))).toBe(true)
+    }
     const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'))
     expect(summary.ok).toBe(true)
   })

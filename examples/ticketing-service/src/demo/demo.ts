@@ -61,6 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   let service: TicketingService | undefined
   let smtp: Awaited<ReturnType<typeof startLocalSmtp>> | undefined
+  let csvArtifact: string | undefined
   const svc = () => {
     if (!service) throw new Error('the service did not start')
     return service
@@ -318,13 +319,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           alerts.notifications.some(
             (n) => n.status === status && n.alerts.some((a) => a.labels.alertname === 'HighRequestLatency'),
           )
-        const deadline = Date.now() + 30_000
-        // Light, fast traffic while the 5 s rate window slides past the spike.
-        while (!(seen().includes('resolved') && sent('resolved')) && Date.now() < deadline) {
-          expectStatus(await client('GET', '/api/events'), 200, 'browsing')
-          await new Promise((resolve) => setTimeout(resolve, 200))
+        // Light, fast traffic (a service always has some) while the 5 s rate window slides past the spike.
+        let trickling = true
+        const trickle = (async () => {
+          while (trickling) {
+            expectStatus(await client('GET', '/api/events'), 200, 'browsing')
+            await new Promise((resolve) => setTimeout(resolve, 200))
+          }
+        })()
+        try {
+          const deadline = Date.now() + 30_000
+          while (!(seen().includes('resolved') && sent('resolved')) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 200))
+          }
+        } finally {
+          trickling = false
+          await trickle
         }
         const states = seen()
+        const incident = alerts.incidents().find((i) => i.groupLabels.alertname === 'HighRequestLatency')
+        const incidentStatus = incident?.status ?? 'none'
         const order = ['pending', 'firing', 'resolved'].map((state) => states.indexOf(state as never))
         if (order.some((i) => i < 0) || !(order[0]! < order[1]! && order[1]! < order[2]!)) {
           throw new Error(`HighRequestLatency went ${states.join(' → ') || 'nowhere'}`)
@@ -345,41 +359,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           }
           paged = `; on-call paged by e-mail and SMS (${mails().length} + ${texts().length})`
         }
-        const incident = alerts.incidents().find((i) => i.groupLabels.alertname === 'HighRequestLatency')
-        return `${states.join(' → ')}; operators notified of firing and resolved${paged}; incident ${incident?.status ?? 'none'}`
+        // The operator acknowledges the login-failure incident through /ops (session cookie + CSRF).
+        const login = await fetch(`${svc().url}/ops/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(ADMIN),
+        })
+        const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+        const { csrfToken } = (await login.json()) as { csrfToken: string }
+        const burst = alerts.incidents().find((i) => i.groupLabels.alertname === 'LoginFailureBurst')
+        if (!burst) throw new Error('the login failures raised no incident')
+        const ack = await fetch(`${svc().url}/ops/api/incidents/${burst.id}/ack`, {
+          method: 'POST',
+          headers: { cookie, 'x-csrf-token': csrfToken },
+        })
+        if (ack.status !== 200) throw new Error(`acknowledging answered ${ack.status}`)
+        return `${states.join(' → ')}; operators notified of firing and resolved${paged}; incident ${incidentStatus}; LoginFailureBurst acknowledged on /ops`
       },
     },
     {
       title: 'the anomaly detector flags the spike and the fraud scorer flags the bot',
       needs: ['ml.anomaly', 'ml.fraud'],
-    },
-    {
-      title: 'audit events written and the chain verifies',
-      needs: ['audit'],
-      async run() {
-        const { log, publicKey, checkpoints } = svc().audit
-        await log.flush()
-        const byAction = new Map<string, number>()
-        let cursor: string | undefined
-        do {
-          const page = await log.query({ limit: 500, ...(cursor ? { cursor } : {}) })
-          for (const e of page.events) {
-            const key = `${e.action}${e.outcome === 'failure' ? ' (failed)' : ''}`
-            byAction.set(key, (byAction.get(key) ?? 0) + 1)
-          }
-          cursor = page.nextCursor
-        } while (cursor)
-        for (const needed of ['user.login (failed)', 'order.create', 'order.refund']) {
-          if (!byAction.has(needed)) throw new Error(`no ${needed} event in the audit log`)
-        }
-        const signed = await log.checkpoint()
-        const all = [...new Set([...checkpoints, ...signed])]
-        const result = await log.verify({ publicKey, checkpoint: all })
-        if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.failures.slice(0, 3))}`)
-        const total = [...byAction.values()].reduce((a, b) => a + b, 0)
-        const top = [...byAction.entries()].map(([k, v]) => `${k} ${v}`).join(', ')
-        return `${total} events (${top}); verify ok over ${result.checked} events against ${all.length} signed checkpoint(s)`
-      },
     },
     {
       title: 'emails received by the SMTP server, SMS and push recorded',
@@ -418,10 +418,92 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     {
       title: 'the daily sales report rendered to CSV, XLSX and PDF under ./demo-output/',
       needs: ['reports'],
+      async run() {
+        const { reports } = svc().reports
+        const date = new Date().toISOString().slice(0, 10)
+        const files: string[] = []
+        for (const format of ['csv', 'xlsx', 'pdf']) {
+          const result = await reports.run('daily-sales', { date }, { format })
+          const link = await reports.createDownloadLink(result.artifactId, {
+            maxDownloads: 1,
+            expiresIn: 600,
+          })
+          const response = await fetch(link.url)
+          if (response.status !== 200)
+            throw new Error(`downloading the ${format} answered ${response.status}`)
+          const body = Buffer.from(await response.arrayBuffer())
+          const magic = { csv: 'Event', xlsx: 'PK', pdf: '%PDF' }[format] as string
+          if (
+            !body
+              .subarray(0, 8)
+              .toString('latin1')
+              .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+              .startsWith(magic)
+          ) {
+            throw new Error(`the ${format} does not start with ${magic}`)
+          }
+          const file = join(options.outDir, `daily-sales-${date}.${format}`)
+          writeFileSync(file, body)
+          files.push(`${format} ${result.rows} rows ${(body.length / 1024).toFixed(1)} KiB`)
+          if (format === 'csv') csvArtifact = result.artifactId
+        }
+        return `daily-sales-${date}.{csv,xlsx,pdf}: ${files.join('; ')}`
+      },
     },
     {
       title: 'a report download link is redeemed once and refused the second time',
       needs: ['reports'],
+      async run() {
+        if (!csvArtifact) throw new Error('no report was rendered')
+        const link = await svc().reports.reports.createDownloadLink(csvArtifact, {
+          maxDownloads: 1,
+          expiresIn: 600,
+        })
+        const first = await fetch(link.url)
+        await first.arrayBuffer()
+        const second = await fetch(link.url)
+        const refusal = (await second.json()) as { error: { code: string } }
+        if (first.status !== 200 || second.status !== 410) {
+          throw new Error(`the link answered ${first.status}, then ${second.status}`)
+        }
+        return `first GET 200, second GET 410 ${refusal.error.code}; both recorded in the audit trail`
+      },
+    },
+    {
+      title: 'audit events written and the chain verifies',
+      needs: ['audit'],
+      async run() {
+        const { log, publicKey, checkpoints } = svc().audit
+        await log.flush()
+        const byAction = new Map<string, number>()
+        let cursor: string | undefined
+        do {
+          const page = await log.query({ limit: 500, ...(cursor ? { cursor } : {}) })
+          for (const e of page.events) {
+            const key = `${e.action}${e.outcome === 'failure' ? ' (failed)' : ''}`
+            byAction.set(key, (byAction.get(key) ?? 0) + 1)
+          }
+          cursor = page.nextCursor
+        } while (cursor)
+        const required = [
+          'user.login (failed)',
+          'order.create',
+          'order.refund',
+          'permission.change',
+          'alert.acknowledge',
+        ]
+        if (svc().features.reports.wired) required.push('report.download', 'report.download.refused (failed)')
+        for (const needed of required) {
+          if (!byAction.has(needed)) throw new Error(`no ${needed} event in the audit log`)
+        }
+        const signed = await log.checkpoint()
+        const all = [...new Set([...checkpoints, ...signed])]
+        const result = await log.verify({ publicKey, checkpoint: all })
+        if (!result.ok) throw new Error(`verify failed: ${JSON.stringify(result.failures.slice(0, 3))}`)
+        const total = [...byAction.values()].reduce((a, b) => a + b, 0)
+        const top = [...byAction.entries()].map(([k, v]) => `${k} ${v}`).join(', ')
+        return `${total} events (${top}); verify ok over ${result.checked} events against ${all.length} signed checkpoint(s)`
+      },
     },
     {
       title: 'health probes, secured /metrics and the numbers add up',

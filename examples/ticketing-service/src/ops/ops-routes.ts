@@ -13,6 +13,7 @@ import type { AlertsWiring } from '../wiring/alerts.js'
 import type { AuditWiring } from '../wiring/audit.js'
 import type { MonitorWiring } from '../wiring/monitor.js'
 import type { NotifyWiring } from '../wiring/notify.js'
+import type { ReportsWiring } from '../wiring/reports.js'
 import { FEATURES } from '../wiring/status.js'
 import { createLatencySampler } from './latency-sampler.js'
 
@@ -42,6 +43,7 @@ export interface OpsDeps {
   audit: AuditWiring
   alerts: AlertsWiring
   notify: NotifyWiring | undefined
+  reports: ReportsWiring
   logger: Logger
 }
 
@@ -151,10 +153,11 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
 
   router.on('GET', '/ops/api/state', async (ctx) => {
     const s = await session(ctx)
-    const [health, page, verify] = await Promise.all([
+    const [health, page, verify, history] = await Promise.all([
       deps.monitor.monitor.health.run('readiness'),
       audit.log.query({ limit: 50 }),
       audit.log.verify({ publicKey: audit.publicKey, checkpoint: audit.checkpoints }),
+      deps.reports.reports.history({ limit: 20 }),
     ])
     const notifications: Record<string, number> = { 'ops-console': alerts.notifications.length }
     for (const [channel, byStatus] of Object.entries(deps.notify?.counts ?? {})) {
@@ -201,7 +204,16 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
         })),
       },
       notifications,
-      reports: FEATURES.reports.wired ? [] : null,
+      reports: history.map((run) => ({
+        id: run.id,
+        report: run.report,
+        format: run.format,
+        status: run.status,
+        rows: run.rows,
+        bytes: run.bytes,
+        filename: run.filename,
+        at: run.startedAt.getTime(),
+      })),
       latency: latency.points(),
       features: Object.fromEntries(Object.entries(FEATURES).map(([k, v]) => [k, v.wired])),
     })
@@ -232,6 +244,16 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
       status: incident.status,
       acknowledgedBy: incident.acknowledgedBy,
     })
+  })
+
+  router.on('POST', '/ops/api/reports/:id/link', async (ctx) => {
+    await withCsrf(ctx)
+    // A short-lived, single-use link: the page navigates to it at once.
+    const link = await deps.reports.reports.createDownloadLink(ctx.params.id ?? '', {
+      expiresIn: 60,
+      maxDownloads: 1,
+    })
+    sendJson(ctx.res, 201, { url: link.url, expiresAt: link.expiresAt.toISOString() })
   })
 
   router.on('GET', '/ops/events', async (ctx) => {

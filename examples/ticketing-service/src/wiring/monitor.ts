@@ -50,6 +50,9 @@ export async function wireMonitor(options: MonitorWiringOptions): Promise<Monito
     name: 'ticketing_registrations_total',
     help: 'New accounts.',
   })
+  // Series exist from the start (at 0), so that rate() and increase() see the first failures.
+  logins.inc({ outcome: 'success' }, 0)
+  logins.inc({ outcome: 'failure' }, 0)
   options.hooks.on('order.created', (e) => {
     ticketsSold.inc({}, e.quantity)
     revenue.inc({}, e.totalCents)

@@ -29,7 +29,7 @@ export const FEATURES: Record<Feature, FeatureStatus> = {
   'monitor.alerts': { package: '@opskit/monitor', wired: true },
   audit: { package: '@opskit/audit', wired: true },
   notify: { package: '@opskit/notify', wired: true },
-  reports: { package: '@opskit/reports', wired: false, pending: '@opskit/reports has no public API yet' },
+  reports: { package: '@opskit/reports', wired: true },
   'ml.anomaly': {
     package: '@opskit/ml',
     wired: false,

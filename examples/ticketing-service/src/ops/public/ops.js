@@ -140,20 +140,21 @@ function render(state) {
 
   const reports = $('reports')
   reports.replaceChildren()
-  if (state.reports === null) {
+  for (const r of state.reports) {
     const li = document.createElement('li')
-    li.textContent = 'not available yet: @opskit/reports is not wired in this build'
+    li.dataset.report = r.id
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.textContent = 'Download'
+    button.disabled = r.status !== 'succeeded'
+    button.addEventListener('click', async () => {
+      const res = await api('POST', `/ops/api/reports/${encodeURIComponent(r.id)}/link`)
+      if (res.status === 201) window.location.assign(res.json.url)
+    })
+    li.append(`${r.filename} · ${r.rows} rows · ${new Date(r.at).toLocaleString()} `, button)
     reports.appendChild(li)
-  } else {
-    for (const r of state.reports) {
-      const li = document.createElement('li')
-      const a = document.createElement('a')
-      a.href = r.url
-      a.textContent = `${r.name} (${r.format}) ${new Date(r.at).toLocaleString()}`
-      li.appendChild(a)
-      reports.appendChild(li)
-    }
   }
+  if (state.reports.length === 0) reports.append('no reports yet')
 
   latency = state.latency
   drawLatency()
