@@ -7,5 +7,6 @@ export default definePackageBuild({
     nab: 'src/nab/index.ts',
     cli: 'src/cli/opskit-ml.ts',
     tfjs: 'src/tfjs/index.ts',
+    'train-worker': 'src/tfjs/train-worker.ts',
   },
 })

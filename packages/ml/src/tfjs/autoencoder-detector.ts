@@ -1,5 +1,4 @@
 import { parseInput } from '@opskit/core'
-import * as tf from '@tensorflow/tfjs'
 import { z } from 'zod'
 import type {
   AnomalyDetector,
@@ -14,7 +13,9 @@ import {
 } from '../detectors/anomaly-likelihood.js'
 import { MlError } from '../errors/ml-error.js'
 import { toModelStore } from '../model-store/file-model-store.js'
-import { type DenseActivation, type DenseLayer, extractDense, forwardDense } from './dense-net.js'
+import { trainAutoencoderHere } from './autoencoder-training.js'
+import { type DenseActivation, type DenseLayer, forwardDense } from './dense-net.js'
+import { trainAutoencoderInWorker } from './worker-pool.js'
 
 /** Options of the autoencoder detector. Every default is global: nothing is tuned per series. */
 export interface AutoencoderDetectorOptions {
@@ -34,6 +35,8 @@ export interface AutoencoderDetectorOptions {
   readonly threshold?: number
   /** Seed of the weight initialisation. @default 1 */
   readonly seed?: number
+  /** Train in the shared `worker_threads` worker (default) or on the calling thread. */
+  readonly trainIn?: 'worker' | 'main'
 }
 
 const schema = z.strictObject({
@@ -46,9 +49,10 @@ const schema = z.strictObject({
   epochs: z.number().int().min(1).max(500).optional(),
   threshold: z.number().min(0).max(1.1).optional(),
   seed: z.number().int().optional(),
+  trainIn: z.enum(['worker', 'main']).optional(),
 })
 
-type Resolved = Required<AutoencoderDetectorOptions>
+type Resolved = Required<Omit<AutoencoderDetectorOptions, 'trainIn'>>
 
 interface SavedLayer {
   kernel: number[]
@@ -87,41 +91,12 @@ const likelihoodOptions = {
   averagingWindow: 10,
 }
 
-function buildNetwork(o: Resolved, trainings: number): tf.LayersModel {
-  const hidden = Math.max(o.bottleneck * 2, Math.ceil(o.windowSize / 2))
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: o.seed * 1000 + trainings * 10 + k })
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [o.windowSize],
-        units: hidden,
-        activation: 'relu',
-        kernelInitializer: init(0),
-      }),
-      tf.layers.dense({ units: o.bottleneck, activation: 'linear', kernelInitializer: init(1) }),
-      tf.layers.dense({ units: hidden, activation: 'relu', kernelInitializer: init(2) }),
-      tf.layers.dense({ units: o.windowSize, activation: 'linear', kernelInitializer: init(3) }),
-    ],
-  })
-  model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' })
-  return model
-}
-
 /** Trains an autoencoder on windows (rows of normalised values) and returns its JS-evaluable layers. */
 export async function trainAutoencoder(
   windows: readonly (readonly number[])[],
   options: { windowSize: number; bottleneck: number; epochs: number; seed: number; round?: number },
 ): Promise<DenseLayer[]> {
-  const o = { ...defaults(), ...options } as Resolved
-  const model = buildNetwork(o, options.round ?? 0)
-  const xs = tf.tensor2d(windows as number[][], [windows.length, o.windowSize])
-  try {
-    await model.fit(xs, xs, { epochs: o.epochs, batchSize: 64, shuffle: false, verbose: 0 })
-    return extractDense(model)
-  } finally {
-    xs.dispose()
-    model.dispose()
-  }
+  return trainAutoencoderHere(windows, options)
 }
 
 function defaults(): Resolved {
@@ -155,7 +130,8 @@ export async function createAutoencoderDetector(
   restored?: { options: Resolved; state: AutoencoderState },
 ): Promise<AutoencoderDetector> {
   const parsed = parseInput(schema, options, (message) => new MlError('ML_INVALID_INPUT', message))
-  const { kind: _kind, ...rest } = parsed
+  const { kind: _kind, trainIn: chosen, ...rest } = parsed
+  const trainIn = chosen ?? 'worker'
   const o: Resolved = restored?.options ?? { ...defaults(), ...rest }
   const s = restored?.state
   const capacity = o.trainWindows + o.windowSize
@@ -184,7 +160,10 @@ export async function createAutoencoderDetector(
       rows.push(values.slice(end - o.windowSize, end).map((v) => (v - m) / sd))
     }
     const round = trainings
-    pending = trainAutoencoder(rows, { ...o, round }).then(
+    const job = { windowSize: o.windowSize, bottleneck: o.bottleneck, epochs: o.epochs, seed: o.seed, round }
+    const training =
+      trainIn === 'worker' ? trainAutoencoderInWorker(rows, job) : trainAutoencoderHere(rows, job)
+    pending = training.then(
       (trained) => {
         const errors = rows.map((r) => reconstructionError(trained, r)).sort((a, b) => a - b)
         layers = trained
