@@ -2,6 +2,7 @@ import { deleteApp, initializeApp } from 'firebase-admin/app'
 import { getMessaging } from 'firebase-admin/messaging'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fcmProvider } from '../src/fcm/index.js'
+import { runPushProviderConformance } from '../src/testing/index.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
 
 describe('fcm provider on the real firebase-admin library, over the wire to a loopback FCM v1 fake', () => {
@@ -81,4 +82,73 @@ describe('fcm provider on the real firebase-admin library, over the wire to a lo
       android: { priority: 'high', ttl: '60s', collapse_key: 'e1' },
     })
   })
+
+  it('lets firebase-admin absorb a single 503 with its own retry (a second retry layer under the notifier)', async () => {
+    const messaging = getMessaging(app)
+    messaging.enableLegacyHttpTransport()
+    const provider = fcmProvider({ messaging })
+    const before = fake.paths.length
+    fake.failNext({
+      httpStatus: 503,
+      status: 'UNAVAILABLE',
+      errorCode: 'UNAVAILABLE',
+      message: 'The service is currently unavailable.',
+    })
+    const result = await provider.send({
+      tokens: ['retry-token'],
+      body: 'x',
+      priority: 'normal',
+      idempotencyKey: 'k2',
+    })
+    expect(result.tokens[0]).toMatchObject({ ok: true })
+    expect(fake.paths.length - before).toBe(2)
+  })
+})
+
+runPushProviderConformance({
+  name: 'fcm on firebase-admin → loopback FCM v1 fake',
+  async create() {
+    const projectId = 'acme-conformance'
+    const accessToken = 'ya29.conformance'
+    const fake = await startFcmWireFake({ projectId, accessToken })
+    const app = initializeApp(
+      {
+        projectId,
+        httpAgent: fake.agent,
+        credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
+      },
+      `wire-conformance-${Date.now()}`,
+    )
+    const messaging = getMessaging(app)
+    messaging.enableLegacyHttpTransport()
+    return {
+      provider: fcmProvider({ messaging }),
+      received: () =>
+        fake.accepted.map((a) => {
+          const notification = a.message.notification as { title?: string; body?: string } | undefined
+          return { token: a.token, title: notification?.title, body: notification?.body }
+        }),
+      failNext: (kind) =>
+        fake.failNext(
+          kind === 'transient'
+            ? // not 503: firebase-admin retries 503 itself (see the test above)
+              {
+                httpStatus: 429,
+                status: 'RESOURCE_EXHAUSTED',
+                errorCode: 'QUOTA_EXCEEDED',
+                message: 'Quota exceeded.',
+              }
+            : {
+                httpStatus: 403,
+                status: 'PERMISSION_DENIED',
+                errorCode: 'SENDER_ID_MISMATCH',
+                message: 'SenderId mismatch',
+              },
+        ),
+      close: async () => {
+        await deleteApp(app)
+        await fake.stop()
+      },
+    }
+  },
 })

@@ -47,6 +47,7 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
   rmSync(dir, { recursive: true, force: true })
   const accepted: Array<{ token: string; message: Record<string, unknown> }> = []
   const errors = new Map<string, FcmWireError>()
+  const next: FcmWireError[] = []
   const paths: string[] = []
   const server: Server = createServer({ key, cert }, (req, res) => {
     const chunks: Buffer[] = []
@@ -72,7 +73,7 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
       const body = JSON.parse(Buffer.concat(chunks).toString()) as {
         message: { token: string } & Record<string, unknown>
       }
-      const error = errors.get(body.message.token)
+      const error = next.shift() ?? errors.get(body.message.token)
       if (error) {
         return send(error.httpStatus, {
           error: {
@@ -106,6 +107,10 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
     accepted,
     paths,
     tokenError: (token: string, error: FcmWireError) => errors.set(token, error),
+    /** Answers the next request with this error, whatever its token. */
+    failNext: (error: FcmWireError): void => {
+      next.push(error)
+    },
     stop: async () => {
       agent.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
