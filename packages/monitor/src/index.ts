@@ -122,3 +122,4 @@ export { createAdvisoryLockElector, type LeaderElector, soloLeader } from './sto
 export { createMemoryMonitorStore } from './store/memory-monitor-store.js'
 export { monitorMigrations } from './store/migrations.js'
 export type { MonitorStore, StateDocument, StateKind } from './store/monitor-store.js'
+export { startTracing, type TracingHandle, type TracingOptions } from './tracing/start-tracing.js'
