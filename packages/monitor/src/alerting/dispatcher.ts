@@ -231,9 +231,15 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     const level = options.escalation()[index]
     if (!incident || !level || incident.status !== 'triggered' || incident.escalationLevel > index) return
     const group = groups.get(incident.groupKey)
+    if (!group) {
+      // after a restart the group reappears with the next evaluation: look again in a minute
+      const retry = clock.setTimeout(() => void escalate(incidentId, index), 60_000)
+      escalationTimers.set(incidentId, [...(escalationTimers.get(incidentId) ?? []), retry])
+      return
+    }
     const now = clock.now()
-    const firing = group ? [...group.alerts.values()].map((g) => g.alert).filter((a) => a.endsAt > now) : []
-    if (!group || firing.length === 0) return
+    const firing = [...group.alerts.values()].map((g) => g.alert).filter((a) => a.endsAt > now)
+    if (firing.length === 0) return
     incident.escalationLevel = index + 1
     addEvent(incident, { type: 'escalated', level: index + 1 })
     for (const receiver of level.receivers) {

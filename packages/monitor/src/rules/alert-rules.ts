@@ -88,6 +88,7 @@ const ruleSchema = z
 
 /** Replaces `{{labels.x}}`, `{{$labels.x}}`, `{{value}}` and `{{$value}}`; nothing is executed. */
 export function renderTemplate(template: string, labels: Labels, value: number): string {
+  if (!template.includes('{{')) return template
   return template.replace(
     /\{\{\s*(\$?labels\.([a-zA-Z_][a-zA-Z0-9_]*)|\$?value)\s*\}\}/g,
     (_m, whole: string, name?: string) =>
@@ -186,7 +187,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
 
   const finalLabels = (rule: CompiledRule, series: VectorElement): Labels => {
     const labels: Labels = { ...series.labels }
-    delete labels.__name__
+    if ('__name__' in labels) delete labels.__name__
     for (const [k, v] of Object.entries(rule.def.labels ?? {}))
       labels[k] = renderTemplate(v, series.labels, series.value)
     labels.alertname = rule.def.name
