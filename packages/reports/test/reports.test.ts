@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import { isOpskitError } from '@opskit/core'
 import { createFakeClock } from '@opskit/core/testing'
-import { forEachDialect } from '@opskit/test-support'
+import { forEachDialect, openPostgres } from '@opskit/test-support'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -49,7 +49,7 @@ const failing = defineReport({
     })(),
 })
 
-forEachDialect('reports service', ({ db, dialect }) => {
+forEachDialect('reports service', ({ db, dialect, location }) => {
   let reports: Reports
   let dir: string
   const audited: ReportAuditEvent[] = []
@@ -210,6 +210,24 @@ forEachDialect('reports service', ({ db, dialect }) => {
       (await import('../src/downloads/tokens.js')).hashToken(link.token),
     )
     expect(stored?.downloadCount).toBe(1)
+  })
+
+  it.runIf(dialect === 'postgres')('releases the cursor connection when the reader stops early', async () => {
+    const single = openPostgres(location(), 1)
+    const small = await createReports({
+      db: single,
+      storage: createFilesystemStorage({ directory: dir }),
+      clock,
+    })
+    small.register(items)
+    const stream = small.stream('items', { minQty: 0 }, { format: 'csv' })
+    for await (const _chunk of stream) break
+    // With a pool of one, this only resolves once the cursor's transaction has ended.
+    expect(Array.isArray(await small.history())).toBe(true)
+    const again = await text(small.stream('items', { minQty: 9 }, { format: 'ndjson' }))
+    expect(again.trim().split('\n')).toHaveLength(250)
+    await small.close()
+    await single.destroy()
   })
 
   it(`streams from a separate read connection on ${dialect} while writes go on`, async () => {

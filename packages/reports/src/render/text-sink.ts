@@ -2,14 +2,14 @@ import { once } from 'node:events'
 import type { Writable } from 'node:stream'
 
 /**
- * Batches small text pieces into ~64 KiB writes and waits for `drain` when the target is
+ * Batches small text pieces into ~16 KiB writes and waits for `drain` when the target is
  * full, so renderers stream with backpressure without a promise per row.
  */
 export class TextSink {
   private buffer = ''
   constructor(
     private readonly out: Writable,
-    private readonly batchSize = 64 * 1024,
+    private readonly batchSize = 16 * 1024,
   ) {}
 
   /** Appends text; returns a promise only when the caller must wait for the target. */
