@@ -115,3 +115,34 @@ describe('twilio provider', () => {
     await notifier.close()
   })
 })
+
+describe('twilio provider errors', () => {
+  it('keeps credentials out of the error and its cause when the network fails', async () => {
+    const { freePort } = await import('@opskit/test-support')
+    const port = await freePort()
+    const provider = twilioProvider({
+      accountSid,
+      authToken,
+      from: '+15005550006',
+      baseUrl: `http://127.0.0.1:${port}`,
+    })
+    const error = await provider.send({ to: '+14155550100', body: 'x', idempotencyKey: 'k' }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(error).toMatchObject({ code: 'NOTIFY_PROVIDER_TRANSIENT', retryable: true })
+    const cause = (error as Error).cause as Error & Record<string, unknown>
+    expect(Object.keys(cause)).not.toContain('config')
+    const basic = Buffer.from(`${accountSid}:${authToken}`).toString('base64')
+    for (const text of [
+      JSON.stringify(error),
+      (error as Error).message,
+      JSON.stringify(cause),
+      cause.message,
+      String(cause.stack),
+    ]) {
+      expect(text).not.toContain(authToken)
+      expect(text).not.toContain(basic)
+    }
+  })
+})

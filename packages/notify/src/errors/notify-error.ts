@@ -57,12 +57,13 @@ export interface ProviderErrorInfo {
  * ```
  */
 export function providerError(info: ProviderErrorInfo): NotifyError {
+  const cause = info.cause === undefined ? undefined : plainCause(info.cause)
   return new NotifyError(
     info.retryable ? 'NOTIFY_PROVIDER_TRANSIENT' : 'NOTIFY_PROVIDER_PERMANENT',
     `[${info.provider}] ${info.message}`,
     {
       retryable: info.retryable,
-      cause: info.cause,
+      cause,
       details: {
         provider: info.provider,
         ...(info.providerCode === undefined ? {} : { providerCode: info.providerCode }),
@@ -81,4 +82,18 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
+}
+
+/**
+ * A copy of a vendor error with only its name, message and code: client libraries hang request
+ * configs (with Authorization headers and API keys) on their errors, which must not travel on.
+ */
+function plainCause(cause: unknown): Error {
+  if (!(cause instanceof Error))
+    return new Error(typeof cause === 'string' ? cause.slice(0, 300) : 'provider error')
+  const copy = new Error(cause.message.slice(0, 300))
+  copy.name = cause.name
+  const code = (cause as { code?: unknown }).code
+  if (typeof code === 'string' || typeof code === 'number') Object.assign(copy, { code })
+  return copy
 }
