@@ -210,6 +210,12 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
       (await import('../src/downloads/tokens.js')).hashToken(link.token),
     )
     expect(stored?.downloadCount).toBe(1)
+    const revocable = await reports.createDownloadLink(artifactId, { maxDownloads: 2 })
+    await reports.revokeDownloadLink(revocable.token)
+    await expect(reports.redeem(revocable.token)).rejects.toMatchObject({
+      code: 'REPORT_TOKEN_INVALID',
+      details: { reason: 'revoked' },
+    })
   })
 
   it.runIf(dialect === 'postgres')('releases the cursor connection when the reader stops early', async () => {

@@ -158,6 +158,8 @@ export interface Reports {
   export(input: ExportInput): Promise<ExportJob>
   /** Creates a download link for a finished artifact. */
   createDownloadLink(artifactId: string, options?: DownloadLinkOptions): Promise<DownloadLink>
+  /** Revokes a download link; later redeems fail with `REPORT_TOKEN_INVALID` (reason `revoked`). */
+  revokeDownloadLink(token: string): Promise<void>
   /** Redeems a token: counts one download atomically and opens the file. */
   redeem(token: string, context?: { ip?: string; userAgent?: string }): Promise<Download>
   /** Stores a schedule and returns it with its next run (UTC). */
@@ -676,6 +678,10 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
       })
     },
     createDownloadLink,
+    async revokeDownloadLink(token) {
+      assertOpen()
+      await store.revokeToken(hashToken(String(token)), new Date(clock.now()))
+    },
     redeem,
     async schedule(input) {
       assertOpen()
