@@ -53,7 +53,11 @@ export interface Alerts {
   updateSilence(id: string, change: { startsAt?: Date | number; endsAt?: Date | number }): Silence
   expireSilence(id: string): Silence
   inhibit(rule: InhibitRuleInput): void
-  /** Acknowledges an incident: no repeats or escalation; mirrored to channels that support it (PagerDuty). */
+  /**
+   * Acknowledges an incident: no repeats or escalation; mirrored to channels that support it
+   * (PagerDuty). On an instance that is not the leader, the action is stored for the leader,
+   * which applies it within one interval; the incident returned is the expected result.
+   */
   acknowledge(incidentId: string, by: string): Promise<Incident>
   /** Resolves an incident by hand, silencing its alerts until their condition clears once. */
   resolve(incidentId: string, by: string): Promise<Incident>
@@ -84,6 +88,15 @@ export interface AlertsHooks {
   afterEvaluate?: (instances: AlertInstance[]) => Promise<void>
   /** Whether this instance may evaluate now (leader election). */
   canEvaluate?: () => Promise<boolean>
+  /** Hands an incident action to the leader when this instance runs but is not the leader. */
+  forward?: (command: IncidentCommand) => Promise<Incident>
+}
+
+/** An incident action forwarded to the leader. */
+export interface IncidentCommand {
+  op: 'acknowledge' | 'resolve'
+  incidentId: string
+  by: string
 }
 
 /** Builds the alerting and incident APIs. */
@@ -215,8 +228,14 @@ export function createAlertsApi(input: {
     updateSilence: (id, change) => silences.update(id, change),
     expireSilence: (id) => silences.expire(id),
     inhibit: (rule) => inhibitor.add(rule),
-    acknowledge: (id, by) => dispatcher.acknowledge(id, by),
-    resolve: (id, by) => dispatcher.resolve(id, by),
+    acknowledge: (id, by) =>
+      hooks.forward && !stopped && !leader
+        ? hooks.forward({ op: 'acknowledge', incidentId: id, by })
+        : dispatcher.acknowledge(id, by),
+    resolve: (id, by) =>
+      hooks.forward && !stopped && !leader
+        ? hooks.forward({ op: 'resolve', incidentId: id, by })
+        : dispatcher.resolve(id, by),
     escalation(policy) {
       const parsed = parseInput(
         escalationSchema,

@@ -7,12 +7,14 @@ import {
   noopLogger,
   parseInput,
   systemClock,
+  uuidv7,
 } from '@opskit/core'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
 import { createGrafana, type Grafana } from '../grafana/grafana-handler.js'
 import { createHealth, type Health } from '../health/health-registry.js'
+import type { Incident } from '../incidents/incident.js'
 import { type BusinessMetrics, createBusinessMetrics } from '../metrics/business-metrics.js'
 import { createCardinalityGuard } from '../metrics/cardinality-guard.js'
 import { createHttpInstrumentation, type HttpInstrumentation } from '../metrics/http-metrics.js'
@@ -27,7 +29,13 @@ import { createSlos, type Slos } from '../slo/slo.js'
 import { createKyselyMonitorStore } from '../store/kysely-monitor-store.js'
 import { createAdvisoryLockElector, type LeaderElector } from '../store/leader-election.js'
 import type { MonitorStore } from '../store/monitor-store.js'
-import { type Alerts, type AlertsHooks, createAlertsApi, type Incidents } from './alerts-api.js'
+import {
+  type Alerts,
+  type AlertsHooks,
+  createAlertsApi,
+  type IncidentCommand,
+  type Incidents,
+} from './alerts-api.js'
 import { createPersistence } from './persistence.js'
 import { createSelfMetrics } from './self-metrics.js'
 
@@ -181,14 +189,41 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     }
     await reload()
   }
-  if (elector) {
+  if (elector && store) {
     let wasLeader = false
+    const applyCommands = async () => {
+      for (const { id, body } of await store.list<IncidentCommand>('command')) {
+        try {
+          if (body.op === 'acknowledge') await alerting.dispatcher.acknowledge(body.incidentId, body.by)
+          else await alerting.dispatcher.resolve(body.incidentId, body.by)
+        } catch (error) {
+          logger.warn({ err: error, command: body }, 'a forwarded incident action could not be applied')
+        }
+        await store.delete('command', id)
+      }
+    }
     hooks.canEvaluate = async () => {
       const leader = await elector.isLeader()
       if (leader && !wasLeader) await reload()
       else if (leader && persistence) alerting.silences.restore((await persistence.load()).silences)
       wasLeader = leader
+      if (leader) await applyCommands()
       return leader
+    }
+    hooks.forward = async (command) => {
+      const stored = (await store.list<Incident>('incident')).find((d) => d.id === command.incidentId)?.body
+      if (!stored) throw new MonitorError('MONITOR_NOT_FOUND', `no incident with id ${command.incidentId}`)
+      await store.put('command', uuidv7(), command)
+      if (stored.status === 'resolved') return stored
+      const now = clock.now()
+      return command.op === 'acknowledge'
+        ? {
+            ...stored,
+            status: 'acknowledged',
+            acknowledgedAt: stored.acknowledgedAt ?? now,
+            acknowledgedBy: stored.acknowledgedBy ?? command.by,
+          }
+        : { ...stored, status: 'resolved', resolvedAt: now, resolvedBy: command.by, resolution: 'manual' }
     }
   }
   return {

@@ -1,5 +1,8 @@
-/** Kinds of documents the monitor persists. */
-export type StateKind = 'alert' | 'silence' | 'incident' | 'nflog'
+/**
+ * Kinds of documents the monitor persists; `command` holds incident actions taken on an
+ * instance that is not the leader, for the leader to apply.
+ */
+export type StateKind = 'alert' | 'silence' | 'incident' | 'nflog' | 'command'
 
 /** One stored document. */
 export interface StateDocument<T = unknown> {
