@@ -28,6 +28,7 @@ export type {
   PriceTable,
   ProviderHealth,
   SendResult,
+  WebhooksApi,
 } from './notifier/notifier-types.js'
 export type { EmailAttachment, EmailMessage, EmailProvider } from './providers/email-provider.js'
 export type { AnyProvider, ProvidersConfig } from './providers/index.js'

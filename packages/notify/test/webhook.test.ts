@@ -105,6 +105,9 @@ describe('webhook provider', () => {
     })
     expect(gone.deliveries[0]).toMatchObject({ status: 'failed', attempts: 1, error: { code: '410' } })
     expect(provider.disabledEndpoints()).toEqual([`${fake.url}/hooks/gone`])
+    expect((await notifier.webhooks.disabledEndpoints()).map((e) => e.url)).toEqual([
+      `${fake.url}/hooks/gone`,
+    ])
     const count = fake.requests.length
     const again = await notifier.send({
       to: { url: `${fake.url}/hooks/gone` },
@@ -130,5 +133,46 @@ describe('webhook provider', () => {
       details: { providerCode: 'PRIVATE_ADDRESS' },
     })
     await notifier.close()
+  })
+})
+
+describe('disabled webhook endpoints live in the store', () => {
+  it('a restarted notifier (new provider, same store) still refuses a 410 endpoint until it is re-enabled', async () => {
+    const { createMemoryNotifyStore } = await import('../src/index.js')
+    const fake = await startHttpFake()
+    const accepted = receiver(fake, [secret])
+    const store = createMemoryNotifyStore()
+    const make = () =>
+      createNotifier({
+        mode: 'mock',
+        store,
+        providers: { webhook: [webhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
+      })
+    const first = await make()
+    fake.enqueue('POST', '/hooks/:id', { status: 410 })
+    await first.send({ to: { url: `${fake.url}/hooks/x` }, channels: ['webhook'], data: { n: 1 } })
+    await first.close()
+    const second = await make()
+    const refused = await second.send({
+      to: { url: `${fake.url}/hooks/x` },
+      channels: ['webhook'],
+      data: { n: 2 },
+    })
+    expect(refused.deliveries[0]).toMatchObject({
+      status: 'failed',
+      attempts: 0,
+      error: { code: 'ENDPOINT_DISABLED' },
+    })
+    expect(fake.requests).toHaveLength(1)
+    expect(await second.webhooks.enableEndpoint(`${fake.url}/hooks/x`)).toBe(true)
+    const sent = await second.send({
+      to: { url: `${fake.url}/hooks/x` },
+      channels: ['webhook'],
+      data: { n: 3 },
+    })
+    expect(sent.deliveries[0]?.status).toBe('sent')
+    expect(accepted.map((a) => a.data)).toEqual([{ n: 3 }])
+    await second.close()
+    await fake.stop()
   })
 })

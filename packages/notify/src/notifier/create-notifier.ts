@@ -397,11 +397,24 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       return { ...delivery, segments: outcome.result?.segments ?? segments }
     }
     if (channel === 'webhook') {
+      const url = input.to?.url as string
+      if (await store.isEndpointDisabled(url)) {
+        return {
+          channel,
+          provider: '',
+          status: 'failed',
+          attempts: 0,
+          error: {
+            code: 'ENDPOINT_DISABLED',
+            message: 'the endpoint answered 410 Gone earlier and is disabled',
+          },
+        }
+      }
       const outcome = await viaProviders('webhook', (provider) =>
         callProvider(provider, (signal) =>
           (provider as Extract<AnyProvider, { channel: 'webhook' }>).send(
             {
-              url: input.to?.url as string,
+              url,
               type: input.webhook?.type ?? input.template ?? 'notification',
               data: input.data ?? {},
               idempotencyKey: key,
@@ -410,6 +423,13 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           ),
         ),
       )
+      if (isOpskitError(outcome.error) && outcome.error.details?.status === 410) {
+        await store.disableEndpoint(url, '410 Gone', clock.now())
+        logger.warn(
+          { notificationId, provider: outcome.provider },
+          'webhook endpoint answered 410 Gone; disabled',
+        )
+      }
       return finish(channel, outcome, () => undefined)
     }
     return deliverPush(input, content, key)
@@ -729,6 +749,10 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           ...(options?.userId === undefined ? {} : { userId: options.userId }),
           limit: Math.min(Math.max(options?.limit ?? 50, 1), 1000),
         }),
+    },
+    webhooks: {
+      disabledEndpoints: () => store.listDisabledEndpoints(),
+      enableEndpoint: (url) => store.enableEndpoint(url),
     },
     async enqueue(input, options) {
       assertOpen()

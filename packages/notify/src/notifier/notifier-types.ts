@@ -174,6 +174,14 @@ export interface DeliveriesApi {
   list(options?: { userId?: string; limit?: number }): Promise<NotificationRecord[]>
 }
 
+/** `notifier.webhooks`: endpoints disabled after they answered 410 Gone (kept in the store). */
+export interface WebhooksApi {
+  /** Disabled endpoints, most recent first. */
+  disabledEndpoints(): Promise<Array<{ url: string; reason: string; disabledAt: number }>>
+  /** Re-enables an endpoint; returns whether it was disabled. */
+  enableEndpoint(url: string): Promise<boolean>
+}
+
 /** The object {@link createNotifier} returns. */
 export interface Notifier {
   /** The mode it was created in. */
@@ -192,6 +200,8 @@ export interface Notifier {
   readonly inbox: InboxApi
   /** The delivery log. */
   readonly deliveries: DeliveriesApi
+  /** Webhook endpoints disabled after a 410. */
+  readonly webhooks: WebhooksApi
   /**
    * Writes the notification to the outbox, inside the host's transaction when `trx` is given, so
    * it is sent if and only if that transaction commits. A dispatcher sends it.

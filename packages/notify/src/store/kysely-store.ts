@@ -353,6 +353,37 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
       for (const row of rows) counts[row.state as OutboxRecord['state']] = Number(row.n)
       return counts
     },
+    async disableEndpoint(url, reason, now) {
+      await db
+        .insertInto(t.disabledEndpoints)
+        .values({ url, reason, disabled_at: now })
+        .onConflict((oc) => oc.column('url').doNothing())
+        .execute()
+    },
+    async isEndpointDisabled(url) {
+      const row = await db
+        .selectFrom(t.disabledEndpoints)
+        .select('url')
+        .where('url', '=', url)
+        .executeTakeFirst()
+      return row !== undefined
+    },
+    async enableEndpoint(url) {
+      const result = await db.deleteFrom(t.disabledEndpoints).where('url', '=', url).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    },
+    async listDisabledEndpoints() {
+      const rows = await db
+        .selectFrom(t.disabledEndpoints)
+        .selectAll()
+        .orderBy('disabled_at', 'desc')
+        .execute()
+      return rows.map((row) => ({
+        url: String(row.url),
+        reason: String(row.reason),
+        disabledAt: Number(row.disabled_at),
+      }))
+    },
     close: async () => {},
   }
 }

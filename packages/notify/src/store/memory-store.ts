@@ -15,6 +15,7 @@ export function createMemoryNotifyStore(): NotifyStore {
   const devices = new Map<string, DeviceRecord>()
   const inbox = new Map<string, InboxItem>()
   const outbox = new Map<string, OutboxRecord>()
+  const disabled = new Map<string, { url: string; reason: string; disabledAt: number }>()
 
   return {
     migrate: async () => {},
@@ -170,6 +171,13 @@ export function createMemoryNotifyStore(): NotifyStore {
       for (const row of outbox.values()) counts[row.state]++
       return counts
     },
+    async disableEndpoint(url, reason, now) {
+      if (!disabled.has(url)) disabled.set(url, { url, reason, disabledAt: now })
+    },
+    isEndpointDisabled: async (url) => disabled.has(url),
+    enableEndpoint: async (url) => disabled.delete(url),
+    listDisabledEndpoints: async () =>
+      [...disabled.values()].sort((a, b) => b.disabledAt - a.disabledAt).map((entry) => ({ ...entry })),
     close: async () => {},
   }
 }

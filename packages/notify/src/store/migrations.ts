@@ -9,6 +9,7 @@ export function notifyTables(prefix: string) {
     devices: `${prefix}notify_devices`,
     inbox: `${prefix}notify_inbox`,
     outbox: `${prefix}notify_outbox`,
+    disabledEndpoints: `${prefix}notify_disabled_endpoints`,
   }
 }
 
@@ -83,5 +84,16 @@ export const notifyMigrations: MigrationSet = (prefix) => {
         .execute()
     },
   }
-  return { '0001_initial': initial }
+  const disabledEndpoints: Migration = {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run on the host's schema-less Kysely
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable(t.disabledEndpoints)
+        .addColumn('url', 'varchar(2048)', (col) => col.primaryKey())
+        .addColumn('reason', 'varchar(200)', (col) => col.notNull())
+        .addColumn('disabled_at', 'bigint', (col) => col.notNull())
+        .execute()
+    },
+  }
+  return { '0001_initial': initial, '0002_disabled_endpoints': disabledEndpoints }
 }

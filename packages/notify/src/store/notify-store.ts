@@ -81,6 +81,15 @@ export interface NotifyStore {
   /** Row counts per state. */
   outboxCounts(): Promise<Record<OutboxRecord['state'], number>>
 
+  /** Records that a webhook endpoint answered 410 Gone: no more deliveries to it. */
+  disableEndpoint(url: string, reason: string, now: number): Promise<void>
+  /** Whether deliveries to a webhook endpoint are disabled. */
+  isEndpointDisabled(url: string): Promise<boolean>
+  /** Re-enables an endpoint; returns whether it was disabled. */
+  enableEndpoint(url: string): Promise<boolean>
+  /** Disabled endpoints, most recent first. */
+  listDisabledEndpoints(): Promise<Array<{ url: string; reason: string; disabledAt: number }>>
+
   /** Releases resources the store owns (never the host's database). */
   close(): Promise<void>
 }

@@ -261,6 +261,22 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
       expect(counts.failed).toBeGreaterThanOrEqual(1)
     })
 
+    it('disables, lists and re-enables webhook endpoints', async () => {
+      const url = `https://hooks.example.com/${id('ep')}`
+      expect(await store.isEndpointDisabled(url)).toBe(false)
+      await store.disableEndpoint(url, '410 Gone', 5_000)
+      await store.disableEndpoint(url, 'again', 6_000)
+      expect(await store.isEndpointDisabled(url)).toBe(true)
+      expect((await store.listDisabledEndpoints()).find((e) => e.url === url)).toEqual({
+        url,
+        reason: '410 Gone',
+        disabledAt: 5_000,
+      })
+      expect(await store.enableEndpoint(url)).toBe(true)
+      expect(await store.enableEndpoint(url)).toBe(false)
+      expect(await store.isEndpointDisabled(url)).toBe(false)
+    })
+
     it.runIf(!options.supportsTransactions)('refuses to join a host transaction it cannot see', async () => {
       const error = await store.enqueueOutbox([row()], { trx: {} as never }).then(
         () => undefined,
