@@ -172,6 +172,11 @@ export interface Reports {
   runDueSchedules(): Promise<DispatchResult>
   /** Polls `runDueSchedules` every `intervalMs` on the clock until `close()`. */
   startScheduler(options?: { intervalMs?: number }): void
+  /**
+   * Marks runs left `running` by a crashed process (started more than `olderThanMs` ago) as
+   * failed, so history does not show them as in progress; returns how many. Call at startup.
+   */
+  recoverInterruptedRuns(options?: { olderThanMs?: number }): Promise<number>
   /** The store in use. */
   readonly store: ReportStore
   /** Stops the scheduler, cancels exports, closes the read connection it opened. */
@@ -738,6 +743,15 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
       await store.deleteSchedule(id)
     },
     runDueSchedules,
+    async recoverInterruptedRuns(options = {}) {
+      assertOpen()
+      const now = clock.now()
+      return store.failStaleRuns(
+        new Date(now - Math.max(0, options.olderThanMs ?? 3_600_000)),
+        'interrupted: the process ended while the report was running',
+        new Date(now),
+      )
+    },
     startScheduler(options = {}) {
       assertOpen()
       if (pollTimer) return

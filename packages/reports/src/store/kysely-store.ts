@@ -129,6 +129,15 @@ export async function createKyselyReportStore(options: KyselyReportStoreOptions)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
+    async failStaleRuns(startedBefore, error, at) {
+      const result = await db
+        .updateTable(t.runs)
+        .set({ status: 'failed', error, finished_at: at.getTime() })
+        .where('status', '=', 'running')
+        .where('started_at', '<', startedBefore.getTime())
+        .executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
     async getRun(id) {
       const row = await db.selectFrom(t.runs).selectAll().where('id', '=', id).executeTakeFirst()
       return row ? toRun(row as Raw) : undefined

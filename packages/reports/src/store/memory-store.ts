@@ -18,6 +18,16 @@ export function createMemoryReportStore(): ReportStore {
       Object.assign(run, copy(outcome))
       return true
     },
+    async failStaleRuns(startedBefore, error, at) {
+      let count = 0
+      for (const run of runs.values()) {
+        if (run.status === 'running' && run.startedAt.getTime() < startedBefore.getTime()) {
+          Object.assign(run, { status: 'failed', error, finishedAt: at })
+          count++
+        }
+      }
+      return count
+    },
     async getRun(id) {
       const run = runs.get(id)
       return run ? copy(run) : undefined

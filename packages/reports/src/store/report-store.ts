@@ -91,6 +91,8 @@ export interface ReportStore {
   insertRun(run: RunRecord): Promise<void>
   /** Records the end of a running run; returns false if it was not running. */
   finishRun(id: string, outcome: RunOutcome): Promise<boolean>
+  /** Marks runs still `running` that started before `startedBefore` as failed; returns how many. */
+  failStaleRuns(startedBefore: Date, error: string, at: Date): Promise<number>
   getRun(id: string): Promise<RunRecord | undefined>
   listRuns(filter: RunFilter): Promise<RunRecord[]>
   insertToken(token: TokenRecord): Promise<void>

@@ -75,6 +75,28 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       expect(await store.getRun('missing')).toBeUndefined()
     })
 
+    it('fails stale running runs only', async () => {
+      const stale = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
+      const fresh = run({ report: 'stale', startedAt: at('2026-02-03T00:00:00Z') })
+      const done = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
+      for (const r of [stale, fresh, done]) await store.insertRun(r)
+      await store.finishRun(done.id, {
+        status: 'succeeded',
+        rows: 1,
+        bytes: 1,
+        sha256: null,
+        durationMs: 1,
+        error: null,
+        finishedAt: at('2026-02-01T00:00:01Z'),
+      })
+      expect(
+        await store.failStaleRuns(at('2026-02-02T00:00:00Z'), 'interrupted', at('2026-02-04T00:00:00Z')),
+      ).toBe(1)
+      expect(await store.getRun(stale.id)).toMatchObject({ status: 'failed', error: 'interrupted' })
+      expect((await store.getRun(fresh.id))?.status).toBe('running')
+      expect((await store.getRun(done.id))?.status).toBe('succeeded')
+    })
+
     it('lists runs newest first with filters', async () => {
       await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-01T00:00:00Z') }))
       await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-02T00:00:00Z') }))
