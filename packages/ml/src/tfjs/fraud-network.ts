@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs'
 import { MlError } from '../errors/ml-error.js'
 import { buildFraudScorer, type FraudScorer, type FraudScorerOptions } from '../fraud/create-fraud-scorer.js'
 import { type FeatureNormaliser, FRAUD_FEATURE_COUNT } from '../fraud/features.js'
@@ -7,8 +6,10 @@ import type { Calibration } from '../fraud/metrics.js'
 import type { FraudRuleOptions } from '../fraud/rules.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
-import { deserializeModel, type SerializedArtifacts, serializeModel } from './artifacts.js'
-import { extractDense, forwardDense } from './dense-net.js'
+import { deserializeModel, type SerializedArtifacts } from './artifacts.js'
+import { type DenseLayer, extractDense, forwardDense } from './dense-net.js'
+import { trainFraudHere } from './fraud-training.js'
+import { runInWorker } from './worker-pool.js'
 
 /** Options of {@link createFraudNetwork}. */
 export interface FraudNetworkOptions {
@@ -18,54 +19,35 @@ export interface FraudNetworkOptions {
   readonly learningRate?: number
   /** @default 64 */
   readonly batchSize?: number
+  /** Train in the shared `worker_threads` worker (default) or on the calling thread. */
+  readonly trainIn?: 'worker' | 'main'
 }
 
-function build(options: FraudNetworkOptions, seed: number): tf.LayersModel {
-  const [h1, h2] = options.hidden ?? [16, 8]
-  const init = (offset: number) => tf.initializers.glorotUniform({ seed: seed + offset })
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [FRAUD_FEATURE_COUNT],
-        units: h1,
-        activation: 'relu',
-        kernelInitializer: init(0),
-      }),
-      tf.layers.dense({ units: h2, activation: 'relu', kernelInitializer: init(1) }),
-      tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(2) }),
-    ],
-  })
-  model.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.01), loss: 'binaryCrossentropy' })
-  return model
-}
-
-function wrap(initial: tf.LayersModel | undefined, options: FraudNetworkOptions): FraudModel {
-  let model = initial
-  let dense = initial ? extractDense(initial) : undefined
+function wrap(
+  initial: { layers: DenseLayer[]; artifacts: SerializedArtifacts } | undefined,
+  options: FraudNetworkOptions,
+): FraudModel {
+  let trained = initial
   return {
     featureCount: FRAUD_FEATURE_COUNT,
     async fit(rows, labels, fit) {
-      model?.dispose()
-      const next = build(options, fit.seed)
-      model = next
-      const xs = tf.tensor2d(rows as number[][], [rows.length, FRAUD_FEATURE_COUNT])
-      const ys = tf.tensor2d(labels as number[], [labels.length, 1])
-      try {
-        await next.fit(xs, ys, {
-          epochs: fit.epochs,
-          batchSize: options.batchSize ?? 64,
-          classWeight: { 0: fit.classWeight[0], 1: fit.classWeight[1] },
-          shuffle: true,
-          verbose: 0,
-        })
-      } finally {
-        xs.dispose()
-        ys.dispose()
+      const [h1, h2] = options.hidden ?? [16, 8]
+      const job = {
+        hidden: [h1, h2] as [number, number],
+        learningRate: options.learningRate ?? 0.01,
+        batchSize: options.batchSize ?? 64,
+        epochs: fit.epochs,
+        classWeight: { 0: fit.classWeight[0], 1: fit.classWeight[1] },
+        seed: fit.seed,
       }
-      dense = extractDense(next)
+      const x = rows.map((r) => [...r])
+      const y = [...labels]
+      trained = await ((options.trainIn ?? 'worker') === 'worker'
+        ? runInWorker('fraud', { rows: x, labels: y, options: job })
+        : trainFraudHere(x, y, job))
     },
     predict(rows) {
-      const layers = dense
+      const layers = trained?.layers
       if (!layers) throw new MlError('ML_NOT_TRAINED', 'the fraud network is not trained')
       return rows.map((row) => {
         if (row.length !== FRAUD_FEATURE_COUNT) {
@@ -78,13 +60,16 @@ function wrap(initial: tf.LayersModel | undefined, options: FraudNetworkOptions)
       })
     },
     async serialize() {
-      if (!model) throw new MlError('ML_NOT_TRAINED', 'the fraud network is not trained')
-      return serializeModel(model)
+      if (!trained) throw new MlError('ML_NOT_TRAINED', 'the fraud network is not trained')
+      return trained.artifacts
     },
   }
 }
 
-/** A small tfjs network (features → 16 → 8 → 1, sigmoid) for {@link createFraudScorer}'s `model`. */
+/**
+ * A small tfjs network (features → 16 → 8 → 1, sigmoid) for `createFraudScorer`'s `model`. It
+ * trains in the shared worker thread; scoring runs in plain JS from the trained weights.
+ */
 export async function createFraudNetwork(options: FraudNetworkOptions = {}): Promise<FraudModel> {
   return wrap(undefined, options)
 }
@@ -115,8 +100,10 @@ export async function loadFraudScorer(
     throw new MlError('ML_MODEL_IO_FAILED', 'not a saved opskit fraud scorer')
   }
   const network = await deserializeModel(saved.model)
+  const layers = extractDense(network)
+  network.dispose()
   return buildFraudScorer(
-    { rules: options.rules ?? saved.rules, model: wrap(network, {}) },
+    { rules: options.rules ?? saved.rules, model: wrap({ layers, artifacts: saved.model }, {}) },
     { normaliser: saved.normaliser, calibration: saved.calibration },
   )
 }

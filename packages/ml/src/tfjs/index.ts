@@ -21,3 +21,4 @@ export {
   type SelloutForecasterOptions,
   type SelloutPrediction,
 } from './sellout-forecaster.js'
+export { stopTrainingWorker } from './worker-pool.js'

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs'
 import { MlError } from '../errors/ml-error.js'
 import {
   baselineDaysToSellout,
@@ -9,6 +8,9 @@ import {
 import { mulberry32 } from '../fraud/generator.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
+import { type LstmWeights, lstmForward } from './lstm-net.js'
+import { trainLstmHere } from './lstm-training.js'
+import { runInWorker } from './worker-pool.js'
 
 /** A sale in progress, as given to {@link SelloutForecaster.predict}. */
 export interface SaleInProgress extends SalesCurve {
@@ -41,6 +43,8 @@ export interface SelloutForecasterOptions {
   readonly epochs?: number
   /** @default 1 */
   readonly seed?: number
+  /** Train in the shared `worker_threads` worker (default) or on the calling thread. */
+  readonly trainIn?: 'worker' | 'main'
 }
 
 /** Sell-out forecaster. */
@@ -55,7 +59,6 @@ export interface SelloutForecaster {
 }
 
 const DAY = 86_400_000
-const FEATURES = 4
 
 function features(curve: SalesCurve, length: number): number[][] {
   const sales = curve.dailySales
@@ -73,44 +76,6 @@ function features(curve: SalesCurve, length: number): number[][] {
   }
   for (let i = 0; i < length - all.length; i++) rows.push([0, 0, 0, 0])
   return rows.concat(all.slice(-length))
-}
-
-interface LstmWeights {
-  units: number
-  kernel: number[]
-  recurrent: number[]
-  bias: number[]
-  denseKernel: number[]
-  denseBias: number
-}
-
-const hardSigmoid = (x: number) => Math.max(0, Math.min(1, 0.2 * x + 0.5))
-
-/** Runs the trained LSTM (Keras gate order i, f, c, o; tanh; hard sigmoid) on one sequence in plain JS. */
-function lstmForward(w: LstmWeights, sequence: readonly (readonly number[])[]): number {
-  const u = w.units
-  const h = new Float64Array(u)
-  const c = new Float64Array(u)
-  const z = new Float64Array(4 * u)
-  for (const x of sequence) {
-    for (let k = 0; k < 4 * u; k++) {
-      let sum = w.bias[k] as number
-      for (let i = 0; i < FEATURES; i++) sum += (x[i] as number) * (w.kernel[i * 4 * u + k] as number)
-      for (let j = 0; j < u; j++) sum += (h[j] as number) * (w.recurrent[j * 4 * u + k] as number)
-      z[k] = sum
-    }
-    for (let j = 0; j < u; j++) {
-      const input = hardSigmoid(z[j] as number)
-      const forget = hardSigmoid(z[u + j] as number)
-      const candidate = Math.tanh(z[2 * u + j] as number)
-      const output = hardSigmoid(z[3 * u + j] as number)
-      c[j] = forget * (c[j] as number) + input * candidate
-      h[j] = output * Math.tanh(c[j] as number)
-    }
-  }
-  let out = w.denseBias
-  for (let j = 0; j < u; j++) out += (h[j] as number) * (w.denseKernel[j] as number)
-  return out
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -137,6 +102,7 @@ export async function createSelloutForecaster(
   const length = options.sequenceLength ?? 14
   const units = options.units ?? 16
   const seed = options.seed ?? 1
+  const trainIn = options.trainIn ?? 'worker'
   let trained: Trained | undefined
 
   const forecaster: SelloutForecaster = {
@@ -160,54 +126,14 @@ export async function createSelloutForecaster(
         }
       }
       if (xs.length < 8) throw new MlError('ML_EMPTY_HISTORY', 'too few sold-out sales to learn from')
-      const model = tf.sequential({
-        layers: [
-          tf.layers.lstm({
-            inputShape: [length, FEATURES],
-            units,
-            kernelInitializer: tf.initializers.glorotUniform({ seed }),
-            recurrentInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }),
-          }),
-          tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }) }),
-        ],
-      })
-      model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' })
-      const x = tf.tensor3d(xs, [xs.length, length, FEATURES])
-      const y = tf.tensor2d(ys, [ys.length, 1])
-      try {
-        await model.fit(x, y, { epochs: options.epochs ?? 20, batchSize: 32, shuffle: true, verbose: 0 })
-        const [kernel, recurrent, bias] = model.layers[0]?.getWeights() ?? []
-        const [denseKernel, denseBias] = model.layers[1]?.getWeights() ?? []
-        if (!kernel || !recurrent || !bias || !denseKernel || !denseBias) {
-          throw new MlError('ML_MODEL_IO_FAILED', 'unexpected LSTM layout')
-        }
-        const weights: LstmWeights = {
-          units,
-          kernel: Array.from(kernel.dataSync()),
-          recurrent: Array.from(recurrent.dataSync()),
-          bias: Array.from(bias.dataSync()),
-          denseKernel: Array.from(denseKernel.dataSync()),
-          denseBias: denseBias.dataSync()[0] as number,
-        }
-        // The plain-JS forward pass must match tfjs; check it on a few training sequences.
-        const probe = Math.min(8, xs.length)
-        const reference = tf.tidy(() =>
-          Array.from((model.predict(x.slice([0, 0, 0], [probe, length, FEATURES])) as tf.Tensor).dataSync()),
-        )
-        for (let i = 0; i < probe; i++) {
-          if (Math.abs((reference[i] as number) - lstmForward(weights, xs[i] as number[][])) > 1e-3) {
-            throw new MlError('ML_MODEL_IO_FAILED', 'the plain-JS LSTM disagrees with tfjs')
-          }
-        }
-        const residuals = xs
-          .map((seq, i) => (ys[i] as number) - lstmForward(weights, seq))
-          .sort((a, b) => a - b)
-        trained = { weights, residualP10: quantile(residuals, 0.1), residualP90: quantile(residuals, 0.9) }
-      } finally {
-        x.dispose()
-        y.dispose()
-        model.dispose()
-      }
+      const train = { length, units, epochs: options.epochs ?? 20, seed }
+      const weights = await (trainIn === 'worker'
+        ? runInWorker('lstm', { xs, ys, options: train })
+        : trainLstmHere(xs, ys, train))
+      const residuals = xs
+        .map((seq, i) => (ys[i] as number) - lstmForward(weights, seq))
+        .sort((a, b) => a - b)
+      trained = { weights, residualP10: quantile(residuals, 0.1), residualP90: quantile(residuals, 0.9) }
       return { sequences: xs.length }
     },
     predict(sale) {

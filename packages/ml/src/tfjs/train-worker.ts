@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads'
-import type { TrainJob, TrainReply } from './worker-protocol.js'
+import type { TrainJob, TrainReply, WorkerTasks } from './worker-protocol.js'
 
 /**
  * The training worker: loads tfjs in its own thread (best backend), runs training jobs from the
@@ -13,17 +13,18 @@ if (port) {
       const backend = await import('./backend.js')
       ready ??= backend.useBestBackend()
       await ready
+      let result: unknown
       if (job.task === 'autoencoder') {
-        const { trainAutoencoderHere } = await import('./autoencoder-training.js')
-        const layers = await trainAutoencoderHere(job.rows, job.options)
-        port.postMessage({ id: job.id, ok: true, layers } satisfies TrainReply)
-      } else {
-        port.postMessage({
-          id: job.id,
-          ok: false,
-          error: `unknown task ${String((job as { task: unknown }).task)}`,
-        })
-      }
+        const { rows, options } = job.payload as WorkerTasks['autoencoder']['payload']
+        result = await (await import('./autoencoder-training.js')).trainAutoencoderHere(rows, options)
+      } else if (job.task === 'lstm') {
+        const { xs, ys, options } = job.payload as WorkerTasks['lstm']['payload']
+        result = await (await import('./lstm-training.js')).trainLstmHere(xs, ys, options)
+      } else if (job.task === 'fraud') {
+        const { rows, labels, options } = job.payload as WorkerTasks['fraud']['payload']
+        result = await (await import('./fraud-training.js')).trainFraudHere(rows, labels, options)
+      } else throw new Error(`unknown task ${String(job.task)}`)
+      port.postMessage({ id: job.id, ok: true, result } satisfies TrainReply)
     } catch (error) {
       port.postMessage({
         id: job.id,

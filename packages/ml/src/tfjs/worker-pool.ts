@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { MlError } from '../errors/ml-error.js'
 import type { DenseLayer } from './dense-net.js'
-import type { AutoencoderTrainOptions, TrainJob, TrainReply } from './worker-protocol.js'
+import type { AutoencoderTrainOptions, TrainJob, TrainReply, WorkerTasks } from './worker-protocol.js'
 
 declare const __filename: string | undefined
 
@@ -30,7 +30,7 @@ function startWorker(): Worker {
 
 let worker: Worker | undefined
 let nextId = 1
-const waiting = new Map<number, { resolve: (layers: DenseLayer[]) => void; reject: (error: Error) => void }>()
+const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>()
 
 function getWorker(): Worker {
   if (worker) return worker
@@ -40,15 +40,8 @@ function getWorker(): Worker {
     if (!job) return
     waiting.delete(reply.id)
     if (waiting.size === 0) created.unref()
-    if (reply.ok) {
-      job.resolve(
-        reply.layers.map((l) => ({
-          ...l,
-          kernel: Float32Array.from(l.kernel),
-          bias: Float32Array.from(l.bias),
-        })),
-      )
-    } else job.reject(new MlError('ML_BACKEND_UNAVAILABLE', `training failed in the worker: ${reply.error}`))
+    if (reply.ok) job.resolve(reply.result)
+    else job.reject(new MlError('ML_BACKEND_UNAVAILABLE', `training failed in the worker: ${reply.error}`))
   })
   const fail = (error: Error) => {
     for (const job of waiting.values())
@@ -65,18 +58,26 @@ function getWorker(): Worker {
   return created
 }
 
-/** Trains the autoencoder in the shared training worker thread (created on first use). */
-export function trainAutoencoderInWorker(
+/** Runs a training task in the shared training worker thread (created on first use). */
+export function runInWorker<K extends keyof WorkerTasks>(
+  task: K,
+  payload: WorkerTasks[K]['payload'],
+): Promise<WorkerTasks[K]['result']> {
+  const w = getWorker()
+  const id = nextId++
+  return new Promise<WorkerTasks[K]['result']>((resolve, reject) => {
+    waiting.set(id, { resolve: resolve as (result: unknown) => void, reject })
+    w.ref()
+    w.postMessage({ id, task, payload } satisfies TrainJob<K>)
+  })
+}
+
+/** Trains the autoencoder in the shared training worker thread. */
+export async function trainAutoencoderInWorker(
   rows: number[][],
   options: AutoencoderTrainOptions,
 ): Promise<DenseLayer[]> {
-  const w = getWorker()
-  const id = nextId++
-  return new Promise<DenseLayer[]>((resolve, reject) => {
-    waiting.set(id, { resolve, reject })
-    w.ref()
-    w.postMessage({ id, task: 'autoencoder', rows, options } satisfies TrainJob)
-  })
+  return runInWorker('autoencoder', { rows, options })
 }
 
 /** Stops the training worker (it also stops by itself from keeping the process alive when idle). */
