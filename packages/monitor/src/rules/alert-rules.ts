@@ -69,6 +69,12 @@ interface CompiledRule {
   targets: Map<string, 'firing' | 'nodata' | 'error'>
   /** Fingerprints by label key, so unchanged series are not re-hashed each evaluation. */
   fingerprints: Map<string, string>
+  /** Whether the rule's labels have no templates (final labels depend on the series only). */
+  staticLabels: boolean
+  /** Final labels and fingerprint per source label object (only with `staticLabels`). */
+  labelCache: WeakMap<Labels, { labels: Labels; fingerprint: string }>
+  /** The annotations when they have no templates (shared by every instance). */
+  staticAnnotations?: Record<string, string>
   status: RuleStatus
 }
 
@@ -98,6 +104,8 @@ export function renderTemplate(template: string, labels: Labels, value: number):
 
 interface PresentSeries {
   labels: Labels
+  /** Precomputed fingerprint of `labels`, when known. */
+  fingerprint?: string
   value: number
   target: 'firing' | 'nodata' | 'error'
   reason?: string
@@ -195,6 +203,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   }
 
   const annotationsFor = (rule: CompiledRule, labels: Labels, value: number) => {
+    if (rule.staticAnnotations) return rule.staticAnnotations
     const out: Record<string, string> = {}
     for (const [k, v] of Object.entries(rule.def.annotations ?? {})) out[k] = renderTemplate(v, labels, value)
     return out
@@ -203,12 +212,15 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const step = (rule: CompiledRule, ts: number, present: PresentSeries[], absentReason?: string) => {
     const seen = new Set<string>()
     for (const series of present) {
-      const key = labelsKey(series.labels)
-      let fp = rule.fingerprints.get(key)
+      let fp = series.fingerprint
       if (fp === undefined) {
-        fp = fingerprint(series.labels)
-        if (rule.fingerprints.size > 10_000) rule.fingerprints.clear()
-        rule.fingerprints.set(key, fp)
+        const key = labelsKey(series.labels)
+        fp = rule.fingerprints.get(key)
+        if (fp === undefined) {
+          fp = fingerprint(series.labels)
+          if (rule.fingerprints.size > 10_000) rule.fingerprints.clear()
+          rule.fingerprints.set(key, fp)
+        }
       }
       seen.add(fp)
       const existing = rule.instances.get(fp)
@@ -318,11 +330,24 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           'MONITOR_EVALUATION_FAILED',
           'the expression returns a number, not a vector of series',
         )
-      present = value.elements.map((e) => ({
-        labels: finalLabels(rule, e),
-        value: e.value,
-        target: 'firing' as const,
-      }))
+      present = value.elements.map((e) => {
+        if (!rule.staticLabels)
+          return { labels: finalLabels(rule, e), value: e.value, target: 'firing' as const }
+        // rule labels without templates: the final labels and fingerprint depend only on the
+        // series' label object, which sample sources keep between evaluations
+        let cached = rule.labelCache.get(e.labels)
+        if (!cached) {
+          const labels = finalLabels(rule, e)
+          cached = { labels, fingerprint: fingerprint(labels) }
+          rule.labelCache.set(e.labels, cached)
+        }
+        return {
+          labels: cached.labels,
+          fingerprint: cached.fingerprint,
+          value: e.value,
+          target: 'firing' as const,
+        }
+      })
       if (rule.def.limit !== undefined) {
         const active = new Set(present.map((p) => labelsKey(p.labels)))
         if (active.size > rule.def.limit)
@@ -461,6 +486,11 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         instances: new Map(),
         targets: new Map(),
         fingerprints: new Map(),
+        staticLabels: Object.values(def.labels ?? {}).every((v) => !v.includes('{{')),
+        labelCache: new WeakMap(),
+        ...(Object.values(def.annotations ?? {}).every((v) => !v.includes('{{'))
+          ? { staticAnnotations: Object.freeze({ ...(def.annotations ?? {}) }) as Record<string, string> }
+          : {}),
         status: { name: def.name, health: 'ok' },
       }
       for (const instance of pendingRestore.get(def.name) ?? [])
