@@ -147,6 +147,10 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     await expect(reports.run('items', { minQty: 1 }, { format: 'docx' })).rejects.toMatchObject({
       code: 'REPORT_FORMAT_UNAVAILABLE',
     })
+    await expect(reports.history({ from: '2026-01-01' as never })).rejects.toMatchObject({
+      code: 'REPORT_INVALID_PARAMS',
+      message: expect.stringContaining('from'),
+    })
   })
 
   it('a report failing mid-stream leaves no artifact and a failed run', async () => {

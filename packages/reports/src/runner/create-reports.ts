@@ -642,7 +642,18 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
     },
     async history(filter = {}) {
       assertOpen()
-      return store.listRuns(filter)
+      const parsed = parseInput(
+        z.object({
+          report: z.string().min(1).optional(),
+          scheduleId: z.string().min(1).optional(),
+          from: z.date().optional(),
+          to: z.date().optional(),
+          limit: z.number().int().positive().max(10_000).optional(),
+        }),
+        filter,
+        invalidParams,
+      )
+      return store.listRuns(parsed)
     },
     async export(input) {
       assertOpen()
