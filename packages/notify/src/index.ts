@@ -50,6 +50,7 @@ export { notifyMigrations } from './store/migrations.js'
 export type { NotifyStore } from './store/notify-store.js'
 export type {
   Delivery,
+  DeliveryReceipt,
   DeliveryStatus,
   DeviceRecord,
   InboxItem,

@@ -146,3 +146,72 @@ describe('twilio provider errors', () => {
     }
   })
 })
+
+describe('twilio status callbacks', () => {
+  it('verifies the signature and records the receipt and final price on the delivery', async () => {
+    const { parseTwilioStatusCallback } = await import('../src/twilio/index.js')
+    const twilioLib = (await import('twilio')).default
+    const fake = await startTwilioFake(accountSid, authToken)
+    const notifier = await createNotifier({
+      mode: 'mock',
+      providers: {
+        sms: [
+          twilioProvider({
+            accountSid,
+            authToken,
+            from: '+15005550006',
+            baseUrl: fake.fake.url,
+            statusCallback: 'https://api.acme.test/hooks/twilio',
+          }),
+        ],
+      },
+    })
+    const sent = await notifier.send({
+      to: { phone: '+14155550100' },
+      channels: ['sms'],
+      content: { text: 'hello' },
+    })
+    expect(fake.fake.requests.at(-1)?.form().get('StatusCallback')).toBe('https://api.acme.test/hooks/twilio')
+    const sid = sent.deliveries[0]?.providerMessageId as string
+    const url = 'https://api.acme.test/hooks/twilio'
+    const params = {
+      MessageSid: sid,
+      MessageStatus: 'undelivered',
+      ErrorCode: '30003',
+      AccountSid: accountSid,
+      Price: '-0.00790',
+      PriceUnit: 'usd',
+    }
+    const signature = twilioLib.getExpectedTwilioSignature(authToken, url, params)
+    const receipt = parseTwilioStatusCallback({ url, params, signature, authToken })
+    expect(receipt).toEqual({
+      provider: 'twilio',
+      providerMessageId: sid,
+      status: 'undelivered',
+      errorCode: '30003',
+      cost: { amount: 0.0079, currency: 'USD' },
+    })
+    expect(await notifier.deliveries.recordReceipt(receipt)).toBe(true)
+    expect((await notifier.deliveries.get(sent.id))?.deliveries[0]).toMatchObject({
+      status: 'sent',
+      cost: { amount: 0.0079, currency: 'USD' },
+      receipt: { status: 'undelivered', errorCode: '30003' },
+    })
+    expect(() =>
+      parseTwilioStatusCallback({
+        url,
+        params: { ...params, MessageStatus: 'delivered' },
+        signature,
+        authToken,
+      }),
+    ).toThrow(expect.objectContaining({ code: 'NOTIFY_INVALID_SIGNATURE' }))
+    expect(() => parseTwilioStatusCallback({ url, params, signature: undefined, authToken })).toThrow(
+      /signature/,
+    )
+    await expect(
+      notifier.deliveries.recordReceipt({ provider: 'twilio', providerMessageId: '', status: 'x' }),
+    ).rejects.toMatchObject({ code: 'NOTIFY_INVALID_MESSAGE' })
+    await notifier.close()
+    await fake.fake.stop()
+  })
+})

@@ -11,6 +11,7 @@ export type NotifyErrorCode =
   | 'NOTIFY_TEMPLATE_NOT_FOUND'
   | 'NOTIFY_TEMPLATE_MISSING_VARIABLE'
   | 'NOTIFY_STORE_UNSUPPORTED'
+  | 'NOTIFY_INVALID_SIGNATURE'
   | 'NOTIFY_CLOSED'
 
 /** The one error class of `@opskit/notify`; its `code` is a {@link NotifyErrorCode}. */

@@ -20,7 +20,13 @@ import { countSmsSegments } from '../sms/segments.js'
 import { createKyselyNotifyStore } from '../store/kysely-store.js'
 import { createMemoryNotifyStore } from '../store/memory-store.js'
 import type { NotifyStore } from '../store/notify-store.js'
-import type { Delivery, NotificationRecord, OutboxRecord, UserPreferences } from '../store/records.js'
+import type {
+  Delivery,
+  DeliveryReceipt,
+  NotificationRecord,
+  OutboxRecord,
+  UserPreferences,
+} from '../store/records.js'
 import { createTemplateRegistry } from '../templates/template-registry.js'
 import { mockProviders } from '../testing/mock-providers.js'
 import type { Channel } from '../types/channel.js'
@@ -48,6 +54,18 @@ const preferencesSchema = z
   })
   .strict()
 const userIdSchema = z.string().min(1).max(300)
+const receiptSchema = z
+  .object({
+    provider: z.string().min(1).max(100),
+    providerMessageId: z.string().min(1).max(300),
+    status: z.string().min(1).max(50),
+    errorCode: z.string().max(50).optional(),
+    cost: z
+      .object({ amount: z.number().finite().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) })
+      .strict()
+      .optional(),
+  })
+  .strict()
 const deviceSchema = z
   .object({
     userId: userIdSchema,
@@ -726,18 +744,18 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
         const now = clock.now()
         await store.upsertDevice({ ...value, createdAt: now, lastSeenAt: now })
       },
-      list: (userId) => store.listDevices(parseInput(userIdSchema, userId, invalid)),
+      list: async (userId) => store.listDevices(parseInput(userIdSchema, userId, invalid)),
       remove: async (token) => (await store.removeDevices([token])) > 0,
       seen: (token) => store.touchDevice(token, clock.now()),
       prune: ({ olderThanMs }) => store.pruneDevices(clock.now() - olderThanMs),
     },
     inbox: {
-      list: (userId, options) =>
+      list: async (userId, options) =>
         store.listInbox(parseInput(userIdSchema, userId, invalid), {
           unreadOnly: options?.unreadOnly ?? false,
           limit: Math.min(Math.max(options?.limit ?? 50, 1), 500),
         }),
-      unreadCount: (userId) => store.unreadCount(parseInput(userIdSchema, userId, invalid)),
+      unreadCount: async (userId) => store.unreadCount(parseInput(userIdSchema, userId, invalid)),
       markRead: (userId, ids) => store.markRead(userId, Array.isArray(ids) ? ids : [ids], clock.now()),
       markAllRead: (userId) => store.markAllRead(userId, clock.now()),
     },
@@ -749,6 +767,8 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           ...(options?.userId === undefined ? {} : { userId: options.userId }),
           limit: Math.min(Math.max(options?.limit ?? 50, 1), 1000),
         }),
+      recordReceipt: async (receipt) =>
+        store.recordReceipt(parseInput(receiptSchema, receipt, invalid) as DeliveryReceipt, clock.now()),
     },
     webhooks: {
       disabledEndpoints: () => store.listDisabledEndpoints(),

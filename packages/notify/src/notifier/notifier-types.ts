@@ -4,6 +4,7 @@ import type { RateLimit } from '../rate-limit/token-bucket.js'
 import type { NotifyStore } from '../store/notify-store.js'
 import type {
   Delivery,
+  DeliveryReceipt,
   DeviceRecord,
   InboxItem,
   NotificationRecord,
@@ -172,6 +173,11 @@ export interface DeliveriesApi {
   getByIdempotencyKey(key: string): Promise<NotificationRecord | undefined>
   /** The delivery log, newest first (`limit` 1–1000, default 50). */
   list(options?: { userId?: string; limit?: number }): Promise<NotificationRecord[]>
+  /**
+   * Records a provider's later delivery report (e.g. from `parseTwilioStatusCallback`) on the
+   * delivery it concerns, with the final price when given; false when no delivery has that id.
+   */
+  recordReceipt(receipt: DeliveryReceipt): Promise<boolean>
 }
 
 /** `notifier.webhooks`: endpoints disabled after they answered 410 Gone (kept in the store). */

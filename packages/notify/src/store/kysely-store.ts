@@ -1,4 +1,5 @@
 import { dialectOf, type HostDatabase, migrate } from '@opskit/core'
+import { applyReceipt } from './apply-receipt.js'
 import { createGroupCommit } from './group-commit.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
 import type { NotifyStore } from './notify-store.js'
@@ -145,13 +146,52 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
       return Number(result.numUpdatedRows) > 0
     },
     async completeNotification(id, deliveries, now) {
-      await write((executor) =>
-        executor
+      const ids = deliveries
+        .filter((delivery) => delivery.providerMessageId && delivery.provider)
+        .map((delivery) => ({
+          provider: delivery.provider,
+          provider_message_id: delivery.providerMessageId,
+          notification_id: id,
+        }))
+      await write(async (executor) => {
+        await executor
           .updateTable(t.notifications)
           .set({ state: 'done', deliveries: JSON.stringify(deliveries), updated_at: now })
           .where('id', '=', id)
-          .execute(),
-      )
+          .execute()
+        if (ids.length > 0) {
+          await executor
+            .insertInto(t.providerMessages)
+            .values(ids)
+            .onConflict((oc) => oc.columns(['provider', 'provider_message_id']).doNothing())
+            .execute()
+        }
+      })
+    },
+    async recordReceipt(receipt, now) {
+      return db.transaction().execute(async (trx) => {
+        const link = await trx
+          .selectFrom(t.providerMessages)
+          .select('notification_id')
+          .where('provider', '=', receipt.provider)
+          .where('provider_message_id', '=', receipt.providerMessageId)
+          .executeTakeFirst()
+        if (!link) return false
+        let select = trx
+          .selectFrom(t.notifications)
+          .select('deliveries')
+          .where('id', '=', String(link.notification_id))
+        if (postgres) select = select.forUpdate()
+        const row = await select.executeTakeFirst()
+        const deliveries = row && applyReceipt(JSON.parse(String(row.deliveries)), receipt, now)
+        if (!deliveries) return false
+        await trx
+          .updateTable(t.notifications)
+          .set({ deliveries: JSON.stringify(deliveries) })
+          .where('id', '=', String(link.notification_id))
+          .execute()
+        return true
+      })
     },
     async listNotifications(query) {
       let builder = db.selectFrom(t.notifications).selectAll()

@@ -1,4 +1,5 @@
 import { NotifyError } from '../errors/notify-error.js'
+import { applyReceipt } from './apply-receipt.js'
 import type { NotifyStore } from './notify-store.js'
 import type { DeviceRecord, InboxItem, NotificationRecord, OutboxRecord, UserPreferences } from './records.js'
 
@@ -11,6 +12,7 @@ const copy = <T>(value: T): T => structuredClone(value)
 export function createMemoryNotifyStore(): NotifyStore {
   const notifications = new Map<string, NotificationRecord>()
   const byKey = new Map<string, string>()
+  const byProviderId = new Map<string, string>()
   const preferences = new Map<string, UserPreferences>()
   const devices = new Map<string, DeviceRecord>()
   const inbox = new Map<string, InboxItem>()
@@ -47,6 +49,18 @@ export function createMemoryNotifyStore(): NotifyStore {
       found.state = 'done'
       found.deliveries = copy(deliveries)
       found.updatedAt = now
+      for (const delivery of deliveries) {
+        if (delivery.providerMessageId)
+          byProviderId.set(`${delivery.provider}\u0000${delivery.providerMessageId}`, id)
+      }
+    },
+    async recordReceipt(receipt, now) {
+      const id = byProviderId.get(`${receipt.provider}\u0000${receipt.providerMessageId}`)
+      const found = id === undefined ? undefined : notifications.get(id)
+      const deliveries = found && applyReceipt(found.deliveries, receipt, now)
+      if (!found || !deliveries) return false
+      found.deliveries = deliveries
+      return true
     },
     async listNotifications(query) {
       return [...notifications.values()]

@@ -10,6 +10,7 @@ export function notifyTables(prefix: string) {
     inbox: `${prefix}notify_inbox`,
     outbox: `${prefix}notify_outbox`,
     disabledEndpoints: `${prefix}notify_disabled_endpoints`,
+    providerMessages: `${prefix}notify_provider_messages`,
   }
 }
 
@@ -95,5 +96,21 @@ export const notifyMigrations: MigrationSet = (prefix) => {
         .execute()
     },
   }
-  return { '0001_initial': initial, '0002_disabled_endpoints': disabledEndpoints }
+  const providerMessages: Migration = {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run on the host's schema-less Kysely
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable(t.providerMessages)
+        .addColumn('provider', 'varchar(100)', (col) => col.notNull())
+        .addColumn('provider_message_id', 'varchar(300)', (col) => col.notNull())
+        .addColumn('notification_id', 'varchar(64)', (col) => col.notNull())
+        .addPrimaryKeyConstraint(`${t.providerMessages}_pk`, ['provider', 'provider_message_id'])
+        .execute()
+    },
+  }
+  return {
+    '0001_initial': initial,
+    '0002_disabled_endpoints': disabledEndpoints,
+    '0003_provider_messages': providerMessages,
+  }
 }

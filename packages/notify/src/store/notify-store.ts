@@ -1,6 +1,7 @@
 import type { HostDatabase } from '@opskit/core'
 import type {
   Delivery,
+  DeliveryReceipt,
   DeviceRecord,
   InboxItem,
   NotificationRecord,
@@ -34,6 +35,11 @@ export interface NotifyStore {
   ): Promise<boolean>
   /** Records the final deliveries (state `done`). */
   completeNotification(id: string, deliveries: Delivery[], now: number): Promise<void>
+  /**
+   * Attaches a provider's delivery report to the delivery that carried `providerMessageId`
+   * (and its price, when given); returns false when no delivery has that id.
+   */
+  recordReceipt(receipt: DeliveryReceipt, now: number): Promise<boolean>
   /** The delivery log, newest first. */
   listNotifications(query: { userId?: string; limit: number }): Promise<NotificationRecord[]>
 

@@ -21,6 +21,21 @@ export interface Delivery {
   attempts: number
   /** Push: tokens that failed, with the vendor code. */
   failedTokens?: Array<{ token: string; code: string }>
+  /** The provider's later delivery report (Twilio status callback): `delivered`, `undelivered`, … */
+  receipt?: { status: string; at: number; errorCode?: string }
+}
+
+/** A provider's delivery report for a message it accepted, see `notifier.deliveries.recordReceipt`. */
+export interface DeliveryReceipt {
+  /** The provider's name as configured (e.g. `twilio`). */
+  provider: string
+  providerMessageId: string
+  /** The vendor's status word (`delivered`, `undelivered`, `failed`, `read`, …). */
+  status: string
+  /** The vendor's error code, e.g. Twilio `30003`. */
+  errorCode?: string
+  /** The final price, when the report carries it (replaces the estimate). */
+  cost?: { amount: number; currency: string }
 }
 
 /** Where a notification is in its life. */

@@ -1,5 +1,7 @@
 /**
- * `@opskit/notify/twilio`: SMS through the official `twilio` library (optional peer `twilio`).
+ * `@opskit/notify/twilio`: SMS through the official `twilio` library (optional peer `twilio`),
+ * and its signed status callbacks.
  * @packageDocumentation
  */
+export { parseTwilioStatusCallback, type TwilioStatusCallbackInput } from './status-callback.js'
 export { type TwilioProviderOptions, twilioProvider } from './twilio-provider.js'

@@ -98,6 +98,60 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
       expect(done).toMatchObject({ state: 'done', updatedAt: 3_000, deliveries })
     })
 
+    it('attaches provider receipts (status, error code, final price) to the delivery they concern', async () => {
+      const record = notification()
+      await store.insertNotification(record)
+      const deliveries = [
+        {
+          channel: 'sms' as const,
+          provider: 'twilio',
+          status: 'sent' as const,
+          attempts: 1,
+          providerMessageId: `SM-${record.id}`,
+          cost: { amount: 0.01, currency: 'USD' },
+        },
+        {
+          channel: 'email' as const,
+          provider: 'smtp',
+          status: 'sent' as const,
+          attempts: 1,
+          providerMessageId: `<m-${record.id}>`,
+        },
+      ]
+      await store.completeNotification(record.id, deliveries, 2_000)
+      expect(
+        await store.recordReceipt(
+          { provider: 'twilio', providerMessageId: 'SM-unknown', status: 'delivered' },
+          3_000,
+        ),
+      ).toBe(false)
+      expect(
+        await store.recordReceipt(
+          { provider: 'other', providerMessageId: `SM-${record.id}`, status: 'delivered' },
+          3_000,
+        ),
+      ).toBe(false)
+      expect(
+        await store.recordReceipt(
+          {
+            provider: 'twilio',
+            providerMessageId: `SM-${record.id}`,
+            status: 'undelivered',
+            errorCode: '30003',
+            cost: { amount: 0.0079, currency: 'USD' },
+          },
+          3_000,
+        ),
+      ).toBe(true)
+      const updated = await store.getNotification(record.id)
+      expect(updated?.deliveries[0]).toEqual({
+        ...deliveries[0],
+        cost: { amount: 0.0079, currency: 'USD' },
+        receipt: { status: 'undelivered', at: 3_000, errorCode: '30003' },
+      })
+      expect(updated?.deliveries[1]).toEqual(deliveries[1])
+    })
+
     it('lists the delivery log newest first, per user', async () => {
       const userId = id('log-user')
       for (const createdAt of [10, 30, 20])
