@@ -190,6 +190,8 @@ describe('RED metrics and /metrics', () => {
       mw(req, res, () => {
         Object.assign(req, { baseUrl: '/api', route: { path: '/items/:id' } })
         res.end('ok')
+        // as Express does when the request leaves the mounted router
+        Object.assign(req, { baseUrl: '' })
       })
     })
     cleanups.push(s.close)

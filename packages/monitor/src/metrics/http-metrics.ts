@@ -274,6 +274,15 @@ function buildHttpInstrumentation(registry: Registry, guard: CardinalityGuard): 
       const resolve = resolver(options, expressRoute)
       return (req, res, next) => {
         measure(req, res, ignore, resolve)
+        // Express restores req.baseUrl when a request leaves a mounted router, so the route is
+        // read when the response head is written, while the handler's router is still current
+        const writeHead = res.writeHead
+        res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+          const route = expressRoute(req)
+          if (route !== undefined && (req as WithRoute)[routeOverride] === undefined)
+            (req as WithRoute)[routeOverride] = route
+          return writeHead.apply(this, args)
+        } as ServerResponse['writeHead']
         next()
       }
     },
