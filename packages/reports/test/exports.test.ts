@@ -123,3 +123,24 @@ describe('export jobs', () => {
     await reports.close()
   })
 })
+
+describe('renderer options', () => {
+  it('a CSV renderer passed in renderers replaces the built-in one', async () => {
+    const { buffer } = await import('node:stream/consumers')
+    const { createCsvRenderer } = await import('../src/index.js')
+    const reports = await createReports({
+      db: memoryDb,
+      store: createMemoryReportStore(),
+      storage: createMemoryStorage(),
+      locale: 'de-DE',
+      renderers: [createCsvRenderer({ bom: true, delimiter: ';', localized: true })],
+    })
+    reports.register(orders)
+    // Read bytes: TextDecoder (and so `text()`) would strip the BOM.
+    const csv = (await buffer(reports.stream('orders-export', { count: 2 }, { format: 'csv' }))).toString(
+      'utf8',
+    )
+    expect(csv).toBe('\uFEFFID;Total\r\n1;2,00\r\n2;4,00\r\n')
+    await reports.close()
+  })
+})
