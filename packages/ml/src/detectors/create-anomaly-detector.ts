@@ -26,7 +26,7 @@ export interface AnomalyDetectorOptions {
   readonly windowSize?: number
   /** zscore: refit the Gaussian every this many points once the window is full. @default 100 */
   readonly stepSize?: number
-  /** Score at or above which `isAnomaly` is true. @default 1 for zscore, 0.55 for ensemble */
+  /** Score at or above which `isAnomaly` is true. @default 1 for zscore, 0.545 for ensemble */
   readonly threshold?: number
   /** ensemble: quantisation levels over the warm-up range of the coarse context model (the fine one uses twice as many). @default 20 */
   readonly levels?: number
@@ -92,6 +92,7 @@ interface EnsembleState {
   lo: number | null
   hi: number | null
   seen: number
+  recent: number[]
 }
 
 function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engine {
@@ -118,6 +119,15 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
   let lo = state?.lo ?? Number.POSITIVE_INFINITY
   let hi = state?.hi ?? Number.NEGATIVE_INFINITY
   let seen = state?.seen ?? 0
+  // Scores before suppression, newest last (at most SUPPRESSION_WINDOW).
+  const recent: number[] = state ? [...state.recent] : []
+  const suppress = (score: number): number => {
+    let previousMax = 0
+    for (const r of recent) previousMax = Math.max(previousMax, r)
+    recent.push(score)
+    if (recent.length > SUPPRESSION_WINDOW) recent.shift()
+    return score > previousMax ? score : score * SUPPRESSION_FACTOR
+  }
   const ready = likelihoodOptions.learningPeriod + likelihoodOptions.estimationSamples
   return {
     step(value) {
@@ -132,9 +142,15 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
       lo = Math.min(lo, value)
       hi = Math.max(hi, value)
       seen++
-      if (outOfRange) return { score: 1, reason: 'out-of-range' }
-      if (seen < ready) return { score: 0, reason: 'warming-up' }
-      const score = Math.min(1, Math.max(0, byContext, byChange))
+      if (outOfRange) {
+        const score = suppress(1)
+        return { score, reason: score >= (o.threshold as number) ? 'out-of-range' : 'normal' }
+      }
+      if (seen < ready) {
+        suppress(0)
+        return { score: 0, reason: 'warming-up' }
+      }
+      const score = suppress(Math.min(1, Math.max(0, byContext, byChange)))
       if (score < (o.threshold as number)) return { score, reason: 'normal' }
       return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
     },
@@ -146,6 +162,7 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
       lo: Number.isFinite(lo) ? lo : null,
       hi: Number.isFinite(hi) ? hi : null,
       seen,
+      recent: [...recent],
     }),
   }
 }
@@ -181,8 +198,15 @@ function resolveOptions(options: AnomalyDetectorOptions): {
   }
 }
 
-/** The ensemble's default threshold: the best single threshold on NAB's standard profile. */
-const ENSEMBLE_DEFAULT_THRESHOLD = 0.55
+/**
+ * Temporal non-maximum suppression (as CAD OSE does): a score that does not exceed every score of
+ * the previous SUPPRESSION_WINDOW points is scaled by SUPPRESSION_FACTOR, so one event alarms once.
+ */
+const SUPPRESSION_WINDOW = 100
+const SUPPRESSION_FACTOR = 0.8
+
+/** The ensemble's default threshold: just below the best single threshold on NAB's standard profile (0.5455). */
+const ENSEMBLE_DEFAULT_THRESHOLD = 0.545
 
 function toMillis(timestamp: number | Date): number {
   return typeof timestamp === 'number'
