@@ -513,3 +513,55 @@ describe('createNotifier: scheduled sends', () => {
     await dispatcher.stop()
   })
 })
+
+describe('createNotifier: push batching', () => {
+  it('splits tokens into calls of at most capabilities.maxBatchSize', async () => {
+    const { createMockPushProvider } = await import('../src/testing/index.js')
+    const push = Object.assign(createMockPushProvider('small-batches'), { capabilities: { maxBatchSize: 2 } })
+    const { notifier } = await setup({ providers: { push: [push] } })
+    const tokens = ['tok-aaaa-1', 'tok-aaaa-2', 'tok-aaaa-3', 'tok-aaaa-4', 'tok-aaaa-5']
+    const result = await notifier.send({
+      to: { deviceTokens: tokens },
+      channels: ['push'],
+      content: { text: 'x' },
+    })
+    expect(result.deliveries[0]).toMatchObject({ status: 'sent', attempts: 1 })
+    expect(push.sent.map((m) => m.tokens)).toEqual([tokens.slice(0, 2), tokens.slice(2, 4), tokens.slice(4)])
+  })
+})
+
+describe('createNotifier: push batching and retries', () => {
+  it('retries only the chunk that failed, never resending to tokens already accepted', async () => {
+    const { createMockPushProvider } = await import('../src/testing/index.js')
+    const { providerError } = await import('../src/index.js')
+    const push = Object.assign(createMockPushProvider('chunky'), { capabilities: { maxBatchSize: 2 } })
+    const send = push.send.bind(push)
+    let calls = 0
+    push.send = async (message, options) => {
+      calls++
+      if (calls === 2)
+        throw providerError({
+          provider: 'chunky',
+          retryable: true,
+          message: 'socket hang up',
+          providerCode: 'NETWORK',
+        })
+      return send(message, options)
+    }
+    const { notifier, clock } = await setup({
+      providers: { push: [push] },
+      defaults: { retry: { retries: 2, baseMs: 10 } },
+    })
+    const tokens = ['tok-bbbb-1', 'tok-bbbb-2', 'tok-bbbb-3', 'tok-bbbb-4', 'tok-bbbb-5']
+    const pending = notifier.send({
+      to: { deviceTokens: tokens },
+      channels: ['push'],
+      content: { text: 'x' },
+    })
+    await clock.advance(1_000)
+    const result = await pending
+    expect(result.deliveries[0]).toMatchObject({ status: 'sent', attempts: 2 })
+    expect(result.deliveries[0]?.failedTokens).toBeUndefined()
+    expect(push.sent.flatMap((m) => m.tokens).sort()).toEqual([...tokens].sort())
+  })
+})

@@ -482,24 +482,39 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     }
     const final = new Map<string, PushTokenResult>()
     let pending = [...tokens]
-    const outcome = await viaProviders('push', async (provider) => {
-      const result = (await callProvider(provider, (signal) =>
-        (provider as Extract<AnyProvider, { channel: 'push' }>).send(
-          { ...base, tokens: pending },
-          { signal },
-        ),
-      )) as PushResult
+    /** Keeps final token results; returns the tokens that failed transiently (to retry). */
+    const absorb = (tokens: PushTokenResult[]): string[] => {
       const again: string[] = []
-      for (const tokenResult of result.tokens) {
+      for (const tokenResult of tokens) {
+        // a transient failure is kept too, so it is reported if the retries run out
+        final.set(tokenResult.token, tokenResult)
         if (!tokenResult.ok && tokenResult.retryable) again.push(tokenResult.token)
-        else final.set(tokenResult.token, tokenResult)
+      }
+      return again
+    }
+    const outcome = await viaProviders('push', async (provider) => {
+      // a provider takes at most `capabilities.maxBatchSize` tokens per call (default: all of them)
+      const size = Math.max(1, provider.capabilities?.maxBatchSize ?? pending.length)
+      const tokensNow = pending
+      const again: string[] = []
+      let firstToken: PushTokenResult | undefined
+      for (let start = 0; start < tokensNow.length; start += size) {
+        const tokens = tokensNow.slice(start, start + size)
+        let part: PushResult
+        try {
+          part = (await callProvider(provider, (signal) =>
+            (provider as Extract<AnyProvider, { channel: 'push' }>).send({ ...base, tokens }, { signal }),
+          )) as PushResult
+        } catch (error) {
+          // earlier chunks went out: retry only what is left, never resend to their tokens
+          pending = [...again, ...tokensNow.slice(start)]
+          throw error
+        }
+        again.push(...absorb(part.tokens))
+        firstToken ??= part.tokens.find((token) => token.ok)
       }
       if (again.length > 0) {
         pending = again
-        for (const token of again) {
-          const last = result.tokens.find((r) => r.token === token) as PushTokenResult
-          final.set(token, last)
-        }
         throw providerError({
           provider: provider.name,
           retryable: true,
@@ -507,7 +522,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           providerCode: 'PARTIAL',
         })
       }
-      return result
+      return firstToken?.providerMessageId ? { providerMessageId: firstToken.providerMessageId } : {}
     })
     const results = [...final.values()]
     const gone = results.filter((r) => r.unregistered).map((r) => r.token)

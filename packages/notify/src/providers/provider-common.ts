@@ -26,7 +26,7 @@ export interface ProviderResult {
 export interface ProviderCapabilities {
   /** Accepts email attachments. @default false */
   attachments?: boolean
-  /** Most recipients (push tokens) per `send()` call. @default 1 for push providers */
+  /** Most push tokens per `send()` call; the notifier splits larger sends. @default unlimited */
   maxBatchSize?: number
 }
 
