@@ -4,6 +4,11 @@
  */
 export { createFakeClock, type FakeClock } from '@opskit/core/testing'
 export {
+  type AnomalyDetectorConformanceOptions,
+  conformanceSeries,
+  runAnomalyDetectorConformance,
+} from './conformance/anomaly-detector-conformance.js'
+export {
   type ModelStoreConformanceOptions,
   runModelStoreConformance,
 } from './conformance/model-store-conformance.js'
