@@ -11,11 +11,13 @@ import { DomainHooks } from './domain/hooks.js'
 import { HttpError } from './http/http-error.js'
 import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
+import { createLatencySampler } from './metrics/latency-sampler.js'
 import { registerOpsRoutes } from './ops/ops-routes.js'
 import { registerApiRoutes } from './routes/api-routes.js'
 import { registerReportRoutes } from './routes/report-routes.js'
 import { type AlertsWiring, wireAlerts } from './wiring/alerts.js'
 import { type AuditWiring, wireAudit } from './wiring/audit.js'
+import { type MlWiring, wireMl } from './wiring/ml.js'
 import { type MonitorWiring, wireMonitor } from './wiring/monitor.js'
 import { type NotifyWiring, wireNotify } from './wiring/notify.js'
 import { type ReportsWiring, wireReports } from './wiring/reports.js'
@@ -39,6 +41,8 @@ export interface TicketingServiceOptions {
   operators?: { email: string; phone?: string }
   /** Where report artifacts are stored. @default `reports/` next to `dbPath` */
   reportsDir?: string
+  /** How often API latency is sampled for the operator page's chart and the anomaly detector. @default 1000 */
+  latencySampleMs?: number
   /** How often the alert rules are evaluated, in ms. @default 1000 */
   alertEvaluationMs?: number
   /** Logger for the service and the opskit packages. @default noopLogger */
@@ -61,6 +65,8 @@ export interface TicketingService {
   readonly notify: NotifyWiring | undefined
   /** The @opskit/reports wiring (the daily sales report, history, download links). */
   readonly reports: ReportsWiring
+  /** The @opskit/ml wiring (latency anomalies, fraud flags). */
+  readonly ml: MlWiring
   /** The @opskit/audit wiring (the log, its checkpoint key and checkpoints). */
   readonly audit: AuditWiring
   /** Fault injection for demos and tests: extra latency added to every `/api` request. */
@@ -92,6 +98,11 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   })
 
   const audit = await wireAudit({ db: hostDb, hooks, logger })
+  const latency = createLatencySampler(monitor.monitor, {
+    intervalMs: options.latencySampleMs ?? 1000,
+    keep: 120,
+  })
+  const ml = await wireMl({ hooks, latency, monitor: monitor.monitor, audit, logger })
   const notify = options.smtp
     ? await wireNotify({
         db: hostDb,
@@ -170,7 +181,17 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     logger,
   })
   registerReportRoutes(router, reports)
-  const ops = registerOpsRoutes(router, { db, sessions, monitor, audit, alerts, notify, reports, logger })
+  const ops = registerOpsRoutes(router, {
+    db,
+    sessions,
+    monitor,
+    audit,
+    alerts,
+    notify,
+    reports,
+    latency,
+    logger,
+  })
   let closing: Promise<void> | undefined
 
   return {
@@ -182,6 +203,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     alerts,
     notify,
     reports,
+    ml,
     chaos: {
       setExtraLatencyMs(ms) {
         extraLatencyMs = Math.max(0, Math.min(ms, 30_000))
@@ -190,11 +212,15 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     close() {
       closing ??= (async () => {
         ops.close()
+        ml.close()
+        latency.close()
         alerts.close()
         await monitor.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()
+          // Requests still running after a grace period (a stuck client) are cut off.
+          setTimeout(() => server.closeAllConnections(), 2_000).unref()
         })
         await reports.close()
         await notify?.close()

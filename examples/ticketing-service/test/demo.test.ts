@@ -25,6 +25,7 @@ describe('the scripted demo', () => {
         expect.stringContaining('chain verifies'),
         expect.stringContaining('redeemed once and refused the second time'),
         expect.stringContaining('emails received by the SMTP server'),
+        expect.stringContaining('fraud scorer flags the bot'),
       ]),
     )
     const unavailable = outcome.results.filter((r) => r.outcome === 'not available yet')
@@ -32,7 +33,9 @@ describe('the scripted demo', () => {
     if (Object.values(FEATURES).some((f) => !f.wired)) expect(unavailable.length).toBeGreaterThan(0)
     expect(lines.join('\n')).toContain(`[${'#'.repeat(24)}]`)
     for (const ext of ['csv', 'xlsx', 'pdf']) {
-      expect(readdirSync(outDir).some((f) => f.startsWith('daily-sales-') && f.endsWith(`.${ext}`))).toBe(true)
+      expect(readdirSync(outDir).some((f) => f.startsWith('daily-sales-') && f.endsWith(`.${ext}`))).toBe(
+        true,
+      )
     }
     const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'))
     expect(summary.ok).toBe(true)

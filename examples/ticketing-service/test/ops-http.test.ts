@@ -89,7 +89,15 @@ describe('the operator page over HTTP', () => {
     expect(stream.headers.get('content-type')).toContain('text/event-stream')
     const reader = stream.body!.getReader()
     let text = ''
-    while (!text.includes('event: latency')) text += new TextDecoder().decode((await reader.read()).value)
+    const browsing = setInterval(() => void t.call('GET', '/api/events'), 100)
+    const deadline = Date.now() + 10_000
+    try {
+      while (!text.includes('event: latency') && Date.now() < deadline) {
+        text += new TextDecoder().decode((await reader.read()).value)
+      }
+    } finally {
+      clearInterval(browsing)
+    }
     expect(text).toMatch(/data: \{"at":\d+,"meanMs":\d+,"requests":\d+\}/)
     await reader.cancel()
 

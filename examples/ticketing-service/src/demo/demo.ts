@@ -62,6 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let service: TicketingService | undefined
   let smtp: Awaited<ReturnType<typeof startLocalSmtp>> | undefined
   let csvArtifact: string | undefined
+  const spike = { from: 0, to: 0 }
   const svc = () => {
     if (!service) throw new Error('the service did not start')
     return service
@@ -97,6 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           admin: ADMIN,
           metricsAuth: METRICS,
           alertEvaluationMs: 500,
+          latencySampleMs: 500,
           operators: OPERATORS,
           ...(smtp
             ? { smtp: { host: smtp.host, port: smtp.port, from: 'Opskit Tickets <tickets@tickets.example>' } }
@@ -293,6 +295,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           sumOf(samples, 'http_server_request_duration_seconds_count') -
           sumOf(samples, 'http_server_request_duration_seconds_bucket', { le: '0.75' })
         const before = slow(await metrics())
+        spike.from = Date.now()
         svc().chaos.setExtraLatencyMs(SPIKE_EXTRA_MS)
         const until = Date.now() + spikeMs
         const client = api()
@@ -302,6 +305,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           }),
         )
         svc().chaos.setExtraLatencyMs(0)
+        spike.to = Date.now()
         for (const _ of range(20)) expectStatus(await client('GET', '/api/events'), 200, 'browsing')
         const spiked = slow(await metrics()) - before
         if (spiked < 4) throw new Error(`only ${spiked} slow requests were measured`)
@@ -380,6 +384,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     {
       title: 'the anomaly detector flags the spike and the fraud scorer flags the bot',
       needs: ['ml.anomaly', 'ml.fraud'],
+      async run() {
+        const { anomalies, flagged } = svc().ml
+        const inSpike = anomalies.filter((a) => a.point.at >= spike.from && a.point.at <= spike.to + 1500)
+        const outside = anomalies.length - inSpike.length
+        if (inSpike.length === 0) {
+          throw new Error(`no latency anomaly during the spike (${anomalies.length} elsewhere)`)
+        }
+        const bot = flagged.find((f) => f.email === 'bulkbuyer@resale.example')
+        if (!bot) throw new Error('the scalper bot was not flagged')
+        const humans = flagged.filter((f) => f.email.endsWith('@tickets.example'))
+        if (humans.length > 0)
+          throw new Error(`customers flagged as fraud: ${humans.map((h) => h.email).join(', ')}`)
+        const peak = Math.max(...inSpike.map((a) => a.point.meanMs))
+        return `${inSpike.length} latency anomalies during the spike (peak ${peak} ms, score ${inSpike[0]!.result.score.toFixed(3)}), ${outside} outside it; bot flagged ${bot.score.risk} (${bot.score.score.toFixed(2)}: ${bot.score.reasons.map((r) => r.code).join(', ')}), no customer flagged`
+      },
     },
     {
       title: 'emails received by the SMTP server, SMS and push recorded',

@@ -25,6 +25,8 @@ export interface DomainEvents {
     success: boolean
     reason?: 'unknown_user' | 'bad_password'
   }
+  /** Every purchase request that passed authentication and validation, before it is tried. */
+  'purchase.attempt': { actor: RequestActor; eventId: string; quantity: number }
   'order.created': {
     actor: RequestActor
     orderId: string

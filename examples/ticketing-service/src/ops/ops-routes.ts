@@ -8,6 +8,7 @@ import type { TicketingDb } from '../db/schema.js'
 import { HttpError } from '../http/http-error.js'
 import { readJson, sendJson } from '../http/json.js'
 import type { RouteContext, Router } from '../http/router.js'
+import type { LatencySampler } from '../metrics/latency-sampler.js'
 import { actorOf } from '../routes/context.js'
 import type { AlertsWiring } from '../wiring/alerts.js'
 import type { AuditWiring } from '../wiring/audit.js'
@@ -15,7 +16,6 @@ import type { MonitorWiring } from '../wiring/monitor.js'
 import type { NotifyWiring } from '../wiring/notify.js'
 import type { ReportsWiring } from '../wiring/reports.js'
 import { FEATURES } from '../wiring/status.js'
-import { createLatencySampler } from './latency-sampler.js'
 
 const COOKIE = 'ops_session'
 const OPS_SESSION_TTL_MS = 8 * 60 * 60 * 1000
@@ -44,6 +44,7 @@ export interface OpsDeps {
   alerts: AlertsWiring
   notify: NotifyWiring | undefined
   reports: ReportsWiring
+  latency: LatencySampler
   logger: Logger
 }
 
@@ -63,11 +64,7 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
     for (const stream of streams) stream.res.write(frame)
   }
-  const latency = createLatencySampler(deps.monitor.monitor, {
-    intervalMs: 1000,
-    keep: 120,
-    onPoint: (point) => broadcast('latency', point),
-  })
+  const unsubscribeLatency = deps.latency.subscribe((point) => broadcast('latency', point))
   const unsubscribe = alerts.subscribe((update) => broadcast('alerts', { type: update.type }))
   const heartbeat = setInterval(() => {
     for (const stream of streams) stream.res.write(': keep-alive\n\n')
@@ -214,7 +211,7 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
         filename: run.filename,
         at: run.startedAt.getTime(),
       })),
-      latency: latency.points(),
+      latency: deps.latency.points(),
       features: Object.fromEntries(Object.entries(FEATURES).map(([k, v]) => [k, v.wired])),
     })
   })
@@ -272,7 +269,7 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
 
   return {
     close() {
-      latency.close()
+      unsubscribeLatency()
       unsubscribe()
       clearInterval(heartbeat)
       for (const stream of streams) stream.res.end()

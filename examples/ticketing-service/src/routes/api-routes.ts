@@ -161,6 +161,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     const session = await requireApiSession(deps, req)
     const input = await readJson(req, orderSchema)
     const actor = actorOf(req, session)
+    await hooks.emit('purchase.attempt', { actor, eventId: input.eventId, quantity: input.quantity })
     const orderId = uuidv7()
     const created = now().toISOString()
     const result = await db.transaction().execute(async (trx) => {

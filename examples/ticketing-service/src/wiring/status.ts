@@ -30,16 +30,8 @@ export const FEATURES: Record<Feature, FeatureStatus> = {
   audit: { package: '@opskit/audit', wired: true },
   notify: { package: '@opskit/notify', wired: true },
   reports: { package: '@opskit/reports', wired: true },
-  'ml.anomaly': {
-    package: '@opskit/ml',
-    wired: false,
-    pending: 'the anomaly detector of @opskit/ml is not in its public API yet',
-  },
-  'ml.fraud': {
-    package: '@opskit/ml',
-    wired: false,
-    pending: 'the fraud scorer of @opskit/ml is not in its public API yet',
-  },
+  'ml.anomaly': { package: '@opskit/ml', wired: true },
+  'ml.fraud': { package: '@opskit/ml', wired: true },
 }
 
 /** Why a set of capabilities cannot be used in this build, or `undefined` when all are wired. */
