@@ -135,4 +135,12 @@ describe('ensemble detector', () => {
     const spike = detector.update({ timestamp: start + 602 * 60_000, value: 40 })
     expect(spike).toEqual({ score: 1, isAnomaly: true, reason: 'out-of-range' })
   })
+
+  it('keeps its memory bounded on a metric that drifts forever', async () => {
+    const detector = await createAnomalyDetector()
+    for (let i = 0; i < 30_000; i++) detector.update({ timestamp: i * 1000, value: i * 1.5 + Math.sin(i) })
+    const state = detector.snapshot().state as { engine: { contexts: { table: unknown[] }[] } }
+    for (const context of state.engine.contexts) expect(context.table.length).toBeLessThanOrEqual(4096)
+    expect(JSON.stringify(detector.snapshot()).length).toBeLessThan(2_000_000)
+  })
 })

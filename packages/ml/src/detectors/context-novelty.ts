@@ -1,3 +1,6 @@
+/** Most contexts a model keeps; a metric that drifts forever would otherwise grow the table forever. */
+export const MAX_CONTEXTS = 4096
+
 /** Serializable state of {@link ContextNovelty}. */
 export interface ContextNoveltyState {
   order: number
@@ -69,6 +72,8 @@ export class ContextNovelty {
       if (!next) {
         next = new Map()
         this.table.set(key, next)
+        // Bound memory on drifting series: forget the oldest context first.
+        if (this.table.size > MAX_CONTEXTS) this.table.delete(this.table.keys().next().value as string)
       }
       next.set(bin, (next.get(bin) ?? 0) + 1)
       this.recent.shift()
