@@ -285,7 +285,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           order.token,
         )
         expectStatus(again, 409, 'a second refund')
-        return `refunded ${(res.json.amountCents / 100).toFixed(2)}; a second refund refused with 409`
+        return `refunded €${(res.json.amountCents / 100).toFixed(2)}; a second refund refused with 409`
       },
     },
     {

@@ -15,6 +15,7 @@ console.log('\nsummary')
 for (const r of outcome.results) {
   const mark = r.outcome === 'ok' ? '✔' : r.outcome === 'failed' ? '✘' : '-'
   console.log(`  ${mark} ${r.title}${r.outcome === 'ok' ? '' : ` (${r.outcome})`}`)
+  console.log(`      ${r.detail}`)
 }
 const unavailable = count('not available yet')
 console.log(
@@ -28,6 +29,9 @@ if (serve && outcome.service && outcome.stop) {
   console.log('\nthe service keeps running (Ctrl-C stops it):')
   console.log(
     `  metrics  http://${credentials.metrics.username}:${credentials.metrics.password}@${base.host}/metrics`,
+  )
+  console.log(
+    `  ops      ${service.url}/ops  (log in as ${credentials.admin.email} / ${credentials.admin.password})`,
   )
   console.log(`  health   ${service.url}/healthz`)
   console.log(`  ready    ${service.url}/readyz`)
