@@ -48,7 +48,11 @@ export interface HttpFake {
   readonly requests: RecordedRequest[]
   /** Adds a route; `path` may contain `:name` segments. Later routes win over earlier ones. */
   route(method: string, path: string, handler: FakeHandler): void
-  /** Answers the next request to the route with these responses, in order, before its handler. */
+  /**
+   * Answers the next requests to a route with these responses, in order, before its handler.
+   * `path` is the route's pattern (`/x/:id`) or a concrete path an existing route matches
+   * (`/x/42`); with neither, a route is added that answers 500 once the queue is spent.
+   */
   enqueue(method: string, path: string, ...responses: FakeResponse[]): void
   /** Number of distinct HTTP/2 sessions seen (to check connection reuse). */
   readonly sessions: number
@@ -215,6 +219,7 @@ export async function startHttpFake(options: HttpFakeOptions = {}): Promise<Http
       const key = `${method.toUpperCase()} ${path}`
       const route =
         routes.find((candidate) => candidate.key === key) ??
+        find(method.toUpperCase(), path)?.route ??
         add(method, path, () => ({ status: 500, body: { error: 'no handler after the queued responses' } }))
       route.queue.push(...responses)
     },

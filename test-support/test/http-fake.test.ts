@@ -43,6 +43,17 @@ describe('startHttpFake (HTTP/1.1)', () => {
     expect([second.status, second.headers.get('x-message-id')]).toEqual([202, 'abc'])
     expect(missing.status).toBe(404)
   })
+
+  it('queues responses for a parameterised route when given a concrete path it matches', async () => {
+    const fake = await startHttpFake()
+    fakes.push(fake)
+    fake.route('POST', '/3/device/:token', (req) => ({ status: 200, body: { token: req.params.token } }))
+    fake.enqueue('POST', '/3/device/abc', { status: 429, headers: { 'retry-after': '1' } })
+    const queued = await fetch(`${fake.url}/3/device/abc`, { method: 'POST' })
+    const handled = await fetch(`${fake.url}/3/device/abc`, { method: 'POST' })
+    expect(queued.status).toBe(429)
+    expect(await handled.json()).toEqual({ token: 'abc' })
+  })
 })
 
 describe('startHttpFake (HTTP/2)', () => {
