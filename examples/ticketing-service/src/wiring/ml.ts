@@ -50,7 +50,7 @@ export async function wireMl(options: {
   audit: AuditWiring
   logger: Logger
 }): Promise<MlWiring> {
-  const detector = await createAnomalyDetector({ kind: 'zscore', windowSize: 30, threshold: 0.99 })
+  const detector = await createAnomalyDetector({ kind: 'zscore', threshold: 0.9999 })
   const scorer = await createFraudScorer()
   const anomalies: LatencyAnomaly[] = []
   const flagged: FraudFlag[] = []
