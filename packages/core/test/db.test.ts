@@ -120,6 +120,31 @@ describe('openSqlite', () => {
     expect(Object.values((await sql.raw('PRAGMA synchronous').execute(full)).rows[0] as object)[0]).toBe(2)
   })
 
+  it('reuses prepared statements across executions, an abandoned stream and a schema change', async () => {
+    const temp = tempSqlitePath()
+    cleanups.push(temp.cleanup)
+    const db = openSqlite(temp.path)
+    cleanups.push(() => db.destroy())
+    await migrate(db, { namespace: 'demo', migrations: widgets })
+    await db
+      .insertInto('opskit_widgets')
+      .values(Array.from({ length: 50 }, (_, i) => ({ id: i + 1, name: `w${i + 1}` })))
+      .execute()
+    const query = () => db.selectFrom('opskit_widgets').select(['id', 'name']).orderBy('id')
+    let streamed = 0
+    for await (const row of query().stream()) {
+      streamed++
+      if (row.id === 10) break
+    }
+    expect(streamed).toBe(10)
+    for (let i = 0; i < 3; i++) expect(await query().execute()).toHaveLength(50)
+    await db.schema.alterTable('opskit_widgets').addColumn('weight', 'integer').execute()
+    await db.updateTable('opskit_widgets').set({ weight: 3 }).where('id', '=', 1).execute()
+    expect(await db.selectFrom('opskit_widgets').selectAll().where('id', '=', 1).execute()).toEqual([
+      { id: 1, name: 'w1', color: null, weight: 3 },
+    ])
+  })
+
   it('persists data across reopen', async () => {
     const temp = tempSqlitePath()
     cleanups.push(temp.cleanup)

@@ -1,3 +1,4 @@
+import { neutraliseFormula, quoteCsvField } from '@opskit/core'
 import type { AuditEvent } from '../event/event-schema.js'
 import type { ExportFormat } from '../log/audit-log.js'
 
@@ -31,13 +32,12 @@ const CSV_COLUMNS: Array<[string, (event: AuditEvent) => unknown]> = [
 
 /**
  * One CSV cell (RFC 4180), safe against formula injection: text starting with `=`, `+`, `-`,
- * `@`, tab or carriage return is prefixed with `'` so spreadsheets show it as text.
+ * `@`, tab, CR or LF is prefixed with `'` so spreadsheets show it as text.
  */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return ''
-  let text = String(value)
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text
+  const text = String(value)
+  return quoteCsvField(typeof value === 'string' ? neutraliseFormula(text) : text)
 }
 
 const SEVERITY_IDS = { info: 1, warning: 3, error: 4, critical: 5 } as const

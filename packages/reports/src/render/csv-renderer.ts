@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import { quoteCsvField } from '@opskit/core'
 import type { Renderer, RenderInput } from './renderer.js'
 import { TextSink } from './text-sink.js'
 import { type Cell, escapeFormula, humanFormatter, machineValue } from './values.js'
@@ -30,9 +31,7 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
   }
   const newline = options.newline ?? '\r\n'
   const escapeDefault = options.escapeFormulas ?? true
-  const needsQuote = (text: string) =>
-    text.includes(delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r')
-  const quote = (text: string) => (needsQuote(text) ? `"${text.replaceAll('"', '""')}"` : text)
+  const quote = (text: string) => quoteCsvField(text, delimiter)
 
   return {
     format: 'csv',

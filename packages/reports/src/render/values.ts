@@ -201,10 +201,5 @@ export function humanFormatter(column: ReportColumn, options: HumanFormatOptions
   }
 }
 
-/** Characters that make a spreadsheet read a text cell as a formula (OWASP CSV injection). */
-const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r', '\n'])
-
-/** Prefixes `'` to text a spreadsheet would otherwise evaluate as a formula. */
-export function escapeFormula(text: string): string {
-  return text.length > 0 && FORMULA_START.has(text[0] as string) ? `'${text}` : text
-}
+/** Prefixes `'` to text a spreadsheet would otherwise evaluate as a formula (shared with audit exports). */
+export { neutraliseFormula as escapeFormula } from '@opskit/core'
