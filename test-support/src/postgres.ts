@@ -101,6 +101,8 @@ export async function startPostgres(): Promise<PostgresCluster> {
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
   const pool = new pg.Pool({ connectionString: url, max: 4 })
+  // An idle client whose server goes away emits 'error'; unhandled, that would kill the test run.
+  pool.on('error', () => {})
   const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) })
   let stopped = false
   let counter = 0
@@ -117,7 +119,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
     async stop() {
       if (stopped) return
       stopped = true
+      // Kysely ends the pool only if it used it; createDatabase() uses the pool directly.
       await db.destroy().catch(() => {})
+      await pool.end().catch(() => {})
       try {
         runPg(pgCtl, ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop'])
       } catch {

@@ -190,7 +190,7 @@ describe('email and SMS through a notifier', () => {
     }
     await email.send(hostile, AbortSignal.timeout(1000))
     await email.send(hostile, AbortSignal.timeout(1000))
-    await sms.send(notification, AbortSignal.timeout(1000))
+    await sms.send(hostile, AbortSignal.timeout(1000))
     expect(calls[0]).toMatchObject({
       to: { email: 'oncall@example.com' },
       channels: ['email'],
@@ -201,6 +201,8 @@ describe('email and SMS through a notifier', () => {
     expect(calls[0]?.content.html).toContain('&#60;script&#62;')
     expect(calls[0]?.content.html).not.toContain('<script>')
     expect(calls[0]?.idempotencyKey).toBe(calls[1]?.idempotencyKey)
+    // The same notification through another channel of the receiver is another message.
+    expect(calls[2]?.idempotencyKey).not.toBe(calls[0]?.idempotencyKey)
     expect(calls[2]).toMatchObject({ channels: ['sms'], content: { text: '[FIRING:1] HighLatency' } })
     expect(() => createNotifierChannel({ notifier, channel: 'sms', to: {} })).toThrowError(MonitorError)
   })

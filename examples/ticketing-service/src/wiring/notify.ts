@@ -1,5 +1,5 @@
 import type { HostDatabase, Logger } from '@opskit/core'
-import { type AlertChannel, createNotifierChannel, type NotifierLike } from '@opskit/monitor'
+import { type AlertChannel, createNotifierChannel } from '@opskit/monitor'
 import { createNotifier, type Dispatcher, type NotificationTemplate, type Notifier } from '@opskit/notify'
 import { smtpProvider } from '@opskit/notify/smtp'
 import type { TicketingDb } from '../db/schema.js'
@@ -149,17 +149,11 @@ export async function wireNotify(options: NotifyWiringOptions): Promise<NotifyWi
     })
   })
 
-  // createNotifierChannel derives its idempotency key from the alert group only, so the e-mail
-  // and SMS channels of one receiver would collapse into one send; the channel is added here.
-  const perChannel: NotifierLike = {
-    send: (input) =>
-      notifier.send({ ...input, idempotencyKey: `${input.idempotencyKey}:${input.channels.join(',')}` }),
-  }
   const alertChannels: AlertChannel[] = []
   if (options.operators) {
     alertChannels.push(
       createNotifierChannel({
-        notifier: perChannel,
+        notifier,
         channel: 'email',
         to: { email: options.operators.email },
         sendResolved: true,
@@ -168,7 +162,7 @@ export async function wireNotify(options: NotifyWiringOptions): Promise<NotifyWi
     if (options.operators.phone) {
       alertChannels.push(
         createNotifierChannel({
-          notifier: perChannel,
+          notifier,
           channel: 'sms',
           to: { phone: options.operators.phone },
           sendResolved: true,

@@ -52,7 +52,9 @@ export function createNotifierChannel(options: NotifierChannelOptions): AlertCha
     sendResolved: options.sendResolved ?? false,
     async send(n) {
       const text = notificationText(n)
-      const key = `${n.groupKey}|${n.reason}|${n.alerts.map((a) => `${a.fingerprint}:${a.status}:${a.startsAt}`).join(',')}`
+      // One key per channel and recipient: the e-mail and the SMS of one receiver are two messages.
+      const recipient = options.channel === 'email' ? options.to.email : options.to.phone
+      const key = `${options.channel}|${recipient}|${n.groupKey}|${n.reason}|${n.alerts.map((a) => `${a.fingerprint}:${a.status}:${a.startsAt}`).join(',')}`
       try {
         await options.notifier.send({
           to: options.to,
