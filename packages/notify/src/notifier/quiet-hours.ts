@@ -1,19 +1,8 @@
-const formatters = new Map<string, Intl.DateTimeFormat>()
+import { wallClock } from '@opskit/core'
 
 function minutesOfDay(now: number, timeZone: string): { minutes: number; seconds: number } {
-  let format = formatters.get(timeZone)
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-    formatters.set(timeZone, format)
-  }
-  const parts = Object.fromEntries(format.formatToParts(new Date(now)).map((part) => [part.type, part.value]))
-  return { minutes: Number(parts.hour) * 60 + Number(parts.minute), seconds: Number(parts.second) }
+  const time = wallClock(now, timeZone)
+  return { minutes: time.hour * 60 + time.minute, seconds: time.second }
 }
 
 const toMinutes = (hhmm: string): number => {
@@ -21,15 +10,7 @@ const toMinutes = (hhmm: string): number => {
   return (h as number) * 60 + (m as number)
 }
 
-/** Whether an IANA time zone name is known to this runtime. */
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone })
-    return true
-  } catch {
-    return false
-  }
-}
+export { isValidTimeZone } from '@opskit/core'
 
 /**
  * When quiet hours `start`–`end` (HH:MM in `timeZone`, possibly across midnight) hold at `now`,

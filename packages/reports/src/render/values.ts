@@ -1,3 +1,4 @@
+import { wallClock } from '@opskit/core'
 import type { ColumnType, ReportColumn } from '../definition/report-definition.js'
 
 /**
@@ -83,62 +84,12 @@ export function machineValue(type: ColumnType, cell: Cell): string | number | nu
   return cell
 }
 
-/** The wall-clock fields of an instant in a time zone. */
-export interface WallClock {
-  year: number
-  month: number
-  day: number
-  hour: number
-  minute: number
-  second: number
-}
-
-const wallFormatters = new Map<string, Intl.DateTimeFormat>()
-
-/** The wall-clock time of `epochMs` in `timeZone` (IANA). */
-export function wallClock(epochMs: number, timeZone: string): WallClock {
-  let formatter = wallFormatters.get(timeZone)
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    })
-    wallFormatters.set(timeZone, formatter)
-  }
-  const parts: Record<string, number> = {}
-  for (const part of formatter.formatToParts(new Date(epochMs))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value)
-  }
-  return {
-    year: parts.year ?? 1970,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  }
-}
+export { isValidTimeZone, type WallClock, wallClock } from '@opskit/core'
 
 /** The calendar date (`YYYY-MM-DD`) of `epochMs` in `timeZone`. */
 export function dateInZone(epochMs: number, timeZone: string): string {
   const w = wallClock(epochMs, timeZone)
   return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`
-}
-
-/** Whether `timeZone` is an IANA zone this runtime knows. */
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone })
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** Locale and zone used to format values for people. */
