@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
 import { runWebhookProviderConformance } from '../src/testing/index.js'
+import { BlockedAddressError, guardedLookup, isBlockedAddress } from '../src/webhook/address-guard.js'
 import { webhookProvider } from '../src/webhook/index.js'
 
 const secret = generateWebhookSecret()
@@ -174,5 +175,203 @@ describe('disabled webhook endpoints live in the store', () => {
     expect(accepted.map((a) => a.data)).toEqual([{ n: 3 }])
     await second.close()
     await fake.stop()
+  })
+})
+
+describe('SSRF guard after DNS resolution', () => {
+  const blocked = [
+    '0.1.2.3',
+    '10.1.2.3',
+    '100.64.0.1',
+    '100.127.255.255',
+    '127.0.0.1',
+    '127.8.9.10',
+    '169.254.169.254',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '192.0.2.5',
+    '198.18.0.1',
+    '224.0.0.1',
+    '239.1.1.1',
+    '240.0.0.1',
+    '255.255.255.255',
+    '::',
+    '::1',
+    '[::1]',
+    '::127.0.0.1',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'febf::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    '::ffff:10.0.0.1',
+    '64:ff9b::a9fe:a9fe',
+    '2002:7f00:1::',
+    '2001:db8::1',
+    '100::1',
+    'not-an-address',
+  ]
+  const allowed = [
+    '8.8.8.8',
+    '1.1.1.1',
+    '11.0.0.1',
+    '100.63.255.255',
+    '100.128.0.0',
+    '169.253.1.1',
+    '172.15.255.255',
+    '172.32.0.0',
+    '192.169.0.1',
+    '223.255.255.255',
+    '2606:4700:4700::1111',
+    '2a00:1450:4007:80e::200e',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '2400:cb00::1',
+  ]
+  it.each(blocked)('refuses %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(true)
+  })
+  it.each(allowed)('allows %s', (address) => {
+    expect(isBlockedAddress(address)).toBe(false)
+  })
+
+  function resolverTo(...addresses: string[]) {
+    const calls: string[] = []
+    const lookup = async (hostname: string) => {
+      calls.push(hostname)
+      return addresses.map((address) => ({ address, family: (address.includes(':') ? 6 : 4) as 4 | 6 }))
+    }
+    return { lookup, calls }
+  }
+
+  it('refuses a hostname that resolves to loopback, cloud metadata, a mapped IPv6 or a mix; nothing reaches the receiver', async () => {
+    const fake = await startHttpFake()
+    receiver(fake, [secret])
+    const port = new URL(fake.url).port
+    for (const answer of [
+      ['127.0.0.1'],
+      ['169.254.169.254'],
+      ['::ffff:127.0.0.1'],
+      ['::1'],
+      ['8.8.8.8', '10.0.0.7'],
+    ]) {
+      const { lookup, calls } = resolverTo(...answer)
+      const provider = webhookProvider({ secrets: secret, lookup, timeoutMs: 2_000 })
+      const error = await provider
+        .send({
+          url: `http://hooks.partner.example:${port}/hooks/a`,
+          type: 't',
+          data: {},
+          idempotencyKey: 'k',
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(error).toMatchObject({
+        code: 'NOTIFY_PROVIDER_PERMANENT',
+        retryable: false,
+        details: { providerCode: 'PRIVATE_ADDRESS', recipientInvalid: true },
+      })
+      expect(calls).toEqual(['hooks.partner.example'])
+      await provider.close()
+    }
+    expect(fake.requests).toHaveLength(0)
+    await fake.stop()
+  })
+
+  it('connects to exactly the address the resolver returned (allowPrivateNetworks opts out of the check, not of the resolver)', async () => {
+    const fake = await startHttpFake()
+    const accepted = receiver(fake, [secret])
+    const port = new URL(fake.url).port
+    const { lookup, calls } = resolverTo('127.0.0.1')
+    const provider = webhookProvider({ secrets: secret, lookup, allowPrivateNetworks: true })
+    // `.invalid` never resolves in real DNS: reaching the fake proves the injected answer was used.
+    await provider.send({
+      url: `http://hooks.opskit.invalid:${port}/hooks/a`,
+      type: 'order.paid',
+      data: { id: 1 },
+      idempotencyKey: 'msg_ssrf',
+    })
+    expect(accepted).toEqual([{ type: 'order.paid', data: { id: 1 }, webhookId: 'msg_ssrf' }])
+    expect(fake.requests[0]?.headers.host).toBe(`hooks.opskit.invalid:${port}`)
+    expect(calls[0]).toBe('hooks.opskit.invalid')
+    await provider.close()
+    await fake.stop()
+  })
+
+  it('refuses IP literals and internal names before resolving anything', async () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:127.0.0.1]:8080/x',
+      'http://[fd00::5]/x',
+      'http://0.0.0.0:9/x',
+      'http://metadata.google.internal/computeMetadata/v1/',
+      'http://api.localhost/x',
+    ]) {
+      const { lookup, calls } = resolverTo('8.8.8.8')
+      const provider = webhookProvider({ secrets: secret, lookup })
+      await expect(provider.send({ url, type: 't', data: {}, idempotencyKey: 'k' })).rejects.toMatchObject({
+        details: { providerCode: 'PRIVATE_ADDRESS' },
+      })
+      expect(calls).toEqual([])
+      await provider.close()
+    }
+  })
+
+  it('hands a public answer to the socket unchanged, in both lookup shapes, honouring the family asked for', async () => {
+    const { lookup } = resolverTo('93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946')
+    const guarded = guardedLookup(lookup, true)
+    const all = await new Promise<unknown>((resolve, reject) =>
+      guarded('example.com', { all: true }, (error, addresses) =>
+        error ? reject(error) : resolve(addresses),
+      ),
+    )
+    expect(all).toEqual([
+      { address: '93.184.216.34', family: 4 },
+      { address: '2606:2800:220:1:248:1893:25c8:1946', family: 6 },
+    ])
+    const one = await new Promise<unknown>((resolve, reject) =>
+      guarded('example.com', { family: 6 }, (error, address, family) =>
+        error ? reject(error) : resolve([address, family]),
+      ),
+    )
+    expect(one).toEqual(['2606:2800:220:1:248:1893:25c8:1946', 6])
+    const refused = await new Promise<unknown>((resolve) =>
+      guardedLookup(resolverTo('93.184.216.34', '169.254.169.254').lookup, true)(
+        'example.com',
+        { all: true },
+        (error) => resolve(error),
+      ),
+    )
+    expect(refused).toBeInstanceOf(BlockedAddressError)
+    expect(refused).toMatchObject({ address: '169.254.169.254' })
+  })
+
+  it('through the notifier: failed once, no retry, no failover, code PRIVATE_ADDRESS', async () => {
+    const { lookup } = resolverTo('127.0.0.1')
+    const notifier = await createNotifier({
+      mode: 'mock',
+      providers: { webhook: [webhookProvider({ secrets: secret, lookup })] },
+      defaults: { retry: { retries: 3, baseMs: 1, maxMs: 5 } },
+    })
+    const result = await notifier.send({
+      to: { url: 'https://rebind.attacker.example/hook' },
+      channels: ['webhook'],
+      data: {},
+    })
+    expect(result.deliveries[0]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'PRIVATE_ADDRESS' },
+    })
+    await notifier.close()
   })
 })

@@ -1,8 +1,18 @@
+import http, { type IncomingHttpHeaders } from 'node:http'
+import https from 'node:https'
 import { isIP } from 'node:net'
 import { type Clock, requiredOptionError, systemClock, webhookHeaders } from '@opskit/core'
 import { parseRetryAfter, providerError } from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { WebhookMessage, WebhookProvider } from '../providers/webhook-provider.js'
+import {
+  BlockedAddressError,
+  guardedLookup,
+  isBlockedAddress,
+  isInternalName,
+  systemResolver,
+  type WebhookResolver,
+} from './address-guard.js'
 
 /** Options of {@link webhookProvider}. */
 export interface WebhookProviderOptions {
@@ -15,8 +25,18 @@ export interface WebhookProviderOptions {
   secrets: string | string[]
   /** Request timeout. @default 15000 */
   timeoutMs?: number
-  /** Allow loopback, private and link-local targets (SSRF guard off). @default false */
+  /**
+   * Allow loopback, private, link-local and reserved targets (SSRF guard off). Without it the
+   * guard checks the URL's IP literal and every address the hostname resolves to, at connect time.
+   * @default false
+   */
   allowPrivateNetworks?: boolean
+  /**
+   * Resolves a hostname to all its addresses; the connection goes to the addresses it returns,
+   * after the SSRF guard checked every one of them.
+   * @default the system resolver (`dns.lookup(host, { all: true })`)
+   */
+  lookup?: WebhookResolver
   /** `User-Agent` header. @default 'opskit-notify-webhook' */
   userAgent?: string
   /** Source of the `webhook-timestamp`. @default systemClock */
@@ -29,33 +49,20 @@ export interface StandardWebhookProvider extends WebhookProvider {
   disabledEndpoints(): string[]
   /** Re-enables a URL (the receiver came back). */
   enableEndpoint(url: string): void
+  /** Closes the kept-alive connections. */
+  close(): Promise<void>
 }
 
-function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  if (host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.internal')) return true
-  const version = isIP(host)
-  if (version === 4) {
-    const [a, b] = host.split('.').map(Number) as [number, number]
-    return (
-      a === 10 ||
-      a === 127 ||
-      a === 0 ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127)
-    )
-  }
-  if (version === 6)
-    return (
-      host === '::1' ||
-      host === '::' ||
-      /^f[cd]/.test(host) ||
-      /^fe[89ab]/.test(host) ||
-      host.startsWith('::ffff:')
-    )
-  return false
+/** The guard's verdict on the URL itself: an IP literal or an internal name. */
+function refusedLiteral(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '')
+  if (isIP(host) !== 0) return isBlockedAddress(host)
+  return isInternalName(host)
+}
+
+interface PostResult {
+  status: number
+  headers: IncomingHttpHeaders
 }
 
 /**
@@ -77,7 +84,45 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
   const name = options.name ?? 'webhook'
   const clock = options.clock ?? systemClock
   const timeoutMs = options.timeoutMs ?? 15_000
+  const guard = !options.allowPrivateNetworks
+  const lookup = guardedLookup(options.lookup ?? systemResolver, guard)
+  const agents = {
+    http: new http.Agent({ keepAlive: true, lookup }),
+    https: new https.Agent({ keepAlive: true, lookup }),
+  }
   const disabled = new Set<string>()
+
+  const post = (url: URL, body: string, headers: Record<string, string>, signal: AbortSignal) =>
+    new Promise<PostResult>((resolve, reject) => {
+      const secure = url.protocol === 'https:'
+      const request = (secure ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          agent: secure ? agents.https : agents.http,
+          lookup,
+          signal,
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        },
+        (response) => {
+          // Only the status and headers matter; drain the body so the connection can be reused.
+          response.resume()
+          response.on('error', () => undefined)
+          resolve({ status: response.statusCode ?? 0, headers: response.headers })
+        },
+      )
+      request.on('error', reject)
+      request.end(body)
+    })
+
+  const refuse = (detail: string) =>
+    providerError({
+      provider: name,
+      retryable: false,
+      message: `refusing to post to a private or reserved address (${detail})`,
+      providerCode: 'PRIVATE_ADDRESS',
+      recipientInvalid: true,
+    })
 
   return {
     name,
@@ -85,6 +130,10 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
     disabledEndpoints: () => [...disabled],
     enableEndpoint: (url) => {
       disabled.delete(url)
+    },
+    async close() {
+      agents.http.destroy()
+      agents.https.destroy()
     },
     async send(message: WebhookMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
       const url = new URL(message.url)
@@ -97,15 +146,17 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
           recipientInvalid: true,
         })
       }
-      if (!options.allowPrivateNetworks && isPrivateHost(url.hostname)) {
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
         throw providerError({
           provider: name,
           retryable: false,
-          message: `refusing to post to a private address (${url.hostname})`,
-          providerCode: 'PRIVATE_ADDRESS',
+          message: `unsupported URL scheme ${url.protocol}`,
+          providerCode: 'UNSUPPORTED_URL',
           recipientInvalid: true,
         })
       }
+      // IP literals never reach `lookup`, so the guard judges them here.
+      if (guard && refusedLiteral(url.hostname)) throw refuse(url.hostname)
       const now = clock.now()
       const body = JSON.stringify({
         type: message.type,
@@ -118,31 +169,35 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
         payload: body,
         secrets,
       })
-      const signals = [AbortSignal.timeout(timeoutMs), ...(callOptions?.signal ? [callOptions.signal] : [])]
-      let response: Response
+      const timeout = AbortSignal.timeout(timeoutMs)
+      const signal = AbortSignal.any([timeout, ...(callOptions?.signal ? [callOptions.signal] : [])])
+      let response: PostResult
       try {
-        response = await fetch(url, {
-          method: 'POST',
+        response = await post(
+          url,
           body,
-          redirect: 'manual',
-          signal: AbortSignal.any(signals),
-          headers: {
+          {
             ...headers,
             'content-type': 'application/json',
             'user-agent': options.userAgent ?? 'opskit-notify-webhook',
           },
-        })
+          signal,
+        )
       } catch (error) {
-        const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError'
+        if (error instanceof BlockedAddressError) throw refuse(`${error.hostname} → ${error.address}`)
+        const aborted = signal.aborted
         throw providerError({
           provider: name,
           retryable: true,
-          message: timedOut ? `no answer within ${timeoutMs} ms` : 'connection failed',
-          providerCode: timedOut ? 'TIMEOUT' : 'NETWORK',
+          message: aborted
+            ? timeout.aborted
+              ? `no answer within ${timeoutMs} ms`
+              : 'aborted'
+            : 'connection failed',
+          providerCode: aborted ? 'TIMEOUT' : 'NETWORK',
           cause: error,
         })
       }
-      await response.arrayBuffer().catch(() => undefined)
       const status = response.status
       if (status >= 200 && status < 300) return { providerMessageId: message.idempotencyKey }
       if (status === 410) {
@@ -157,7 +212,11 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
         })
       }
       const retryable = status === 408 || status === 429 || status >= 500
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), clock.now())
+      const retryAfter = response.headers['retry-after']
+      const retryAfterMs = parseRetryAfter(
+        Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        clock.now(),
+      )
       throw providerError({
         provider: name,
         retryable,
