@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { text } from 'node:stream/consumers'
 import { type Context, type ContextManager, context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildBody, encodeBody } from '../src/event/event-body.js'
+import { encodeActor, encodeBody } from '../src/event/event-body.js'
 import { createMemoryAuditLog, createMemoryAuditStore } from '../src/testing/index.js'
 import {
   type AuditEvent,
@@ -59,38 +59,72 @@ describe('hashing format', () => {
     expect(chainHash(GENESIS_HASH, leaf)).not.toBe(chainHash(GENESIS_HASH, leafHash('{"a":2}')))
   })
 
-  it('encodes every body field in canonical order', () => {
-    const body = buildBody(
-      {
-        action: 'doc.edit',
-        category: 'data_modification',
-        severity: 'info',
-        outcome: 'failure',
-        reason: 'r',
-        actor: {
-          id: 'u',
-          type: 'user',
-          name: 'N',
-          email: 'e@x.io',
-          role: 'admin',
-          ip: '192.0.2.1',
-          userAgent: 'ua',
-        },
-        target: { type: 'doc', id: 'd', name: 'n' },
-        tenantId: 't',
-        before: { z: { b: 1, a: [{ d: 1, c: 2 }] }, a: 1 },
-        after: { y: 1, x: 2 },
-        metadata: { m: true, l: null },
-        requestId: 'q',
-        sessionId: 's',
-        correlationId: 'c',
-        occurredAt: 1,
+  it('encodes every body field in canonical order, with and without each optional field', () => {
+    const full = {
+      action: 'doc.edit',
+      category: 'data_modification',
+      severity: 'info',
+      outcome: 'failure',
+      reason: 'r',
+      actor: {
+        id: 'u',
+        type: 'user',
+        name: 'N',
+        email: 'e@x.io',
+        role: 'admin',
+        ip: '192.0.2.1',
+        userAgent: 'ua "quoted" \u2028',
       },
-      { id: 'i', chainId: 't', seq: 3, recordedAt: 2 },
-      undefined,
-    )
-    expect(encodeBody(body)).toBe(canonicalJson(body))
-    expect(encodeBody(body)).toContain('"before":{"a":1,"z":{"a":[{"c":2,"d":1}],"b":1}}')
+      target: { type: 'doc', id: 'd', name: 'n' },
+      tenantId: 't',
+      before: { z: { b: 1, a: [{ d: 1, c: 2 }] }, a: 1 },
+      after: { y: 1, x: 2, é: 'é', Z: [] },
+      metadata: { m: true, l: null },
+      requestId: 'q',
+      sessionId: 's',
+      correlationId: 'c',
+      occurredAt: 1,
+    } as const
+    const position = { id: 'i', chainId: 't', seq: 3, recordedAt: 2 }
+    const encode = (event: typeof full, seal?: (field: string, value: string) => string) =>
+      encodeBody(event as never, position, encodeActor(event.actor as never, seal))
+    const encoded = encode(full)
+    expect(encoded).toBe(canonicalJson(JSON.parse(encoded)))
+    expect(encoded).toContain('"before":{"a":1,"z":{"a":[{"c":2,"d":1}],"b":1}}')
+    expect(JSON.parse(encoded)).toMatchObject({ chain: 't', id: 'i', seq: 3, recordedAt: 2, v: 1 })
+    const sealed = encode(full, (field, value) => `sealed(${field}:${value})`)
+    expect(JSON.parse(sealed).actor).toEqual({
+      email: 'sealed(actor.email:e@x.io)',
+      id: 'u',
+      ip: 'sealed(actor.ip:192.0.2.1)',
+      name: 'sealed(actor.name:N)',
+      role: 'admin',
+      type: 'user',
+      userAgent: 'sealed(actor.userAgent:ua "quoted" \u2028)',
+    })
+    const optional = [
+      'reason',
+      'target',
+      'tenantId',
+      'before',
+      'after',
+      'metadata',
+      'requestId',
+      'sessionId',
+      'correlationId',
+    ]
+    const actorOptional = ['name', 'email', 'role', 'ip', 'userAgent']
+    for (let mask = 0; mask < 2 ** optional.length; mask += 7) {
+      const event: Record<string, unknown> = { ...full, actor: { ...full.actor } }
+      optional.forEach((field, bit) => {
+        if (mask & (1 << bit)) delete event[field]
+      })
+      actorOptional.forEach((field, bit) => {
+        if (mask & (1 << (bit + 2))) delete (event.actor as Record<string, unknown>)[field]
+      })
+      const text = encode(event as never)
+      expect(text).toBe(canonicalJson(JSON.parse(text)))
+    }
   })
 
   it('writes C2SP checkpoints as Ed25519 signed notes and rejects malformed ones', () => {

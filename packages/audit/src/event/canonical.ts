@@ -3,30 +3,31 @@ import { hash } from 'node:crypto'
 /**
  * Canonical JSON (RFC 8785 shape for the JSON values audit events hold): object keys sorted by
  * UTF-16 code units, no whitespace, `undefined` members dropped. The same value always encodes
- * to the same bytes, which is what the leaf hash covers.
+ * to the same bytes, which is what the leaf hash covers. Written as one string build without
+ * intermediate arrays: it runs for every event's metadata and state.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`
+  if (Array.isArray(value)) {
+    let out = '['
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i])
+    return `${out}]`
+  }
   const record = value as Record<string, unknown>
   const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort()
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`
+  if (!isSorted(keys)) keys.sort()
+  let out = '{'
+  for (const key of keys) {
+    const member = record[key]
+    if (member === undefined) continue
+    out += `${out.length === 1 ? '' : ','}${JSON.stringify(key)}:${canonicalJson(member)}`
+  }
+  return `${out}}`
 }
 
-/**
- * A deep copy of a JSON value with every object's keys in canonical order, so that
- * `JSON.stringify` of it equals {@link canonicalJson} of the original.
- */
-export function sortKeysDeep<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map((item) => sortKeysDeep(item)) as T
-  const record = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(record).sort())
-    if (record[key] !== undefined) out[key] = sortKeysDeep(record[key])
-  return out as T
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false
+  return true
 }
 
 /** The chain hash before the first event: 32 zero bytes, hex. */

@@ -1,12 +1,12 @@
-import { decryptField, encryptField, isEncrypted } from '../crypto/subject-crypto.js'
+import { decryptField, encryptedKeyId, isEncrypted } from '../crypto/subject-crypto.js'
 import type { StoredEventRow, SubjectKey } from '../store/audit-store.js'
-import { sortKeysDeep } from './canonical.js'
+import { canonicalJson } from './canonical.js'
 import { type AuditActor, type AuditEvent, ERASED, type ParsedAuditEvent } from './event-schema.js'
 
 /** Actor fields that are personal data: encrypted with the subject's key, erased by `forgetSubject`. */
 export const PERSONAL_ACTOR_FIELDS = ['name', 'email', 'ip', 'userAgent'] as const
 
-/** The hashed body of an event (format version 1). Times are epoch ms. */
+/** The hashed body of an event (format version 1), as parsed back from storage. Times are epoch ms. */
 export interface EventBody {
   v: 1
   id: string
@@ -30,61 +30,69 @@ export interface EventBody {
   correlationId?: string
 }
 
-/** Builds the body of an event; personal actor fields are encrypted when a subject key is given. */
-export function buildBody(
-  event: ParsedAuditEvent & { occurredAt: number },
-  position: { id: string; chainId: string; seq: number; recordedAt: number },
-  key: SubjectKey | undefined,
-): EventBody {
-  // Keys are inserted in canonical (sorted) order so that JSON.stringify is the canonical encoding.
-  const actor: Record<string, string> = {}
-  const personal = (field: (typeof PERSONAL_ACTOR_FIELDS)[number]) => {
-    const value = event.actor[field]
-    if (value !== undefined)
-      actor[field] = key ? encryptField(key, position.id, `actor.${field}`, value) : value
-  }
-  personal('email')
-  actor.id = event.actor.id
-  personal('ip')
-  personal('name')
-  if (event.actor.role !== undefined) actor.role = event.actor.role
-  actor.type = event.actor.type
-  personal('userAgent')
-  const target = event.target
-  return {
-    action: event.action,
-    actor,
-    after: event.after === undefined ? undefined : sortKeysDeep(event.after),
-    before: event.before === undefined ? undefined : sortKeysDeep(event.before),
-    category: event.category,
-    chain: position.chainId,
-    correlationId: event.correlationId,
-    id: position.id,
-    metadata: event.metadata === undefined ? undefined : sortKeysDeep(event.metadata),
-    occurredAt: event.occurredAt,
-    outcome: event.outcome,
-    reason: event.reason,
-    recordedAt: position.recordedAt,
-    requestId: event.requestId,
-    seq: position.seq,
-    sessionId: event.sessionId,
-    severity: event.severity,
-    target:
-      target === undefined
-        ? undefined
-        : {
-            ...(target.id !== undefined ? { id: target.id } : {}),
-            ...(target.name !== undefined ? { name: target.name } : {}),
-            type: target.type,
-          },
-    tenantId: event.tenantId,
-    v: 1,
-  }
+const quote = JSON.stringify
+
+/** Where an event lands: decided inside the write transaction. */
+export interface EventPosition {
+  id: string
+  chainId: string
+  seq: number
+  recordedAt: number
 }
 
-/** Encodes a body built by {@link buildBody} canonically (the bytes the leaf hash covers). */
-export function encodeBody(body: EventBody): string {
-  return JSON.stringify(body)
+/**
+ * The actor member of an event's body, canonical: keys in sorted order, personal fields passed
+ * through `seal` (encryption with the subject's key) when it is given.
+ */
+export function encodeActor(
+  actor: ParsedAuditEvent['actor'],
+  seal?: (field: string, value: string) => string,
+): string {
+  const personal = (field: (typeof PERSONAL_ACTOR_FIELDS)[number]) => {
+    const value = actor[field]
+    if (value === undefined) return ''
+    return `"${field}":${quote(seal ? seal(`actor.${field}`, value) : value)},`
+  }
+  let out = `{${personal('email')}"id":${quote(actor.id)},${personal('ip')}${personal('name')}`
+  if (actor.role !== undefined) out += `"role":${quote(actor.role)},`
+  out += `"type":${quote(actor.type)}`
+  const userAgent = personal('userAgent')
+  return userAgent === '' ? `${out}}` : `${out},${userAgent.slice(0, -1)}}`
+}
+
+/**
+ * The canonical encoding of an event's body (format version 1, times in epoch ms): exactly the
+ * bytes the leaf hash covers, equal to {@link canonicalJson} of the {@link EventBody} it parses
+ * to. Built as one string without an intermediate object, since it runs for every event.
+ */
+export function encodeBody(
+  event: ParsedAuditEvent & { occurredAt: number },
+  position: EventPosition,
+  actorJson: string,
+): string {
+  let out = `{"action":${quote(event.action)},"actor":${actorJson}`
+  if (event.after !== undefined) out += `,"after":${canonicalJson(event.after)}`
+  if (event.before !== undefined) out += `,"before":${canonicalJson(event.before)}`
+  out += `,"category":${quote(event.category)},"chain":${quote(position.chainId)}`
+  if (event.correlationId !== undefined) out += `,"correlationId":${quote(event.correlationId)}`
+  out += `,"id":${quote(position.id)}`
+  if (event.metadata !== undefined) out += `,"metadata":${canonicalJson(event.metadata)}`
+  out += `,"occurredAt":${event.occurredAt},"outcome":${quote(event.outcome)}`
+  if (event.reason !== undefined) out += `,"reason":${quote(event.reason)}`
+  out += `,"recordedAt":${position.recordedAt}`
+  if (event.requestId !== undefined) out += `,"requestId":${quote(event.requestId)}`
+  out += `,"seq":${position.seq}`
+  if (event.sessionId !== undefined) out += `,"sessionId":${quote(event.sessionId)}`
+  out += `,"severity":${quote(event.severity)}`
+  const target = event.target
+  if (target !== undefined) {
+    out += ',"target":{'
+    if (target.id !== undefined) out += `"id":${quote(target.id)},`
+    if (target.name !== undefined) out += `"name":${quote(target.name)},`
+    out += `"type":${quote(target.type)}}`
+  }
+  if (event.tenantId !== undefined) out += `,"tenantId":${quote(event.tenantId)}`
+  return `${out},"v":1}`
 }
 
 /** The indexed columns a body implies; verify compares them with the stored columns. */
@@ -111,7 +119,7 @@ export function keyIdsOf(body: EventBody): string[] {
   const ids: string[] = []
   for (const field of PERSONAL_ACTOR_FIELDS) {
     const value = body.actor[field]
-    if (isEncrypted(value)) ids.push(value.slice(7, value.indexOf(':', 7)))
+    if (isEncrypted(value)) ids.push(encryptedKeyId(value))
   }
   return ids
 }

@@ -22,12 +22,13 @@ import {
   toPrivateKey,
   toPublicKey,
 } from '../checkpoint/checkpoint.js'
+import { createFieldSealer } from '../crypto/subject-crypto.js'
 import { AuditError } from '../errors/audit-error.js'
 import { chainHash, leafHash } from '../event/canonical.js'
 import {
-  buildBody,
   decodeEvent,
   type EventBody,
+  encodeActor,
   encodeBody,
   keyIdsOf,
   PERSONAL_ACTOR_FIELDS,
@@ -117,9 +118,8 @@ interface Pending {
   id: string
   resolve(value: LoggedEvent): void
   reject(error: unknown): void
-  /** Set while sealing: the row and body this event became. */
+  /** Set while sealing: the row this event became. */
   row?: StoredEventRow
-  body?: EventBody
 }
 
 const TRANSIENT_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED', '40001', '40P01'])
@@ -199,6 +199,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
   const auditReads = options.auditReads ?? true
   const redact = createRedactor(options.redact ?? [])
   const newId = createUuidV7Generator(clock)
+  const sealer = createFieldSealer()
   const hooks = new EventHooks((error) => logger.error({ err: error }, 'audit onEvent handler failed'))
 
   await store.init()
@@ -279,28 +280,33 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
             let seq = head.seq
             for (const pending of byChain.get(chainId) as Pending[]) {
               seq++
-              const body = buildBody(
+              const key = keys.get(pending.event.actor.id)
+              const actorJson = encodeActor(
+                pending.event.actor,
+                key ? (field, value) => sealer.seal(key, field, value) : undefined,
+              )
+              const encoded = encodeBody(
                 pending.event,
                 { id: pending.id, chainId, seq, recordedAt },
-                keys.get(pending.event.actor.id),
+                actorJson,
               )
-              const encoded = encodeBody(body)
               const leaf = leafHash(encoded)
               const hash = chainHash(prev, leaf)
+              const event = pending.event
               const row: StoredEventRow = {
                 id: pending.id,
                 chainId,
                 seq,
-                tenantId: body.tenantId ?? null,
-                occurredAt: body.occurredAt,
+                tenantId: event.tenantId ?? null,
+                occurredAt: event.occurredAt,
                 recordedAt,
-                actorId: pending.event.actor.id,
-                action: body.action,
-                category: body.category,
-                outcome: body.outcome,
-                severity: body.severity,
-                targetType: body.target?.type ?? null,
-                targetId: body.target?.id ?? null,
+                actorId: event.actor.id,
+                action: event.action,
+                category: event.category,
+                outcome: event.outcome,
+                severity: event.severity,
+                targetType: event.target?.type ?? null,
+                targetId: event.target?.id ?? null,
                 body: encoded,
                 leafHash: leaf,
                 prevHash: prev,
@@ -308,7 +314,6 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
               }
               out.push(row)
               pending.row = row
-              if (wantBodies) pending.body = body
               prev = hash
             }
           }
@@ -349,7 +354,12 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       // Hooks see the plaintext that was logged, decoded from the committed rows, in queue order
       // (which is seq order within each chain).
       const keys = keysById(sealedKeys)
-      hooks.emit(batch.map((p) => decodeEvent(p.row as StoredEventRow, p.body as EventBody, keys)))
+      hooks.emit(
+        batch.map((p) => {
+          const row = p.row as StoredEventRow
+          return decodeEvent(row, JSON.parse(row.body) as EventBody, keys)
+        }),
+      )
     }
     for (const { chainId, count } of chains) {
       const total = (sinceCheckpoint.get(chainId) ?? 0) + count
@@ -754,6 +764,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
         throw new AuditError('AUDIT_TENANT_REQUIRED', 'tenantId is required (tenantMode: required)')
       await flush()
       const erased = await store.destroyKey(subjectId)
+      sealer.clear()
       await log({
         action: 'gdpr.erasure',
         category: 'compliance',
