@@ -158,14 +158,35 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
   }
 
+  const readKeys = async (trx: Db, subjects: readonly string[], into: Map<string, SubjectKey>) => {
+    const rows = await trx
+      .selectFrom(t.keys)
+      .selectAll()
+      .where('subject_id', 'in', [...subjects])
+      .execute()
+    for (const row of rows) {
+      into.set(String(row.subject_id), {
+        subjectId: String(row.subject_id),
+        keyId: String(row.key_id),
+        key: Buffer.from(String(row.key), 'base64'),
+      })
+    }
+  }
+
+  // Most subjects of a batch already have a key: read first, and make key material only for the
+  // rest. A concurrent writer may create the same subject's key first, so the insert ignores
+  // conflicts and the missing keys are read back rather than taken from what was generated.
   const ensureKeys = async (trx: Db, subjects: readonly string[]): Promise<Map<string, SubjectKey>> => {
     const keys = new Map<string, SubjectKey>()
     if (subjects.length === 0) return keys
+    await readKeys(trx, subjects, keys)
+    const missing = subjects.filter((subjectId) => !keys.has(subjectId))
+    if (missing.length === 0) return keys
     const now = Date.now()
     await trx
       .insertInto(t.keys)
       .values(
-        subjects.map((subjectId) => ({
+        missing.map((subjectId) => ({
           subject_id: subjectId,
           key_id: uuidv7(),
           key: randomBytes(32).toString('base64'),
@@ -174,18 +195,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       )
       .onConflict((oc) => oc.column('subject_id').doNothing())
       .execute()
-    const rows = await trx
-      .selectFrom(t.keys)
-      .selectAll()
-      .where('subject_id', 'in', [...subjects])
-      .execute()
-    for (const row of rows) {
-      keys.set(String(row.subject_id), {
-        subjectId: String(row.subject_id),
-        keyId: String(row.key_id),
-        key: Buffer.from(String(row.key), 'base64'),
-      })
-    }
+    await readKeys(trx, missing, keys)
     return keys
   }
 
