@@ -348,8 +348,12 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       const row = pending.row as StoredEventRow
       pending.resolve({ id: row.id, chainId: row.chainId, seq: row.seq, hash: row.hash })
     }
-    for (const row of rows)
-      lastWritten.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
+    // Rows come grouped by chain in seq order: the last row of each group is that chain's head.
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as StoredEventRow
+      if (rows[i + 1]?.chainId !== row.chainId)
+        lastWritten.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
+    }
     if (wantBodies && hooks.size > 0) {
       // Hooks see the plaintext that was logged, decoded from the committed rows, in queue order
       // (which is seq order within each chain).
