@@ -1,15 +1,10 @@
 // One @opskit/reports benchmark case, run in its own process so that peak RSS is honest.
-// Usage: node --expose-gc --import tsx lib/reports-case.ts <case> <rows> <sqlite file> <out file>
+// Usage (reports.bench.ts runs it transpiled to .mjs, without tsx): node --expose-gc --import tsx lib/reports-case.ts <case> <rows> <sqlite file> <out file>
 import { createWriteStream, readFileSync, statSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { openSqlite } from '@opskit/core/sqlite'
-import { createMemoryReportStore, createMemoryStorage, createReports, defineReport } from '@opskit/reports'
-import { createPdfRenderer } from '@opskit/reports/pdf'
-import { createXlsxRenderer } from '@opskit/reports/xlsx'
-import { stringify } from 'csv-stringify'
-import ExcelJS from 'exceljs'
-import { z } from 'zod'
+import type { ReportDefinition } from '@opskit/reports'
 
 const [caseName = '', rowsText = '0', dbPath = '', outPath = ''] = process.argv.slice(2)
 const limit = Number(rowsText)
@@ -41,40 +36,52 @@ const query = () =>
     .orderBy('id')
     .limit(limit)
 
-const sales = defineReport({
-  name: 'sales',
-  title: 'Sales',
-  params: z.object({}),
-  columns: [
-    { key: 'id', header: 'id', type: 'integer' },
-    { key: 'order_no', header: 'order_no', type: 'string' },
-    { key: 'customer', header: 'customer', type: 'string' },
-    { key: 'email', header: 'email', type: 'string' },
-    { key: 'amount', header: 'amount', type: 'decimal' },
-    { key: 'currency', header: 'currency', type: 'string' },
-    { key: 'qty', header: 'qty', type: 'integer' },
-    { key: 'created_at', header: 'created_at', type: 'datetime' },
-    { key: 'status', header: 'status', type: 'string' },
-    { key: 'note', header: 'note', type: 'string' },
-  ],
-  query: () => query(),
-  totals: { amount: 'sum', qty: 'sum' },
-})
+// Each case imports only the libraries it uses, so its peak RSS holds those and no others.
+const salesReport = async (): Promise<ReportDefinition> => {
+  const [{ defineReport }, { z }] = await Promise.all([import('@opskit/reports'), import('zod')])
+  return defineReport({
+    name: 'sales',
+    title: 'Sales',
+    params: z.object({}),
+    columns: [
+      { key: 'id', header: 'id', type: 'integer' },
+      { key: 'order_no', header: 'order_no', type: 'string' },
+      { key: 'customer', header: 'customer', type: 'string' },
+      { key: 'email', header: 'email', type: 'string' },
+      { key: 'amount', header: 'amount', type: 'decimal' },
+      { key: 'currency', header: 'currency', type: 'string' },
+      { key: 'qty', header: 'qty', type: 'integer' },
+      { key: 'created_at', header: 'created_at', type: 'datetime' },
+      { key: 'status', header: 'status', type: 'string' },
+      { key: 'note', header: 'note', type: 'string' },
+    ],
+    query: () => query(),
+    totals: { amount: 'sum', qty: 'sum' },
+  })
+}
 
 async function ours(format: string) {
+  const { createMemoryReportStore, createMemoryStorage, createReports } = await import('@opskit/reports')
+  const renderers =
+    format === 'xlsx'
+      ? [(await import('@opskit/reports/xlsx')).createXlsxRenderer()]
+      : format === 'pdf'
+        ? [(await import('@opskit/reports/pdf')).createPdfRenderer({ maxRows: limit })]
+        : []
   const reports = await createReports({
     db,
     readDb: db,
     store: createMemoryReportStore(),
     storage: createMemoryStorage(),
-    renderers: [createXlsxRenderer(), createPdfRenderer({ maxRows: limit })],
+    renderers,
   })
-  reports.register(sales)
+  reports.register(await salesReport())
   await pipeline(reports.stream('sales', {}, { format }), createWriteStream(outPath))
   await reports.close()
 }
 
 async function csvStringifyBaseline() {
+  const { stringify } = await import('csv-stringify')
   const source = Readable.from(
     (async function* () {
       for await (const row of query().stream()) yield row
@@ -99,6 +106,7 @@ async function csvStringifyBaseline() {
 }
 
 async function exceljsBaseline() {
+  const { default: ExcelJS } = await import('exceljs')
   // As exceljs's README shows the streaming writer.
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: outPath,

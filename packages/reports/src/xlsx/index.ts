@@ -1,5 +1,6 @@
 /**
- * `@opskit/reports/xlsx`: the XLSX renderer (loads the optional peer `exceljs`).
+ * `@opskit/reports/xlsx`: the XLSX renderer, a streaming SpreadsheetML + ZIP writer built on
+ * Node's `zlib` (loads no spreadsheet library).
  * @packageDocumentation
  */
 export { createXlsxRenderer, type XlsxOptions } from './xlsx-renderer.js'

@@ -1,13 +1,31 @@
 import type { Writable } from 'node:stream'
-import { importOptional } from '@opskit/core'
-import type ExcelJSModule from 'exceljs'
 import type { ColumnType, ReportColumn } from '../definition/report-definition.js'
+import { ReportError } from '../errors/reports-error.js'
 import type { Renderer, RenderInput } from '../render/renderer.js'
-import { waitForDrain } from '../render/text-sink.js'
-import { type Cell, escapeFormula, wallClock } from '../render/values.js'
-
-type ExcelJS = typeof ExcelJSModule
-type CellStyle = Partial<ExcelJSModule.Style>
+import { endStream } from '../render/text-sink.js'
+import { type Cell, escapeFormula } from '../render/values.js'
+import {
+  APP_PROPERTIES,
+  type CellFormat,
+  columnName,
+  contentTypes,
+  coreProperties,
+  createWallClockConverter,
+  dateSerial,
+  EXCEL_MAX_CELL_CHARS,
+  EXCEL_MAX_COLUMNS,
+  EXCEL_MAX_ROWS,
+  escapeXml,
+  excelSerial,
+  ROOT_RELS,
+  StyleTable,
+  stripInvalidXml,
+  WORKSHEET_END,
+  workbookRels,
+  workbookXml,
+  worksheetStart,
+} from './spreadsheet-ml.js'
+import { type ZipEntryWriter, ZipWriter } from './zip-writer.js'
 
 /** Options of {@link createXlsxRenderer}. */
 export interface XlsxOptions {
@@ -17,8 +35,13 @@ export interface XlsxOptions {
   escapeFormulas?: boolean
   /** Label written in the first cell of the totals row when that column has no total. @default 'Total' */
   totalsLabel?: string
-  /** Wait for the output to drain every this many rows. @default 500 */
-  drainEvery?: number
+  /** zlib deflate level of the ZIP container, 1 (fastest) to 9 (smallest). @default 6 */
+  compressionLevel?: number
+  /**
+   * Rows per worksheet including its header row (Excel opens at most 1,048,576); later rows
+   * continue on `<sheet name> (2)`, `(3)`, … each with its own header. @default 1048576
+   */
+  maxRowsPerSheet?: number
 }
 
 const DEFAULT_NUMFMT: Record<ColumnType, string | undefined> = {
@@ -53,157 +76,182 @@ function numFmtOf(column: ReportColumn): string | undefined {
   return DEFAULT_NUMFMT[column.type]
 }
 
-/**
- * Converts a cell to the value exceljs writes: numbers stay numbers; dates become Excel dates
- * (a `date` at UTC midnight; a `datetime` as its wall-clock time in the report zone, since Excel
- * serials carry no zone and exceljs writes a JS Date from its UTC fields).
- */
-function excelValue(
-  type: ColumnType,
-  cell: Cell,
-  timezone: string,
+/** Text as an inline-string cell body (`<is>`), cut to Excel's 32,767 characters. */
+function inlineText(text: string): string {
+  const cut = text.length > EXCEL_MAX_CELL_CHARS ? text.slice(0, EXCEL_MAX_CELL_CHARS) : text
+  const escaped = escapeXml(cut)
+  const first = escaped.charCodeAt(0)
+  const last = escaped.charCodeAt(escaped.length - 1)
+  // Leading or trailing whitespace survives only with xml:space="preserve".
+  const preserve = first <= 32 || last <= 32
+  return preserve ? `<is><t xml:space="preserve">${escaped}</t></is>` : `<is><t>${escaped}</t></is>`
+}
+
+/** Turns one cell of a column into its `<c>` element; `ref` is the column letters. */
+type CellEncoder = (cell: Cell, row: number) => string
+
+function cellEncoder(
+  column: ReportColumn,
+  ref: string,
+  style: number,
   guard: boolean,
-): string | number | Date | null {
-  if (cell === null) return null
-  switch (type) {
+  toWall: (epochMs: number) => number,
+): CellEncoder {
+  const s = style > 0 ? ` s="${style}"` : ''
+  const open = `<c r="${ref}`
+  switch (column.type) {
     case 'string':
-      return guard ? escapeFormula(cell as string) : (cell as string)
-    case 'date': {
-      const [y, m, d] = String(cell).split('-').map(Number)
-      return new Date(Date.UTC(y ?? 1970, (m ?? 1) - 1, d ?? 1))
-    }
-    case 'datetime': {
-      const w = wallClock(cell as number, timezone)
-      return new Date(Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second))
-    }
+      return guard
+        ? (cell, row) => `${open}${row}"${s} t="inlineStr">${inlineText(escapeFormula(cell as string))}</c>`
+        : (cell, row) => `${open}${row}"${s} t="inlineStr">${inlineText(cell as string)}</c>`
+    case 'date':
+      return (cell, row) => `${open}${row}"${s}><v>${dateSerial(cell as string)}</v></c>`
+    case 'datetime':
+      return (cell, row) => `${open}${row}"${s}><v>${excelSerial(toWall(cell as number))}</v></c>`
     default:
-      return cell
+      return (cell, row) => `${open}${row}"${s}><v>${cell as number}</v></c>`
   }
 }
 
-/** Buffered bytes above which production waits for exceljs's zip entry to drain. */
-const ENTRY_HIGH_WATER = 1 << 20
+const CHUNK_CHARS = 64 * 1024
 
-interface DrainableState {
-  _writableState?: { length?: number; needDrain?: boolean }
-  writableLength?: number
-  once(event: 'drain', listener: () => void): unknown
+function sheetNameOf(options: XlsxOptions, title: string): string {
+  // Excel forbids \ / ? * [ ] : in sheet names, a leading or trailing apostrophe, and > 31 chars.
+  const cleaned = stripInvalidXml(options.sheetName ?? title)
+    .replace(/[\\/?*[\]:]/g, ' ')
+    .replace(/^'+|'+$/g, '')
+    .slice(0, 31)
+    .trim()
+  return cleaned || 'Report'
 }
 
 /**
- * exceljs's sheet stream hands every chunk to archiver's entry stream without looking at the
- * return of `write()`, so when rows are committed faster than zlib compresses (or than the
- * target accepts), the entry's buffer grows without bound. Waiting here for that entry (and for
- * `out`) keeps memory flat.
- */
-async function applyBackpressure(sheet: unknown, out: Writable): Promise<void> {
-  const pipes = (sheet as { stream?: { pipes?: DrainableState[] } }).stream?.pipes ?? []
-  for (const pipe of pipes) {
-    const buffered = pipe.writableLength ?? pipe._writableState?.length ?? 0
-    if (buffered > ENTRY_HIGH_WATER && pipe._writableState?.needDrain)
-      await new Promise<void>((resolve) => pipe.once('drain', resolve))
-  }
-  if (out.writableNeedDrain) await waitForDrain(out)
-}
-
-/**
- * XLSX through exceljs's streaming `WorkbookWriter`: inline strings (`useSharedStrings: false`),
- * a small fixed set of styles (header, one number format per column, totals), typed cells,
- * a frozen header row, column widths, a totals row; rows are committed as they are written.
- * Loads `exceljs` on first use (an optional peer).
+ * XLSX written directly as SpreadsheetML into a streaming ZIP (no spreadsheet library): inline
+ * strings, a small fixed style table (header, one number format per column, totals), numbers as
+ * numeric cells, dates as serials with a date format, a frozen header row, column widths and a
+ * bold totals row. Each row is encoded and deflated as it arrives, so memory stays flat
+ * whatever the row count. Loads nothing beyond Node's `zlib`.
  */
 export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
-  let loaded: Promise<ExcelJS> | undefined
-  const load = () => {
-    loaded ??= importOptional<ExcelJS & { default?: ExcelJS }>('exceljs', '@opskit/reports/xlsx').then(
-      (mod) => mod.default ?? mod,
-    )
-    return loaded
-  }
   const escapeDefault = options.escapeFormulas ?? true
-  const drainEvery = options.drainEvery ?? 500
+  const level = options.compressionLevel ?? 6
+  if (!Number.isInteger(level) || level < 1 || level > 9)
+    throw new TypeError('XLSX compressionLevel must be an integer from 1 to 9')
+  const maxRows = options.maxRowsPerSheet ?? EXCEL_MAX_ROWS
+  if (!Number.isInteger(maxRows) || maxRows < 2 || maxRows > EXCEL_MAX_ROWS)
+    throw new TypeError(`XLSX maxRowsPerSheet must be an integer from 2 to ${EXCEL_MAX_ROWS}`)
   return {
     format: 'xlsx',
     contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     extension: 'xlsx',
     async render(input: RenderInput, out: Writable): Promise<void> {
-      const Excel = await load()
-      const workbook = new Excel.stream.xlsx.WorkbookWriter({
-        stream: out,
-        useStyles: true,
-        useSharedStrings: false,
-      })
-      workbook.creator = '@opskit/reports'
-      workbook.created = input.generatedAt
-      const sheetName =
-        (options.sheetName ?? input.title).replace(/[\\/?*[\]:]/g, ' ').slice(0, 31) || 'Report'
-      const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] })
       const columns = input.columns
-      sheet.columns = columns.map((column) => ({
-        key: column.key,
-        width:
+      if (columns.length > EXCEL_MAX_COLUMNS)
+        throw new ReportError(
+          'REPORT_RENDER_FAILED',
+          `XLSX holds at most ${EXCEL_MAX_COLUMNS} columns; report "${input.name}" has ${columns.length}`,
+        )
+      const zip = new ZipWriter(out, { level, modifiedAt: input.generatedAt })
+      const styles = new StyleTable()
+      const headerStyle = styles.indexOf({ bold: true, fill: true, border: 'bottom' })
+      const refs = columns.map((_, i) => columnName(i))
+      const toWall = createWallClockConverter(input.timezone)
+      const encoders = columns.map((column, i) => {
+        const numFmt = numFmtOf(column)
+        const format: CellFormat = numFmt ? { numFmt } : {}
+        const guard = column.type === 'string' && (column.format?.escapeFormulas ?? escapeDefault)
+        return cellEncoder(column, refs[i] as string, styles.indexOf(format), guard, toWall)
+      })
+      const totalEncoders = columns.map((column, i) => {
+        const numFmt = numFmtOf(column)
+        const format: CellFormat = { bold: true, border: 'top', ...(numFmt ? { numFmt } : {}) }
+        return cellEncoder(column, refs[i] as string, styles.indexOf(format), false, toWall)
+      })
+      const labelEncoder = cellEncoder(
+        { key: '', header: '', type: 'string' },
+        'A',
+        styles.indexOf({ bold: true, border: 'top' }),
+        false,
+        toWall,
+      )
+      const widths = columns.map(
+        (column) =>
           column.format?.width ??
           Math.max(DEFAULT_WIDTH[column.type], Math.min(60, column.header.length + 2)),
-      }))
-      // The fixed style set: one object per column (shared by every cell of it), header, totals.
-      const bodyStyles: Array<CellStyle | undefined> = columns.map((column) => {
-        const numFmt = numFmtOf(column)
-        return numFmt ? { numFmt } : undefined
-      })
-      const headerStyle: CellStyle = {
-        font: { bold: true },
-        fill: { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF4' } },
-        border: { bottom: { style: 'thin' } },
+      )
+      const headerCells = columns
+        .map(
+          (column, i) =>
+            `<c r="${refs[i]}1" s="${headerStyle}" t="inlineStr">${inlineText(column.header)}</c>`,
+        )
+        .join('')
+      const baseName = sheetNameOf(options, input.title)
+      const sheetNames: string[] = []
+
+      let entry: ZipEntryWriter | undefined
+      let text = ''
+      let row = 0
+      const flush = async () => {
+        const chunk = Buffer.from(text, 'utf8')
+        text = ''
+        const wait = entry?.write(chunk)
+        if (wait) await wait
       }
-      const totalStyles: CellStyle[] = columns.map((column) => {
-        const numFmt = numFmtOf(column)
-        return { font: { bold: true }, border: { top: { style: 'thin' } }, ...(numFmt ? { numFmt } : {}) }
-      })
-      const header = sheet.addRow(columns.map((column) => column.header))
-      header.eachCell((cell) => {
-        cell.style = headerStyle
-      })
-      header.commit()
-      const types = columns.map((column) => column.type)
-      const escapes = columns.map((column) => column.format?.escapeFormulas ?? escapeDefault)
+      const openSheet = async () => {
+        if (entry) await closeSheet()
+        const number = sheetNames.length + 1
+        const suffix = number === 1 ? '' : ` (${number})`
+        sheetNames.push(`${baseName.slice(0, 31 - suffix.length)}${suffix}`)
+        entry = await zip.openEntry(`xl/worksheets/sheet${number}.xml`)
+        text = `${worksheetStart(widths, number === 1)}<row r="1">${headerCells}</row>`
+        row = 1
+      }
+      const closeSheet = async () => {
+        text += WORKSHEET_END
+        await flush()
+        await entry?.end()
+        entry = undefined
+      }
+
+      await openSheet()
       const count = columns.length
-      let rows = 0
       for await (const cells of input.rows) {
-        const values = new Array<string | number | Date | null>(count)
-        for (let i = 0; i < count; i++)
-          values[i] = excelValue(
-            types[i] as ColumnType,
-            cells[i] ?? null,
-            input.timezone,
-            escapes[i] as boolean,
-          )
-        const row = sheet.addRow(values)
+        if (row >= maxRows) await openSheet()
+        row++
+        let xml = `<row r="${row}">`
         for (let i = 0; i < count; i++) {
-          const style = bodyStyles[i]
-          if (style && values[i] !== null) row.getCell(i + 1).style = style
+          const cell = cells[i]
+          if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, row)
         }
-        row.commit()
-        if (++rows % drainEvery === 0) await applyBackpressure(sheet, out)
+        text += `${xml}</row>`
+        if (text.length >= CHUNK_CHARS) await flush()
       }
       if (Object.keys(input.totalKinds).length > 0) {
+        if (row >= maxRows) await openSheet()
+        row++
         const totals = input.totals()
-        const values = columns.map((column, i) =>
-          excelValue(column.type, totals[i] ?? null, input.timezone, false),
-        )
-        if (values[0] === null && !input.totalKinds[columns[0]?.key ?? ''])
-          values[0] = options.totalsLabel ?? 'Total'
-        const row = sheet.addRow(values)
-        for (let i = 0; i < count; i++) row.getCell(i + 1).style = totalStyles[i] as CellStyle
-        row.commit()
+        let xml = `<row r="${row}">`
+        for (let i = 0; i < count; i++) {
+          const cell = totals[i] ?? null
+          if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, row)
+          else if (i === 0 && !input.totalKinds[columns[0]?.key ?? ''])
+            xml += labelEncoder(options.totalsLabel ?? 'Total', row)
+        }
+        text += `${xml}</row>`
       }
-      sheet.commit()
-      await workbook.commit()
-      if (!out.writableEnded) out.end()
-      if (!out.writableFinished)
-        await new Promise<void>((resolve, reject) => {
-          out.once('finish', resolve)
-          out.once('error', reject)
-        })
+      await closeSheet()
+      await zip.addEntry('xl/workbook.xml', workbookXml(sheetNames))
+      await zip.addEntry('xl/_rels/workbook.xml.rels', workbookRels(sheetNames.length))
+      await zip.addEntry('xl/styles.xml', styles.toXml())
+      await zip.addEntry(
+        'docProps/core.xml',
+        coreProperties(input.title, '@opskit/reports', input.generatedAt),
+      )
+      await zip.addEntry('docProps/app.xml', APP_PROPERTIES)
+      await zip.addEntry('_rels/.rels', ROOT_RELS)
+      await zip.addEntry('[Content_Types].xml', contentTypes(sheetNames.length))
+      await zip.finish()
+      await endStream(out)
     },
   }
 }
