@@ -1,6 +1,7 @@
+import http2 from 'node:http2'
 import { deleteApp, initializeApp } from 'firebase-admin/app'
 import { getMessaging } from 'firebase-admin/messaging'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fcmProvider } from '../src/fcm/index.js'
 import { runPushProviderConformance } from '../src/testing/index.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
@@ -151,4 +152,166 @@ runPushProviderConformance({
       },
     }
   },
+})
+
+const realHttp2Connect = http2.connect
+
+describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same loopback fake", () => {
+  const projectId = 'acme-h2'
+  const accessToken = 'ya29.h2-access-token'
+  let fake: Awaited<ReturnType<typeof startFcmWireFake>>
+  let app: ReturnType<typeof initializeApp>
+  beforeAll(async () => {
+    fake = await startFcmWireFake({ projectId, accessToken })
+    // firebase-admin opens `http2.connect('https://fcm.googleapis.com', { ALPNProtocols: ['h2'], … })`
+    // with no option to change it: the wrapper keeps that authority and those options and only
+    // supplies the TLS socket (to the fake, SNI fcm.googleapis.com, its certificate checked).
+    vi.spyOn(http2, 'connect').mockImplementation(
+      fake.redirectHttp2(realHttp2Connect) as typeof http2.connect,
+    )
+    app = initializeApp(
+      {
+        projectId,
+        credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
+      },
+      `h2-${Date.now()}`,
+    )
+  })
+  afterAll(async () => {
+    vi.mocked(http2.connect).mockRestore()
+    await deleteApp(app)
+    await fake.stop()
+  })
+
+  it('multiplexes one sendEach on one HTTP/2 session and maps FCM v1 errors per token', async () => {
+    const provider = fcmProvider({ messaging: getMessaging(app) })
+    fake.tokenError('gone-token', {
+      httpStatus: 404,
+      status: 'NOT_FOUND',
+      errorCode: 'UNREGISTERED',
+      message: 'Requested entity was not found.',
+    })
+    fake.tokenError('bad-token', {
+      httpStatus: 400,
+      status: 'INVALID_ARGUMENT',
+      errorCode: 'INVALID_ARGUMENT',
+      message: 'The registration token is not a valid FCM registration token',
+    })
+    fake.tokenError('busy-token', {
+      httpStatus: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      errorCode: 'QUOTA_EXCEEDED',
+      message: 'Quota exceeded.',
+    })
+    const result = await provider.send({
+      tokens: ['good-token', 'gone-token', 'bad-token', 'busy-token'],
+      title: 'Doors open',
+      body: 'Gate B',
+      data: { eventId: 'e1' },
+      collapseKey: 'e1',
+      ttlSeconds: 60,
+      priority: 'high',
+      idempotencyKey: 'k',
+    })
+    expect(fake.authorities).toEqual(['https://fcm.googleapis.com'])
+    expect(fake.sessions.http2).toBe(1)
+    expect(fake.versions).toEqual(['2.0', '2.0', '2.0', '2.0'])
+    expect(new Set(fake.paths)).toEqual(
+      // Node's HTTP/2 client puts the port in :authority
+      new Set([`POST fcm.googleapis.com:443 /v1/projects/${projectId}/messages:send`]),
+    )
+    const byToken = Object.fromEntries(result.tokens.map((t) => [t.token, t]))
+    expect(byToken['good-token']).toMatchObject({
+      ok: true,
+      providerMessageId: expect.stringMatching(/^projects\/acme-h2\/messages\/\d+$/),
+    })
+    expect(byToken['gone-token']).toMatchObject({
+      ok: false,
+      errorCode: 'messaging/registration-token-not-registered',
+      unregistered: true,
+    })
+    expect(byToken['bad-token']).toMatchObject({
+      ok: false,
+      errorCode: 'messaging/invalid-argument',
+      unregistered: true,
+    })
+    expect(byToken['busy-token']).toMatchObject({ ok: false, retryable: true })
+    expect(fake.accepted.find((a) => a.token === 'good-token')?.message).toMatchObject({
+      notification: { title: 'Doors open', body: 'Gate B' },
+      data: { eventId: 'e1' },
+      android: { priority: 'high', ttl: '60s', collapse_key: 'e1' },
+    })
+  })
+
+  it("absorbs a single 503 with firebase-admin's own retry on HTTP/2 too", async () => {
+    const provider = fcmProvider({ messaging: getMessaging(app) })
+    const before = fake.paths.length
+    fake.failNext({
+      httpStatus: 503,
+      status: 'UNAVAILABLE',
+      errorCode: 'UNAVAILABLE',
+      message: 'The service is currently unavailable.',
+    })
+    const result = await provider.send({
+      tokens: ['retry-token'],
+      body: 'x',
+      priority: 'normal',
+      idempotencyKey: 'k2',
+    })
+    expect(result.tokens[0]).toMatchObject({ ok: true })
+    expect(fake.paths.length - before).toBe(2)
+    expect(fake.versions.slice(before)).toEqual(['2.0', '2.0'])
+  })
+})
+
+describe('the FCM conformance suite on the HTTP/2 transport', () => {
+  runPushProviderConformance({
+    name: 'fcm on firebase-admin (HTTP/2) → loopback FCM v1 fake',
+    async create() {
+      const projectId = 'acme-conformance-h2'
+      const accessToken = 'ya29.conformance-h2'
+      const fake = await startFcmWireFake({ projectId, accessToken })
+      const spy = vi
+        .spyOn(http2, 'connect')
+        .mockImplementation(fake.redirectHttp2(realHttp2Connect) as typeof http2.connect)
+      const app = initializeApp(
+        {
+          projectId,
+          credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
+        },
+        `h2-conformance-${Date.now()}-${Math.random()}`,
+      )
+      return {
+        provider: fcmProvider({ messaging: getMessaging(app) }),
+        received: () => {
+          expect(fake.versions.every((v) => v === '2.0')).toBe(true)
+          return fake.accepted.map((a) => {
+            const notification = a.message.notification as { title?: string; body?: string } | undefined
+            return { token: a.token, title: notification?.title, body: notification?.body }
+          })
+        },
+        failNext: (kind) =>
+          fake.failNext(
+            kind === 'transient'
+              ? {
+                  httpStatus: 429,
+                  status: 'RESOURCE_EXHAUSTED',
+                  errorCode: 'QUOTA_EXCEEDED',
+                  message: 'Quota exceeded.',
+                }
+              : {
+                  httpStatus: 403,
+                  status: 'PERMISSION_DENIED',
+                  errorCode: 'SENDER_ID_MISMATCH',
+                  message: 'SenderId mismatch',
+                },
+          ),
+        close: async () => {
+          spy.mockRestore()
+          await deleteApp(app)
+          await fake.stop()
+        },
+      }
+    },
+  })
 })

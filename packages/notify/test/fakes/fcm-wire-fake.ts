@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { Agent, createServer, type Server } from 'node:https'
+import type {
+  ClientHttp2Session,
+  ClientSessionOptions,
+  ClientSessionRequestOptions,
+  connect as http2Connect,
+  OutgoingHttpHeaders,
+} from 'node:http2'
+import { createSecureServer, type Http2SecureServer } from 'node:http2'
+import { Agent } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,8 +24,12 @@ export interface FcmWireError {
 
 /**
  * A loopback HTTPS fake of FCM HTTP v1 (`POST /v1/projects/:project/messages:send`) that checks
- * the bearer token and answers per token with FCM's real error JSON. `agent` is an https.Agent
- * that sends every connection (whatever host firebase-admin asks for) to the fake.
+ * the bearer token and answers per token with FCM's real error JSON, over HTTP/2 (ALPN `h2`) and
+ * HTTP/1.1 on the same TLS port, with a certificate for `fcm.googleapis.com`. `agent` is an
+ * https.Agent that sends every connection (whatever host firebase-admin asks for) to the fake, for
+ * the legacy HTTP/1.1 transport; `redirectHttp2(connect)` wraps `http2.connect` so that a session
+ * opened for `https://fcm.googleapis.com` gets its TLS socket from the fake (the authority, SNI
+ * and certificate check stay those of fcm.googleapis.com).
  */
 export async function startFcmWireFake(options: { projectId: string; accessToken: string }) {
   const dir = mkdtempSync(join(tmpdir(), 'opskit-fcm-'))
@@ -39,6 +51,8 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
       '1',
       '-subj',
       '/CN=fcm.googleapis.com',
+      '-addext',
+      'subjectAltName=DNS:fcm.googleapis.com',
     ],
     { stdio: 'ignore' },
   )
@@ -49,11 +63,14 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
   const errors = new Map<string, FcmWireError>()
   const next: FcmWireError[] = []
   const paths: string[] = []
-  const server: Server = createServer({ key, cert }, (req, res) => {
+  const versions: string[] = []
+  const sessions = { http2: 0 }
+  const server: Http2SecureServer = createSecureServer({ key, cert, allowHTTP1: true }, (req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      paths.push(`${req.method} ${req.headers.host} ${req.url}`)
+      paths.push(`${req.method} ${req.headers[':authority'] ?? req.headers.host} ${req.url}`)
+      versions.push(req.httpVersion)
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' })
         res.end(JSON.stringify(body))
@@ -95,6 +112,9 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
       send(200, { name: `projects/${options.projectId}/messages/${accepted.length}` })
     })
   })
+  server.on('session', () => {
+    sessions.http2 += 1
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
   const agent = new Agent({ keepAlive: true })
@@ -102,10 +122,52 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
   ;(agent as unknown as { createConnection: (opts: object, cb?: unknown) => unknown }).createConnection = (
     opts: object,
   ) => connect({ ...opts, host: '127.0.0.1', port, ca: cert, servername: 'fcm.googleapis.com' })
+  const toFake = () =>
+    connect({ host: '127.0.0.1', port, ca: cert, servername: 'fcm.googleapis.com', ALPNProtocols: ['h2'] })
+  const authorities: string[] = []
+  const schemes: string[] = []
   return {
     agent,
     accepted,
     paths,
+    /** `'2.0'` or `'1.1'` per request, in arrival order. */
+    versions,
+    /** HTTP/2 sessions the fake accepted. */
+    sessions,
+    /** The authorities firebase-admin opened HTTP/2 sessions for. */
+    authorities,
+    /**
+     * Wraps the real `http2.connect`: same authority and options, the socket comes from the fake.
+     * firebase-admin 13 sends the pseudo-header `:scheme: https:` (its URL's `protocol`, colon
+     * included), which RFC 9113 forbids and nghttp2 — Node's HTTP/2 server — refuses with a
+     * stream PROTOCOL_ERROR (Google's front end tolerates it); the wrapper rewrites that one value
+     * to `https` and records what the library sent in `schemes`.
+     */
+    redirectHttp2:
+      (realConnect: typeof http2Connect) =>
+      (
+        authority: string | URL,
+        options?: ClientSessionOptions | ((...args: unknown[]) => void),
+        listener?: (...args: unknown[]) => void,
+      ): ClientHttp2Session => {
+        authorities.push(String(authority))
+        const opts: ClientSessionOptions =
+          typeof options === 'object' && options !== null ? { ...options } : {}
+        const session = realConnect(
+          authority,
+          { ...opts, createConnection: toFake },
+          (typeof options === 'function' ? options : listener) as () => void,
+        )
+        const request = session.request.bind(session)
+        session.request = (headers?: OutgoingHttpHeaders, requestOptions?: ClientSessionRequestOptions) => {
+          const scheme = headers?.[':scheme']
+          schemes.push(String(scheme))
+          return request(scheme === 'https:' ? { ...headers, ':scheme': 'https' } : headers, requestOptions)
+        }
+        return session
+      },
+    /** The `:scheme` values firebase-admin sent. */
+    schemes,
     tokenError: (token: string, error: FcmWireError) => errors.set(token, error),
     /** Answers the next request with this error, whatever its token. */
     failNext: (error: FcmWireError): void => {
