@@ -95,22 +95,40 @@ export function encodeBody(
   return `${out},"v":1}`
 }
 
-/** The indexed columns a body implies; verify compares them with the stored columns. */
-export function columnsOf(body: EventBody): Omit<StoredEventRow, 'body' | 'leafHash' | 'prevHash' | 'hash'> {
+/** What the indexed columns are taken from: a parsed event or a stored body. */
+export interface IndexedContent {
+  tenantId?: string | undefined
+  occurredAt: number
+  actor: { id?: string }
+  action: string
+  category: string
+  outcome: string
+  severity: string
+  target?: { type: string; id?: string } | undefined
+}
+
+/**
+ * The indexed columns of an event at a position: the writer stores them, and verify compares
+ * the stored columns with those its hashed body implies.
+ */
+export function columnsOf(
+  content: IndexedContent,
+  position: EventPosition,
+): Omit<StoredEventRow, 'body' | 'leafHash' | 'prevHash' | 'hash'> {
   return {
-    id: body.id,
-    chainId: body.chain,
-    seq: body.seq,
-    tenantId: body.tenantId ?? null,
-    occurredAt: body.occurredAt,
-    recordedAt: body.recordedAt,
-    actorId: body.actor.id as string,
-    action: body.action,
-    category: body.category,
-    outcome: body.outcome,
-    severity: body.severity,
-    targetType: body.target?.type ?? null,
-    targetId: body.target?.id ?? null,
+    id: position.id,
+    chainId: position.chainId,
+    seq: position.seq,
+    tenantId: content.tenantId ?? null,
+    occurredAt: content.occurredAt,
+    recordedAt: position.recordedAt,
+    actorId: content.actor.id as string,
+    action: content.action,
+    category: content.category,
+    outcome: content.outcome,
+    severity: content.severity,
+    targetType: content.target?.type ?? null,
+    targetId: content.target?.id ?? null,
   }
 }
 

@@ -26,6 +26,7 @@ import { createFieldSealer } from '../crypto/subject-crypto.js'
 import { AuditError } from '../errors/audit-error.js'
 import { chainHash, leafHash } from '../event/canonical.js'
 import {
+  columnsOf,
   decodeEvent,
   type EventBody,
   encodeActor,
@@ -285,28 +286,12 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
                 pending.event.actor,
                 key ? (field, value) => sealer.seal(key, field, value) : undefined,
               )
-              const encoded = encodeBody(
-                pending.event,
-                { id: pending.id, chainId, seq, recordedAt },
-                actorJson,
-              )
+              const position = { id: pending.id, chainId, seq, recordedAt }
+              const encoded = encodeBody(pending.event, position, actorJson)
               const leaf = leafHash(encoded)
               const hash = chainHash(prev, leaf)
-              const event = pending.event
               const row: StoredEventRow = {
-                id: pending.id,
-                chainId,
-                seq,
-                tenantId: event.tenantId ?? null,
-                occurredAt: event.occurredAt,
-                recordedAt,
-                actorId: event.actor.id,
-                action: event.action,
-                category: event.category,
-                outcome: event.outcome,
-                severity: event.severity,
-                targetType: event.target?.type ?? null,
-                targetId: event.target?.id ?? null,
+                ...columnsOf(pending.event, position),
                 body: encoded,
                 leafHash: leaf,
                 prevHash: prev,

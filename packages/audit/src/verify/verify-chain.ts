@@ -216,7 +216,12 @@ function inspectRow(
   } catch {
     return { kind: 'modified', reason: `event ${row.seq} has an unreadable body` }
   }
-  const columns = columnsOf(body)
+  const columns = columnsOf(body, {
+    id: body.id,
+    chainId: body.chain,
+    seq: body.seq,
+    recordedAt: body.recordedAt,
+  })
   if (columns.seq !== row.seq)
     return {
       kind: 'reordered',
