@@ -1,7 +1,12 @@
 import { isOpskitError } from '@opskit/core'
 import { createFakeClock } from '@opskit/core/testing'
 import { describe, expect, it } from 'vitest'
-import { createNotifier, type NotifierConfig } from '../src/index.js'
+import {
+  createMemoryNotifyStore,
+  createNotifier,
+  type NotifierConfig,
+  type NotifyStore,
+} from '../src/index.js'
 import {
   createMockEmailProvider,
   createMockSmsProvider,
@@ -182,6 +187,40 @@ describe('createNotifier: send', () => {
     expect(second).toEqual({ ...first, duplicate: true })
     expect(mocks.sms.calls).toBe(1)
     expect((await notifier.deliveries.getByIdempotencyKey('order-42'))?.deliveries).toEqual(first.deliveries)
+  })
+
+  it('claims a keyed send durably before the provider call; a keyless one once committed', async () => {
+    const events: string[] = []
+    const memory = createMemoryNotifyStore()
+    const store: NotifyStore = {
+      ...memory,
+      insertNotification: async (record, options) => {
+        events.push(`claim ${record.state} wait=${options?.wait ?? 'durable'}`)
+        return memory.insertNotification(record, options)
+      },
+      completeNotification: async (id, deliveries, now) => {
+        events.push('log')
+        return memory.completeNotification(id, deliveries, now)
+      },
+    }
+    const sms = createMockSmsProvider()
+    const send = sms.send.bind(sms)
+    sms.send = async (message, options) => {
+      events.push('provider')
+      return send(message, options)
+    }
+    const { notifier } = await setup({ store, providers: { sms: [sms] } })
+    const message = { to: { phone: '+14155550100' }, channels: ['sms' as const], content: { text: 'Hi' } }
+    await notifier.send({ ...message, idempotencyKey: 'k-1' })
+    await notifier.send(message)
+    expect(events).toEqual([
+      'claim sending wait=durable',
+      'provider',
+      'log',
+      'claim sending wait=committed',
+      'provider',
+      'log',
+    ])
   })
 
   it('retries transient failures with backoff and honours Retry-After', async () => {

@@ -400,7 +400,6 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     }
     if (channel === 'sms') {
       const phone = input.to?.phone as string
-      const segments = countSmsSegments(content.text).segments
       const outcome = await viaProviders('sms', (provider) =>
         callProvider(provider, (signal) =>
           (provider as Extract<AnyProvider, { channel: 'sms' }>).send(
@@ -409,10 +408,12 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           ),
         ),
       )
+      // providers usually report segments; count them only when this one did not
+      const segments = outcome.result?.segments ?? countSmsSegments(content.text).segments
       const delivery = finish(channel, outcome, () =>
-        cost(priceFor(defaults.pricing?.smsPerSegment, phone), outcome.result?.segments ?? segments),
+        cost(priceFor(defaults.pricing?.smsPerSegment, phone), segments),
       )
-      return { ...delivery, segments: outcome.result?.segments ?? segments }
+      return { ...delivery, segments }
     }
     if (channel === 'webhook') {
       const url = input.to?.url as string
@@ -628,7 +629,15 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
         },
       ])
     }
-    if (!(await store.insertNotification(record))) {
+    // With a key the claim must be durable before any provider call: a repeat, in any process and
+    // after any crash, must find it. Without one (and not deferred, which acknowledges at once) no
+    // repeat can name this send: committed is enough (README, "Durability of a send"); the durable
+    // delivery-log write comes before the acknowledgement.
+    const claimed = await store.insertNotification(
+      record,
+      input.idempotencyKey === undefined && deferUntil === undefined ? { wait: 'committed' } : undefined,
+    )
+    if (!claimed) {
       const existing = (await store.getNotificationByKey(key)) as NotificationRecord
       if (existing.state === 'done') return duplicate(existing)
       if (existing.state === 'queued' && !resume) return duplicate(existing)

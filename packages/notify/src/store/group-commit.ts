@@ -1,62 +1,214 @@
+import { open } from 'node:fs/promises'
 import type { HostDatabase } from '@opskit/core'
+import { CompiledQuery } from 'kysely'
 
 interface Pending {
   fn: (executor: HostDatabase) => Promise<unknown>
+  /** Resolve once committed, without waiting for the fsync. */
+  committedIsEnough: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
 
+/** An open write-ahead log file that can be flushed to stable storage. */
+export interface WalFile {
+  /** `fdatasync` of the file: every frame written before the call is durable when it resolves. */
+  sync(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Options for {@link createGroupCommit}. */
+export interface GroupCommitOptions {
+  /** Most writes in one transaction. @default 256 */
+  maxBatch?: number
+  /** Opens the database's `-wal` file for {@link WalFile.sync}; replaceable in tests. */
+  openWal?: (path: string) => Promise<WalFile>
+}
+
+/** Options of {@link GroupCommit.run}. */
+export interface RunOptions {
+  /** What the returned promise waits for. @default 'durable' */
+  wait?: 'durable' | 'committed'
+}
+
 /** Runs writes queued in the same turn of the event loop in one transaction (one fsync). */
 export interface GroupCommit {
-  /** Queues a write; resolves with its result after the transaction holding it commits. */
-  run<T>(fn: (executor: HostDatabase) => Promise<T>): Promise<T>
+  /**
+   * Queues a write; resolves with its result once the transaction holding it is durable, or, with
+   * `{ wait: 'committed' }`, as soon as it is committed (visible to every connection and kept if
+   * the process dies, though not yet across power loss when its fsync is still running).
+   */
+  run<T>(fn: (executor: HostDatabase) => Promise<T>, options?: RunOptions): Promise<T>
+  /** Waits for queued writes and releases the WAL file handle. */
+  close(): Promise<void>
 }
+
+async function openWalFile(path: string): Promise<WalFile> {
+  const handle = await open(path, 'r+')
+  return { sync: () => handle.datasync(), close: () => handle.close() }
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+const STATE = CompiledQuery.raw(
+  "SELECT s.synchronous AS level, j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file FROM pragma_synchronous AS s, pragma_journal_mode AS j",
+)
+const NORMAL = CompiledQuery.raw('PRAGMA main.synchronous = NORMAL')
+const restoreLevel = (level: number) => CompiledQuery.raw(`PRAGMA main.synchronous = ${level}`)
 
 /**
  * Group commit for SQLite: concurrent writes share one transaction, so `synchronous=FULL` pays one
  * fsync per batch instead of one per write. A failing statement rolls back alone (SQLite's
  * statement-level abort) and rejects only its own caller; if the commit fails, every caller in
  * the batch is rejected and nothing of it is durable.
+ *
+ * In WAL mode with `synchronous` FULL or EXTRA, the fsync is taken off the event loop: the batch
+ * commits with `synchronous=NORMAL` (set on the connection only for that transaction, the
+ * connection held throughout, and set back right after), then the `-wal` file is `fdatasync`ed
+ * on libuv's thread pool and the callers resolve only once that sync has completed. A commit's
+ * frames are in the WAL before the sync starts, so each acknowledged write is as durable as with
+ * FULL; meanwhile the next batch is written, and syncs requested during a sync share the next one.
+ * Other modes (rollback journal, `synchronous` OFF/NORMAL, in-memory databases) commit as the host
+ * configured them.
  */
-export function createGroupCommit(db: HostDatabase, maxBatch = 256): GroupCommit {
+export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions = {}): GroupCommit {
+  const maxBatch = options.maxBatch ?? 256
+  const openWal = options.openWal ?? openWalFile
   const queue: Pending[] = []
   let scheduled = false
+  let writing = false
+  /** `undefined`: not tried yet; `null`: not available (commit as the host configured). */
+  let wal: WalFile | null | undefined
+  let walPath: string | undefined
+  let syncing = false
+  let syncWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = []
+  let idle: Array<() => void> = []
+
+  const syncLoop = async (file: WalFile) => {
+    syncing = true
+    while (syncWaiters.length > 0) {
+      const waiters = syncWaiters
+      syncWaiters = []
+      try {
+        await file.sync()
+        for (const waiter of waiters) waiter.resolve()
+      } catch (error) {
+        for (const waiter of waiters) waiter.reject(error)
+      }
+    }
+    syncing = false
+    settleIdle()
+  }
+  /** Resolves after a sync that started after this call. */
+  const requestSync = (file: WalFile) =>
+    new Promise<void>((resolve, reject) => {
+      syncWaiters.push({ resolve, reject })
+      if (!syncing) void syncLoop(file)
+    })
+
+  /** The level to restore when this batch may defer its fsync, `undefined` to commit as configured. */
+  const deferrable = async (executor: HostDatabase): Promise<number | undefined> => {
+    if (wal === null) return undefined
+    const state = (await executor.executeQuery(STATE)).rows[0] as
+      | { level: number; mode: string; file: string | null }
+      | undefined
+    if (state?.mode !== 'wal' || Number(state.level) < 2 || !state.file) return undefined
+    const path = `${state.file}-wal`
+    if (wal === undefined || path !== walPath) {
+      await wal?.close()
+      try {
+        wal = await openWal(path)
+        walPath = path
+      } catch {
+        wal = null
+        return undefined
+      }
+    }
+    return Number(state.level)
+  }
+
+  const settleIdle = () => {
+    if (queue.length > 0 || writing || scheduled || syncing) return
+    const waiting = idle
+    idle = []
+    for (const resolve of waiting) resolve()
+  }
+
   const flush = async () => {
     scheduled = false
+    writing = true
     const items = queue.splice(0, maxBatch)
-    if (queue.length > 0) schedule()
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
+    const outcomes: Outcome[] = []
+    let durable: WalFile | undefined
     try {
-      await db.transaction().execute(async (trx) => {
-        for (const item of items) {
-          try {
-            outcomes.push({ ok: true, value: await item.fn(trx) })
-          } catch (error) {
-            outcomes.push({ ok: false, error })
-          }
+      await db.connection().execute(async (connection) => {
+        const level = await deferrable(connection)
+        if (level !== undefined) await connection.executeQuery(NORMAL)
+        try {
+          await connection.transaction().execute(async (trx) => {
+            for (const item of items) {
+              try {
+                outcomes.push({ ok: true, value: await item.fn(trx) })
+              } catch (error) {
+                outcomes.push({ ok: false, error })
+              }
+            }
+          })
+        } finally {
+          if (level !== undefined) await connection.executeQuery(restoreLevel(level))
         }
+        if (level !== undefined) durable = wal ?? undefined
       })
+      writing = false
+      if (queue.length > 0) schedule()
+      if (durable) {
+        const sync = requestSync(durable)
+        items.forEach((item, index) => {
+          if (item.committedIsEnough) settle(item, outcomes[index])
+        })
+        await sync
+      }
     } catch (error) {
+      writing = false
+      if (queue.length > 0) schedule()
       for (const item of items) item.reject(error)
+      settleIdle()
       return
     }
     items.forEach((item, index) => {
-      const outcome = outcomes[index]
-      if (outcome?.ok) item.resolve(outcome.value)
-      else item.reject(outcome?.error)
+      if (!(durable && item.committedIsEnough)) settle(item, outcomes[index])
     })
+    settleIdle()
+  }
+  const settle = (item: Pending, outcome: Outcome | undefined) => {
+    if (outcome?.ok) item.resolve(outcome.value)
+    else item.reject(outcome?.error)
   }
   const schedule = () => {
-    if (scheduled) return
+    if (scheduled || writing) return
     scheduled = true
     setImmediate(() => void flush())
   }
   return {
-    run<T>(fn: (executor: HostDatabase) => Promise<T>): Promise<T> {
+    run<T>(fn: (executor: HostDatabase) => Promise<T>, runOptions?: RunOptions): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+        queue.push({
+          fn,
+          committedIsEnough: runOptions?.wait === 'committed',
+          resolve: resolve as (value: unknown) => void,
+          reject,
+        })
         schedule()
       })
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        idle.push(resolve)
+        settleIdle()
+      })
+      const file = wal
+      wal = null
+      await file?.close()
     },
   }
 }

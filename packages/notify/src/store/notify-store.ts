@@ -19,8 +19,17 @@ export interface NotifyStore {
   /** Creates or upgrades the tables (no-op for the memory store). */
   migrate(): Promise<void>
 
-  /** Inserts a notification; `false` when its idempotency key is already taken (nothing written). */
-  insertNotification(record: NotificationRecord): Promise<boolean>
+  /**
+   * Inserts a notification; `false` when its idempotency key is already taken (nothing written).
+   * Resolves once the row is durable; with `{ wait: 'committed' }` a store may resolve as soon as
+   * it is committed (visible, and kept if the process dies) while its fsync still runs; the
+   * notifier asks this only for sends without an idempotency key, and acknowledges them only
+   * after a later durable write.
+   */
+  insertNotification(
+    record: NotificationRecord,
+    options?: { wait?: 'durable' | 'committed' },
+  ): Promise<boolean>
   /** The notification holding an idempotency key. */
   getNotificationByKey(idempotencyKey: string): Promise<NotificationRecord | undefined>
   /** A notification by id. */

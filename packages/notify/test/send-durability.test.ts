@@ -1,0 +1,61 @@
+import { forEachDialect } from '@opskit/test-support'
+import { CompiledQuery } from 'kysely'
+import { expect, it } from 'vitest'
+import { createNotifier } from '../src/index.js'
+import { createMockSmsProvider } from '../src/testing/index.js'
+
+forEachDialect('notify send under concurrency', ({ db, dialect, openAnother }) => {
+  it('logs every acknowledged send, sends a key once even when raced in one batch, and leaves the connection as it was', async () => {
+    const sms = createMockSmsProvider()
+    const notifier = await createNotifier({
+      mode: 'production',
+      db: db(),
+      tablePrefix: 'conc_',
+      providers: { sms: [sms] },
+      templates: [{ name: 'code', channel: 'sms', text: 'Your code is {{code}}' }],
+    })
+    await notifier.preferences.set('u1', { categories: { marketing: false } })
+    const send = (i: number, key?: string) =>
+      notifier.send({
+        userId: `u${i % 3}`,
+        to: { phone: '+14155550100' },
+        channels: ['sms'],
+        template: 'code',
+        data: { code: String(100_000 + i) },
+        ...(key ? { idempotencyKey: key } : {}),
+      })
+    // 48 keyed sends, each key raced twice at once, plus 16 without a key
+    const results = await Promise.all([
+      ...Array.from({ length: 48 }, (_, i) => send(i, `conc-${i}`)),
+      ...Array.from({ length: 48 }, (_, i) => send(i, `conc-${i}`)),
+      ...Array.from({ length: 16 }, (_, i) => send(100 + i)),
+    ])
+    // a racing repeat either got the first result or found it in flight; never a second send
+    expect(sms.sent).toHaveLength(64)
+    expect(results.filter((result) => !result.duplicate)).toHaveLength(64)
+    const acknowledged = results.filter((result) => !result.duplicate)
+    // every acknowledged send is in the delivery log, done, as another connection reads it
+    const other = openAnother()
+    const rows = await other
+      .selectFrom('conc_notify_notifications')
+      .select(['id', 'state', 'deliveries'])
+      .execute()
+    const byId = new Map(rows.map((row) => [String(row.id), row]))
+    for (const result of acknowledged) {
+      const row = byId.get(result.id)
+      expect(row?.state).toBe('done')
+      expect(JSON.parse(String(row?.deliveries))).toEqual(result.deliveries)
+    }
+    const links = await other.selectFrom('conc_notify_provider_messages').select('notification_id').execute()
+    expect(links).toHaveLength(64)
+    // a later repeat of every key returns the first result and sends nothing
+    const again = await Promise.all(Array.from({ length: 48 }, (_, i) => send(i, `conc-${i}`)))
+    expect(again.every((result) => result.duplicate)).toBe(true)
+    expect(sms.sent).toHaveLength(64)
+    if (dialect === 'sqlite') {
+      const level = await db().executeQuery(CompiledQuery.raw('PRAGMA synchronous'))
+      expect(level.rows).toEqual([{ synchronous: 2 }])
+    }
+    await notifier.close()
+  })
+})
