@@ -213,33 +213,43 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
         entry = undefined
       }
 
-      await openSheet()
       const count = columns.length
-      for await (const cells of input.rows) {
-        if (row >= maxRows) await openSheet()
-        row++
-        let xml = `<row r="${row}">`
-        for (let i = 0; i < count; i++) {
-          const cell = cells[i]
-          if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, row)
+      const writeRows = async () => {
+        for await (const cells of input.rows) {
+          if (row >= maxRows) await openSheet()
+          row++
+          let xml = `<row r="${row}">`
+          for (let i = 0; i < count; i++) {
+            const cell = cells[i]
+            if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, row)
+          }
+          text += `${xml}</row>`
+          if (text.length >= CHUNK_CHARS) await flush()
         }
-        text += `${xml}</row>`
-        if (text.length >= CHUNK_CHARS) await flush()
-      }
-      if (Object.keys(input.totalKinds).length > 0) {
-        if (row >= maxRows) await openSheet()
-        row++
-        const totals = input.totals()
-        let xml = `<row r="${row}">`
-        for (let i = 0; i < count; i++) {
-          const cell = totals[i] ?? null
-          if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, row)
-          else if (i === 0 && !input.totalKinds[columns[0]?.key ?? ''])
-            xml += labelEncoder(options.totalsLabel ?? 'Total', row)
+        if (Object.keys(input.totalKinds).length > 0) {
+          if (row >= maxRows) await openSheet()
+          row++
+          const totals = input.totals()
+          let xml = `<row r="${row}">`
+          for (let i = 0; i < count; i++) {
+            const cell = totals[i] ?? null
+            if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, row)
+            else if (i === 0 && !input.totalKinds[columns[0]?.key ?? ''])
+              xml += labelEncoder(options.totalsLabel ?? 'Total', row)
+          }
+          text += `${xml}</row>`
         }
-        text += `${xml}</row>`
+        await closeSheet()
       }
-      await closeSheet()
+
+      try {
+        await openSheet()
+        await writeRows()
+      } catch (error) {
+        // Release the compressor of the unfinished sheet; the caller discards the output.
+        entry?.destroy()
+        throw error
+      }
       await zip.addEntry('xl/workbook.xml', workbookXml(sheetNames))
       await zip.addEntry('xl/_rels/workbook.xml.rels', workbookRels(sheetNames.length))
       await zip.addEntry('xl/styles.xml', styles.toXml())

@@ -54,6 +54,8 @@ export interface ZipEntryWriter {
   write(chunk: Buffer): Promise<void> | undefined
   /** Flushes the compressor and writes the entry's data descriptor. */
   end(): Promise<void>
+  /** Abandons the entry after a failure, releasing the compressor (the archive is unusable). */
+  destroy(): void
 }
 
 /**
@@ -180,6 +182,11 @@ export class ZipWriter {
     })
     // Observed even if the caller never reaches end(): a failed compressor must not be unhandled.
     ended.catch(() => undefined)
+    const detach = () => {
+      out.off('close', onOutFailure)
+      out.off('error', onOutFailure)
+      out.off('drain', resume)
+    }
     return {
       write: (chunk) => {
         record.crc = crc32(chunk, record.crc)
@@ -191,9 +198,7 @@ export class ZipWriter {
         try {
           await ended
         } finally {
-          out.off('close', onOutFailure)
-          out.off('error', onOutFailure)
-          out.off('drain', resume)
+          detach()
         }
         const wide = this.always || record.size >= MAX32 || record.compressedSize >= MAX32
         const descriptor = Buffer.alloc(wide ? 24 : 16)
@@ -209,6 +214,10 @@ export class ZipWriter {
         this.entries.push(record)
         this.open = false
         await this.raw(descriptor)
+      },
+      destroy: () => {
+        detach()
+        deflate.destroy()
       },
     }
   }
