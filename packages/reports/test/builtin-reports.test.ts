@@ -15,6 +15,7 @@ import {
 import { createPdfRenderer } from '../src/pdf/index.js'
 import { seedExampleData } from '../src/testing/index.js'
 import { createXlsxRenderer } from '../src/xlsx/index.js'
+import { checkZip } from './zip-check.js'
 
 const ZONE = 'Europe/Berlin'
 const PERIOD = { from: '2026-03-05', to: '2026-03-28' }
@@ -112,6 +113,8 @@ forEachDialect('built-in reports', ({ db, dialect }) => {
         } else if (format === 'json') {
           expect(JSON.parse(body.toString('utf8'))).toHaveLength(result.rows)
         } else if (format === 'xlsx') {
+          // Every ZIP entry inflates to its recorded size and CRC-32.
+          expect(checkZip(body).entries.map((e) => e.name)).toContain('xl/worksheets/sheet1.xml')
           const workbook = new ExcelJS.Workbook()
           await workbook.xlsx.load(body as unknown as ArrayBuffer)
           const sheet = workbook.worksheets[0]

@@ -351,6 +351,22 @@ describe('XLSX writer', () => {
     expect(workbook.worksheets[0]?.rowCount).toBe(total + 2)
   })
 
+  it('rejects, without hanging, when the target fails mid-stream', async () => {
+    let received = 0
+    const out = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        received += chunk.length
+        callback(received > 100_000 ? new Error('disk full') : null)
+      },
+    })
+    async function* many(): AsyncGenerator<ReportRow> {
+      for (let i = 0; i < 200_000; i++)
+        yield { name: `row ${i} ${'x'.repeat(i % 40)}`, n: i, amount: i, day: '2026-01-01', at: i }
+    }
+    await expect(renderRows(many(), { compressionLevel: 1 }, { out })).rejects.toThrow('disk full')
+  })
+
   it('rejects when the source fails mid-stream', async () => {
     async function* failing(): AsyncGenerator<ReportRow> {
       yield { name: 'a', n: 1, amount: 1, day: '2026-01-01', at: 0 }
