@@ -3,6 +3,7 @@ import { deleteApp, initializeApp } from 'firebase-admin/app'
 import { getMessaging } from 'firebase-admin/messaging'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { fcmProvider } from '../src/fcm/index.js'
+import { createNotifier } from '../src/index.js'
 import { runPushProviderConformance } from '../src/testing/index.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
 
@@ -261,6 +262,87 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
     expect(result.tokens[0]).toMatchObject({ ok: true })
     expect(fake.paths.length - before).toBe(2)
     expect(fake.versions.slice(before)).toEqual(['2.0', '2.0'])
+  })
+})
+
+describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
+  const projectId = 'acme-goaway'
+  const accessToken = 'ya29.goaway'
+  let fake: Awaited<ReturnType<typeof startFcmWireFake>>
+  let app: ReturnType<typeof initializeApp>
+  beforeAll(async () => {
+    fake = await startFcmWireFake({ projectId, accessToken })
+    vi.spyOn(http2, 'connect').mockImplementation(
+      fake.redirectHttp2(realHttp2Connect) as typeof http2.connect,
+    )
+    app = initializeApp(
+      {
+        projectId,
+        credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
+      },
+      `goaway-${Date.now()}`,
+    )
+  })
+  afterAll(async () => {
+    vi.mocked(http2.connect).mockRestore()
+    await deleteApp(app)
+    await fake.stop()
+  })
+
+  it('keeps the tokens that went out and retries only the refused ones: each device gets the push once', async () => {
+    const provider = fcmProvider({ messaging: getMessaging(app) })
+    fake.goawayAfter(2)
+    const tokens = ['t-1', 't-2', 't-3', 't-4', 't-5']
+    // firebase-admin rejects the whole sendEach (FirebaseMessagingSessionError); its
+    // pendingBatchResponse tells which streams were answered
+    const first = await provider.send({ tokens, body: 'Gate B', priority: 'high', idempotencyKey: 'g1' })
+    expect(first.tokens.filter((t) => t.ok)).toHaveLength(2)
+    const refused = first.tokens.filter((t) => !t.ok)
+    expect(refused).toHaveLength(3)
+    expect(fake.refused()).toBeGreaterThan(0)
+    for (const token of refused)
+      expect(token).toMatchObject({ retryable: true, errorCode: 'app/network-error' })
+    expect(fake.accepted.map((a) => a.token).sort()).toEqual(
+      first.tokens
+        .filter((t) => t.ok)
+        .map((t) => t.token)
+        .sort(),
+    )
+
+    // through the notifier: the refused tokens are retried (on a new session), the others are not
+    fake.goawayAfter(2)
+    const notifier = await createNotifier({
+      mode: 'mock',
+      providers: { push: [fcmProvider({ messaging: getMessaging(app) })] },
+      defaults: { retry: { retries: 3, baseMs: 1, maxMs: 5 } },
+    })
+    const before = fake.accepted.length
+    const result = await notifier.send({
+      to: {
+        deviceTokens: [
+          'device-token-1',
+          'device-token-2',
+          'device-token-3',
+          'device-token-4',
+          'device-token-5',
+        ],
+      },
+      channels: ['push'],
+      content: { title: 'Doors open', text: 'Gate B' },
+      idempotencyKey: 'goaway-1',
+    })
+    expect(result.deliveries[0]).toMatchObject({ status: 'sent' })
+    expect(result.deliveries[0]?.failedTokens ?? []).toEqual([])
+    const delivered = fake.accepted.slice(before).map((a) => a.token)
+    expect(delivered.sort()).toEqual([
+      'device-token-1',
+      'device-token-2',
+      'device-token-3',
+      'device-token-4',
+      'device-token-5',
+    ])
+    await notifier.close()
+    fake.goawayAfter(undefined)
   })
 })
 

@@ -20,6 +20,19 @@ export interface FcmProviderOptions {
 /** The most messages firebase-admin's `sendEach` accepts per call. */
 export const FCM_BATCH_SIZE = 500
 
+/**
+ * firebase-admin's HTTP/2 `sendEach` rejects the whole call with a
+ * `FirebaseMessagingSessionError` when the session fails (GOAWAY, reset), carrying
+ * `pendingBatchResponse`: the per-message outcome once every stream settled. Returns it when it
+ * is there and complete.
+ */
+async function pendingBatch(error: unknown, size: number): Promise<FcmBatchResponse | undefined> {
+  const pending = (error as { pendingBatchResponse?: unknown } | null)?.pendingBatchResponse
+  if (!pending || typeof (pending as PromiseLike<unknown>).then !== 'function') return undefined
+  const batch = await Promise.resolve(pending as PromiseLike<FcmBatchResponse>).catch(() => undefined)
+  return batch && Array.isArray(batch.responses) && batch.responses.length === size ? batch : undefined
+}
+
 const GONE = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token'])
 const RETRYABLE = new Set([
   'messaging/message-rate-exceeded',
@@ -28,6 +41,9 @@ const RETRYABLE = new Set([
   'messaging/internal-error',
   'messaging/unknown-error',
   'messaging/quota-exceeded',
+  // a stream that failed on the network (HTTP/2 stream reset, refused after a GOAWAY, timeout)
+  'app/network-error',
+  'app/network-timeout',
 ])
 
 function toFcm(message: PushMessage, token: string): FcmMessage {
@@ -136,30 +152,38 @@ export function fcmProvider(options: FcmProviderOptions): PushProvider {
         try {
           batch = await client.sendEach(chunk.map((token) => toFcm(message, token)))
         } catch (error) {
-          const code = String((error as { code?: unknown }).code ?? 'ERROR')
-          if (results.length > 0) {
-            // earlier chunks went out: report the rest as retryable rather than resending those
-            for (const token of chunk.concat(message.tokens.slice(start + FCM_BATCH_SIZE))) {
-              results.push({
-                token,
-                ok: false,
-                errorCode: code,
-                errorMessage: 'batch failed',
-                retryable: true,
-              })
+          const settled = await pendingBatch(error, chunk.length)
+          if (settled) {
+            // an HTTP/2 session error (GOAWAY, reset) after some streams were answered: keep
+            // the per-token outcome so only the tokens that did not go out are retried
+            batch = settled
+          } else {
+            const code = String((error as { code?: unknown }).code ?? 'ERROR')
+            if (results.length > 0) {
+              // earlier chunks went out: report the rest as retryable rather than resending those
+              for (const token of chunk.concat(message.tokens.slice(start + FCM_BATCH_SIZE))) {
+                results.push({
+                  token,
+                  ok: false,
+                  errorCode: code,
+                  errorMessage: 'batch failed',
+                  retryable: true,
+                })
+              }
+              break
             }
-            break
+            throw providerError({
+              provider: name,
+              retryable:
+                RETRYABLE.has(code) ||
+                (!code.startsWith('app/') &&
+                  code !== 'messaging/authentication-error' &&
+                  code !== 'messaging/mismatched-credential'),
+              message: `sendEach failed (${code})`,
+              providerCode: code,
+              cause: error,
+            })
           }
-          throw providerError({
-            provider: name,
-            retryable:
-              !code.startsWith('app/') &&
-              code !== 'messaging/authentication-error' &&
-              code !== 'messaging/mismatched-credential',
-            message: `sendEach failed (${code})`,
-            providerCode: code,
-            cause: error,
-          })
         }
         chunk.forEach((token, index) => {
           const response = batch.responses[index]

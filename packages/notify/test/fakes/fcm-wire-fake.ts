@@ -7,7 +7,7 @@ import type {
   connect as http2Connect,
   OutgoingHttpHeaders,
 } from 'node:http2'
-import { createSecureServer, type Http2SecureServer } from 'node:http2'
+import { constants, createSecureServer, type Http2SecureServer, type ServerHttp2Session } from 'node:http2'
 import { Agent } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -64,8 +64,37 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
   const next: FcmWireError[] = []
   const paths: string[] = []
   const versions: string[] = []
+  let refused = 0
+  const perSession = new WeakMap<ServerHttp2Session, number>()
+  const goaway = {
+    after: undefined as number | undefined,
+    sent: new WeakSet<ServerHttp2Session>(),
+    lastStream: new WeakMap<ServerHttp2Session, number>(),
+  }
   const sessions = { http2: 0 }
   const server: Http2SecureServer = createSecureServer({ key, cert, allowHTTP1: true }, (req, res) => {
+    const stream = 'stream' in req ? req.stream : undefined
+    if (stream && goaway.after !== undefined) {
+      const session = stream.session as ServerHttp2Session
+      const served = (perSession.get(session) ?? 0) + 1
+      perSession.set(session, served)
+      if (served > goaway.after) {
+        // what a front end going away does: GOAWAY naming the last stream it handled, the
+        // streams above it refused (they were not processed, the client may send them again)
+        if (!goaway.sent.has(session)) {
+          goaway.sent.add(session)
+          session.goaway(
+            constants.NGHTTP2_NO_ERROR,
+            goaway.lastStream.get(session) ?? 0,
+            Buffer.from('max_age'),
+          )
+        }
+        stream.close(constants.NGHTTP2_REFUSED_STREAM)
+        refused += 1
+        return
+      }
+      goaway.lastStream.set(session, stream.id ?? 0)
+    }
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
@@ -87,8 +116,13 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
       if (req.method !== 'POST' || req.url !== `/v1/projects/${options.projectId}/messages:send`) {
         return send(404, { error: { code: 404, message: 'Not found', status: 'NOT_FOUND' } })
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
-        message: { token: string } & Record<string, unknown>
+      let body: { message: { token: string } & Record<string, unknown> }
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString())
+      } catch {
+        return send(400, {
+          error: { code: 400, message: 'Invalid JSON payload', status: 'INVALID_ARGUMENT' },
+        })
       }
       const error = next.shift() ?? errors.get(body.message.token)
       if (error) {
@@ -112,8 +146,11 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
       send(200, { name: `projects/${options.projectId}/messages/${accepted.length}` })
     })
   })
-  server.on('session', () => {
+  const open = new Set<ServerHttp2Session>()
+  server.on('session', (session: ServerHttp2Session) => {
     sessions.http2 += 1
+    open.add(session)
+    session.on('close', () => open.delete(session))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const port = (server.address() as AddressInfo).port
@@ -169,12 +206,19 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
     /** The `:scheme` values firebase-admin sent. */
     schemes,
     tokenError: (token: string, error: FcmWireError) => errors.set(token, error),
+    /** HTTP/2 streams refused after a GOAWAY. */
+    refused: () => refused,
+    /** HTTP/2: after answering `n` requests of a session, send GOAWAY and refuse its other streams. */
+    goawayAfter: (n: number | undefined): void => {
+      goaway.after = n
+    },
     /** Answers the next request with this error, whatever its token. */
     failNext: (error: FcmWireError): void => {
       next.push(error)
     },
     stop: async () => {
       agent.destroy()
+      for (const session of open) session.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
