@@ -375,3 +375,26 @@ describe('SSRF guard after DNS resolution', () => {
     await notifier.close()
   })
 })
+
+describe('webhook transport', () => {
+  it('reports a receiver that does not answer in time as a transient TIMEOUT, a refused connection as NETWORK, and honours Retry-After', async () => {
+    const fake = await startHttpFake()
+    receiver(fake, [secret])
+    const provider = webhookProvider({ secrets: secret, allowPrivateNetworks: true, timeoutMs: 100 })
+    fake.enqueue('POST', '/hooks/:id', { status: 204, delayMs: 1_000 })
+    await expect(
+      provider.send({ url: `${fake.url}/hooks/slow`, type: 't', data: {}, idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({ code: 'NOTIFY_PROVIDER_TRANSIENT', details: { providerCode: 'TIMEOUT' } })
+    fake.enqueue('POST', '/hooks/:id', { status: 503, headers: { 'retry-after': '7' } })
+    await expect(
+      provider.send({ url: `${fake.url}/hooks/busy`, type: 't', data: {}, idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({ details: { providerCode: 503, status: 503, retryAfterMs: 7_000 } })
+    const url = `${fake.url}/hooks/closed`
+    await fake.stop()
+    await expect(provider.send({ url, type: 't', data: {}, idempotencyKey: 'k' })).rejects.toMatchObject({
+      code: 'NOTIFY_PROVIDER_TRANSIENT',
+      details: { providerCode: 'NETWORK' },
+    })
+    await provider.close()
+  })
+})
