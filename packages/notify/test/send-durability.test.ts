@@ -1,7 +1,7 @@
 import { forEachDialect } from '@opskit/test-support'
 import { CompiledQuery } from 'kysely'
 import { expect, it } from 'vitest'
-import { createNotifier } from '../src/index.js'
+import { createKyselyNotifyStore, createNotifier, type NotificationRecord } from '../src/index.js'
 import { createMockSmsProvider } from '../src/testing/index.js'
 
 forEachDialect('notify send under concurrency', ({ db, dialect, openAnother }) => {
@@ -57,5 +57,51 @@ forEachDialect('notify send under concurrency', ({ db, dialect, openAnother }) =
       expect(level.rows).toEqual([{ synchronous: 2 }])
     }
     await notifier.close()
+  })
+})
+
+forEachDialect('notify store send path', ({ db }) => {
+  it('claims of one group: a taken key is skipped, a failing row fails alone, the others are claimed', async () => {
+    const store = createKyselyNotifyStore({ db: db(), tablePrefix: 'path_' })
+    await store.migrate()
+    const record = (id: string, key: string): NotificationRecord => ({
+      id,
+      idempotencyKey: key,
+      state: 'sending',
+      deliveries: [],
+      createdAt: 1,
+      updatedAt: 1,
+    })
+    const outcomes = await Promise.allSettled([
+      store.insertNotification(record('n1', 'k1')),
+      store.insertNotification(record('n2', 'k1')), // same key: skipped
+      store.insertNotification(record('n1', 'k3')), // same id, new key: the primary key refuses it
+      store.insertNotification(record('n4', 'k4')),
+    ])
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected'))).toEqual([
+      true,
+      false,
+      'rejected',
+      true,
+    ])
+    expect((await store.getNotificationByKey('k1'))?.id).toBe('n1')
+    expect(await store.getNotificationByKey('k3')).toBeUndefined()
+    await Promise.all([
+      store.completeNotification(
+        'n1',
+        [{ channel: 'sms', provider: 'p', status: 'sent', providerMessageId: 'm1', attempts: 1 }],
+        2,
+      ),
+      store.completeNotification(
+        'n4',
+        [{ channel: 'sms', provider: 'p', status: 'sent', providerMessageId: 'm4', attempts: 1 }],
+        2,
+      ),
+    ])
+    expect((await store.getNotification('n4'))?.state).toBe('done')
+    expect(
+      await store.recordReceipt({ provider: 'p', providerMessageId: 'm1', status: 'delivered' }, 3),
+    ).toBe(true)
+    await store.close()
   })
 })

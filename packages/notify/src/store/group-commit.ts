@@ -50,9 +50,13 @@ async function openWalFile(path: string): Promise<WalFile> {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
-const STATE = CompiledQuery.raw(
-  "SELECT s.synchronous AS level, j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file FROM pragma_synchronous AS s, pragma_journal_mode AS j",
+const MODE = CompiledQuery.raw(
+  "SELECT j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file FROM pragma_journal_mode AS j",
 )
+const LEVEL = CompiledQuery.raw('PRAGMA main.synchronous')
+const BEGIN = CompiledQuery.raw('BEGIN')
+const COMMIT = CompiledQuery.raw('COMMIT')
+const ROLLBACK = CompiledQuery.raw('ROLLBACK')
 const NORMAL = CompiledQuery.raw('PRAGMA main.synchronous = NORMAL')
 const restoreLevel = (level: number) => CompiledQuery.raw(`PRAGMA main.synchronous = ${level}`)
 
@@ -79,7 +83,6 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
   let writing = false
   /** `undefined`: not tried yet; `null`: not available (commit as the host configured). */
   let wal: WalFile | null | undefined
-  let walPath: string | undefined
   let syncing = false
   let syncWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = []
   let idle: Array<() => void> = []
@@ -106,25 +109,29 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
       if (!syncing) void syncLoop(file)
     })
 
-  /** The level to restore when this batch may defer its fsync, `undefined` to commit as configured. */
+  /**
+   * The level to restore when this batch may defer its fsync, `undefined` to commit as configured.
+   * The journal mode and file are read once (WAL mode sticks to a file); the level every batch,
+   * as it is the host's to change.
+   */
   const deferrable = async (executor: HostDatabase): Promise<number | undefined> => {
     if (wal === null) return undefined
-    const state = (await executor.executeQuery(STATE)).rows[0] as
-      | { level: number; mode: string; file: string | null }
-      | undefined
-    if (state?.mode !== 'wal' || Number(state.level) < 2 || !state.file) return undefined
-    const path = `${state.file}-wal`
-    if (wal === undefined || path !== walPath) {
-      await wal?.close()
+    const level = Number((await executor.executeQuery<{ synchronous: unknown }>(LEVEL)).rows[0]?.synchronous)
+    if (!(level >= 2)) return undefined
+    if (wal === undefined) {
+      const found = (await executor.executeQuery<{ mode: string; file: string | null }>(MODE)).rows[0]
+      if (found?.mode !== 'wal' || !found.file) {
+        wal = null
+        return undefined
+      }
       try {
-        wal = await openWal(path)
-        walPath = path
+        wal = await openWal(`${found.file}-wal`)
       } catch {
         wal = null
         return undefined
       }
     }
-    return Number(state.level)
+    return level
   }
 
   const settleIdle = () => {
@@ -145,15 +152,20 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
         const level = await deferrable(connection)
         if (level !== undefined) await connection.executeQuery(NORMAL)
         try {
-          await connection.transaction().execute(async (trx) => {
+          await connection.executeQuery(BEGIN)
+          try {
             for (const item of items) {
               try {
-                outcomes.push({ ok: true, value: await item.fn(trx) })
+                outcomes.push({ ok: true, value: await item.fn(connection) })
               } catch (error) {
                 outcomes.push({ ok: false, error })
               }
             }
-          })
+            await connection.executeQuery(COMMIT)
+          } catch (error) {
+            await connection.executeQuery(ROLLBACK).catch(() => {})
+            throw error
+          }
         } finally {
           if (level !== undefined) await connection.executeQuery(restoreLevel(level))
         }

@@ -1,10 +1,9 @@
 import { assertTablePrefix, dialectOf, type HostDatabase, migrate } from '@opskit/core'
-import { CompiledQuery } from 'kysely'
 import { applyReceipt } from './apply-receipt.js'
-import { createGroupCommit } from './group-commit.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
 import type { NotifyStore } from './notify-store.js'
 import type { DeviceRecord, InboxItem, NotificationRecord, OutboxRecord, UserPreferences } from './records.js'
+import { createSendPath } from './send-path.js'
 
 /** Options for {@link createKyselyNotifyStore}. */
 export interface KyselyNotifyStoreOptions {
@@ -78,72 +77,6 @@ function toOutbox(row: Row): OutboxRecord {
   }
 }
 
-/** SQL text of the statements every send runs, for SQLite (`?`) or PostgreSQL (`$n`) placeholders. */
-function sendStatements(t: ReturnType<typeof notifyTables>, postgres: boolean) {
-  const list = (count: number, from = 1) =>
-    Array.from({ length: count }, (_, i) => (postgres ? `$${from + i}` : '?')).join(', ')
-  const links = new Map<number, string>()
-  return {
-    insertNotification: `INSERT INTO "${t.notifications}" (id, idempotency_key, user_id, category, state, deliveries, created_at, updated_at) VALUES (${list(8)}) ON CONFLICT (idempotency_key) DO NOTHING`,
-    completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${list(1)}, updated_at = ${list(1, 2)} WHERE id = ${list(1, 3)}`,
-    /** Indexes `rows` provider message ids (provider, id, notification) for receipts. */
-    linkMessages(rows: number): string {
-      let statement = links.get(rows)
-      if (statement === undefined) {
-        const values = Array.from({ length: rows }, (_, row) => `(${list(3, row * 3 + 1)})`).join(', ')
-        statement = `INSERT INTO "${t.providerMessages}" (provider, provider_message_id, notification_id) VALUES ${values} ON CONFLICT (provider, provider_message_id) DO NOTHING`
-        links.set(rows, statement)
-      }
-      return statement
-    },
-    /** Preferences of `count` users. */
-    preferences: (count: number) =>
-      `SELECT user_id, preferences FROM "${t.preferences}" WHERE user_id IN (${list(count)})`,
-  }
-}
-
-/**
- * Reads preferences in batches: the users asked for in the same turn of the event loop (the sends
- * that a finished batch of writes let go on) are read with one `IN (…)` query.
- */
-function createPreferencesLoader(db: HostDatabase, statement: (count: number) => string) {
-  let waiting:
-    | Map<string, Array<{ resolve: (value: string | undefined) => void; reject: (error: unknown) => void }>>
-    | undefined
-  const MAX = 500
-  const load = async (batch: NonNullable<typeof waiting>) => {
-    const userIds = [...batch.keys()]
-    try {
-      const found = new Map<string, string>()
-      for (let start = 0; start < userIds.length; start += MAX) {
-        const chunk = userIds.slice(start, start + MAX)
-        const { rows } = await db.executeQuery(CompiledQuery.raw(statement(chunk.length), chunk))
-        for (const row of rows as Row[]) found.set(String(row.user_id), String(row.preferences))
-      }
-      for (const [userId, callers] of batch) for (const caller of callers) caller.resolve(found.get(userId))
-    } catch (error) {
-      for (const callers of batch.values()) for (const caller of callers) caller.reject(error)
-    }
-  }
-  return (userId: string) =>
-    new Promise<string | undefined>((resolve, reject) => {
-      if (!waiting) {
-        const batch = new Map<
-          string,
-          Array<{ resolve: (value: string | undefined) => void; reject: (error: unknown) => void }>
-        >()
-        waiting = batch
-        queueMicrotask(() => {
-          waiting = undefined
-          void load(batch)
-        })
-      }
-      const callers = waiting.get(userId)
-      if (callers) callers.push({ resolve, reject })
-      else waiting.set(userId, [{ resolve, reject }])
-    })
-}
-
 /**
  * A {@link NotifyStore} on the host's Kysely database (SQLite or PostgreSQL), in tables named
  * `<prefix>notify_*`. Outbox rows are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL and
@@ -161,35 +94,14 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
   const prefix = assertTablePrefix(options.tablePrefix ?? 'opskit_')
   const t = notifyTables(prefix)
   const postgres = dialectOf(db) === 'postgres'
-  // SQLite has one writer: batch the per-send writes (idempotency claim, delivery log) into shared
-  // transactions. PostgreSQL commits concurrently on its own connections.
-  const group = postgres ? undefined : createGroupCommit(db)
-  const write = <T>(fn: (executor: HostDatabase) => Promise<T>): Promise<T> =>
-    group ? group.run(fn) : fn(db)
-  // The statements of every send, as SQL text built once: no query building or compiling per send.
-  const text = sendStatements(t, postgres)
-  const loadPreferences = createPreferencesLoader(db, text.preferences)
+  // the statements of every send: cached SQL text, batched reads, group-committed writes on SQLite
+  const sendPath = createSendPath(db, t, postgres)
 
   return {
     async migrate() {
       await migrate(db, { namespace: 'notify', migrations: notifyMigrations, tablePrefix: prefix })
     },
-    async insertNotification(record, insertOptions) {
-      const parameters = [
-        record.id,
-        record.idempotencyKey,
-        record.userId ?? null,
-        record.category ?? null,
-        record.state,
-        JSON.stringify(record.deliveries),
-        record.createdAt,
-        record.updatedAt,
-      ]
-      const statement = CompiledQuery.raw(text.insertNotification, parameters)
-      const insert = (executor: HostDatabase) => executor.executeQuery(statement)
-      const result = await (group ? group.run(insert, insertOptions) : insert(db))
-      return Number(result.numAffectedRows ?? 0) > 0
-    },
+    insertNotification: (record, insertOptions) => sendPath.claim(record, insertOptions),
     async getNotificationByKey(key) {
       const row = await db
         .selectFrom(t.notifications)
@@ -212,20 +124,7 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
         .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
-    async completeNotification(id, deliveries, now) {
-      const update = CompiledQuery.raw(text.completeNotification, [JSON.stringify(deliveries), now, id])
-      const links: unknown[] = []
-      for (const delivery of deliveries) {
-        if (delivery.providerMessageId && delivery.provider)
-          links.push(delivery.provider, delivery.providerMessageId, id)
-      }
-      const index =
-        links.length > 0 ? CompiledQuery.raw(text.linkMessages(links.length / 3), links) : undefined
-      await write(async (executor) => {
-        await executor.executeQuery(update)
-        if (index) await executor.executeQuery(index)
-      })
-    },
+    completeNotification: (id, deliveries, now) => sendPath.complete(id, deliveries, now),
     async recordReceipt(receipt, now) {
       return db.transaction().execute(async (trx) => {
         const link = await trx
@@ -262,7 +161,7 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
       return rows.map(toNotification)
     },
     async getPreferences(userId) {
-      const stored = await loadPreferences(userId)
+      const stored = await sendPath.preferences(userId)
       return stored === undefined ? undefined : (JSON.parse(stored) as UserPreferences)
     },
     async setPreferences(userId, value) {
@@ -478,8 +377,6 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
         disabledAt: Number(row.disabled_at),
       }))
     },
-    close: async () => {
-      await group?.close()
-    },
+    close: () => sendPath.close(),
   }
 }

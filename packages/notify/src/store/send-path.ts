@@ -1,0 +1,218 @@
+import type { HostDatabase } from '@opskit/core'
+import { CompiledQuery } from 'kysely'
+import { createGroupCommit } from './group-commit.js'
+import type { notifyTables } from './migrations.js'
+import type { Delivery, NotificationRecord } from './records.js'
+import { createStatementBatch, type RowOutcome } from './statement-batch.js'
+
+/** The store's reads and writes on the path of every send. */
+export interface SendPath {
+  /** The idempotency claim: `false` when the key is taken. */
+  claim(record: NotificationRecord, options?: { wait?: 'durable' | 'committed' }): Promise<boolean>
+  /** The delivery log: final deliveries, state `done`, provider message ids indexed. */
+  complete(id: string, deliveries: Delivery[], now: number): Promise<void>
+  /** A user's stored preferences (JSON text). */
+  preferences(userId: string): Promise<string | undefined>
+  close(): Promise<void>
+}
+
+/** Most rows in one multi-row statement (8 parameters each stays far below SQLite's limit). */
+const CHUNK = 500
+
+/** SQL text of the send path, built once, for SQLite (`?`) or PostgreSQL (`$n`) placeholders. */
+function statements(t: ReturnType<typeof notifyTables>, postgres: boolean) {
+  const list = (count: number, from = 1) =>
+    Array.from({ length: count }, (_, i) => (postgres ? `$${from + i}` : '?')).join(', ')
+  const rows = (count: number, width: number) =>
+    Array.from({ length: count }, (_, row) => `(${list(width, row * width + 1)})`).join(', ')
+  const cached = (build: (count: number) => string) => {
+    const texts = new Map<number, string>()
+    return (count: number) => {
+      let text = texts.get(count)
+      if (text === undefined) {
+        text = build(count)
+        texts.set(count, text)
+      }
+      return text
+    }
+  }
+  const columns = 'id, idempotency_key, user_id, category, state, deliveries, created_at, updated_at'
+  return {
+    /** Inserts `count` notifications, skipping taken keys; returns the ids inserted. */
+    insertNotifications: cached(
+      (count) =>
+        `INSERT INTO "${t.notifications}" (${columns}) VALUES ${rows(count, 8)} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+    ),
+    completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${list(1)}, updated_at = ${list(1, 2)} WHERE id = ${list(1, 3)}`,
+    /** Indexes `count` provider message ids (provider, id, notification) for receipts. */
+    linkMessages: cached(
+      (count) =>
+        `INSERT INTO "${t.providerMessages}" (provider, provider_message_id, notification_id) VALUES ${rows(count, 3)} ON CONFLICT (provider, provider_message_id) DO NOTHING`,
+    ),
+    /** Preferences of `count` users. */
+    preferences: cached(
+      (count) => `SELECT user_id, preferences FROM "${t.preferences}" WHERE user_id IN (${list(count)})`,
+    ),
+  }
+}
+
+const claimParameters = (record: NotificationRecord): unknown[] => [
+  record.id,
+  record.idempotencyKey,
+  record.userId ?? null,
+  record.category ?? null,
+  record.state,
+  JSON.stringify(record.deliveries),
+  record.createdAt,
+  record.updatedAt,
+]
+
+/** Provider message ids of deliveries, flattened as (provider, provider_message_id, notification_id). */
+function links(id: string, deliveries: readonly Delivery[]): unknown[] {
+  const values: unknown[] = []
+  for (const delivery of deliveries) {
+    if (delivery.providerMessageId && delivery.provider)
+      values.push(delivery.provider, delivery.providerMessageId, id)
+  }
+  return values
+}
+
+async function settleEach<Row, Result>(
+  rows: readonly Row[],
+  each: (row: Row) => Promise<Result>,
+): Promise<Array<RowOutcome<Result>>> {
+  const outcomes: Array<RowOutcome<Result>> = []
+  for (const row of rows) {
+    try {
+      outcomes.push({ ok: true, value: await each(row) })
+    } catch (error) {
+      outcomes.push({ ok: false, error })
+    }
+  }
+  return outcomes
+}
+
+/**
+ * Reads preferences in batches: the users asked for in the same turn of the event loop (the sends
+ * that a finished batch of writes let go on) are read with one `IN (…)` query.
+ */
+function createPreferencesLoader(db: HostDatabase, statement: (count: number) => string) {
+  type Caller = { resolve: (value: string | undefined) => void; reject: (error: unknown) => void }
+  let waiting: Map<string, Caller[]> | undefined
+  const load = async (batch: Map<string, Caller[]>) => {
+    const userIds = [...batch.keys()]
+    try {
+      const found = new Map<string, string>()
+      for (let start = 0; start < userIds.length; start += CHUNK) {
+        const chunk = userIds.slice(start, start + CHUNK)
+        const { rows } = await db.executeQuery<{ user_id: unknown; preferences: unknown }>(
+          CompiledQuery.raw(statement(chunk.length), chunk),
+        )
+        for (const row of rows) found.set(String(row.user_id), String(row.preferences))
+      }
+      for (const [userId, callers] of batch) for (const caller of callers) caller.resolve(found.get(userId))
+    } catch (error) {
+      for (const callers of batch.values()) for (const caller of callers) caller.reject(error)
+    }
+  }
+  return (userId: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      if (!waiting) {
+        const batch = new Map<string, Caller[]>()
+        waiting = batch
+        queueMicrotask(() => {
+          waiting = undefined
+          void load(batch)
+        })
+      }
+      const callers = waiting.get(userId)
+      if (callers) callers.push({ resolve, reject })
+      else waiting.set(userId, [{ resolve, reject }])
+    })
+}
+
+/**
+ * The send path of the Kysely store. PostgreSQL runs each statement on its own (its connections
+ * commit concurrently). SQLite has one writer: claims and delivery-log writes of concurrent sends
+ * share group-committed transactions, the claims of a group as one multi-row `INSERT … RETURNING`,
+ * their provider message ids as one multi-row `INSERT`; a statement that fails is retried row by
+ * row in the same transaction, so only the row at fault fails.
+ */
+export function createSendPath(
+  db: HostDatabase,
+  t: ReturnType<typeof notifyTables>,
+  postgres: boolean,
+): SendPath {
+  const text = statements(t, postgres)
+  const preferences = createPreferencesLoader(db, text.preferences)
+
+  const insertOne = async (executor: HostDatabase, record: NotificationRecord) => {
+    const { rows } = await executor.executeQuery(
+      CompiledQuery.raw(text.insertNotifications(1), claimParameters(record)),
+    )
+    return rows.length > 0
+  }
+  const completeOne = async (executor: HostDatabase, id: string, deliveries: Delivery[], now: number) => {
+    await executor.executeQuery(
+      CompiledQuery.raw(text.completeNotification, [JSON.stringify(deliveries), now, id]),
+    )
+    const values = links(id, deliveries)
+    if (values.length > 0)
+      await executor.executeQuery(CompiledQuery.raw(text.linkMessages(values.length / 3), values))
+  }
+
+  if (postgres) {
+    return {
+      claim: (record) => insertOne(db, record),
+      complete: (id, deliveries, now) => completeOne(db, id, deliveries, now),
+      preferences,
+      close: async () => {},
+    }
+  }
+
+  const group = createGroupCommit(db)
+  const insertMany = async (executor: HostDatabase, records: NotificationRecord[]) => {
+    try {
+      const inserted = new Set<string>()
+      for (let start = 0; start < records.length; start += CHUNK) {
+        const chunk = records.slice(start, start + CHUNK)
+        const { rows } = await executor.executeQuery<{ id: unknown }>(
+          CompiledQuery.raw(text.insertNotifications(chunk.length), chunk.flatMap(claimParameters)),
+        )
+        for (const row of rows) inserted.add(String(row.id))
+      }
+      return records.map((record): RowOutcome<boolean> => ({ ok: true, value: inserted.has(record.id) }))
+    } catch {
+      // a failed statement rolled back alone: find the row at fault, one statement each
+      return settleEach(records, (record) => insertOne(executor, record))
+    }
+  }
+  const durableClaims = createStatementBatch(group, insertMany)
+  const committedClaims = createStatementBatch(group, insertMany, { wait: 'committed' })
+
+  type Completion = { id: string; deliveries: Delivery[]; now: number }
+  const completions = createStatementBatch<Completion, void>(group, async (executor, rows) => {
+    const update = await settleEach(rows, async (row) => {
+      await executor.executeQuery(
+        CompiledQuery.raw(text.completeNotification, [JSON.stringify(row.deliveries), row.now, row.id]),
+      )
+    })
+    const values = rows.flatMap((row, index) => (update[index]?.ok ? links(row.id, row.deliveries) : []))
+    try {
+      for (let start = 0; start < values.length; start += CHUNK * 3) {
+        const chunk = values.slice(start, start + CHUNK * 3)
+        await executor.executeQuery(CompiledQuery.raw(text.linkMessages(chunk.length / 3), chunk))
+      }
+      return update
+    } catch {
+      return settleEach(rows, async (row) => completeOne(executor, row.id, row.deliveries, row.now))
+    }
+  })
+
+  return {
+    claim: (record, options) => (options?.wait === 'committed' ? committedClaims : durableClaims)(record),
+    complete: (id, deliveries, now) => completions({ id, deliveries, now }),
+    preferences,
+    close: () => group.close(),
+  }
+}

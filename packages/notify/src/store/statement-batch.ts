@@ -1,0 +1,49 @@
+import type { HostDatabase } from '@opskit/core'
+import type { GroupCommit, RunOptions } from './group-commit.js'
+
+/** The outcome of one row of a batched statement. */
+export type RowOutcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown }
+
+/**
+ * Collects rows into one item of a {@link GroupCommit}: the first row queues the item, later rows
+ * join it until it starts running, so a group of concurrent sends writes its rows with one
+ * multi-row statement instead of one statement each. `write` returns one outcome per row, in
+ * order; a row whose outcome is an error rejects alone.
+ */
+export function createStatementBatch<Row, Result>(
+  group: GroupCommit,
+  write: (executor: HostDatabase, rows: Row[]) => Promise<Array<RowOutcome<Result>>>,
+  options?: RunOptions,
+): (row: Row) => Promise<Result> {
+  type Entry = { row: Row; resolve: (value: Result) => void; reject: (error: unknown) => void }
+  let open: Entry[] | undefined
+  return (row) =>
+    new Promise<Result>((resolve, reject) => {
+      if (open) {
+        open.push({ row, resolve, reject })
+        return
+      }
+      const entries: Entry[] = [{ row, resolve, reject }]
+      open = entries
+      group
+        .run(async (executor) => {
+          open = undefined
+          return write(
+            executor,
+            entries.map((entry) => entry.row),
+          )
+        }, options)
+        .then(
+          (outcomes) => {
+            entries.forEach((entry, index) => {
+              const outcome = outcomes[index]
+              if (outcome?.ok) entry.resolve(outcome.value)
+              else entry.reject(outcome ? outcome.error : new Error('no outcome for a batched row'))
+            })
+          },
+          (error: unknown) => {
+            for (const entry of entries) entry.reject(error)
+          },
+        )
+    })
+}
