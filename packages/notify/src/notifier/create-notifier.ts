@@ -597,16 +597,17 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       deferUntil = quietHoursEnd(preferences.quietHours, preferences.timeZone ?? 'UTC', now)
     }
     const channels = input.channels as Channel[]
-    const queued = channels.map(
-      (channel): Delivery => ({ channel, provider: '', status: 'queued', attempts: 0 }),
-    )
+    const queued =
+      deferUntil === undefined
+        ? []
+        : channels.map((channel): Delivery => ({ channel, provider: '', status: 'queued', attempts: 0 }))
     let record: NotificationRecord = {
       id: nextId(),
       idempotencyKey: key,
       ...(input.userId ? { userId: input.userId } : {}),
       ...(input.category ? { category: input.category } : {}),
       state: deferUntil === undefined ? 'sending' : 'queued',
-      deliveries: deferUntil === undefined ? [] : queued,
+      deliveries: queued,
       createdAt: now,
       updatedAt: now,
     }

@@ -68,12 +68,17 @@ function checkBraces(source: string | undefined, field: string, name: string): v
   }
 }
 
+/** Most remembered resolve() answers (names × channels × locales asked); cleared when full. */
+const MAX_RESOLVED = 10_000
+
 /** Creates a {@link TemplateRegistry}, optionally seeded with templates. */
 export function createTemplateRegistry(
   initial: readonly NotificationTemplate[] = [],
   defaultLocale = 'en',
 ): TemplateRegistry {
   const templates = new Map<string, NotificationTemplate>()
+  /** Answers of resolve(), including "none" (`undefined`), by name, channel and asked locale. */
+  const resolved = new Map<string, NotificationTemplate | undefined>()
   const key = (name: string, channel: Channel, locale: string) =>
     `${name}\u0000${channel}\u0000${locale.toLowerCase()}`
   const registry: TemplateRegistry = {
@@ -101,16 +106,23 @@ export function createTemplateRegistry(
       }
       const stored = { ...template, locale: template.locale ?? defaultLocale }
       templates.set(key(stored.name, stored.channel, stored.locale), stored)
+      resolved.clear()
     },
     resolve(name, channel, locale) {
+      // every send resolves its template: remember the answer until the next register()
+      const asked = key(name, channel, locale ?? '')
+      if (resolved.has(asked)) return resolved.get(asked)
       const candidates = [locale, locale?.split('-')[0], defaultLocale].filter(
         (candidate): candidate is string => Boolean(candidate),
       )
+      let found: NotificationTemplate | undefined
       for (const candidate of candidates) {
-        const found = templates.get(key(name, channel, candidate))
-        if (found) return found
+        found = templates.get(key(name, channel, candidate))
+        if (found) break
       }
-      return undefined
+      if (resolved.size >= MAX_RESOLVED) resolved.clear()
+      resolved.set(asked, found)
+      return found
     },
     list: () => [...templates.values()],
   }
