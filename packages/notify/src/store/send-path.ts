@@ -43,6 +43,11 @@ function statements(t: ReturnType<typeof notifyTables>, postgres: boolean) {
       (count) =>
         `INSERT INTO "${t.notifications}" (${columns}) VALUES ${rows(count, 8)} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
     ),
+    /** Completes `count` notifications: (id, deliveries, updated_at) rows joined by id (SQLite 3.33+). */
+    completeNotifications: cached(
+      (count) =>
+        `UPDATE "${t.notifications}" SET state = 'done', deliveries = v.column2, updated_at = v.column3 FROM (VALUES ${rows(count, 3)}) AS v WHERE "${t.notifications}".id = v.column1`,
+    ),
     completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${list(1)}, updated_at = ${list(1, 2)} WHERE id = ${list(1, 3)}`,
     /** Indexes `count` provider message ids (provider, id, notification) for receipts. */
     linkMessages: cached(
@@ -192,20 +197,29 @@ export function createSendPath(
 
   type Completion = { id: string; deliveries: Delivery[]; now: number }
   const completions = createStatementBatch<Completion, void>(group, async (executor, rows) => {
-    const update = await settleEach(rows, async (row) => {
-      await executor.executeQuery(
-        CompiledQuery.raw(text.completeNotification, [JSON.stringify(row.deliveries), row.now, row.id]),
-      )
-    })
-    const values = rows.flatMap((row, index) => (update[index]?.ok ? links(row.id, row.deliveries) : []))
+    // one notification twice in a group (a stale sender and its successor) keeps the per-row order
+    if (new Set(rows.map((row) => row.id)).size < rows.length) {
+      return settleEach(rows, (row) => completeOne(executor, row.id, row.deliveries, row.now))
+    }
     try {
+      for (let start = 0; start < rows.length; start += CHUNK) {
+        const chunk = rows.slice(start, start + CHUNK)
+        await executor.executeQuery(
+          CompiledQuery.raw(
+            text.completeNotifications(chunk.length),
+            chunk.flatMap((row) => [row.id, JSON.stringify(row.deliveries), row.now]),
+          ),
+        )
+      }
+      const values = rows.flatMap((row) => links(row.id, row.deliveries))
       for (let start = 0; start < values.length; start += CHUNK * 3) {
         const chunk = values.slice(start, start + CHUNK * 3)
         await executor.executeQuery(CompiledQuery.raw(text.linkMessages(chunk.length / 3), chunk))
       }
-      return update
+      return rows.map((): RowOutcome<void> => ({ ok: true, value: undefined }))
     } catch {
-      return settleEach(rows, async (row) => completeOne(executor, row.id, row.deliveries, row.now))
+      // a failed statement rolled back alone: find the row at fault, one statement each
+      return settleEach(rows, (row) => completeOne(executor, row.id, row.deliveries, row.now))
     }
   })
 
