@@ -108,13 +108,18 @@ export interface IndexedContent {
 }
 
 /**
- * The indexed columns of an event at a position: the writer stores them, and verify compares
- * the stored columns with those its hashed body implies.
+ * The stored row of an event at a position: its indexed columns, taken from the content, and the
+ * sealed body with its hashes. The writer stores it; verify rebuilds it from the hashed body and
+ * compares the columns. One object literal with a fixed shape, since it is built for every event.
  */
-export function columnsOf(
+export function storedRow(
   content: IndexedContent,
   position: EventPosition,
-): Omit<StoredEventRow, 'body' | 'leafHash' | 'prevHash' | 'hash'> {
+  body: string,
+  leafHash: string,
+  prevHash: string,
+  hash: string,
+): StoredEventRow {
   return {
     id: position.id,
     chainId: position.chainId,
@@ -129,6 +134,10 @@ export function columnsOf(
     severity: content.severity,
     targetType: content.target?.type ?? null,
     targetId: content.target?.id ?? null,
+    body,
+    leafHash,
+    prevHash,
+    hash,
   }
 }
 

@@ -26,13 +26,13 @@ import { createFieldSealer } from '../crypto/subject-crypto.js'
 import { AuditError } from '../errors/audit-error.js'
 import { chainHash, leafHash } from '../event/canonical.js'
 import {
-  columnsOf,
   decodeEvent,
   type EventBody,
   encodeActor,
   encodeBody,
   keyIdsOf,
   PERSONAL_ACTOR_FIELDS,
+  storedRow,
 } from '../event/event-body.js'
 import {
   type AuditEvent,
@@ -290,13 +290,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
               const encoded = encodeBody(pending.event, position, actorJson)
               const leaf = leafHash(encoded)
               const hash = chainHash(prev, leaf)
-              const row: StoredEventRow = {
-                ...columnsOf(pending.event, position),
-                body: encoded,
-                leafHash: leaf,
-                prevHash: prev,
-                hash,
-              }
+              const row = storedRow(pending.event, position, encoded, leaf, prev, hash)
               out.push(row)
               pending.row = row
               prev = hash

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto'
 import { type Checkpoint, checkpointSignedBy, parseCheckpoint } from '../checkpoint/checkpoint.js'
 import { chainHash, GENESIS_HASH, leafHash } from '../event/canonical.js'
-import { columnsOf, type EventBody } from '../event/event-body.js'
+import { type EventBody, storedRow } from '../event/event-body.js'
 import type { AuditStore, StoredCheckpoint, StoredEventRow } from '../store/audit-store.js'
 
 /** One problem `verify` found, at the seq it concerns. */
@@ -216,12 +216,14 @@ function inspectRow(
   } catch {
     return { kind: 'modified', reason: `event ${row.seq} has an unreadable body` }
   }
-  const columns = columnsOf(body, {
-    id: body.id,
-    chainId: body.chain,
-    seq: body.seq,
-    recordedAt: body.recordedAt,
-  })
+  const columns = storedRow(
+    body,
+    { id: body.id, chainId: body.chain, seq: body.seq, recordedAt: body.recordedAt },
+    row.body,
+    row.leafHash,
+    row.prevHash,
+    row.hash,
+  )
   if (columns.seq !== row.seq)
     return {
       kind: 'reordered',
