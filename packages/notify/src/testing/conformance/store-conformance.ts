@@ -55,6 +55,22 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
       expect(await store.getNotification('missing')).toBeUndefined()
     })
 
+    it("claims with { wait: 'committed' } like a durable claim; concurrent claims of one key, once", async () => {
+      const key = id('key')
+      const records = [
+        notification({ idempotencyKey: key }),
+        notification({ idempotencyKey: key }),
+        notification({ idempotencyKey: key }),
+      ]
+      const claims = await Promise.all([
+        store.insertNotification(records[0] as NotificationRecord, { wait: 'committed' }),
+        store.insertNotification(records[1] as NotificationRecord),
+        store.insertNotification(records[2] as NotificationRecord, { wait: 'committed' }),
+      ])
+      expect(claims.filter(Boolean)).toHaveLength(1)
+      expect(await store.getNotificationByKey(key)).toEqual(records[claims.indexOf(true)])
+    })
+
     it('transitions by compare-and-swap and completes with deliveries', async () => {
       const record = notification({ state: 'queued' })
       await store.insertNotification(record)
