@@ -60,6 +60,7 @@ const receiptSchema = z
     providerMessageId: z.string().min(1).max(300),
     status: z.string().min(1).max(50),
     errorCode: z.string().max(50).optional(),
+    occurredAt: z.number().int().nonnegative().optional(),
     cost: z
       .object({ amount: z.number().finite().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) })
       .strict()

@@ -176,6 +176,8 @@ export interface DeliveriesApi {
   /**
    * Records a provider's later delivery report (e.g. from `parseTwilioStatusCallback`) on the
    * delivery it concerns, with the final price when given; false when no delivery has that id.
+   * Reports may arrive out of order: one older than the recorded report (by `occurredAt`, or by
+   * stage when either has no time) changes nothing.
    */
   recordReceipt(receipt: DeliveryReceipt): Promise<boolean>
 }

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { NotifyError } from '../errors/notify-error.js'
+import { receiptStage } from '../store/receipt-stage.js'
 import type { DeliveryReceipt } from '../store/records.js'
 
 /** The signed parts of a SendGrid Event Webhook request. */
@@ -40,22 +41,6 @@ interface SendgridEvent {
   status?: unknown
   reason?: unknown
   response?: unknown
-}
-
-/** Tie-break for events of one message stamped with the same second: later stages win. */
-const STAGE: Record<string, number> = {
-  processed: 0,
-  deferred: 1,
-  delivered: 2,
-  bounce: 2,
-  blocked: 2,
-  dropped: 2,
-  open: 3,
-  click: 3,
-  spamreport: 4,
-  unsubscribe: 4,
-  group_unsubscribe: 4,
-  group_resubscribe: 4,
 }
 
 function importKey(publicKey: string | KeyObject): KeyObject {
@@ -208,15 +193,20 @@ export function parseSendgridEvents(input: SendgridEventsInput): DeliveryReceipt
         : status === 'bounce' || status === 'blocked' || status === 'deferred'
           ? smtpCode(event)
           : undefined
+    const at =
+      typeof event.timestamp === 'number' && Number.isInteger(event.timestamp) && event.timestamp >= 0
+        ? event.timestamp
+        : undefined
     entries.push({
       receipt: {
         provider,
         providerMessageId: sendgridMessageId(sgMessageId),
         status,
+        ...(at !== undefined ? { occurredAt: at * 1000 } : {}),
         ...(errorCode ? { errorCode } : {}),
       },
-      at: typeof event.timestamp === 'number' ? event.timestamp : 0,
-      stage: STAGE[status] ?? 2,
+      at: at ?? 0,
+      stage: receiptStage(status),
       index,
     })
   })

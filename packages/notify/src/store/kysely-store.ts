@@ -2,7 +2,14 @@ import { assertTablePrefix, dialectOf, type HostDatabase, migrate } from '@opski
 import { applyReceipt } from './apply-receipt.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
 import type { NotifyStore } from './notify-store.js'
-import type { DeviceRecord, InboxItem, NotificationRecord, OutboxRecord, UserPreferences } from './records.js'
+import type {
+  Delivery,
+  DeviceRecord,
+  InboxItem,
+  NotificationRecord,
+  OutboxRecord,
+  UserPreferences,
+} from './records.js'
 import { createSendPath } from './send-path.js'
 
 /** Options for {@link createKyselyNotifyStore}. */
@@ -140,8 +147,10 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
           .where('id', '=', String(link.notification_id))
         if (postgres) select = select.forUpdate()
         const row = await select.executeTakeFirst()
-        const deliveries = row && applyReceipt(JSON.parse(String(row.deliveries)), receipt, now)
+        const current: Delivery[] | undefined = row && JSON.parse(String(row.deliveries))
+        const deliveries = current && applyReceipt(current, receipt, now)
         if (!deliveries) return false
+        if (deliveries === current) return true
         await trx
           .updateTable(t.notifications)
           .set({ deliveries: JSON.stringify(deliveries) })

@@ -22,7 +22,8 @@ export interface Delivery {
   /** Push: tokens that failed, with the vendor code. */
   failedTokens?: Array<{ token: string; code: string }>
   /** The provider's later delivery report (Twilio status callback): `delivered`, `undelivered`, … */
-  receipt?: { status: string; at: number; errorCode?: string }
+  /** The latest provider report: its status, when it was recorded (`at`) and, when the report says, when it happened. */
+  receipt?: { status: string; at: number; occurredAt?: number; errorCode?: string }
 }
 
 /** A provider's delivery report for a message it accepted, see `notifier.deliveries.recordReceipt`. */
@@ -34,6 +35,11 @@ export interface DeliveryReceipt {
   status: string
   /** The vendor's error code, e.g. Twilio `30003`. */
   errorCode?: string
+  /**
+   * When the provider says the event happened (epoch ms). A report older than the one already
+   * recorded is ignored; without times on both, a report never moves a delivery back a stage.
+   */
+  occurredAt?: number
   /** The final price, when the report carries it (replaces the estimate). */
   cost?: { amount: number; currency: string }
 }

@@ -168,6 +168,48 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
       expect(updated?.deliveries[1]).toEqual(deliveries[1])
     })
 
+    it('ignores a receipt older than the one recorded (by event time, else by stage)', async () => {
+      const record = notification()
+      await store.insertNotification(record)
+      const delivery = (provider: string, providerMessageId: string) => ({
+        channel: 'email' as const,
+        provider,
+        status: 'sent' as const,
+        attempts: 1,
+        providerMessageId,
+      })
+      await store.completeNotification(
+        record.id,
+        [delivery('sendgrid', `sg-${record.id}`), delivery('twilio', `SM-${record.id}`)],
+        1_000,
+      )
+      const receipt = (provider: string, status: string, occurredAt?: number) => ({
+        provider,
+        providerMessageId: provider === 'sendgrid' ? `sg-${record.id}` : `SM-${record.id}`,
+        status,
+        ...(occurredAt !== undefined ? { occurredAt } : {}),
+      })
+      const statuses = async () =>
+        (await store.getNotification(record.id))?.deliveries.map((d) => d.receipt?.status)
+      // Event times decide: a delivered at t=20 is not overwritten by a deferred from t=10 …
+      expect(await store.recordReceipt(receipt('sendgrid', 'delivered', 20_000), 2_000)).toBe(true)
+      expect(await store.recordReceipt(receipt('sendgrid', 'deferred', 10_000), 3_000)).toBe(true)
+      expect(await statuses()).toEqual(['delivered', undefined])
+      // … while a later open is recorded, with the time it happened.
+      await store.recordReceipt(receipt('sendgrid', 'open', 30_000), 4_000)
+      expect((await store.getNotification(record.id))?.deliveries[0]?.receipt).toEqual({
+        status: 'open',
+        at: 4_000,
+        occurredAt: 30_000,
+      })
+      // Without event times the stage decides: a late `sent` does not undo `delivered`.
+      await store.recordReceipt(receipt('twilio', 'delivered'), 5_000)
+      await store.recordReceipt(receipt('twilio', 'sent'), 6_000)
+      expect(await statuses()).toEqual(['open', 'delivered'])
+      await store.recordReceipt(receipt('twilio', 'read'), 7_000)
+      expect(await statuses()).toEqual(['open', 'read'])
+    })
+
     it('lists the delivery log newest first, per user', async () => {
       const userId = id('log-user')
       for (const createdAt of [10, 30, 20])
