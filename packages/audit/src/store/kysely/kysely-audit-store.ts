@@ -158,14 +158,20 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
   }
 
-  const readKeys = async (trx: Db, subjects: readonly string[], into: Map<string, SubjectKey>) => {
-    const rows = await trx
+  /** Subject keys whose `column` (subject or key id) is one of `values`, keyed by that column. */
+  const readKeys = async (
+    executor: Db,
+    column: 'subject_id' | 'key_id',
+    values: readonly string[],
+    into: Map<string, SubjectKey>,
+  ) => {
+    const rows = await executor
       .selectFrom(t.keys)
       .selectAll()
-      .where('subject_id', 'in', [...subjects])
+      .where(column, 'in', [...values])
       .execute()
     for (const row of rows) {
-      into.set(String(row.subject_id), {
+      into.set(String(row[column]), {
         subjectId: String(row.subject_id),
         keyId: String(row.key_id),
         key: Buffer.from(String(row.key), 'base64'),
@@ -179,7 +185,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const ensureKeys = async (trx: Db, subjects: readonly string[]): Promise<Map<string, SubjectKey>> => {
     const keys = new Map<string, SubjectKey>()
     if (subjects.length === 0) return keys
-    await readKeys(trx, subjects, keys)
+    await readKeys(trx, 'subject_id', subjects, keys)
     const missing = subjects.filter((subjectId) => !keys.has(subjectId))
     if (missing.length === 0) return keys
     const now = Date.now()
@@ -195,7 +201,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       )
       .onConflict((oc) => oc.column('subject_id').doNothing())
       .execute()
-    await readKeys(trx, missing, keys)
+    await readKeys(trx, 'subject_id', missing, keys)
     return keys
   }
 
@@ -284,19 +290,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
 
     async getKeys(keyIds) {
       const keys = new Map<string, SubjectKey>()
-      if (keyIds.length === 0) return keys
-      const rows = await db
-        .selectFrom(t.keys)
-        .selectAll()
-        .where('key_id', 'in', [...keyIds])
-        .execute()
-      for (const row of rows) {
-        keys.set(String(row.key_id), {
-          subjectId: String(row.subject_id),
-          keyId: String(row.key_id),
-          key: Buffer.from(String(row.key), 'base64'),
-        })
-      }
+      if (keyIds.length > 0) await readKeys(db, 'key_id', keyIds, keys)
       return keys
     },
 
