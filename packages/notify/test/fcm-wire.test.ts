@@ -157,48 +157,56 @@ runPushProviderConformance({
 
 const realHttp2Connect = http2.connect
 
-describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same loopback fake", () => {
-  const projectId = 'acme-h2'
-  const accessToken = 'ya29.h2-access-token'
-  let fake: Awaited<ReturnType<typeof startFcmWireFake>>
-  let app: ReturnType<typeof initializeApp>
+/**
+ * Registers hooks that start the fake and a firebase-admin app whose HTTP/2 connections reach it.
+ * firebase-admin opens `http2.connect('https://fcm.googleapis.com', { ALPNProtocols: ['h2'], … })`
+ * with no option to change it: the wrapper keeps that authority and those options and only
+ * supplies the TLS socket (to the fake, SNI fcm.googleapis.com, its certificate checked).
+ */
+function onHttp2Transport(projectId: string, accessToken: string) {
+  const context = {} as {
+    fake: Awaited<ReturnType<typeof startFcmWireFake>>
+    app: ReturnType<typeof initializeApp>
+  }
   beforeAll(async () => {
-    fake = await startFcmWireFake({ projectId, accessToken })
-    // firebase-admin opens `http2.connect('https://fcm.googleapis.com', { ALPNProtocols: ['h2'], … })`
-    // with no option to change it: the wrapper keeps that authority and those options and only
-    // supplies the TLS socket (to the fake, SNI fcm.googleapis.com, its certificate checked).
+    context.fake = await startFcmWireFake({ projectId, accessToken })
     vi.spyOn(http2, 'connect').mockImplementation(
-      fake.redirectHttp2(realHttp2Connect) as typeof http2.connect,
+      context.fake.redirectHttp2(realHttp2Connect) as typeof http2.connect,
     )
-    app = initializeApp(
+    context.app = initializeApp(
       {
         projectId,
         credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
       },
-      `h2-${Date.now()}`,
+      `${projectId}-${Date.now()}`,
     )
   })
   afterAll(async () => {
     vi.mocked(http2.connect).mockRestore()
-    await deleteApp(app)
-    await fake.stop()
+    await deleteApp(context.app)
+    await context.fake.stop()
   })
+  return context
+}
+
+describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same loopback fake", () => {
+  const h2 = onHttp2Transport('acme-h2', 'ya29.h2-access-token')
 
   it('multiplexes one sendEach on one HTTP/2 session and maps FCM v1 errors per token', async () => {
-    const provider = fcmProvider({ messaging: getMessaging(app) })
-    fake.tokenError('gone-token', {
+    const provider = fcmProvider({ messaging: getMessaging(h2.app) })
+    h2.fake.tokenError('gone-token', {
       httpStatus: 404,
       status: 'NOT_FOUND',
       errorCode: 'UNREGISTERED',
       message: 'Requested entity was not found.',
     })
-    fake.tokenError('bad-token', {
+    h2.fake.tokenError('bad-token', {
       httpStatus: 400,
       status: 'INVALID_ARGUMENT',
       errorCode: 'INVALID_ARGUMENT',
       message: 'The registration token is not a valid FCM registration token',
     })
-    fake.tokenError('busy-token', {
+    h2.fake.tokenError('busy-token', {
       httpStatus: 429,
       status: 'RESOURCE_EXHAUSTED',
       errorCode: 'QUOTA_EXCEEDED',
@@ -214,12 +222,12 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
       priority: 'high',
       idempotencyKey: 'k',
     })
-    expect(fake.authorities).toEqual(['https://fcm.googleapis.com'])
-    expect(fake.sessions.http2).toBe(1)
-    expect(fake.versions).toEqual(['2.0', '2.0', '2.0', '2.0'])
-    expect(new Set(fake.paths)).toEqual(
+    expect(h2.fake.authorities).toEqual(['https://fcm.googleapis.com'])
+    expect(h2.fake.sessions.http2).toBe(1)
+    expect(h2.fake.versions).toEqual(['2.0', '2.0', '2.0', '2.0'])
+    expect(new Set(h2.fake.paths)).toEqual(
       // Node's HTTP/2 client puts the port in :authority
-      new Set([`POST fcm.googleapis.com:443 /v1/projects/${projectId}/messages:send`]),
+      new Set([`POST fcm.googleapis.com:443 /v1/projects/acme-h2/messages:send`]),
     )
     const byToken = Object.fromEntries(result.tokens.map((t) => [t.token, t]))
     expect(byToken['good-token']).toMatchObject({
@@ -237,7 +245,7 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
       unregistered: true,
     })
     expect(byToken['busy-token']).toMatchObject({ ok: false, retryable: true })
-    expect(fake.accepted.find((a) => a.token === 'good-token')?.message).toMatchObject({
+    expect(h2.fake.accepted.find((a) => a.token === 'good-token')?.message).toMatchObject({
       notification: { title: 'Doors open', body: 'Gate B' },
       data: { eventId: 'e1' },
       android: { priority: 'high', ttl: '60s', collapse_key: 'e1' },
@@ -245,9 +253,9 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
   })
 
   it("absorbs a single 503 with firebase-admin's own retry on HTTP/2 too", async () => {
-    const provider = fcmProvider({ messaging: getMessaging(app) })
-    const before = fake.paths.length
-    fake.failNext({
+    const provider = fcmProvider({ messaging: getMessaging(h2.app) })
+    const before = h2.fake.paths.length
+    h2.fake.failNext({
       httpStatus: 503,
       status: 'UNAVAILABLE',
       errorCode: 'UNAVAILABLE',
@@ -260,38 +268,17 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
       idempotencyKey: 'k2',
     })
     expect(result.tokens[0]).toMatchObject({ ok: true })
-    expect(fake.paths.length - before).toBe(2)
-    expect(fake.versions.slice(before)).toEqual(['2.0', '2.0'])
+    expect(h2.fake.paths.length - before).toBe(2)
+    expect(h2.fake.versions.slice(before)).toEqual(['2.0', '2.0'])
   })
 })
 
 describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
-  const projectId = 'acme-goaway'
-  const accessToken = 'ya29.goaway'
-  let fake: Awaited<ReturnType<typeof startFcmWireFake>>
-  let app: ReturnType<typeof initializeApp>
-  beforeAll(async () => {
-    fake = await startFcmWireFake({ projectId, accessToken })
-    vi.spyOn(http2, 'connect').mockImplementation(
-      fake.redirectHttp2(realHttp2Connect) as typeof http2.connect,
-    )
-    app = initializeApp(
-      {
-        projectId,
-        credential: { getAccessToken: async () => ({ access_token: accessToken, expires_in: 3600 }) },
-      },
-      `goaway-${Date.now()}`,
-    )
-  })
-  afterAll(async () => {
-    vi.mocked(http2.connect).mockRestore()
-    await deleteApp(app)
-    await fake.stop()
-  })
+  const h2 = onHttp2Transport('acme-goaway', 'ya29.goaway')
 
   it('keeps the tokens that went out and retries only the refused ones: each device gets the push once', async () => {
-    const provider = fcmProvider({ messaging: getMessaging(app) })
-    fake.goawayAfter(2)
+    const provider = fcmProvider({ messaging: getMessaging(h2.app) })
+    h2.fake.goawayAfter(2)
     const tokens = ['t-1', 't-2', 't-3', 't-4', 't-5']
     // firebase-admin rejects the whole sendEach (FirebaseMessagingSessionError); its
     // pendingBatchResponse tells which streams were answered
@@ -299,10 +286,10 @@ describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
     expect(first.tokens.filter((t) => t.ok)).toHaveLength(2)
     const refused = first.tokens.filter((t) => !t.ok)
     expect(refused).toHaveLength(3)
-    expect(fake.refused()).toBeGreaterThan(0)
+    expect(h2.fake.refused()).toBeGreaterThan(0)
     for (const token of refused)
       expect(token).toMatchObject({ retryable: true, errorCode: 'app/network-error' })
-    expect(fake.accepted.map((a) => a.token).sort()).toEqual(
+    expect(h2.fake.accepted.map((a) => a.token).sort()).toEqual(
       first.tokens
         .filter((t) => t.ok)
         .map((t) => t.token)
@@ -310,13 +297,13 @@ describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
     )
 
     // through the notifier: the refused tokens are retried (on a new session), the others are not
-    fake.goawayAfter(2)
+    h2.fake.goawayAfter(2)
     const notifier = await createNotifier({
       mode: 'mock',
-      providers: { push: [fcmProvider({ messaging: getMessaging(app) })] },
+      providers: { push: [fcmProvider({ messaging: getMessaging(h2.app) })] },
       defaults: { retry: { retries: 3, baseMs: 1, maxMs: 5 } },
     })
-    const before = fake.accepted.length
+    const before = h2.fake.accepted.length
     const result = await notifier.send({
       to: {
         deviceTokens: [
@@ -333,7 +320,7 @@ describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
     })
     expect(result.deliveries[0]).toMatchObject({ status: 'sent' })
     expect(result.deliveries[0]?.failedTokens ?? []).toEqual([])
-    const delivered = fake.accepted.slice(before).map((a) => a.token)
+    const delivered = h2.fake.accepted.slice(before).map((a) => a.token)
     expect(delivered.sort()).toEqual([
       'device-token-1',
       'device-token-2',
@@ -342,7 +329,7 @@ describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
       'device-token-5',
     ])
     await notifier.close()
-    fake.goawayAfter(undefined)
+    h2.fake.goawayAfter(undefined)
   })
 })
 
