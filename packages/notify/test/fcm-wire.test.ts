@@ -7,15 +7,42 @@ import { createNotifier } from '../src/index.js'
 import { runPushProviderConformance } from '../src/testing/index.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
 
+type FcmWireFake = Awaited<ReturnType<typeof startFcmWireFake>>
+
+/** What the fake accepted, in the shape the push conformance suite compares. */
+function receivedPushes(fake: FcmWireFake) {
+  return fake.accepted.map((a) => {
+    const notification = a.message.notification as { title?: string; body?: string } | undefined
+    return { token: a.token, title: notification?.title, body: notification?.body }
+  })
+}
+
+/**
+ * The FCM v1 error the conformance suite's `failNext` scripts: transient is 429 QUOTA_EXCEEDED
+ * (not 503, which firebase-admin retries itself), permanent is 403 SENDER_ID_MISMATCH.
+ */
+function scriptedFailure(kind: 'transient' | 'permanent') {
+  return kind === 'transient'
+    ? {
+        httpStatus: 429,
+        status: 'RESOURCE_EXHAUSTED',
+        errorCode: 'QUOTA_EXCEEDED',
+        message: 'Quota exceeded.',
+      }
+    : {
+        httpStatus: 403,
+        status: 'PERMISSION_DENIED',
+        errorCode: 'SENDER_ID_MISMATCH',
+        message: 'SenderId mismatch',
+      }
+}
+
 /**
  * Scripts FCM v1 errors for three of four tokens (404 UNREGISTERED, 400 INVALID_ARGUMENT, 429
  * QUOTA_EXCEEDED), sends one push to all four and checks the per-token outcomes every transport
  * must give; the caller checks what is particular to its transport.
  */
-async function sendToScriptedTokens(
-  fake: Awaited<ReturnType<typeof startFcmWireFake>>,
-  provider: ReturnType<typeof fcmProvider>,
-) {
+async function sendToScriptedTokens(fake: FcmWireFake, provider: ReturnType<typeof fcmProvider>) {
   fake.tokenError('gone-token', {
     httpStatus: 404,
     status: 'NOT_FOUND',
@@ -138,28 +165,8 @@ runPushProviderConformance({
     messaging.enableLegacyHttpTransport()
     return {
       provider: fcmProvider({ messaging }),
-      received: () =>
-        fake.accepted.map((a) => {
-          const notification = a.message.notification as { title?: string; body?: string } | undefined
-          return { token: a.token, title: notification?.title, body: notification?.body }
-        }),
-      failNext: (kind) =>
-        fake.failNext(
-          kind === 'transient'
-            ? // not 503: firebase-admin retries 503 itself (see the test above)
-              {
-                httpStatus: 429,
-                status: 'RESOURCE_EXHAUSTED',
-                errorCode: 'QUOTA_EXCEEDED',
-                message: 'Quota exceeded.',
-              }
-            : {
-                httpStatus: 403,
-                status: 'PERMISSION_DENIED',
-                errorCode: 'SENDER_ID_MISMATCH',
-                message: 'SenderId mismatch',
-              },
-        ),
+      received: () => receivedPushes(fake),
+      failNext: (kind) => fake.failNext(scriptedFailure(kind)),
       close: async () => {
         await deleteApp(app)
         await fake.stop()
@@ -327,27 +334,9 @@ describe('the FCM conformance suite on the HTTP/2 transport', () => {
         provider: fcmProvider({ messaging: getMessaging(app) }),
         received: () => {
           expect(fake.versions.every((v) => v === '2.0')).toBe(true)
-          return fake.accepted.map((a) => {
-            const notification = a.message.notification as { title?: string; body?: string } | undefined
-            return { token: a.token, title: notification?.title, body: notification?.body }
-          })
+          return receivedPushes(fake)
         },
-        failNext: (kind) =>
-          fake.failNext(
-            kind === 'transient'
-              ? {
-                  httpStatus: 429,
-                  status: 'RESOURCE_EXHAUSTED',
-                  errorCode: 'QUOTA_EXCEEDED',
-                  message: 'Quota exceeded.',
-                }
-              : {
-                  httpStatus: 403,
-                  status: 'PERMISSION_DENIED',
-                  errorCode: 'SENDER_ID_MISMATCH',
-                  message: 'SenderId mismatch',
-                },
-          ),
+        failNext: (kind) => fake.failNext(scriptedFailure(kind)),
         close: async () => {
           spy.mockRestore()
           await deleteApp(app)
