@@ -17,6 +17,7 @@ export {
   type MigrationSet,
   migrate,
 } from './db/migrate.js'
+export { placeholder, placeholderRows } from './db/placeholders.js'
 export {
   CoreError,
   type CoreErrorCode,

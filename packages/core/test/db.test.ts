@@ -1,7 +1,14 @@
-import { type Migration, sql } from 'kysely'
+import { CompiledQuery, type Migration, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { forEachDialect, tempSqlitePath } from '../../../test-support/src/index.js'
-import { dialectOf, isOpskitError, type MigrationSet, migrate } from '../src/index.js'
+import {
+  dialectOf,
+  isOpskitError,
+  type MigrationSet,
+  migrate,
+  placeholder,
+  placeholderRows,
+} from '../src/index.js'
 import { openSqlite } from '../src/sqlite/index.js'
 
 const widgets: MigrationSet = (prefix) => ({
@@ -156,6 +163,30 @@ describe('openSqlite', () => {
     cleanups.push(() => again.destroy())
     expect(await again.selectFrom('opskit_widgets').select('name').executeTakeFirst()).toEqual({
       name: 'kept',
+    })
+  })
+})
+
+describe('placeholderRows', () => {
+  it('numbers PostgreSQL markers across rows and from an offset, and uses ? elsewhere', () => {
+    expect(placeholderRows('postgres', 2, 3)).toBe('($1, $2, $3), ($4, $5, $6)')
+    expect(placeholderRows('postgres', 1, 2, 4)).toBe('($4, $5)')
+    expect(placeholderRows('sqlite', 2, 2)).toBe('(?, ?), (?, ?)')
+    expect(placeholder('postgres', 7)).toBe('$7')
+    expect(placeholder('sqlite', 7)).toBe('?')
+  })
+
+  forEachDialect('placeholderRows in a multi-row insert', ({ db, dialect }) => {
+    it('binds every value where it belongs', async () => {
+      await sql`CREATE TABLE marks (a INTEGER, b TEXT)`.execute(db())
+      const text = `INSERT INTO marks (a, b) VALUES ${placeholderRows(dialect, 3, 2)}`
+      await db().executeQuery(CompiledQuery.raw(text, [1, 'x', 2, 'y', 3, 'z']))
+      const rows = await sql<{ a: number; b: string }>`SELECT a, b FROM marks ORDER BY a`.execute(db())
+      expect(rows.rows.map((row) => [Number(row.a), row.b])).toEqual([
+        [1, 'x'],
+        [2, 'y'],
+        [3, 'z'],
+      ])
     })
   })
 })

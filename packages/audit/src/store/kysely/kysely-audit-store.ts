@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { DEFAULT_TABLE_PREFIX, dialectOf, type HostDatabase, migrate, uuidv7 } from '@opskit/core'
+import {
+  DEFAULT_TABLE_PREFIX,
+  type Dialect,
+  dialectOf,
+  type HostDatabase,
+  migrate,
+  placeholderRows,
+  uuidv7,
+} from '@opskit/core'
 import { CompiledQuery, type Kysely, sql } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
 import { GENESIS_HASH } from '../../event/canonical.js'
@@ -74,17 +82,10 @@ function pushParameters(out: unknown[], row: StoredEventRow): void {
  * Multi-row INSERT text for `rows` rows, cached per size: the hot path skips Kysely's query
  * builder (building and compiling ~17 nodes per value costs more than SQLite's insert itself).
  */
-function insertStatement(table: string, dialect: string, rows: number, cache: Map<number, string>): string {
+function insertStatement(table: string, dialect: Dialect, rows: number, cache: Map<number, string>): string {
   let text = cache.get(rows)
   if (text) return text
-  const width = EVENT_COLUMNS.length
-  const groups: string[] = []
-  for (let r = 0; r < rows; r++) {
-    const marks: string[] = []
-    for (let c = 0; c < width; c++) marks.push(dialect === 'postgres' ? `$${r * width + c + 1}` : '?')
-    groups.push(`(${marks.join(',')})`)
-  }
-  text = `INSERT INTO ${table} (${EVENT_COLUMNS.join(', ')}) VALUES ${groups.join(',')}`
+  text = `INSERT INTO ${table} (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholderRows(dialect, rows, EVENT_COLUMNS.length)}`
   if (cache.size > 64) cache.clear()
   cache.set(rows, text)
   return text
