@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises'
 import type { HostDatabase } from '@opskit/core'
 import { CompiledQuery } from 'kysely'
+import { type Outcome, settle, settleEach } from './outcome.js'
 
 interface Pending {
   fn: (executor: HostDatabase) => Promise<unknown>
@@ -47,8 +48,6 @@ async function openWalFile(path: string): Promise<WalFile> {
   const handle = await open(path, 'r+')
   return { sync: () => handle.datasync(), close: () => handle.close() }
 }
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 
 const MODE = CompiledQuery.raw(
   "SELECT j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file FROM pragma_journal_mode AS j",
@@ -145,7 +144,7 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
     scheduled = false
     writing = true
     const items = queue.splice(0, maxBatch)
-    const outcomes: Outcome[] = []
+    let outcomes: Array<Outcome<unknown>> = []
     let durable: WalFile | undefined
     try {
       await db.connection().execute(async (connection) => {
@@ -154,13 +153,7 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
         try {
           await connection.executeQuery(BEGIN)
           try {
-            for (const item of items) {
-              try {
-                outcomes.push({ ok: true, value: await item.fn(connection) })
-              } catch (error) {
-                outcomes.push({ ok: false, error })
-              }
-            }
+            outcomes = await settleEach(items, (item) => item.fn(connection))
             await connection.executeQuery(COMMIT)
           } catch (error) {
             await connection.executeQuery(ROLLBACK).catch(() => {})
@@ -191,10 +184,6 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
       if (!(durable && item.committedIsEnough)) settle(item, outcomes[index])
     })
     settleIdle()
-  }
-  const settle = (item: Pending, outcome: Outcome | undefined) => {
-    if (outcome?.ok) item.resolve(outcome.value)
-    else item.reject(outcome?.error)
   }
   const schedule = () => {
     if (scheduled || writing) return

@@ -100,9 +100,10 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
   const { db } = options
   const prefix = assertTablePrefix(options.tablePrefix ?? 'opskit_')
   const t = notifyTables(prefix)
-  const postgres = dialectOf(db) === 'postgres'
+  const dialect = dialectOf(db)
+  const postgres = dialect === 'postgres'
   // the statements of every send: cached SQL text, batched reads, group-committed writes on SQLite
-  const sendPath = createSendPath(db, t, postgres)
+  const sendPath = createSendPath(db, t, dialect)
 
   return {
     async migrate() {

@@ -1,9 +1,10 @@
-import type { HostDatabase } from '@opskit/core'
+import { type Dialect, type HostDatabase, placeholder, placeholderRows } from '@opskit/core'
 import { CompiledQuery } from 'kysely'
 import { createGroupCommit } from './group-commit.js'
 import type { notifyTables } from './migrations.js'
+import { type Outcome, settleEach } from './outcome.js'
 import type { Delivery, NotificationRecord } from './records.js'
-import { createStatementBatch, type RowOutcome } from './statement-batch.js'
+import { createStatementBatch } from './statement-batch.js'
 
 /** The store's reads and writes on the path of every send. */
 export interface SendPath {
@@ -20,11 +21,8 @@ export interface SendPath {
 const CHUNK = 500
 
 /** SQL text of the send path, built once, for SQLite (`?`) or PostgreSQL (`$n`) placeholders. */
-function statements(t: ReturnType<typeof notifyTables>, postgres: boolean) {
-  const list = (count: number, from = 1) =>
-    Array.from({ length: count }, (_, i) => (postgres ? `$${from + i}` : '?')).join(', ')
-  const rows = (count: number, width: number) =>
-    Array.from({ length: count }, (_, row) => `(${list(width, row * width + 1)})`).join(', ')
+function statements(t: ReturnType<typeof notifyTables>, dialect: Dialect) {
+  const rows = (count: number, width: number) => placeholderRows(dialect, count, width)
   const cached = (build: (count: number) => string) => {
     const texts = new Map<number, string>()
     return (count: number) => {
@@ -48,7 +46,7 @@ function statements(t: ReturnType<typeof notifyTables>, postgres: boolean) {
       (count) =>
         `UPDATE "${t.notifications}" SET state = 'done', deliveries = v.column2, updated_at = v.column3 FROM (VALUES ${rows(count, 3)}) AS v WHERE "${t.notifications}".id = v.column1`,
     ),
-    completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${list(1)}, updated_at = ${list(1, 2)} WHERE id = ${list(1, 3)}`,
+    completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${placeholder(dialect, 1)}, updated_at = ${placeholder(dialect, 2)} WHERE id = ${placeholder(dialect, 3)}`,
     /** Indexes `count` provider message ids (provider, id, notification) for receipts. */
     linkMessages: cached(
       (count) =>
@@ -56,7 +54,7 @@ function statements(t: ReturnType<typeof notifyTables>, postgres: boolean) {
     ),
     /** Preferences of `count` users. */
     preferences: cached(
-      (count) => `SELECT user_id, preferences FROM "${t.preferences}" WHERE user_id IN (${list(count)})`,
+      (count) => `SELECT user_id, preferences FROM "${t.preferences}" WHERE user_id IN ${rows(1, count)}`,
     ),
   }
 }
@@ -80,21 +78,6 @@ function links(id: string, deliveries: readonly Delivery[]): unknown[] {
       values.push(delivery.provider, delivery.providerMessageId, id)
   }
   return values
-}
-
-async function settleEach<Row, Result>(
-  rows: readonly Row[],
-  each: (row: Row) => Promise<Result>,
-): Promise<Array<RowOutcome<Result>>> {
-  const outcomes: Array<RowOutcome<Result>> = []
-  for (const row of rows) {
-    try {
-      outcomes.push({ ok: true, value: await each(row) })
-    } catch (error) {
-      outcomes.push({ ok: false, error })
-    }
-  }
-  return outcomes
 }
 
 /**
@@ -146,9 +129,9 @@ function createPreferencesLoader(db: HostDatabase, statement: (count: number) =>
 export function createSendPath(
   db: HostDatabase,
   t: ReturnType<typeof notifyTables>,
-  postgres: boolean,
+  dialect: Dialect,
 ): SendPath {
-  const text = statements(t, postgres)
+  const text = statements(t, dialect)
   const preferences = createPreferencesLoader(db, text.preferences)
 
   const insertOne = async (executor: HostDatabase, record: NotificationRecord) => {
@@ -166,7 +149,7 @@ export function createSendPath(
       await executor.executeQuery(CompiledQuery.raw(text.linkMessages(values.length / 3), values))
   }
 
-  if (postgres) {
+  if (dialect === 'postgres') {
     return {
       claim: (record) => insertOne(db, record),
       complete: (id, deliveries, now) => completeOne(db, id, deliveries, now),
@@ -186,7 +169,7 @@ export function createSendPath(
         )
         for (const row of rows) inserted.add(String(row.id))
       }
-      return records.map((record): RowOutcome<boolean> => ({ ok: true, value: inserted.has(record.id) }))
+      return records.map((record): Outcome<boolean> => ({ ok: true, value: inserted.has(record.id) }))
     } catch {
       // a failed statement rolled back alone: find the row at fault, one statement each
       return settleEach(records, (record) => insertOne(executor, record))
@@ -216,7 +199,7 @@ export function createSendPath(
         const chunk = values.slice(start, start + CHUNK * 3)
         await executor.executeQuery(CompiledQuery.raw(text.linkMessages(chunk.length / 3), chunk))
       }
-      return rows.map((): RowOutcome<void> => ({ ok: true, value: undefined }))
+      return rows.map((): Outcome<void> => ({ ok: true, value: undefined }))
     } catch {
       // a failed statement rolled back alone: find the row at fault, one statement each
       return settleEach(rows, (row) => completeOne(executor, row.id, row.deliveries, row.now))

@@ -1,8 +1,6 @@
 import type { HostDatabase } from '@opskit/core'
 import type { GroupCommit, RunOptions } from './group-commit.js'
-
-/** The outcome of one row of a batched statement. */
-export type RowOutcome<Result> = { ok: true; value: Result } | { ok: false; error: unknown }
+import { type Outcome, settle } from './outcome.js'
 
 /**
  * Collects rows into one item of a {@link GroupCommit}: the first row queues the item, later rows
@@ -12,7 +10,7 @@ export type RowOutcome<Result> = { ok: true; value: Result } | { ok: false; erro
  */
 export function createStatementBatch<Row, Result>(
   group: GroupCommit,
-  write: (executor: HostDatabase, rows: Row[]) => Promise<Array<RowOutcome<Result>>>,
+  write: (executor: HostDatabase, rows: Row[]) => Promise<Array<Outcome<Result>>>,
   options?: RunOptions,
 ): (row: Row) => Promise<Result> {
   type Entry = { row: Row; resolve: (value: Result) => void; reject: (error: unknown) => void }
@@ -36,9 +34,7 @@ export function createStatementBatch<Row, Result>(
         .then(
           (outcomes) => {
             entries.forEach((entry, index) => {
-              const outcome = outcomes[index]
-              if (outcome?.ok) entry.resolve(outcome.value)
-              else entry.reject(outcome ? outcome.error : new Error('no outcome for a batched row'))
+              settle(entry, outcomes[index])
             })
           },
           (error: unknown) => {
