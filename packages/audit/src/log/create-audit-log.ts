@@ -264,7 +264,8 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
         ]
       : []
     let sealedKeys: ReadonlyMap<string, SubjectKey> = new Map()
-    const wantBodies = hooks.size > 0
+    // Only hooks registered before the batch was sealed see its events.
+    const hadHooks = hooks.size > 0
     const started = performance.now()
     let rows: StoredEventRow[]
     try {
@@ -333,7 +334,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       if (rows[i + 1]?.chainId !== row.chainId)
         lastWritten.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
     }
-    if (wantBodies && hooks.size > 0) {
+    if (hadHooks && hooks.size > 0) {
       // Hooks see the plaintext that was logged, decoded from the committed rows, in queue order
       // (which is seq order within each chain).
       const keys = keysById(sealedKeys)
