@@ -38,6 +38,29 @@ function scriptedFailure(kind: 'transient' | 'permanent') {
 }
 
 /**
+ * Scripts one 503 UNAVAILABLE and sends one push: firebase-admin's own retry absorbs it, so the
+ * send succeeds after two requests. Returns how many requests the fake had seen before.
+ */
+async function sendPastOne503(fake: FcmWireFake, provider: ReturnType<typeof fcmProvider>) {
+  const before = fake.paths.length
+  fake.failNext({
+    httpStatus: 503,
+    status: 'UNAVAILABLE',
+    errorCode: 'UNAVAILABLE',
+    message: 'The service is currently unavailable.',
+  })
+  const result = await provider.send({
+    tokens: ['retry-token'],
+    body: 'x',
+    priority: 'normal',
+    idempotencyKey: 'k2',
+  })
+  expect(result.tokens[0]).toMatchObject({ ok: true })
+  expect(fake.paths.length - before).toBe(2)
+  return before
+}
+
+/**
  * Scripts FCM v1 errors for three of four tokens (404 UNREGISTERED, 400 INVALID_ARGUMENT, 429
  * QUOTA_EXCEEDED), sends one push to all four and checks the per-token outcomes every transport
  * must give; the caller checks what is particular to its transport.
@@ -128,22 +151,7 @@ describe('fcm provider on the real firebase-admin library, over the wire to a lo
   it('lets firebase-admin absorb a single 503 with its own retry (a second retry layer under the notifier)', async () => {
     const messaging = getMessaging(app)
     messaging.enableLegacyHttpTransport()
-    const provider = fcmProvider({ messaging })
-    const before = fake.paths.length
-    fake.failNext({
-      httpStatus: 503,
-      status: 'UNAVAILABLE',
-      errorCode: 'UNAVAILABLE',
-      message: 'The service is currently unavailable.',
-    })
-    const result = await provider.send({
-      tokens: ['retry-token'],
-      body: 'x',
-      priority: 'normal',
-      idempotencyKey: 'k2',
-    })
-    expect(result.tokens[0]).toMatchObject({ ok: true })
-    expect(fake.paths.length - before).toBe(2)
+    await sendPastOne503(fake, fcmProvider({ messaging }))
   })
 })
 
@@ -233,22 +241,7 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
   })
 
   it("absorbs a single 503 with firebase-admin's own retry on HTTP/2 too", async () => {
-    const provider = fcmProvider({ messaging: getMessaging(h2.app) })
-    const before = h2.fake.paths.length
-    h2.fake.failNext({
-      httpStatus: 503,
-      status: 'UNAVAILABLE',
-      errorCode: 'UNAVAILABLE',
-      message: 'The service is currently unavailable.',
-    })
-    const result = await provider.send({
-      tokens: ['retry-token'],
-      body: 'x',
-      priority: 'normal',
-      idempotencyKey: 'k2',
-    })
-    expect(result.tokens[0]).toMatchObject({ ok: true })
-    expect(h2.fake.paths.length - before).toBe(2)
+    const before = await sendPastOne503(h2.fake, fcmProvider({ messaging: getMessaging(h2.app) }))
     expect(h2.fake.versions.slice(before)).toEqual(['2.0', '2.0'])
   })
 })
