@@ -15,7 +15,7 @@ const synchronousLevel = async (db: HostDatabase) =>
 /** A WAL file whose syncs wait until the test releases them, and that counts them. */
 function heldWal() {
   const log: string[] = []
-  let release: (() => void) | undefined
+  const held: Array<() => void> = []
   let paths: string[] = []
   const openWal = async (path: string): Promise<WalFile> => {
     paths = [...paths, path]
@@ -23,20 +23,17 @@ function heldWal() {
     return {
       async sync() {
         log.push('sync started')
-        await new Promise<void>((resolve) => {
-          release = resolve
-        })
+        await new Promise<void>((resolve) => held.push(resolve))
         await handle.datasync()
         log.push('sync done')
       },
       close: () => handle.close(),
     }
   }
+  /** Releases the oldest held sync (waiting for one to start if none is held). */
   const released = async () => {
-    while (!release) await new Promise((resolve) => setImmediate(resolve))
-    const next = release
-    release = undefined
-    next()
+    while (held.length === 0) await new Promise((resolve) => setImmediate(resolve))
+    held.shift()?.()
   }
   return { openWal, log, released, paths: () => paths }
 }
@@ -105,22 +102,49 @@ describe('group commit (SQLite)', () => {
     dbs.push(other)
     expect(await other.selectFrom('t').select('id').execute()).toEqual([{ id: 1 }])
     expect(resolved).toBe(false)
-    // a write queued during the sync commits at once and waits for the next sync
-    let secondResolved = false
-    const second = group
-      .run((executor) => executor.insertInto('t').values({ id: 2 }).execute())
-      .then(() => {
-        secondResolved = true
-      })
-    while ((await other.selectFrom('t').select('id').execute()).length < 2)
+    // a write queued during the sync commits at once and starts its own sync (two run at once)
+    const insert = (id: number) => {
+      const state = { resolved: false }
+      const done = group
+        .run((executor) => executor.insertInto('t').values({ id }).execute())
+        .then(() => {
+          state.resolved = true
+        })
+      return { state, done }
+    }
+    const rowsSeen = async (count: number) => {
+      while ((await other.selectFrom('t').select('id').execute()).length < count)
+        await new Promise((resolve) => setImmediate(resolve))
+    }
+    const second = insert(2)
+    await rowsSeen(2)
+    while (wal.log.filter((entry) => entry === 'sync started').length < 2)
       await new Promise((resolve) => setImmediate(resolve))
+    // with both sync slots taken, two more writes commit and share one sync that starts later
+    const third = insert(3)
+    const fourth = insert(4)
+    await rowsSeen(4)
+    expect(wal.log).toEqual(['sync started', 'sync started'])
     await wal.released()
     await first
     expect(resolved).toBe(true)
-    expect(secondResolved).toBe(false)
+    expect(second.state.resolved).toBe(false)
+    // the freed slot starts the shared sync at once, while the second is still running
+    while (wal.log.filter((entry) => entry === 'sync started').length < 3)
+      await new Promise((resolve) => setImmediate(resolve))
     await wal.released()
-    await second
-    expect(wal.log).toEqual(['sync started', 'sync done', 'sync started', 'sync done'])
+    await second.done
+    expect(third.state.resolved || fourth.state.resolved).toBe(false)
+    await wal.released()
+    await Promise.all([third.done, fourth.done])
+    expect(wal.log).toEqual([
+      'sync started',
+      'sync started',
+      'sync done',
+      'sync started',
+      'sync done',
+      'sync done',
+    ])
     expect(wal.paths()).toEqual([`${path}-wal`])
     // the host's connection is back at FULL after every batch
     expect(await synchronousLevel(db)).toBe(2)
