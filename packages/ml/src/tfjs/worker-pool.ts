@@ -1,10 +1,8 @@
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
+import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core'
 import { MlError } from '../errors/ml-error.js'
 import type { DenseLayer } from './dense-net.js'
-import type { AutoencoderTrainOptions, TrainJob, TrainReply, WorkerTasks } from './worker-protocol.js'
+import type { AutoencoderTrainOptions, TrainJob, WorkerTasks } from './worker-protocol.js'
 
 declare const __filename: string | undefined
 
@@ -13,63 +11,37 @@ function here(): string {
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
 }
 
-function startWorker(): Worker {
-  const file = here()
-  const dir = dirname(file)
-  if (file.endsWith('.ts')) {
-    // Running from sources (the package's own tests): register tsx inside the worker first.
-    const url = pathToFileURL(join(dir, 'train-worker.ts')).href
-    const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url)}) })`
-    return new Worker(boot, { eval: true })
-  }
-  const ext = file.endsWith('.cjs') ? 'cjs' : 'js'
-  const path = join(dir, `train-worker.${ext}`)
-  if (!existsSync(path)) throw new MlError('ML_BACKEND_UNAVAILABLE', `training worker not found at ${path}`)
-  return new Worker(path)
-}
+let client: WorkerClient<TrainJob, unknown> | undefined
 
-let worker: Worker | undefined
-let nextId = 1
-const waiting = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>()
-
-function getWorker(): Worker {
-  if (worker) return worker
-  const created = startWorker()
-  created.on('message', (reply: TrainReply) => {
-    const job = waiting.get(reply.id)
-    if (!job) return
-    waiting.delete(reply.id)
-    if (waiting.size === 0) created.unref()
-    if (reply.ok) job.resolve(reply.result)
-    else job.reject(new MlError('ML_BACKEND_UNAVAILABLE', `training failed in the worker: ${reply.error}`))
-  })
-  const fail = (error: Error) => {
-    for (const job of waiting.values())
-      job.reject(new MlError('ML_BACKEND_UNAVAILABLE', error.message, { cause: error }))
-    waiting.clear()
-    worker = undefined
+function getClient(): WorkerClient<TrainJob, unknown> {
+  if (client?.alive) return client
+  let worker: ReturnType<typeof startModuleWorker>
+  try {
+    worker = startModuleWorker(here(), 'train-worker')
+  } catch (error) {
+    throw new MlError('ML_BACKEND_UNAVAILABLE', (error as Error).message, { cause: error })
   }
-  created.on('error', fail)
-  created.on('exit', (code) => {
-    if (worker === created) fail(new Error(`training worker exited with code ${code}`))
-  })
-  created.unref()
-  worker = created
-  return created
+  client = createWorkerClient<TrainJob, unknown>(worker)
+  return client
 }
 
 /** Runs a training task in the shared training worker thread (created on first use). */
-export function runInWorker<K extends keyof WorkerTasks>(
+export async function runInWorker<K extends keyof WorkerTasks>(
   task: K,
   payload: WorkerTasks[K]['payload'],
 ): Promise<WorkerTasks[K]['result']> {
-  const w = getWorker()
-  const id = nextId++
-  return new Promise<WorkerTasks[K]['result']>((resolve, reject) => {
-    waiting.set(id, { resolve: resolve as (result: unknown) => void, reject })
-    w.ref()
-    w.postMessage({ id, task, payload } satisfies TrainJob<K>)
-  })
+  try {
+    return (await getClient().request({ task, payload })) as WorkerTasks[K]['result']
+  } catch (error) {
+    if (error instanceof MlError) throw error
+    throw new MlError(
+      'ML_BACKEND_UNAVAILABLE',
+      `training failed in the worker: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    )
+  }
 }
 
 /** Trains the autoencoder in the shared training worker thread. */
@@ -82,7 +54,7 @@ export async function trainAutoencoderInWorker(
 
 /** Stops the training worker (it also stops by itself from keeping the process alive when idle). */
 export async function stopTrainingWorker(): Promise<void> {
-  const current = worker
-  worker = undefined
-  if (current) await current.terminate()
+  const current = client
+  client = undefined
+  await current?.close()
 }

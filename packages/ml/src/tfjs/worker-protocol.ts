@@ -25,10 +25,6 @@ export interface WorkerTasks {
 
 /** A job posted to the training worker. */
 export interface TrainJob<K extends keyof WorkerTasks = keyof WorkerTasks> {
-  id: number
   task: K
   payload: WorkerTasks[K]['payload']
 }
-
-/** The worker's answer. */
-export type TrainReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string }

@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Worker, type WorkerOptions } from 'node:worker_threads'
+
+/**
+ * Starts the worker thread module `name` that sits beside `moduleFile` (the caller's own file):
+ * `name.js` / `name.cjs` next to a built chunk in `dist/`, or `name.ts` next to a source file, in
+ * which case tsx is registered inside the worker first (a package's own tests run from sources).
+ * Throws when the built worker file is missing.
+ *
+ * @example
+ * ```ts
+ * const worker = startModuleWorker(fileURLToPath(import.meta.url), 'train-worker', { workerData })
+ * ```
+ */
+export function startModuleWorker(
+  moduleFile: string,
+  name: string,
+  options: Omit<WorkerOptions, 'eval'> = {},
+): Worker {
+  const dir = dirname(moduleFile)
+  if (moduleFile.endsWith('.ts')) {
+    const url = pathToFileURL(join(dir, `${name}.ts`)).href
+    const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url)}) })`
+    return new Worker(boot, { ...options, eval: true })
+  }
+  const path = join(dir, `${name}.${moduleFile.endsWith('.cjs') ? 'cjs' : 'js'}`)
+  if (!existsSync(path)) throw new Error(`worker module not found at ${path}`)
+  return new Worker(path, options)
+}
