@@ -6,5 +6,7 @@ export default definePackageBuild({
     testing: 'src/testing/index.ts',
     sqlite: 'src/sqlite/index.ts',
     pino: 'src/pino/index.ts',
+    worker: 'src/worker/index.ts',
+    sql: 'src/db/sql-text.ts',
   },
 })

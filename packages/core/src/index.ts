@@ -51,12 +51,3 @@ export {
   type WebhookVerifyInput,
   webhookHeaders,
 } from './webhooks/standard-webhooks.js'
-export { startModuleWorker } from './worker/start-module-worker.js'
-export {
-  createWorkerClient,
-  serveWorkerRequests,
-  type WorkerClient,
-  type WorkerReply,
-  type WorkerRequest,
-  WorkerRequestError,
-} from './worker/worker-client.js'

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, extname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /**
  * Starts the worker thread module `name` that sits beside `moduleFile` (the caller's own file):
- * `name.js` / `name.cjs` next to a built chunk in `dist/`, or `name.ts` next to a source file, in
- * which case tsx is registered inside the worker first (a package's own tests run from sources).
+ * `name` with the caller's own extension (`.js`, `.cjs` or `.mjs`) next to a built file, or
+ * `name.ts` next to a source file, in which case tsx is registered inside the worker first (a
+ * package's own tests run from sources).
  * Throws when the built worker file is missing.
  *
  * @example
@@ -25,7 +26,7 @@ export function startModuleWorker(
     const boot = `import('tsx/esm/api').then((api) => { api.register(); return import(${JSON.stringify(url)}) })`
     return new Worker(boot, { ...options, eval: true })
   }
-  const path = join(dir, `${name}.${moduleFile.endsWith('.cjs') ? 'cjs' : 'js'}`)
+  const path = join(dir, `${name}${extname(moduleFile)}`)
   if (!existsSync(path)) throw new Error(`worker module not found at ${path}`)
   return new Worker(path, options)
 }

@@ -1,4 +1,4 @@
-import { serveWorkerRequests } from '@opskit/core'
+import { serveWorkerRequests } from '@opskit/core/worker'
 import type { TrainJob, WorkerTasks } from './worker-protocol.js'
 
 /**

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core'
+import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
 import { MlError } from '../errors/ml-error.js'
 import type { DenseLayer } from './dense-net.js'
 import type { AutoencoderTrainOptions, TrainJob, WorkerTasks } from './worker-protocol.js'
