@@ -6,5 +6,6 @@ export default definePackageBuild({
     testing: 'src/testing/index.ts',
     prometheus: 'src/prometheus/index.ts',
     cli: 'src/cli/main.ts',
+    'sqlite-writer-worker': 'src/store/kysely/sqlite-writer-worker.ts',
   },
 })

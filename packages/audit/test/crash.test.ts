@@ -26,12 +26,15 @@ function run(args: string[], onLine: (line: string, child: ChildProcess) => void
   })
 }
 
-describe('durability and concurrency on one SQLite file (child processes)', () => {
+describe.each([
+  { mode: 'inline', title: 'on the host connection' },
+  { mode: 'thread', title: 'with writerThread' },
+])('durability and concurrency on one SQLite file (child processes), $title', ({ mode }) => {
   it('keeps every acknowledged event across 20 SIGKILLs at random moments, and verifies', async () => {
     const temp = tempSqlitePath()
     const acked = new Map<number, string>()
     for (let round = 0; round < 20; round++) {
-      const code = await run([temp.path, 'Infinity', '25', `r${round}`], (line, child) => {
+      const code = await run([temp.path, 'Infinity', '25', `r${round}`, mode], (line, child) => {
         if (line === 'ready') setTimeout(() => child.kill('SIGKILL'), 20 + Math.random() * 200)
         else if (line.startsWith('ack ')) {
           const [, seq, id] = line.split(' ')
@@ -61,7 +64,7 @@ describe('durability and concurrency on one SQLite file (child processes)', () =
     const acked: number[][] = [[], [], [], []]
     const codes = await Promise.all(
       acked.map((list, index) =>
-        run([temp.path, String(perProcess), '100', `p${index}`], (line) => {
+        run([temp.path, String(perProcess), '100', `p${index}`, mode], (line) => {
           if (line.startsWith('ack ')) list.push(Number(line.split(' ')[1]))
         }),
       ),

@@ -43,13 +43,14 @@ import {
   tenantIdSchema,
 } from '../event/event-schema.js'
 import { exportChunks } from '../export/export-format.js'
-import type {
-  AppendPlan,
-  AuditStore,
-  ChainHead,
-  StoredEventRow,
-  StoreFilter,
-  SubjectKey,
+import {
+  type AppendPlan,
+  type AuditStore,
+  type ChainHead,
+  lastRowOfEachChain,
+  type StoredEventRow,
+  type StoreFilter,
+  type SubjectKey,
 } from '../store/audit-store.js'
 import { createKyselyAuditStore } from '../store/kysely/kysely-audit-store.js'
 import { verifyChain } from '../verify/verify-chain.js'
@@ -105,6 +106,13 @@ export interface AuditLogOptions {
   auditReads?: boolean
   /** Most events per group commit. @default 1000 */
   maxBatch?: number
+  /**
+   * SQLite file databases (WAL mode) only: commit events from a worker thread on its own
+   * connection to the file, so inserts and fsyncs do not block the host's event loop and the next
+   * batches are validated, sealed and hashed while one commits (1.15× the throughput in the
+   * package benchmark on two cores). Costs a thread and a second connection. @default false
+   */
+  writerThread?: boolean
   /** Source of `recordedAt` and default `occurredAt`. @default systemClock */
   clock?: Clock
   /** Where background failures (hooks, checkpoint shipping, retried commits) are reported. @default noopLogger */
@@ -175,14 +183,16 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       'AUDIT_INVALID_OPTIONS',
       'createAuditLog needs `db` (the host Kysely instance) or `store`',
     )
+  const logger = (options.logger ?? noopLogger).child({ component: 'opskit-audit' })
   const store =
     options.store ??
     createKyselyAuditStore({
       db: options.db as HostDatabase,
       tablePrefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX,
+      writerThread: options.writerThread ?? false,
+      logger,
     })
   const clock = options.clock ?? systemClock
-  const logger = (options.logger ?? noopLogger).child({ component: 'opskit-audit' })
   const metrics = options.metrics ?? {}
   const signingKey: KeyObject | undefined = options.signingKey ? toPrivateKey(options.signingKey) : undefined
   const defaultPublicKey = signingKey ? toPublicKey(signingKey) : undefined
@@ -206,7 +216,6 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
   await store.init()
 
   const queue: Pending[] = []
-  let draining: Promise<void> | undefined
   let closed = false
   const sinceCheckpoint = new Map<string, number>()
   const lastWritten = new Map<string, ChainHead>()
@@ -329,9 +338,9 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       pending.resolve({ id: row.id, chainId: row.chainId, seq: row.seq, hash: row.hash })
     }
     // Rows come grouped by chain in seq order: the last row of each group is that chain's head.
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as StoredEventRow
-      if (rows[i + 1]?.chainId !== row.chainId)
+    for (const row of lastRowOfEachChain(rows)) {
+      // With pipelined appends a batch may finish after one that chained on it.
+      if ((lastWritten.get(row.chainId)?.seq ?? 0) < row.seq)
         lastWritten.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
     }
     if (hadHooks && hooks.size > 0) {
@@ -352,27 +361,49 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     }
   }
 
-  const drain = async (): Promise<void> => {
-    while (queue.length > 0) await commit(queue.splice(0, maxBatch))
+  // Batches in flight: one at a time, or as many as the store pipelines (the SQLite writer
+  // thread), each then taking an even share of the queue so that the next batch is sealed while
+  // the one before it commits.
+  const depth = Math.max(1, store.maxConcurrentAppends ?? 1)
+  let inFlight = 0
+  let scheduled = false
+  let idle: Array<() => void> = []
+
+  const settleIdle = () => {
+    if (scheduled || inFlight > 0 || queue.length > 0) return
+    const waiting = idle
+    idle = []
+    for (const resolve of waiting) resolve()
+  }
+
+  const pump = () => {
+    scheduled = false
+    while (queue.length > 0 && inFlight < depth) {
+      const batch = queue.splice(0, Math.min(maxBatch, Math.ceil(queue.length / (depth - inFlight))))
+      inFlight++
+      commit(batch)
+        .catch((error) => logger.error({ err: error }, 'audit group commit failed'))
+        .finally(() => {
+          inFlight--
+          if (queue.length > 0) kick()
+          else settleIdle()
+        })
+    }
+    settleIdle()
   }
 
   const kick = () => {
-    if (draining) return
-    draining = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(drain)
-      .catch((error) => logger.error({ err: error }, 'audit group commit failed'))
-      .finally(() => {
-        draining = undefined
-        if (queue.length > 0) kick()
-      })
+    if (scheduled) return
+    scheduled = true
+    setImmediate(pump)
   }
 
-  const flush = async (): Promise<void> => {
-    while (draining || queue.length > 0) {
-      if (!draining) kick()
-      await draining
-    }
-  }
+  /** Resolves once every event logged so far (and any logged meanwhile) is committed or rejected. */
+  const flush = (): Promise<void> =>
+    new Promise((resolve) => {
+      idle.push(resolve)
+      settleIdle()
+    })
 
   const prepare = (input: AuditEventInput): Pending['event'] => {
     const event = parseInput(auditEventSchema, redact(input), invalidEvent)

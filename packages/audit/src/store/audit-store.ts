@@ -35,6 +35,13 @@ export interface StoredEventRow {
   hash: string
 }
 
+/** The last row of each chain in `rows` (rows of one chain are in seq order). */
+export function lastRowOfEachChain(rows: readonly StoredEventRow[]): StoredEventRow[] {
+  const last = new Map<string, StoredEventRow>()
+  for (const row of rows) last.set(row.chainId, row)
+  return [...last.values()]
+}
+
 /** What an append needs from the store inside its write transaction. */
 export interface AppendPlan {
   /** Chains written and how many events each gets, sorted by chain id (the lock order). */
@@ -90,6 +97,12 @@ export interface StoredCheckpoint {
 export interface AuditStore {
   /** Short name for logs, e.g. `kysely:sqlite`. */
   readonly name: string
+  /**
+   * How many `append` calls the log may have in flight at once. A store that orders its writes
+   * itself (the SQLite writer thread) takes the next batches while one commits, and keeps every
+   * chain gap-free whatever order they finish in. @default 1
+   */
+  readonly maxConcurrentAppends?: number
   /** Creates tables (idempotent). */
   init(): Promise<void>
   /**

@@ -1,26 +1,28 @@
-import { randomBytes } from 'node:crypto'
-import {
-  DEFAULT_TABLE_PREFIX,
-  type Dialect,
-  dialectOf,
-  type HostDatabase,
-  migrate,
-  placeholderRows,
-  uuidv7,
-} from '@opskit/core'
+import { DEFAULT_TABLE_PREFIX, dialectOf, type HostDatabase, type Logger, migrate } from '@opskit/core'
 import { CompiledQuery, type Kysely, sql } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
 import { GENESIS_HASH } from '../../event/canonical.js'
-import type {
-  AppendPlan,
-  AuditStore,
-  ChainHead,
-  StoredCheckpoint,
-  StoredEventRow,
-  StoreFilter,
-  SubjectKey,
+import {
+  type AppendPlan,
+  type AuditStore,
+  type ChainHead,
+  lastRowOfEachChain,
+  type StoredCheckpoint,
+  type StoredEventRow,
+  type StoreFilter,
 } from '../audit-store.js'
+import {
+  checkpointParameters,
+  insertCheckpointStatement,
+  insertChunkSize,
+  insertEventsStatement,
+  lockHeadStatement,
+  moveHeadStatement,
+  pushEventParameters,
+} from './event-statements.js'
 import { auditMigrations, auditTables } from './migrations.js'
+import { openSqliteWriter, type SqliteWriter } from './sqlite-writer.js'
+import { ensureSubjectKeys, type RunSql, readSubjectKeys } from './subject-keys.js'
 
 /** Options of {@link createKyselyAuditStore}. */
 export interface KyselyAuditStoreOptions {
@@ -28,6 +30,15 @@ export interface KyselyAuditStoreOptions {
   db: HostDatabase
   /** Prefix of the store's tables. @default 'opskit_' */
   tablePrefix?: string
+  /**
+   * SQLite only: write events from a worker thread on its own connection to the same file, so
+   * the host's event loop never blocks on inserts or fsync, and validation and hashing of the
+   * next batches overlap the current write. Needs a database file in WAL mode.
+   * @default false
+   */
+  writerThread?: boolean
+  /** Where the writer thread reports that it stopped. */
+  logger?: Logger
 }
 
 type Row = Record<string, unknown>
@@ -35,61 +46,8 @@ type Row = Record<string, unknown>
 type Db = Kysely<any>
 
 const RETENTION_BATCH = 10_000
-
-const EVENT_COLUMNS = [
-  'chain_id',
-  'seq',
-  'id',
-  'tenant_id',
-  'occurred_at',
-  'recorded_at',
-  'actor_id',
-  'action',
-  'category',
-  'outcome',
-  'severity',
-  'target_type',
-  'target_id',
-  'body',
-  'leaf_hash',
-  'prev_hash',
-  'hash',
-] as const
-
-function pushParameters(out: unknown[], row: StoredEventRow): void {
-  out.push(
-    row.chainId,
-    row.seq,
-    row.id,
-    row.tenantId,
-    row.occurredAt,
-    row.recordedAt,
-    row.actorId,
-    row.action,
-    row.category,
-    row.outcome,
-    row.severity,
-    row.targetType,
-    row.targetId,
-    row.body,
-    row.leafHash,
-    row.prevHash,
-    row.hash,
-  )
-}
-
-/**
- * Multi-row INSERT text for `rows` rows, cached per size: the hot path skips Kysely's query
- * builder (building and compiling ~17 nodes per value costs more than SQLite's insert itself).
- */
-function insertStatement(table: string, dialect: Dialect, rows: number, cache: Map<number, string>): string {
-  let text = cache.get(rows)
-  if (text) return text
-  text = `INSERT INTO ${table} (${EVENT_COLUMNS.join(', ')}) VALUES ${placeholderRows(dialect, rows, EVENT_COLUMNS.length)}`
-  if (cache.size > 64) cache.clear()
-  cache.set(rows, text)
-  return text
-}
+/** Appends in flight at once with the writer thread: one committing, the next ones queued behind it. */
+const WRITER_PIPELINE_DEPTH = 3
 
 function fromRow(row: Row): StoredEventRow {
   return {
@@ -145,102 +103,71 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const dialect = dialectOf(options.db)
   if (dialect === 'mysql')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'the audit store supports SQLite and PostgreSQL, not MySQL')
-  // SQLite allows 32,766 parameters per statement, PostgreSQL 65,535.
-  const insertChunk = dialect === 'postgres' ? 1000 : 500
+  if (options.writerThread && dialect !== 'sqlite')
+    throw new AuditError('AUDIT_INVALID_OPTIONS', 'writerThread is for SQLite databases only')
+  const insertChunk = insertChunkSize(dialect)
   const statements = new Map<number, string>()
+  const lockHeadText = lockHeadStatement(t.chains, dialect)
+  const moveHeadText = moveHeadStatement(t.chains, dialect)
+  let writer: SqliteWriter | undefined
 
   const lockHead = async (trx: Db, chainId: string, count: number): Promise<ChainHead> => {
-    const result = await sql<{ last_seq: unknown; last_hash: string }>`
-      INSERT INTO ${sql.table(t.chains)} (chain_id, last_seq, last_hash) VALUES (${chainId}, ${count}, ${GENESIS_HASH})
-      ON CONFLICT (chain_id) DO UPDATE SET last_seq = ${sql.table(t.chains)}.last_seq + excluded.last_seq
-      RETURNING last_seq, last_hash`.execute(trx)
+    const result = await trx.executeQuery<{ last_seq: unknown; last_hash: string }>(
+      CompiledQuery.raw(lockHeadText, [chainId, count, GENESIS_HASH]),
+    )
     const row = result.rows[0]
     if (!row) throw new Error(`chain head ${chainId} was not returned`)
     return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
   }
 
-  /** Subject keys whose `column` (subject or key id) is one of `values`, keyed by that column. */
-  const readKeys = async (
-    executor: Db,
-    column: 'subject_id' | 'key_id',
-    values: readonly string[],
-    into: Map<string, SubjectKey>,
-  ) => {
-    const rows = await executor
-      .selectFrom(t.keys)
-      .selectAll()
-      .where(column, 'in', [...values])
-      .execute()
-    for (const row of rows) {
-      into.set(String(row[column]), {
-        subjectId: String(row.subject_id),
-        keyId: String(row.key_id),
-        key: Buffer.from(String(row.key), 'base64'),
-      })
-    }
-  }
+  /** Runs SQL text on `executor` (the store's database or an open transaction). */
+  const runOn =
+    (executor: Db): RunSql =>
+    async (text, parameters) =>
+      (await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows
 
-  // Most subjects of a batch already have a key: read first, and make key material only for the
-  // rest. A concurrent writer may create the same subject's key first, so the insert ignores
-  // conflicts and the missing keys are read back rather than taken from what was generated.
-  const ensureKeys = async (trx: Db, subjects: readonly string[]): Promise<Map<string, SubjectKey>> => {
-    const keys = new Map<string, SubjectKey>()
-    if (subjects.length === 0) return keys
-    await readKeys(trx, 'subject_id', subjects, keys)
-    const missing = subjects.filter((subjectId) => !keys.has(subjectId))
-    if (missing.length === 0) return keys
-    const now = Date.now()
-    await trx
-      .insertInto(t.keys)
-      .values(
-        missing.map((subjectId) => ({
-          subject_id: subjectId,
-          key_id: uuidv7(),
-          key: randomBytes(32).toString('base64'),
-          created_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('subject_id').doNothing())
-      .execute()
-    await readKeys(trx, 'subject_id', missing, keys)
-    return keys
-  }
+  /** One append in a transaction on the host's connection: heads locked, keys read or made. */
+  const appendInline = (plan: AppendPlan) =>
+    db.transaction().execute(async (trx) => {
+      const heads = new Map<string, ChainHead>()
+      // Chain heads first, in chain-id order: the write lock (SQLite) or the row locks
+      // (PostgreSQL) are taken before anything is read, and always in the same order.
+      for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
+      const keys = await ensureSubjectKeys(runOn(trx), t.keys, dialect, plan.subjects)
+      const rows = plan.seal({ heads, keys })
+      for (let i = 0; i < rows.length; i += insertChunk) {
+        const chunk = rows.slice(i, i + insertChunk)
+        const parameters: unknown[] = []
+        for (const row of chunk) pushEventParameters(parameters, row)
+        await trx.executeQuery(
+          CompiledQuery.raw(insertEventsStatement(t.events, dialect, chunk.length, statements), parameters),
+        )
+      }
+      for (const row of lastRowOfEachChain(rows))
+        await trx.executeQuery(CompiledQuery.raw(moveHeadText, [row.hash, row.chainId, row.seq]))
+      return { rows, keys }
+    })
 
   return {
     name: `kysely:${dialect}`,
 
+    get maxConcurrentAppends() {
+      return writer ? WRITER_PIPELINE_DEPTH : 1
+    },
+
     async init() {
       await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
+      if (options.writerThread && !writer) writer = await openSqliteWriter(db, t, options.logger)
     },
 
     async append(plan: AppendPlan) {
-      return db.transaction().execute(async (trx) => {
-        const heads = new Map<string, ChainHead>()
-        // Chain heads first, in chain-id order: the write lock (SQLite) or the row locks
-        // (PostgreSQL) are taken before anything is read, and always in the same order.
-        for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
-        const keys = await ensureKeys(trx, plan.subjects)
-        const rows = plan.seal({ heads, keys })
-        for (let i = 0; i < rows.length; i += insertChunk) {
-          const chunk = rows.slice(i, i + insertChunk)
-          const parameters: unknown[] = []
-          for (const row of chunk) pushParameters(parameters, row)
-          await trx.executeQuery(
-            CompiledQuery.raw(insertStatement(t.events, dialect, chunk.length, statements), parameters),
-          )
-        }
-        const last = new Map<string, StoredEventRow>()
-        for (const row of rows) last.set(row.chainId, row)
-        for (const [chainId, row] of last) {
-          await trx
-            .updateTable(t.chains)
-            .set({ last_hash: row.hash })
-            .where('chain_id', '=', chainId)
-            .where('last_seq', '=', row.seq)
-            .execute()
-        }
-        return rows
-      })
+      if (writer) {
+        const rows = await writer.tryAppend(plan)
+        if (rows) return rows
+      }
+      const { rows, keys } = await appendInline(plan)
+      writer?.learn(rows, keys)
+      return rows
     },
 
     async readEvents(filter: StoreFilter, { limit, beforeId }) {
@@ -289,29 +216,21 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       }))
     },
 
-    async getKeys(keyIds) {
-      const keys = new Map<string, SubjectKey>()
-      if (keyIds.length > 0) await readKeys(db, 'key_id', keyIds, keys)
-      return keys
+    getKeys(keyIds) {
+      return readSubjectKeys(runOn(db), t.keys, dialect, 'key_id', keyIds)
     },
 
     async destroyKey(subjectId) {
+      writer?.forgetKey(subjectId)
       const result = await db.deleteFrom(t.keys).where('subject_id', '=', subjectId).executeTakeFirst()
       return Number(result.numDeletedRows) > 0
     },
 
     async saveCheckpoint(checkpoint) {
-      await db
-        .insertInto(t.checkpoints)
-        .values({
-          chain_id: checkpoint.chainId,
-          seq: checkpoint.seq,
-          hash: checkpoint.hash,
-          text: checkpoint.text,
-          created_at: checkpoint.createdAt,
-        })
-        .onConflict((oc) => oc.columns(['chain_id', 'seq']).doNothing())
-        .execute()
+      // Through the writer thread when there is one: a write on the host's connection would wait
+      // for the thread's write lock with the event loop blocked in SQLite's busy handler.
+      if (writer?.alive) return writer.saveCheckpoint(checkpoint)
+      await runOn(db)(insertCheckpointStatement(t.checkpoints, dialect), checkpointParameters(checkpoint))
     },
 
     async checkpoints(chainId) {
@@ -370,6 +289,10 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       return row ? fromCheckpoint(row) : undefined
     },
 
-    async close() {},
+    async close() {
+      const closing = writer
+      writer = undefined
+      await closing?.close()
+    },
   }
 }

@@ -1,0 +1,199 @@
+import { fileURLToPath } from 'node:url'
+import type { Logger } from '@opskit/core'
+import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
+import { CompiledQuery, type Kysely } from 'kysely'
+import { AuditError } from '../../errors/audit-error.js'
+import {
+  type AppendPlan,
+  type ChainHead,
+  lastRowOfEachChain,
+  type StoredCheckpoint,
+  type StoredEventRow,
+  type SubjectKey,
+} from '../audit-store.js'
+import { pushEventParameters } from './event-statements.js'
+import type { auditTables } from './migrations.js'
+import type { WriterChain, WriterReplies, WriterRequest, WriterSetup } from './sqlite-writer-protocol.js'
+
+declare const __filename: string | undefined
+
+function here(): string {
+  // CJS build: __filename; ESM build and sources: import.meta.url.
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
+}
+
+/** Subject keys remembered for sealing without a read. */
+const KEY_CACHE_SIZE = 10_000
+
+/**
+ * The audit store's writer thread, seen from the host thread. Rows are sealed here on the chain
+ * heads this process predicts (the last rows it wrote) and committed there; the thread writes
+ * them only if the chains still end at those heads and their subject keys still exist.
+ * Otherwise, or for a chain this process has not seen yet, the store appends on the host's
+ * connection, which reads the stored state in its transaction, and the writer learns from it.
+ */
+export interface SqliteWriter {
+  /** False once the thread died; the store then appends on the host's connection. */
+  readonly alive: boolean
+  /**
+   * Commits `plan` through the thread when every chain head it needs is known; resolves to the
+   * rows, or to `undefined` when nothing was written and the append must go inline.
+   */
+  tryAppend(plan: AppendPlan): Promise<StoredEventRow[] | undefined>
+  /** Takes the heads and keys of an append made on the host's connection. */
+  learn(rows: readonly StoredEventRow[], keys: ReadonlyMap<string, SubjectKey>): void
+  /** Drops a subject's key (before it is destroyed). */
+  forgetKey(subjectId: string): void
+  /** Keeps a checkpoint (written by the thread). */
+  saveCheckpoint(checkpoint: StoredCheckpoint): Promise<void>
+  close(): Promise<void>
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the store addresses its own prefixed tables only
+type Db = Kysely<any>
+
+const FILE = CompiledQuery.raw(
+  "SELECT j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file, (SELECT synchronous FROM pragma_synchronous) AS synchronous, (SELECT timeout FROM pragma_busy_timeout) AS timeout FROM pragma_journal_mode AS j",
+)
+
+/**
+ * Starts the writer thread on the file behind `db`, with the host connection's `synchronous`
+ * level and busy timeout, and waits until it has opened the file. Throws `AUDIT_INVALID_OPTIONS`
+ * unless `db` is a SQLite file in WAL mode (so that each connection reads while the other writes).
+ */
+export async function openSqliteWriter(
+  db: Db,
+  tables: ReturnType<typeof auditTables>,
+  logger?: Logger,
+): Promise<SqliteWriter> {
+  const found = (
+    await db.executeQuery<{ mode: string; file: string | null; synchronous: number; timeout: number }>(FILE)
+  ).rows[0]
+  if (found?.mode !== 'wal' || !found.file)
+    throw new AuditError(
+      'AUDIT_INVALID_OPTIONS',
+      'writerThread needs a SQLite database file in WAL mode (not an in-memory database)',
+    )
+  const setup: WriterSetup = {
+    path: found.file,
+    synchronous: Number(found.synchronous),
+    busyTimeoutMs: Number(found.timeout),
+    tables: {
+      events: tables.events,
+      chains: tables.chains,
+      keys: tables.keys,
+      checkpoints: tables.checkpoints,
+    },
+  }
+  const client: WorkerClient<WriterRequest, unknown> = createWorkerClient(
+    startModuleWorker(here(), 'sqlite-writer-worker', { workerData: setup }),
+    {
+      onExit: (error) =>
+        logger?.error({ err: error }, 'audit writer thread stopped; appending on the host connection'),
+    },
+  )
+  const ask = <K extends WriterRequest['kind']>(request: WriterRequest & { kind: K }) =>
+    client.request(request) as Promise<WriterReplies[K]>
+  try {
+    await ask({ kind: 'ready' })
+  } catch (error) {
+    await client.close()
+    throw new AuditError('AUDIT_STORE_FAILED', `the audit writer thread could not open ${setup.path}`, {
+      cause: error,
+    })
+  }
+
+  // Stored heads to chain the first batches on; if another writer moves one first, the thread
+  // refuses the batch and it goes inline.
+  const heads = new Map<string, ChainHead>()
+  for (const row of (await db.selectFrom(tables.chains).selectAll().execute()) as Array<
+    Record<string, unknown>
+  >) {
+    const chainId = String(row.chain_id)
+    heads.set(chainId, { chainId, seq: Number(row.last_seq), hash: String(row.last_hash).trim() })
+  }
+  const keys = new Map<string, SubjectKey>()
+  const rememberKey = (key: SubjectKey) => {
+    keys.delete(key.subjectId)
+    if (keys.size >= KEY_CACHE_SIZE) keys.delete(keys.keys().next().value as string)
+    keys.set(key.subjectId, key)
+  }
+
+  /** The keys of `subjects`, from memory or made or read by the thread. */
+  const keysFor = async (subjects: readonly string[]) => {
+    const planKeys = new Map<string, SubjectKey>()
+    const unknown: string[] = []
+    for (const subjectId of subjects) {
+      const key = keys.get(subjectId)
+      if (key) planKeys.set(subjectId, key)
+      else unknown.push(subjectId)
+    }
+    if (unknown.length > 0)
+      for (const wire of await ask({ kind: 'keys', subjects: unknown })) {
+        const key = { subjectId: wire.subjectId, keyId: wire.keyId, key: Buffer.from(wire.key, 'base64') }
+        rememberKey(key)
+        planKeys.set(key.subjectId, key)
+      }
+    return planKeys
+  }
+
+  return {
+    get alive() {
+      return client.alive
+    },
+
+    async tryAppend(plan) {
+      if (!client.alive) return undefined
+      const planKeys = await keysFor(plan.subjects)
+      // From here to the request nothing awaits: this batch seals on the heads the batch before
+      // it left, and the next batch on this one's.
+      const planHeads = new Map<string, ChainHead>()
+      for (const { chainId } of plan.chains) {
+        const head = heads.get(chainId)
+        if (!head) return undefined
+        planHeads.set(chainId, head)
+      }
+      const rows = plan.seal({ heads: planHeads, keys: planKeys })
+      const chains: WriterChain[] = []
+      const lastRows = new Map(lastRowOfEachChain(rows).map((row) => [row.chainId, row]))
+      for (const { chainId, count } of plan.chains) {
+        const head = planHeads.get(chainId) as ChainHead
+        const last = lastRows.get(chainId) as StoredEventRow
+        chains.push({ chainId, count, expectSeq: head.seq, expectHash: head.hash, lastHash: last.hash })
+        // The next batch chains on these rows while they are being committed.
+        heads.set(chainId, { chainId, seq: last.seq, hash: last.hash })
+      }
+      const parameters: unknown[] = []
+      for (const row of rows) pushEventParameters(parameters, row)
+      const keyIds = [...new Set([...planKeys.values()].map((key) => key.keyId))]
+      let outcome: WriterReplies['append']
+      try {
+        outcome = await ask({ kind: 'append', chains, keyIds, parameters })
+      } catch (error) {
+        for (const { chainId } of plan.chains) heads.delete(chainId)
+        // SQLITE_BUSY and the like keep their code, so the log retries them.
+        throw error
+      }
+      if (outcome === 'committed') return rows
+      for (const { chainId } of plan.chains) heads.delete(chainId)
+      if (outcome === 'key-destroyed') for (const subjectId of plan.subjects) keys.delete(subjectId)
+      return undefined
+    },
+
+    learn(rows, learned) {
+      for (const row of lastRowOfEachChain(rows))
+        heads.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
+      for (const key of learned.values()) rememberKey(key)
+    },
+
+    forgetKey(subjectId) {
+      keys.delete(subjectId)
+    },
+
+    async saveCheckpoint(checkpoint) {
+      await ask({ kind: 'checkpoint', checkpoint })
+    },
+
+    close: () => client.close(),
+  }
+}

@@ -1,0 +1,126 @@
+import { openSqlite } from '@opskit/core/sqlite'
+import { forEachDialect, tempSqlitePath } from '@opskit/test-support'
+import { sql } from 'kysely'
+import { afterAll, describe, expect, it } from 'vitest'
+import { AuditError, createAuditLog, createKyselyAuditStore } from '../src/index.js'
+import { runAuditStoreConformance } from '../src/testing/index.js'
+
+const temps: Array<{ cleanup(): void }> = []
+afterAll(() => {
+  for (const temp of temps) temp.cleanup()
+})
+const fileDb = () => {
+  const temp = tempSqlitePath()
+  temps.push(temp)
+  return { db: openSqlite(temp.path), path: temp.path }
+}
+
+let counter = 0
+runAuditStoreConformance({
+  name: 'kysely sqlite with writerThread',
+  create: () =>
+    createKyselyAuditStore({ db: fileDb().db, tablePrefix: `w${++counter}_`, writerThread: true }),
+})
+
+describe('writerThread', () => {
+  it('keeps one gap-free chain when two threaded logs in one process write to the same file', async () => {
+    const { db, path } = fileDb()
+    const other = openSqlite(path)
+    const a = await createAuditLog({ db, auditReads: false, writerThread: true })
+    const b = await createAuditLog({ db: other, auditReads: false, writerThread: true })
+    const write = (audit: typeof a, tag: string) =>
+      Promise.all(
+        Array.from({ length: 400 }, (_, i) =>
+          audit.logDataAccess({
+            actor: { id: `${tag}${i % 9}`, ip: '192.0.2.1' },
+            target: { type: 'doc', id: `${i}` },
+          }),
+        ),
+      )
+    // Three rounds: after the first, each log predicts heads the other one has already moved.
+    const seqs: number[] = []
+    for (let round = 0; round < 3; round++) {
+      const [fromA, fromB] = await Promise.all([write(a, 'a'), write(b, 'b')])
+      seqs.push(...fromA.map((r) => r.seq), ...fromB.map((r) => r.seq))
+    }
+    expect(seqs.sort((x, y) => x - y)).toEqual(Array.from({ length: 2400 }, (_, i) => i + 1))
+    const result = await a.verify()
+    expect(result).toMatchObject({ ok: true, checked: 2400, headSeq: 2400 })
+    const { events } = await b.query({ limit: 1 })
+    expect(events[0]?.actor.ip).toBe('192.0.2.1')
+    await a.close()
+    await b.close()
+    await db.destroy()
+    await other.destroy()
+  })
+
+  it('seals with a fresh key after another log erased the subject whose key it remembered', async () => {
+    const { db, path } = fileDb()
+    const other = openSqlite(path)
+    const writer = await createAuditLog({ db, auditReads: false, writerThread: true })
+    const eraser = await createAuditLog({ db: other, auditReads: false })
+    const actor = { id: 'subject-1', email: 'ada@example.com', ip: '192.0.2.7' }
+    // Two batches, so the second goes through the thread with the remembered key.
+    await writer.logLogin({ actor })
+    await writer.logLogin({ actor })
+    await eraser.forgetSubject('subject-1')
+    // The writer still remembers the destroyed key: the thread refuses it and the batch is
+    // appended inline with a new key, so the new event stays readable.
+    const after = await writer.logLogin({ actor })
+    const { events } = await eraser.query({ actorId: 'subject-1', action: 'user.login' })
+    const bySeq = new Map(events.map((event) => [event.seq, event]))
+    expect(bySeq.get(after.seq)?.actor.email).toBe('ada@example.com')
+    expect(events.filter((event) => event.seq !== after.seq).map((event) => event.actor.email)).toEqual([
+      '[erased]',
+      '[erased]',
+    ])
+    expect((await writer.verify()).ok).toBe(true)
+    await writer.close()
+    await eraser.close()
+    await db.destroy()
+    await other.destroy()
+  })
+
+  it('keeps interval checkpoints written by the thread', async () => {
+    const { db } = fileDb()
+    const checkpoints: number[] = []
+    const audit = await createAuditLog({
+      db,
+      auditReads: false,
+      writerThread: true,
+      checkpointEvery: 100,
+      onCheckpoint: (checkpoint) => {
+        checkpoints.push(checkpoint.size)
+      },
+    })
+    for (let round = 0; round < 3; round++)
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          audit.logDataAccess({ actor: { id: 'u' }, target: { type: 'doc', id: `${i}` } }),
+        ),
+      )
+    await audit.close()
+    const stored = await sql<{ seq: number }>`SELECT seq FROM opskit_audit_checkpoints ORDER BY seq`.execute(
+      db,
+    )
+    expect(stored.rows.map((row) => Number(row.seq))).toEqual(checkpoints)
+    expect(checkpoints.at(-1)).toBe(300)
+    await db.destroy()
+  })
+
+  it('refuses an in-memory SQLite database with AUDIT_INVALID_OPTIONS', async () => {
+    const db = openSqlite(':memory:')
+    const attempt = createAuditLog({ db, writerThread: true })
+    await expect(attempt).rejects.toBeInstanceOf(AuditError)
+    await expect(attempt).rejects.toMatchObject({ code: 'AUDIT_INVALID_OPTIONS' })
+    await db.destroy()
+  })
+})
+
+forEachDialect('writerThread on a non-SQLite database', ({ db, dialect }) => {
+  it.runIf(dialect === 'postgres')('is refused with AUDIT_INVALID_OPTIONS', async () => {
+    await expect(createAuditLog({ db: db(), writerThread: true })).rejects.toMatchObject({
+      code: 'AUDIT_INVALID_OPTIONS',
+    })
+  })
+})
