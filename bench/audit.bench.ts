@@ -3,7 +3,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { createAuditLog } from '@opskit/audit'
 import { openSqlite } from '@opskit/core/sqlite'
 import { openPostgres, startPostgres } from '@opskit/test-support'
@@ -52,9 +51,6 @@ async function runOurs(
   })
   const latencies: number[] = []
   globalThis.gc?.()
-  // How long the host's event loop is blocked while the log writes (timers, requests wait).
-  const loopDelay = monitorEventLoopDelay({ resolution: 1 })
-  loopDelay.enable()
   const started = performance.now()
   await Promise.all(
     Array.from({ length: CALLERS }, async (_, caller) => {
@@ -66,7 +62,6 @@ async function runOurs(
     }),
   )
   const seconds = (performance.now() - started) / 1000
-  loopDelay.disable()
   const verifyStarted = performance.now()
   const verdict = await audit.verify()
   const verifySeconds = (performance.now() - verifyStarted) / 1000
@@ -80,8 +75,6 @@ async function runOurs(
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     verifyRate: TOTAL / verifySeconds,
-    loopDelayP99: loopDelay.percentile(99) / 1e6,
-    loopDelayMax: loopDelay.max / 1e6,
   }
 }
 
@@ -237,20 +230,6 @@ printRows(
       case: 'log() latency p50 / p99 with writerThread (ms)',
       ours: oursThread.p50,
       baseline: oursThread.p99,
-      unit: 'ms',
-      higherIsBetter: false,
-    },
-    {
-      case: 'event-loop delay p99 while logging (ms): writerThread vs on the host connection',
-      ours: oursThread.loopDelayP99,
-      baseline: ours.loopDelayP99,
-      unit: 'ms',
-      higherIsBetter: false,
-    },
-    {
-      case: 'event-loop delay max while logging (ms): writerThread vs on the host connection',
-      ours: oursThread.loopDelayMax,
-      baseline: ours.loopDelayMax,
       unit: 'ms',
       higherIsBetter: false,
     },

@@ -109,8 +109,8 @@ export interface AuditLogOptions {
   /**
    * SQLite file databases (WAL mode) only: commit events from a worker thread on its own
    * connection to the file, so inserts and fsyncs do not block the host's event loop and the next
-   * batches are validated, sealed and hashed while one commits (1.15× the throughput in the
-   * package benchmark on two cores). Costs a thread and a second connection. @default false
+   * batches are validated, sealed and hashed while one commits (1.14–1.25× the throughput in
+   * the package benchmark on two cores). Costs a thread and a second connection. @default false
    */
   writerThread?: boolean
   /** Source of `recordedAt` and default `occurredAt`. @default systemClock */
