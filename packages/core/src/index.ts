@@ -26,6 +26,7 @@ export {
   type OpskitErrorOptions,
   requiredOptionError,
 } from './errors/opskit-error.js'
+export { escapeHtml } from './html/escape-html.js'
 export { createUuidV7Generator, type IdGenerator, isUuidV7, uuidv7, uuidv7Timestamp } from './ids/uuid-v7.js'
 export {
   type LogFn,

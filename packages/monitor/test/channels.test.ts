@@ -198,7 +198,7 @@ describe('email and SMS through a notifier', () => {
       priority: 'critical',
       content: { subject: '[FIRING:1] HighLatency' },
     })
-    expect(calls[0]?.content.html).toContain('&#60;script&#62;')
+    expect(calls[0]?.content.html).toContain('&lt;script&gt;')
     expect(calls[0]?.content.html).not.toContain('<script>')
     expect(calls[0]?.idempotencyKey).toBe(calls[1]?.idempotencyKey)
     // The same notification through another channel of the receiver is another message.

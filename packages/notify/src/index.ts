@@ -4,6 +4,8 @@
  * an outbox. Vendor adapters live at subpaths (`@opskit/notify/smtp`, `/twilio`, …).
  * @packageDocumentation
  */
+
+export { escapeHtml } from '@opskit/core'
 export { configFromEnv, type NotifyEnvConfig } from './config/config-from-env.js'
 export {
   NotifyError,
@@ -59,7 +61,7 @@ export type {
   OutboxRecord,
   UserPreferences,
 } from './store/records.js'
-export { escapeHtml, htmlToText } from './templates/render.js'
+export { htmlToText } from './templates/render.js'
 export {
   createTemplateRegistry,
   type NotificationTemplate,

@@ -1,7 +1,7 @@
-import { sha256Hex } from '@opskit/core'
+import { escapeHtml, sha256Hex } from '@opskit/core'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { AlertChannel, AlertNotification } from './alert-channel.js'
-import { escapeHtml, notificationText, notificationTitle } from './render.js'
+import { notificationText, notificationTitle } from './render.js'
 
 /**
  * The part of `@opskit/notify`'s notifier this channel uses (structural, so monitor does not
