@@ -220,6 +220,13 @@ printRows(
       target: '>= 10x',
     },
     {
+      case: `log() with writerThread vs naive one transaction per event (synchronous=FULL, ${NAIVE} rows)`,
+      ours: oursThread.rate,
+      baseline: naive,
+      unit: 'events/s',
+      target: '>= 10x',
+    },
+    {
       case: 'log() latency p50 / p99 (ms, with 1,000 callers in flight)',
       ours: ours.p50,
       baseline: ours.p99,
