@@ -5,6 +5,7 @@
  */
 
 export { abortReason, type Clock, sleepWithTimers, systemClock, type TimerHandle } from './clock/clock.js'
+export { setBounded } from './collections/bounded-map.js'
 export { constantTimeEqual, sha256Hex } from './crypto/constant-time.js'
 export { type DigestEncoding, hmacSha256, verifyHmacSha256 } from './crypto/hmac.js'
 export { neutraliseFormula, quoteCsvField } from './csv/csv-cell.js'

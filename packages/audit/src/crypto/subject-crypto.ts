@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
+import { setBounded } from '@opskit/core'
 import type { SubjectKey } from '../store/audit-store.js'
 
 /**
@@ -49,8 +50,7 @@ export function createFieldSealer(capacity = 4096): FieldSealer {
       const hit = cache.get(cacheKey)
       if (hit !== undefined) return hit
       const sealed = sealV2(key, field, value)
-      if (cache.size >= capacity) cache.delete(cache.keys().next().value as string)
-      cache.set(cacheKey, sealed)
+      setBounded(cache, cacheKey, sealed, capacity)
       return sealed
     },
     clear() {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely'
+import { setBounded } from '../collections/bounded-map.js'
 import type { HostDatabase } from '../db/host-database.js'
 
 /** SQLite `synchronous` levels; see https://sqlite.org/pragma.html#pragma_synchronous. */
@@ -43,8 +44,7 @@ function withStatementCache(database: Database.Database, capacity: number): Sqli
       }
       const statement = database.prepare(sql)
       if (!cached) {
-        cache.set(sql, statement)
-        if (cache.size > capacity) cache.delete(cache.keys().next().value as string)
+        setBounded(cache, sql, statement, capacity)
       }
       return statement
     },

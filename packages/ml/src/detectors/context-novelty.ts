@@ -1,3 +1,5 @@
+import { setBounded } from '@opskit/core'
+
 /** Most contexts a model keeps; a metric that drifts forever would otherwise grow the table forever. */
 export const MAX_CONTEXTS = 4096
 
@@ -71,9 +73,8 @@ export class ContextNovelty {
       let next = this.table.get(key)
       if (!next) {
         next = new Map()
-        this.table.set(key, next)
         // Bound memory on drifting series: forget the oldest context first.
-        if (this.table.size > MAX_CONTEXTS) this.table.delete(this.table.keys().next().value as string)
+        setBounded(this.table, key, next, MAX_CONTEXTS)
       }
       next.set(bin, (next.get(bin) ?? 0) + 1)
       this.recent.shift()

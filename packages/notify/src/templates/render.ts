@@ -1,4 +1,4 @@
-import { escapeHtml } from '@opskit/core'
+import { escapeHtml, setBounded } from '@opskit/core'
 import { NotifyError } from '../errors/notify-error.js'
 
 const PLACEHOLDER = /\{\{\{\s*([\w.]+)\s*\}\}\}|\{\{\s*([\w.]+)\s*\}\}/g
@@ -41,8 +41,7 @@ function compile(source: string): CompiledTemplate {
   literals.push(source.slice(last))
   template = { literals, slots, names: [...names] }
   // registered templates are few; inline sources that happen to contain {{ }} must not grow it forever
-  if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string)
-  compiled.set(source, template)
+  setBounded(compiled, source, template, MAX_COMPILED)
   return template
 }
 

@@ -1,4 +1,4 @@
-import { parseInput } from '@opskit/core'
+import { parseInput, setBounded } from '@opskit/core'
 import { z } from 'zod'
 import { NotifyError } from '../errors/notify-error.js'
 import type { Channel } from '../types/channel.js'
@@ -120,8 +120,7 @@ export function createTemplateRegistry(
         found = templates.get(key(name, channel, candidate))
         if (found) break
       }
-      if (resolved.size >= MAX_RESOLVED) resolved.clear()
-      resolved.set(asked, found)
+      setBounded(resolved, asked, found, MAX_RESOLVED)
       return found
     },
     list: () => [...templates.values()],

@@ -1,4 +1,5 @@
 // SpreadsheetML parts of the streaming XLSX writer (ECMA-376 / ISO/IEC 29500, transitional).
+import { setBounded } from '@opskit/core'
 import { wallClock } from '../render/values.js'
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -94,8 +95,7 @@ export function createWallClockConverter(timeZone: string): (epochMs: number) =>
     if (offset === undefined) {
       const start = exactOffset(hour * HOUR_MS)
       offset = start === exactOffset(hour * HOUR_MS + HOUR_MS - 1) ? start : Number.NaN
-      if (offsets.size >= OFFSET_CACHE_LIMIT) offsets.clear()
-      offsets.set(hour, offset)
+      setBounded(offsets, hour, offset, OFFSET_CACHE_LIMIT)
     }
     // NaN: the offset changes within this hour (a DST transition); compute it for this instant.
     return epochMs + (Number.isNaN(offset) ? exactOffset(epochMs) : offset)

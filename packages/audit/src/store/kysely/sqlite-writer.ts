@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import type { Logger } from '@opskit/core'
+import { type Logger, setBounded } from '@opskit/core'
 import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
@@ -113,11 +113,7 @@ export async function openSqliteWriter(
     heads.set(chainId, { chainId, seq: Number(row.last_seq), hash: String(row.last_hash).trim() })
   }
   const keys = new Map<string, SubjectKey>()
-  const rememberKey = (key: SubjectKey) => {
-    keys.delete(key.subjectId)
-    if (keys.size >= KEY_CACHE_SIZE) keys.delete(keys.keys().next().value as string)
-    keys.set(key.subjectId, key)
-  }
+  const rememberKey = (key: SubjectKey) => setBounded(keys, key.subjectId, key, KEY_CACHE_SIZE)
 
   /** The keys of `subjects`, from memory or made or read by the thread. */
   const keysFor = async (subjects: readonly string[]) => {
