@@ -85,13 +85,19 @@ export async function openSqliteWriter(
       checkpoints: tables.checkpoints,
     },
   }
-  const client: WorkerClient<WriterRequest, unknown> = createWorkerClient(
-    startModuleWorker(here(), 'sqlite-writer-worker', { workerData: setup }),
-    {
-      onExit: (error) =>
-        logger?.error({ err: error }, 'audit writer thread stopped; appending on the host connection'),
-    },
-  )
+  let worker: ReturnType<typeof startModuleWorker>
+  try {
+    worker = startModuleWorker(here(), 'sqlite-writer-worker', { workerData: setup })
+  } catch (error) {
+    // A host that bundles its code must keep @opskit/audit external, as it keeps better-sqlite3.
+    throw new AuditError('AUDIT_INVALID_OPTIONS', `writerThread: ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+  const client: WorkerClient<WriterRequest, unknown> = createWorkerClient(worker, {
+    onExit: (error) =>
+      logger?.error({ err: error }, 'audit writer thread stopped; appending on the host connection'),
+  })
   const ask = <K extends WriterRequest['kind']>(request: WriterRequest & { kind: K }) =>
     client.request(request) as Promise<WriterReplies[K]>
   try {
