@@ -63,7 +63,11 @@ export function createWorkerClient<TRequest, TReply>(
     else call.reject(new WorkerRequestError(message.message, message.code))
   })
   worker.on('error', (error) => fail(error))
-  worker.on('exit', (code) => fail(new WorkerRequestError(`worker thread exited with code ${code}`)))
+  worker.on('exit', (code) =>
+    fail(
+      new WorkerRequestError(closing ? 'worker thread was closed' : `worker thread exited with code ${code}`),
+    ),
+  )
   worker.unref()
   return {
     request(request) {
