@@ -19,6 +19,7 @@ export {
   migrate,
 } from './db/migrate.js'
 export { placeholder, placeholderRows } from './db/placeholders.js'
+export { readSqliteSettings, type SqliteSettings } from './db/sqlite-settings.js'
 export {
   CoreError,
   type CoreErrorCode,

@@ -8,6 +8,7 @@ import {
   migrate,
   placeholder,
   placeholderRows,
+  readSqliteSettings,
 } from '../src/index.js'
 import { openSqlite } from '../src/sqlite/index.js'
 
@@ -164,6 +165,29 @@ describe('openSqlite', () => {
     expect(await again.selectFrom('opskit_widgets').select('name').executeTakeFirst()).toEqual({
       name: 'kept',
     })
+  })
+})
+
+describe('readSqliteSettings', () => {
+  it('reads the journal mode, file, synchronous level and busy timeout of a file database', async () => {
+    const temp = tempSqlitePath()
+    const db = openSqlite(temp.path, { synchronous: 'full', busyTimeoutMs: 4321 })
+    expect(await readSqliteSettings(db)).toEqual({
+      journalMode: 'wal',
+      file: temp.path,
+      synchronous: 2,
+      busyTimeoutMs: 4321,
+    })
+    await db.destroy()
+    temp.cleanup()
+  })
+
+  it('has no file for an in-memory database', async () => {
+    const db = openSqlite(':memory:')
+    const settings = await readSqliteSettings(db)
+    expect(settings.file).toBeUndefined()
+    expect(settings.journalMode).toBe('memory')
+    await db.destroy()
   })
 })
 

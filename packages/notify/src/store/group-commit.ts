@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises'
-import type { HostDatabase } from '@opskit/core'
+import { type HostDatabase, readSqliteSettings } from '@opskit/core'
 import { CompiledQuery } from 'kysely'
 import { type Outcome, settle, settleEach } from './outcome.js'
 
@@ -61,9 +61,6 @@ async function openWalFile(path: string): Promise<WalFile> {
   return { sync: () => handle.datasync(), close: () => handle.close() }
 }
 
-const MODE = CompiledQuery.raw(
-  "SELECT j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file FROM pragma_journal_mode AS j",
-)
 const LEVEL = CompiledQuery.raw('PRAGMA main.synchronous')
 const BEGIN = CompiledQuery.raw('BEGIN')
 const COMMIT = CompiledQuery.raw('COMMIT')
@@ -140,8 +137,8 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
     const level = Number((await executor.executeQuery<{ synchronous: unknown }>(LEVEL)).rows[0]?.synchronous)
     if (!(level >= 2)) return undefined
     if (wal === undefined) {
-      const found = (await executor.executeQuery<{ mode: string; file: string | null }>(MODE)).rows[0]
-      if (found?.mode !== 'wal' || !found.file) {
+      const found = await readSqliteSettings(executor)
+      if (found.journalMode !== 'wal' || !found.file) {
         wal = null
         return undefined
       }

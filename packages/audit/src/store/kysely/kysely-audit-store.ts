@@ -120,6 +120,18 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
   }
 
+  /** The stored head of every chain (or one), by chain id. */
+  const readHeads = async (chainId?: string): Promise<ChainHead[]> => {
+    let query = db.selectFrom(t.chains).selectAll()
+    if (chainId !== undefined) query = query.where('chain_id', '=', chainId)
+    const rows = await query.orderBy('chain_id').execute()
+    return rows.map((row) => ({
+      chainId: String(row.chain_id),
+      seq: Number(row.last_seq),
+      hash: String(row.last_hash).trim(),
+    }))
+  }
+
   /** Runs SQL text on `executor` (the store's database or an open transaction). */
   const runOn =
     (executor: Db): RunSql =>
@@ -157,7 +169,8 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
 
     async init() {
       await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
-      if (options.writerThread && !writer) writer = await openSqliteWriter(db, t, options.logger)
+      if (options.writerThread && !writer)
+        writer = await openSqliteWriter(db, t, await readHeads(), options.logger)
     },
 
     async append(plan: AppendPlan) {
@@ -205,16 +218,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       return rows.map(fromRow)
     },
 
-    async heads(chainId) {
-      let query = db.selectFrom(t.chains).selectAll()
-      if (chainId !== undefined) query = query.where('chain_id', '=', chainId)
-      const rows = await query.orderBy('chain_id').execute()
-      return rows.map((row) => ({
-        chainId: String(row.chain_id),
-        seq: Number(row.last_seq),
-        hash: String(row.last_hash).trim(),
-      }))
-    },
+    heads: readHeads,
 
     getKeys(keyIds) {
       return readSubjectKeys(runOn(db), t.keys, dialect, 'key_id', keyIds)

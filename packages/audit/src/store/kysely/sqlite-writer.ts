@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
-import { type Logger, setBounded } from '@opskit/core'
+import { type Logger, readSqliteSettings, setBounded } from '@opskit/core'
 import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
-import { CompiledQuery, type Kysely } from 'kysely'
+import type { Kysely } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
 import {
   type AppendPlan,
@@ -52,32 +52,28 @@ export interface SqliteWriter {
 // biome-ignore lint/suspicious/noExplicitAny: the store addresses its own prefixed tables only
 type Db = Kysely<any>
 
-const FILE = CompiledQuery.raw(
-  "SELECT j.journal_mode AS mode, (SELECT file FROM pragma_database_list WHERE name = 'main') AS file, (SELECT synchronous FROM pragma_synchronous) AS synchronous, (SELECT timeout FROM pragma_busy_timeout) AS timeout FROM pragma_journal_mode AS j",
-)
-
 /**
  * Starts the writer thread on the file behind `db`, with the host connection's `synchronous`
- * level and busy timeout, and waits until it has opened the file. Throws `AUDIT_INVALID_OPTIONS`
+ * level and busy timeout, and waits until it has opened the file. `storedHeads` are the chain
+ * heads as stored now, to chain the first batches on. Throws `AUDIT_INVALID_OPTIONS`
  * unless `db` is a SQLite file in WAL mode (so that each connection reads while the other writes).
  */
 export async function openSqliteWriter(
   db: Db,
   tables: ReturnType<typeof auditTables>,
+  storedHeads: readonly ChainHead[],
   logger?: Logger,
 ): Promise<SqliteWriter> {
-  const found = (
-    await db.executeQuery<{ mode: string; file: string | null; synchronous: number; timeout: number }>(FILE)
-  ).rows[0]
-  if (found?.mode !== 'wal' || !found.file)
+  const found = await readSqliteSettings(db)
+  if (found.journalMode !== 'wal' || !found.file)
     throw new AuditError(
       'AUDIT_INVALID_OPTIONS',
       'writerThread needs a SQLite database file in WAL mode (not an in-memory database)',
     )
   const setup: WriterSetup = {
     path: found.file,
-    synchronous: Number(found.synchronous),
-    busyTimeoutMs: Number(found.timeout),
+    synchronous: found.synchronous,
+    busyTimeoutMs: found.busyTimeoutMs,
     tables: {
       events: tables.events,
       chains: tables.chains,
@@ -111,13 +107,7 @@ export async function openSqliteWriter(
 
   // Stored heads to chain the first batches on; if another writer moves one first, the thread
   // refuses the batch and it goes inline.
-  const heads = new Map<string, ChainHead>()
-  for (const row of (await db.selectFrom(tables.chains).selectAll().execute()) as Array<
-    Record<string, unknown>
-  >) {
-    const chainId = String(row.chain_id)
-    heads.set(chainId, { chainId, seq: Number(row.last_seq), hash: String(row.last_hash).trim() })
-  }
+  const heads = new Map(storedHeads.map((head) => [head.chainId, head]))
   const keys = new Map<string, SubjectKey>()
   const rememberKey = (key: SubjectKey) => setBounded(keys, key.subjectId, key, KEY_CACHE_SIZE)
 
