@@ -84,8 +84,8 @@ export function createWorkerClient<TRequest, TReply>(
     },
     async close() {
       closing = true
+      // Resolves once 'exit' was emitted, whose handler rejects what is still waiting.
       await worker.terminate()
-      fail(new WorkerRequestError('worker thread was closed'))
     },
   }
 }
