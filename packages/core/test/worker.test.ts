@@ -51,6 +51,24 @@ describe('worker client', () => {
     expect(exits).toEqual([])
   })
 
+  it('settles several requests answered in one message, failures with their code', async () => {
+    const client = createWorkerClient<Request | { kind: 'release' }, { echoed: unknown }>(
+      startModuleWorker(caller, 'batch-worker'),
+    )
+    const settled: string[] = []
+    const calls = [
+      client.request({ kind: 'echo', value: 'a' }).then((reply) => settled.push(`a:${reply.echoed}`)),
+      client
+        .request({ kind: 'fail' })
+        .catch((error: WorkerRequestError) => settled.push(`fail:${error.code}`)),
+      client.request({ kind: 'echo', value: 'b' }).then((reply) => settled.push(`b:${reply.echoed}`)),
+    ]
+    await client.request({ kind: 'release' })
+    await Promise.all(calls)
+    expect(settled).toEqual(['a:a', 'fail:E_BATCH', 'b:b'])
+    await client.close()
+  })
+
   it('throws when the built worker module is missing', () => {
     expect(() => startModuleWorker(caller, 'no-such-worker')).toThrow(/worker module not found/)
   })

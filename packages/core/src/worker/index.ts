@@ -10,4 +10,5 @@ export {
   type WorkerReply,
   type WorkerRequest,
   WorkerRequestError,
+  workerErrorReply,
 } from './worker-client.js'

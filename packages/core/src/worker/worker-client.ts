@@ -35,8 +35,9 @@ export class WorkerRequestError extends Error {
 }
 
 /**
- * Wraps a started worker for request/reply calls. The worker keeps the process alive only while
- * requests are waiting. When it dies (an uncaught error, or `process.exit` in it), every waiting
+ * Wraps a started worker for request/reply calls. The worker answers each request with a
+ * {@link WorkerReply}, or several at once with an array of them. The worker keeps the process
+ * alive only while requests are waiting. When it dies (an uncaught error, or `process.exit` in it), every waiting
  * request rejects, `alive` turns false, and `onExit` is told once.
  */
 export function createWorkerClient<TRequest, TReply>(
@@ -54,13 +55,18 @@ export function createWorkerClient<TRequest, TReply>(
     waiting.clear()
     if (!closing) options.onExit?.(error)
   }
-  worker.on('message', (message: WorkerReply<TReply>) => {
+  const settle = (message: WorkerReply<TReply>) => {
     const call = waiting.get(message.id)
     if (!call) return
     waiting.delete(message.id)
     if (waiting.size === 0) worker.unref()
     if (message.ok) call.resolve(message.reply)
     else call.reject(new WorkerRequestError(message.message, message.code))
+  }
+  // A worker may answer several requests in one message, so that they settle in one turn.
+  worker.on('message', (message: WorkerReply<TReply> | Array<WorkerReply<TReply>>) => {
+    if (Array.isArray(message)) for (const reply of message) settle(reply)
+    else settle(message)
   })
   worker.on('error', (error) => fail(error))
   worker.on('exit', (code) =>
@@ -106,15 +112,24 @@ export function serveWorkerRequests<TRequest, TReply>(
       try {
         reply = { id: message.id, ok: true, reply: await handle(message.request) }
       } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code
-        reply = {
-          id: message.id,
-          ok: false,
-          message: error instanceof Error ? error.message : String(error),
-          ...(typeof code === 'string' ? { code } : {}),
-        }
+        reply = workerErrorReply(message.id, error)
       }
       port.postMessage(reply)
     })
   })
+}
+
+/**
+ * The failed {@link WorkerReply} to request `id`: the error's message and, when it has a string
+ * `code` (SQLite's `SQLITE_BUSY`, an `OpskitError`'s code), that code, which the client's
+ * {@link WorkerRequestError} carries. For workers that answer requests themselves.
+ */
+export function workerErrorReply(id: number, error: unknown): WorkerReply<never> {
+  const code = (error as { code?: unknown } | null)?.code
+  return {
+    id,
+    ok: false,
+    message: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+  }
 }
