@@ -1,20 +1,27 @@
 import { randomBytes } from 'node:crypto'
 import { type Clock, systemClock } from '../clock/clock.js'
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+/** ASCII codes of the hex digits. */
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1')
 const POOL_SIZE = 16 * 256
 
 /** Random bytes drawn from a pool refilled 4 KiB at a time (as crypto.randomUUID does). */
-function createRandomPool(): (count: number) => Buffer {
-  let pool = randomBytes(POOL_SIZE)
+function createRandomPool(): { take(count: number): number; readonly bytes: Buffer } {
+  let bytes = randomBytes(POOL_SIZE)
   let offset = 0
-  return (count) => {
-    if (offset + count > POOL_SIZE) {
-      pool = randomBytes(POOL_SIZE)
-      offset = 0
-    }
-    offset += count
-    return pool.subarray(offset - count, offset)
+  return {
+    /** Reserves `count` fresh bytes and returns the offset of the first in `bytes`. */
+    take(count) {
+      if (offset + count > POOL_SIZE) {
+        bytes = randomBytes(POOL_SIZE)
+        offset = 0
+      }
+      offset += count
+      return offset - count
+    },
+    get bytes() {
+      return bytes
+    },
   }
 }
 
@@ -29,7 +36,9 @@ export type IdGenerator = () => string
 export function createUuidV7Generator(clock: Clock = systemClock): IdGenerator {
   let lastMs = -1
   let counter = 0
-  const random = createRandomPool()
+  const pool = createRandomPool()
+  const bytes = new Uint8Array(16)
+  const text = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1')
   return () => {
     let ms = clock.now()
     if (ms <= lastMs) {
@@ -41,9 +50,12 @@ export function createUuidV7Generator(clock: Clock = systemClock): IdGenerator {
       ms = lastMs
     } else {
       lastMs = ms
-      counter = random(2).readUInt16BE(0) & 0x7ff
+      const at = pool.take(2)
+      counter = pool.bytes.readUInt16BE(at) & 0x7ff
     }
-    const bytes = Buffer.from(random(16))
+    const at = pool.take(8)
+    const random = pool.bytes
+    // The 16 bytes: 48-bit time, version 7 with the counter, variant 10 and 62 random bits.
     bytes[0] = Math.floor(ms / 2 ** 40) & 0xff
     bytes[1] = Math.floor(ms / 2 ** 32) & 0xff
     bytes[2] = (ms >>> 24) & 0xff
@@ -52,13 +64,16 @@ export function createUuidV7Generator(clock: Clock = systemClock): IdGenerator {
     bytes[5] = ms & 0xff
     bytes[6] = 0x70 | ((counter >>> 8) & 0x0f)
     bytes[7] = counter & 0xff
-    bytes[8] = 0x80 | ((bytes[8] as number) & 0x3f)
-    let out = ''
-    for (let i = 0; i < 16; i++) {
-      out += HEX[bytes[i] as number]
-      if (i === 3 || i === 5 || i === 7 || i === 9) out += '-'
+    bytes[8] = 0x80 | ((random[at] as number) & 0x3f)
+    for (let i = 1; i < 8; i++) bytes[8 + i] = random[at + i] as number
+    // Spelled into one reused buffer and read out as a single string.
+    for (let i = 0, o = 0; i < 16; i++) {
+      if (i === 4 || i === 6 || i === 8 || i === 10) o++
+      const byte = bytes[i] as number
+      text[o++] = HEX_DIGITS[byte >>> 4] as number
+      text[o++] = HEX_DIGITS[byte & 0x0f] as number
     }
-    return out
+    return text.toString('latin1')
   }
 }
 
