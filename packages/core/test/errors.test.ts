@@ -93,4 +93,13 @@ describe('jsonObjectSchema', () => {
   it('accepts plain bounded JSON', () => {
     expect(schema.safeParse({ a: { b: [1, 'two', null, true] } }).success).toBe(true)
   })
+  it('measures the size exactly when the quick bound is over the limit', () => {
+    // 60 characters could take 360 bytes escaped; as written they take 71.
+    expect(schema.safeParse({ text: 'x'.repeat(60) }).success).toBe(true)
+    expect(schema.safeParse({ text: '"'.repeat(60) }).success).toBe(false)
+  })
+  it('names the path of a bad value inside arrays and objects', () => {
+    const result = schema.safeParse({ a: { b: [1, Number.POSITIVE_INFINITY] } })
+    expect(result.error?.issues[0]?.path).toEqual(['a', 'b', 1])
+  })
 })

@@ -11,44 +11,77 @@ export interface JsonLimits {
   maxBytes?: number
 }
 
+/** Whether `value` is a JSON leaf: null, a string, a boolean or a finite number. */
+function isJsonLeaf(value: unknown): boolean {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  )
+}
+
+/**
+ * Checks a JSON value's shape, reporting the first problem at its path. Returns an upper bound
+ * of its serialised size in bytes (6 per string code unit, the longest escape), or `undefined`
+ * after an issue. Paths are only built on the way into containers, not for every leaf.
+ */
 function checkShape(
   value: unknown,
   depth: number,
   maxDepth: number,
   ctx: z.RefinementCtx,
   path: PropertyKey[],
-): boolean {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+): number | undefined {
+  if (isJsonLeaf(value)) return leafBound(value)
   if (typeof value === 'number') {
-    if (Number.isFinite(value)) return true
     ctx.addIssue({ code: 'custom', message: 'numbers must be finite', path })
-    return false
+    return undefined
   }
-  if (typeof value !== 'object') {
+  if (typeof value !== 'object' || value === null) {
     ctx.addIssue({ code: 'custom', message: `${typeof value} is not a JSON value`, path })
-    return false
+    return undefined
   }
   if (depth >= maxDepth) {
     ctx.addIssue({ code: 'custom', message: `nested deeper than ${maxDepth} levels`, path })
-    return false
+    return undefined
   }
+  let bound = 2
   if (Array.isArray(value)) {
-    return value.every((item, index) => checkShape(item, depth + 1, maxDepth, ctx, [...path, index]))
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index]
+      const size = isJsonLeaf(item)
+        ? leafBound(item)
+        : checkShape(item, depth + 1, maxDepth, ctx, [...path, index])
+      if (size === undefined) return undefined
+      bound += size + 1
+    }
+    return bound
   }
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) {
     ctx.addIssue({ code: 'custom', message: 'only plain objects are allowed', path })
-    return false
+    return undefined
   }
   for (const key of Object.keys(value)) {
     if (FORBIDDEN_KEYS.has(key)) {
       ctx.addIssue({ code: 'custom', message: `key "${key}" is not allowed`, path: [...path, key] })
-      return false
+      return undefined
     }
-    if (!checkShape((value as Record<string, unknown>)[key], depth + 1, maxDepth, ctx, [...path, key]))
-      return false
+    const member = (value as Record<string, unknown>)[key]
+    const size = isJsonLeaf(member)
+      ? leafBound(member)
+      : checkShape(member, depth + 1, maxDepth, ctx, [...path, key])
+    if (size === undefined) return undefined
+    bound += 6 * key.length + 4 + size
   }
-  return true
+  return bound
+}
+
+/** Upper bound of a JSON leaf's serialised size in bytes. */
+function leafBound(value: unknown): number {
+  // A number or boolean serialises to at most 24 bytes (-1.2345678901234567e-308).
+  return typeof value === 'string' ? 6 * value.length + 2 : 24
 }
 
 /**
@@ -64,7 +97,9 @@ export function jsonObjectSchema(limits: JsonLimits = {}): z.ZodType<Record<stri
       ctx.addIssue({ code: 'custom', message: 'expected a plain object' })
       return
     }
-    if (!checkShape(value, 0, maxDepth, ctx, [])) return
+    const bound = checkShape(value, 0, maxDepth, ctx, [])
+    // Serialise only when the cheap upper bound does not already show the value is small enough.
+    if (bound === undefined || bound <= maxBytes) return
     const bytes = Buffer.byteLength(JSON.stringify(value))
     if (bytes > maxBytes)
       ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes (${bytes})` })
