@@ -253,7 +253,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     return checkpoint
   }
 
-  const commit = async (batch: Pending[]): Promise<void> => {
+  const commit = async (batch: Pending[], more = false): Promise<void> => {
     const byChain = new Map<string, Pending[]>()
     for (const pending of batch) {
       const list = byChain.get(pending.chainId)
@@ -281,6 +281,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       const plan: AppendPlan = {
         chains,
         subjects,
+        more,
         seal: ({ heads, keys }) => {
           sealedKeys = keys
           const recordedAt = clock.now()
@@ -361,10 +362,10 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     }
   }
 
-  // Batches in flight: one at a time, or as many as the store pipelines (the SQLite writer
-  // thread), each then taking an even share of the queue so that the next batch is sealed while
-  // the one before it commits.
-  const depth = Math.max(1, store.maxConcurrentAppends ?? 1)
+  // Batches in flight: one at a time, or as the store pipelines them (the SQLite writer thread):
+  // chunks posted back to back, of which up to `maxBatch` events commit together, while the
+  // next chunks are sealed.
+  const { maxInFlight, chunkSize } = store.pipeline ?? { maxInFlight: 1, chunkSize: maxBatch }
   let inFlight = 0
   let scheduled = false
   let idle: Array<() => void> = []
@@ -378,10 +379,15 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
 
   const pump = () => {
     scheduled = false
-    while (queue.length > 0 && inFlight < depth) {
-      const batch = queue.splice(0, Math.min(maxBatch, Math.ceil(queue.length / (depth - inFlight))))
+    let grouped = 0
+    while (queue.length > 0 && inFlight < maxInFlight) {
+      const batch = queue.splice(0, Math.min(chunkSize, maxBatch - grouped))
       inFlight++
-      commit(batch)
+      grouped += batch.length
+      // Another chunk follows in this same turn: the store may commit the two together.
+      const more = queue.length > 0 && inFlight < maxInFlight && grouped < maxBatch
+      if (!more) grouped = 0
+      commit(batch, more)
         .catch((error) => logger.error({ err: error }, 'audit group commit failed'))
         .finally(() => {
           inFlight--

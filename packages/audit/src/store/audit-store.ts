@@ -49,6 +49,11 @@ export interface AppendPlan {
   /** Subjects whose data keys the events need; the store creates missing keys. */
   subjects: readonly string[]
   /**
+   * Another append follows at once, which a {@link AuditStore.pipeline | pipelining} store
+   * commits in the same transaction as this one.
+   */
+  more?: boolean
+  /**
    * Builds the rows once the chain heads are locked: the heads are the state *before* this
    * append. Called inside the transaction; must be synchronous and pure apart from the clock.
    */
@@ -98,11 +103,12 @@ export interface AuditStore {
   /** Short name for logs, e.g. `kysely:sqlite`. */
   readonly name: string
   /**
-   * How many `append` calls the log may have in flight at once. A store that orders its writes
-   * itself (the SQLite writer thread) takes the next batches while one commits, and keeps every
-   * chain gap-free whatever order they finish in. @default 1
+   * For a store that commits off the host thread (the SQLite writer thread): the log hands it
+   * up to `maxInFlight` appends at once, of at most `chunkSize` events each, marking all but the
+   * last of a run `more` so that the store commits them together. The store keeps every chain
+   * gap-free whatever order they finish in. Without it, one append at a time.
    */
-  readonly maxConcurrentAppends?: number
+  readonly pipeline?: { readonly maxInFlight: number; readonly chunkSize: number }
   /** Creates tables (idempotent). */
   init(): Promise<void>
   /**

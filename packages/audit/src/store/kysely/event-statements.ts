@@ -87,6 +87,20 @@ export function moveHeadStatement(table: string, dialect: Dialect): string {
   return `UPDATE ${table} SET last_hash = ${p(1)} WHERE chain_id = ${p(2)} AND last_seq = ${p(3)}`
 }
 
+/**
+ * Reads a chain's head, for a writer that already holds the write lock (the SQLite writer
+ * thread inside `BEGIN IMMEDIATE`). Parameter: chain id. Returns `last_seq`, `last_hash`.
+ */
+export function readHeadStatement(table: string, dialect: Dialect): string {
+  return `SELECT last_seq, last_hash FROM ${table} WHERE chain_id = ${placeholder(dialect, 1)}`
+}
+
+/** Sets a chain's head, under the write lock. Parameters: last seq, last hash, chain id. */
+export function setHeadStatement(table: string, dialect: Dialect): string {
+  const p = (i: number) => placeholder(dialect, i)
+  return `UPDATE ${table} SET last_seq = ${p(1)}, last_hash = ${p(2)} WHERE chain_id = ${p(3)}`
+}
+
 /** Reads subject keys whose `column` is one of `count` values: `subject_id, key_id, key`. */
 export function selectKeysStatement(
   table: string,

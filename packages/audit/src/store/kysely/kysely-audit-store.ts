@@ -46,8 +46,12 @@ type Row = Record<string, unknown>
 type Db = Kysely<any>
 
 const RETENTION_BATCH = 10_000
-/** Appends in flight at once with the writer thread: one committing, the next ones queued behind it. */
-const WRITER_PIPELINE_DEPTH = 3
+/**
+ * How the log feeds the writer thread: chunks of 100 events, so that the thread inserts each
+ * while the host seals the next, and up to 16 at once, so that the next group is sealed while one
+ * commits.
+ */
+const WRITER_PIPELINE = { maxInFlight: 16, chunkSize: 100 } as const
 
 function fromRow(row: Row): StoredEventRow {
   return {
@@ -163,8 +167,8 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   return {
     name: `kysely:${dialect}`,
 
-    get maxConcurrentAppends() {
-      return writer ? WRITER_PIPELINE_DEPTH : 1
+    get pipeline() {
+      return writer ? WRITER_PIPELINE : undefined
     },
 
     async init() {

@@ -20,7 +20,7 @@ export interface WriterChain {
   lastHash: string
 }
 
-/** Rows sealed on predicted heads, committed by the writer thread in one transaction. */
+/** Rows sealed on predicted heads, committed by the writer thread with the appends around it. */
 export interface AppendRequest {
   kind: 'append'
   chains: WriterChain[]
@@ -28,12 +28,16 @@ export interface AppendRequest {
   keyIds: string[]
   /** The rows' values, {@link EVENT_COLUMNS} per row. */
   parameters: unknown[]
+  /** Another append follows at once: the thread keeps its transaction open for it. */
+  more: boolean
 }
 
 /** What the host thread asks of the writer thread. */
 export type WriterRequest =
   | { kind: 'ready' }
   | AppendRequest
+  /** Commit the open transaction now: the append announced by `more` is not coming. */
+  | { kind: 'flush' }
   | { kind: 'keys'; subjects: string[] }
   | { kind: 'checkpoint'; checkpoint: StoredCheckpoint }
 
@@ -56,4 +60,5 @@ export interface WriterReplies {
   append: AppendOutcome
   keys: WireKey[]
   checkpoint: true
+  flush: true
 }

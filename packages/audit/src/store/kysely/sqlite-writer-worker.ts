@@ -1,16 +1,15 @@
-import { workerData } from 'node:worker_threads'
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
 import { placeholderRows } from '@opskit/core/sql'
-import { serveWorkerRequests } from '@opskit/core/worker'
+import { type WorkerReply, type WorkerRequest, workerErrorReply } from '@opskit/core/worker'
 import Database from 'better-sqlite3'
-import { GENESIS_HASH } from '../../event/canonical.js'
 import {
   checkpointParameters,
   EVENT_COLUMNS,
   insertCheckpointStatement,
   insertChunkSize,
   insertEventsStatement,
-  lockHeadStatement,
-  moveHeadStatement,
+  readHeadStatement,
+  setHeadStatement,
 } from './event-statements.js'
 import type {
   AppendOutcome,
@@ -22,14 +21,27 @@ import type {
 import { ensureSubjectKeys, type RunSql } from './subject-keys.js'
 
 /**
- * The audit writer thread: its own connection to the host's SQLite file. It commits sealed rows
- * in `BEGIN IMMEDIATE` transactions after checking that each chain still ends where the rows
- * were chained on, and makes subject keys and keeps checkpoints, so that the host thread never
- * waits for the file's write lock. Requests are handled one at a time, in the order posted.
+ * The audit writer thread: its own connection to the host's SQLite file. It writes sealed rows
+ * after checking that each chain still ends where the rows were chained on, and makes subject
+ * keys and keeps checkpoints, so that the host thread never waits for the file's write lock.
+ *
+ * Appends that the host sends back to back (`more`) go into one `BEGIN IMMEDIATE` transaction,
+ * the group, which commits when the last of them arrives (the host caps a group at its
+ * `maxBatch` events), or when the announced one did not come within {@link GROUP_WAIT_MS}; every
+ * append of the group is answered after that commit. So the host seals the next rows while this thread inserts the previous ones, and a
+ * thousand events still pay one commit. WAL checkpoints run after a group's answers are posted
+ * (about every {@link CHECKPOINT_EVERY_ROWS} rows), not inside its commit, so callers do not wait
+ * for them. Requests are handled one at a time, in the order posted.
  */
 const setup = workerData as WriterSetup
 const db = new Database(setup.path, { timeout: setup.busyTimeoutMs })
 db.pragma(`synchronous = ${setup.synchronous}`)
+db.pragma('wal_autocheckpoint = 0')
+
+/** How long an open group waits for the append the host announced before committing anyway. */
+const GROUP_WAIT_MS = 50
+/** Rows committed between two passive WAL checkpoints (SQLite's own default is 1,000 pages). */
+const CHECKPOINT_EVERY_ROWS = 1_000
 
 /** Prepared statements by SQL text (the texts come from a few size-keyed builders). */
 const prepared = new Map<string, Database.Statement>()
@@ -49,34 +61,44 @@ const run: RunSql = async (text, parameters) => {
   return []
 }
 
-const lockHeadText = lockHeadStatement(setup.tables.chains, 'sqlite')
-const moveHeadText = moveHeadStatement(setup.tables.chains, 'sqlite')
+const readHeadText = readHeadStatement(setup.tables.chains, 'sqlite')
+const setHeadText = setHeadStatement(setup.tables.chains, 'sqlite')
 const chunk = insertChunkSize('sqlite')
 const insertTexts = new Map<number, string>()
+const begin = db.prepare('BEGIN IMMEDIATE')
+const commit = db.prepare('COMMIT')
+const rollback = db.prepare('ROLLBACK')
 
-/** Thrown inside the transaction to roll it back with nothing written. */
-class NotWritten extends Error {
-  constructor(readonly outcome: Exclude<AppendOutcome, 'committed'>) {
-    super(outcome)
-  }
+/** Appends written in the open transaction, answered when it commits. */
+interface Group {
+  ids: number[]
+  rows: number
+  /** Key ids seen in the group's transaction: none can be destroyed while it holds the write lock. */
+  keyIds: Set<string>
 }
 
-const append = db.transaction((request: AppendRequest) => {
+/**
+ * Writes one append into the open group; or, when a chain does not end where the rows were
+ * chained on or a key is gone, says so and writes nothing (the checks only read).
+ */
+function write(group: Group, request: AppendRequest): AppendOutcome {
   for (const chain of request.chains) {
-    const head = statement(lockHeadText).get(chain.chainId, chain.count, GENESIS_HASH) as
+    const head = statement(readHeadText).get(chain.chainId) as
       | { last_seq: number | bigint; last_hash: string }
       | undefined
     if (
       !head ||
-      Number(head.last_seq) - chain.count !== chain.expectSeq ||
+      Number(head.last_seq) !== chain.expectSeq ||
       String(head.last_hash).trim() !== chain.expectHash
     )
-      throw new NotWritten('head-moved')
+      return 'head-moved'
   }
-  if (request.keyIds.length > 0) {
-    const text = `SELECT count(*) AS n FROM ${setup.tables.keys} WHERE key_id IN ${placeholderRows('sqlite', 1, request.keyIds.length)}`
-    const found = statement(text).get(...request.keyIds) as { n: number }
-    if (found.n !== request.keyIds.length) throw new NotWritten('key-destroyed')
+  const unchecked = request.keyIds.filter((keyId) => !group.keyIds.has(keyId))
+  if (unchecked.length > 0) {
+    const text = `SELECT count(*) AS n FROM ${setup.tables.keys} WHERE key_id IN ${placeholderRows('sqlite', 1, unchecked.length)}`
+    const found = statement(text).get(...unchecked) as { n: number }
+    if (found.n !== unchecked.length) return 'key-destroyed'
+    for (const keyId of unchecked) group.keyIds.add(keyId)
   }
   const width = EVENT_COLUMNS.length
   const rows = request.parameters.length / width
@@ -87,21 +109,68 @@ const append = db.transaction((request: AppendRequest) => {
     )
   }
   for (const chain of request.chains)
-    statement(moveHeadText).run(chain.lastHash, chain.chainId, chain.expectSeq + chain.count)
-})
+    statement(setHeadText).run(chain.expectSeq + chain.count, chain.lastHash, chain.chainId)
+  group.rows += rows
+  return 'committed'
+}
 
-serveWorkerRequests<WriterRequest, WriterReplies[keyof WriterReplies]>(async (request) => {
+const port = parentPort as NonNullable<typeof parentPort>
+type Reply = WorkerReply<WriterReplies[keyof WriterReplies]>
+const reply = (message: Reply) => port.postMessage(message)
+/** Answers several requests in one message, so that the host settles them in one turn. */
+const replyAll = (messages: Reply[]) => port.postMessage(messages)
+
+let group: Group | undefined
+let groupTimer: NodeJS.Timeout | undefined
+let rowsSinceCheckpoint = 0
+
+/** Commits the open group and answers its appends; then checkpoints the WAL when it is due. */
+function commitGroup(): void {
+  if (!group) return
+  const committed = group
+  group = undefined
+  try {
+    commit.run()
+  } catch (error) {
+    if (db.inTransaction) rollback.run()
+    replyAll(committed.ids.map((id) => workerErrorReply(id, error)))
+    return
+  }
+  replyAll(committed.ids.map((id) => ({ id, ok: true, reply: 'committed' })))
+  rowsSinceCheckpoint += committed.rows
+  if (rowsSinceCheckpoint >= CHECKPOINT_EVERY_ROWS) {
+    rowsSinceCheckpoint = 0
+    // PASSIVE, as SQLite's automatic checkpoint: copies what no reader still needs, never waits.
+    db.pragma('wal_checkpoint(PASSIVE)')
+  }
+}
+
+function onAppend(id: number, request: AppendRequest): void {
+  let outcome: AppendOutcome
+  try {
+    if (!group) {
+      begin.run()
+      group = { ids: [], rows: 0, keyIds: new Set() }
+    }
+    outcome = write(group, request)
+  } catch (error) {
+    // Part of this append may be written: the whole group rolls back and every append in it fails.
+    const failed = group?.ids ?? []
+    group = undefined
+    if (db.inTransaction) rollback.run()
+    replyAll([...failed, id].map((waiting) => workerErrorReply(waiting, error)))
+    return
+  }
+  if (outcome === 'committed') group.ids.push(id)
+  else reply({ id, ok: true, reply: outcome })
+  if (!request.more) commitGroup()
+}
+
+async function onOther(request: Exclude<WriterRequest, AppendRequest>) {
   switch (request.kind) {
     case 'ready':
+    case 'flush':
       return true
-    case 'append':
-      try {
-        append.immediate(request)
-        return 'committed'
-      } catch (error) {
-        if (error instanceof NotWritten) return error.outcome
-        throw error
-      }
     case 'keys': {
       const keys = await ensureSubjectKeys(run, setup.tables.keys, 'sqlite', request.subjects)
       return [...keys.values()].map((key) => ({
@@ -117,4 +186,38 @@ serveWorkerRequests<WriterRequest, WriterReplies[keyof WriterReplies]>(async (re
       )
       return true
   }
+}
+
+const queue: Array<WorkerRequest<WriterRequest>> = []
+let draining = false
+
+/** Handles every request posted so far, taking those still in the port without yielding. */
+async function drain(): Promise<void> {
+  draining = true
+  clearTimeout(groupTimer)
+  for (;;) {
+    for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port))
+      queue.push(next.message as WorkerRequest<WriterRequest>)
+    const message = queue.shift()
+    if (!message) break
+    const { id, request } = message
+    if (request.kind === 'append') {
+      onAppend(id, request)
+      continue
+    }
+    // Anything else first commits the open group: keys and checkpoints are not held back by it.
+    commitGroup()
+    try {
+      reply({ id, ok: true, reply: await onOther(request) })
+    } catch (error) {
+      reply(workerErrorReply(id, error))
+    }
+  }
+  if (group) groupTimer = setTimeout(commitGroup, GROUP_WAIT_MS)
+  draining = false
+}
+
+port.on('message', (message: WorkerRequest<WriterRequest>) => {
+  queue.push(message)
+  if (!draining) void drain()
 })

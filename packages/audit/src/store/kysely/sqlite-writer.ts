@@ -109,6 +109,8 @@ export async function openSqliteWriter(
   // refuses the batch and it goes inline.
   const heads = new Map(storedHeads.map((head) => [head.chainId, head]))
   const keys = new Map<string, SubjectKey>()
+  /** Seal-and-post turns, so batches reach the thread in the order they were handed over. */
+  let sealing: Promise<void> = Promise.resolve()
   const rememberKey = (key: SubjectKey) => setBounded(keys, key.subjectId, key, KEY_CACHE_SIZE)
 
   /** The keys of `subjects`, from memory or made or read by the thread. */
@@ -129,6 +131,39 @@ export async function openSqliteWriter(
     return planKeys
   }
 
+  /** An append handed to the thread: its rows and the thread's answer to come. */
+  interface Posted {
+    rows: StoredEventRow[]
+    outcome: Promise<WriterReplies['append']>
+  }
+
+  /**
+   * Seals `plan` on the predicted heads and posts it, without awaiting anything in between;
+   * `undefined` (nothing posted) when a chain's head is not known here.
+   */
+  const post = (plan: AppendPlan, planKeys: ReadonlyMap<string, SubjectKey>): Posted | undefined => {
+    const planHeads = new Map<string, ChainHead>()
+    for (const { chainId } of plan.chains) {
+      const head = heads.get(chainId)
+      if (!head) return undefined
+      planHeads.set(chainId, head)
+    }
+    const rows = plan.seal({ heads: planHeads, keys: planKeys })
+    const chains: WriterChain[] = []
+    const lastRows = new Map(lastRowOfEachChain(rows).map((row) => [row.chainId, row]))
+    for (const { chainId, count } of plan.chains) {
+      const head = planHeads.get(chainId) as ChainHead
+      const last = lastRows.get(chainId) as StoredEventRow
+      chains.push({ chainId, count, expectSeq: head.seq, expectHash: head.hash, lastHash: last.hash })
+      // The next batch chains on these rows while they are being committed.
+      heads.set(chainId, { chainId, seq: last.seq, hash: last.hash })
+    }
+    const parameters: unknown[] = []
+    for (const row of rows) pushEventParameters(parameters, row)
+    const keyIds = [...new Set([...planKeys.values()].map((key) => key.keyId))]
+    return { rows, outcome: ask({ kind: 'append', chains, keyIds, parameters, more: plan.more === true }) }
+  }
+
   return {
     get alive() {
       return client.alive
@@ -136,37 +171,32 @@ export async function openSqliteWriter(
 
     async tryAppend(plan) {
       if (!client.alive) return undefined
-      const planKeys = await keysFor(plan.subjects)
-      // From here to the request nothing awaits: this batch seals on the heads the batch before
-      // it left, and the next batch on this one's.
-      const planHeads = new Map<string, ChainHead>()
-      for (const { chainId } of plan.chains) {
-        const head = heads.get(chainId)
-        if (!head) return undefined
-        planHeads.set(chainId, head)
+      // Batches are sealed and posted one after another, in the order the log hands them over:
+      // each seals on the heads the one before it left, and an append marked `more` is followed
+      // by the next one, or by a flush.
+      const turn = sealing
+      let endTurn = () => {}
+      sealing = new Promise((resolve) => {
+        endTurn = resolve
+      })
+      let posted: Posted | undefined
+      try {
+        await turn
+        posted = post(plan, await keysFor(plan.subjects))
+      } finally {
+        if (!posted && plan.more) void ask({ kind: 'flush' }).catch(() => {})
+        endTurn()
       }
-      const rows = plan.seal({ heads: planHeads, keys: planKeys })
-      const chains: WriterChain[] = []
-      const lastRows = new Map(lastRowOfEachChain(rows).map((row) => [row.chainId, row]))
-      for (const { chainId, count } of plan.chains) {
-        const head = planHeads.get(chainId) as ChainHead
-        const last = lastRows.get(chainId) as StoredEventRow
-        chains.push({ chainId, count, expectSeq: head.seq, expectHash: head.hash, lastHash: last.hash })
-        // The next batch chains on these rows while they are being committed.
-        heads.set(chainId, { chainId, seq: last.seq, hash: last.hash })
-      }
-      const parameters: unknown[] = []
-      for (const row of rows) pushEventParameters(parameters, row)
-      const keyIds = [...new Set([...planKeys.values()].map((key) => key.keyId))]
+      if (!posted) return undefined
       let outcome: WriterReplies['append']
       try {
-        outcome = await ask({ kind: 'append', chains, keyIds, parameters })
+        outcome = await posted.outcome
       } catch (error) {
         for (const { chainId } of plan.chains) heads.delete(chainId)
         // SQLITE_BUSY and the like keep their code, so the log retries them.
         throw error
       }
-      if (outcome === 'committed') return rows
+      if (outcome === 'committed') return posted.rows
       for (const { chainId } of plan.chains) heads.delete(chainId)
       if (outcome === 'key-destroyed') for (const subjectId of plan.subjects) keys.delete(subjectId)
       return undefined
