@@ -109,8 +109,9 @@ export interface AuditLogOptions {
   /**
    * SQLite file databases (WAL mode) only: commit events from a worker thread on its own
    * connection to the file, so inserts and fsyncs do not block the host's event loop and the next
-   * batches are validated, sealed and hashed while one commits (1.14–1.25× the throughput in
-   * the package benchmark on two cores). Costs a thread and a second connection. @default false
+   * events are validated, sealed and hashed while the thread inserts (1.2–1.3× the throughput in
+   * most runs of the package benchmark on two cores). Costs a thread and a second connection, which
+   * holds the file's write lock while a group of up to `maxBatch` events is written. @default false
    */
   writerThread?: boolean
   /** Source of `recordedAt` and default `occurredAt`. @default systemClock */
