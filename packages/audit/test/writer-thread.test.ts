@@ -1,5 +1,6 @@
 import { openSqlite } from '@opskit/core/sqlite'
 import { forEachDialect, tempSqlitePath } from '@opskit/test-support'
+import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { AuditError, createAuditLog, createKyselyAuditStore } from '../src/index.js'
@@ -79,6 +80,30 @@ describe('writerThread', () => {
     await eraser.close()
     await db.destroy()
     await other.destroy()
+  })
+
+  it('checkpoints the WAL as it goes, so the log file does not hold every page written', async () => {
+    const { db, path } = fileDb()
+    const audit = await createAuditLog({ db, auditReads: false, writerThread: true })
+    // 10,000 events write well over 3,000 WAL pages; checkpoints every ~1,000 pages let SQLite
+    // start the WAL over, so far fewer are in it at the end.
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, caller) => {
+        for (let i = 0; i < 50; i++)
+          await audit.logDataAccess({
+            actor: { id: `u${caller}` },
+            target: { type: 'doc', id: `${caller}-${i}` },
+          })
+      }),
+    )
+    const reader = new Database(path)
+    const [state] = reader.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>
+    reader.close()
+    expect(state?.log).toBeGreaterThan(0)
+    expect(state?.log).toBeLessThan(2_000)
+    expect((await audit.verify()).checked).toBe(10_000)
+    await audit.close()
+    await db.destroy()
   })
 
   it('keeps interval checkpoints written by the thread', async () => {
