@@ -42,7 +42,12 @@ export { importOptional } from './optional/import-optional.js'
 export { backoffDelay, type JitterMode, type RetryOptions, retry } from './retry/retry.js'
 export { isValidTimeZone, type WallClock, wallClock } from './time/wall-clock.js'
 export { describeIssues, type InputIssue, parseInput } from './validation/parse-input.js'
-export { FORBIDDEN_KEYS, type JsonLimits, jsonObjectSchema } from './validation/safe-json.js'
+export {
+  FORBIDDEN_KEYS,
+  isBoundedJsonObject,
+  type JsonLimits,
+  jsonObjectSchema,
+} from './validation/safe-json.js'
 export {
   decodeWebhookSecret,
   generateWebhookSecret,

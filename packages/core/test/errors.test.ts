@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   CoreError,
+  isBoundedJsonObject,
   isOpskitError,
   jsonObjectSchema,
   OpskitError,
@@ -89,9 +90,13 @@ describe('jsonObjectSchema', () => {
     ['an array at the root', [1, 2]],
   ])('rejects %s', (_label, value) => {
     expect(schema.safeParse(value).success).toBe(false)
+    expect(isBoundedJsonObject(value, { maxDepth: 3, maxBytes: 100 })).toBe(false)
   })
   it('accepts plain bounded JSON', () => {
     expect(schema.safeParse({ a: { b: [1, 'two', null, true] } }).success).toBe(true)
+    expect(isBoundedJsonObject({ a: { b: [1, 'two', null, true] } }, { maxDepth: 3, maxBytes: 100 })).toBe(
+      true,
+    )
   })
   it('measures the size exactly when the quick bound is over the limit', () => {
     // 60 characters could take 360 bytes escaped; as written they take 71.

@@ -84,24 +84,48 @@ function leafBound(value: unknown): number {
   return typeof value === 'string' ? 6 * value.length + 2 : 24
 }
 
+/** Reports on `ctx` why `value` is not a bounded JSON object; returns whether it is one. */
+function checkJsonObject(
+  value: unknown,
+  limits: JsonLimits,
+  ctx: Pick<z.RefinementCtx, 'addIssue'>,
+): boolean {
+  const maxDepth = limits.maxDepth ?? 8
+  const maxBytes = limits.maxBytes ?? 65_536
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    ctx.addIssue({ code: 'custom', message: 'expected a plain object' })
+    return false
+  }
+  const bound = checkShape(value, 0, maxDepth, ctx as z.RefinementCtx, [])
+  if (bound === undefined) return false
+  // Serialise only when the cheap upper bound does not already show the value is small enough.
+  if (bound <= maxBytes) return true
+  const bytes = Buffer.byteLength(JSON.stringify(value))
+  if (bytes <= maxBytes) return true
+  ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes (${bytes})` })
+  return false
+}
+
 /**
  * A zod schema for a JSON object of bounded depth and size, free of prototype-pollution keys,
  * non-finite numbers and non-plain objects. Use it for free-form `metadata`, `data` and state
  * fields that cross a public boundary.
  */
 export function jsonObjectSchema(limits: JsonLimits = {}): z.ZodType<Record<string, unknown>> {
-  const maxDepth = limits.maxDepth ?? 8
-  const maxBytes = limits.maxBytes ?? 65_536
   return z.custom<Record<string, unknown>>().superRefine((value, ctx) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      ctx.addIssue({ code: 'custom', message: 'expected a plain object' })
-      return
-    }
-    const bound = checkShape(value, 0, maxDepth, ctx, [])
-    // Serialise only when the cheap upper bound does not already show the value is small enough.
-    if (bound === undefined || bound <= maxBytes) return
-    const bytes = Buffer.byteLength(JSON.stringify(value))
-    if (bytes > maxBytes)
-      ctx.addIssue({ code: 'custom', message: `larger than ${maxBytes} bytes (${bytes})` })
+    checkJsonObject(value, limits, ctx)
   })
+}
+
+const silent = { addIssue() {} }
+
+/**
+ * Whether {@link jsonObjectSchema} with the same limits accepts `value`, without building
+ * issues: for hot paths that validate by hand and fall back to the schema for the error.
+ */
+export function isBoundedJsonObject(
+  value: unknown,
+  limits: JsonLimits = {},
+): value is Record<string, unknown> {
+  return checkJsonObject(value, limits, silent)
 }
