@@ -37,7 +37,8 @@ export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number]
 /** One of {@link AUDIT_ACTOR_TYPES}. */
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number]
 
-const MAX_JSON = { maxDepth: 8, maxBytes: 32_768 }
+/** Limits of the free-form `before`, `after` and `metadata` objects. */
+export const MAX_JSON = { maxDepth: 8, maxBytes: 32_768 }
 const text = (max: number) => z.string().min(1).max(max)
 // A single line without control characters: ids and names end up in CSV cells and checkpoints.
 const line = (max: number) =>

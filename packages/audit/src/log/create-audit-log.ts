@@ -42,6 +42,7 @@ import {
   type ParsedAuditEvent,
   tenantIdSchema,
 } from '../event/event-schema.js'
+import { parseEventFast } from '../event/fast-parse.js'
 import { exportChunks } from '../export/export-format.js'
 import {
   type AppendPlan,
@@ -413,7 +414,8 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     })
 
   const prepare = (input: AuditEventInput): Pending['event'] => {
-    const event = parseInput(auditEventSchema, redact(input), invalidEvent)
+    const redacted = redact(input)
+    const event = parseEventFast(redacted) ?? parseInput(auditEventSchema, redacted, invalidEvent)
     if (tenantRequired && event.tenantId === undefined)
       throw new AuditError(
         'AUDIT_TENANT_REQUIRED',
