@@ -39,6 +39,7 @@ export {
 } from './logger/logger.js'
 export { createRedactor, type Redactor, type RedactorOptions } from './logger/redactor.js'
 export { importOptional } from './optional/import-optional.js'
+export { mulberry32 } from './random/mulberry32.js'
 export { backoffDelay, type JitterMode, type RetryOptions, retry } from './retry/retry.js'
 export { isValidTimeZone, type WallClock, wallClock } from './time/wall-clock.js'
 export { describeIssues, type InputIssue, parseInput } from './validation/parse-input.js'

@@ -1,6 +1,5 @@
-import { isOpskitError } from '@opskit/core'
+import { isOpskitError, mulberry32 } from '@opskit/core'
 import { describe, expect, it } from 'vitest'
-import { mulberry32 } from '../src/fraud/generator.js'
 import { createMetricForecaster, type MlErrorCode, normalQuantile } from '../src/index.js'
 
 const isMlError = (code: MlErrorCode) => (error: unknown) => isOpskitError(error, code)

@@ -1,5 +1,5 @@
+import { mulberry32 } from '@opskit/core'
 import { MlError } from '../errors/ml-error.js'
-import { mulberry32 } from '../fraud/generator.js'
 
 /** Daily sales of one event (or product launch) with a fixed capacity. */
 export interface SalesCurve {

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@opskit/core'
 import { MlError } from '../errors/ml-error.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
@@ -9,7 +10,6 @@ import {
   sessionFeatures,
 } from './features.js'
 import type { FraudModel } from './fraud-model.js'
-import { mulberry32 } from './generator.js'
 import { applyCalibration, type Calibration, fitCalibration, precisionAtRecall, rocAuc } from './metrics.js'
 import { evaluateRules, type FraudRuleOptions } from './rules.js'
 import type { FraudReason, FraudRisk, FraudScore, FraudSession, LabelledSession } from './session.js'

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@opskit/core'
 import type { FraudSession, LabelledSession, SessionLocation } from './session.js'
 
 /** Options of {@link generateSessions}. */
@@ -8,18 +9,6 @@ export interface SessionGeneratorOptions {
   readonly fraudRate?: number
   /** PRNG seed; the same seed gives the same sessions. @default 1 */
   readonly seed?: number
-}
-
-/** A small seeded PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const BROWSERS = [

@@ -1,3 +1,4 @@
+import { mulberry32 } from '@opskit/core'
 import { MlError } from '../errors/ml-error.js'
 import {
   baselineDaysToSellout,
@@ -5,7 +6,6 @@ import {
   type GeneratedSalesCurve,
   type SalesCurve,
 } from '../forecast/sales.js'
-import { mulberry32 } from '../fraud/generator.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
 import { type LstmWeights, lstmForward } from './lstm-net.js'
