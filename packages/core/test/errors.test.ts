@@ -103,6 +103,10 @@ describe('jsonObjectSchema', () => {
     expect(schema.safeParse({ text: 'x'.repeat(60) }).success).toBe(true)
     expect(schema.safeParse({ text: '"'.repeat(60) }).success).toBe(false)
   })
+  it('accepts a sparse array, whose holes serialise as null', () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the case under test
+    expect(schema.safeParse({ list: [1, , 2] }).success).toBe(true)
+  })
   it('names the path of a bad value inside arrays and objects', () => {
     const result = schema.safeParse({ a: { b: [1, Number.POSITIVE_INFINITY] } })
     expect(result.error?.issues[0]?.path).toEqual(['a', 'b', 1])

@@ -49,6 +49,11 @@ function checkShape(
   let bound = 2
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
+      // A hole in a sparse array is skipped, as before, and serialises as null.
+      if (!(index in value)) {
+        bound += 5
+        continue
+      }
       const item: unknown = value[index]
       const size = isJsonLeaf(item)
         ? leafBound(item)
