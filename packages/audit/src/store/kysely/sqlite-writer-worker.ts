@@ -27,11 +27,11 @@ import { ensureSubjectKeys, type RunSql } from './subject-keys.js'
  * Appends that the host sends back to back (`more`) go into one `BEGIN IMMEDIATE` transaction,
  * the group, which commits when the last of them arrives (the host caps a group at its
  * `maxBatch` events), or when the announced one did not come within {@link GROUP_WAIT_MS}; every
- * append of the group is answered after that commit. So the host seals the next rows while this thread inserts the previous ones, and a
- * thousand events still pay one commit. WAL checkpoints run after a group's answers are posted
- * (about every {@link CHECKPOINT_PAGES} WAL pages, as SQLite's automatic checkpoint), not inside its
- * commit, so callers do not wait
- * for them. Requests are handled one at a time, in the order posted.
+ * append of the group is answered after that commit. So the host seals the next rows while this
+ * thread inserts the previous ones, and a thousand events still pay one commit. WAL checkpoints
+ * run after a group's answers are posted (about every {@link CHECKPOINT_PAGES} WAL pages, as
+ * SQLite's automatic checkpoint), not inside its commit, so callers do not wait for them.
+ * Requests are handled one at a time, in the order posted.
  */
 const setup = workerData as WriterSetup
 const db = new Database(setup.path, { timeout: setup.busyTimeoutMs })
