@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig, type Options } from 'tsup'
 
 /**
@@ -33,6 +34,15 @@ export function definePackageBuild(options: { entry: Record<string, string>; ext
     platform: 'node',
     splitting: true,
     treeshake: true,
+    // `import.meta.url` in the CJS build too: modules find their worker files beside them with it.
+    esbuildOptions(esbuild, { format }) {
+      if (format !== 'cjs') return
+      esbuild.define = { ...esbuild.define, 'import.meta.url': 'importMetaUrl' }
+      esbuild.inject = [
+        ...(esbuild.inject ?? []),
+        fileURLToPath(new URL('./cjs-import-meta-url.js', import.meta.url)),
+      ]
+    },
     external: [...HEAVY_OPTIONAL_PEERS, /^@opentelemetry\//, /^@opskit\//, ...(options.external ?? [])],
   }
   return defineConfig(config)

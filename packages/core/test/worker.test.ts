@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createWorkerClient, startModuleWorker, WorkerRequestError } from '../src/worker/index.js'
 
@@ -66,6 +67,14 @@ describe('worker client', () => {
     await client.request({ kind: 'release' })
     await Promise.all(calls)
     expect(settled).toEqual(['a:a', 'fail:E_BATCH', 'b:b'])
+    await client.close()
+  })
+
+  it("finds the worker beside the caller's import.meta.url as beside its path", async () => {
+    const client = createWorkerClient<Request, { echoed: unknown }>(
+      startModuleWorker(pathToFileURL(caller).href, 'echo-worker'),
+    )
+    expect(await client.request({ kind: 'echo', value: 'by url' })).toEqual({ echoed: 'by url' })
     await client.close()
   })
 

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs'
 import { dirname, extname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /**
- * Starts the worker thread module `name` that sits beside `moduleFile` (the caller's own file):
+ * Starts the worker thread module `name` that sits beside `caller` (the caller's own module, as
+ * its `import.meta.url` or a file path):
  * `name` with the caller's own extension (`.js`, `.cjs` or `.mjs`) next to a built file, or
  * `name.ts` next to a source file, in which case tsx is registered inside the worker first (a
  * package's own tests run from sources).
@@ -12,14 +13,15 @@ import { Worker, type WorkerOptions } from 'node:worker_threads'
  *
  * @example
  * ```ts
- * const worker = startModuleWorker(fileURLToPath(import.meta.url), 'train-worker', { workerData })
+ * const worker = startModuleWorker(import.meta.url, 'train-worker', { workerData })
  * ```
  */
 export function startModuleWorker(
-  moduleFile: string,
+  caller: string | URL,
   name: string,
   options: Omit<WorkerOptions, 'eval'> = {},
 ): Worker {
+  const moduleFile = String(caller).startsWith('file:') ? fileURLToPath(caller) : String(caller)
   const dir = dirname(moduleFile)
   if (moduleFile.endsWith('.ts')) {
     const url = pathToFileURL(join(dir, `${name}.ts`)).href

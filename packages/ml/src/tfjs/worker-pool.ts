@@ -1,15 +1,7 @@
-import { fileURLToPath } from 'node:url'
 import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
 import { MlError } from '../errors/ml-error.js'
 import type { DenseLayer } from './dense-net.js'
 import type { AutoencoderTrainOptions, TrainJob, WorkerTasks } from './worker-protocol.js'
-
-declare const __filename: string | undefined
-
-function here(): string {
-  // CJS build: __filename; ESM build and sources: import.meta.url.
-  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
-}
 
 let client: WorkerClient<TrainJob, unknown> | undefined
 
@@ -17,7 +9,7 @@ function getClient(): WorkerClient<TrainJob, unknown> {
   if (client?.alive) return client
   let worker: ReturnType<typeof startModuleWorker>
   try {
-    worker = startModuleWorker(here(), 'train-worker')
+    worker = startModuleWorker(import.meta.url, 'train-worker')
   } catch (error) {
     throw new MlError('ML_BACKEND_UNAVAILABLE', (error as Error).message, { cause: error })
   }

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url'
 import { type Logger, readSqliteSettings, setBounded } from '@opskit/core'
 import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
 import type { Kysely } from 'kysely'
@@ -14,13 +13,6 @@ import {
 import { pushEventParameters } from './event-statements.js'
 import type { auditTables } from './migrations.js'
 import type { WriterChain, WriterReplies, WriterRequest, WriterSetup } from './sqlite-writer-protocol.js'
-
-declare const __filename: string | undefined
-
-function here(): string {
-  // CJS build: __filename; ESM build and sources: import.meta.url.
-  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url)
-}
 
 /** Subject keys remembered for sealing without a read. */
 const KEY_CACHE_SIZE = 10_000
@@ -83,7 +75,7 @@ export async function openSqliteWriter(
   }
   let worker: ReturnType<typeof startModuleWorker>
   try {
-    worker = startModuleWorker(here(), 'sqlite-writer-worker', { workerData: setup })
+    worker = startModuleWorker(import.meta.url, 'sqlite-writer-worker', { workerData: setup })
   } catch (error) {
     // A host that bundles its code must keep @opskit/audit external, as it keeps better-sqlite3.
     throw new AuditError('AUDIT_INVALID_OPTIONS', `writerThread: ${(error as Error).message}`, {
