@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { CompiledQuery, type Migration, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { forEachDialect, tempSqlitePath } from '../../../test-support/src/index.js'
@@ -11,6 +12,7 @@ import {
   readSqliteSettings,
 } from '../src/index.js'
 import { openSqlite } from '../src/sqlite/index.js'
+import { createStatementCache } from '../src/sqlite/statement-cache.js'
 
 const widgets: MigrationSet = (prefix) => ({
   '0001_widgets': {
@@ -151,6 +153,28 @@ describe('openSqlite', () => {
     expect(await db.selectFrom('opskit_widgets').selectAll().where('id', '=', 1).execute()).toEqual([
       { id: 1, name: 'w1', color: null, weight: 3 },
     ])
+  })
+
+  it('keeps statements by SQL text, least recently used dropped first, and never hands out a busy one', () => {
+    const database = new Database(':memory:')
+    cleanups.push(() => {
+      database.close()
+    })
+    database.exec('CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1), (2), (3)')
+    const statements = createStatementCache(database, 2)
+    const all = statements.prepare('SELECT n FROM t')
+    expect(statements.prepare('SELECT n FROM t')).toBe(all)
+    const rows = all.iterate()
+    rows.next()
+    const whileBusy = statements.prepare('SELECT n FROM t')
+    expect(whileBusy).not.toBe(all)
+    expect(whileBusy.all()).toHaveLength(3)
+    rows.return?.()
+    const one = statements.prepare('SELECT 1')
+    expect(statements.prepare('SELECT n FROM t')).toBe(all)
+    statements.prepare('SELECT 2')
+    expect(statements.prepare('SELECT n FROM t')).toBe(all)
+    expect(statements.prepare('SELECT 1')).not.toBe(one)
   })
 
   it('persists data across reopen', async () => {

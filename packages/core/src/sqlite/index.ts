@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely'
-import { setBounded } from '../collections/bounded-map.js'
 import type { HostDatabase } from '../db/host-database.js'
+import { createStatementCache } from './statement-cache.js'
 
 /** SQLite `synchronous` levels; see https://sqlite.org/pragma.html#pragma_synchronous. */
 export type SqliteSynchronous = 'off' | 'normal' | 'full' | 'extra'
@@ -26,29 +26,10 @@ export interface OpenSqliteOptions {
   statementCacheSize?: number
 }
 
-/**
- * Wraps a better-sqlite3 database so that `prepare(sql)` returns a cached statement for SQL it
- * has seen, unless that statement is busy (an open iterator of a streamed query), in which case
- * a fresh one is prepared. SQLite re-prepares cached statements itself after a schema change.
- */
+/** A better-sqlite3 database whose `prepare(sql)` goes through a {@link createStatementCache}. */
 function withStatementCache(database: Database.Database, capacity: number): SqliteDatabase {
-  const cache = new Map<string, Database.Statement>()
-  return {
-    close: () => database.close(),
-    prepare(sql) {
-      const cached = cache.get(sql)
-      if (cached && !cached.busy) {
-        cache.delete(sql)
-        cache.set(sql, cached)
-        return cached
-      }
-      const statement = database.prepare(sql)
-      if (!cached) {
-        setBounded(cache, sql, statement, capacity)
-      }
-      return statement
-    },
-  }
+  const statements = createStatementCache(database, capacity)
+  return { close: () => database.close(), prepare: (sql) => statements.prepare(sql) }
 }
 
 /**

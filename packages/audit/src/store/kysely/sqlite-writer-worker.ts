@@ -1,5 +1,5 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads'
-import { placeholderRows } from '@opskit/core/sql'
+import { createStatementCache, placeholderRows } from '@opskit/core/sql'
 import { type WorkerReply, type WorkerRequest, workerErrorReply } from '@opskit/core/worker'
 import Database from 'better-sqlite3'
 import {
@@ -44,18 +44,9 @@ const GROUP_WAIT_MS = 50
 const CHECKPOINT_PAGES = 1_000
 
 /** Prepared statements by SQL text (the texts come from a few size-keyed builders). */
-const prepared = new Map<string, Database.Statement>()
-const statement = (text: string) => {
-  let found = prepared.get(text)
-  if (!found) {
-    if (prepared.size > 256) prepared.clear()
-    found = db.prepare(text)
-    prepared.set(text, found)
-  }
-  return found
-}
+const statements = createStatementCache(db, 256)
 const run: RunSql = async (text, parameters) => {
-  const prepared = statement(text)
+  const prepared = statements.prepare(text)
   if (prepared.reader) return prepared.all(...parameters) as Array<Record<string, unknown>>
   prepared.run(...parameters)
   return []
@@ -84,7 +75,7 @@ interface Group {
  */
 function write(group: Group, request: AppendRequest): AppendOutcome {
   for (const chain of request.chains) {
-    const head = statement(readHeadText).get(chain.chainId) as
+    const head = statements.prepare(readHeadText).get(chain.chainId) as
       | { last_seq: number | bigint; last_hash: string }
       | undefined
     if (
@@ -97,7 +88,7 @@ function write(group: Group, request: AppendRequest): AppendOutcome {
   const unchecked = request.keyIds.filter((keyId) => !group.keyIds.has(keyId))
   if (unchecked.length > 0) {
     const text = `SELECT count(*) AS n FROM ${setup.tables.keys} WHERE key_id IN ${placeholderRows('sqlite', 1, unchecked.length)}`
-    const found = statement(text).get(...unchecked) as { n: number }
+    const found = statements.prepare(text).get(...unchecked) as { n: number }
     if (found.n !== unchecked.length) return 'key-destroyed'
     for (const keyId of unchecked) group.keyIds.add(keyId)
   }
@@ -105,7 +96,7 @@ function write(group: Group, request: AppendRequest): AppendOutcome {
   const rows = request.parameters.length / width
   for (let i = 0; i < rows; i++) insertEvent.run(request.parameters.slice(i * width, (i + 1) * width))
   for (const chain of request.chains)
-    statement(setHeadText).run(chain.expectSeq + chain.count, chain.lastHash, chain.chainId)
+    statements.prepare(setHeadText).run(chain.expectSeq + chain.count, chain.lastHash, chain.chainId)
   group.rows += rows
   return 'committed'
 }
