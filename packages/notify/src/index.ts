@@ -13,6 +13,7 @@ export {
   type ProviderErrorInfo,
   parseRetryAfter,
   providerError,
+  throwIfAborted,
 } from './errors/notify-error.js'
 export { createNotifier } from './notifier/create-notifier.js'
 export type {

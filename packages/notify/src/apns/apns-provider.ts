@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto'
 import { type ClientHttp2Session, connect, constants } from 'node:http2'
 import { type Clock, requiredOptionError, systemClock } from '@opskit/core'
-import { NotifyError, providerError } from '../errors/notify-error.js'
+import { NotifyError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type { PushMessage, PushProvider, PushResult, PushTokenResult } from '../providers/push-provider.js'
 
@@ -235,6 +235,7 @@ export function apnsProvider(options: ApnsProviderOptions): PushProvider {
     channel: 'push',
     capabilities: { maxBatchSize: 1000 },
     async send(message: PushMessage, callOptions?: ProviderCallOptions): Promise<PushResult> {
+      throwIfAborted(name, callOptions?.signal)
       const tokens = await Promise.all(
         message.tokens.map((token) => sendOne(message, token, callOptions?.signal)),
       )

@@ -76,6 +76,26 @@ export function providerError(info: ProviderErrorInfo): NotifyError {
   )
 }
 
+/**
+ * Throws the retryable `ABORTED` {@link providerError} of `provider` when `signal` is aborted:
+ * a provider checks it before each call it makes to its vendor.
+ *
+ * @example
+ * ```ts
+ * throwIfAborted('twilio', callOptions?.signal)
+ * ```
+ */
+export function throwIfAborted(provider: string, signal: AbortSignal | undefined): void {
+  if (signal?.aborted) {
+    throw providerError({
+      provider,
+      retryable: true,
+      message: 'aborted before sending',
+      providerCode: 'ABORTED',
+    })
+  }
+}
+
 /** Parses an HTTP `Retry-After` header (seconds or an HTTP date) into ms, relative to `now`. */
 export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
   if (!value) return undefined

@@ -1,5 +1,5 @@
 import { importOptional, requiredOptionError } from '@opskit/core'
-import { providerError } from '../errors/notify-error.js'
+import { providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type { PushMessage, PushProvider, PushResult, PushTokenResult } from '../providers/push-provider.js'
 import type { FcmBatchResponse, FcmMessage, FcmMessagingLike } from './fcm-messaging.js'
@@ -139,14 +139,7 @@ export function fcmProvider(options: FcmProviderOptions): PushProvider {
       const client = await open()
       const results: PushTokenResult[] = []
       for (let start = 0; start < message.tokens.length; start += FCM_BATCH_SIZE) {
-        if (callOptions?.signal?.aborted) {
-          throw providerError({
-            provider: name,
-            retryable: true,
-            message: 'aborted',
-            providerCode: 'ABORTED',
-          })
-        }
+        throwIfAborted(name, callOptions?.signal)
         const chunk = message.tokens.slice(start, start + FCM_BATCH_SIZE)
         let batch: FcmBatchResponse
         try {

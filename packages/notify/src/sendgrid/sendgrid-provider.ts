@@ -1,5 +1,5 @@
 import { requiredOptionError } from '@opskit/core'
-import { parseRetryAfter, providerError } from '../errors/notify-error.js'
+import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 
@@ -94,6 +94,7 @@ export function sendgridProvider(options: SendgridProviderOptions): EmailProvide
     channel: 'email',
     capabilities: { attachments: true },
     async send(message: EmailMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
+      throwIfAborted(name, callOptions?.signal)
       const headers: Record<string, string> = { ...(message.headers ?? {}) }
       if (message.listUnsubscribe) {
         const targets = message.listUnsubscribe

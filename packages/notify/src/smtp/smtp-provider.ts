@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { requiredOptionError } from '@opskit/core'
 import nodemailer from 'nodemailer'
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
-import { providerError } from '../errors/notify-error.js'
+import { providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 
@@ -102,14 +102,7 @@ export function smtpProvider(options: SmtpProviderOptions): EmailProvider {
     channel: 'email',
     capabilities: { attachments: true },
     async send(message: EmailMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
-      if (callOptions?.signal?.aborted) {
-        throw providerError({
-          provider: name,
-          retryable: true,
-          message: 'aborted before sending',
-          providerCode: 'ABORTED',
-        })
-      }
+      throwIfAborted(name, callOptions?.signal)
       const from = message.from ?? options.from
       const headers: Record<string, string> = { ...(message.headers ?? {}) }
       if (message.listUnsubscribe) {

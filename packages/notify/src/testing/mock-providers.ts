@@ -1,4 +1,4 @@
-import { type NotifyError, providerError } from '../errors/notify-error.js'
+import { type NotifyError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
 import type { ProvidersConfig } from '../providers/index.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
@@ -64,9 +64,7 @@ function controls<Message>(name: string) {
     /** Counts a call and throws the next scripted failure, if any. */
     begin(options?: ProviderCallOptions): void {
       calls++
-      if (options?.signal?.aborted) {
-        throw providerError({ provider: name, retryable: true, message: 'aborted', providerCode: 'ABORTED' })
-      }
+      throwIfAborted(name, options?.signal)
       const next = script.shift()
       if (next) throw failure(name, next.kind, next.failure)
     },

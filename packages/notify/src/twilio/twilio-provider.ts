@@ -1,6 +1,6 @@
 import { isOpskitError, requiredOptionError } from '@opskit/core'
 import twilio from 'twilio'
-import { NotifyError, parseRetryAfter, providerError } from '../errors/notify-error.js'
+import { NotifyError, parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { SmsMessage, SmsProvider } from '../providers/sms-provider.js'
 
@@ -114,14 +114,7 @@ export function twilioProvider(options: TwilioProviderOptions): SmsProvider {
     name,
     channel: 'sms',
     async send(message: SmsMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
-      if (callOptions?.signal?.aborted) {
-        throw providerError({
-          provider: name,
-          retryable: true,
-          message: 'aborted before sending',
-          providerCode: 'ABORTED',
-        })
-      }
+      throwIfAborted(name, callOptions?.signal)
       try {
         const sent = await client.messages.create({
           to: message.to,

@@ -2,7 +2,7 @@ import http, { type IncomingHttpHeaders } from 'node:http'
 import https from 'node:https'
 import { isIP } from 'node:net'
 import { type Clock, requiredOptionError, systemClock, webhookHeaders } from '@opskit/core'
-import { parseRetryAfter, providerError } from '../errors/notify-error.js'
+import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { WebhookMessage, WebhookProvider } from '../providers/webhook-provider.js'
 import {
@@ -136,6 +136,7 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
       agents.https.destroy()
     },
     async send(message: WebhookMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
+      throwIfAborted(name, callOptions?.signal)
       const url = new URL(message.url)
       if (disabled.has(message.url)) {
         throw providerError({

@@ -2,7 +2,7 @@ import { isOpskitError } from '@opskit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { providerError } from '../../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../../providers/email-provider.js'
-import type { ProviderResult } from '../../providers/provider-common.js'
+import type { ProviderCallOptions, ProviderResult } from '../../providers/provider-common.js'
 import type { PushMessage, PushProvider, PushResult } from '../../providers/push-provider.js'
 import type { SmsMessage, SmsProvider } from '../../providers/sms-provider.js'
 import type { WebhookMessage, WebhookProvider } from '../../providers/webhook-provider.js'
@@ -58,7 +58,7 @@ export interface ReceivedWebhook {
 interface Sample<P, Message, Result, Received> {
   channel: string
   messages: [Message, Message, Message]
-  send(provider: P, message: Message): Promise<Result>
+  send(provider: P, message: Message, callOptions?: ProviderCallOptions): Promise<Result>
   check(received: Received[], message: Message): void
   count(received: Received[]): number
 }
@@ -115,6 +115,19 @@ function runConformance<
       expect((error as { retryable: boolean }).retryable).toBe(false)
     })
 
+    it('throws a retryable NotifyError when the call is already aborted, and delivers nothing', async () => {
+      const before = sample.count(await harness.received())
+      const error = await sample
+        .send(harness.provider, sample.messages[2], { signal: AbortSignal.abort() })
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        )
+      expect(isOpskitError(error, 'NOTIFY_PROVIDER_TRANSIENT')).toBe(true)
+      expect((error as { details: { providerCode?: unknown } }).details.providerCode).toBe('ABORTED')
+      expect(sample.count(await harness.received())).toBe(before)
+    })
+
     it('delivers again after failures', async () => {
       const before = sample.count(await harness.received())
       await sample.send(harness.provider, sample.messages[2])
@@ -152,7 +165,7 @@ export function runEmailProviderConformance(
   runConformance(options, {
     channel: 'email',
     messages: [message(1), message(2), message(3)],
-    send: (provider, m) => provider.send(m),
+    send: (provider, m, callOptions) => provider.send(m, callOptions),
     count: (received) => received.length,
     check(received, m) {
       const last = received.at(-1) as ReceivedEmail
@@ -176,7 +189,7 @@ export function runSmsProviderConformance(
   runConformance(options, {
     channel: 'sms',
     messages: [message(1), message(2), message(3)],
-    send: (provider, m) => provider.send(m),
+    send: (provider, m, callOptions) => provider.send(m, callOptions),
     count: (received) => received.length,
     check(received, m) {
       const last = received.at(-1) as ReceivedSms
@@ -200,8 +213,8 @@ export function runPushProviderConformance(
   runConformance(options, {
     channel: 'push',
     messages: [message(1), message(2), message(3)],
-    async send(provider, m): Promise<PushResult> {
-      const result = await provider.send(m)
+    async send(provider, m, callOptions): Promise<PushResult> {
+      const result = await provider.send(m, callOptions)
       expect(result.tokens.map((token) => token.token)).toEqual(m.tokens)
       // a provider may report a failed token instead of throwing: treat a lone failed token as the send failing
       const only = result.tokens[0]
@@ -236,7 +249,7 @@ export function runWebhookProviderConformance(
   runConformance(options, {
     channel: 'webhook',
     messages: [message(1), message(2), message(3)],
-    send: (provider, m) => provider.send({ ...m, url: options.url() }),
+    send: (provider, m, callOptions) => provider.send({ ...m, url: options.url() }, callOptions),
     count: (received) => received.length,
     check(received, m) {
       const last = received.at(-1) as ReceivedWebhook
