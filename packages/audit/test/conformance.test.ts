@@ -8,9 +8,10 @@ runAuditStoreConformance({ name: 'memory', create: () => createMemoryAuditStore(
 
 let counter = 0
 forEachDialect('kysely audit store', ({ db, dialect }) => {
+  // On SQLite files the writer thread is the default; writer-thread.test.ts runs the suite on it.
   runAuditStoreConformance({
-    name: `kysely ${dialect}`,
-    create: () => createKyselyAuditStore({ db: db(), tablePrefix: `c${++counter}_` }),
+    name: `kysely ${dialect} (host connection)`,
+    create: () => createKyselyAuditStore({ db: db(), tablePrefix: `c${++counter}_`, writerThread: false }),
   })
 })
 

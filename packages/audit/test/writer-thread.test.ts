@@ -1,4 +1,5 @@
 import { openSqlite } from '@opskit/core/sqlite'
+import { createMemoryLogger } from '@opskit/core/testing'
 import { forEachDialect, tempSqlitePath } from '@opskit/test-support'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
@@ -142,10 +143,77 @@ describe('writerThread', () => {
   })
 })
 
+describe("writerThread: 'auto' (the default)", () => {
+  /** A store with the default setting, and whether it appends through the thread. */
+  const openDefault = async (db: ReturnType<typeof openSqlite>) => {
+    const logger = createMemoryLogger()
+    const store = createKyselyAuditStore({ db, tablePrefix: `a${++counter}_`, logger })
+    await store.init()
+    return { store, logger, threaded: store.pipeline !== undefined }
+  }
+
+  it('uses the thread on a SQLite file in WAL mode', async () => {
+    const { db } = fileDb()
+    const { store, logger, threaded } = await openDefault(db)
+    expect(threaded).toBe(true)
+    expect(logger.records).toEqual([])
+    await store.close()
+    await db.destroy()
+  })
+
+  it('appends on the host connection of an in-memory database, and says nothing', async () => {
+    const db = openSqlite(':memory:')
+    const { store, logger, threaded } = await openDefault(db)
+    expect(threaded).toBe(false)
+    expect(logger.records).toEqual([])
+    const audit = await createAuditLog({ db, auditReads: false })
+    await audit.logAdminAction({ action: 'admin.test', actor: { id: 'ops' } })
+    expect((await audit.verify()).checked).toBe(1)
+    await audit.close()
+    await store.close()
+    await db.destroy()
+  })
+
+  it('warns and appends on the host connection when the thread cannot open the file', async () => {
+    // The host keeps its open file after the folder is removed; the thread can no longer open it.
+    const temp = tempSqlitePath()
+    const db = openSqlite(temp.path)
+    await sql`CREATE TABLE opened (n INTEGER)`.execute(db)
+    temp.cleanup()
+    const required = createKyselyAuditStore({ db, tablePrefix: 'gone_', writerThread: true })
+    await expect(required.init()).rejects.toMatchObject({ code: 'AUDIT_STORE_FAILED' })
+    await required.close()
+    const logger = createMemoryLogger()
+    const audit = await createAuditLog({ db, tablePrefix: 'gone_', auditReads: false, logger })
+    expect(logger.records.map((record) => [record.level, record.msg])).toEqual([
+      ['warn', 'audit writer thread unavailable; appending on the host connection'],
+    ])
+    await audit.logAdminAction({ action: 'admin.test', actor: { id: 'ops' } })
+    expect((await audit.verify()).ok).toBe(true)
+    await audit.close()
+    await db.destroy()
+  })
+
+  it("refuses anything but true, false or 'auto'", () => {
+    const db = openSqlite(':memory:')
+    expect(() => createKyselyAuditStore({ db, writerThread: 'yes' as unknown as boolean })).toThrow(
+      /writerThread must be true, false or 'auto'/,
+    )
+    void db.destroy()
+  })
+})
+
 forEachDialect('writerThread on a non-SQLite database', ({ db, dialect }) => {
   it.runIf(dialect === 'postgres')('is refused with AUDIT_INVALID_OPTIONS', async () => {
     await expect(createAuditLog({ db: db(), writerThread: true })).rejects.toMatchObject({
       code: 'AUDIT_INVALID_OPTIONS',
     })
+  })
+
+  it.runIf(dialect === 'postgres')("appends on the host connection by default ('auto')", async () => {
+    const store = createKyselyAuditStore({ db: db(), tablePrefix: `p${++counter}_` })
+    await store.init()
+    expect(store.pipeline).toBeUndefined()
+    await store.close()
   })
 })

@@ -65,7 +65,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const db = await openDatabase(values)
   try {
-    const audit = await createAuditLog({ db, ...(values.prefix ? { tablePrefix: values.prefix } : {}) })
+    // A one-shot command logs a single audit.* event: not worth starting a writer thread for.
+    const audit = await createAuditLog({
+      db,
+      writerThread: false,
+      ...(values.prefix ? { tablePrefix: values.prefix } : {}),
+    })
     try {
       if (command === 'verify') {
         const result = await audit.verify({

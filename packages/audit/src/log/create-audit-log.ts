@@ -108,13 +108,16 @@ export interface AuditLogOptions {
   /** Most events per group commit. @default 1000 */
   maxBatch?: number
   /**
-   * SQLite file databases (WAL mode) only: commit events from a worker thread on its own
-   * connection to the file, so inserts and fsyncs do not block the host's event loop and the next
-   * events are validated, sealed and hashed while the thread inserts (1.2–1.3× the throughput in
-   * most runs of the package benchmark on two cores). Costs a thread and a second connection, which
-   * holds the file's write lock while a group of up to `maxBatch` events is written. @default false
+   * Commit events from a worker thread on its own connection to the SQLite file, so inserts and
+   * fsyncs do not block the host's event loop and the next events are validated, sealed and
+   * hashed while the thread inserts (1.2–1.4× the throughput in the package benchmark on two
+   * cores). Costs a thread and a second connection, which holds the file's write lock while a
+   * group of up to `maxBatch` events is written. `'auto'` uses it for a SQLite file in WAL mode
+   * and the host's connection otherwise (in-memory SQLite, PostgreSQL; a thread that cannot start,
+   * e.g. in an app bundled with `@opskit/audit` inside, is logged as a warning); `true` requires
+   * it (`AUDIT_INVALID_OPTIONS` otherwise); `false` never starts it. @default 'auto'
    */
-  writerThread?: boolean
+  writerThread?: boolean | 'auto'
   /** Source of `recordedAt` and default `occurredAt`. @default systemClock */
   clock?: Clock
   /** Where background failures (hooks, checkpoint shipping, retried commits) are reported. @default noopLogger */
@@ -191,7 +194,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     createKyselyAuditStore({
       db: options.db as HostDatabase,
       tablePrefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX,
-      writerThread: options.writerThread ?? false,
+      writerThread: options.writerThread ?? 'auto',
       logger,
     })
   const clock = options.clock ?? systemClock

@@ -31,12 +31,15 @@ export interface KyselyAuditStoreOptions {
   /** Prefix of the store's tables. @default 'opskit_' */
   tablePrefix?: string
   /**
-   * SQLite only: write events from a worker thread on its own connection to the same file, so
-   * the host's event loop never blocks on inserts or fsync, and validation and hashing of the
-   * next batches overlap the current write. Needs a database file in WAL mode.
-   * @default false
+   * Write events from a worker thread on its own connection to the same SQLite file, so the
+   * host's event loop never blocks on inserts or fsync, and validation and hashing of the next
+   * batches overlap the current write. `'auto'` uses the thread for a SQLite file in WAL mode and
+   * the host's connection otherwise (in-memory SQLite, PostgreSQL; a thread that cannot start is
+   * logged as a warning); `true` requires it and refuses anything else with
+   * `AUDIT_INVALID_OPTIONS`; `false` never starts it.
+   * @default 'auto'
    */
-  writerThread?: boolean
+  writerThread?: boolean | 'auto'
   /** Where the writer thread reports that it stopped. */
   logger?: Logger
 }
@@ -107,7 +110,10 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const dialect = dialectOf(options.db)
   if (dialect === 'mysql')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'the audit store supports SQLite and PostgreSQL, not MySQL')
-  if (options.writerThread && dialect !== 'sqlite')
+  const writerThread = options.writerThread ?? 'auto'
+  if (writerThread !== true && writerThread !== false && writerThread !== 'auto')
+    throw new AuditError('AUDIT_INVALID_OPTIONS', "writerThread must be true, false or 'auto'")
+  if (writerThread === true && dialect !== 'sqlite')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'writerThread is for SQLite databases only')
   const insertChunk = insertChunkSize(dialect)
   const statements = new Map<number, string>()
@@ -173,8 +179,11 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
 
     async init() {
       await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
-      if (options.writerThread && !writer)
-        writer = await openSqliteWriter(db, t, await readHeads(), options.logger)
+      if (writerThread !== false && dialect === 'sqlite' && !writer)
+        writer = await openSqliteWriter(db, t, await readHeads(), {
+          logger: options.logger,
+          required: writerThread === true,
+        })
     },
 
     async append(plan: AppendPlan) {

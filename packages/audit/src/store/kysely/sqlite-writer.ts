@@ -47,21 +47,33 @@ type Db = Kysely<any>
 /**
  * Starts the writer thread on the file behind `db`, with the host connection's `synchronous`
  * level and busy timeout, and waits until it has opened the file. `storedHeads` are the chain
- * heads as stored now, to chain the first batches on. Throws `AUDIT_INVALID_OPTIONS`
- * unless `db` is a SQLite file in WAL mode (so that each connection reads while the other writes).
+ * heads as stored now, to chain the first batches on.
+ *
+ * When `db` is not a SQLite file in WAL mode (each connection must read while the other writes),
+ * or the thread cannot start: with `required` this throws (`AUDIT_INVALID_OPTIONS`, or
+ * `AUDIT_STORE_FAILED` when the thread cannot open the file); without it, this returns
+ * `undefined` and the store appends on the host's connection (a thread that cannot start is
+ * logged as a warning).
  */
 export async function openSqliteWriter(
   db: Db,
   tables: ReturnType<typeof auditTables>,
   storedHeads: readonly ChainHead[],
-  logger?: Logger,
-): Promise<SqliteWriter> {
+  { logger, required }: { logger?: Logger | undefined; required: boolean },
+): Promise<SqliteWriter | undefined> {
+  const unavailable = (error: AuditError) => {
+    if (required) throw error
+    logger?.warn({ err: error }, 'audit writer thread unavailable; appending on the host connection')
+    return undefined
+  }
   const found = await readSqliteSettings(db)
-  if (found.journalMode !== 'wal' || !found.file)
+  if (found.journalMode !== 'wal' || !found.file) {
+    if (!required) return undefined
     throw new AuditError(
       'AUDIT_INVALID_OPTIONS',
       'writerThread needs a SQLite database file in WAL mode (not an in-memory database)',
     )
+  }
   const setup: WriterSetup = {
     path: found.file,
     synchronous: found.synchronous,
@@ -78,23 +90,30 @@ export async function openSqliteWriter(
     worker = startModuleWorker(import.meta.url, 'sqlite-writer-worker', { workerData: setup })
   } catch (error) {
     // A host that bundles its code must keep @opskit/audit external, as it keeps better-sqlite3.
-    throw new AuditError('AUDIT_INVALID_OPTIONS', `writerThread: ${(error as Error).message}`, {
-      cause: error,
-    })
+    return unavailable(
+      new AuditError('AUDIT_INVALID_OPTIONS', `writerThread: ${(error as Error).message}`, { cause: error }),
+    )
   }
+  let started = false
   const client: WorkerClient<WriterRequest, unknown> = createWorkerClient(worker, {
-    onExit: (error) =>
-      logger?.error({ err: error }, 'audit writer thread stopped; appending on the host connection'),
+    // A thread that fails to open the file is reported once, below, not also as stopping.
+    onExit: (error) => {
+      if (started)
+        logger?.error({ err: error }, 'audit writer thread stopped; appending on the host connection')
+    },
   })
   const ask = <K extends WriterRequest['kind']>(request: WriterRequest & { kind: K }) =>
     client.request(request) as Promise<WriterReplies[K]>
   try {
     await ask({ kind: 'ready' })
+    started = true
   } catch (error) {
     await client.close()
-    throw new AuditError('AUDIT_STORE_FAILED', `the audit writer thread could not open ${setup.path}`, {
-      cause: error,
-    })
+    return unavailable(
+      new AuditError('AUDIT_STORE_FAILED', `the audit writer thread could not open ${setup.path}`, {
+        cause: error,
+      }),
+    )
   }
 
   // Stored heads to chain the first batches on; if another writer moves one first, the thread
