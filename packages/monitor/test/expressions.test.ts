@@ -82,9 +82,47 @@ describe('expression language', () => {
       source.set('req_total', { job: 'a' }, values[i] as number)
       await engine.evaluate(T0 + i * 60_000)
     }
-    // window (1m, 3m]: points 60@1? no: (T0+60s, T0+180s] → 120@2m, 10@3m (reset) → increase 10, rate 10/60
-    expect(engine.instances().find((i) => i.rule === 'Inc')?.value).toBe(10)
+    // Window (T0+60s, T0+180s]: 120@2m and 10@3m (a reset), so 10 counted over 60 s. Prometheus
+    // extrapolates to the window's start (60 s away, within 1.1 sample intervals): increase 20,
+    // rate 20 / 120 s.
+    expect(engine.instances().find((i) => i.rule === 'Inc')?.value).toBeCloseTo(20)
     expect(engine.instances().find((i) => i.rule === 'Rate')?.value).toBeCloseTo(10 / 60)
+  })
+
+  it("extrapolates rate and increase to the window's edges as Prometheus does", async () => {
+    const source = createPushSampleSource()
+    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+    const rules = {
+      steady: 'increase(a[1m]) >= 0',
+      steadyRate: 'rate(a[1m]) >= 0',
+      lateStart: 'increase(b[5m]) >= 0',
+      lateStartRate: 'rate(b[5m]) >= 0',
+      nearZero: 'increase(c[1m]) >= 0',
+      single: 'increase(d[1m]) >= 0',
+    }
+    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
+    // One sample every 10 s for 5 minutes; each counter grows by 10 per sample.
+    for (let s = 0; s <= 300; s += 10) {
+      source.set('a', {}, 1000 + s)
+      if (s >= 240) source.set('b', {}, 3000 + (s - 240))
+      if (s >= 250) source.set('c', {}, 5 + (s - 250))
+      if (s === 300) source.set('d', {}, 7)
+      await engine.evaluate(T0 + s * 1000)
+    }
+    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)?.value
+    // (240 s, 300 s]: six samples 10 s apart, 50 counted; the first is 10 s (< 1.1 gaps) from the
+    // window's start, so the increase is extrapolated over the whole 60 s: 50 × 60 / 50.
+    expect(value('steady')).toBeCloseTo(60)
+    expect(value('steadyRate')).toBeCloseTo(1)
+    // (0 s, 300 s]: the series starts 240 s into the window, far more than 1.1 gaps, so only half
+    // a gap is added before it: 60 × (60 + 5) / 60, and the rate divides by the whole 300 s.
+    expect(value('lateStart')).toBeCloseTo(65)
+    expect(value('lateStartRate')).toBeCloseTo(65 / 300)
+    // Starting at 5 and growing by 1/s, the counter was 0 at 245 s: the start is extrapolated back
+    // 5 s, not the full 10 s: 50 × (50 + 5) / 50.
+    expect(value('nearZero')).toBeCloseTo(55)
+    // One sample is not enough for a rate.
+    expect(value('single')).toBeUndefined()
   })
 
   it('histogram_quantile over prom-client histogram buckets from the registry', async () => {

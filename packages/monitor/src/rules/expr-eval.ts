@@ -31,7 +31,45 @@ function selectorMatches(expr: Extract<Expr, { type: 'selector' }>, labels: Labe
   return true
 }
 
-function rangeValue(fn: string, points: ReadonlyArray<readonly [number, number]>): number | undefined {
+/**
+ * `rate` / `increase` as Prometheus computes them (promql `extrapolatedRate`): the increase
+ * between the first and last sample (counter resets added back), extrapolated to the edges of
+ * the window when the samples reach within 1.1 average intervals of an edge, else by half an
+ * interval; never back past the counter's extrapolated zero. `rate` divides by the window.
+ */
+function extrapolatedIncrease(
+  points: ReadonlyArray<readonly [number, number]>,
+  windowStart: number,
+  windowEnd: number,
+): number | undefined {
+  if (points.length < 2) return undefined
+  const [firstT, firstV] = points[0] as readonly [number, number]
+  const [lastT, lastV] = points[points.length - 1] as readonly [number, number]
+  let increase = lastV - firstV
+  let previous = 0
+  for (const [, value] of points) {
+    if (value < previous) increase += previous
+    previous = value
+  }
+  const sampled = (lastT - firstT) / 1000
+  if (sampled <= 0) return undefined
+  const averageGap = sampled / (points.length - 1)
+  const threshold = averageGap * 1.1
+  let toStart = (firstT - windowStart) / 1000
+  let toEnd = (windowEnd - lastT) / 1000
+  if (toStart >= threshold) toStart = averageGap / 2
+  // A counter cannot go below zero: do not extrapolate further back than where it would be 0.
+  if (increase > 0 && firstV >= 0) toStart = Math.min(toStart, sampled * (firstV / increase))
+  if (toEnd >= threshold) toEnd = averageGap / 2
+  return increase * ((sampled + toStart + toEnd) / sampled)
+}
+
+function rangeValue(
+  fn: string,
+  points: ReadonlyArray<readonly [number, number]>,
+  at: number,
+  rangeMs: number,
+): number | undefined {
   if (points.length === 0) return undefined
   switch (fn) {
     case 'avg_over_time':
@@ -41,19 +79,9 @@ function rangeValue(fn: string, points: ReadonlyArray<readonly [number, number]>
     case 'max_over_time':
       return Math.max(...points.map((p) => p[1]))
   }
-  if (points.length < 2) return undefined
-  let increase = 0
-  for (let i = 1; i < points.length; i++) {
-    const prev = (points[i - 1] as readonly [number, number])[1]
-    const cur = (points[i] as readonly [number, number])[1]
-    increase += cur >= prev ? cur - prev : cur
-  }
-  if (fn === 'increase') return increase
-  const seconds =
-    ((points[points.length - 1] as readonly [number, number])[0] -
-      (points[0] as readonly [number, number])[0]) /
-    1000
-  return seconds > 0 ? increase / seconds : undefined
+  const increase = extrapolatedIncrease(points, at - rangeMs, at)
+  if (increase === undefined) return undefined
+  return fn === 'increase' ? increase : increase / (rangeMs / 1000)
 }
 
 function quantile(q: number, buckets: Array<{ le: number; count: number }>): number {
@@ -193,10 +221,11 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
     }
     case 'range-fn': {
       const out: VectorElement[] = []
-      for (const series of ctx.range(expr.selector.name, expr.selector.rangeMs as number)) {
+      const rangeMs = expr.selector.rangeMs as number
+      for (const series of ctx.range(expr.selector.name, rangeMs)) {
         if (!selectorMatches(expr.selector, series.labels)) continue
         ctx.sawSeries = true
-        const value = rangeValue(expr.fn, series.points)
+        const value = rangeValue(expr.fn, series.points, ctx.at, rangeMs)
         if (value !== undefined) out.push({ labels: series.labels, value })
       }
       return { kind: 'vector', elements: out }

@@ -54,7 +54,10 @@ export interface SlaReport {
   name: string
   objective: number
   windowMs: number
-  /** Events counted in the retained history (up to `windowMs`). */
+  /**
+   * Events in the retained history (up to `windowMs`): `increase(total[window])`, extrapolated as
+   * Prometheus does, so a history shorter than the window adds half a sample interval's events.
+   */
   totalEvents: number
   /** good / total over the retained history (1 when there were no events). */
   availability: number
