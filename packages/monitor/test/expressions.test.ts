@@ -8,6 +8,7 @@ import {
   parseExpr,
   registrySampleSource,
 } from '../src/index.js'
+import { labelsKey } from '../src/rules/labels.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 
@@ -69,6 +70,104 @@ describe('expression language', () => {
     expect((await valuesOf('a > 1 and b > 0', two)).map((x) => x.labels.x)).toEqual(['1'])
     expect((await valuesOf('a > 1 unless b > 0', two)).map((x) => x.labels.x)).toEqual(['2'])
     expect((await valuesOf('b > 0 or a > 1', two)).map((x) => x.labels.x)).toEqual(['1', '2'])
+  })
+
+  describe('vector matching (the examples of the Prometheus documentation)', () => {
+    type Source = ReturnType<typeof createPushSampleSource>
+    const load = (s: Source) => {
+      s.set('errors', { method: 'get', code: '500' }, 24)
+      s.set('errors', { method: 'get', code: '404' }, 30)
+      s.set('errors', { method: 'put', code: '501' }, 3)
+      s.set('errors', { method: 'post', code: '500' }, 6)
+      s.set('errors', { method: 'post', code: '404' }, 21)
+      s.set('requests', { method: 'get' }, 600)
+      s.set('requests', { method: 'del' }, 34)
+      s.set('requests', { method: 'post' }, 120)
+    }
+    /** The rule's elements, without the alertname label the engine adds, in label order. */
+    const matched = async (expr: string, setup: (s: Source) => void = load) =>
+      (await valuesOf(expr, setup))
+        .map(({ labels: { alertname: _name, ...labels }, value }) => ({ labels, value }))
+        .sort((a, b) => labelsKey(a.labels).localeCompare(labelsKey(b.labels)))
+    /** Why evaluating `expr` failed. */
+    const failure = async (expr: string) => {
+      const source = createPushSampleSource()
+      load(source)
+      const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+      engine.addRule({ name: 'R', expr })
+      await engine.evaluate(T0)
+      return engine.rules()[0]?.stateReason
+    }
+
+    it('one-to-one with ignoring(…) drops the ignored labels from the result', async () => {
+      expect(await matched('errors{code="500"} / ignoring(code) requests > 0')).toEqual([
+        { labels: { method: 'get' }, value: 0.04 },
+        { labels: { method: 'post' }, value: 0.05 },
+      ])
+    })
+
+    it('one-to-one with on(…) keeps only the matched labels', async () => {
+      expect(await matched('errors{code="404"} / on(method) requests > 0')).toEqual([
+        { labels: { method: 'get' }, value: 0.05 },
+        { labels: { method: 'post' }, value: 0.175 },
+      ])
+    })
+
+    it('group_left pairs many left series with one on the right, keeping the left labels', async () => {
+      expect(await matched('errors / ignoring(code) group_left requests > 0')).toEqual([
+        { labels: { code: '404', method: 'get' }, value: 0.05 },
+        { labels: { code: '404', method: 'post' }, value: 0.175 },
+        { labels: { code: '500', method: 'get' }, value: 0.04 },
+        { labels: { code: '500', method: 'post' }, value: 0.05 },
+      ])
+    })
+
+    it('group_right is the mirror image, and group labels are copied from the "one" side', async () => {
+      expect(await matched('requests / on(method) group_right errors > 0')).toEqual([
+        { labels: { code: '404', method: 'get' }, value: 20 },
+        { labels: { code: '404', method: 'post' }, value: 120 / 21 },
+        { labels: { code: '500', method: 'get' }, value: 25 },
+        { labels: { code: '500', method: 'post' }, value: 20 },
+      ])
+      const withInfo = (s: Source) => {
+        load(s)
+        s.set('method_info', { method: 'get', owner: 'web' }, 1)
+        s.set('method_info', { method: 'post', owner: 'api' }, 1)
+      }
+      expect(
+        await matched('errors{code="500"} * on(method) group_left(owner) method_info > 0', withInfo),
+      ).toEqual([
+        { labels: { code: '500', method: 'get', owner: 'web' }, value: 24 },
+        { labels: { code: '500', method: 'post', owner: 'api' }, value: 6 },
+      ])
+    })
+
+    it('filters with a comparison, and matches and/unless on the chosen labels', async () => {
+      // get: 24 and 30 against 600 / 25 = 24 (strictly greater keeps 30 only); post: against 4.8.
+      expect(await matched('errors > ignoring(code) group_left requests / 25')).toEqual([
+        { labels: { code: '404', method: 'get' }, value: 30 },
+        { labels: { code: '404', method: 'post' }, value: 21 },
+        { labels: { code: '500', method: 'post' }, value: 6 },
+      ])
+      expect((await matched('requests and on(method) errors{code="500"}')).map((e) => e.labels)).toEqual([
+        { method: 'get' },
+        { method: 'post' },
+      ])
+      expect((await matched('requests unless on(method) errors')).map((e) => e.labels)).toEqual([
+        { method: 'del' },
+      ])
+    })
+
+    it('refuses ambiguous matches and misplaced modifiers', async () => {
+      expect(await failure('errors / ignoring(code) requests')).toMatch(
+        /many-to-one matching must be explicit/,
+      )
+      expect(await failure('requests / on() group_left errors')).toMatch(/many-to-many matching/)
+      expect(await failure('errors / on(method) 2')).toMatch(/only allowed between two vectors/)
+      expect(() => parseExpr('errors / group_left requests')).toThrow(/need on\(…\) or ignoring/)
+      expect(() => parseExpr('a and on(x) group_left b')).toThrow(/no grouping allowed for "and"/)
+      expect(() => parseExpr('a / on(x) group_left(x) b')).toThrow(/both matched on and included/)
+    })
   })
 
   it('rate and increase over a window, with counter resets', async () => {

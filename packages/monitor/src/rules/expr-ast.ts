@@ -19,6 +19,19 @@ export type RangeFunction = 'rate' | 'increase' | 'avg_over_time' | 'min_over_ti
 /** Binary operators. */
 export type BinaryOp = '+' | '-' | '*' | '/' | '>' | '<' | '>=' | '<=' | '==' | '!=' | 'and' | 'or' | 'unless'
 
+/**
+ * How a binary operation between two vectors pairs their elements (PromQL vector matching):
+ * on the labels named by `on(...)`, or on all labels but those named by `ignoring(...)`. Without
+ * a group modifier each side has at most one element per match (one-to-one); `group_left` lets
+ * the left side have many per match of one on the right (many-to-one), `group_right` the
+ * reverse, and `include` names labels copied onto the result from the "one" side.
+ */
+export interface VectorMatching {
+  on: boolean
+  labels: string[]
+  group?: { side: 'left' | 'right'; include: string[] }
+}
+
 /** A parsed rule expression. */
 export type Expr =
   | { type: 'number'; value: number }
@@ -26,5 +39,5 @@ export type Expr =
   | { type: 'range-fn'; fn: RangeFunction; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'quantile'; q: number; expr: Expr }
   | { type: 'aggregation'; op: AggregationOp; by?: string[]; without?: string[]; expr: Expr }
-  | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr }
+  | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr; matching?: VectorMatching }
   | { type: 'neg'; expr: Expr }

@@ -1,5 +1,5 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import type { BinaryOp, Expr } from './expr-ast.js'
+import type { BinaryOp, Expr, VectorMatching } from './expr-ast.js'
 import { matches } from './expr-parser.js'
 import { type Labels, labelsKey } from './labels.js'
 import type { Sample } from './sample-source.js'
@@ -136,22 +136,123 @@ function arithmetic(op: BinaryOp, a: number, b: number): number {
 
 const COMPARISONS = new Set<BinaryOp>(['>', '<', '>=', '<=', '==', '!='])
 
-function binary(op: BinaryOp, left: Value, right: Value): Value {
+/** Vector matching when the expression gives none: one-to-one on all labels. */
+const ALL_LABELS: VectorMatching = { on: false, labels: [] }
+
+/** The key two elements must share to be paired: their `on(…)` labels, or all but `ignoring(…)`. */
+function signature(labels: Labels, matching: VectorMatching): string {
+  const picked: Labels = {}
+  for (const [name, value] of Object.entries(labels))
+    if (matching.labels.includes(name) === matching.on) picked[name] = value
+  return labelsKey(picked)
+}
+
+function vectorOnly(value: Value, what: string): Extract<Value, { kind: 'vector' }> {
+  if (value.kind !== 'vector') throw new MonitorError('MONITOR_EVALUATION_FAILED', what)
+  return value
+}
+
+function setOperation(
+  op: 'and' | 'or' | 'unless',
+  left: VectorElement[],
+  right: VectorElement[],
+  matching: VectorMatching,
+): VectorElement[] {
+  const rightSignatures = new Set(right.map((e) => signature(e.labels, matching)))
+  if (op === 'and') return left.filter((e) => rightSignatures.has(signature(e.labels, matching)))
+  if (op === 'unless') return left.filter((e) => !rightSignatures.has(signature(e.labels, matching)))
+  const leftSignatures = new Set(left.map((e) => signature(e.labels, matching)))
+  return [...left, ...right.filter((e) => !leftSignatures.has(signature(e.labels, matching)))]
+}
+
+/**
+ * The labels of a result element, as Prometheus builds them: the "many" side's labels (the left
+ * side's for one-to-one), cut to the `on(…)` labels or without the `ignoring(…)` ones when
+ * one-to-one, plus the included labels taken from the "one" side (dropped where it has none).
+ */
+function resultLabels(many: Labels, one: Labels, matching: VectorMatching): Labels {
+  const out: Labels = {}
+  for (const [name, value] of Object.entries(many))
+    if (matching.group || matching.labels.includes(name) === matching.on) out[name] = value
+  for (const name of matching.group?.include ?? []) {
+    const value = one[name]
+    if (value) out[name] = value
+    else delete out[name]
+  }
+  return out
+}
+
+/** Arithmetic or a filtering comparison between two vectors, paired as `matching` says. */
+function vectorOperation(
+  op: BinaryOp,
+  left: VectorElement[],
+  right: VectorElement[],
+  matching: VectorMatching,
+): VectorElement[] {
+  const rightIsMany = matching.group?.side === 'right'
+  const [many, one] = rightIsMany ? [right, left] : [left, right]
+  const oneSide = rightIsMany ? 'left' : 'right'
+  const bySignature = new Map<string, VectorElement>()
+  for (const e of one) {
+    const key = signature(e.labels, matching)
+    if (bySignature.has(key))
+      throw new MonitorError(
+        'MONITOR_EVALUATION_FAILED',
+        `many-to-many matching: the ${oneSide} side has more than one series like ${JSON.stringify(e.labels)} for one match`,
+      )
+    bySignature.set(key, e)
+  }
+  const matched = new Set<string>()
+  const results = new Set<string>()
+  const out: VectorElement[] = []
+  for (const e of many) {
+    const key = signature(e.labels, matching)
+    const match = bySignature.get(key)
+    if (!match) continue
+    if (!matching.group) {
+      if (matched.has(key))
+        throw new MonitorError(
+          'MONITOR_EVALUATION_FAILED',
+          'multiple matches on the left side: many-to-one matching must be explicit (group_left/group_right)',
+        )
+      matched.add(key)
+    }
+    const [l, r] = rightIsMany ? [match.value, e.value] : [e.value, match.value]
+    if (COMPARISONS.has(op) && !compare(op, l, r)) continue
+    const labels = resultLabels(e.labels, match.labels, matching)
+    if (matching.group) {
+      const resultKey = labelsKey(labels)
+      if (results.has(resultKey))
+        throw new MonitorError(
+          'MONITOR_EVALUATION_FAILED',
+          'multiple matches for the same result labels: the grouping labels must make each result unique',
+        )
+      results.add(resultKey)
+    }
+    out.push({ labels, value: COMPARISONS.has(op) ? l : arithmetic(op, l, r) })
+  }
+  return out
+}
+
+function binary(op: BinaryOp, left: Value, right: Value, matching: VectorMatching | undefined): Value {
   if (op === 'and' || op === 'or' || op === 'unless') {
-    if (left.kind !== 'vector' || right.kind !== 'vector')
-      throw new MonitorError('MONITOR_EVALUATION_FAILED', `"${op}" needs vectors on both sides`)
-    const rightKeys = new Set(right.elements.map((e) => labelsKey(e.labels)))
-    if (op === 'and')
-      return { kind: 'vector', elements: left.elements.filter((e) => rightKeys.has(labelsKey(e.labels))) }
-    if (op === 'unless')
-      return { kind: 'vector', elements: left.elements.filter((e) => !rightKeys.has(labelsKey(e.labels))) }
-    const leftKeys = new Set(left.elements.map((e) => labelsKey(e.labels)))
+    const message = `"${op}" needs vectors on both sides`
     return {
       kind: 'vector',
-      elements: [...left.elements, ...right.elements.filter((e) => !leftKeys.has(labelsKey(e.labels)))],
+      elements: setOperation(
+        op,
+        vectorOnly(left, message).elements,
+        vectorOnly(right, message).elements,
+        matching ?? ALL_LABELS,
+      ),
     }
   }
   const isComparison = COMPARISONS.has(op)
+  if (matching && (left.kind !== 'vector' || right.kind !== 'vector'))
+    throw new MonitorError(
+      'MONITOR_EVALUATION_FAILED',
+      'vector matching (on, ignoring, group_left, group_right) is only allowed between two vectors',
+    )
   if (left.kind === 'scalar' && right.kind === 'scalar') {
     return {
       kind: 'scalar',
@@ -178,30 +279,17 @@ function binary(op: BinaryOp, left: Value, right: Value): Value {
     }
     return { kind: 'vector', elements: out }
   }
-  const l = left as Extract<Value, { kind: 'vector' }>
-  const r = right as Extract<Value, { kind: 'vector' }>
-  const byKey = new Map<string, VectorElement>()
-  for (const e of r.elements) {
-    const key = labelsKey(e.labels)
-    if (byKey.has(key))
-      throw new MonitorError(
-        'MONITOR_EVALUATION_FAILED',
-        'many-to-many matching: the right side has duplicate label sets',
-      )
-    byKey.set(key, e)
+  return {
+    kind: 'vector',
+    elements: vectorOperation(
+      op,
+      (left as Extract<Value, { kind: 'vector' }>).elements,
+      (right as Extract<Value, { kind: 'vector' }>).elements,
+      matching ?? ALL_LABELS,
+    ),
   }
-  const out: VectorElement[] = []
-  for (const e of l.elements) {
-    const match = byKey.get(labelsKey(e.labels))
-    if (!match) continue
-    if (isComparison) {
-      if (compare(op, e.value, match.value)) out.push(e)
-    } else out.push({ labels: e.labels, value: arithmetic(op, e.value, match.value) })
-  }
-  return { kind: 'vector', elements: out }
 }
 
-/** Evaluates a parsed expression. Metric names are dropped from result labels. */
 export function evaluate(expr: Expr, ctx: EvalContext): Value {
   switch (expr.type) {
     case 'number':
@@ -301,7 +389,7 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
       return { kind: 'vector', elements: out }
     }
     case 'binary':
-      return binary(expr.op, evaluate(expr.left, ctx), evaluate(expr.right, ctx))
+      return binary(expr.op, evaluate(expr.left, ctx), evaluate(expr.right, ctx), expr.matching)
   }
 }
 

@@ -1,6 +1,14 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import { parseDuration } from './duration.js'
-import type { AggregationOp, BinaryOp, Expr, LabelMatcher, MatchOp, RangeFunction } from './expr-ast.js'
+import type {
+  AggregationOp,
+  BinaryOp,
+  Expr,
+  LabelMatcher,
+  MatchOp,
+  RangeFunction,
+  VectorMatching,
+} from './expr-ast.js'
 
 type Token =
   | { t: 'num'; v: number; pos: number }
@@ -93,7 +101,9 @@ function tokenize(source: string): Token[] {
  * - `histogram_quantile(0.95, <vector of _bucket series>)`;
  * - aggregations `sum|avg|min|max|count [by|without (labels)] (expr)`;
  * - arithmetic `+ - * /`, comparisons `> < >= <= == !=` (filtering), and `and`, `or`, `unless`,
- *   between vectors matched on identical label sets, or between a vector and a number.
+ *   between a vector and a number, or between vectors matched on identical label sets or as
+ *   `on(labels)` / `ignoring(labels)` say, many-to-one with `group_left(labels)` and one-to-many
+ *   with `group_right(labels)`.
  */
 export function parseExpr(source: string): Expr {
   if (typeof source !== 'string' || source.trim() === '')
@@ -247,6 +257,28 @@ export function parseExpr(source: string): Expr {
     return undefined
   }
 
+  /** `on(…)` / `ignoring(…)`, then `group_left(…)` / `group_right(…)`, after a binary operator. */
+  const vectorMatching = (op: BinaryOp): VectorMatching | undefined => {
+    const at = peek().pos
+    if (!isWord('on') && !isWord('ignoring')) {
+      if (isWord('group_left') || isWord('group_right'))
+        fail(source, at, 'group_left/group_right need on(…) or ignoring(…) before them')
+      return undefined
+    }
+    const on = (next() as { v: string }).v === 'on'
+    const labels = labelList()
+    if (!isWord('group_left') && !isWord('group_right')) return { on, labels }
+    if (op === 'and' || op === 'or' || op === 'unless')
+      fail(source, peek().pos, `no grouping allowed for "${op}"`)
+    const side = (next() as { v: string }).v === 'group_left' ? 'left' : 'right'
+    const include = isOp('(') ? labelList() : []
+    if (on) {
+      const both = include.find((name) => labels.includes(name))
+      if (both !== undefined) fail(source, at, `label "${both}" is both matched on and included`)
+    }
+    return { on, labels, group: { side, include } }
+  }
+
   function expr(minPrecedence: number): Expr {
     let left = primary()
     for (;;) {
@@ -255,8 +287,9 @@ export function parseExpr(source: string): Expr {
       const precedence = PRECEDENCE[op] as number
       if (precedence <= minPrecedence) break
       next()
+      const matching = vectorMatching(op)
       const right = expr(precedence)
-      left = { type: 'binary', op, left, right }
+      left = matching ? { type: 'binary', op, left, right, matching } : { type: 'binary', op, left, right }
     }
     return left
   }
