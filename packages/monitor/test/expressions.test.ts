@@ -158,6 +158,21 @@ describe('expression language', () => {
       ])
     })
 
+    it('bool gives 1 or 0 for every pair instead of filtering', async () => {
+      expect(await matched('requests > bool 100')).toEqual([
+        { labels: { method: 'del' }, value: 0 },
+        { labels: { method: 'get' }, value: 1 },
+        { labels: { method: 'post' }, value: 1 },
+      ])
+      expect(await matched('errors{code="500"} > bool ignoring(code) requests / 25')).toEqual([
+        { labels: { method: 'get' }, value: 0 },
+        { labels: { method: 'post' }, value: 1 },
+      ])
+      // Counting the methods that have more than 100 requests, a common use of bool:
+      expect((await matched('sum(requests > bool 100) >= 0'))[0]?.value).toBe(2)
+      expect(() => parseExpr('requests + bool 1')).toThrow(/bool modifier can only follow a comparison/)
+    })
+
     it('refuses ambiguous matches and misplaced modifiers', async () => {
       expect(await failure('errors / ignoring(code) requests')).toMatch(
         /many-to-one matching must be explicit/,

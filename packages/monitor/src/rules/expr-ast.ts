@@ -39,5 +39,13 @@ export type Expr =
   | { type: 'range-fn'; fn: RangeFunction; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'quantile'; q: number; expr: Expr }
   | { type: 'aggregation'; op: AggregationOp; by?: string[]; without?: string[]; expr: Expr }
-  | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr; matching?: VectorMatching }
+  | {
+      type: 'binary'
+      op: BinaryOp
+      left: Expr
+      right: Expr
+      matching?: VectorMatching
+      /** `bool` after a comparison: 1 or 0 for every pair instead of filtering. */
+      returnBool?: boolean
+    }
   | { type: 'neg'; expr: Expr }

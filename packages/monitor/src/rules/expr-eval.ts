@@ -188,6 +188,7 @@ function vectorOperation(
   left: VectorElement[],
   right: VectorElement[],
   matching: VectorMatching,
+  returnBool: boolean,
 ): VectorElement[] {
   const rightIsMany = matching.group?.side === 'right'
   const [many, one] = rightIsMany ? [right, left] : [left, right]
@@ -218,7 +219,7 @@ function vectorOperation(
       matched.add(key)
     }
     const [l, r] = rightIsMany ? [match.value, e.value] : [e.value, match.value]
-    if (COMPARISONS.has(op) && !compare(op, l, r)) continue
+    if (COMPARISONS.has(op) && !returnBool && !compare(op, l, r)) continue
     const labels = resultLabels(e.labels, match.labels, matching)
     if (matching.group) {
       const resultKey = labelsKey(labels)
@@ -229,12 +230,24 @@ function vectorOperation(
         )
       results.add(resultKey)
     }
-    out.push({ labels, value: COMPARISONS.has(op) ? l : arithmetic(op, l, r) })
+    out.push({ labels, value: elementValue(op, l, r, returnBool) })
   }
   return out
 }
 
-function binary(op: BinaryOp, left: Value, right: Value, matching: VectorMatching | undefined): Value {
+/** The value of a result element: the left value of a kept comparison, its 1/0 with `bool`, or the arithmetic. */
+function elementValue(op: BinaryOp, l: number, r: number, returnBool: boolean): number {
+  if (!COMPARISONS.has(op)) return arithmetic(op, l, r)
+  return returnBool ? Number(compare(op, l, r)) : l
+}
+
+function binary(
+  op: BinaryOp,
+  left: Value,
+  right: Value,
+  matching: VectorMatching | undefined,
+  returnBool = false,
+): Value {
   if (op === 'and' || op === 'or' || op === 'unless') {
     const message = `"${op}" needs vectors on both sides`
     return {
@@ -261,21 +274,18 @@ function binary(op: BinaryOp, left: Value, right: Value, matching: VectorMatchin
         : arithmetic(op, left.value, right.value),
     }
   }
-  if (left.kind === 'vector' && right.kind === 'scalar') {
+  if (left.kind !== right.kind) {
+    const [vector, scalar] = (left.kind === 'vector' ? [left, right] : [right, left]) as [
+      Extract<Value, { kind: 'vector' }>,
+      Extract<Value, { kind: 'scalar' }>,
+    ]
     const out: VectorElement[] = []
-    for (const e of left.elements) {
-      if (isComparison) {
-        if (compare(op, e.value, right.value)) out.push(e)
-      } else out.push({ labels: e.labels, value: arithmetic(op, e.value, right.value) })
-    }
-    return { kind: 'vector', elements: out }
-  }
-  if (left.kind === 'scalar' && right.kind === 'vector') {
-    const out: VectorElement[] = []
-    for (const e of right.elements) {
-      if (isComparison) {
-        if (compare(op, left.value, e.value)) out.push(e)
-      } else out.push({ labels: e.labels, value: arithmetic(op, left.value, e.value) })
+    for (const e of vector.elements) {
+      const [l, r] = left.kind === 'vector' ? [e.value, scalar.value] : [scalar.value, e.value]
+      // A filtering comparison keeps the vector's element as it is, whichever side it is on.
+      if (isComparison && !returnBool) {
+        if (compare(op, l, r)) out.push(e)
+      } else out.push({ labels: e.labels, value: elementValue(op, l, r, returnBool) })
     }
     return { kind: 'vector', elements: out }
   }
@@ -286,6 +296,7 @@ function binary(op: BinaryOp, left: Value, right: Value, matching: VectorMatchin
       (left as Extract<Value, { kind: 'vector' }>).elements,
       (right as Extract<Value, { kind: 'vector' }>).elements,
       matching ?? ALL_LABELS,
+      returnBool,
     ),
   }
 }
@@ -389,7 +400,13 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
       return { kind: 'vector', elements: out }
     }
     case 'binary':
-      return binary(expr.op, evaluate(expr.left, ctx), evaluate(expr.right, ctx), expr.matching)
+      return binary(
+        expr.op,
+        evaluate(expr.left, ctx),
+        evaluate(expr.right, ctx),
+        expr.matching,
+        expr.returnBool === true,
+      )
   }
 }
 

@@ -101,6 +101,7 @@ function tokenize(source: string): Token[] {
  * - `histogram_quantile(0.95, <vector of _bucket series>)`;
  * - aggregations `sum|avg|min|max|count [by|without (labels)] (expr)`;
  * - arithmetic `+ - * /`, comparisons `> < >= <= == !=` (filtering), and `and`, `or`, `unless`,
+ *   (`bool` after a comparison gives 1 or 0 instead of filtering),
  *   between a vector and a number, or between vectors matched on identical label sets or as
  *   `on(labels)` / `ignoring(labels)` say, many-to-one with `group_left(labels)` and one-to-many
  *   with `group_right(labels)`.
@@ -250,6 +251,7 @@ export function parseExpr(source: string): Expr {
     '*': 5,
     '/': 5,
   }
+  const COMPARISON_OPS = new Set<string>(['==', '!=', '>', '<', '>=', '<='])
   const binaryOp = (): BinaryOp | undefined => {
     const tk = peek()
     if (tk.t === 'op' && tk.v in PRECEDENCE && tk.v !== 'or') return tk.v as BinaryOp
@@ -287,9 +289,23 @@ export function parseExpr(source: string): Expr {
       const precedence = PRECEDENCE[op] as number
       if (precedence <= minPrecedence) break
       next()
+      let returnBool = false
+      if (isWord('bool')) {
+        if (!COMPARISON_OPS.has(op))
+          fail(source, peek().pos, 'the bool modifier can only follow a comparison operator')
+        next()
+        returnBool = true
+      }
       const matching = vectorMatching(op)
       const right = expr(precedence)
-      left = matching ? { type: 'binary', op, left, right, matching } : { type: 'binary', op, left, right }
+      left = {
+        type: 'binary',
+        op,
+        left,
+        right,
+        ...(matching ? { matching } : {}),
+        ...(returnBool ? { returnBool } : {}),
+      }
     }
     return left
   }
