@@ -23,6 +23,11 @@ export {
   type SilenceState,
   type Silences,
 } from './alerting/silences.js'
+export {
+  compileTimeIntervals,
+  type TimeIntervalSpec,
+  type TimeIntervalTest,
+} from './alerting/time-intervals.js'
 export type {
   AlertChannel,
   AlertNotification,

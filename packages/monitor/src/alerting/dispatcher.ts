@@ -12,6 +12,7 @@ import type { Labels } from '../rules/labels.js'
 import type { Inhibitor } from './inhibition.js'
 import { groupLabelsOf, matchRoutes, type RouteNode } from './routing.js'
 import type { Silences } from './silences.js'
+import type { TimeIntervalTest } from './time-intervals.js'
 
 /** One escalation level: notify `receivers` when an incident is unacknowledged and firing for `afterMs`. */
 export interface EscalationLevel {
@@ -41,6 +42,8 @@ export interface DispatcherOptions {
   inhibitor: Inhibitor
   routes: () => RouteNode | undefined
   receivers: (name: string) => readonly AlertChannel[] | undefined
+  /** The named time intervals routes mute or activate on. @default none */
+  timeIntervals?: (name: string) => TimeIntervalTest | undefined
   escalation: () => readonly EscalationLevel[]
   externalUrl: string
   metrics: DispatcherMetrics
@@ -338,12 +341,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     }
     if (silencedCount) options.metrics.silenced(silencedCount)
     if (inhibitedCount) options.metrics.inhibited(inhibitedCount)
+    // A route in one of its mute intervals, or outside all its active ones, sends nothing now, as
+    // Alertmanager's time stages: the group's alerts stay and go out at a later flush.
+    const route = group.route
+    const within = (names: string[]) => names.some((name) => options.timeIntervals?.(name)?.(now) === true)
+    const timeMuted =
+      within(route.muteTimeIntervals) ||
+      (route.activeTimeIntervals.length > 0 && !within(route.activeTimeIntervals))
     const firing = active.filter((a) => a.endsAt > now)
     const resolved = active.filter((a) => a.endsAt <= now)
     const firingSet = new Set(firing.map((a) => a.fingerprint))
     const resolvedSet = new Set(resolved.map((a) => a.fingerprint))
     const receiver = group.route.receiver
-    const channels = options.receivers(receiver) ?? []
+    const channels = timeMuted ? [] : (options.receivers(receiver) ?? [])
     const incidentKey = `${group.key}|${receiver}`
     let incident = openIncidents.get(incidentKey)
       ? incidents.get(openIncidents.get(incidentKey) as string)

@@ -21,6 +21,13 @@ export interface RouteConfig {
   matchers?: MatcherInput[]
   /** Keep trying later siblings after this route matched. @default false */
   continue?: boolean
+  /**
+   * Named time intervals (`alerts.timeInterval`) during which this route sends nothing; not
+   * inherited by child routes, not allowed on the root (as in Alertmanager).
+   */
+  muteTimeIntervals?: string[]
+  /** Named time intervals outside which this route sends nothing; mute intervals win. Not inherited. */
+  activeTimeIntervals?: string[]
   routes?: RouteConfig[]
 }
 
@@ -34,6 +41,8 @@ export interface RouteNode {
   repeatIntervalMs: number
   matchers: LabelMatcher[]
   continue: boolean
+  muteTimeIntervals: string[]
+  activeTimeIntervals: string[]
   children: RouteNode[]
 }
 
@@ -54,13 +63,22 @@ const routeSchema: z.ZodType<RouteConfig> = z.lazy(() =>
         )
         .optional(),
       continue: z.boolean().optional(),
+      muteTimeIntervals: z.array(z.string().min(1)).optional(),
+      activeTimeIntervals: z.array(z.string().min(1)).optional(),
       routes: z.array(routeSchema).optional(),
     })
     .strict(),
 )
 
-/** Compiles and validates a routing tree; the root needs a receiver and no matchers. */
-export function compileRoutes(config: RouteConfig, knownReceiver: (name: string) => boolean): RouteNode {
+/**
+ * Compiles and validates a routing tree; the root needs a receiver and no matchers or time
+ * intervals, and every receiver and time interval named must be known.
+ */
+export function compileRoutes(
+  config: RouteConfig,
+  knownReceiver: (name: string) => boolean,
+  knownTimeInterval: (name: string) => boolean = () => false,
+): RouteNode {
   const root = parseInput(
     routeSchema,
     config,
@@ -73,6 +91,8 @@ export function compileRoutes(config: RouteConfig, knownReceiver: (name: string)
       'MONITOR_INVALID_CONFIG',
       'the root route matches everything and must have no matchers',
     )
+  if (root.muteTimeIntervals?.length || root.activeTimeIntervals?.length)
+    throw new MonitorError('MONITOR_INVALID_CONFIG', 'the root route cannot have time intervals')
   const build = (c: RouteConfig, parent: RouteNode | undefined, id: string): RouteNode => {
     const receiver = c.receiver ?? (parent as RouteNode).receiver
     if (!knownReceiver(receiver))
@@ -100,8 +120,13 @@ export function compileRoutes(config: RouteConfig, knownReceiver: (name: string)
           : (parent?.repeatIntervalMs ?? 4 * 3_600_000),
       matchers: (c.matchers ?? []).map((m) => parseMatcher(m)),
       continue: c.continue ?? false,
+      muteTimeIntervals: c.muteTimeIntervals ?? [],
+      activeTimeIntervals: c.activeTimeIntervals ?? [],
       children: [],
     }
+    for (const interval of [...node.muteTimeIntervals, ...node.activeTimeIntervals])
+      if (!knownTimeInterval(interval))
+        throw new MonitorError('MONITOR_INVALID_CONFIG', `route ${id}: unknown time interval "${interval}"`)
     if (node.groupIntervalMs <= 0)
       throw new MonitorError('MONITOR_INVALID_CONFIG', `${id}.groupInterval must be positive`)
     node.children = (c.routes ?? []).map((child, i) => build(child, node, `${id}/${i}`))

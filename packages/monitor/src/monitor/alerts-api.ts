@@ -15,6 +15,11 @@ import {
   type SilenceState,
   type Silences,
 } from '../alerting/silences.js'
+import {
+  compileTimeIntervals,
+  type TimeIntervalSpec,
+  type TimeIntervalTest,
+} from '../alerting/time-intervals.js'
 import type { AlertChannel } from '../channels/alert-channel.js'
 import { MonitorError } from '../errors/monitor-error.js'
 import { type Incident, type IncidentStats, incidentStats } from '../incidents/incident.js'
@@ -47,6 +52,11 @@ export interface Alerts {
   removeRule(name: string): void
   /** Registers (or replaces) a named receiver: one or more channels. */
   receiver(name: string, channels: AlertChannel | AlertChannel[]): void
+  /**
+   * Registers (or replaces) a named set of time intervals (Alertmanager's `time_intervals`), for
+   * routes' `muteTimeIntervals` and `activeTimeIntervals`. Register it before the route naming it.
+   */
+  timeInterval(name: string, intervals: TimeIntervalSpec[]): void
   /** Sets the routing tree. */
   route(config: RouteConfig): void
   silence(input: SilenceInput): Silence
@@ -119,6 +129,7 @@ export function createAlertsApi(input: {
   const { clock, logger, hooks } = input
   const pushed = createPushSampleSource()
   const receivers = new Map<string, AlertChannel[]>()
+  const timeIntervals = new Map<string, TimeIntervalTest>()
   let root: RouteNode | undefined
   let escalationLevels: EscalationLevel[] = []
   const silences = createSilences(clock, (s) => hooks.onSilence?.(s))
@@ -130,6 +141,7 @@ export function createAlertsApi(input: {
     inhibitor,
     routes: () => root,
     receivers: (name) => receivers.get(name),
+    timeIntervals: (name) => timeIntervals.get(name),
     escalation: () => escalationLevels,
     externalUrl: input.externalUrl,
     metrics: input.selfMetrics,
@@ -222,7 +234,14 @@ export function createAlertsApi(input: {
       receivers.set(name, list)
     },
     route(config) {
-      root = compileRoutes(config, (name) => receivers.has(name))
+      root = compileRoutes(
+        config,
+        (name) => receivers.has(name),
+        (name) => timeIntervals.has(name),
+      )
+    },
+    timeInterval(name, intervals) {
+      timeIntervals.set(name, compileTimeIntervals(name, intervals))
     },
     silence: (s) => silences.create(s),
     updateSilence: (id, change) => silences.update(id, change),

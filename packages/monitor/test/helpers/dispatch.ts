@@ -2,6 +2,7 @@ import { noopLogger } from '@opskit/core'
 import { createFakeClock, type FakeClock } from '@opskit/core/testing'
 import {
   compileRoutes,
+  compileTimeIntervals,
   createDispatcher,
   createInhibitor,
   createSilences,
@@ -12,6 +13,7 @@ import {
   type PostableAlert,
   type RouteConfig,
   type Silences,
+  type TimeIntervalSpec,
 } from '../../src/index.js'
 import { createMockChannel, type MockChannel } from '../../src/testing/index.js'
 
@@ -44,7 +46,11 @@ export interface Harness {
 export function harness(
   route: RouteConfig,
   receivers: Record<string, RecordingChannel[] | ((clock: FakeClock) => RecordingChannel[])>,
-  options: { notifyRetries?: number; escalation?: EscalationLevel[] } = {},
+  options: {
+    notifyRetries?: number
+    escalation?: EscalationLevel[]
+    timeIntervals?: Record<string, TimeIntervalSpec[]>
+  } = {},
 ): Harness {
   const clock = createFakeClock(T0)
   const channels = new Map<string, RecordingChannel[]>()
@@ -53,7 +59,17 @@ export function harness(
   const silences = createSilences(clock)
   const inhibitor = createInhibitor()
   const counts = { silenced: 0, inhibited: 0, sent: 0, failed: 0 }
-  const root = compileRoutes(route, (name) => channels.has(name))
+  const intervals = new Map(
+    Object.entries(options.timeIntervals ?? {}).map(([name, specs]) => [
+      name,
+      compileTimeIntervals(name, specs),
+    ]),
+  )
+  const root = compileRoutes(
+    route,
+    (name) => channels.has(name),
+    (name) => intervals.has(name),
+  )
   const dispatcher = createDispatcher({
     clock,
     logger: noopLogger,
@@ -61,6 +77,7 @@ export function harness(
     inhibitor,
     routes: () => root,
     receivers: (name) => channels.get(name),
+    timeIntervals: (name) => intervals.get(name),
     escalation: () => options.escalation ?? [],
     externalUrl: 'http://monitor.test',
     notifyRetries: options.notifyRetries ?? 0,
