@@ -239,6 +239,56 @@ describe('expression language', () => {
     expect(value('single')).toBeUndefined()
   })
 
+  it('irate, delta, changes, resets, the _over_time family, absent and absent_over_time', async () => {
+    const source = createPushSampleSource()
+    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+    const rules = {
+      irate: 'irate(a[1m]) > -1000',
+      irateReset: 'irate(r[1m]) > -1000',
+      delta: 'delta(g[1m]) > -1000',
+      changes: 'changes(steps[1m]) > -1000',
+      resets: 'resets(steps[1m]) > -1000',
+      sum: 'sum_over_time(steps[1m]) > -1000',
+      count: 'count_over_time(steps[1m]) > -1000',
+      last: 'last_over_time(steps[1m]) > -1000',
+      absentMissing: 'absent(nope{job="api", env=~"p.*"})',
+      absentPresent: 'absent(a)',
+      absentOverTimeMissing: 'absent_over_time(nope{job="x"}[1m])',
+      absentOverTimePresent: 'absent_over_time(a[1m])',
+    }
+    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
+    const steps: Record<number, number> = { 250: 1, 260: 1, 270: 2, 280: 2, 290: 3, 300: 1 }
+    for (let s = 0; s <= 300; s += 10) {
+      source.set('a', {}, 1000 + s)
+      source.set('r', {}, s === 300 ? 5 : 50)
+      source.set('g', {}, 100 - s / 10)
+      source.set('steps', {}, steps[s] ?? 0)
+      await engine.evaluate(T0 + s * 1000)
+    }
+    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)
+    // The last two samples, 10 s apart: +10, or a reset to 5 counted from zero.
+    expect(value('irate')?.value).toBeCloseTo(1)
+    expect(value('irateReset')?.value).toBeCloseTo(0.5)
+    // A gauge falling 5 over the 50 s sampled, extrapolated to the 60 s window, with no counter logic.
+    expect(value('delta')?.value).toBeCloseTo(-6)
+    // (240 s, 300 s] holds 1, 1, 2, 2, 3, 1.
+    expect(value('changes')?.value).toBe(3)
+    expect(value('resets')?.value).toBe(1)
+    expect(value('sum')?.value).toBe(10)
+    expect(value('count')?.value).toBe(6)
+    expect(value('last')?.value).toBe(1)
+    // absent() takes its labels from the selector's equality matchers.
+    expect(value('absentMissing')).toMatchObject({
+      value: 1,
+      labels: { alertname: 'absentMissing', job: 'api' },
+    })
+    expect(value('absentMissing')?.labels.env).toBeUndefined()
+    expect(value('absentPresent')).toBeUndefined()
+    expect(value('absentOverTimeMissing')).toMatchObject({ value: 1, labels: { job: 'x' } })
+    expect(value('absentOverTimePresent')).toBeUndefined()
+    expect(() => parseExpr('absent(a[5m])')).toThrow(/absent_over_time/)
+  })
+
   it('histogram_quantile over prom-client histogram buckets from the registry', async () => {
     const registry = new Registry()
     const h = new Histogram({

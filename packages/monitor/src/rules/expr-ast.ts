@@ -14,7 +14,20 @@ export interface LabelMatcher {
 export type AggregationOp = 'sum' | 'avg' | 'min' | 'max' | 'count'
 
 /** Range functions over a `[window]`. */
-export type RangeFunction = 'rate' | 'increase' | 'avg_over_time' | 'min_over_time' | 'max_over_time'
+export type RangeFunction =
+  | 'rate'
+  | 'irate'
+  | 'increase'
+  | 'delta'
+  | 'changes'
+  | 'resets'
+  | 'avg_over_time'
+  | 'min_over_time'
+  | 'max_over_time'
+  | 'sum_over_time'
+  | 'count_over_time'
+  | 'last_over_time'
+  | 'absent_over_time'
 
 /** Binary operators. */
 export type BinaryOp = '+' | '-' | '*' | '/' | '>' | '<' | '>=' | '<=' | '==' | '!=' | 'and' | 'or' | 'unless'
@@ -38,6 +51,8 @@ export type Expr =
   | { type: 'selector'; name: string; matchers: LabelMatcher[]; rangeMs?: number }
   | { type: 'range-fn'; fn: RangeFunction; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'quantile'; q: number; expr: Expr }
+  /** `absent(selector)`: one element valued 1 when the selector matches nothing, else none. */
+  | { type: 'absent'; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'aggregation'; op: AggregationOp; by?: string[]; without?: string[]; expr: Expr }
   | {
       type: 'binary'

@@ -1,5 +1,5 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import type { BinaryOp, Expr, VectorMatching } from './expr-ast.js'
+import type { BinaryOp, Expr, RangeFunction, VectorMatching } from './expr-ast.js'
 import { matches } from './expr-parser.js'
 import { type Labels, labelsKey } from './labels.js'
 import type { Sample } from './sample-source.js'
@@ -32,24 +32,27 @@ function selectorMatches(expr: Extract<Expr, { type: 'selector' }>, labels: Labe
 }
 
 /**
- * `rate` / `increase` as Prometheus computes them (promql `extrapolatedRate`): the increase
- * between the first and last sample (counter resets added back), extrapolated to the edges of
- * the window when the samples reach within 1.1 average intervals of an edge, else by half an
- * interval; never back past the counter's extrapolated zero. `rate` divides by the window.
+ * `rate` / `increase` / `delta` as Prometheus computes them (promql `extrapolatedRate`): the
+ * change between the first and last sample (for counters, resets added back), extrapolated to the
+ * edges of the window when the samples reach within 1.1 average intervals of an edge, else by
+ * half an interval; a counter never back past its extrapolated zero. `rate` divides by the window.
  */
 function extrapolatedIncrease(
   points: ReadonlyArray<readonly [number, number]>,
   windowStart: number,
   windowEnd: number,
+  isCounter: boolean,
 ): number | undefined {
   if (points.length < 2) return undefined
   const [firstT, firstV] = points[0] as readonly [number, number]
   const [lastT, lastV] = points[points.length - 1] as readonly [number, number]
   let increase = lastV - firstV
-  let previous = 0
-  for (const [, value] of points) {
-    if (value < previous) increase += previous
-    previous = value
+  if (isCounter) {
+    let previous = 0
+    for (const [, value] of points) {
+      if (value < previous) increase += previous
+      previous = value
+    }
   }
   const sampled = (lastT - firstT) / 1000
   if (sampled <= 0) return undefined
@@ -59,13 +62,35 @@ function extrapolatedIncrease(
   let toEnd = (windowEnd - lastT) / 1000
   if (toStart >= threshold) toStart = averageGap / 2
   // A counter cannot go below zero: do not extrapolate further back than where it would be 0.
-  if (increase > 0 && firstV >= 0) toStart = Math.min(toStart, sampled * (firstV / increase))
+  if (isCounter && increase > 0 && firstV >= 0) toStart = Math.min(toStart, sampled * (firstV / increase))
   if (toEnd >= threshold) toEnd = averageGap / 2
   return increase * ((sampled + toStart + toEnd) / sampled)
 }
 
+/** Counts the samples whose value differs from the one before (`changes`) or is below it (`resets`). */
+function countSteps(
+  points: ReadonlyArray<readonly [number, number]>,
+  step: (prev: number, cur: number) => boolean,
+): number {
+  let count = 0
+  for (let i = 1; i < points.length; i++)
+    if (step((points[i - 1] as readonly [number, number])[1], (points[i] as readonly [number, number])[1]))
+      count++
+  return count
+}
+
+/** `irate`: the per-second change between the last two samples (a reset counts from zero). */
+function instantRate(points: ReadonlyArray<readonly [number, number]>): number | undefined {
+  if (points.length < 2) return undefined
+  const [prevT, prevV] = points[points.length - 2] as readonly [number, number]
+  const [lastT, lastV] = points[points.length - 1] as readonly [number, number]
+  const seconds = (lastT - prevT) / 1000
+  if (seconds <= 0) return undefined
+  return (lastV < prevV ? lastV : lastV - prevV) / seconds
+}
+
 function rangeValue(
-  fn: string,
+  fn: RangeFunction,
   points: ReadonlyArray<readonly [number, number]>,
   at: number,
   rangeMs: number,
@@ -74,14 +99,37 @@ function rangeValue(
   switch (fn) {
     case 'avg_over_time':
       return points.reduce((s, p) => s + p[1], 0) / points.length
+    case 'sum_over_time':
+      return points.reduce((s, p) => s + p[1], 0)
+    case 'count_over_time':
+      return points.length
+    case 'last_over_time':
+      return (points[points.length - 1] as readonly [number, number])[1]
     case 'min_over_time':
       return Math.min(...points.map((p) => p[1]))
     case 'max_over_time':
       return Math.max(...points.map((p) => p[1]))
+    case 'changes':
+      return countSteps(points, (prev, cur) => cur !== prev)
+    case 'resets':
+      return countSteps(points, (prev, cur) => cur < prev)
+    case 'irate':
+      return instantRate(points)
+    case 'delta':
+      return extrapolatedIncrease(points, at - rangeMs, at, false)
+    case 'absent_over_time':
+      return undefined
   }
-  const increase = extrapolatedIncrease(points, at - rangeMs, at)
+  const increase = extrapolatedIncrease(points, at - rangeMs, at, true)
   if (increase === undefined) return undefined
   return fn === 'increase' ? increase : increase / (rangeMs / 1000)
+}
+
+/** The labels of `absent()`'s element: those the selector pins with `=` (as Prometheus). */
+function absentLabels(selector: Extract<Expr, { type: 'selector' }>): Labels {
+  const labels: Labels = {}
+  for (const m of selector.matchers) if (m.op === '=' && m.name !== '__name__') labels[m.name] = m.value
+  return labels
 }
 
 function quantile(q: number, buckets: Array<{ le: number; count: number }>): number {
@@ -321,13 +369,31 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
     case 'range-fn': {
       const out: VectorElement[] = []
       const rangeMs = expr.selector.rangeMs as number
+      let anyPoint = false
       for (const series of ctx.range(expr.selector.name, rangeMs)) {
         if (!selectorMatches(expr.selector, series.labels)) continue
         ctx.sawSeries = true
+        if (series.points.length > 0) anyPoint = true
         const value = rangeValue(expr.fn, series.points, ctx.at, rangeMs)
         if (value !== undefined) out.push({ labels: series.labels, value })
       }
+      if (expr.fn === 'absent_over_time') {
+        ctx.sawSeries = true
+        return {
+          kind: 'vector',
+          elements: anyPoint ? [] : [{ labels: absentLabels(expr.selector), value: 1 }],
+        }
+      }
       return { kind: 'vector', elements: out }
+    }
+    case 'absent': {
+      const present = evaluate(expr.selector, ctx) as Extract<Value, { kind: 'vector' }>
+      // absent() answers either way: its rule is never "no data".
+      ctx.sawSeries = true
+      return {
+        kind: 'vector',
+        elements: present.elements.length > 0 ? [] : [{ labels: absentLabels(expr.selector), value: 1 }],
+      }
     }
     case 'quantile': {
       const inner = evaluate(expr.expr, ctx)
@@ -417,6 +483,7 @@ export function referencedMetrics(expr: Expr, into = new Map<string, number>()):
       into.set(expr.name, Math.max(into.get(expr.name) ?? 0, expr.rangeMs ?? 0))
       break
     case 'range-fn':
+    case 'absent':
       into.set(expr.selector.name, Math.max(into.get(expr.selector.name) ?? 0, expr.selector.rangeMs ?? 0))
       break
     case 'quantile':

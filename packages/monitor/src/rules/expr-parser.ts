@@ -21,10 +21,18 @@ type Token =
 const AGGREGATIONS = new Set<AggregationOp>(['sum', 'avg', 'min', 'max', 'count'])
 const RANGE_FNS = new Set<RangeFunction>([
   'rate',
+  'irate',
   'increase',
+  'delta',
+  'changes',
+  'resets',
   'avg_over_time',
   'min_over_time',
   'max_over_time',
+  'sum_over_time',
+  'count_over_time',
+  'last_over_time',
+  'absent_over_time',
 ])
 
 function fail(source: string, pos: number, message: string): never {
@@ -97,7 +105,9 @@ function tokenize(source: string): Token[] {
 /**
  * Parses a rule expression, a PromQL subset:
  * - selectors `name{label="v", other=~"re.*"}` (matchers `= != =~ !~`, anchored regexes);
- * - range functions `rate|increase|avg_over_time|min_over_time|max_over_time(selector[5m])`;
+ * - range functions `rate|irate|increase|delta|changes|resets|avg_over_time|min_over_time|
+ *   max_over_time|sum_over_time|count_over_time|last_over_time|absent_over_time(selector[5m])`;
+ * - `absent(selector)`;
  * - `histogram_quantile(0.95, <vector of _bucket series>)`;
  * - aggregations `sum|avg|min|max|count [by|without (labels)] (expr)`;
  * - arithmetic `+ - * /`, comparisons `> < >= <= == !=` (filtering), and `and`, `or`, `unless`,
@@ -219,6 +229,17 @@ export function parseExpr(source: string): Expr {
       if (sel.rangeMs === undefined) fail(source, name.pos, `${tk.v}() needs a range such as [5m]`)
       expectOp(')')
       return { type: 'range-fn', fn: tk.v as RangeFunction, selector: sel }
+    }
+    if (tk.v === 'absent' && isOp('(')) {
+      next()
+      const name = next()
+      if (name.t !== 'id' && !(name.t === 'op' && name.v === '{'))
+        fail(source, name.pos, 'absent() takes a selector')
+      if (name.t === 'op') p--
+      const sel = selector(name.t === 'id' ? name.v : '', name.pos)
+      if (sel.rangeMs !== undefined) fail(source, name.pos, 'absent() takes no range: use absent_over_time()')
+      expectOp(')')
+      return { type: 'absent', selector: sel }
     }
     if (tk.v === 'histogram_quantile' && isOp('(')) {
       next()
