@@ -9,7 +9,7 @@ import { MonitorError } from '../errors/monitor-error.js'
 export interface TimeIntervalSpec {
   /** Times of day, start inclusive, end exclusive: `{ startTime: '09:00', endTime: '17:30' }` (end up to `24:00`). */
   times?: Array<{ startTime: string; endTime: string }>
-  /** `'monday'`, `'monday:friday'` (case-insensitive). */
+  /** `'monday'`, `'monday:friday'` (case-insensitive; a range runs forward within one week, so weekends are `'saturday', 'sunday'`). */
   weekdays?: string[]
   /** `'1'`, `'1:5'`; negative days count from the month's end: `'-1'` is its last day, `'-7:-1'` its last week. */
   daysOfMonth?: string[]
@@ -77,8 +77,7 @@ function rangeOf(
   const [start, end] = parts.map((part) => parse(part.trim()))
   if (parts.length > 2 || start === undefined || (parts.length === 2 && end === undefined))
     throw invalid(name, `"${text}" is not a valid ${field} or range of them`)
-  const range: [number, number] = [start, end ?? start]
-  return range
+  return [start, end ?? start]
 }
 
 const integerIn =
@@ -162,7 +161,7 @@ function compileInterval(name: string, spec: TimeIntervalSpec): TimeIntervalTest
  * @example
  * ```ts
  * const offHours = compileTimeIntervals('off-hours', [
- *   { weekdays: ['saturday:sunday'] },
+ *   { weekdays: ['saturday', 'sunday'] },
  *   { weekdays: ['monday:friday'], times: [{ startTime: '00:00', endTime: '08:00' }], location: 'Europe/Paris' },
  * ])
  * offHours(Date.now())
