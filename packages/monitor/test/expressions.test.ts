@@ -289,6 +289,29 @@ describe('expression language', () => {
     expect(() => parseExpr('absent(a[5m])')).toThrow(/absent_over_time/)
   })
 
+  it('offset reads series as they were before, for instant reads and ranges', async () => {
+    const source = createPushSampleSource()
+    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+    const rules = {
+      instant: 'a offset 1m > 0',
+      range: 'rate(a[1m] offset 2m) > 0',
+      growth: 'a - a offset 5m > 0',
+      beforeHistory: 'a offset 10m > 0',
+    }
+    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
+    for (let s = 0; s <= 300; s += 10) {
+      source.set('a', {}, 1000 + s)
+      await engine.evaluate(T0 + s * 1000)
+    }
+    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)?.value
+    expect(value('instant')).toBe(1240)
+    expect(value('range')).toBeCloseTo(1)
+    expect(value('growth')).toBe(300)
+    expect(value('beforeHistory')).toBeUndefined()
+    expect(() => parseExpr('a offset 0s')).toThrow(/positive duration/)
+    expect(() => parseExpr('a offset')).toThrow(/after offset/)
+  })
+
   it('histogram_quantile over prom-client histogram buckets from the registry', async () => {
     const registry = new Registry()
     const h = new Histogram({

@@ -417,13 +417,14 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     at: ts,
     sawSeries: false,
     current: (name) => byName.get(name) ?? [],
-    range: (name, rangeMs) => {
+    range: (name, rangeMs, offsetMs = 0) => {
       const series = history.get(name)
       if (!series) return []
-      const from = ts - rangeMs
+      const to = ts - offsetMs
+      const from = to - rangeMs
       const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
       for (const entry of series.values()) {
-        const points = entry.points.filter((p) => p[0] > from && p[0] <= ts)
+        const points = entry.points.filter((p) => p[0] > from && p[0] <= to)
         if (points.length > 0) out.push({ labels: entry.labels, points })
       }
       return out

@@ -48,7 +48,14 @@ export interface VectorMatching {
 /** A parsed rule expression. */
 export type Expr =
   | { type: 'number'; value: number }
-  | { type: 'selector'; name: string; matchers: LabelMatcher[]; rangeMs?: number }
+  | {
+      type: 'selector'
+      name: string
+      matchers: LabelMatcher[]
+      rangeMs?: number
+      /** `offset 1h`: read the series as they were this long before the evaluation. */
+      offsetMs?: number
+    }
   | { type: 'range-fn'; fn: RangeFunction; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'quantile'; q: number; expr: Expr }
   /** `absent(selector)`: one element valued 1 when the selector matches nothing, else none. */

@@ -17,14 +17,21 @@ export type Value = { kind: 'scalar'; value: number } | { kind: 'vector'; elemen
 export interface EvalContext {
   at: number
   current(name: string): readonly Sample[]
-  /** Points `[t, v]` of series of `name` with `t` in `(at - rangeMs, at]`, grouped by series. */
+  /**
+   * Points `[t, v]` of series of `name` with `t` in `(end - rangeMs, end]`, grouped by series,
+   * where `end` is `at - offsetMs`.
+   */
   range(
     name: string,
     rangeMs: number,
+    offsetMs?: number,
   ): ReadonlyArray<{ labels: Labels; points: ReadonlyArray<readonly [number, number]> }>
   /** Set when a selector matched at least one series. */
   sawSeries: boolean
 }
+
+/** How far back an instant read with `offset` looks for a series' latest sample (Prometheus' lookback delta). */
+const LOOKBACK_MS = 5 * 60_000
 
 function selectorMatches(expr: Extract<Expr, { type: 'selector' }>, labels: Labels): boolean {
   for (const m of expr.matchers) if (!matches(m, labels)) return false
@@ -361,20 +368,30 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
     }
     case 'selector': {
       const out: VectorElement[] = []
-      for (const s of ctx.current(expr.name))
-        if (selectorMatches(expr, s.labels)) out.push({ labels: s.labels, value: s.value })
+      if (expr.offsetMs) {
+        // As Prometheus: each series' latest sample within the lookback before `at - offset`.
+        for (const series of ctx.range(expr.name, LOOKBACK_MS, expr.offsetMs)) {
+          const last = series.points[series.points.length - 1]
+          if (last && selectorMatches(expr, series.labels))
+            out.push({ labels: series.labels, value: last[1] })
+        }
+      } else {
+        for (const s of ctx.current(expr.name))
+          if (selectorMatches(expr, s.labels)) out.push({ labels: s.labels, value: s.value })
+      }
       if (out.length > 0) ctx.sawSeries = true
       return { kind: 'vector', elements: out }
     }
     case 'range-fn': {
       const out: VectorElement[] = []
       const rangeMs = expr.selector.rangeMs as number
+      const offsetMs = expr.selector.offsetMs ?? 0
       let anyPoint = false
-      for (const series of ctx.range(expr.selector.name, rangeMs)) {
+      for (const series of ctx.range(expr.selector.name, rangeMs, offsetMs)) {
         if (!selectorMatches(expr.selector, series.labels)) continue
         ctx.sawSeries = true
         if (series.points.length > 0) anyPoint = true
-        const value = rangeValue(expr.fn, series.points, ctx.at, rangeMs)
+        const value = rangeValue(expr.fn, series.points, ctx.at - offsetMs, rangeMs)
         if (value !== undefined) out.push({ labels: series.labels, value })
       }
       if (expr.fn === 'absent_over_time') {
@@ -476,15 +493,21 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
   }
 }
 
+/** How much history a selector reads: its range, pushed back by its offset (instant reads look back 5 m). */
+function historyNeeded(selector: Extract<Expr, { type: 'selector' }>): number {
+  if (!selector.offsetMs) return selector.rangeMs ?? 0
+  return (selector.rangeMs ?? LOOKBACK_MS) + selector.offsetMs
+}
+
 /** Metric names a parsed expression reads, and the longest range (ms) each needs, 0 for instant reads. */
 export function referencedMetrics(expr: Expr, into = new Map<string, number>()): Map<string, number> {
   switch (expr.type) {
     case 'selector':
-      into.set(expr.name, Math.max(into.get(expr.name) ?? 0, expr.rangeMs ?? 0))
+      into.set(expr.name, Math.max(into.get(expr.name) ?? 0, historyNeeded(expr)))
       break
     case 'range-fn':
     case 'absent':
-      into.set(expr.selector.name, Math.max(into.get(expr.selector.name) ?? 0, expr.selector.rangeMs ?? 0))
+      into.set(expr.selector.name, Math.max(into.get(expr.selector.name) ?? 0, historyNeeded(expr.selector)))
       break
     case 'quantile':
     case 'aggregation':

@@ -49,9 +49,12 @@ function tokenize(source: string): Token[] {
       i++
       continue
     }
-    if (inBrackets && /[0-9]/.test(c)) {
+    const previous = tokens[tokens.length - 1]
+    const afterOffset = previous?.t === 'id' && previous.v === 'offset'
+    if ((inBrackets || afterOffset) && /[0-9]/.test(c)) {
       const m = /^[0-9a-z.]+/.exec(source.slice(i)) as RegExpExecArray
-      tokens.push({ t: 'dur', v: parseDuration(m[0], 'range', 'MONITOR_INVALID_EXPRESSION'), pos: i })
+      const what = afterOffset ? 'offset' : 'range'
+      tokens.push({ t: 'dur', v: parseDuration(m[0], what, 'MONITOR_INVALID_EXPRESSION'), pos: i })
       i += m[0].length
       continue
     }
@@ -104,7 +107,8 @@ function tokenize(source: string): Token[] {
 
 /**
  * Parses a rule expression, a PromQL subset:
- * - selectors `name{label="v", other=~"re.*"}` (matchers `= != =~ !~`, anchored regexes);
+ * - selectors `name{label="v", other=~"re.*"}` (matchers `= != =~ !~`, anchored regexes), with
+ *   `offset 1h` to read them as they were an hour before;
  * - range functions `rate|irate|increase|delta|changes|resets|avg_over_time|min_over_time|
  *   max_over_time|sum_over_time|count_over_time|last_over_time|absent_over_time(selector[5m])`;
  * - `absent(selector)`;
@@ -176,6 +180,13 @@ export function parseExpr(source: string): Expr {
       if (d.t !== 'dur' || d.v <= 0) fail(source, d.pos, 'expected a positive duration such as 5m')
       expectOp(']')
       sel.rangeMs = d.v
+    }
+    if (isWord('offset')) {
+      next()
+      const d = next()
+      if (d.t !== 'dur' || d.v <= 0)
+        fail(source, d.pos, 'expected a positive duration such as 1h after offset')
+      sel.offsetMs = d.v
     }
     return sel
   }
