@@ -312,6 +312,34 @@ describe('expression language', () => {
     expect(() => parseExpr('a offset')).toThrow(/after offset/)
   })
 
+  it('deriv and predict_linear fit a least-squares line, as for a disk filling up', async () => {
+    const source = createPushSampleSource()
+    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+    const rules = {
+      slope: 'deriv(free[1m]) < 100',
+      flat: 'deriv(steady[1m]) < 100',
+      inTenMinutes: 'predict_linear(free[1m], 600) < 10000',
+      full: 'predict_linear(free[1m], 4 * 180) < 0',
+    }
+    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
+    for (let s = 0; s <= 300; s += 10) {
+      // Free space falls by 1 per second, with a ±2 wobble.
+      source.set('free', {}, 1000 - s + (s % 20 === 0 ? 2 : -2))
+      source.set('steady', {}, 5)
+      await engine.evaluate(T0 + s * 1000)
+    }
+    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)?.value
+    // (240 s, 300 s]: x = −50…0 s from now, y = 748, 742, 728, 722, 708, 702 (mean 725).
+    // Sxy = −1690 and Sxx = 1750, so the slope is −1690 / 1750 per second; the line is at
+    // 725 + 25 × slope now, and 600 s later at that + 600 × slope.
+    const slope = -1690 / 1750
+    expect(value('slope')).toBeCloseTo(slope, 10)
+    expect(value('flat')).toBe(0)
+    expect(value('inTenMinutes')).toBeCloseTo(725 + 25 * slope + 600 * slope, 8)
+    expect(value('full')).toBeLessThan(0)
+    expect(() => parseExpr('predict_linear(free, 60)')).toThrow(/needs a range/)
+  })
+
   it('histogram_quantile over prom-client histogram buckets from the registry', async () => {
     const registry = new Registry()
     const h = new Histogram({

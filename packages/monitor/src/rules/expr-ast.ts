@@ -17,6 +17,7 @@ export type AggregationOp = 'sum' | 'avg' | 'min' | 'max' | 'count'
 export type RangeFunction =
   | 'rate'
   | 'irate'
+  | 'deriv'
   | 'increase'
   | 'delta'
   | 'changes'
@@ -58,6 +59,8 @@ export type Expr =
     }
   | { type: 'range-fn'; fn: RangeFunction; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'quantile'; q: number; expr: Expr }
+  /** `predict_linear(selector[range], seconds)`: each series' least-squares line, `seconds` ahead. */
+  | { type: 'predict-linear'; selector: Extract<Expr, { type: 'selector' }>; seconds: Expr }
   /** `absent(selector)`: one element valued 1 when the selector matches nothing, else none. */
   | { type: 'absent'; selector: Extract<Expr, { type: 'selector' }> }
   | { type: 'aggregation'; op: AggregationOp; by?: string[]; without?: string[]; expr: Expr }

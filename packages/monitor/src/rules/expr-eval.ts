@@ -86,6 +86,32 @@ function countSteps(
   return count
 }
 
+/**
+ * Least-squares line through the points, as Prometheus' `linearRegression`: `slope` per second
+ * and the value at `interceptTime` (ms). All-equal values give slope 0 without rounding error.
+ */
+function linearRegression(
+  points: ReadonlyArray<readonly [number, number]>,
+  interceptTime: number,
+): { slope: number; intercept: number } {
+  const firstValue = (points[0] as readonly [number, number])[1]
+  if (points.every(([, v]) => v === firstValue)) return { slope: 0, intercept: firstValue }
+  let sumX = 0
+  let sumY = 0
+  let sumXY = 0
+  let sumX2 = 0
+  for (const [t, v] of points) {
+    const x = (t - interceptTime) / 1000
+    sumX += x
+    sumY += v
+    sumXY += x * v
+    sumX2 += x * x
+  }
+  const n = points.length
+  const slope = (sumXY - (sumX * sumY) / n) / (sumX2 - (sumX * sumX) / n)
+  return { slope, intercept: sumY / n - (slope * sumX) / n }
+}
+
 /** `irate`: the per-second change between the last two samples (a reset counts from zero). */
 function instantRate(points: ReadonlyArray<readonly [number, number]>): number | undefined {
   if (points.length < 2) return undefined
@@ -122,6 +148,10 @@ function rangeValue(
       return countSteps(points, (prev, cur) => cur < prev)
     case 'irate':
       return instantRate(points)
+    case 'deriv':
+      return points.length < 2
+        ? undefined
+        : linearRegression(points, (points[0] as readonly [number, number])[0]).slope
     case 'delta':
       return extrapolatedIncrease(points, at - rangeMs, at, false)
     case 'absent_over_time':
@@ -403,6 +433,21 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
       }
       return { kind: 'vector', elements: out }
     }
+    case 'predict-linear': {
+      const seconds = evaluate(expr.seconds, ctx)
+      if (seconds.kind !== 'scalar')
+        throw new MonitorError('MONITOR_EVALUATION_FAILED', 'predict_linear() needs a number of seconds')
+      const out: VectorElement[] = []
+      const { rangeMs = 0, offsetMs = 0 } = expr.selector
+      for (const series of ctx.range(expr.selector.name, rangeMs, offsetMs)) {
+        if (!selectorMatches(expr.selector, series.labels)) continue
+        ctx.sawSeries = true
+        if (series.points.length < 2) continue
+        const { slope, intercept } = linearRegression(series.points, ctx.at - offsetMs)
+        out.push({ labels: series.labels, value: intercept + slope * seconds.value })
+      }
+      return { kind: 'vector', elements: out }
+    }
     case 'absent': {
       const present = evaluate(expr.selector, ctx) as Extract<Value, { kind: 'vector' }>
       // absent() answers either way: its rule is never "no data".
@@ -507,6 +552,7 @@ export function referencedMetrics(expr: Expr, into = new Map<string, number>()):
       break
     case 'range-fn':
     case 'absent':
+    case 'predict-linear':
       into.set(expr.selector.name, Math.max(into.get(expr.selector.name) ?? 0, historyNeeded(expr.selector)))
       break
     case 'quantile':

@@ -22,6 +22,7 @@ const AGGREGATIONS = new Set<AggregationOp>(['sum', 'avg', 'min', 'max', 'count'
 const RANGE_FNS = new Set<RangeFunction>([
   'rate',
   'irate',
+  'deriv',
   'increase',
   'delta',
   'changes',
@@ -109,7 +110,8 @@ function tokenize(source: string): Token[] {
  * Parses a rule expression, a PromQL subset:
  * - selectors `name{label="v", other=~"re.*"}` (matchers `= != =~ !~`, anchored regexes), with
  *   `offset 1h` to read them as they were an hour before;
- * - range functions `rate|irate|increase|delta|changes|resets|avg_over_time|min_over_time|
+ * - `predict_linear(selector[range], seconds)`;
+ * - range functions `rate|irate|deriv|increase|delta|changes|resets|avg_over_time|min_over_time|
  *   max_over_time|sum_over_time|count_over_time|last_over_time|absent_over_time(selector[5m])`;
  * - `absent(selector)`;
  * - `histogram_quantile(0.95, <vector of _bucket series>)`;
@@ -240,6 +242,19 @@ export function parseExpr(source: string): Expr {
       if (sel.rangeMs === undefined) fail(source, name.pos, `${tk.v}() needs a range such as [5m]`)
       expectOp(')')
       return { type: 'range-fn', fn: tk.v as RangeFunction, selector: sel }
+    }
+    if (tk.v === 'predict_linear' && isOp('(')) {
+      next()
+      const name = next()
+      if (name.t !== 'id' && !(name.t === 'op' && name.v === '{'))
+        fail(source, name.pos, 'predict_linear() takes a range selector')
+      if (name.t === 'op') p--
+      const sel = selector(name.t === 'id' ? name.v : '', name.pos)
+      if (sel.rangeMs === undefined) fail(source, name.pos, 'predict_linear() needs a range such as [1h]')
+      expectOp(',')
+      const seconds = expr(0)
+      expectOp(')')
+      return { type: 'predict-linear', selector: sel, seconds }
     }
     if (tk.v === 'absent' && isOp('(')) {
       next()
