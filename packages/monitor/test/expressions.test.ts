@@ -61,6 +61,38 @@ describe('expression language', () => {
     ).toBeCloseTo(0.02)
   })
 
+  it('stddev, stdvar, group, quantile, topk and bottomk aggregations', async () => {
+    const load = (s: ReturnType<typeof createPushSampleSource>) => {
+      s.set('load', { i: '1', zone: 'a' }, 1)
+      s.set('load', { i: '2', zone: 'a' }, 2)
+      s.set('load', { i: '3', zone: 'b' }, 4)
+      s.set('load', { i: '4', zone: 'b' }, 8)
+    }
+    const one = async (expr: string) => (await valuesOf(`${expr} > -1`, load))[0]?.value
+    // Mean 3.75; squared deviations 7.5625 + 3.0625 + 0.0625 + 18.0625 = 28.75, over 4.
+    expect(await one('stdvar(load)')).toBeCloseTo(7.1875)
+    expect(await one('stddev(load)')).toBeCloseTo(Math.sqrt(7.1875))
+    // Ranks interpolate: φ × (n − 1) = 1.5 → (2 + 4) / 2; 2.7 → 4 × 0.3 + 8 × 0.7.
+    expect(await one('quantile(0.5, load)')).toBeCloseTo(3)
+    expect(await one('quantile(0.9, load)')).toBeCloseTo(6.8)
+    expect(await one('quantile(2, load)')).toBe(Number.POSITIVE_INFINITY)
+    const labelled = async (expr: string) =>
+      (await valuesOf(expr, load)).map((e) => [e.labels.i ?? e.labels.zone, e.value])
+    expect(await labelled('topk(1, load) by (zone)')).toEqual([
+      ['2', 2],
+      ['4', 8],
+    ])
+    expect(await labelled('bottomk(2, load)')).toEqual([
+      ['1', 1],
+      ['2', 2],
+    ])
+    expect(await labelled('group by (zone) (load)')).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ])
+    expect(() => parseExpr('topk(load)')).toThrow(/expected ","/)
+  })
+
   it('and / or / unless', async () => {
     const two = (s: ReturnType<typeof createPushSampleSource>) => {
       s.set('a', { x: '1' }, 5)

@@ -11,7 +11,18 @@ export interface LabelMatcher {
 }
 
 /** Aggregation operators. */
-export type AggregationOp = 'sum' | 'avg' | 'min' | 'max' | 'count'
+export type AggregationOp =
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'count'
+  | 'group'
+  | 'stddev'
+  | 'stdvar'
+  | 'quantile'
+  | 'topk'
+  | 'bottomk'
 
 /** Range functions over a `[window]`. */
 export type RangeFunction =
@@ -63,7 +74,15 @@ export type Expr =
   | { type: 'predict-linear'; selector: Extract<Expr, { type: 'selector' }>; seconds: Expr }
   /** `absent(selector)`: one element valued 1 when the selector matches nothing, else none. */
   | { type: 'absent'; selector: Extract<Expr, { type: 'selector' }> }
-  | { type: 'aggregation'; op: AggregationOp; by?: string[]; without?: string[]; expr: Expr }
+  | {
+      type: 'aggregation'
+      op: AggregationOp
+      by?: string[]
+      without?: string[]
+      /** The φ of `quantile` or the k of `topk` / `bottomk`. */
+      param?: Expr
+      expr: Expr
+    }
   | {
       type: 'binary'
       op: BinaryOp

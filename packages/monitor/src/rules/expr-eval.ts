@@ -1,5 +1,5 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import type { BinaryOp, Expr, RangeFunction, VectorMatching } from './expr-ast.js'
+import type { AggregationOp, BinaryOp, Expr, RangeFunction, VectorMatching } from './expr-ast.js'
 import { matches } from './expr-parser.js'
 import { type Labels, labelsKey } from './labels.js'
 import type { Sample } from './sample-source.js'
@@ -167,6 +167,49 @@ function absentLabels(selector: Extract<Expr, { type: 'selector' }>): Labels {
   const labels: Labels = {}
   for (const m of selector.matchers) if (m.op === '=' && m.name !== '__name__') labels[m.name] = m.value
   return labels
+}
+
+/** One group's value of a value aggregation, as Prometheus computes it. */
+function aggregate(op: AggregationOp, values: number[], param: number | undefined): number {
+  const n = values.length
+  const mean = () => values.reduce((a, b) => a + b, 0) / n
+  const variance = () => {
+    const m = mean()
+    return values.reduce((a, b) => a + (b - m) * (b - m), 0) / n
+  }
+  switch (op) {
+    case 'sum':
+      return values.reduce((a, b) => a + b, 0)
+    case 'avg':
+      return mean()
+    case 'min':
+      return Math.min(...values)
+    case 'max':
+      return Math.max(...values)
+    case 'count':
+      return n
+    case 'group':
+      return 1
+    case 'stdvar':
+      return variance()
+    case 'stddev':
+      return Math.sqrt(variance())
+    default:
+      return quantileOf(param as number, values)
+  }
+}
+
+/** The φ-quantile of `values`, interpolating between ranks as Prometheus' `quantile` aggregation. */
+function quantileOf(q: number, values: number[]): number {
+  if (Number.isNaN(q)) return Number.NaN
+  if (q < 0) return Number.NEGATIVE_INFINITY
+  if (q > 1) return Number.POSITIVE_INFINITY
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = q * (sorted.length - 1)
+  const lower = Math.max(0, Math.floor(rank))
+  const upper = Math.min(sorted.length - 1, lower + 1)
+  const weight = rank - Math.floor(rank)
+  return (sorted[lower] as number) * (1 - weight) + (sorted[upper] as number) * weight
 }
 
 function quantile(q: number, buckets: Array<{ le: number; count: number }>): number {
@@ -485,7 +528,14 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
       const inner = evaluate(expr.expr, ctx)
       if (inner.kind !== 'vector')
         throw new MonitorError('MONITOR_EVALUATION_FAILED', `${expr.op}() needs a vector`)
-      const groups = new Map<string, { labels: Labels; values: number[] }>()
+      let param: number | undefined
+      if (expr.param) {
+        const value = evaluate(expr.param, ctx)
+        if (value.kind !== 'scalar')
+          throw new MonitorError('MONITOR_EVALUATION_FAILED', `${expr.op}() needs a number before its vector`)
+        param = value.value
+      }
+      const groups = new Map<string, { labels: Labels; elements: VectorElement[] }>()
       for (const e of inner.elements) {
         const labels: Labels = {}
         if (expr.by) {
@@ -498,32 +548,30 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
         const key = labelsKey(labels)
         let group = groups.get(key)
         if (!group) {
-          group = { labels, values: [] }
+          group = { labels, elements: [] }
           groups.set(key, group)
         }
-        group.values.push(e.value)
+        group.elements.push(e)
       }
       const out: VectorElement[] = []
       for (const g of groups.values()) {
-        let value: number
-        switch (expr.op) {
-          case 'sum':
-            value = g.values.reduce((a, b) => a + b, 0)
-            break
-          case 'avg':
-            value = g.values.reduce((a, b) => a + b, 0) / g.values.length
-            break
-          case 'min':
-            value = Math.min(...g.values)
-            break
-          case 'max':
-            value = Math.max(...g.values)
-            break
-          case 'count':
-            value = g.values.length
-            break
+        if (expr.op === 'topk' || expr.op === 'bottomk') {
+          // The k largest (smallest) elements of each group, with their own labels.
+          const k = Math.floor(param as number)
+          const sorted = [...g.elements].sort((a, b) =>
+            expr.op === 'topk' ? b.value - a.value : a.value - b.value,
+          )
+          out.push(...sorted.slice(0, Math.max(0, k)))
+          continue
         }
-        out.push({ labels: g.labels, value })
+        out.push({
+          labels: g.labels,
+          value: aggregate(
+            expr.op,
+            g.elements.map((e) => e.value),
+            param,
+          ),
+        })
       }
       return { kind: 'vector', elements: out }
     }
@@ -555,8 +603,11 @@ export function referencedMetrics(expr: Expr, into = new Map<string, number>()):
     case 'predict-linear':
       into.set(expr.selector.name, Math.max(into.get(expr.selector.name) ?? 0, historyNeeded(expr.selector)))
       break
-    case 'quantile':
     case 'aggregation':
+      if (expr.param) referencedMetrics(expr.param, into)
+      referencedMetrics(expr.expr, into)
+      break
+    case 'quantile':
     case 'neg':
       referencedMetrics(expr.expr, into)
       break

@@ -18,7 +18,21 @@ type Token =
   | { t: 'op'; v: string; pos: number }
   | { t: 'eof'; pos: number }
 
-const AGGREGATIONS = new Set<AggregationOp>(['sum', 'avg', 'min', 'max', 'count'])
+const AGGREGATIONS = new Set<AggregationOp>([
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count',
+  'group',
+  'stddev',
+  'stdvar',
+  'quantile',
+  'topk',
+  'bottomk',
+])
+/** Aggregations that take a parameter before their vector: `topk(3, x)`. */
+const PARAMETRIC = new Set<AggregationOp>(['quantile', 'topk', 'bottomk'])
 const RANGE_FNS = new Set<RangeFunction>([
   'rate',
   'irate',
@@ -115,7 +129,8 @@ function tokenize(source: string): Token[] {
  *   max_over_time|sum_over_time|count_over_time|last_over_time|absent_over_time(selector[5m])`;
  * - `absent(selector)`;
  * - `histogram_quantile(0.95, <vector of _bucket series>)`;
- * - aggregations `sum|avg|min|max|count [by|without (labels)] (expr)`;
+ * - aggregations `sum|avg|min|max|count|group|stddev|stdvar [by|without (labels)] (expr)`, and
+ *   `quantile(φ, expr)`, `topk(k, expr)`, `bottomk(k, expr)` with the same grouping;
  * - arithmetic `+ - * /`, comparisons `> < >= <= == !=` (filtering), and `and`, `or`, `unless`,
  *   (`bool` after a comparison gives 1 or 0 instead of filtering),
  *   between a vector and a number, or between vectors matched on identical label sets or as
@@ -221,13 +236,20 @@ export function parseExpr(source: string): Expr {
       }
       grouping()
       expectOp('(')
+      const op = tk.v as AggregationOp
+      let param: Expr | undefined
+      if (PARAMETRIC.has(op)) {
+        param = expr(0)
+        expectOp(',')
+      }
       const inner = expr(0)
       expectOp(')')
       if (!by && !without) grouping()
       return {
         type: 'aggregation',
-        op: tk.v as AggregationOp,
+        op,
         expr: inner,
+        ...(param ? { param } : {}),
         ...(by ? { by } : {}),
         ...(without ? { without } : {}),
       }
