@@ -24,6 +24,24 @@ async function valuesOf(expr: string, setup: (s: ReturnType<typeof createPushSam
     .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)))
 }
 
+/**
+ * Evaluates `rules` every 10 s for five minutes from T0, `feed` setting the samples of second `s`
+ * before each evaluation; gives each rule's instance at the end.
+ */
+async function everyTenSeconds(
+  rules: Record<string, string>,
+  feed: (source: ReturnType<typeof createPushSampleSource>, s: number) => void,
+) {
+  const source = createPushSampleSource()
+  const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+  for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
+  for (let s = 0; s <= 300; s += 10) {
+    feed(source, s)
+    await engine.evaluate(T0 + s * 1000)
+  }
+  return (rule: string) => engine.instances().find((i) => i.rule === rule)
+}
+
 describe('expression language', () => {
   const load = (s: ReturnType<typeof createPushSampleSource>) => {
     s.set('latency', { route: '/a', method: 'GET' }, 0.2)
@@ -236,26 +254,24 @@ describe('expression language', () => {
   })
 
   it("extrapolates rate and increase to the window's edges as Prometheus does", async () => {
-    const source = createPushSampleSource()
-    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
-    const rules = {
-      steady: 'increase(a[1m]) >= 0',
-      steadyRate: 'rate(a[1m]) >= 0',
-      lateStart: 'increase(b[5m]) >= 0',
-      lateStartRate: 'rate(b[5m]) >= 0',
-      nearZero: 'increase(c[1m]) >= 0',
-      single: 'increase(d[1m]) >= 0',
-    }
-    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
     // One sample every 10 s for 5 minutes; each counter grows by 10 per sample.
-    for (let s = 0; s <= 300; s += 10) {
-      source.set('a', {}, 1000 + s)
-      if (s >= 240) source.set('b', {}, 3000 + (s - 240))
-      if (s >= 250) source.set('c', {}, 5 + (s - 250))
-      if (s === 300) source.set('d', {}, 7)
-      await engine.evaluate(T0 + s * 1000)
-    }
-    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)?.value
+    const instance = await everyTenSeconds(
+      {
+        steady: 'increase(a[1m]) >= 0',
+        steadyRate: 'rate(a[1m]) >= 0',
+        lateStart: 'increase(b[5m]) >= 0',
+        lateStartRate: 'rate(b[5m]) >= 0',
+        nearZero: 'increase(c[1m]) >= 0',
+        single: 'increase(d[1m]) >= 0',
+      },
+      (source, s) => {
+        source.set('a', {}, 1000 + s)
+        if (s >= 240) source.set('b', {}, 3000 + (s - 240))
+        if (s >= 250) source.set('c', {}, 5 + (s - 250))
+        if (s === 300) source.set('d', {}, 7)
+      },
+    )
+    const value = (rule: string) => instance(rule)?.value
     // (240 s, 300 s]: six samples 10 s apart, 50 counted; the first is 10 s (< 1.1 gaps) from the
     // window's start, so the increase is extrapolated over the whole 60 s: 50 × 60 / 50.
     expect(value('steady')).toBeCloseTo(60)
@@ -272,32 +288,29 @@ describe('expression language', () => {
   })
 
   it('irate, delta, changes, resets, the _over_time family, absent and absent_over_time', async () => {
-    const source = createPushSampleSource()
-    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
-    const rules = {
-      irate: 'irate(a[1m]) > -1000',
-      irateReset: 'irate(r[1m]) > -1000',
-      delta: 'delta(g[1m]) > -1000',
-      changes: 'changes(steps[1m]) > -1000',
-      resets: 'resets(steps[1m]) > -1000',
-      sum: 'sum_over_time(steps[1m]) > -1000',
-      count: 'count_over_time(steps[1m]) > -1000',
-      last: 'last_over_time(steps[1m]) > -1000',
-      absentMissing: 'absent(nope{job="api", env=~"p.*"})',
-      absentPresent: 'absent(a)',
-      absentOverTimeMissing: 'absent_over_time(nope{job="x"}[1m])',
-      absentOverTimePresent: 'absent_over_time(a[1m])',
-    }
-    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
     const steps: Record<number, number> = { 250: 1, 260: 1, 270: 2, 280: 2, 290: 3, 300: 1 }
-    for (let s = 0; s <= 300; s += 10) {
-      source.set('a', {}, 1000 + s)
-      source.set('r', {}, s === 300 ? 5 : 50)
-      source.set('g', {}, 100 - s / 10)
-      source.set('steps', {}, steps[s] ?? 0)
-      await engine.evaluate(T0 + s * 1000)
-    }
-    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)
+    const value = await everyTenSeconds(
+      {
+        irate: 'irate(a[1m]) > -1000',
+        irateReset: 'irate(r[1m]) > -1000',
+        delta: 'delta(g[1m]) > -1000',
+        changes: 'changes(steps[1m]) > -1000',
+        resets: 'resets(steps[1m]) > -1000',
+        sum: 'sum_over_time(steps[1m]) > -1000',
+        count: 'count_over_time(steps[1m]) > -1000',
+        last: 'last_over_time(steps[1m]) > -1000',
+        absentMissing: 'absent(nope{job="api", env=~"p.*"})',
+        absentPresent: 'absent(a)',
+        absentOverTimeMissing: 'absent_over_time(nope{job="x"}[1m])',
+        absentOverTimePresent: 'absent_over_time(a[1m])',
+      },
+      (source, s) => {
+        source.set('a', {}, 1000 + s)
+        source.set('r', {}, s === 300 ? 5 : 50)
+        source.set('g', {}, 100 - s / 10)
+        source.set('steps', {}, steps[s] ?? 0)
+      },
+    )
     // The last two samples, 10 s apart: +10, or a reset to 5 counted from zero.
     expect(value('irate')?.value).toBeCloseTo(1)
     expect(value('irateReset')?.value).toBeCloseTo(0.5)
@@ -322,20 +335,18 @@ describe('expression language', () => {
   })
 
   it('offset reads series as they were before, for instant reads and ranges', async () => {
-    const source = createPushSampleSource()
-    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
-    const rules = {
-      instant: 'a offset 1m > 0',
-      range: 'rate(a[1m] offset 2m) > 0',
-      growth: 'a - a offset 5m > 0',
-      beforeHistory: 'a offset 10m > 0',
-    }
-    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
-    for (let s = 0; s <= 300; s += 10) {
-      source.set('a', {}, 1000 + s)
-      await engine.evaluate(T0 + s * 1000)
-    }
-    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)?.value
+    const instance = await everyTenSeconds(
+      {
+        instant: 'a offset 1m > 0',
+        range: 'rate(a[1m] offset 2m) > 0',
+        growth: 'a - a offset 5m > 0',
+        beforeHistory: 'a offset 10m > 0',
+      },
+      (source, s) => {
+        source.set('a', {}, 1000 + s)
+      },
+    )
+    const value = (rule: string) => instance(rule)?.value
     expect(value('instant')).toBe(1240)
     expect(value('range')).toBeCloseTo(1)
     expect(value('growth')).toBe(300)
@@ -345,22 +356,20 @@ describe('expression language', () => {
   })
 
   it('deriv and predict_linear fit a least-squares line, as for a disk filling up', async () => {
-    const source = createPushSampleSource()
-    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
-    const rules = {
-      slope: 'deriv(free[1m]) < 100',
-      flat: 'deriv(steady[1m]) < 100',
-      inTenMinutes: 'predict_linear(free[1m], 600) < 10000',
-      full: 'predict_linear(free[1m], 4 * 180) < 0',
-    }
-    for (const [name, expr] of Object.entries(rules)) engine.addRule({ name, expr })
-    for (let s = 0; s <= 300; s += 10) {
-      // Free space falls by 1 per second, with a ±2 wobble.
-      source.set('free', {}, 1000 - s + (s % 20 === 0 ? 2 : -2))
-      source.set('steady', {}, 5)
-      await engine.evaluate(T0 + s * 1000)
-    }
-    const value = (rule: string) => engine.instances().find((i) => i.rule === rule)?.value
+    const instance = await everyTenSeconds(
+      {
+        slope: 'deriv(free[1m]) < 100',
+        flat: 'deriv(steady[1m]) < 100',
+        inTenMinutes: 'predict_linear(free[1m], 600) < 10000',
+        full: 'predict_linear(free[1m], 4 * 180) < 0',
+      },
+      (source, s) => {
+        // Free space falls by 1 per second, with a ±2 wobble.
+        source.set('free', {}, 1000 - s + (s % 20 === 0 ? 2 : -2))
+        source.set('steady', {}, 5)
+      },
+    )
+    const value = (rule: string) => instance(rule)?.value
     // (240 s, 300 s]: x = −50…0 s from now, y = 748, 742, 728, 722, 708, 702 (mean 725).
     // Sxy = −1690 and Sxx = 1750, so the slope is −1690 / 1750 per second; the line is at
     // 725 + 25 × slope now, and 600 s later at that + 600 × slope.

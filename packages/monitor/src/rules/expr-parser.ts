@@ -208,6 +208,20 @@ export function parseExpr(source: string): Expr {
     return sel
   }
 
+  /** The selector that opens the arguments of `fn(`: with a `[range]` when `ranged`, without one otherwise. */
+  const selectorArgument = (fn: string, ranged: boolean): Extract<Expr, { type: 'selector' }> => {
+    expectOp('(')
+    const name = next()
+    if (name.t !== 'id' && !(name.t === 'op' && name.v === '{'))
+      fail(source, name.pos, `${fn}() takes a ${ranged ? 'range ' : ''}selector`)
+    if (name.t === 'op') p--
+    const sel = selector(name.t === 'id' ? name.v : '', name.pos)
+    if (ranged && sel.rangeMs === undefined) fail(source, name.pos, `${fn}() needs a range such as [5m]`)
+    if (!ranged && sel.rangeMs !== undefined)
+      fail(source, name.pos, `${fn}() takes no range: use ${fn}_over_time()`)
+    return sel
+  }
+
   const primary = (): Expr => {
     const tk = next()
     if (tk.t === 'num') return { type: 'number', value: tk.v }
@@ -255,37 +269,19 @@ export function parseExpr(source: string): Expr {
       }
     }
     if (RANGE_FNS.has(tk.v as RangeFunction) && isOp('(')) {
-      next()
-      const name = next()
-      if (name.t !== 'id' && !(name.t === 'op' && name.v === '{'))
-        fail(source, name.pos, `${tk.v}() takes a range selector`)
-      if (name.t === 'op') p--
-      const sel = selector(name.t === 'id' ? name.v : '', name.pos)
-      if (sel.rangeMs === undefined) fail(source, name.pos, `${tk.v}() needs a range such as [5m]`)
+      const sel = selectorArgument(tk.v, true)
       expectOp(')')
       return { type: 'range-fn', fn: tk.v as RangeFunction, selector: sel }
     }
     if (tk.v === 'predict_linear' && isOp('(')) {
-      next()
-      const name = next()
-      if (name.t !== 'id' && !(name.t === 'op' && name.v === '{'))
-        fail(source, name.pos, 'predict_linear() takes a range selector')
-      if (name.t === 'op') p--
-      const sel = selector(name.t === 'id' ? name.v : '', name.pos)
-      if (sel.rangeMs === undefined) fail(source, name.pos, 'predict_linear() needs a range such as [1h]')
+      const sel = selectorArgument(tk.v, true)
       expectOp(',')
       const seconds = expr(0)
       expectOp(')')
       return { type: 'predict-linear', selector: sel, seconds }
     }
     if (tk.v === 'absent' && isOp('(')) {
-      next()
-      const name = next()
-      if (name.t !== 'id' && !(name.t === 'op' && name.v === '{'))
-        fail(source, name.pos, 'absent() takes a selector')
-      if (name.t === 'op') p--
-      const sel = selector(name.t === 'id' ? name.v : '', name.pos)
-      if (sel.rangeMs !== undefined) fail(source, name.pos, 'absent() takes no range: use absent_over_time()')
+      const sel = selectorArgument(tk.v, false)
       expectOp(')')
       return { type: 'absent', selector: sel }
     }
