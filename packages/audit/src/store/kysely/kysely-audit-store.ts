@@ -180,7 +180,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     async init() {
       await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
       if (writerThread !== false && dialect === 'sqlite' && !writer)
-        writer = await openSqliteWriter(db, t, await readHeads(), {
+        writer = await openSqliteWriter(db, t, () => readHeads(), {
           logger: options.logger,
           required: writerThread === true,
         })

@@ -46,8 +46,8 @@ type Db = Kysely<any>
 
 /**
  * Starts the writer thread on the file behind `db`, with the host connection's `synchronous`
- * level and busy timeout, and waits until it has opened the file. `storedHeads` are the chain
- * heads as stored now, to chain the first batches on.
+ * level and busy timeout, and waits until it has opened the file. `readStoredHeads` gives the
+ * chain heads as stored, to chain the first batches on; it is read only when the file can have a writer thread.
  *
  * When `db` is not a SQLite file in WAL mode (each connection must read while the other writes),
  * or the thread cannot start: with `required` this throws (`AUDIT_INVALID_OPTIONS`, or
@@ -58,7 +58,7 @@ type Db = Kysely<any>
 export async function openSqliteWriter(
   db: Db,
   tables: ReturnType<typeof auditTables>,
-  storedHeads: readonly ChainHead[],
+  readStoredHeads: () => Promise<readonly ChainHead[]>,
   { logger, required }: { logger?: Logger | undefined; required: boolean },
 ): Promise<SqliteWriter | undefined> {
   const unavailable = (error: AuditError) => {
@@ -74,6 +74,7 @@ export async function openSqliteWriter(
       'writerThread needs a SQLite database file in WAL mode (not an in-memory database)',
     )
   }
+  const storedHeads = await readStoredHeads()
   const setup: WriterSetup = {
     path: found.file,
     synchronous: found.synchronous,
