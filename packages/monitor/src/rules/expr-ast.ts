@@ -44,6 +44,9 @@ export type RangeFunction =
 /** Binary operators. */
 export type BinaryOp = '+' | '-' | '*' | '/' | '>' | '<' | '>=' | '<=' | '==' | '!=' | 'and' | 'or' | 'unless'
 
+/** The comparison operators: they filter, or give 1/0 with `bool`. */
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['>', '<', '>=', '<=', '==', '!='])
+
 /**
  * How a binary operation between two vectors pairs their elements (PromQL vector matching):
  * on the labels named by `on(...)`, or on all labels but those named by `ignoring(...)`. Without

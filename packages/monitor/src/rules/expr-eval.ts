@@ -1,5 +1,12 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import type { AggregationOp, BinaryOp, Expr, RangeFunction, VectorMatching } from './expr-ast.js'
+import {
+  type AggregationOp,
+  type BinaryOp,
+  COMPARISON_OPS,
+  type Expr,
+  type RangeFunction,
+  type VectorMatching,
+} from './expr-ast.js'
 import { matches } from './expr-parser.js'
 import { type Labels, labelsKey } from './labels.js'
 import type { Sample } from './sample-source.js'
@@ -262,8 +269,6 @@ function arithmetic(op: BinaryOp, a: number, b: number): number {
   }
 }
 
-const COMPARISONS = new Set<BinaryOp>(['>', '<', '>=', '<=', '==', '!='])
-
 /** Vector matching when the expression gives none: one-to-one on all labels. */
 const ALL_LABELS: VectorMatching = { on: false, labels: [] }
 
@@ -347,7 +352,7 @@ function vectorOperation(
       matched.add(key)
     }
     const [l, r] = rightIsMany ? [match.value, e.value] : [e.value, match.value]
-    if (COMPARISONS.has(op) && !returnBool && !compare(op, l, r)) continue
+    if (COMPARISON_OPS.has(op) && !returnBool && !compare(op, l, r)) continue
     const labels = resultLabels(e.labels, match.labels, matching)
     if (matching.group) {
       const resultKey = labelsKey(labels)
@@ -365,7 +370,7 @@ function vectorOperation(
 
 /** The value of a result element: the left value of a kept comparison, its 1/0 with `bool`, or the arithmetic. */
 function elementValue(op: BinaryOp, l: number, r: number, returnBool: boolean): number {
-  if (!COMPARISONS.has(op)) return arithmetic(op, l, r)
+  if (!COMPARISON_OPS.has(op)) return arithmetic(op, l, r)
   return returnBool ? Number(compare(op, l, r)) : l
 }
 
@@ -388,7 +393,7 @@ function binary(
       ),
     }
   }
-  const isComparison = COMPARISONS.has(op)
+  const isComparison = COMPARISON_OPS.has(op)
   if (matching && (left.kind !== 'vector' || right.kind !== 'vector'))
     throw new MonitorError(
       'MONITOR_EVALUATION_FAILED',

@@ -1,13 +1,14 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import { parseDuration } from './duration.js'
-import type {
-  AggregationOp,
-  BinaryOp,
-  Expr,
-  LabelMatcher,
-  MatchOp,
-  RangeFunction,
-  VectorMatching,
+import {
+  type AggregationOp,
+  type BinaryOp,
+  COMPARISON_OPS,
+  type Expr,
+  type LabelMatcher,
+  type MatchOp,
+  type RangeFunction,
+  type VectorMatching,
 } from './expr-ast.js'
 
 type Token =
@@ -316,7 +317,6 @@ export function parseExpr(source: string): Expr {
     '*': 5,
     '/': 5,
   }
-  const COMPARISON_OPS = new Set<string>(['==', '!=', '>', '<', '>=', '<='])
   const binaryOp = (): BinaryOp | undefined => {
     const tk = peek()
     if (tk.t === 'op' && tk.v in PRECEDENCE && tk.v !== 'or') return tk.v as BinaryOp
