@@ -240,6 +240,13 @@ printRows(
       target: '>= 10x',
     },
     {
+      // What the 10x target asks for on this disk: log() at (10 / this ratio) of the raw rate.
+      case: 'raw batched insert vs naive one transaction per event (the ceiling: log() reaches 10x naive only at 10 / this ratio of raw)',
+      ours: raw,
+      baseline: naive,
+      unit: 'rows/s',
+    },
+    {
       case: 'log() latency p50 / p99 (ms, with 1,000 callers in flight)',
       ours: ours.p50,
       baseline: ours.p99,
