@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net'
 import { openSqlite } from '@opskit/core/sqlite'
+import { createFakeClock } from '@opskit/core/testing'
 import { startHttpFake, startPostgres, tempSqlitePath } from '@opskit/test-support'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
@@ -149,5 +150,113 @@ describe('health', () => {
     expect(() =>
       monitor.health.register('x', async () => undefined, { kind: 'readiness', timeoutMs: -1 }),
     ).toThrowError(MonitorError)
+    expect(() =>
+      monitor.health.register('y', async () => undefined, {
+        kind: 'readiness',
+        cacheMs: 1000,
+        intervalMs: 5000,
+      }),
+    ).toThrowError(/cacheMs and intervalMs cannot be combined/)
+    expect(() =>
+      monitor.health.register('z', async () => undefined, { kind: 'readiness', intervalMs: 10 }),
+    ).toThrowError(/intervalMs/)
+  })
+
+  /** A check that counts its runs and passes or fails as told. */
+  function countingCheck() {
+    const state = { runs: 0, failing: false }
+    const check = async () => {
+      state.runs++
+      if (state.failing) throw new Error('down')
+      return { observedValue: state.runs }
+    }
+    return { state, check }
+  }
+
+  it('probes arriving during a measurement share it instead of running the check again', async () => {
+    const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false })
+    let runs = 0
+    let answer = () => {}
+    monitor.health.register(
+      'slow',
+      () => {
+        runs++
+        return new Promise<undefined>((resolve) => {
+          answer = () => resolve(undefined)
+        })
+      },
+      { kind: 'readiness' },
+    )
+    const probes = [
+      monitor.health.run('readiness'),
+      monitor.health.run('readiness'),
+      monitor.health.run('readiness'),
+    ]
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(runs).toBe(1)
+    answer()
+    const reports = await Promise.all(probes)
+    expect(reports.map((r) => r.status)).toEqual(['pass', 'pass', 'pass'])
+    // Once it settled, the next probe measures again (no cache by default).
+    const next = monitor.health.run('readiness')
+    await new Promise((resolve) => setImmediate(resolve))
+    answer()
+    await next
+    expect(runs).toBe(2)
+  })
+
+  it('cacheMs: probes within the window report the earlier measurement with its time', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1))
+    const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false, clock })
+    const { state, check } = countingCheck()
+    monitor.health.register('db', check, { kind: 'readiness', cacheMs: 5_000 })
+    const first = await monitor.health.run('readiness')
+    await clock.advance(4_999)
+    const cached = await monitor.health.run('readiness')
+    expect(state.runs).toBe(1)
+    expect(cached.checks['db:status']).toEqual(first.checks['db:status'])
+    expect(cached.checks['db:status']?.[0]?.time).toBe('2026-01-01T00:00:00.000Z')
+    state.failing = true
+    await clock.advance(1)
+    const fresh = await monitor.health.run('readiness')
+    expect(state.runs).toBe(2)
+    expect(fresh.status).toBe('fail')
+    expect(fresh.checks['db:status']?.[0]?.time).toBe('2026-01-01T00:00:05.000Z')
+  })
+
+  it('intervalMs: the check runs on its timer, probes never run it, and close() stops the timer', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1))
+    const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false, clock })
+    const { state, check } = countingCheck()
+    monitor.health.register('db', check, { kind: 'readiness', intervalMs: 10_000 })
+    // The first run starts at registration; a probe before it settles waits for it.
+    expect((await monitor.health.run('readiness')).status).toBe('pass')
+    for (let i = 0; i < 5; i++) await monitor.health.run('readiness')
+    expect(state.runs).toBe(1)
+    state.failing = true
+    await clock.advance(9_999)
+    expect((await monitor.health.run('readiness')).status).toBe('pass')
+    await clock.advance(1)
+    expect(state.runs).toBe(2)
+    const failed = await monitor.health.run('readiness')
+    expect(failed.status).toBe('fail')
+    expect(failed.checks['db:status']?.[0]?.time).toBe('2026-01-01T00:00:10.000Z')
+    state.failing = false
+    await clock.advance(10_000)
+    expect(state.runs).toBe(3)
+    expect((await monitor.health.run('readiness')).checks['db:status']?.[0]?.status).toBe('pass')
+    // Replacing a background check stops the old one's timer.
+    const replacement = countingCheck()
+    monitor.health.register('db', replacement.check, { kind: 'readiness', intervalMs: 10_000 })
+    await clock.advance(30_000)
+    expect(state.runs).toBe(3)
+    expect(replacement.state.runs).toBe(4)
+    await monitor.close()
+    await clock.advance(60_000)
+    expect(replacement.state.runs).toBe(4)
+    // After close() the check is measured on demand, not answered from its last background result.
+    await monitor.health.run('liveness')
+    await monitor.health.run('readiness')
+    expect(replacement.state.runs).toBe(5)
   })
 })

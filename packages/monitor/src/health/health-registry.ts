@@ -3,6 +3,7 @@ import type { Clock } from '@opskit/core'
 import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
+import { type CheckRunner, createCheckRunner } from './check-runner.js'
 import type { HealthCheck, HealthKind, HealthStatus } from './health-check.js'
 
 /** Options of {@link Health.register}. */
@@ -12,6 +13,16 @@ export interface HealthCheckOptions {
   critical?: boolean
   /** The check fails when it takes longer. @default 800 */
   timeoutMs?: number
+  /**
+   * Probes within this many ms of a measurement report it again instead of running the check
+   * (the entry's `time` says when it was measured). @default 0
+   */
+  cacheMs?: number
+  /**
+   * Runs the check in the background every this many ms (the first run at registration), and
+   * probes report its latest result without waiting. Not combined with `cacheMs`. @default 0 (off)
+   */
+  intervalMs?: number
 }
 
 /** One entry of a health+json response's `checks`. */
@@ -40,12 +51,17 @@ export interface Health {
   register(name: string, check: HealthCheck, options: HealthCheckOptions): void
   /** Removes a check. */
   unregister(name: string): void
-  /** Runs every check of a probe concurrently, each with its own timeout. */
+  /**
+   * Runs every check of a probe concurrently, each with its own timeout; a check already being
+   * measured (by another probe or in the background) is awaited, not started again.
+   */
   run(kind: HealthKind): Promise<HealthReport>
   /** Serves `/healthz` (liveness), `/readyz` (readiness), `/startupz` (startup); other paths 404. */
   handler(): (req: IncomingMessage, res: ServerResponse) => Promise<void>
   /** Makes readiness fail from now on (called by `monitor.close()` so traffic drains). */
   markShuttingDown(): void
+  /** Stops background checks; probes then run them on demand (called by `monitor.close()`). */
+  close(): void
 }
 
 interface Registered {
@@ -54,6 +70,7 @@ interface Registered {
   kind: HealthKind
   critical: boolean
   timeoutMs: number
+  runner: CheckRunner
 }
 
 const optionsSchema = z
@@ -61,8 +78,14 @@ const optionsSchema = z
     kind: z.enum(['liveness', 'readiness', 'startup']),
     critical: z.boolean().optional(),
     timeoutMs: z.number().int().positive().max(60_000).optional(),
+    cacheMs: z.number().int().nonnegative().max(86_400_000).optional(),
+    intervalMs: z.number().int().min(100).max(86_400_000).optional(),
   })
   .strict()
+  .refine((o) => !(o.cacheMs && o.intervalMs), {
+    message:
+      'cacheMs and intervalMs cannot be combined (a background check always answers from its latest result)',
+  })
 
 const PATHS: Record<string, HealthKind> = {
   '/healthz': 'liveness',
@@ -74,8 +97,9 @@ const PATHS: Record<string, HealthKind> = {
 export function createHealth(serviceName: string, clock: Clock): Health {
   const registered = new Map<string, Registered>()
   let shuttingDown = false
+  let closed = false
 
-  const runOne = async (entry: Registered): Promise<HealthCheckEntry> => {
+  const measure = async (entry: Omit<Registered, 'runner'>): Promise<HealthCheckEntry> => {
     const controller = new AbortController()
     const started = clock.now()
     let timer: ReturnType<Clock['setTimeout']> | undefined
@@ -117,7 +141,7 @@ export function createHealth(serviceName: string, clock: Clock): Health {
 
   const run = async (kind: HealthKind): Promise<HealthReport> => {
     const entries = [...registered.values()].filter((e) => e.kind === kind)
-    const results = await Promise.all(entries.map(runOne))
+    const results = await Promise.all(entries.map((entry) => entry.runner.current()))
     let status: HealthStatus = 'pass'
     const checksOut: Record<string, HealthCheckEntry[]> = {}
     results.forEach((result, i) => {
@@ -159,15 +183,13 @@ export function createHealth(serviceName: string, clock: Clock): Health {
           'MONITOR_INVALID_CONFIG',
           `health check "${name}": liveness must not check dependencies (a dependency outage would restart every pod); register it as readiness`,
         )
-      registered.set(name, {
-        name,
-        check,
-        kind: o.kind,
-        critical: o.critical ?? true,
-        timeoutMs: o.timeoutMs ?? 800,
-      })
+      const entry = { name, check, kind: o.kind, critical: o.critical ?? true, timeoutMs: o.timeoutMs ?? 800 }
+      const schedule = { cacheMs: o.cacheMs ?? 0, intervalMs: closed ? 0 : (o.intervalMs ?? 0) }
+      registered.get(name)?.runner.stop()
+      registered.set(name, { ...entry, runner: createCheckRunner(() => measure(entry), schedule, clock) })
     },
     unregister(name) {
+      registered.get(name)?.runner.stop()
       registered.delete(name)
     },
     run,
@@ -190,6 +212,10 @@ export function createHealth(serviceName: string, clock: Clock): Health {
     },
     markShuttingDown() {
       shuttingDown = true
+    },
+    close() {
+      closed = true
+      for (const entry of registered.values()) entry.runner.stop()
     },
   }
 }

@@ -245,6 +245,7 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
       if (closed) return
       closed = true
       health.markShuttingDown()
+      health.close()
       alerting.close()
       await persistence?.flush()
       await elector?.release()
