@@ -89,6 +89,7 @@ export {
   type MetricsHandler,
   type MetricsHandlerOptions,
 } from './metrics/metrics-handler.js'
+export type { MetricsRegistry } from './metrics/register.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
 export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'

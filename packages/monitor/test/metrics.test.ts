@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { Registry } from 'prom-client'
+import { context, TraceFlags, trace } from '@opentelemetry/api'
+import { type OpenMetricsContentType, Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMonitor,
@@ -7,6 +8,7 @@ import {
   type Monitor,
   MonitorError,
   OVERFLOW_LABEL_VALUE,
+  startTracing,
   UNMATCHED_ROUTE,
 } from '../src/index.js'
 import { parseExposition } from './helpers/exposition.js'
@@ -92,6 +94,72 @@ describe('RED metrics and /metrics', () => {
     )
     expect(inflight?.value).toBe(0)
     expect(samples.some((x) => x.labels.route === '/metrics')).toBe(false)
+  })
+
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736'
+
+  /**
+   * Serves `app` as an HTTP instrumentation would: a request with `x-trace: sampled` or
+   * `unsampled` runs with a server span of that trace active. Starts a context manager first.
+   */
+  async function startedTraced(monitor: Monitor) {
+    const tracing = await startTracing({ serviceName: 'svc', exporter: 'none' })
+    cleanups.push(() => tracing.shutdown())
+    const metrics = monitor.metricsHandler({ allow: ['127.0.0.1'] })
+    const wrapped = monitor.http.wrap(app, { routes: ['/users/:id', '/boom'] })
+    const s = await listen((req, res) => {
+      if (req.url === '/metrics') return void metrics(req, res)
+      const flags = req.headers['x-trace']
+      if (flags === undefined) return void wrapped(req, res)
+      const span = trace.wrapSpanContext({
+        traceId,
+        spanId: flags === 'sampled' ? '00f067aa0ba902b7' : '00f067aa0ba902b8',
+        traceFlags: flags === 'sampled' ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      })
+      context.with(trace.setSpan(context.active(), span), () => void wrapped(req, res))
+    })
+    cleanups.push(s.close)
+    return s
+  }
+
+  it('links request durations to sampled traces as OpenMetrics exemplars; rules still see x_total', async () => {
+    const registry = new Registry<OpenMetricsContentType>()
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
+    const monitor = await createMonitor({ serviceName: 'svc', registry, defaultMetrics: false })
+    cleanups.push(() => monitor.close())
+    const s = await startedTraced(monitor)
+    await get(`${s.url}/users/1`, { headers: { 'x-trace': 'sampled' } })
+    await get(`${s.url}/boom`, { headers: { 'x-trace': 'unsampled' } })
+    await get(`${s.url}/users/2`)
+
+    const scrape = await get(`${s.url}/metrics`)
+    expect(scrape.headers['content-type']).toBe(Registry.OPENMETRICS_CONTENT_TYPE)
+    expect(scrape.body.endsWith('# EOF\n')).toBe(true)
+    const withExemplar = scrape.body.split('\n').filter((line) => line.includes(' # {'))
+    expect(withExemplar).toHaveLength(1)
+    expect(withExemplar[0]).toMatch(
+      /^http_server_request_duration_seconds_bucket\{.*route="\/users\/:id".*\} 2 # \{trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b7"\} [0-9.e-]+ [0-9.]+$/,
+    )
+    expect(scrape.body).toContain(
+      'http_server_requests_total{method="GET",route="/boom",status_class="5xx"} 1',
+    )
+
+    // prom-client renamed the counter to its family on that scrape; rules still read x_total.
+    monitor.alerts.addRule({ name: 'Traffic', expr: 'sum(http_server_requests_total) >= 3' })
+    await monitor.alerts.evaluate()
+    expect(monitor.alerts.state().alerts.map((a) => a.labels.alertname)).toEqual(['Traffic'])
+  })
+
+  it('a Prometheus-format registry records sampled requests without exemplars', async () => {
+    const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false })
+    cleanups.push(() => monitor.close())
+    const s = await startedTraced(monitor)
+    await get(`${s.url}/users/1`, { headers: { 'x-trace': 'sampled' } })
+    const { samples } = parseExposition((await get(`${s.url}/metrics`)).body)
+    const count = samples.find(
+      (x) => x.name === 'http_server_request_duration_seconds_count' && x.labels.route === '/users/:id',
+    )
+    expect(count?.value).toBe(1)
   })
 
   it('uses the host registry and registers idempotently', async () => {

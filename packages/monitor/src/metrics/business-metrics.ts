@@ -1,7 +1,6 @@
-import type { Registry } from 'prom-client'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { CardinalityGuard } from './cardinality-guard.js'
-import { counterOn, gaugeOn, histogramOn } from './register.js'
+import { counterOn, gaugeOn, histogramOn, type MetricsRegistry } from './register.js'
 
 /** Definition of a business metric; `labelNames` fixes the label keys (use `as const`). */
 export interface MetricDefinition<L extends string> {
@@ -57,7 +56,7 @@ function validate(definition: MetricDefinition<string>): string[] {
 }
 
 /** Builds {@link BusinessMetrics} on `registry`, every label set going through `guard`. */
-export function createBusinessMetrics(registry: Registry, guard: CardinalityGuard): BusinessMetrics {
+export function createBusinessMetrics(registry: MetricsRegistry, guard: CardinalityGuard): BusinessMetrics {
   const guarded = (name: string, labelNames: string[], labels: Record<string, string | undefined> = {}) => {
     const full: Record<string, string> = {}
     for (const label of labelNames) full[label] = labels[label] ?? ''

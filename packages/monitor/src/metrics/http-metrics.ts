@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { Histogram, Registry } from 'prom-client'
+import { isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api'
+import type { Histogram } from 'prom-client'
 import type { CardinalityGuard } from './cardinality-guard.js'
-import { counterOn, gaugeOn, histogramOn } from './register.js'
+import { counterOn, gaugeOn, histogramOn, isOpenMetrics, type MetricsRegistry } from './register.js'
 import { createRouteMatcher, UNMATCHED_ROUTE } from './route-matcher.js'
 
 /** Histogram buckets advised by the OpenTelemetry HTTP semantic conventions, in seconds. */
@@ -106,13 +107,28 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
-const perRegistry = new WeakMap<Registry, HttpInstrumentation>()
+/** Exemplar labels naming a request's trace (OpenMetrics; Grafana links them to the trace). */
+type TraceExemplar = Record<'trace_id' | 'span_id', string>
+
+/** The active span's ids when it is sampled (an unsampled trace is not kept, so not linked). */
+function sampledSpanExemplar(): TraceExemplar | undefined {
+  const span = trace.getActiveSpan()
+  if (!span) return undefined
+  const context = span.spanContext()
+  if (!isSpanContextValid(context) || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined
+  return { trace_id: context.traceId, span_id: context.spanId }
+}
+
+const perRegistry = new WeakMap<MetricsRegistry, HttpInstrumentation>()
 
 /**
  * Builds the RED instrumentation on `registry`, guarded by `guard`. Monitors sharing a registry
  * share one instrumentation (its metrics exist once per registry).
  */
-export function createHttpInstrumentation(registry: Registry, guard: CardinalityGuard): HttpInstrumentation {
+export function createHttpInstrumentation(
+  registry: MetricsRegistry,
+  guard: CardinalityGuard,
+): HttpInstrumentation {
   const existing = perRegistry.get(registry)
   if (existing) return existing
   const created = buildHttpInstrumentation(registry, guard)
@@ -120,14 +136,18 @@ export function createHttpInstrumentation(registry: Registry, guard: Cardinality
   return created
 }
 
-function buildHttpInstrumentation(registry: Registry, guard: CardinalityGuard): HttpInstrumentation {
+function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityGuard): HttpInstrumentation {
+  // Exemplars exist only in the OpenMetrics exposition, so only an OpenMetrics registry gets them.
   const duration = histogramOn(
     registry,
     'http_server_request_duration_seconds',
     'Duration of HTTP server requests, by method, route template and status class.',
     ['method', 'route', 'status_class'],
     HTTP_DURATION_BUCKETS,
+    { enableExemplars: isOpenMetrics(registry) },
   )
+  // Read back: a histogram registered earlier on this registry keeps its own setting.
+  const exemplars = (duration as { enableExemplars?: boolean }).enableExemplars === true
   // The counter and the in-flight gauge are kept as plain numbers on the hot path and handed to
   // prom-client when the registry is collected (a scrape or a rule evaluation): prom-client hashes
   // the label set on every inc()/dec(), which would otherwise be most of the per-request cost.
@@ -187,6 +207,19 @@ function buildHttpInstrumentation(registry: Registry, guard: CardinalityGuard): 
     return created
   }
 
+  /** Records a completed request; with `exemplar`, the bucket it lands in links to its trace. */
+  const observe = (s: Series, seconds: number, exemplar: TraceExemplar | undefined) => {
+    // prom-client types exemplar labels as the metric's own label names; they are free-form.
+    if (exemplar)
+      duration.observe({
+        labels: s.labels,
+        value: seconds,
+        exemplarLabels: exemplar as unknown as Series['labels'],
+      })
+    else s.duration.observe(seconds)
+    s.pending++
+  }
+
   const inFlightFor = (method: string) => {
     let count = inFlightCounts.get(method)
     if (!count) {
@@ -208,12 +241,15 @@ function buildHttpInstrumentation(registry: Registry, guard: CardinalityGuard): 
     const gauge = inFlightFor(method)
     gauge.value++
     const start = performance.now()
+    const exemplar = exemplars ? sampledSpanExemplar() : undefined
     res.once('close', () => {
       gauge.value--
       const route = (req as WithRoute)[routeOverride] ?? resolveRoute(req) ?? UNMATCHED_ROUTE
-      const s = seriesFor(method, route, statusClass(res.statusCode))
-      s.duration.observe((performance.now() - start) / 1000)
-      s.pending++
+      observe(
+        seriesFor(method, route, statusClass(res.statusCode)),
+        (performance.now() - start) / 1000,
+        exemplar,
+      )
     })
   }
 
@@ -229,25 +265,27 @@ function buildHttpInstrumentation(registry: Registry, guard: CardinalityGuard): 
   const ignoreSet = (options: HttpInstrumentOptions) =>
     new Set(options.ignorePaths ?? ['/metrics', '/healthz', '/readyz', '/startupz'])
 
-  const fastifyStarts = new WeakMap<IncomingMessage, number>()
+  const fastifyStarts = new WeakMap<IncomingMessage, { start: number; exemplar: TraceExemplar | undefined }>()
   const fastifyPlugin = ((instance: FastifyLike, _options: unknown, done: () => void) => {
     const ignore = ignoreSet({})
     instance.addHook('onRequest', (request, _reply, next) => {
       if (!ignore.has(pathOf(request.url))) {
         inFlightFor(KNOWN_METHODS.has(request.method) ? request.method : '_OTHER').value++
-        fastifyStarts.set(request.raw, performance.now())
+        fastifyStarts.set(request.raw, {
+          start: performance.now(),
+          exemplar: exemplars ? sampledSpanExemplar() : undefined,
+        })
       }
       next()
     })
     instance.addHook('onResponse', (request, reply, next) => {
-      const start = fastifyStarts.get(request.raw)
-      if (start !== undefined) {
+      const started = fastifyStarts.get(request.raw)
+      if (started !== undefined) {
         const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER'
         inFlightFor(method).value--
         const route = request.routeOptions?.url ?? request.routerPath ?? UNMATCHED_ROUTE
         const s = seriesFor(method, route, statusClass(reply.statusCode))
-        s.duration.observe((performance.now() - start) / 1000)
-        s.pending++
+        observe(s, (performance.now() - started.start) / 1000, started.exemplar)
       }
       next()
     })

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseInput } from '@opskit/core'
-import type { Registry } from 'prom-client'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
 import { createBasicAuth } from './basic-auth.js'
 import { type AddressSet, clientAddress, createAddressSet } from './ip-allowlist.js'
+import type { MetricsRegistry } from './register.js'
 
 /** Options of `monitor.metricsHandler()`. With neither `allow` nor `basicAuth`, every scrape is denied. */
 export interface MetricsHandlerOptions {
@@ -76,7 +76,7 @@ export type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => Prom
 
 /** Builds the `/metrics` handler, behind {@link createAccessGuard}. */
 export function createMetricsHandler(
-  registry: Registry,
+  registry: MetricsRegistry,
   options: MetricsHandlerOptions = {},
 ): MetricsHandler {
   const guard = createAccessGuard(options, 'metrics')

@@ -23,7 +23,7 @@ import {
   type MetricsHandler,
   type MetricsHandlerOptions,
 } from '../metrics/metrics-handler.js'
-import { counterOn } from '../metrics/register.js'
+import { counterOn, type MetricsRegistry } from '../metrics/register.js'
 import { registrySampleSource, type SampleSource } from '../rules/sample-source.js'
 import { createSlos, type Slos } from '../slo/slo.js'
 import { createKyselyMonitorStore } from '../store/kysely-monitor-store.js'
@@ -44,7 +44,7 @@ export interface MonitorConfig {
   /** The service's name, used in health output and as the `service` of notifications. */
   serviceName: string
   /** The host's prom-client registry; a new one is created when omitted. */
-  registry?: Registry
+  registry?: MetricsRegistry
   /** The host's Kysely database, for the alert state store and leader election. */
   db?: HostDatabase
   /** Clock for timestamps and timers. @default systemClock */
@@ -72,7 +72,7 @@ export interface Monitor {
   /** The service name given in the configuration. */
   readonly serviceName: string
   /** The prom-client registry every metric of this monitor is on. */
-  readonly registry: Registry
+  readonly registry: MetricsRegistry
   /** RED metrics for HTTP servers. */
   readonly http: HttpInstrumentation
   /** Cardinality-guarded business metric helpers. */

@@ -1,6 +1,5 @@
-import type { Registry } from 'prom-client'
 import type { DispatcherMetrics } from '../alerting/dispatcher.js'
-import { counterOn, histogramOn } from '../metrics/register.js'
+import { counterOn, histogramOn, type MetricsRegistry } from '../metrics/register.js'
 
 /** The monitor's own metrics (prefixed `opskit_monitor_`). */
 export interface SelfMetrics extends DispatcherMetrics {
@@ -9,7 +8,7 @@ export interface SelfMetrics extends DispatcherMetrics {
 }
 
 /** Registers the self-metrics on `registry` (idempotently). */
-export function createSelfMetrics(registry: Registry): SelfMetrics {
+export function createSelfMetrics(registry: MetricsRegistry): SelfMetrics {
   const duration = histogramOn(
     registry,
     'opskit_monitor_rule_evaluation_duration_seconds',

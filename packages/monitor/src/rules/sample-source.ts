@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client'
+import { isOpenMetrics, type MetricsRegistry } from '../metrics/register.js'
 import type { Labels } from './labels.js'
 import { labelsKey } from './labels.js'
 
@@ -14,17 +14,27 @@ export interface SampleSource {
   collect(): Promise<Sample[]> | Sample[]
 }
 
-/** Reads the current samples of a prom-client registry (no text parsing). */
-export function registrySampleSource(registry: Registry): SampleSource {
+/**
+ * Reads the current samples of a prom-client registry (no text parsing), named as Prometheus
+ * ingests the registry's scrape. In an OpenMetrics registry a counter's sample is always
+ * `<family>_total`: prom-client renames a counter `x_total` to its family `x` on the first
+ * OpenMetrics scrape, and the scrape itself shows `x_total`.
+ */
+export function registrySampleSource(registry: MetricsRegistry): SampleSource {
   return {
     async collect() {
       const metrics = await registry.getMetricsAsJSON()
+      const openMetrics = isOpenMetrics(registry)
       const out: Sample[] = []
       for (const metric of metrics) {
+        const counterName =
+          openMetrics && (metric.type as unknown) === 'counter'
+            ? `${metric.name.replace(/_total$/, '')}_total`
+            : undefined
         for (const value of metric.values) {
           const labels: Labels = {}
           for (const [k, v] of Object.entries(value.labels)) if (v !== undefined) labels[k] = String(v)
-          const name = (value as { metricName?: string }).metricName ?? metric.name
+          const name = counterName ?? (value as { metricName?: string }).metricName ?? metric.name
           if (labels.le !== undefined && labels.le === 'Infinity') labels.le = '+Inf'
           out.push({ name, labels, value: value.value })
         }
