@@ -86,6 +86,42 @@ async function renderRows(
   return sink.bytes()
 }
 
+/** A Python with openpyxl (Debian's python3-openpyxl, which `.ci/run` installs), if there is one. */
+const openpyxlPython = ['/usr/bin/python3', 'python3'].find((python) => {
+  try {
+    execFileSync(python, ['-c', 'import openpyxl'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})
+if (!openpyxlPython)
+  console.warn('skipping the openpyxl read-back: no python3 with openpyxl (apt-get install python3-openpyxl)')
+
+/** What openpyxl reads from one sheet (dates as ISO text). */
+interface OpenpyxlSheet {
+  title: string
+  freezePanes: string | null
+  widths: Record<string, number>
+  values: unknown[][]
+  formats: string[][]
+  bold: boolean[][]
+}
+
+/** Reads the workbook with openpyxl, an implementation independent of ours and of exceljs. */
+function readWithOpenpyxl(buffer: Buffer): OpenpyxlSheet[] {
+  const dir = mkdtempSync(join(tmpdir(), 'reports-openpyxl-'))
+  try {
+    const file = join(dir, 'out.xlsx')
+    writeFileSync(file, buffer)
+    const script = new URL('./fixtures/read-xlsx.py', import.meta.url).pathname
+    const output = execFileSync(openpyxlPython as string, [script, file], { encoding: 'utf8' })
+    return (JSON.parse(output) as { sheets: OpenpyxlSheet[] }).sheets
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 async function load(buffer: Buffer): Promise<ExcelJS.Workbook> {
   const workbook = new ExcelJS.Workbook()
   await workbook.xlsx.load(buffer as unknown as ArrayBuffer)
@@ -265,6 +301,67 @@ describe('XLSX writer', () => {
     expect(totals.getCell(2).font?.bold).toBe(true)
     expect(totals.getCell(4).type).toBe(ExcelJS.ValueType.Null)
   })
+
+  it.skipIf(!openpyxlPython)(
+    'reads back with openpyxl: values, dates, formats, panes, totals, sheets',
+    async () => {
+      const rows: ReportRow[] = nasty.map((name, i) => ({
+        name,
+        n: i,
+        amount: i === 3 ? null : i * 1.25,
+        day: '2024-02-29',
+        at: Date.UTC(2026, 9, 25, 0, 30 * i, 15, 500),
+      }))
+      const [sheet] = readWithOpenpyxl(await renderRows(rows, {}, { timezone: 'Europe/Berlin' }))
+      if (!sheet) throw new Error('no sheet')
+      expect(sheet.title).toBe('Writer  test report  1')
+      expect(sheet.freezePanes).toBe('A2')
+      expect(sheet.widths).toMatchObject({ A: 24, B: 10, C: 17, D: 12, E: 20 })
+      expect(sheet.values[0]).toEqual(['Name', 'N', 'Amount & <fee>', 'Day', 'At'])
+      expect(sheet.bold[0]?.every(Boolean)).toBe(true)
+      expect(sheet.values.slice(1, -1).map((row) => row[0])).toEqual([
+        'Müller, "Max" & <Sons>',
+        'line\nbreak and\r\ncrlf',
+        '  padded  ',
+        'emoji 🎟️ ok',
+        'ctrlgone',
+        // Like exceljs, openpyxl leaves `_xHHHH_` in inline strings undecoded; Excel and LibreOffice
+        // (7.4, checked by hand) decode it and show `_x0041_ stays literal`.
+        '_x005F_x0041_ stays literal',
+        `'=HYPERLINK("http://x","y")`,
+        `'-2+3`,
+      ])
+      expect(sheet.values[2]?.slice(1)).toEqual([
+        1,
+        1.25,
+        '2024-02-29T00:00:00',
+        '2026-10-25T02:30:15.500000',
+      ])
+      expect(sheet.values[4]?.[2]).toBeNull()
+      expect(sheet.formats[2]?.slice(1)).toEqual(['#,##0', '#,##0.00', 'yyyy-mm-dd', 'yyyy-mm-dd hh:mm:ss'])
+      expect(sheet.values.at(-1)).toEqual(['Total', 28, 31.25, null, null])
+      expect(sheet.bold.at(-1)?.slice(0, 3)).toEqual([true, true, true])
+
+      const sheets = readWithOpenpyxl(
+        await renderRows(
+          Array.from({ length: 25 }, (_, i) => ({
+            name: `r${i}`,
+            n: i,
+            amount: 1,
+            day: '2026-01-01',
+            at: 0,
+          })),
+          { maxRowsPerSheet: 10, sheetName: 'Orders' },
+        ),
+      )
+      expect(sheets.map((s) => [s.title, s.values.length, s.freezePanes])).toEqual([
+        ['Orders', 10, 'A2'],
+        ['Orders (2)', 10, 'A2'],
+        ['Orders (3)', 9, 'A2'],
+      ])
+      expect(sheets[2]?.values.at(-1)?.slice(0, 2)).toEqual(['Total', 300])
+    },
+  )
 
   it('cuts text at 32,767 characters and writes no totals row when the report has none', async () => {
     const buffer = await renderRows(
