@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineReport, type Renderer, type ReportRow } from '../src/index.js'
 import { createPdfRenderer } from '../src/pdf/index.js'
+import { niceScale } from '../src/pdf/nice-ticks.js'
 import { createRenderInput } from '../src/runner/render-input.js'
 import { createXlsxRenderer } from '../src/xlsx/index.js'
 
@@ -157,5 +158,21 @@ describe('PDF renderer', () => {
     const parsed = await pdfParse(new Uint8Array(buffer))
     expect(parsed.text).toContain(`${COUNT - 10} more rows not shown`)
     expect(parsed.text).toContain(String(expectedQty))
+  })
+})
+
+describe('niceScale (chart axis)', () => {
+  it('picks round steps and widens the axis to whole steps', () => {
+    expect(niceScale(0, 6840)).toEqual({ min: 0, max: 8000, step: 2000, ticks: [0, 2000, 4000, 6000, 8000] })
+    expect(niceScale(0, 100).ticks).toEqual([0, 25, 50, 75, 100])
+    expect(niceScale(-5, 37)).toEqual({ min: -20, max: 40, step: 20, ticks: [-20, 0, 20, 40] })
+    expect(niceScale(0, 0.7).ticks).toEqual([0, 0.2, 0.4, 0.6, 0.8])
+    expect(niceScale(0, 3).ticks).toEqual([0, 1, 2, 3])
+  })
+
+  it('gives flat and empty series an axis with room', () => {
+    expect(niceScale(0, 0).ticks).toEqual([0, 0.25, 0.5, 0.75, 1])
+    expect(niceScale(-4, -4)).toMatchObject({ min: -4, max: 0, step: 1 })
+    expect(niceScale(500, 500)).toMatchObject({ min: 0, max: 600, step: 200 })
   })
 })

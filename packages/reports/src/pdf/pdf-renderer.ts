@@ -5,6 +5,7 @@ import type { ColumnType } from '../definition/report-definition.js'
 import type { Renderer, RenderInput } from '../render/renderer.js'
 import { waitForDrain } from '../render/text-sink.js'
 import { type Cell, humanFormatter } from '../render/values.js'
+import { niceScale } from './nice-ticks.js'
 
 type PDFDocumentCtor = typeof PDFKitModule
 type Doc = PDFKit.PDFDocument
@@ -141,7 +142,8 @@ export function createPdfRenderer(options: PdfOptions = {}): Renderer {
             width: (widths[i] as number) - 2 * PAD,
             height: height - 2 * PAD,
             ellipsis: true,
-            align: style !== 'header' && column && NUMERIC.has(column.type) ? 'right' : 'left',
+            // Numbers and their headers line up on the right.
+            align: column && NUMERIC.has(column.type) ? 'right' : 'left',
           })
         }
         if (style !== 'body') {
@@ -261,11 +263,17 @@ function drawChart(
   const plotTop = top + 6
   const plotHeight = height - 40
   const values = points.flatMap((p) => p.slice(1).map((v) => (typeof v === 'number' ? v : 0)))
-  const max = Math.max(0, ...values)
-  const min = Math.min(0, ...values)
-  const span = max - min || 1
-  const yOf = (v: number) => plotTop + plotHeight - ((v - min) / span) * plotHeight
-  // Axes and gridlines.
+  const scale = niceScale(Math.min(0, ...values), Math.max(0, ...values))
+  const yOf = (v: number) => plotTop + plotHeight - ((v - scale.min) / (scale.max - scale.min)) * plotHeight
+  // Gridlines at the ticks, then the axes over them.
+  doc.lineWidth(0.3).strokeColor('#dddddd')
+  for (const tick of scale.ticks) {
+    if (tick === 0) continue
+    doc
+      .moveTo(plotLeft, yOf(tick))
+      .lineTo(plotLeft + plotWidth, yOf(tick))
+      .stroke()
+  }
   doc.lineWidth(0.5).strokeColor('#999999')
   doc
     .moveTo(plotLeft, plotTop)
@@ -276,32 +284,26 @@ function drawChart(
     .lineTo(plotLeft + plotWidth, yOf(0))
     .stroke()
   doc.font('Helvetica').fontSize(6).fillColor('#333333')
-  for (let i = 0; i <= 4; i++) {
-    const v = min + (span * i) / 4
-    doc.text(
-      new Intl.NumberFormat(input.locale, { maximumFractionDigits: 2, notation: 'compact' }).format(v),
-      x,
-      yOf(v) - 3,
-      {
-        width: 36,
-        align: 'right',
-        lineBreak: false,
-      },
-    )
+  const tickFormat = new Intl.NumberFormat(input.locale, { maximumFractionDigits: 2, notation: 'compact' })
+  for (const tick of scale.ticks) {
+    doc.text(tickFormat.format(tick), x, yOf(tick) - 3, { width: 36, align: 'right', lineBreak: false })
   }
   if (points.length === 0) return
   const slot = plotWidth / points.length
   const series = chart.y.length
   const labelEvery = Math.max(1, Math.ceil(points.length / 20))
+  // Each label is centred under its point, in the room of the points it stands for.
+  const labelWidth = Math.max(slot * labelEvery, 20)
   points.forEach((point, index) => {
     if (index % labelEvery === 0) {
       doc
         .fillColor('#333333')
-        .text(label(point[0] ?? null), plotLeft + index * slot, plotTop + plotHeight + 4, {
-          width: Math.max(slot * labelEvery, 20),
-          lineBreak: false,
-          ellipsis: true,
-        })
+        .text(
+          label(point[0] ?? null),
+          plotLeft + (index + 0.5) * slot - labelWidth / 2,
+          plotTop + plotHeight + 4,
+          { width: labelWidth, align: 'center', lineBreak: false, ellipsis: true },
+        )
     }
   })
   for (let s = 0; s < series; s++) {
