@@ -259,4 +259,34 @@ describe('health', () => {
     await monitor.health.run('readiness')
     expect(replacement.state.runs).toBe(5)
   })
+
+  it('publishes the latest status of each check as a metric that alert rules can use', async () => {
+    const clock = createFakeClock(Date.UTC(2026, 0, 1))
+    const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false, clock })
+    const { state, check } = countingCheck()
+    monitor.health.register('db', check, { kind: 'readiness', intervalMs: 10_000 })
+    monitor.alerts.addRule({
+      name: 'DependencyDown',
+      expr: 'opskit_monitor_health_check_status{check="db",status="fail"} == 1',
+      for: '20s',
+    })
+    const status = async () =>
+      (await monitor.registry.getSingleMetric('opskit_monitor_health_check_status')?.get())?.values
+        .filter((v) => v.labels.check === 'db')
+        .map((v) => `${v.labels.kind}/${v.labels.status}=${v.value}`)
+        .sort()
+    await monitor.health.run('readiness')
+    expect(await status()).toEqual(['readiness/fail=0', 'readiness/pass=1', 'readiness/warn=0'])
+    state.failing = true
+    const firing = async () => (await monitor.alerts.evaluate()).map((a) => a.labels.alertname)
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(10_000)
+      expect(await firing()).toEqual(i < 2 ? [] : ['DependencyDown'])
+    }
+    expect(await status()).toEqual(['readiness/fail=1', 'readiness/pass=0', 'readiness/warn=0'])
+    // Unregistering removes its series.
+    monitor.health.unregister('db')
+    expect(await status()).toEqual([])
+    await monitor.close()
+  })
 })

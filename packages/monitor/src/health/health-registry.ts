@@ -6,6 +6,14 @@ import { MonitorError } from '../errors/monitor-error.js'
 import { type CheckRunner, createCheckRunner } from './check-runner.js'
 import type { HealthCheck, HealthKind, HealthStatus } from './health-check.js'
 
+/** Told of every measurement, for the monitor's self-metrics. */
+export interface HealthObserver {
+  /** A check was measured (on a probe or in the background). */
+  measured(check: string, kind: HealthKind, status: HealthStatus): void
+  /** A check was unregistered or replaced: its series go away. */
+  removed(check: string, kind: HealthKind): void
+}
+
 /** Options of {@link Health.register}. */
 export interface HealthCheckOptions {
   kind: HealthKind
@@ -93,13 +101,19 @@ const PATHS: Record<string, HealthKind> = {
   '/startupz': 'startup',
 }
 
-/** Builds the {@link Health} registry. */
-export function createHealth(serviceName: string, clock: Clock): Health {
+/** Builds the {@link Health} registry; `observer` sees each measurement. */
+export function createHealth(serviceName: string, clock: Clock, observer?: HealthObserver): Health {
   const registered = new Map<string, Registered>()
   let shuttingDown = false
   let closed = false
 
   const measure = async (entry: Omit<Registered, 'runner'>): Promise<HealthCheckEntry> => {
+    const result = await measureOnce(entry)
+    observer?.measured(entry.name, entry.kind, result.status)
+    return result
+  }
+
+  const measureOnce = async (entry: Omit<Registered, 'runner'>): Promise<HealthCheckEntry> => {
     const controller = new AbortController()
     const started = clock.now()
     let timer: ReturnType<Clock['setTimeout']> | undefined
@@ -137,6 +151,15 @@ export function createHealth(serviceName: string, clock: Clock): Health {
     } finally {
       if (timer !== undefined) clock.clearTimeout(timer)
     }
+  }
+
+  /** Stops a check's background runs and drops its series. */
+  const remove = (name: string) => {
+    const existing = registered.get(name)
+    if (!existing) return
+    existing.runner.stop()
+    registered.delete(name)
+    observer?.removed(name, existing.kind)
   }
 
   const run = async (kind: HealthKind): Promise<HealthReport> => {
@@ -185,13 +208,10 @@ export function createHealth(serviceName: string, clock: Clock): Health {
         )
       const entry = { name, check, kind: o.kind, critical: o.critical ?? true, timeoutMs: o.timeoutMs ?? 800 }
       const schedule = { cacheMs: o.cacheMs ?? 0, intervalMs: closed ? 0 : (o.intervalMs ?? 0) }
-      registered.get(name)?.runner.stop()
+      remove(name)
       registered.set(name, { ...entry, runner: createCheckRunner(() => measure(entry), schedule, clock) })
     },
-    unregister(name) {
-      registered.get(name)?.runner.stop()
-      registered.delete(name)
-    },
+    unregister: remove,
     run,
     handler() {
       return async (req, res) => {

@@ -141,8 +141,8 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
   )
   const guard = createCardinalityGuard(parsed.maxSeriesPerMetric ?? 1000, dropped)
   let closed = false
-  const health = createHealth(parsed.serviceName, clock)
   const selfMetrics = createSelfMetrics(registry)
+  const health = createHealth(parsed.serviceName, clock, selfMetrics)
   const db = config.db
   const store =
     config.store ??

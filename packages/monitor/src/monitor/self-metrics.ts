@@ -1,8 +1,12 @@
 import type { DispatcherMetrics } from '../alerting/dispatcher.js'
-import { counterOn, histogramOn, type MetricsRegistry } from '../metrics/register.js'
+import type { HealthStatus } from '../health/health-check.js'
+import type { HealthObserver } from '../health/health-registry.js'
+import { counterOn, gaugeOn, histogramOn, type MetricsRegistry } from '../metrics/register.js'
+
+const HEALTH_STATUSES: readonly HealthStatus[] = ['pass', 'warn', 'fail']
 
 /** The monitor's own metrics (prefixed `opskit_monitor_`). */
-export interface SelfMetrics extends DispatcherMetrics {
+export interface SelfMetrics extends DispatcherMetrics, HealthObserver {
   evaluation(durationSeconds: number, rules: number, failed: number): void
   missedIteration(): void
 }
@@ -47,7 +51,22 @@ export function createSelfMetrics(registry: MetricsRegistry): SelfMetrics {
     'Alerts muted by inhibition at notification time.',
     [],
   )
+  // One series per status, 1 for the current one (the enum idiom of Prometheus exporters), so
+  // that a rule can say `opskit_monitor_health_check_status{check="db",status="fail"} == 1`.
+  const healthStatus = gaugeOn(
+    registry,
+    'opskit_monitor_health_check_status',
+    'Latest result of each health check: 1 for its current status, 0 for the others.',
+    ['check', 'kind', 'status'],
+  )
   return {
+    measured(check, kind, current) {
+      for (const status of HEALTH_STATUSES)
+        healthStatus.set({ check, kind, status }, status === current ? 1 : 0)
+    },
+    removed(check, kind) {
+      for (const status of HEALTH_STATUSES) healthStatus.remove({ check, kind, status })
+    },
     evaluation(seconds, rules, failed) {
       duration.observe(seconds)
       evaluated.inc(rules)
