@@ -60,8 +60,10 @@ export type {
   NotificationRecord,
   NotificationState,
   OutboxRecord,
+  ReceiptRecord,
   UserPreferences,
 } from './store/records.js'
+export { MAX_RECEIPT_HISTORY } from './store/records.js'
 export { htmlToText } from './templates/render.js'
 export {
   createTemplateRegistry,

@@ -21,9 +21,28 @@ export interface Delivery {
   attempts: number
   /** Push: tokens that failed, with the vendor code. */
   failedTokens?: Array<{ token: string; code: string }>
-  /** The provider's later delivery report (Twilio status callback): `delivered`, `undelivered`, … */
-  /** The latest provider report: its status, when it was recorded (`at`) and, when the report says, when it happened. */
-  receipt?: { status: string; at: number; occurredAt?: number; errorCode?: string }
+  /**
+   * The provider's latest delivery report (a Twilio status callback, a SendGrid event):
+   * `delivered`, `undelivered`, `open`, …
+   */
+  receipt?: ReceiptRecord
+  /**
+   * Every distinct report, in the order the events happened (by `occurredAt`, else by arrival),
+   * including late ones that did not become `receipt`. At most {@link MAX_RECEIPT_HISTORY}: when
+   * full, the first ones are kept and the newest takes the last place.
+   */
+  receipts?: ReceiptRecord[]
+}
+
+/** Reports kept per delivery in {@link Delivery.receipts}. */
+export const MAX_RECEIPT_HISTORY = 20
+
+/** A provider report as recorded: its status, when it was recorded (`at`) and, when the report says, when it happened. */
+export interface ReceiptRecord {
+  status: string
+  at: number
+  occurredAt?: number
+  errorCode?: string
 }
 
 /** A provider's delivery report for a message it accepted, see `notifier.deliveries.recordReceipt`. */

@@ -1,7 +1,7 @@
 import { isOpskitError } from '@opskit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NotifyStore } from '../../store/notify-store.js'
-import type { NotificationRecord, OutboxRecord } from '../../store/records.js'
+import { MAX_RECEIPT_HISTORY, type NotificationRecord, type OutboxRecord } from '../../store/records.js'
 
 /** Options of {@link runNotifyStoreConformance}. */
 export interface NotifyStoreConformanceOptions {
@@ -164,6 +164,7 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
         ...deliveries[0],
         cost: { amount: 0.0079, currency: 'USD' },
         receipt: { status: 'undelivered', at: 3_000, errorCode: '30003' },
+        receipts: [{ status: 'undelivered', at: 3_000, errorCode: '30003' }],
       })
       expect(updated?.deliveries[1]).toEqual(deliveries[1])
     })
@@ -208,6 +209,43 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
       expect(await statuses()).toEqual(['open', 'delivered'])
       await store.recordReceipt(receipt('twilio', 'read'), 7_000)
       expect(await statuses()).toEqual(['open', 'read'])
+      // Every report is in the history, in event order, the late ones included.
+      const history = async (index: number) =>
+        (await store.getNotification(record.id))?.deliveries[index]?.receipts?.map((r) => r.status)
+      expect(await history(0)).toEqual(['deferred', 'delivered', 'open'])
+      expect(await history(1)).toEqual(['delivered', 'sent', 'read'])
+    })
+
+    it('keeps each report once, and at most MAX_RECEIPT_HISTORY with the first and the newest', async () => {
+      const record = notification()
+      await store.insertNotification(record)
+      const messageId = `sg-${record.id}`
+      await store.completeNotification(
+        record.id,
+        [
+          {
+            channel: 'email',
+            provider: 'sendgrid',
+            status: 'sent',
+            attempts: 1,
+            providerMessageId: messageId,
+          },
+        ],
+        1_000,
+      )
+      const report = (status: string, occurredAt: number) =>
+        store.recordReceipt({ provider: 'sendgrid', providerMessageId: messageId, status, occurredAt }, 2_000)
+      await report('delivered', 10_000)
+      // A webhook the provider retried is the same report.
+      await report('delivered', 10_000)
+      for (let i = 1; i <= MAX_RECEIPT_HISTORY + 5; i++) await report('open', 10_000 + i * 1_000)
+      const delivery = (await store.getNotification(record.id))?.deliveries[0]
+      const times = delivery?.receipts?.map((r) => r.occurredAt)
+      expect(times).toHaveLength(MAX_RECEIPT_HISTORY)
+      expect(times?.slice(0, 2)).toEqual([10_000, 11_000])
+      expect(times?.at(-2)).toEqual(10_000 + (MAX_RECEIPT_HISTORY - 2) * 1_000)
+      expect(times?.at(-1)).toEqual(10_000 + (MAX_RECEIPT_HISTORY + 5) * 1_000)
+      expect(delivery?.receipt?.occurredAt).toBe(10_000 + (MAX_RECEIPT_HISTORY + 5) * 1_000)
     })
 
     it('lists the delivery log newest first, per user', async () => {
