@@ -105,7 +105,16 @@ export {
 } from './rules/alert-rules.js'
 export type { AlertInstance, AlertState, PostableAlert } from './rules/alert-types.js'
 export { type Duration, parseDuration } from './rules/duration.js'
-export type { AggregationOp, BinaryOp, Expr, LabelMatcher, MatchOp, RangeFunction } from './rules/expr-ast.js'
+export type {
+  AggregationOp,
+  BinaryOp,
+  Expr,
+  LabelMatcher,
+  MatchOp,
+  RangeFunction,
+  VectorMatching,
+} from './rules/expr-ast.js'
+export type { Value as QueryValue, VectorElement } from './rules/expr-eval.js'
 export { parseExpr } from './rules/expr-parser.js'
 export { fingerprint, type Labels } from './rules/labels.js'
 export {

@@ -125,8 +125,25 @@ function reconstructionError(layers: readonly DenseLayer[], row: readonly number
  * recent error distribution); the network retrains on recent windows every `retrainEvery` points
  * without blocking `update`, which keeps scoring with the previous weights in plain JS.
  */
-export async function createAutoencoderDetector(
+export function createAutoencoderDetector(
   options: AutoencoderDetectorOptions & { kind?: 'autoencoder' } = {},
+): Promise<AutoencoderDetector> {
+  return buildAutoencoderDetector(options)
+}
+
+/** A saved detector's options and state, as its `save()` wrote them. */
+export interface SavedAutoencoder {
+  options: unknown
+  state: unknown
+}
+
+/** Rebuilds a detector from what its `save()` wrote. */
+export function restoreAutoencoderDetector(saved: SavedAutoencoder): Promise<AutoencoderDetector> {
+  return buildAutoencoderDetector({}, saved as { options: Resolved; state: AutoencoderState })
+}
+
+async function buildAutoencoderDetector(
+  options: AutoencoderDetectorOptions & { kind?: 'autoencoder' },
   restored?: { options: Resolved; state: AutoencoderState },
 ): Promise<AutoencoderDetector> {
   const parsed = parseInput(schema, options, (message) => new MlError('ML_INVALID_INPUT', message))

@@ -6,7 +6,11 @@ import {
 import { MlError } from '../errors/ml-error.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
-import { type AutoencoderDetectorOptions, createAutoencoderDetector } from './autoencoder-detector.js'
+import {
+  type AutoencoderDetectorOptions,
+  createAutoencoderDetector,
+  restoreAutoencoderDetector,
+} from './autoencoder-detector.js'
 
 /** Options of `createAnomalyDetector` from `@opskit/ml/tfjs`: any kind, autoencoder included. */
 export type AnyAnomalyDetectorOptions =
@@ -36,9 +40,7 @@ createAnomalyDetector.load = async (io: ModelIO): Promise<AnomalyDetector> => {
     throw new MlError('ML_MODEL_IO_FAILED', 'saved detector is not valid JSON', { cause })
   }
   if (json.format === 'opskit-ml-detector' && json.kind === 'autoencoder') {
-    return createAutoencoderDetector({}, { options: json.options, state: json.state } as Parameters<
-      typeof createAutoencoderDetector
-    >[1])
+    return restoreAutoencoderDetector({ options: json.options, state: json.state })
   }
   return createPureDetector.load({ read: async () => document, write: (doc) => store.write(doc) })
 }

@@ -12,6 +12,7 @@ export {
 } from './autoencoder-detector.js'
 export { type BackendReport, type UseBestBackendOptions, useBestBackend } from './backend.js'
 export { type AnyAnomalyDetectorOptions, createAnomalyDetector } from './create-anomaly-detector.js'
+export type { DenseActivation, DenseLayer } from './dense-net.js'
 export { createFraudNetwork, type FraudNetworkOptions, loadFraudScorer } from './fraud-network.js'
 export {
   createSelloutForecaster,

@@ -18,8 +18,6 @@ export interface NotifyEnvConfig {
   incomplete: Array<{ provider: string; missing: string[] }>
 }
 
-type Env = Record<string, string | undefined>
-
 const GROUPS = {
   sendgrid: ['SENDGRID_API_KEY', 'SENDGRID_FROM_EMAIL'],
   smtp: ['SMTP_HOST', 'SMTP_FROM'],
@@ -55,7 +53,7 @@ const OPTIONAL: Record<keyof typeof GROUPS, string[]> = {
  * })
  * ```
  */
-export function configFromEnv(env: Env): NotifyEnvConfig {
+export function configFromEnv(env: Record<string, string | undefined>): NotifyEnvConfig {
   const value = (name: string): string | undefined => {
     const raw = env[name]
     return raw === undefined || raw.trim() === '' ? undefined : raw.trim()
