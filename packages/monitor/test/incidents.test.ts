@@ -1,6 +1,14 @@
 import type { IncomingMessage } from 'node:http'
+import { context, TraceFlags, trace } from '@opentelemetry/api'
+import { type OpenMetricsContentType, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { createMonitor, type FastifyReplyLike, type FastifyRequestLike } from '../src/index.js'
+import {
+  createMonitor,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  type Monitor,
+  startTracing,
+} from '../src/index.js'
 import { harness, M, recordingChannel } from './helpers/dispatch.js'
 
 describe('manual resolve and incident updates', () => {
@@ -56,29 +64,30 @@ describe('manual resolve and incident updates', () => {
   })
 })
 
+type FastifyHook = (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void
+
+/** Registers the monitor's Fastify plugin on a stand-in instance and returns its hooks. */
+async function fastifyHooks(monitor: Monitor): Promise<Record<string, FastifyHook>> {
+  const hooks: Record<string, FastifyHook> = {}
+  await new Promise<void>((resolve) =>
+    monitor.http.fastifyPlugin(
+      {
+        addHook: (name: string, hook: FastifyHook) => {
+          hooks[name] = hook
+        },
+      } as never,
+      {},
+      resolve,
+    ),
+  )
+  return hooks
+}
+
 describe('Fastify plugin', () => {
   it('registers onRequest/onResponse hooks that label by routeOptions.url and skip encapsulation', async () => {
     const monitor = await createMonitor({ serviceName: 's', defaultMetrics: false })
-    const hooks: Record<
-      string,
-      (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void
-    > = {}
-    const plugin = monitor.http.fastifyPlugin
-    expect(plugin[Symbol.for('skip-override')]).toBe(true)
-    await new Promise<void>((resolve) =>
-      plugin(
-        {
-          addHook: (
-            name: string,
-            hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void,
-          ) => {
-            hooks[name] = hook
-          },
-        } as never,
-        {},
-        resolve,
-      ),
-    )
+    expect(monitor.http.fastifyPlugin[Symbol.for('skip-override')]).toBe(true)
+    const hooks = await fastifyHooks(monitor)
     const raw = {} as IncomingMessage
     const request: FastifyRequestLike = {
       method: 'GET',
@@ -98,5 +107,34 @@ describe('Fastify plugin', () => {
     expect(await monitor.registry.getSingleMetricAsString('http_server_requests_in_flight')).toContain(
       'method="GET"} 0',
     )
+  })
+
+  it('takes the exemplar from the span active when the request starts', async () => {
+    const tracing = await startTracing({ serviceName: 's', exporter: 'none' })
+    try {
+      const registry = new Registry<OpenMetricsContentType>()
+      registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE)
+      const monitor = await createMonitor({ serviceName: 's', registry, defaultMetrics: false })
+      const hooks = await fastifyHooks(monitor)
+      const request: FastifyRequestLike = { method: 'GET', url: '/orders/7', raw: {} as IncomingMessage }
+      const span = trace.wrapSpanContext({
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        traceFlags: TraceFlags.SAMPLED,
+      })
+      await context.with(
+        trace.setSpan(context.active(), span),
+        () => new Promise<void>((r) => hooks.onRequest?.(request, { statusCode: 0 }, r)),
+      )
+      // The response ends outside the span's context, as it may in Fastify.
+      await new Promise<void>((r) => hooks.onResponse?.(request, { statusCode: 200 }, r))
+      const exposition = await registry.metrics()
+      expect(exposition).toMatch(
+        /http_server_request_duration_seconds_bucket\{[^}]*\} 1 # \{trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b7"\}/,
+      )
+      await monitor.close()
+    } finally {
+      await tracing.shutdown()
+    }
   })
 })
