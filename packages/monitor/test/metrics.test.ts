@@ -131,11 +131,27 @@ describe('RED metrics and /metrics', () => {
     await get(`${s.url}/users/1`, { headers: { 'x-trace': 'sampled' } })
     await get(`${s.url}/boom`, { headers: { 'x-trace': 'unsampled' } })
     await get(`${s.url}/users/2`)
+    // A business histogram observed inside a sampled span links to it too; outside, it does not.
+    const checkout = monitor.metrics.histogram({ name: 'checkout_seconds', help: 'Checkout time.' })
+    const span = trace.wrapSpanContext({
+      traceId,
+      spanId: '00f067aa0ba902b9',
+      traceFlags: TraceFlags.SAMPLED,
+    })
+    context.with(trace.setSpan(context.active(), span), () => checkout.observe({}, 0.2))
+    checkout.observe({}, 0.3)
 
     const scrape = await get(`${s.url}/metrics`)
     expect(scrape.headers['content-type']).toBe(Registry.OPENMETRICS_CONTENT_TYPE)
     expect(scrape.body.endsWith('# EOF\n')).toBe(true)
-    const withExemplar = scrape.body.split('\n').filter((line) => line.includes(' # {'))
+    const exemplarLines = scrape.body.split('\n').filter((line) => line.includes(' # {'))
+    expect(exemplarLines.filter((line) => line.startsWith('checkout_seconds'))).toEqual([
+      expect.stringMatching(
+        /^checkout_seconds_bucket\{le="0.25"\} 1 # \{trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b9"\} 0.2 [0-9.]+$/,
+      ),
+    ])
+    expect(scrape.body).toContain('checkout_seconds_count 2')
+    const withExemplar = exemplarLines.filter((line) => line.startsWith('http_server'))
     expect(withExemplar).toHaveLength(1)
     expect(withExemplar[0]).toMatch(
       /^http_server_request_duration_seconds_bucket\{.*route="\/users\/:id".*\} 2 # \{trace_id="4bf92f3577b34da6a3ce929d0e0e4736",span_id="00f067aa0ba902b7"\} [0-9.e-]+ [0-9.]+$/,

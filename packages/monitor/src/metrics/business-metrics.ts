@@ -1,6 +1,7 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import type { CardinalityGuard } from './cardinality-guard.js'
-import { counterOn, gaugeOn, histogramOn, type MetricsRegistry } from './register.js'
+import { counterOn, gaugeOn, histogramOn, isOpenMetrics, type MetricsRegistry } from './register.js'
+import { keepsExemplars, observeWithTrace, sampledSpanExemplar } from './trace-exemplar.js'
 
 /** Definition of a business metric; `labelNames` fixes the label keys (use `as const`). */
 export interface MetricDefinition<L extends string> {
@@ -21,7 +22,10 @@ export interface BusinessGauge<L extends string> {
   dec(labels?: Partial<Record<L, string>>, value?: number): void
 }
 
-/** A cardinality-guarded histogram. */
+/**
+ * A cardinality-guarded histogram. On an OpenMetrics registry, an observation made while a
+ * sampled OpenTelemetry span is active links its bucket to that trace (an exemplar).
+ */
 export interface BusinessHistogram<L extends string> {
   observe(labels: Partial<Record<L, string>>, value: number): void
 }
@@ -85,9 +89,20 @@ export function createBusinessMetrics(registry: MetricsRegistry, guard: Cardinal
         definition.help,
         labelNames,
         definition.buckets ?? [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        { enableExemplars: isOpenMetrics(registry) },
       )
+      if (!keepsExemplars(histogram))
+        return {
+          observe: (labels, value) => histogram.observe(guarded(definition.name, labelNames, labels), value),
+        }
       return {
-        observe: (labels, value) => histogram.observe(guarded(definition.name, labelNames, labels), value),
+        observe: (labels, value) =>
+          observeWithTrace(
+            histogram,
+            guarded(definition.name, labelNames, labels),
+            value,
+            sampledSpanExemplar(),
+          ),
       }
     },
   }

@@ -1,10 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api'
 import type { Histogram } from 'prom-client'
 import type { CardinalityGuard } from './cardinality-guard.js'
 import { counterOn, gaugeOn, histogramOn, isOpenMetrics, type MetricsRegistry } from './register.js'
 import { createRouteMatcher, UNMATCHED_ROUTE } from './route-matcher.js'
+import {
+  keepsExemplars,
+  observeWithTrace,
+  sampledSpanExemplar,
+  type TraceExemplar,
+} from './trace-exemplar.js'
 
 /** Histogram buckets advised by the OpenTelemetry HTTP semantic conventions, in seconds. */
 export const HTTP_DURATION_BUCKETS = [
@@ -107,18 +112,6 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
-/** Exemplar labels naming a request's trace (OpenMetrics; Grafana links them to the trace). */
-type TraceExemplar = Record<'trace_id' | 'span_id', string>
-
-/** The active span's ids when it is sampled (an unsampled trace is not kept, so not linked). */
-function sampledSpanExemplar(): TraceExemplar | undefined {
-  const span = trace.getActiveSpan()
-  if (!span) return undefined
-  const context = span.spanContext()
-  if (!isSpanContextValid(context) || (context.traceFlags & TraceFlags.SAMPLED) === 0) return undefined
-  return { trace_id: context.traceId, span_id: context.spanId }
-}
-
 const perRegistry = new WeakMap<MetricsRegistry, HttpInstrumentation>()
 
 /**
@@ -147,7 +140,7 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
     { enableExemplars: isOpenMetrics(registry) },
   )
   // Read back: a histogram registered earlier on this registry keeps its own setting.
-  const exemplars = (duration as { enableExemplars?: boolean }).enableExemplars === true
+  const exemplars = keepsExemplars(duration)
   // The counter and the in-flight gauge are kept as plain numbers on the hot path and handed to
   // prom-client when the registry is collected (a scrape or a rule evaluation): prom-client hashes
   // the label set on every inc()/dec(), which would otherwise be most of the per-request cost.
@@ -209,13 +202,7 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
 
   /** Records a completed request; with `exemplar`, the bucket it lands in links to its trace. */
   const observe = (s: Series, seconds: number, exemplar: TraceExemplar | undefined) => {
-    // prom-client types exemplar labels as the metric's own label names; they are free-form.
-    if (exemplar)
-      duration.observe({
-        labels: s.labels,
-        value: seconds,
-        exemplarLabels: exemplar as unknown as Series['labels'],
-      })
+    if (exemplar) observeWithTrace(duration, s.labels, seconds, exemplar)
     else s.duration.observe(seconds)
     s.pending++
   }
