@@ -45,9 +45,34 @@ export function pushEventParameters(out: unknown[], row: StoredEventRow): void {
   )
 }
 
-/** Most rows per INSERT: SQLite allows 32,766 parameters per statement, PostgreSQL 65,535. */
-export function insertChunkSize(dialect: Dialect): number {
-  return dialect === 'postgres' ? 1000 : 500
+/** Most rows per multi-row INSERT on SQLite (32,766 parameters per statement). */
+export const SQLITE_INSERT_CHUNK = 500
+
+/** The events table's integer columns; every other column takes text. */
+const BIGINT_COLUMNS: ReadonlySet<string> = new Set(['seq', 'occurred_at', 'recorded_at'])
+
+/**
+ * PostgreSQL's bulk INSERT: one array parameter per column, zipped by `unnest`, so any number of
+ * rows is one statement of 17 parameters. PostgreSQL parses and plans it in a moment, where a
+ * 1,000-row VALUES list of 17,000 parameters took about twice as long to run (bench/RESULTS.md).
+ */
+export function insertEventsUnnestStatement(table: string): string {
+  const arrays = EVENT_COLUMNS.map(
+    (column, i) => `$${i + 1}::${BIGINT_COLUMNS.has(column) ? 'bigint' : 'text'}[]`,
+  )
+  return `INSERT INTO ${table} (${EVENT_COLUMNS.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`
+}
+
+/** The parameters of {@link insertEventsUnnestStatement}: one array per column, in row order. */
+export function eventColumnArrays(rows: readonly StoredEventRow[]): unknown[][] {
+  const columns: unknown[][] = EVENT_COLUMNS.map(() => [])
+  const values: unknown[] = []
+  for (const row of rows) {
+    values.length = 0
+    pushEventParameters(values, row)
+    for (let c = 0; c < values.length; c++) (columns[c] as unknown[]).push(values[c])
+  }
+  return columns
 }
 
 /**

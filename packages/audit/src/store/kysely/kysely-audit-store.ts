@@ -13,12 +13,14 @@ import {
 } from '../audit-store.js'
 import {
   checkpointParameters,
+  eventColumnArrays,
   insertCheckpointStatement,
-  insertChunkSize,
   insertEventsStatement,
+  insertEventsUnnestStatement,
   lockHeadStatement,
   moveHeadStatement,
   pushEventParameters,
+  SQLITE_INSERT_CHUNK,
 } from './event-statements.js'
 import { auditMigrations, auditTables } from './migrations.js'
 import { openSqliteWriter, type SqliteWriter } from './sqlite-writer.js'
@@ -115,7 +117,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     throw new AuditError('AUDIT_INVALID_OPTIONS', "writerThread must be true, false or 'auto'")
   if (writerThread === true && dialect !== 'sqlite')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'writerThread is for SQLite databases only')
-  const insertChunk = insertChunkSize(dialect)
+  const insertUnnestText = insertEventsUnnestStatement(t.events)
   const statements = new Map<number, string>()
   const lockHeadText = lockHeadStatement(t.chains, dialect)
   const moveHeadText = moveHeadStatement(t.chains, dialect)
@@ -157,14 +159,17 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
       const keys = await ensureSubjectKeys(runOn(trx), t.keys, dialect, plan.subjects)
       const rows = plan.seal({ heads, keys })
-      for (let i = 0; i < rows.length; i += insertChunk) {
-        const chunk = rows.slice(i, i + insertChunk)
-        const parameters: unknown[] = []
-        for (const row of chunk) pushEventParameters(parameters, row)
-        await trx.executeQuery(
-          CompiledQuery.raw(insertEventsStatement(t.events, dialect, chunk.length, statements), parameters),
-        )
-      }
+      if (dialect === 'postgres')
+        await trx.executeQuery(CompiledQuery.raw(insertUnnestText, eventColumnArrays(rows)))
+      else
+        for (let i = 0; i < rows.length; i += SQLITE_INSERT_CHUNK) {
+          const chunk = rows.slice(i, i + SQLITE_INSERT_CHUNK)
+          const parameters: unknown[] = []
+          for (const row of chunk) pushEventParameters(parameters, row)
+          await trx.executeQuery(
+            CompiledQuery.raw(insertEventsStatement(t.events, dialect, chunk.length, statements), parameters),
+          )
+        }
       for (const row of lastRowOfEachChain(rows))
         await trx.executeQuery(CompiledQuery.raw(moveHeadText, [row.hash, row.chainId, row.seq]))
       return { rows, keys }

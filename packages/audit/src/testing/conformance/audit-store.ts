@@ -52,6 +52,30 @@ export function runAuditStoreConformance(options: AuditStoreConformanceOptions):
       expect(events[1]?.prevHash).toBe('0'.repeat(64))
     })
 
+    it('stores awkward text exactly (quotes, backslashes, braces, commas, NULL, newlines, emoji)', async () => {
+      const { audit } = await make()
+      const awkward = 'a "quoted" \\back\\slash {brace}, comma NULL ☃ 🎟️'
+      // Identity fields refuse control characters; metadata may hold any text.
+      const metadata = {
+        awkward,
+        lines: 'one\ntwo\r\n\tthree',
+        nested: { 'k,"}': ['{', '}', '\\', null, 'NULL', ''] },
+      }
+      const logged = await audit.log({
+        action: 'doc.rename',
+        category: 'data_modification',
+        actor: { id: 'u "1" \\{x}', name: awkward },
+        target: { type: 'doc{1}', id: awkward, name: awkward },
+        metadata,
+      })
+      const { events } = await audit.query({})
+      const found = events.find((event) => event.seq === logged.seq)
+      expect(found?.actor).toMatchObject({ id: 'u "1" \\{x}', name: awkward })
+      expect(found?.target).toEqual({ type: 'doc{1}', id: awkward, name: awkward })
+      expect(found?.metadata).toEqual(metadata)
+      expect(await audit.verify()).toMatchObject({ ok: true, failures: [] })
+    })
+
     it('group-commits concurrent calls: each resolves after commit with a distinct seq', async () => {
       const { audit, store } = await make()
       const results = await Promise.all(
