@@ -22,7 +22,10 @@ export function keepsExemplars(histogram: Histogram<string>): boolean {
   return (histogram as { enableExemplars?: boolean }).enableExemplars === true
 }
 
-/** Observes `value`, linked to the active sampled span when the histogram keeps exemplars. */
+/**
+ * Observes `value` on a histogram that keeps exemplars (see {@link keepsExemplars}), linking its
+ * bucket to `exemplar` when there is one.
+ */
 export function observeWithTrace<L extends string>(
   histogram: Histogram<L>,
   labels: Partial<Record<L, string>>,

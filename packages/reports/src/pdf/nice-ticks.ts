@@ -10,9 +10,9 @@ export interface AxisScale {
 const NICE_FRACTIONS = [1, 2, 2.5, 5, 10]
 
 /**
- * An axis over `[low, high]` (which always includes 0 for charts of amounts) with about `count`
- * intervals of a round step, widened outwards to whole steps, so tick labels read 0, 2k, 4k…
- * instead of 0, 1.71k, 3.42k… A flat series gets the axis `[value - 1, value]` or `[0, 1]`.
+ * An axis over `[low, high]` with at most about `count` intervals of a round step, widened
+ * outwards to whole steps, so tick labels read 0, 2k, 4k… instead of 0, 1.71k, 3.42k… A single
+ * value gets an axis from it to 0 (`[0, value]` or `[value, 0]`), and 0 alone gets `[0, 1]`.
  */
 export function niceScale(low: number, high: number, count = 4): AxisScale {
   let min = Math.min(low, high)
