@@ -43,9 +43,13 @@ async function openDatabase(values: { sqlite?: string; pg?: string }): Promise<H
 /**
  * Runs `opskit-audit` with `argv` (without node and script). Resolves to the exit code:
  * 0 when the trail is intact (or the query/export finished), 1 when `verify` found a problem
- * (the first bad seq is printed), 2 on usage or runtime errors.
+ * (the first bad seq is printed), 2 on usage or runtime errors. `--help` prints the usage and resolves to 0.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(`${USAGE}\n`)
+    return 0
+  }
   let parsed: ReturnType<typeof parse>
   try {
     parsed = parse(argv)
