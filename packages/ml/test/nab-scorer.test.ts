@@ -1,8 +1,38 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { loadNabCorpus } from '../src/nab/corpus.js'
+import { loadNabCorpus, type NabDataFile } from '../src/nab/corpus.js'
+import { NAB_PROFILE_NAMES, type NabProfileName } from '../src/nab/profiles.js'
 import { probationaryRows, scaledSigmoid, scoreNabCorpus } from '../src/nab/scorer.js'
 
-const NAB_ROOT = '/work/shared/data/nab'
+/** The shared NAB copy sits beside the repository: `<repo>/../shared/data/nab`. */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const NAB_ROOT = join(REPO_ROOT, '..', 'shared', 'data', 'nab')
+const HAS_NAB = existsSync(join(NAB_ROOT, 'labels', 'combined_windows.json'))
+const SKIP_NOTE = HAS_NAB ? '' : ` (skipped: no NAB data at ${NAB_ROOT})`
+const PUBLISHED = ['ARTime', 'numenta', 'windowedGaussian'] as const
+
+interface OfficialScores {
+  final_results: Record<NabProfileName, number>
+  thresholds: Record<NabProfileName, { threshold: number }>
+}
+
+/** Reads a published detector's per-row scores (`results/<det>/<category>/<det>_<name>.csv`). */
+async function publishedScores(detector: string, file: NabDataFile): Promise<number[]> {
+  const slash = file.key.indexOf('/')
+  const path = join(
+    NAB_ROOT,
+    'results',
+    detector,
+    file.key.slice(0, slash),
+    `${detector}_${file.key.slice(slash + 1)}`,
+  )
+  const rows = (await readFile(path, 'utf8')).trim().split('\n').slice(1)
+  expect(rows.map((row) => row.split(',')[0])).toEqual(file.rawTimestamps)
+  return rows.map((row) => Number(row.split(',')[1]))
+}
 const minute = 60_000
 const stamps = Array.from({ length: 100 }, (_, i) => i * minute)
 const window = [40 * minute, 49 * minute] as const
@@ -63,21 +93,52 @@ describe('NAB scorer', () => {
     expect(result.standard?.raw).toBeCloseTo(v41 - 0.11, 9)
     expect(result.standard?.normalised).toBeCloseTo((100 * (v41 - 0.11 + 1)) / 2, 9)
   })
+})
 
-  it('scores the null and the perfect detector on the whole NAB corpus exactly', async () => {
-    const corpus = await loadNabCorpus(NAB_ROOT)
-    expect(corpus).toHaveLength(58)
-    expect(corpus.reduce((n, f) => n + f.windows.length, 0)).toBe(116)
-    const nullResult = scoreNabCorpus(corpus.map((f) => ({ ...f, scores: f.values.map(() => 0.5) })))
-    expect(nullResult.standard).toMatchObject({ raw: -116, rawNull: -116, rawPerfect: 116, normalised: 0 })
-    expect(nullResult.reward_low_FP_rate).toMatchObject({ raw: -116, normalised: 0 })
-    expect(nullResult.reward_low_FN_rate).toMatchObject({ raw: -232, rawNull: -232, normalised: 0 })
-    const perfect = scoreNabCorpus(
-      corpus.map((f) => ({
-        ...f,
-        scores: f.timestamps.map((t) => (f.windows.some(([a]) => a === t) ? 1 : 0)),
-      })),
-    )
-    for (const profile of Object.values(perfect)) expect(profile?.normalised).toBeCloseTo(100, 9)
-  })
+describe(`NAB scorer on the real corpus${SKIP_NOTE}`, () => {
+  it.skipIf(!HAS_NAB)(
+    'scores the null and the perfect detector on the whole NAB corpus exactly',
+    async () => {
+      const corpus = await loadNabCorpus(NAB_ROOT)
+      expect(corpus).toHaveLength(58)
+      expect(corpus.reduce((n, f) => n + f.windows.length, 0)).toBe(116)
+      const nullResult = scoreNabCorpus(corpus.map((f) => ({ ...f, scores: f.values.map(() => 0.5) })))
+      expect(nullResult.standard).toMatchObject({ raw: -116, rawNull: -116, rawPerfect: 116, normalised: 0 })
+      expect(nullResult.reward_low_FP_rate).toMatchObject({ raw: -116, normalised: 0 })
+      expect(nullResult.reward_low_FN_rate).toMatchObject({ raw: -232, rawNull: -232, normalised: 0 })
+      const perfect = scoreNabCorpus(
+        corpus.map((f) => ({
+          ...f,
+          scores: f.timestamps.map((t) => (f.windows.some(([a]) => a === t) ? 1 : 0)),
+        })),
+      )
+      for (const profile of Object.values(perfect)) expect(profile?.normalised).toBeCloseTo(100, 9)
+    },
+  )
+
+  it.skipIf(!HAS_NAB)(
+    'reproduces the official final scores of ARTime, numenta and windowedGaussian (3 profiles each)',
+    async () => {
+      const corpus = await loadNabCorpus(NAB_ROOT)
+      const official = JSON.parse(
+        await readFile(join(NAB_ROOT, 'results', 'official-scores.json'), 'utf8'),
+      ) as Record<string, OfficialScores>
+      const checked: string[] = []
+      for (const detector of PUBLISHED) {
+        const files = await Promise.all(
+          corpus.map(async (f) => ({ ...f, scores: await publishedScores(detector, f) })),
+        )
+        const expected = official[detector] as OfficialScores
+        for (const profile of NAB_PROFILE_NAMES) {
+          const { threshold } = expected.thresholds[profile]
+          const got = scoreNabCorpus(files, { profiles: [profile], threshold })[profile]
+          const error = Math.abs((got?.normalised ?? Number.NaN) - expected.final_results[profile])
+          expect(error, `${detector}/${profile}`).toBeLessThan(0.1)
+          checked.push(`${detector}/${profile}`)
+        }
+      }
+      expect(checked).toHaveLength(9)
+    },
+    120_000,
+  )
 })
