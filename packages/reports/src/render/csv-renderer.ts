@@ -1,8 +1,11 @@
 import type { Writable } from 'node:stream'
 import { quoteCsvField } from '@opskit/core'
+import { neutraliseCsvText, quoteCsvText } from './csv-field.js'
 import type { Renderer, RenderInput } from './renderer.js'
 import { TextSink } from './text-sink.js'
-import { type Cell, escapeFormula, humanFormatter, machineValue } from './values.js'
+import { type Cell, humanFormatter, machineValue } from './values.js'
+
+const MACHINE_CHARS = /[0-9A-Za-z.:+-]/
 
 /** Options of {@link createCsvRenderer}. */
 export interface CsvOptions {
@@ -16,13 +19,18 @@ export interface CsvOptions {
   header?: boolean
   /** Format numbers and dates for people (locale, time zone) instead of raw machine values. @default false */
   localized?: boolean
-  /** Prefix `'` to text starting with `=`, `+`, `-`, `@`, tab, CR or LF. @default true */
+  /**
+   * Prefix `'` to every piece of a text field that a spreadsheet could read as a formula: the
+   * field's start and whatever follows a `,`, `;`, tab, `|` or line break, when it is `=`, `+`,
+   * `-`, `@`, tab, CR or LF. @default true
+   */
   escapeFormulas?: boolean
 }
 
 /**
- * CSV per RFC 4180: fields with the delimiter, a quote, CR or LF are quoted and quotes doubled;
- * formula-injection safe by default (numbers are never touched).
+ * CSV per RFC 4180: text fields are always quoted (quotes doubled), other fields when they hold
+ * the delimiter, a quote, CR or LF; formula-injection safe by default whatever list separator
+ * the spreadsheet splits on (numbers are never touched).
  */
 export function createCsvRenderer(options: CsvOptions = {}): Renderer {
   const delimiter = options.delimiter ?? ','
@@ -32,6 +40,8 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
   const newline = options.newline ?? '\r\n'
   const escapeDefault = options.escapeFormulas ?? true
   const quote = (text: string) => quoteCsvField(text, delimiter)
+  const text = (guard: boolean) =>
+    guard ? (value: string) => quoteCsvText(neutraliseCsvText(value)) : quoteCsvText
 
   return {
     format: 'csv',
@@ -40,23 +50,26 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
     async render(input: RenderInput, out: Writable): Promise<void> {
       const sink = new TextSink(out)
       const encoders = input.columns.map((column): ((cell: Cell) => string) => {
-        const guard = column.type === 'string' && (column.format?.escapeFormulas ?? escapeDefault)
+        if (column.type === 'string') {
+          const encode = text(column.format?.escapeFormulas ?? escapeDefault)
+          return (cell) => (cell === null ? '' : encode(cell as string))
+        }
         if (options.localized) {
           const human = humanFormatter(column, input)
-          return guard ? (cell) => quote(escapeFormula(human(cell))) : (cell) => quote(human(cell))
+          return (cell) => quote(human(cell))
         }
-        if (column.type === 'string')
-          return guard
-            ? (cell) => (cell === null ? '' : quote(escapeFormula(cell as string)))
-            : (cell) => (cell === null ? '' : quote(cell as string))
+        // Machine values hold digits, letters, `.`, `-`, `+` and `:` only: quote them when the
+        // delimiter is one of those.
+        const plain = MACHINE_CHARS.test(delimiter) ? quote : (value: string) => value
         if (column.type === 'datetime')
-          return (cell) => (cell === null ? '' : String(machineValue('datetime', cell)))
-        return (cell) => (cell === null ? '' : String(cell))
+          return (cell) => (cell === null ? '' : plain(String(machineValue('datetime', cell))))
+        return (cell) => (cell === null ? '' : plain(String(cell)))
       })
       const count = encoders.length
       if (options.bom) sink.push('\uFEFF')
       if (options.header ?? true) {
-        sink.push(input.columns.map((column) => quote(column.header)).join(delimiter) + newline)
+        const header = text(escapeDefault)
+        sink.push(input.columns.map((column) => header(column.header)).join(delimiter) + newline)
       }
       for await (const cells of input.rows) {
         let line = (encoders[0] as (c: Cell) => string)(cells[0] ?? null)
