@@ -42,9 +42,18 @@ export type {
   ProviderCapabilities,
   ProviderResult,
 } from './providers/provider-common.js'
-export type { PushMessage, PushProvider, PushResult, PushTokenResult } from './providers/push-provider.js'
+export type {
+  DevicePlatform,
+  PushMessage,
+  PushProvider,
+  PushProviderCapabilities,
+  PushResult,
+  PushTokenKind,
+  PushTokenResult,
+} from './providers/push-provider.js'
 export type { SmsMessage, SmsProvider } from './providers/sms-provider.js'
 export type { WebhookMessage, WebhookProvider } from './providers/webhook-provider.js'
+export { type PushTarget, pushTokenKind, servesDevice } from './push/push-routing.js'
 export type { RateLimit } from './rate-limit/token-bucket.js'
 export { countSmsSegments, type SmsSegmentInfo } from './sms/segments.js'
 export { createKyselyNotifyStore, type KyselyNotifyStoreOptions } from './store/kysely-store.js'

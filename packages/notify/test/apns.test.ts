@@ -123,10 +123,14 @@ describe('apns provider', () => {
     const good = 'ab'.repeat(32)
     const gone = 'cd'.repeat(32)
     const busy = 'ef'.repeat(32)
+    const bad = '12'.repeat(32)
     apns.unregistered(gone)
+    apns.script(bad, { status: 400, body: { reason: 'BadDeviceToken' } })
     await notifier.devices.register({ userId: 'u1', token: good, platform: 'ios' })
     await notifier.devices.register({ userId: 'u1', token: gone, platform: 'ios' })
-    await notifier.devices.register({ userId: 'u1', token: 'not-hex-token', platform: 'ios' })
+    await notifier.devices.register({ userId: 'u1', token: bad, platform: 'ios' })
+    // an FCM-style token on iOS (an app registered through Firebase): APNs does not serve it
+    await notifier.devices.register({ userId: 'u1', token: 'fcm-style:token', platform: 'ios' })
     await notifier.devices.register({ userId: 'u1', token: busy, platform: 'ios' })
     apns.script(busy, { status: 429, body: { reason: 'TooManyRequests' } })
     const pending = notifier.send({
@@ -140,12 +144,14 @@ describe('apns provider', () => {
     expect(result.deliveries[0]?.failedTokens).toEqual(
       expect.arrayContaining([
         { token: gone, code: 'Unregistered' },
-        { token: 'not-hex-token', code: 'BadDeviceToken' },
+        { token: bad, code: 'BadDeviceToken' },
+        { token: 'fcm-style:token', code: 'NO_PROVIDER' },
       ]),
     )
     expect(result.deliveries[0]?.failedTokens?.some((f) => f.token === busy)).toBe(false)
+    expect(apns.fake.requests.some((r) => r.path.includes('fcm-style'))).toBe(false)
     expect((await notifier.devices.list('u1')).map((d) => d.token).sort()).toEqual(
-      [busy, good, 'not-hex-token'].sort(),
+      [busy, good, bad, 'fcm-style:token'].sort(),
     )
     const other = apnsKeyPair()
     const wrong = apnsProvider({

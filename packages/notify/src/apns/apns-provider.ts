@@ -233,7 +233,8 @@ export function apnsProvider(options: ApnsProviderOptions): PushProvider {
   return {
     name,
     channel: 'push',
-    capabilities: { maxBatchSize: 1000 },
+    // raw APNs device tokens of iOS apps; FCM tokens (Android, web, iOS through Firebase) go to FCM
+    capabilities: { maxBatchSize: 1000, platforms: ['ios'], tokenKinds: ['apns'] },
     async send(message: PushMessage, callOptions?: ProviderCallOptions): Promise<PushResult> {
       throwIfAborted(name, callOptions?.signal)
       const tokens = await Promise.all(

@@ -1,7 +1,13 @@
 import { importOptional, requiredOptionError } from '@opskit/core'
 import { providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
-import type { PushMessage, PushProvider, PushResult, PushTokenResult } from '../providers/push-provider.js'
+import type {
+  DevicePlatform,
+  PushMessage,
+  PushProvider,
+  PushResult,
+  PushTokenResult,
+} from '../providers/push-provider.js'
 import type { FcmBatchResponse, FcmMessage, FcmMessagingLike } from './fcm-messaging.js'
 
 /** Options of {@link fcmProvider}: a messaging instance, or service-account credentials. */
@@ -15,6 +21,12 @@ export interface FcmProviderOptions {
   clientEmail?: string
   /** Service account private key (PEM; `\n` escapes are unfolded). */
   privateKey?: string
+  /**
+   * The platforms whose apps this Firebase project serves (e.g. `['web']` when the web app has a
+   * project of its own); the notifier routes only those devices here.
+   * @default ['android', 'ios', 'web']
+   */
+  platforms?: DevicePlatform[]
 }
 
 /** The most messages firebase-admin's `sendEach` accepts per call. */
@@ -134,7 +146,13 @@ export function fcmProvider(options: FcmProviderOptions): PushProvider {
   return {
     name,
     channel: 'push',
-    capabilities: { maxBatchSize: FCM_BATCH_SIZE },
+    // FCM delivers to Firebase registration tokens only; a raw APNs token is "not a valid FCM
+    // registration token" and would be pruned if it were ever sent here
+    capabilities: {
+      maxBatchSize: FCM_BATCH_SIZE,
+      platforms: options.platforms ?? ['android', 'ios', 'web'],
+      tokenKinds: ['fcm'],
+    },
     async send(message: PushMessage, callOptions?: ProviderCallOptions): Promise<PushResult> {
       const client = await open()
       const results: PushTokenResult[] = []

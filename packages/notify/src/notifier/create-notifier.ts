@@ -6,16 +6,13 @@ import {
   type Logger,
   noopLogger,
   parseInput,
-  retry,
   systemClock,
 } from '@opskit/core'
 import { z } from 'zod'
 import { NotifyError, providerError } from '../errors/notify-error.js'
 import type { EmailMessage } from '../providers/email-provider.js'
 import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
-import type { Cost, ProviderResult } from '../providers/provider-common.js'
-import type { PushMessage, PushResult, PushTokenResult } from '../providers/push-provider.js'
-import { createTokenBucket, type TokenBucket } from '../rate-limit/token-bucket.js'
+import type { Cost } from '../providers/provider-common.js'
 import { countSmsSegments } from '../sms/segments.js'
 import { createKyselyNotifyStore } from '../store/kysely-store.js'
 import { createMemoryNotifyStore } from '../store/memory-store.js'
@@ -33,6 +30,8 @@ import type { Channel } from '../types/channel.js'
 import { type ParsedSendInput, sendInputSchema } from '../validation/message-schema.js'
 import { startOutboxDispatcher } from './dispatcher.js'
 import type { Dispatcher, Notifier, NotifierConfig, ProviderHealth, SendResult } from './notifier-types.js'
+import { type ChainOutcome, createProviderCalls, errorSummary } from './provider-calls.js'
+import { deliverPush } from './push-delivery.js'
 import { isValidTimeZone, quietHoursEnd } from './quiet-hours.js'
 import { type RenderedContent, renderContent } from './render-content.js'
 
@@ -124,14 +123,6 @@ function priceFor(prefixes: number | Record<string, number> | undefined, phone: 
   return prefixes[best ?? 'default']
 }
 
-function errorSummary(error: unknown): { code: string; message: string } {
-  if (isOpskitError(error)) {
-    const providerCode = error.details?.providerCode
-    return { code: providerCode === undefined ? error.code : String(providerCode), message: error.message }
-  }
-  return { code: 'ERROR', message: error instanceof Error ? error.name : 'unknown error' }
-}
-
 /**
  * Creates a notifier: validated sends on email, SMS, push, in-app and webhook, with templates,
  * preferences, retries, failover, rate limits, idempotency, a delivery log and an outbox.
@@ -184,16 +175,20 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       names.add(provider.name)
     }
   }
-  const buckets = new Map<string, TokenBucket>()
-  for (const [name, limit] of Object.entries(defaults.rateLimits ?? {}))
-    buckets.set(name, createTokenBucket(limit, clock))
 
   const templates = createTemplateRegistry(config.templates ?? [], defaults.locale ?? 'en')
   const critical = new Set(defaults.criticalCategories ?? [])
-  const retries = defaults.retry?.retries ?? 3
-  const baseMs = defaults.retry?.baseMs ?? 200
-  const maxMs = defaults.retry?.maxMs ?? 30_000
-  const sendTimeoutMs = defaults.sendTimeoutMs ?? 30_000
+  const calls = createProviderCalls({
+    clock,
+    logger,
+    rateLimits: defaults.rateLimits ?? {},
+    sendTimeoutMs: defaults.sendTimeoutMs ?? 30_000,
+    retry: {
+      retries: defaults.retry?.retries ?? 3,
+      baseMs: defaults.retry?.baseMs ?? 200,
+      maxMs: defaults.retry?.maxMs ?? 30_000,
+    },
+  })
   const staleAfterMs = defaults.staleAfterMs ?? 120_000
   const currency = defaults.pricing?.currency ?? 'USD'
   const dispatchers = new Set<Dispatcher>()
@@ -263,80 +258,6 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     return typeof category === 'object' && category[channel] === false
   }
 
-  const callProvider = async <R>(
-    provider: AnyProvider,
-    call: (signal: AbortSignal) => Promise<R>,
-  ): Promise<R> => {
-    await buckets.get(provider.name)?.take()
-    const controller = new AbortController()
-    const timer = clock.setTimeout(() => controller.abort(), sendTimeoutMs)
-    try {
-      return await call(controller.signal)
-    } catch (error) {
-      if (isOpskitError(error)) throw error
-      if (controller.signal.aborted) {
-        throw providerError({
-          provider: provider.name,
-          retryable: true,
-          message: `timed out after ${sendTimeoutMs} ms`,
-          providerCode: 'TIMEOUT',
-        })
-      }
-      const code = (error as { code?: unknown })?.code
-      throw providerError({
-        provider: provider.name,
-        retryable: true,
-        message: `unexpected ${error instanceof Error ? error.name : 'error'}${typeof code === 'string' ? ` (${code})` : ''}`,
-        ...(typeof code === 'string' ? { providerCode: code } : {}),
-        cause: error,
-      })
-    } finally {
-      clock.clearTimeout(timer)
-    }
-  }
-
-  const retryOptions = {
-    retries,
-    baseMs,
-    maxMs,
-    jitter: 'full' as const,
-    clock,
-    isRetryable: (error: unknown) => isOpskitError(error) && error.retryable,
-    retryAfterMs: (error: unknown) => {
-      const value = isOpskitError(error) ? error.details?.retryAfterMs : undefined
-      return typeof value === 'number' ? value : undefined
-    },
-  }
-
-  /** Tries each provider of a channel in order; a retry loop per provider. */
-  const viaProviders = async (
-    channel: Exclude<Channel, 'in_app'>,
-    send: (provider: AnyProvider) => Promise<ProviderResult>,
-  ): Promise<{ provider: string; attempts: number; result?: ProviderResult; error?: unknown }> => {
-    const list = (providers[channel] ?? []) as AnyProvider[]
-    let attempts = 0
-    let lastError: unknown
-    let lastProvider = ''
-    for (const provider of list) {
-      lastProvider = provider.name
-      try {
-        const result = await retry(async () => {
-          attempts++
-          return send(provider)
-        }, retryOptions)
-        return { provider: provider.name, attempts, result }
-      } catch (error) {
-        lastError = error
-        logger.warn(
-          { channel, provider: provider.name, code: errorSummary(error).code, attempts },
-          'provider failed; trying the next one if any',
-        )
-        if (isOpskitError(error) && error.details?.recipientInvalid) break
-      }
-    }
-    return { provider: lastProvider, attempts, error: lastError }
-  }
-
   const cost = (amount: number | undefined, units: number): Cost | undefined =>
     amount === undefined ? undefined : { amount: Math.round(amount * units * 1e6) / 1e6, currency }
 
@@ -384,7 +305,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           : {}),
         idempotencyKey: key,
       }
-      const outcome = await viaProviders('email', (provider) => {
+      const outcome = await calls.viaProviders('email', providers.email ?? [], (provider) => {
         if (message.attachments && !provider.capabilities?.attachments) {
           throw providerError({
             provider: provider.name,
@@ -393,7 +314,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
             providerCode: 'NO_ATTACHMENTS',
           })
         }
-        return callProvider(provider, (signal) =>
+        return calls.call(provider, (signal) =>
           (provider as Extract<AnyProvider, { channel: 'email' }>).send(message, { signal }),
         )
       })
@@ -401,8 +322,8 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     }
     if (channel === 'sms') {
       const phone = input.to?.phone as string
-      const outcome = await viaProviders('sms', (provider) =>
-        callProvider(provider, (signal) =>
+      const outcome = await calls.viaProviders('sms', providers.sms ?? [], (provider) =>
+        calls.call(provider, (signal) =>
           (provider as Extract<AnyProvider, { channel: 'sms' }>).send(
             { to: phone, body: content.text, idempotencyKey: key },
             { signal },
@@ -430,8 +351,8 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
           },
         }
       }
-      const outcome = await viaProviders('webhook', (provider) =>
-        callProvider(provider, (signal) =>
+      const outcome = await calls.viaProviders('webhook', providers.webhook ?? [], (provider) =>
+        calls.call(provider, (signal) =>
           (provider as Extract<AnyProvider, { channel: 'webhook' }>).send(
             {
               url,
@@ -452,119 +373,23 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       }
       return finish(channel, outcome, () => undefined)
     }
-    return deliverPush(input, content, key)
-  }
-
-  const deliverPush = async (
-    input: ParsedSendInput,
-    content: RenderedContent,
-    key: string,
-  ): Promise<Delivery> => {
-    let tokens = input.to?.deviceTokens
-    if (!tokens) tokens = (await store.listDevices(input.userId as string)).map((device) => device.token)
-    if (tokens.length === 0) {
-      return {
-        channel: 'push',
-        provider: '',
-        status: 'skipped',
-        attempts: 0,
-        error: { code: 'NO_DEVICES', message: 'the user has no registered device' },
-      }
-    }
-    const base: Omit<PushMessage, 'tokens'> = {
-      ...(content.title === undefined ? {} : { title: content.title }),
-      body: content.text,
-      priority: input.priority === 'high' || input.priority === 'critical' ? 'high' : 'normal',
-      ...(input.push?.data ? { data: input.push.data } : {}),
-      ...(input.push?.badge === undefined ? {} : { badge: input.push.badge }),
-      ...(input.push?.sound ? { sound: input.push.sound } : {}),
-      ...(input.push?.collapseKey ? { collapseKey: input.push.collapseKey } : {}),
-      ...(input.push?.ttlSeconds === undefined ? {} : { ttlSeconds: input.push.ttlSeconds }),
-      idempotencyKey: key,
-    }
-    const final = new Map<string, PushTokenResult>()
-    let pending = [...tokens]
-    /** Keeps final token results; returns the tokens that failed transiently (to retry). */
-    const absorb = (tokens: PushTokenResult[]): string[] => {
-      const again: string[] = []
-      for (const tokenResult of tokens) {
-        // a transient failure is kept too, so it is reported if the retries run out
-        final.set(tokenResult.token, tokenResult)
-        if (!tokenResult.ok && tokenResult.retryable) again.push(tokenResult.token)
-      }
-      return again
-    }
-    const outcome = await viaProviders('push', async (provider) => {
-      // a provider takes at most `capabilities.maxBatchSize` tokens per call (default: all of them)
-      const size = Math.max(1, provider.capabilities?.maxBatchSize ?? pending.length)
-      const tokensNow = pending
-      const again: string[] = []
-      let firstToken: PushTokenResult | undefined
-      for (let start = 0; start < tokensNow.length; start += size) {
-        const tokens = tokensNow.slice(start, start + size)
-        let part: PushResult
-        try {
-          part = (await callProvider(provider, (signal) =>
-            (provider as Extract<AnyProvider, { channel: 'push' }>).send({ ...base, tokens }, { signal }),
-          )) as PushResult
-        } catch (error) {
-          // earlier chunks went out: retry only what is left, never resend to their tokens
-          pending = [...again, ...tokensNow.slice(start)]
-          throw error
-        }
-        again.push(...absorb(part.tokens))
-        firstToken ??= part.tokens.find((token) => token.ok)
-      }
-      if (again.length > 0) {
-        pending = again
-        throw providerError({
-          provider: provider.name,
-          retryable: true,
-          message: `${again.length} token(s) failed transiently`,
-          providerCode: 'PARTIAL',
-        })
-      }
-      return firstToken?.providerMessageId ? { providerMessageId: firstToken.providerMessageId } : {}
-    })
-    const results = [...final.values()]
-    const gone = results.filter((r) => r.unregistered).map((r) => r.token)
-    if (gone.length > 0) {
-      const removed = await store.removeDevices(gone)
-      logger.info({ pruned: removed }, 'pruned unregistered device tokens')
-    }
-    const ok = results.filter((r) => r.ok)
-    const failed = results
-      .filter((r) => !r.ok)
-      .map((r) => ({ token: r.token, code: r.errorCode ?? 'FAILED' }))
-    const first = ok[0]
-    const pushCost = cost(defaults.pricing?.pushPerToken, ok.length)
-    if (ok.length > 0) {
-      return {
-        channel: 'push',
-        provider: outcome.provider,
-        status: 'sent',
-        attempts: outcome.attempts,
-        ...(first?.providerMessageId ? { providerMessageId: first.providerMessageId } : {}),
-        ...(pushCost ? { cost: pushCost } : {}),
-        ...(failed.length > 0 ? { failedTokens: failed } : {}),
-      }
-    }
-    const error = outcome.error
-      ? errorSummary(outcome.error)
-      : { code: failed[0]?.code ?? 'FAILED', message: 'every device token failed' }
-    return {
-      channel: 'push',
-      provider: outcome.provider,
-      status: 'failed',
-      attempts: outcome.attempts,
-      error,
-      ...(failed.length > 0 ? { failedTokens: failed } : {}),
-    }
+    return deliverPush(
+      {
+        providers: providers.push ?? [],
+        store,
+        logger,
+        calls,
+        cost: (tokens) => cost(defaults.pricing?.pushPerToken, tokens),
+      },
+      input,
+      content,
+      key,
+    )
   }
 
   const finish = (
     channel: Channel,
-    outcome: { provider: string; attempts: number; result?: ProviderResult; error?: unknown },
+    outcome: ChainOutcome,
     fallbackCost: () => Cost | undefined,
   ): Delivery => {
     if (outcome.result) {

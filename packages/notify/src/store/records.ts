@@ -96,7 +96,10 @@ export interface UserPreferences {
 export interface DeviceRecord {
   userId: string
   token: string
-  /** `ios` tokens go to APNs-capable providers, `android`/`web` to FCM; informative for custom providers. */
+  /**
+   * The device's platform: a push goes only to providers that declare it (and the token's kind,
+   * see `pushTokenKind`) in their capabilities.
+   */
   platform: 'ios' | 'android' | 'web'
   createdAt: number
   lastSeenAt: number

@@ -2,7 +2,12 @@ import { type NotifyError, providerError, throwIfAborted } from '../errors/notif
 import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
 import type { ProvidersConfig } from '../providers/index.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
-import type { PushMessage, PushProvider, PushResult } from '../providers/push-provider.js'
+import type {
+  PushMessage,
+  PushProvider,
+  PushProviderCapabilities,
+  PushResult,
+} from '../providers/push-provider.js'
 import type { SmsMessage, SmsProvider } from '../providers/sms-provider.js'
 import type { WebhookMessage, WebhookProvider } from '../providers/webhook-provider.js'
 import { countSmsSegments } from '../sms/segments.js'
@@ -128,13 +133,19 @@ export function createMockSmsProvider(name = 'mock-sms'): MockSmsProvider {
   })
 }
 
-/** A recording push provider for tests; see {@link MockPushProvider} for scripted tokens. */
-export function createMockPushProvider(name = 'mock-push'): MockPushProvider {
+/**
+ * A recording push provider for tests; see {@link MockPushProvider} for scripted tokens. It serves
+ * every device unless `serves` narrows it (to stand in for one vendor in a mixed chain).
+ */
+export function createMockPushProvider(
+  name = 'mock-push',
+  serves: Pick<PushProviderCapabilities, 'platforms' | 'tokenKinds'> = {},
+): MockPushProvider {
   const state = controls<PushMessage>(name)
   return expose<PushMessage, PushProvider>(state, {
     name,
     channel: 'push' as const,
-    capabilities: { maxBatchSize: 500 },
+    capabilities: { maxBatchSize: 500, ...serves },
     async send(message: PushMessage, options?: ProviderCallOptions): Promise<PushResult> {
       state.begin(options)
       const accepted = message.tokens.filter((token) => !/^(unregistered|invalid)/.test(token))

@@ -31,7 +31,16 @@ export interface FcmWireError {
  * opened for `https://fcm.googleapis.com` gets its TLS socket from the fake (the authority, SNI
  * and certificate check stay those of fcm.googleapis.com).
  */
-export async function startFcmWireFake(options: { projectId: string; accessToken: string }) {
+export async function startFcmWireFake(options: {
+  projectId: string
+  accessToken: string
+  /**
+   * What FCM takes for a registration token; any other token is answered 400 INVALID_ARGUMENT
+   * "The registration token is not a valid FCM registration token", as FCM v1 answers a raw APNs
+   * device token. @default every token
+   */
+  validToken?: (token: string) => boolean
+}) {
   const dir = mkdtempSync(join(tmpdir(), 'opskit-fcm-'))
   execFileSync(
     'openssl',
@@ -124,7 +133,16 @@ export async function startFcmWireFake(options: { projectId: string; accessToken
           error: { code: 400, message: 'Invalid JSON payload', status: 'INVALID_ARGUMENT' },
         })
       }
-      const error = next.shift() ?? errors.get(body.message.token)
+      const malformed =
+        options.validToken && !options.validToken(body.message.token)
+          ? {
+              httpStatus: 400,
+              status: 'INVALID_ARGUMENT',
+              errorCode: 'INVALID_ARGUMENT',
+              message: 'The registration token is not a valid FCM registration token',
+            }
+          : undefined
+      const error = next.shift() ?? errors.get(body.message.token) ?? malformed
       if (error) {
         return send(error.httpStatus, {
           error: {
