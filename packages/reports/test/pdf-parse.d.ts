@@ -1,6 +1,7 @@
 declare module 'pdf-parse/lib/pdf-parse.js' {
   interface PdfPage {
     getTextContent(): Promise<{ items: Array<{ str: string; transform: number[] }> }>
+    getOperatorList(): Promise<{ fnArray: number[]; argsArray: unknown[] }>
   }
   interface PdfParseResult {
     numpages: number

@@ -114,21 +114,85 @@ describe('XLSX renderer', () => {
   })
 })
 
+/** A text item of a PDF page with its position (pdf.js). */
+interface PageText {
+  str: string
+  x: number
+  y: number
+}
+
+/** A rectangle filled in one colour (RGB 0-255), from a page's operator list. */
+interface FilledRect {
+  color: [number, number, number]
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
+// pdf.js operator codes (OPS in pdf.js v1.10, the build pdf-parse uses).
+const OPS = { setFillRGBColor: 59, constructPath: 91, fill: 22, rectangle: 19 }
+
+/** Every rectangle path filled right after it is built, with the fill colour then current. */
+function filledRects(ops: { fnArray: number[]; argsArray: unknown[] }): FilledRect[] {
+  const rects: FilledRect[] = []
+  let color: FilledRect['color'] = [0, 0, 0]
+  let pending: number[][] = []
+  ops.fnArray.forEach((fn, index) => {
+    const args = ops.argsArray[index] as unknown
+    if (fn === OPS.setFillRGBColor) {
+      const rgb = args as Record<string, number>
+      color = [rgb[0] ?? 0, rgb[1] ?? 0, rgb[2] ?? 0]
+    } else if (fn === OPS.constructPath) {
+      const [pathOps, coords] = args as [number[], number[]]
+      pending = pathOps.every((op) => op === OPS.rectangle)
+        ? pathOps.map((_, i) => coords.slice(i * 4, i * 4 + 4))
+        : []
+    } else if (fn === OPS.fill) {
+      for (const [x = 0, y = 0, width = 0, height = 0] of pending) rects.push({ color, x, y, width, height })
+      pending = []
+    }
+  })
+  return rects
+}
+
+async function readPdf(buffer: Buffer) {
+  const pages: PageText[][] = []
+  const rects: FilledRect[][] = []
+  await pdfParse(new Uint8Array(buffer), {
+    pagerender: async (page) => {
+      const content = await page.getTextContent()
+      pages.push(
+        content.items.map((item) => ({
+          str: item.str,
+          x: item.transform[4] ?? 0,
+          y: item.transform[5] ?? 0,
+        })),
+      )
+      rects.push(filledRects(await page.getOperatorList()))
+      return ''
+    },
+  })
+  return { pages, rects, texts: pages.map((items) => items.map((item) => item.str).join(' ')) }
+}
+
+/** Whether a fill colour is `#2f6fb0`, the first chart series (pdf.js rounds the components). */
+const isSeriesColor = (rect: FilledRect) =>
+  [47, 111, 176].every((component, i) => Math.abs(component - (rect.color[i] ?? 0)) <= 1)
+
+const paidAt = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/Berlin',
+  dateStyle: 'medium',
+  timeStyle: 'short',
+})
+const PAID_AT = /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/
+
 describe('PDF renderer', () => {
-  it('paginates with the header on every page, page numbers, title block, totals and chart', async () => {
+  it('paginates with the header on every page, page numbers, title block and totals', async () => {
     const buffer = await render(createPdfRenderer())
     expect(buffer.subarray(0, 5).toString()).toBe('%PDF-')
-    const pages: string[] = []
-    const parsed = await pdfParse(new Uint8Array(buffer), {
-      pagerender: async (page) => {
-        const content = await page.getTextContent()
-        const text = content.items.map((item) => item.str).join(' ')
-        pages.push(text)
-        return text
-      },
-    })
-    expect(parsed.numpages).toBeGreaterThan(3)
-    expect(pages).toHaveLength(parsed.numpages)
+    const { texts: pages } = await readPdf(buffer)
+    expect(pages.length).toBeGreaterThan(3)
     // Every table page repeats the header; only a final chart page may go without it.
     const tablePages = pages.at(-1)?.includes('Customer Name') ? pages : pages.slice(0, -1)
     expect(tablePages.length).toBeGreaterThan(3)
@@ -146,11 +210,47 @@ describe('PDF renderer', () => {
       new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'EUR' }).format(expectedPrice),
     )
     expect(all).toContain('Total')
-    expect(all).toContain('Quantity by day')
     // The long value wrapped inside its cell instead of running over the next column.
     expect(all).toContain('A very long customer name')
-    // Vector chart: rectangles filled in the series colour are in the last page's content.
-    expect(buffer.toString('latin1')).toMatch(/re\s*\n?f/)
+  })
+
+  it('draws every one of the 300 rows exactly once, in order, across the page breaks', async () => {
+    const { pages } = await readPdf(await render(createPdfRenderer()))
+    // "Paid At" is unique per row: the sequence of those cells over all pages is the row order.
+    const seen = pages.flatMap((items, page) =>
+      items.filter((item) => PAID_AT.test(item.str)).map((item) => ({ ...item, page })),
+    )
+    const expected = Array.from({ length: COUNT }, (_, i) => paidAt.format(row(i).at as Date))
+    expect(new Set(expected).size).toBe(COUNT)
+    expect(seen.map((item) => item.str)).toEqual(expected)
+    expect(new Set(seen.map((item) => item.page)).size).toBeGreaterThan(3)
+    // Each row's name sits on the same line as its time (a row is never split over two pages).
+    seen.forEach((cell, i) => {
+      if (i === 1 || i === 2) return
+      const line = pages[cell.page]?.filter((item) => Math.abs(item.y - cell.y) < 0.5).map((item) => item.str)
+      expect(line, `row ${i}`).toContain(`Customer ${i}`)
+    })
+  })
+
+  it('draws the chart: one bar per point in the series colour, heights in proportion to the values', async () => {
+    const { rects, texts } = await readPdf(await render(createPdfRenderer()))
+    const chartPage = texts.findIndex((text) => text.includes('Quantity by day'))
+    expect(chartPage).toBeGreaterThanOrEqual(0)
+    const series = (rects[chartPage] ?? []).filter(isSeriesColor)
+    // The legend swatch is an 8 x 8 square; the rest are the bars, left to right.
+    const legend = series.filter((rect) => rect.width === 8 && Math.abs(rect.height) === 8)
+    const bars = series.filter((rect) => !legend.includes(rect)).sort((a, b) => a.x - b.x)
+    expect(legend).toHaveLength(1)
+    const values = Array.from({ length: 50 }, (_, i) => Number(row(i).qty))
+    expect(bars).toHaveLength(values.length)
+    const unit = Math.abs(bars[values.indexOf(6)]?.height ?? 0) / 6
+    expect(unit).toBeGreaterThan(1)
+    for (const [i, bar] of bars.entries())
+      expect(Math.abs(bar.height), `bar ${i}`).toBeCloseTo((values[i] ?? 0) * unit, 3)
+    // Nothing else on the other pages is drawn in the series colour.
+    rects.forEach((page, index) => {
+      if (index !== chartPage) expect(page.filter(isSeriesColor)).toEqual([])
+    })
   })
 
   it('stops drawing at maxRows and says how many rows were left out, totals still complete', async () => {
