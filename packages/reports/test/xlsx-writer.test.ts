@@ -14,16 +14,7 @@ import { createXlsxRenderer, type XlsxOptions } from '../src/xlsx/xlsx-renderer.
 import { ZipWriter } from '../src/xlsx/zip-writer.js'
 import { checkZip } from './zip-check.js'
 
-const hasUnzip = (() => {
-  try {
-    execFileSync('unzip', ['-v'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-
-/** `unzip -t` on the bytes: Info-ZIP tests every entry's CRC. */
+/** `unzip -t` on the bytes: Info-ZIP tests every entry's CRC (`.ci/run` installs unzip; always run). */
 function unzipTest(zip: Buffer): string {
   const dir = mkdtempSync(join(tmpdir(), 'reports-zip-'))
   try {
@@ -154,7 +145,7 @@ describe('ZipWriter', () => {
       expect(zip64End).toBe(zip64 === 'always')
       expect(entries.every((e) => e.zip64 === (zip64 === 'always'))).toBe(true)
       expect(zip.bytesWritten).toBe(bytes.length)
-      if (hasUnzip) expect(unzipTest(bytes)).toMatch(/No errors detected/)
+      expect(unzipTest(bytes)).toMatch(/No errors detected/)
     })
   }
 
@@ -252,7 +243,7 @@ describe('XLSX writer', () => {
       'xl/workbook.xml',
       'xl/worksheets/sheet1.xml',
     ])
-    if (hasUnzip) expect(unzipTest(buffer)).toMatch(/No errors detected/)
+    expect(unzipTest(buffer)).toMatch(/No errors detected/)
     const sheetXml = entries.find((e) => e.name === 'xl/worksheets/sheet1.xml')?.data.toString() ?? ''
     expect(sheetXml).toContain('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>')
     expect(sheetXml).toContain('t="inlineStr"><is><t>_x005F_x0041_ stays literal</t></is>')
@@ -377,7 +368,7 @@ describe('XLSX writer', () => {
       at: 0,
     }))
     const buffer = await renderRows(rows, { maxRowsPerSheet: 10, sheetName: 'Orders' })
-    if (hasUnzip) expect(unzipTest(buffer)).toMatch(/No errors detected/)
+    expect(unzipTest(buffer)).toMatch(/No errors detected/)
     const workbook = await load(buffer)
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['Orders', 'Orders (2)', 'Orders (3)'])
     const [first, second, third] = workbook.worksheets
