@@ -194,7 +194,7 @@ describe('NoData and Error', () => {
   it('an evaluation error raises DatasourceError; keepLast keeps the state; a limit breach is an error', async () => {
     const source = createPushSampleSource()
     const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
-    engine.addRule({ name: 'E', expr: 'x and 1' })
+    engine.addRule({ name: 'E', expr: 'x + on() z' })
     engine.addRule({ name: 'K', expr: 'x > 0', onError: 'keepLast' })
     engine.addRule({ name: 'L', expr: 'z > 0', limit: 1 })
     source.set('x', { a: '1' }, 1)
@@ -207,7 +207,7 @@ describe('NoData and Error', () => {
       labels: { alertname: 'DatasourceError', rulename: 'E' },
       stateReason: 'Error',
     })
-    expect(engine.rules().find((r) => r.name === 'E')?.stateReason).toMatch(/needs vectors/)
+    expect(engine.rules().find((r) => r.name === 'E')?.stateReason).toMatch(/many-to-many matching/)
     expect(engine.instances().filter((i) => i.rule === 'L')[0]).toMatchObject({
       labels: { alertname: 'DatasourceError' },
     })

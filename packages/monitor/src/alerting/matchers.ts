@@ -1,6 +1,6 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import type { LabelMatcher, MatchOp } from '../rules/expr-ast.js'
-import { compileMatcher, matches } from '../rules/expr-parser.js'
+import { compileMatcher, matches } from '../rules/matchers.js'
 import type { Labels } from '../rules/labels.js'
 
 /** A matcher as configured: `'severity=~"page|critical"'`, or `{ name, op, value }`. */
@@ -37,7 +37,7 @@ function safeCompile(
   code: 'MONITOR_INVALID_CONFIG' | 'MONITOR_INVALID_SILENCE',
 ): LabelMatcher {
   try {
-    return compileMatcher(name, op, value)
+    return compileMatcher(name, op, value, 'alertmanager')
   } catch {
     throw new MonitorError(code, `matcher ${name}${op}"${value}" has an invalid regular expression`)
   }

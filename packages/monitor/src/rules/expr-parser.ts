@@ -1,5 +1,4 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import { parseDuration } from './duration.js'
 import {
   type AggregationOp,
   type BinaryOp,
@@ -10,14 +9,10 @@ import {
   type RangeFunction,
   type VectorMatching,
 } from './expr-ast.js'
+import { fail, type Token, tokenize } from './expr-lexer.js'
+import { compileMatcher, matches } from './matchers.js'
 
-type Token =
-  | { t: 'num'; v: number; pos: number }
-  | { t: 'id'; v: string; pos: number }
-  | { t: 'str'; v: string; pos: number }
-  | { t: 'dur'; v: number; pos: number }
-  | { t: 'op'; v: string; pos: number }
-  | { t: 'eof'; pos: number }
+export { compileMatcher, matches }
 
 const AGGREGATIONS = new Set<AggregationOp>([
   'sum',
@@ -50,76 +45,6 @@ const RANGE_FNS = new Set<RangeFunction>([
   'last_over_time',
   'absent_over_time',
 ])
-
-function fail(source: string, pos: number, message: string): never {
-  throw new MonitorError('MONITOR_INVALID_EXPRESSION', `${message} at position ${pos} in "${source}"`)
-}
-
-function tokenize(source: string): Token[] {
-  const tokens: Token[] = []
-  let i = 0
-  let inBrackets = false
-  while (i < source.length) {
-    const c = source[i] as string
-    if (/\s/.test(c)) {
-      i++
-      continue
-    }
-    const previous = tokens[tokens.length - 1]
-    const afterOffset = previous?.t === 'id' && previous.v === 'offset'
-    if ((inBrackets || afterOffset) && /[0-9]/.test(c)) {
-      const m = /^[0-9a-z.]+/.exec(source.slice(i)) as RegExpExecArray
-      const what = afterOffset ? 'offset' : 'range'
-      tokens.push({ t: 'dur', v: parseDuration(m[0], what, 'MONITOR_INVALID_EXPRESSION'), pos: i })
-      i += m[0].length
-      continue
-    }
-    const num = /^(?:\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?|Inf|NaN)/i.exec(source.slice(i))
-    if (num && /[0-9.]/.test(c)) {
-      tokens.push({ t: 'num', v: Number(num[0]), pos: i })
-      i += num[0].length
-      continue
-    }
-    const id = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(source.slice(i))
-    if (id) {
-      tokens.push({ t: 'id', v: id[0], pos: i })
-      i += id[0].length
-      continue
-    }
-    if (c === '"' || c === "'") {
-      let j = i + 1
-      let value = ''
-      while (j < source.length && source[j] !== c) {
-        if (source[j] === '\\' && j + 1 < source.length) {
-          const next = source[j + 1] as string
-          value +=
-            next === 'n' ? '\n' : next === 't' ? '\t' : next === '\\' || next === c ? next : `\\${next}`
-          j += 2
-        } else value += source[j++]
-      }
-      if (j >= source.length) fail(source, i, 'unterminated string')
-      tokens.push({ t: 'str', v: value, pos: i })
-      i = j + 1
-      continue
-    }
-    const two = source.slice(i, i + 2)
-    if (['!=', '=~', '!~', '>=', '<=', '=='].includes(two)) {
-      tokens.push({ t: 'op', v: two, pos: i })
-      i += 2
-      continue
-    }
-    if ('{}()[],=<>+-*/'.includes(c)) {
-      if (c === '[') inBrackets = true
-      if (c === ']') inBrackets = false
-      tokens.push({ t: 'op', v: c, pos: i })
-      i++
-      continue
-    }
-    fail(source, i, `unexpected character "${c}"`)
-  }
-  tokens.push({ t: 'eof', pos: source.length })
-  return tokens
-}
 
 /**
  * Parses a rule expression, a PromQL subset:
@@ -185,7 +110,7 @@ export function parseExpr(source: string): Expr {
         const value = next()
         if (value.t !== 'str') fail(source, value.pos, 'expected a quoted label value')
         if (label.v === '__name__' && op.v === '=') metric = value.v
-        else matchers.push(compileMatcher(label.v, op.v as MatchOp, value.v, source, value.pos))
+        else matchers.push(matcherAt(label.v, op.v as MatchOp, value.v, source, value.pos))
         if (!isOp('}')) expectOp(',')
       }
       expectOp('}')
@@ -254,10 +179,14 @@ export function parseExpr(source: string): Expr {
       const op = tk.v as AggregationOp
       let param: Expr | undefined
       if (PARAMETRIC.has(op)) {
+        const at = peek().pos
         param = expr(0)
+        if (valueType(param) !== 'scalar') fail(source, at, `${op}() takes a number before its vector`)
         expectOp(',')
       }
+      const at = peek().pos
       const inner = expr(0)
+      if (valueType(inner) !== 'vector') fail(source, at, `${op}() takes a vector, not a number`)
       expectOp(')')
       if (!by && !without) grouping()
       return {
@@ -277,7 +206,9 @@ export function parseExpr(source: string): Expr {
     if (tk.v === 'predict_linear' && isOp('(')) {
       const sel = selectorArgument(tk.v, true)
       expectOp(',')
+      const at = peek().pos
       const seconds = expr(0)
+      if (valueType(seconds) !== 'scalar') fail(source, at, 'predict_linear() takes a number of seconds')
       expectOp(')')
       return { type: 'predict-linear', selector: sel, seconds }
     }
@@ -292,7 +223,9 @@ export function parseExpr(source: string): Expr {
       if (q.t !== 'num' || q.v < 0 || q.v > 1)
         fail(source, q.pos, 'histogram_quantile needs a quantile in [0, 1]')
       expectOp(',')
+      const at = peek().pos
       const inner = expr(0)
+      if (valueType(inner) !== 'vector') fail(source, at, 'histogram_quantile() takes a vector of buckets')
       expectOp(')')
       return { type: 'quantile', q: q.v, expr: inner }
     }
@@ -353,7 +286,7 @@ export function parseExpr(source: string): Expr {
       if (!op) break
       const precedence = PRECEDENCE[op] as number
       if (precedence <= minPrecedence) break
-      next()
+      const opPos = next().pos
       let returnBool = false
       if (isWord('bool')) {
         if (!COMPARISON_OPS.has(op))
@@ -363,6 +296,7 @@ export function parseExpr(source: string): Expr {
       }
       const matching = vectorMatching(op)
       const right = expr(precedence)
+      checkOperands(source, opPos, op, left, right, returnBool, matching)
       left = {
         type: 'binary',
         op,
@@ -381,29 +315,38 @@ export function parseExpr(source: string): Expr {
   return result
 }
 
-/** Compiles a label matcher; regexes are fully anchored. */
-export function compileMatcher(name: string, op: MatchOp, value: string, source = '', pos = 0): LabelMatcher {
-  if (op === '=~' || op === '!~') {
-    try {
-      return { name, op, value, regex: new RegExp(`^(?:${value})$`) }
-    } catch {
-      fail(source || value, pos, `invalid regular expression "${value}"`)
-    }
-  }
-  return { name, op, value }
+/** Whether an expression gives a scalar (a number, or arithmetic between numbers) or a vector. */
+function valueType(e: Expr): 'scalar' | 'vector' {
+  if (e.type === 'number') return 'scalar'
+  if (e.type === 'neg') return valueType(e.expr)
+  if (e.type === 'binary')
+    return valueType(e.left) === 'scalar' && valueType(e.right) === 'scalar' ? 'scalar' : 'vector'
+  return 'vector'
 }
 
-/** Whether `labels` satisfy `matcher`; a missing label equals the empty string. */
-export function matches(matcher: LabelMatcher, labels: Record<string, string>): boolean {
-  const value = labels[matcher.name] ?? ''
-  switch (matcher.op) {
-    case '=':
-      return value === matcher.value
-    case '!=':
-      return value !== matcher.value
-    case '=~':
-      return (matcher.regex as RegExp).test(value)
-    case '!~':
-      return !(matcher.regex as RegExp).test(value)
+/** Prometheus' type checks of a binary expression, made at parse time as its parser does. */
+function checkOperands(
+  source: string,
+  pos: number,
+  op: BinaryOp,
+  left: Expr,
+  right: Expr,
+  returnBool: boolean,
+  matching: VectorMatching | undefined,
+): void {
+  const scalars = valueType(left) === 'scalar' || valueType(right) === 'scalar'
+  if (COMPARISON_OPS.has(op) && !returnBool && valueType(left) === 'scalar' && valueType(right) === 'scalar')
+    fail(source, pos, 'comparisons between scalars must use the bool modifier')
+  if ((op === 'and' || op === 'or' || op === 'unless') && scalars)
+    fail(source, pos, `set operator "${op}" not allowed in binary scalar expression`)
+  if (matching && scalars) fail(source, pos, 'vector matching only allowed between instant vectors')
+}
+
+/** Compiles a matcher of `source`, failing with the position of its value when the regex is invalid. */
+function matcherAt(name: string, op: MatchOp, value: string, source: string, pos: number): LabelMatcher {
+  try {
+    return compileMatcher(name, op, value)
+  } catch (error) {
+    return fail(source, pos, error instanceof Error ? error.message : String(error))
   }
 }
