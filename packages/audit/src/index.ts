@@ -10,6 +10,15 @@ export {
   type KeyInput,
   parseCheckpoint,
 } from './checkpoint/checkpoint.js'
+export { type OutsideRecord, parseOutsideRecord } from './checkpoint/outside-record.js'
+export {
+  createRetentionStatement,
+  parseRetentionStatement,
+  RETENTION_HEADER,
+  type RetentionStatement,
+  retentionSignedBy,
+} from './checkpoint/retention-statement.js'
+export type { NoteSignature } from './checkpoint/signed-note.js'
 export { AuditError, type AuditErrorCode } from './errors/audit-error.js'
 export { canonicalJson, chainHash, GENESIS_HASH, leafHash } from './event/canonical.js'
 export {
@@ -59,4 +68,4 @@ export type {
 } from './store/audit-store.js'
 export { createKyselyAuditStore, type KyselyAuditStoreOptions } from './store/kysely/kysely-audit-store.js'
 export { auditMigrations, auditTables } from './store/kysely/migrations.js'
-export type { VerifyFailure } from './verify/verify-chain.js'
+export type { VerifyCaveat, VerifyFailure } from './verify/verify-types.js'

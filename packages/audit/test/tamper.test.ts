@@ -185,7 +185,7 @@ forEachDialect('audit tamper evidence', ({ db, dialect }) => {
         VALUES ('', 5, ${String(fifth.hash)}, ${'opskit-audit\n5\nAAAA\n'}, 0)`.execute(db())
       await sql`DELETE FROM ${sql.table(table)} WHERE seq <= 5`.execute(db())
       const result = await audit.verify({ publicKey })
-      expect(firstFailure(result)).toEqual({ seq: 5, kind: 'bad-signature' })
+      expect(firstFailure(result)).toEqual({ seq: 5, kind: 'forged-anchor' })
       await audit.close()
     })
 

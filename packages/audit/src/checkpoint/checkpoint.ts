@@ -1,8 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { AuditError } from '../errors/audit-error.js'
+import { hashFromBase64, type NoteSignature, noteSignedBy, signNote, splitNote } from './signed-note.js'
+
+export { noteKeyHash } from './signed-note.js'
 
 /** A parsed C2SP `tlog-checkpoint`: the log's origin, its size (= last seq) and root (= chain hash). */
 export interface Checkpoint {
+  /** Always `checkpoint` (a {@link RetentionStatement} says `retention`). */
+  kind: 'checkpoint'
   /** Unique identity of the log (one per chain), e.g. `opskit-audit/billing/tenant/acme`. */
   origin: string
   /** Number of events covered: the seq of the last one. */
@@ -12,7 +17,7 @@ export interface Checkpoint {
   /** The full signed-note text (body, blank line, signature lines). */
   text: string
   /** Signature lines, as `{ keyName, keyHash (hex, 4 bytes), signature (base64) }`. */
-  signatures: Array<{ keyName: string; keyHash: string; signature: string }>
+  signatures: NoteSignature[]
 }
 
 /** A key as node:crypto takes it: a `KeyObject` or PEM text. */
@@ -37,21 +42,6 @@ export function toPublicKey(key: KeyInput): KeyObject {
   return object
 }
 
-function rawPublicKey(key: KeyObject): Buffer {
-  const der = key.export({ format: 'der', type: 'spki' })
-  return der.subarray(der.length - 32)
-}
-
-/** The signed-note key hash of an Ed25519 key: `SHA-256(name ‖ "\n" ‖ 0x01 ‖ key)[:4]`. */
-export function noteKeyHash(keyName: string, publicKey: KeyObject): Buffer {
-  return createHash('sha256')
-    .update(`${keyName}\n`)
-    .update(Buffer.from([0x01]))
-    .update(rawPublicKey(publicKey))
-    .digest()
-    .subarray(0, 4)
-}
-
 /** The checkpoint body: `<origin>\n<size>\n<base64 root>\n`. */
 export function checkpointBody(origin: string, size: number, rootHash: string): string {
   return `${origin}\n${size}\n${Buffer.from(rootHash, 'hex').toString('base64')}\n`
@@ -69,62 +59,35 @@ export function createCheckpoint(input: {
   keyName?: string
 }): Checkpoint {
   const body = checkpointBody(input.origin, input.size, input.rootHash)
-  if (!input.signingKey)
-    return { origin: input.origin, size: input.size, rootHash: input.rootHash, text: body, signatures: [] }
-  const keyName = input.keyName ?? input.origin
-  const keyHash = noteKeyHash(keyName, createPublicKey(input.signingKey))
-  const signature = sign(null, Buffer.from(body, 'utf8'), input.signingKey)
-  const blob = Buffer.concat([keyHash, signature]).toString('base64')
-  return {
+  const base = {
+    kind: 'checkpoint' as const,
     origin: input.origin,
     size: input.size,
     rootHash: input.rootHash,
-    text: `${body}\n\u2014 ${keyName} ${blob}\n`,
-    signatures: [{ keyName, keyHash: keyHash.toString('hex'), signature: signature.toString('base64') }],
   }
+  if (!input.signingKey) return { ...base, text: body, signatures: [] }
+  const { text, signature } = signNote(body, input.signingKey, input.keyName ?? input.origin)
+  return { ...base, text, signatures: [signature] }
 }
 
-/** Parses checkpoint text (signed or not); throws `AUDIT_INVALID_CHECKPOINT` when malformed. */
+/**
+ * Parses checkpoint text (signed or not); throws `AUDIT_INVALID_CHECKPOINT` when malformed. An
+ * origin never holds whitespace, which is what keeps a checkpoint apart from a retention statement.
+ */
 export function parseCheckpoint(text: string): Checkpoint {
   const bad = (why: string) => new AuditError('AUDIT_INVALID_CHECKPOINT', `invalid checkpoint: ${why}`)
-  const split = text.indexOf('\n\n')
-  const body = split === -1 ? text : text.slice(0, split + 1)
-  const lines = body.split('\n')
-  if (lines.length < 4 || lines[lines.length - 1] !== '')
-    throw bad('the body must be origin, size and root lines')
+  const { lines, signatures } = splitNote(text, bad)
+  if (lines.length < 3) throw bad('the body must be origin, size and root lines')
   const [origin, sizeText, rootText] = lines as [string, string, string]
-  if (!origin) throw bad('empty origin')
-  if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) throw bad('size is not a decimal number')
-  const root = Buffer.from(rootText, 'base64')
-  if (root.length !== 32 || root.toString('base64') !== rootText)
-    throw bad('root is not a base64 SHA-256 hash')
-  const signatures: Checkpoint['signatures'] = []
-  if (split !== -1) {
-    for (const line of text.slice(split + 2).split('\n')) {
-      if (line === '') continue
-      const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line)
-      if (!match) throw bad(`malformed signature line "${line.slice(0, 40)}"`)
-      const blob = Buffer.from(match[2] as string, 'base64')
-      if (blob.length < 5) throw bad('signature too short')
-      signatures.push({
-        keyName: match[1] as string,
-        keyHash: blob.subarray(0, 4).toString('hex'),
-        signature: blob.subarray(4).toString('base64'),
-      })
-    }
-  }
-  return { origin, size: Number(sizeText), rootHash: root.toString('hex'), text, signatures }
+  if (!origin || /\s/.test(origin)) throw bad('the origin must be non-empty without whitespace')
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) throw bad('size is not a decimal number')
+  const rootHash = hashFromBase64(rootText)
+  if (rootHash === undefined) throw bad('root is not a base64 SHA-256 hash')
+  return { kind: 'checkpoint', origin, size: Number(sizeText), rootHash, text, signatures }
 }
 
 /** Whether some signature line of `checkpoint` is a valid Ed25519 signature by `publicKey`. */
 export function checkpointSignedBy(checkpoint: Checkpoint, publicKey: KeyObject): boolean {
-  const body = Buffer.from(checkpointBody(checkpoint.origin, checkpoint.size, checkpoint.rootHash), 'utf8')
-  return checkpoint.signatures.some((entry) => {
-    if (entry.keyHash !== noteKeyHash(entry.keyName, publicKey).toString('hex')) return false
-    try {
-      return verify(null, body, publicKey, Buffer.from(entry.signature, 'base64'))
-    } catch {
-      return false
-    }
-  })
+  const body = checkpointBody(checkpoint.origin, checkpoint.size, checkpoint.rootHash)
+  return noteSignedBy(body, checkpoint.signatures, publicKey)
 }

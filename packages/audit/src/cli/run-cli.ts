@@ -18,7 +18,7 @@ const USAGE = `usage: opskit-audit <verify|query|export> (--sqlite FILE | --pg U
 
   --prefix P            table prefix (default opskit_)
   --tenant ID           only this tenant's chain / events
-  verify:  --checkpoint FILE (repeatable)  outside checkpoints the trail must reach
+  verify:  --checkpoint FILE (repeatable)  outside checkpoints and retention statements
            --public-key FILE               Ed25519 public key (PEM) that signed the checkpoints
            --from SEQ --to SEQ
   query:   --actor ID --action A --category C --outcome O --severity S --target-type T --target-id ID
@@ -86,6 +86,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
             : {}),
           ...(values['public-key'] ? { publicKey: readFileSync(values['public-key'], 'utf8') } : {}),
         })
+        for (const caveat of result.caveats)
+          io.stdout.write(
+            `CAVEAT chain "${caveat.chainId}" seq ${caveat.seq} [${caveat.kind}] ${caveat.reason}\n`,
+          )
         if (result.ok) {
           io.stdout.write(
             `ok: ${result.checked} events checked in ${result.chains.length} chain(s), head seq ${result.headSeq}\n`,

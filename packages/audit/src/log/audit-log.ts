@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { Checkpoint, KeyInput } from '../checkpoint/checkpoint.js'
+import type { RetentionStatement } from '../checkpoint/retention-statement.js'
 import type {
   AuditActor,
   AuditCategory,
@@ -8,7 +9,7 @@ import type {
   AuditOutcome,
   AuditSeverity,
 } from '../event/event-schema.js'
-import type { VerifyFailure } from '../verify/verify-chain.js'
+import type { VerifyCaveat, VerifyFailure } from '../verify/verify-types.js'
 
 /** What `log()` resolves to once the event is committed. */
 export interface LoggedEvent {
@@ -103,10 +104,13 @@ export interface VerifyOptions {
   /** Only this tenant's chain. */
   tenantId?: string
   /**
-   * Checkpoints kept outside the database (text or parsed): the only defence against deletion of
-   * the newest events. The trail must reach each one's size with the same root hash.
+   * The records kept outside the database, as `onCheckpoint` received them (text or parsed):
+   * checkpoints and retention statements. The only defence against deletion of the newest events
+   * and against forged retention anchors. The trail must reach each checkpoint's size with the
+   * same root hash; when any records are given, every chain's retention anchor must be one of the
+   * retention statements, and a checkpoint before the anchor must be covered by one.
    */
-  checkpoint?: string | Checkpoint | Array<string | Checkpoint>
+  checkpoint?: string | Checkpoint | RetentionStatement | Array<string | Checkpoint | RetentionStatement>
 }
 
 /** What `verify` found. */
@@ -119,15 +123,27 @@ export interface VerifyResult {
   headSeq: number
   /** Problems, ordered by chain then seq. */
   failures: VerifyFailure[]
+  /**
+   * What could not be ruled out with what `verify` was given, even when `ok`: a retention anchor
+   * not confirmed by outside records (a forged one would look the same) or whose signature was not
+   * checked for want of a key. Empty when nothing was left unchecked.
+   */
+  caveats: VerifyCaveat[]
   /** Per chain: its head seq and how many events were checked. */
   chains: Array<{ chainId: string; headSeq: number; checked: number }>
 }
 
-/** A checkpoint handed to `onCheckpoint`: keep it outside the database. */
-export interface AuditCheckpoint extends Checkpoint {
+/**
+ * What `onCheckpoint` receives: a checkpoint (`kind: 'checkpoint'`, reason `interval` or `close`)
+ * or a retention statement (`kind: 'retention'`, reason `retention`, made by `applyRetention`).
+ * Keep each outside the database and pass them all to `verify({ checkpoint })`.
+ */
+export type AuditCheckpoint = (
+  | (Checkpoint & { reason: 'interval' | 'close' })
+  | (RetentionStatement & { reason: 'retention' })
+) & {
+  /** The chain (tenant id, or `''`). */
   chainId: string
-  /** Why it was made. */
-  reason: 'interval' | 'close' | 'retention'
 }
 
 /** What `applyRetention` did. */

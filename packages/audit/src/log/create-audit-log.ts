@@ -18,10 +18,11 @@ import {
   type Checkpoint,
   createCheckpoint,
   type KeyInput,
-  parseCheckpoint,
   toPrivateKey,
   toPublicKey,
 } from '../checkpoint/checkpoint.js'
+import { type OutsideRecord, parseOutsideRecord } from '../checkpoint/outside-record.js'
+import { createRetentionStatement, type RetentionStatement } from '../checkpoint/retention-statement.js'
 import { createFieldSealer } from '../crypto/subject-crypto.js'
 import { AuditError } from '../errors/audit-error.js'
 import { chainHash, leafHash } from '../event/canonical.js'
@@ -55,6 +56,7 @@ import {
 } from '../store/audit-store.js'
 import { createKyselyAuditStore } from '../store/kysely/kysely-audit-store.js'
 import { verifyChain } from '../verify/verify-chain.js'
+import type { OutsideRecords } from '../verify/verify-records.js'
 import type {
   ActivitySummary,
   AuditCheckpoint,
@@ -66,6 +68,7 @@ import type {
   HelperEventInput,
   LoggedEvent,
   RetentionResult,
+  VerifyOptions,
   VerifyResult,
 } from './audit-log.js'
 
@@ -95,7 +98,11 @@ export interface AuditLogOptions {
   origin?: string
   /** Make a signed checkpoint of a chain every N events written by this process. @default 1000 */
   checkpointEvery?: number
-  /** Receives every checkpoint: ship it outside the database (file, object lock, SIEM, witness). */
+  /**
+   * Receives every checkpoint and every retention statement (`kind: 'retention'`, made by
+   * `applyRetention`): ship each outside the database (file, object lock, SIEM, witness) and pass
+   * them all to `verify({ checkpoint })`.
+   */
   onCheckpoint?: (checkpoint: AuditCheckpoint) => void | Promise<void>
   /** Paths removed from each event before hashing (`metadata.password`, `after.*.ssn`, …). */
   redact?: readonly string[]
@@ -227,34 +234,38 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
 
   const originOf = (chainId: string) => (chainId === '' ? originBase : `${originBase}/tenant/${chainId}`)
 
-  const emitCheckpoint = async (
-    head: ChainHead,
-    reason: AuditCheckpoint['reason'],
-  ): Promise<AuditCheckpoint> => {
+  const signWith = {
+    ...(signingKey ? { signingKey } : {}),
+    ...(options.keyName ? { keyName: options.keyName } : {}),
+  }
+
+  /** Hands a checkpoint or retention statement to the host's outside channel. */
+  const shipOutside = async (record: AuditCheckpoint): Promise<void> => {
+    if (!options.onCheckpoint) return
+    try {
+      await options.onCheckpoint(record)
+    } catch (error) {
+      logger.error({ err: error, chainId: record.chainId }, 'audit onCheckpoint hook failed')
+    }
+  }
+
+  const emitCheckpoint = async (head: ChainHead, reason: 'interval' | 'close'): Promise<AuditCheckpoint> => {
     const made = createCheckpoint({
       origin: originOf(head.chainId),
       size: head.seq,
       rootHash: head.hash,
-      ...(signingKey ? { signingKey } : {}),
-      ...(options.keyName ? { keyName: options.keyName } : {}),
+      ...signWith,
     })
     const checkpoint: AuditCheckpoint = { ...made, chainId: head.chainId, reason }
-    if (reason !== 'retention')
-      await store.saveCheckpoint({
-        chainId: head.chainId,
-        seq: head.seq,
-        hash: head.hash,
-        text: made.text,
-        createdAt: clock.now(),
-      })
+    await store.saveCheckpoint({
+      chainId: head.chainId,
+      seq: head.seq,
+      hash: head.hash,
+      text: made.text,
+      createdAt: clock.now(),
+    })
     sinceCheckpoint.set(head.chainId, 0)
-    if (options.onCheckpoint) {
-      try {
-        await options.onCheckpoint(checkpoint)
-      } catch (error) {
-        logger.error({ err: error, chainId: head.chainId }, 'audit onCheckpoint hook failed')
-      }
-    }
+    await shipOutside(checkpoint)
     return checkpoint
   }
 
@@ -544,46 +555,55 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     for await (const rows of scanRows(filter)) for (const event of await decodeRows(rows)) yield event
   }
 
-  const parseCheckpoints = (value: VerifyInputCheckpoint): Checkpoint[] => {
-    if (value === undefined) return []
-    const list = Array.isArray(value) ? value : [value]
-    return list.map((item) => (typeof item === 'string' ? parseCheckpoint(item) : parseCheckpoint(item.text)))
+  /** The host's outside records by chain; `undefined` when it passed none. */
+  const outsideByChain = (value: VerifyOptions['checkpoint']): Map<string, OutsideRecords> | undefined => {
+    if (value === undefined) return undefined
+    const byChain = new Map<string, { checkpoints: Checkpoint[]; retentions: RetentionStatement[] }>()
+    for (const item of Array.isArray(value) ? value : [value]) {
+      // Always from the text: the signature covers it, not the object's other members.
+      const record: OutsideRecord = parseOutsideRecord(typeof item === 'string' ? item : item.text)
+      const chainId = record.origin === originBase ? '' : record.origin.replace(`${originBase}/tenant/`, '')
+      if (record.origin !== originOf(chainId))
+        throw new AuditError(
+          'AUDIT_INVALID_CHECKPOINT',
+          `checkpoint origin "${record.origin}" is not one of this log`,
+        )
+      const records = byChain.get(chainId) ?? { checkpoints: [], retentions: [] }
+      if (record.kind === 'retention') records.retentions.push(record)
+      else records.checkpoints.push(record)
+      byChain.set(chainId, records)
+    }
+    return byChain
   }
 
   const verify: AuditLog['verify'] = async (verifyOptions = {}) => {
     await flush()
     const publicKey = verifyOptions.publicKey ? toPublicKey(verifyOptions.publicKey) : defaultPublicKey
-    const external = parseCheckpoints(verifyOptions.checkpoint)
+    const outside = outsideByChain(verifyOptions.checkpoint)
     const heads = await store.heads(verifyOptions.tenantId)
     const chainIds = new Set(heads.map((head) => head.chainId))
-    const byChain = new Map<string, Checkpoint[]>()
-    for (const checkpoint of external) {
-      const chainId =
-        checkpoint.origin === originBase ? '' : checkpoint.origin.replace(`${originBase}/tenant/`, '')
-      if (checkpoint.origin !== originOf(chainId))
-        throw new AuditError(
-          'AUDIT_INVALID_CHECKPOINT',
-          `checkpoint origin "${checkpoint.origin}" is not one of this log`,
-        )
-      chainIds.add(chainId)
-      byChain.set(chainId, [...(byChain.get(chainId) ?? []), checkpoint])
-    }
-    const result: VerifyResult = { ok: true, checked: 0, headSeq: 0, failures: [], chains: [] }
+    for (const chainId of outside?.keys() ?? [])
+      if (verifyOptions.tenantId === undefined || chainId === verifyOptions.tenantId) chainIds.add(chainId)
+    const result: VerifyResult = { ok: true, checked: 0, headSeq: 0, failures: [], caveats: [], chains: [] }
     for (const chainId of [...chainIds].sort()) {
       const chain = await verifyChain(store, chainId, {
+        origin: originOf(chainId),
         ...(verifyOptions.from !== undefined ? { from: verifyOptions.from } : {}),
         ...(verifyOptions.to !== undefined ? { to: verifyOptions.to } : {}),
         ...(publicKey ? { publicKey } : {}),
-        checkpoints: byChain.get(chainId) ?? [],
+        ...(outside ? { outside: outside.get(chainId) ?? { checkpoints: [], retentions: [] } } : {}),
       })
       result.checked += chain.checked
       result.headSeq = Math.max(result.headSeq, chain.headSeq)
       result.failures.push(...chain.failures)
+      result.caveats.push(...chain.caveats)
       result.chains.push({ chainId, headSeq: chain.headSeq, checked: chain.checked })
     }
     result.ok = result.failures.length === 0
     metrics.verified?.(result.checked, result.failures.length)
     if (!result.ok) logger.warn({ failures: result.failures.slice(0, 10) }, 'audit trail verification failed')
+    else if (result.caveats.length > 0)
+      logger.warn({ caveats: result.caveats.slice(0, 10) }, 'audit trail verified with caveats')
     return result
   }
 
@@ -749,23 +769,27 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
           afterSeq = (rows[rows.length - 1] as StoredEventRow).seq
         }
         if (!last) continue
-        const check = await verifyChain(store, head.chainId, { to: last.seq })
+        const check = await verifyChain(store, head.chainId, { origin: originOf(head.chainId), to: last.seq })
         if (check.failures.length > 0)
           throw new AuditError(
             'AUDIT_CHAIN_BROKEN',
             `retention refused: chain "${head.chainId}" fails verification at seq ${check.failures[0]?.seq}`,
             { details: { failures: check.failures.slice(0, 10) } },
           )
-        const anchorHead = { chainId: head.chainId, seq: last.seq, hash: last.hash }
-        const checkpoint = createCheckpoint({
+        const statement = createRetentionStatement({
           origin: originOf(head.chainId),
           size: last.seq,
           rootHash: last.hash,
-          ...(signingKey ? { signingKey } : {}),
-          ...(options.keyName ? { keyName: options.keyName } : {}),
+          ...signWith,
         })
-        const deleted = await store.retain({ ...anchorHead, text: checkpoint.text, createdAt: clock.now() })
-        await emitCheckpoint(anchorHead, 'retention')
+        const deleted = await store.retain({
+          chainId: head.chainId,
+          seq: last.seq,
+          hash: last.hash,
+          text: statement.text,
+          createdAt: clock.now(),
+        })
+        await shipOutside({ ...statement, chainId: head.chainId, reason: 'retention' })
         result.deleted += deleted
         result.anchorSeq = Math.max(result.anchorSeq, last.seq)
         result.chains.push({ chainId: head.chainId, deleted, anchorSeq: last.seq })
@@ -841,8 +865,6 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
   }
   return audit
 }
-
-type VerifyInputCheckpoint = string | Checkpoint | Array<string | Checkpoint> | undefined
 
 function keysById(keys: ReadonlyMap<string, SubjectKey>): Map<string, SubjectKey> {
   const out = new Map<string, SubjectKey>()

@@ -1,39 +1,18 @@
 import type { KeyObject } from 'node:crypto'
-import { type Checkpoint, checkpointSignedBy, parseCheckpoint } from '../checkpoint/checkpoint.js'
 import { chainHash, GENESIS_HASH, leafHash } from '../event/canonical.js'
 import { type EventBody, storedRow } from '../event/event-body.js'
-import type { AuditStore, StoredCheckpoint, StoredEventRow } from '../store/audit-store.js'
+import type { AuditStore, StoredEventRow } from '../store/audit-store.js'
+import {
+  checkAnchor,
+  checkClaim,
+  type OutsideRecords,
+  outsideClaims,
+  type RecordContext,
+  storedClaims,
+} from './verify-records.js'
+import type { ChainVerification, VerifyCaveat, VerifyFailure } from './verify-types.js'
 
-/** One problem `verify` found, at the seq it concerns. */
-export interface VerifyFailure {
-  /** The chain (tenant id, or `''` for the default chain). */
-  chainId: string
-  /** The first seq the problem concerns. */
-  seq: number
-  /** What is wrong, for a human. */
-  reason: string
-  /** Machine-readable kind of problem. */
-  kind:
-    | 'modified'
-    | 'rewritten'
-    | 'missing'
-    | 'inserted'
-    | 'reordered'
-    | 'truncated'
-    | 'head-mismatch'
-    | 'checkpoint-mismatch'
-    | 'bad-signature'
-}
-
-/** What verifying one chain found. */
-export interface ChainVerification {
-  chainId: string
-  /** Events whose hashes were recomputed. */
-  checked: number
-  /** Seq of the last event present (the anchor's seq when all were retained away). */
-  headSeq: number
-  failures: VerifyFailure[]
-}
+export type { ChainVerification, VerifyCaveat, VerifyFailure } from './verify-types.js'
 
 const COLUMN_FIELDS = [
   'id',
@@ -52,40 +31,47 @@ const COLUMN_FIELDS = [
 
 const PAGE = 2_000
 
-/** Verifies one chain of `store` from its anchor (or genesis) to its head; see `AuditLog.verify`. */
+/** Options of {@link verifyChain}. */
+export interface VerifyChainOptions {
+  /** The origin of this chain's checkpoints and retention statements. */
+  origin: string
+  from?: number
+  to?: number
+  publicKey?: KeyObject
+  /** This chain's outside records; `undefined` when the host passed none at all. */
+  outside?: OutsideRecords
+}
+
+/**
+ * Verifies one chain of `store` from its anchor (or genesis) to its head; see `AuditLog.verify`.
+ * Reports what it reads, never throws on it: malformed rows, checkpoints and anchors are failures.
+ */
 export async function verifyChain(
   store: AuditStore,
   chainId: string,
-  options: { from?: number; to?: number; publicKey?: KeyObject; checkpoints?: Checkpoint[] },
+  options: VerifyChainOptions,
 ): Promise<ChainVerification> {
   const failures: VerifyFailure[] = []
+  const caveats: VerifyCaveat[] = []
   const failed = new Set<number>()
   const fail = (seq: number, kind: VerifyFailure['kind'], reason: string) => {
     if (failed.has(seq) && kind !== 'bad-signature') return
     failed.add(seq)
     failures.push({ chainId, seq, kind, reason })
   }
-
-  // A stored checkpoint or anchor whose text is malformed, disagrees with its row, or lacks a valid
-  // signature is reported, never trusted and never thrown.
-  const checkStoredText = (item: StoredCheckpoint, what: string) => {
-    let parsed: Checkpoint
-    try {
-      parsed = parseCheckpoint(item.text)
-    } catch {
-      fail(item.seq, 'bad-signature', `${what} at ${item.seq} is not a valid checkpoint`)
-      return
-    }
-    if (parsed.size !== item.seq || parsed.rootHash !== item.hash)
-      fail(item.seq, 'bad-signature', `${what} at ${item.seq} does not match its signed text`)
-    else if (options.publicKey && !checkpointSignedBy(parsed, options.publicKey))
-      fail(item.seq, 'bad-signature', `${what} at ${item.seq} is not signed by the given key`)
+  const ctx: RecordContext = {
+    chainId,
+    origin: options.origin,
+    publicKey: options.publicKey,
+    outside: options.outside,
+    fail,
+    caveat: (seq, kind, reason) => caveats.push({ chainId, seq, kind, reason }),
   }
 
   const anchor = await store.anchor(chainId)
+  if (anchor) checkAnchor(anchor, ctx)
   let expected = (anchor?.seq ?? 0) + 1
   let prevHash = anchor?.hash ?? GENESIS_HASH
-  if (anchor) checkStoredText(anchor, 'retention anchor')
   if (options.from !== undefined && options.from > expected) {
     const [before] = await store.readChain(chainId, {
       afterSeq: options.from - 2,
@@ -98,11 +84,9 @@ export async function verifyChain(
     }
   }
 
-  const stored = await store.checkpoints(chainId)
-  const external = options.checkpoints ?? []
+  const claims = [...storedClaims(await store.checkpoints(chainId), ctx), ...outsideClaims(ctx)]
   const wanted = new Map<number, string>()
-  for (const checkpoint of [...stored.map((item) => ({ size: item.seq, rootHash: item.hash })), ...external])
-    wanted.set(checkpoint.size, '')
+  for (const claim of claims) wanted.set(claim.size, '')
 
   let prevPrevHash: string | undefined
   let lastOffset = 0
@@ -169,37 +153,16 @@ export async function verifyChain(
       fail(lastSeq, 'head-mismatch', `the chain head's hash differs from the hash of event ${lastSeq}`)
   }
 
-  const checkAgainst = (size: number, rootHash: string, what: string) => {
-    if (size <= (anchor?.seq ?? 0) || (options.from !== undefined && size < options.from)) return
-    if (options.to !== undefined && size > options.to) return
-    if (size > lastSeq) {
-      fail(lastSeq + 1, 'truncated', `${what} covers ${size} events but the trail ends at ${lastSeq}`)
-      return
-    }
-    const actual = wanted.get(size)
-    if (actual !== undefined && actual !== '' && actual !== rootHash)
-      fail(size, 'checkpoint-mismatch', `${what} at ${size} does not match the chain: history was rewritten`)
+  const walked = {
+    anchor,
+    lastSeq,
+    hashAt: wanted,
+    from: options.from,
+    to: options.to,
   }
-  for (const checkpoint of stored) {
-    checkAgainst(checkpoint.seq, checkpoint.hash, 'stored checkpoint')
-    if (options.publicKey && !checkpointSignedBy(parseCheckpoint(checkpoint.text), options.publicKey))
-      fail(
-        checkpoint.seq,
-        'bad-signature',
-        `stored checkpoint at ${checkpoint.seq} is not signed by the given key`,
-      )
-  }
-  for (const checkpoint of external) {
-    checkAgainst(checkpoint.size, checkpoint.rootHash, 'the given checkpoint')
-    if (options.publicKey && !checkpointSignedBy(checkpoint, options.publicKey))
-      fail(
-        checkpoint.size,
-        'bad-signature',
-        `the given checkpoint at ${checkpoint.size} is not signed by the given key`,
-      )
-  }
+  for (const claim of claims) checkClaim(claim, walked, ctx)
   failures.sort((a, b) => a.seq - b.seq)
-  return { chainId, checked, headSeq: lastSeq, failures }
+  return { chainId, checked, headSeq: lastSeq, failures, caveats }
 }
 
 function inspectRow(
@@ -216,6 +179,8 @@ function inspectRow(
   } catch {
     return { kind: 'modified', reason: `event ${row.seq} has an unreadable body` }
   }
+  if (typeof body !== 'object' || body === null || typeof body.actor !== 'object' || body.actor === null)
+    return { kind: 'modified', reason: `event ${row.seq} has a body that is not an audit event` }
   const columns = storedRow(
     body,
     { id: body.id, chainId: body.chain, seq: body.seq, recordedAt: body.recordedAt },
