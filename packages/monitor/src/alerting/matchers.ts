@@ -1,7 +1,7 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import type { LabelMatcher, MatchOp } from '../rules/expr-ast.js'
-import { compileMatcher, matches } from '../rules/matchers.js'
 import type { Labels } from '../rules/labels.js'
+import { compileMatcher, matches } from '../rules/matchers.js'
 
 /** A matcher as configured: `'severity=~"page|critical"'`, or `{ name, op, value }`. */
 export type MatcherInput = string | { name: string; op?: MatchOp; value: string }
