@@ -33,7 +33,12 @@ export type {
   SendResult,
   WebhooksApi,
 } from './notifier/notifier-types.js'
-export type { EmailAttachment, EmailMessage, EmailProvider } from './providers/email-provider.js'
+export type {
+  EmailAttachment,
+  EmailMessage,
+  EmailProvider,
+  EmailTracking,
+} from './providers/email-provider.js'
 export type { AnyProvider, ProvidersConfig } from './providers/index.js'
 export type {
   Cost,

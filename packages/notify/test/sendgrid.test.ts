@@ -140,4 +140,52 @@ describe('sendgrid provider', () => {
     })
     await notifier.close()
   })
+
+  it('sends tracking_settings from the provider, the notifier and the message, each overriding the one before', async () => {
+    const provider = sendgridProvider({
+      name: 'sg-tracking',
+      apiKey,
+      from: 'a@acme.test',
+      baseUrl: fake.url,
+      tracking: { opens: true },
+    })
+    const notifier = await createNotifier({
+      mode: 'mock',
+      providers: { email: [provider] },
+      defaults: { emailTracking: { clicks: false } },
+    })
+    const send = (tracking?: { clicks?: boolean; opens?: boolean }) =>
+      notifier.send({
+        to: { email: 'track@example.com' },
+        channels: ['email'],
+        content: { subject: 'Receipt', html: '<a href="https://acme.test/r">receipt</a>' },
+        ...(tracking ? { email: { tracking } } : {}),
+      })
+    const before = sendgrid.accepted.length
+    await send()
+    await send({ clicks: true })
+    await send({ opens: false })
+    const bodies = sendgrid.accepted.slice(before)
+    expect(bodies.map((body) => body.tracking_settings)).toEqual([
+      { click_tracking: { enable: false, enable_text: false }, open_tracking: { enable: true } },
+      { click_tracking: { enable: true, enable_text: true }, open_tracking: { enable: true } },
+      { click_tracking: { enable: false, enable_text: false }, open_tracking: { enable: false } },
+    ])
+    await notifier.close()
+
+    // nothing set anywhere: no tracking_settings, the account's settings apply
+    const plain = sendgridProvider({ name: 'sg-plain', apiKey, from: 'a@acme.test', baseUrl: fake.url })
+    await plain.send({ to: ['p@example.com'], subject: 's', text: 't', idempotencyKey: 'plain' })
+    expect(sendgrid.accepted.at(-1)).not.toHaveProperty('tracking_settings')
+    await expect(
+      createNotifier({ mode: 'mock' }).then((n) =>
+        n.send({
+          to: { email: 'x@example.com' },
+          channels: ['email'],
+          content: { subject: 's', text: 't' },
+          email: { tracking: { clicks: 'yes' as unknown as boolean } },
+        }),
+      ),
+    ).rejects.toMatchObject({ code: 'NOTIFY_INVALID_MESSAGE' })
+  })
 })

@@ -10,7 +10,7 @@ import {
 } from '@opskit/core'
 import { z } from 'zod'
 import { NotifyError, providerError } from '../errors/notify-error.js'
-import type { EmailMessage } from '../providers/email-provider.js'
+import type { EmailMessage, EmailTracking } from '../providers/email-provider.js'
 import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
 import type { Cost } from '../providers/provider-common.js'
 import { countSmsSegments } from '../sms/segments.js'
@@ -121,6 +121,15 @@ function priceFor(prefixes: number | Record<string, number> | undefined, phone: 
       best = prefix
   }
   return prefixes[best ?? 'default']
+}
+
+/** The tracking of one email: the notifier's default, overridden member by member by the message's. */
+function emailTracking(
+  defaults: EmailTracking | undefined,
+  message: EmailTracking | undefined,
+): { tracking?: EmailTracking } {
+  const tracking = { ...defaults, ...message }
+  return Object.keys(tracking).length > 0 ? { tracking } : {}
 }
 
 /**
@@ -291,6 +300,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
         ...(input.email?.replyTo ? { replyTo: input.email.replyTo } : {}),
         ...(input.email?.headers ? { headers: input.email.headers } : {}),
         ...(input.email?.listUnsubscribe ? { listUnsubscribe: input.email.listUnsubscribe } : {}),
+        ...emailTracking(defaults.emailTracking, input.email?.tracking),
         ...(input.attachments
           ? {
               attachments: input.attachments.map((a) => ({

@@ -1,4 +1,5 @@
 import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { EmailTracking } from '../providers/email-provider.js'
 import type { ProvidersConfig } from '../providers/index.js'
 import type { RateLimit } from '../rate-limit/token-bucket.js'
 import type { NotifyStore } from '../store/notify-store.js'
@@ -45,6 +46,11 @@ export interface NotifierDefaults {
    * outbox, with the same idempotency key. @default 120000
    */
   staleAfterMs?: number
+  /**
+   * Click/open tracking of every email, for providers that do it (SendGrid `tracking_settings`);
+   * a message's `email.tracking` overrides it member by member. @default the provider account's settings
+   */
+  emailTracking?: EmailTracking
 }
 
 /** One delivery, as reported to {@link NotifyMetrics}. */

@@ -8,6 +8,17 @@ export interface EmailAttachment {
   contentType?: string
 }
 
+/**
+ * Click and open tracking of an email, for providers that rewrite links and add a tracking pixel
+ * (SendGrid `tracking_settings`); an unset member follows the provider account's default.
+ */
+export interface EmailTracking {
+  /** Rewrite links to count clicks (HTML and text parts). */
+  clicks?: boolean
+  /** Add an open-tracking pixel (HTML part). */
+  opens?: boolean
+}
+
 /** One email as a provider sends it: rendered, validated, addressed. */
 export interface EmailMessage {
   /** Recipient addresses. */
@@ -25,6 +36,8 @@ export interface EmailMessage {
   /** `List-Unsubscribe` target(s): a URL and/or a mailto. */
   listUnsubscribe?: string
   attachments?: EmailAttachment[]
+  /** Click/open tracking for providers that do it (SendGrid); SMTP ignores it. */
+  tracking?: EmailTracking
   /** Stable across retries and resends; providers pass it on where the vendor supports it. */
   idempotencyKey: string
 }

@@ -1,6 +1,6 @@
 import { requiredOptionError } from '@opskit/core'
 import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
-import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
+import type { EmailMessage, EmailProvider, EmailTracking } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 
 /** Options of {@link sendgridProvider}. */
@@ -15,6 +15,26 @@ export interface SendgridProviderOptions {
   baseUrl?: string
   /** Request timeout. @default 15000 */
   timeoutMs?: number
+  /**
+   * Click/open tracking of every message this provider sends, overridden member by member by the
+   * notifier's `defaults.emailTracking` and the message's `email.tracking`.
+   * @default the SendGrid account's tracking settings
+   */
+  tracking?: EmailTracking
+}
+
+/**
+ * SendGrid's `tracking_settings` for what is set: `click_tracking` (in the HTML and text parts)
+ * and `open_tracking`; nothing when neither is set, so the account's settings apply.
+ */
+function trackingSettings(tracking: EmailTracking): {
+  tracking_settings?: Record<string, Record<string, boolean>>
+} {
+  const settings: Record<string, Record<string, boolean>> = {}
+  if (tracking.clicks !== undefined)
+    settings.click_tracking = { enable: tracking.clicks, enable_text: tracking.clicks }
+  if (tracking.opens !== undefined) settings.open_tracking = { enable: tracking.opens }
+  return Object.keys(settings).length > 0 ? { tracking_settings: settings } : {}
 }
 
 function address(value: string): { email: string; name?: string } {
@@ -126,6 +146,7 @@ export function sendgridProvider(options: SendgridProviderOptions): EmailProvide
             }
           : {}),
         custom_args: { idempotency_key: message.idempotencyKey },
+        ...trackingSettings({ ...options.tracking, ...message.tracking }),
       }
       const response = await call('POST', '/v3/mail/send', body, callOptions?.signal)
       if (response.status !== 202 && response.status !== 200) return fail(response)

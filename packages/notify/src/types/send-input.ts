@@ -37,7 +37,14 @@ export interface SendInput {
   /** Deliver later (through the outbox). */
   sendAt?: Date | number | string
   /** Email extras. */
-  email?: { from?: string; replyTo?: string; headers?: Record<string, string>; listUnsubscribe?: string }
+  email?: {
+    from?: string
+    replyTo?: string
+    headers?: Record<string, string>
+    listUnsubscribe?: string
+    /** Click/open tracking of this message; overrides `defaults.emailTracking` member by member. */
+    tracking?: { clicks?: boolean; opens?: boolean }
+  }
   /** Push extras. */
   push?: {
     badge?: number

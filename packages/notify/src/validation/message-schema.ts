@@ -70,6 +70,10 @@ export const sendInputSchema = z
         replyTo: email.optional(),
         headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,76}$/), z.string().max(998)).optional(),
         listUnsubscribe: z.string().min(1).max(2048).optional(),
+        tracking: z
+          .object({ clicks: z.boolean().optional(), opens: z.boolean().optional() })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
