@@ -20,7 +20,13 @@ export {
   type RecordedRequest,
   startHttpFake,
 } from './http-fake.js'
-export { findPostgresBinary, openPostgres, type PostgresCluster, startPostgres } from './postgres.js'
+export {
+  findPostgresBinary,
+  openPostgres,
+  type PostgresCluster,
+  type StartPostgresOptions,
+  startPostgres,
+} from './postgres.js'
 export {
   type CapturedMail,
   type SmtpRejection,

@@ -60,12 +60,23 @@ function runPg(binary: string, args: string[]): void {
   execFileSync(command as string, fullArgs as string[], { stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
+/** Options of {@link startPostgres}. */
+export interface StartPostgresOptions {
+  /**
+   * Keep PostgreSQL's durable defaults (fsync, full_page_writes, synchronous_commit on), as
+   * benchmarks need. Tests leave it off: they do not survive power loss and run faster without.
+   * @default false
+   */
+  durable?: boolean
+}
+
 /**
  * Starts a throwaway PostgreSQL cluster: `initdb` on a temporary directory, then `pg_ctl start`
- * on a free loopback port with fsync off. A watchdog process stops the server if this process
- * dies without calling `stop()`, so no postgres survives a test run.
+ * on a free loopback port, with fsync, full_page_writes and synchronous_commit off unless
+ * `durable`. A watchdog process stops the server if this process dies without calling `stop()`,
+ * so no postgres survives a test run.
  */
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres(options: StartPostgresOptions = {}): Promise<PostgresCluster> {
   const initdb = findPostgresBinary('initdb')
   const pgCtl = findPostgresBinary('pg_ctl')
   const dir = mkdtempSync(join(tmpdir(), 'opskit-pg-'))
@@ -85,8 +96,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
     '--no-sync',
   ])
   const port = await freePort()
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c synchronous_commit=off`
-  runPg(pgCtl, ['-D', dataDir, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
+  const fast = options.durable ? '' : ' -c fsync=off -c full_page_writes=off -c synchronous_commit=off'
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${fast}`
+  runPg(pgCtl, ['-D', dataDir, '-o', serverOptions, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'])
 
   const stopCommand = isRoot
     ? `runuser -u postgres -- ${pgCtl} -D ${dataDir} -m immediate -w stop; rm -rf ${dir}`

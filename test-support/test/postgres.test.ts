@@ -35,6 +35,24 @@ describe.skipIf(!enabledDialects().includes('postgres'))('startPostgres', () => 
   })
 })
 
+describe.skipIf(!enabledDialects().includes('postgres'))('startPostgres({ durable })', () => {
+  it('keeps fsync, full_page_writes and synchronous_commit on only when durable', async () => {
+    const settings = async (durable: boolean) => {
+      const cluster = await startPostgres({ durable })
+      try {
+        const { rows } = await sql<{ name: string; setting: string }>`
+          select name, setting from pg_settings
+          where name in ('fsync', 'full_page_writes', 'synchronous_commit') order by name`.execute(cluster.db)
+        return rows.map((r) => `${r.name}=${r.setting}`)
+      } finally {
+        await cluster.stop()
+      }
+    }
+    expect(await settings(true)).toEqual(['fsync=on', 'full_page_writes=on', 'synchronous_commit=on'])
+    expect(await settings(false)).toEqual(['fsync=off', 'full_page_writes=off', 'synchronous_commit=off'])
+  })
+})
+
 forEachDialect('forEachDialect', ({ db, dialect, openAnother }) => {
   it('gives each suite its own writable database, and a second connection to it', async () => {
     await db().schema.createTable('probe').addColumn('id', 'integer').execute()
