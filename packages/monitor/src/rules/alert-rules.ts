@@ -8,6 +8,7 @@ import { type EvalContext, evaluate, referencedMetrics, type Value, type VectorE
 import { matches, parseExpr } from './expr-parser.js'
 import { fingerprint, type Labels, labelsKey } from './labels.js'
 import type { Sample, SampleSource } from './sample-source.js'
+import { applyRuleLabels, renderTemplate } from './templates.js'
 
 /** What to do when the expression's selectors match no series at all, or evaluation throws. */
 export type NoDataMode = 'nodata' | 'alerting' | 'ok' | 'keepLast'
@@ -92,18 +93,12 @@ const ruleSchema = z
   })
   .strict()
 
-/** Replaces `{{labels.x}}`, `{{$labels.x}}`, `{{value}}` and `{{$value}}`; nothing is executed. */
-export function renderTemplate(template: string, labels: Labels, value: number): string {
-  if (!template.includes('{{')) return template
-  return template.replace(
-    /\{\{\s*(\$?labels\.([a-zA-Z_][a-zA-Z0-9_]*)|\$?value)\s*\}\}/g,
-    (_m, whole: string, name?: string) =>
-      whole.endsWith('value') ? String(value) : (labels[name as string] ?? ''),
-  )
-}
+export { renderTemplate } from './templates.js'
 
 interface PresentSeries {
   labels: Labels
+  /** The labels of the expression's element: what `$labels` means in annotations, as in Prometheus. */
+  source?: Labels
   /** Precomputed fingerprint of `labels`, when known. */
   fingerprint?: string
   value: number
@@ -196,8 +191,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const finalLabels = (rule: CompiledRule, series: VectorElement): Labels => {
     const labels: Labels = { ...series.labels }
     if ('__name__' in labels) delete labels.__name__
-    for (const [k, v] of Object.entries(rule.def.labels ?? {}))
-      labels[k] = renderTemplate(v, series.labels, series.value)
+    applyRuleLabels(labels, rule.def.labels, series.labels, series.value)
     labels.alertname = rule.def.name
     return labels
   }
@@ -224,7 +218,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       }
       seen.add(fp)
       const existing = rule.instances.get(fp)
-      const annotations = annotationsFor(rule, series.labels, series.value)
+      const annotations = annotationsFor(rule, series.source ?? {}, series.value)
       if (existing && existing.state !== 'inactive') {
         existing.value = series.value
         existing.annotations = annotations
@@ -293,7 +287,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           instance.resolvedAt !== undefined &&
           (instance.lastSentAt === undefined || instance.resolvedAt > instance.lastSentAt)) ||
         instance.lastSentAt === undefined ||
-        instance.lastSentAt + resendDelay <= ts
+        instance.lastSentAt + resendDelay < ts
       if (!needs) continue
       instance.lastSentAt = ts
       instance.validUntil = ts + 4 * Math.max(intervalMs, resendDelay)
@@ -315,8 +309,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     const started = performance.now()
     const ruleLabels = (alertname: string, extra: Labels = {}): Labels => {
       const labels: Labels = { ...extra }
-      for (const [k, v] of Object.entries(rule.def.labels ?? {}))
-        labels[k] = renderTemplate(v, {}, Number.NaN)
+      applyRuleLabels(labels, rule.def.labels, {}, Number.NaN)
       labels.alertname = alertname
       return labels
     }
@@ -332,7 +325,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         )
       present = value.elements.map((e) => {
         if (!rule.staticLabels)
-          return { labels: finalLabels(rule, e), value: e.value, target: 'firing' as const }
+          return { labels: finalLabels(rule, e), source: e.labels, value: e.value, target: 'firing' as const }
         // rule labels without templates: the final labels and fingerprint depend only on the
         // series' label object, which sample sources keep between evaluations
         let cached = rule.labelCache.get(e.labels)
@@ -343,6 +336,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         }
         return {
           labels: cached.labels,
+          source: e.labels,
           fingerprint: cached.fingerprint,
           value: e.value,
           target: 'firing' as const,
