@@ -29,6 +29,30 @@ export {
   requiredOptionError,
 } from './errors/opskit-error.js'
 export { escapeHtml } from './html/escape-html.js'
+export {
+  BlockedAddressError,
+  guardedLookup,
+  type HostResolver,
+  isInternalName,
+  type ResolvedAddress,
+  refusedHostLiteral,
+  systemResolver,
+} from './http/guarded-lookup.js'
+export {
+  createOutboundHttpClient,
+  type OutboundHttpClient,
+  type OutboundHttpOptions,
+  type OutboundRequest,
+  type OutboundResponse,
+} from './http/outbound-http.js'
+export {
+  blockedAddressRange,
+  IPV4_SPECIAL_PURPOSE,
+  IPV6_SPECIAL_PURPOSE,
+  isBlockedAddress,
+  type SpecialPurposeRange,
+  specialPurposeRange,
+} from './http/special-addresses.js'
 export { createUuidV7Generator, type IdGenerator, isUuidV7, uuidv7, uuidv7Timestamp } from './ids/uuid-v7.js'
 export {
   type LogFn,

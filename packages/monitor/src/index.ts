@@ -44,7 +44,8 @@ export {
   type PagerDutyChannelOptions,
   pagerDutyDedupKey,
 } from './channels/pagerduty-channel.js'
-export { createSlackChannel, type SlackChannelOptions } from './channels/slack-channel.js'
+export type { OutboundChannelOptions } from './channels/http-post.js'
+export { createSlackChannel, escapeSlackText, type SlackChannelOptions } from './channels/slack-channel.js'
 export {
   type AlertmanagerWebhookPayload,
   alertmanagerPayload,

@@ -15,6 +15,7 @@ import {
   type NotifierLike,
   pagerDutyDedupKey,
 } from '../src/index.js'
+import { createMockChannel } from '../src/testing/index.js'
 
 const notification: AlertNotification = {
   receiver: 'team',
@@ -49,7 +50,10 @@ afterEach(async () => {
 describe('Slack incoming webhook', () => {
   it('posts text and blocks; "ok" is success', async () => {
     fake.route('POST', '/services/T0/B0/secret', () => ({ status: 200, body: 'ok' }))
-    const slack = createSlackChannel({ webhookUrl: `${fake.url}/services/T0/B0/secret` })
+    const slack = createSlackChannel({
+      webhookUrl: `${fake.url}/services/T0/B0/secret`,
+      allowPrivateNetworks: true,
+    })
     expect(slack.sendResolved).toBe(false)
     await slack.send(notification, AbortSignal.timeout(5000))
     const body = fake.requests[0]?.json<{ text: string; blocks: Array<{ type: string }> }>()
@@ -65,7 +69,7 @@ describe('Slack incoming webhook', () => {
       { status: 400, body: 'invalid_payload' },
       { status: 429, headers: { 'retry-after': '2' }, body: 'rate_limited' },
     )
-    const slack = createSlackChannel({ webhookUrl: `${fake.url}/hook` })
+    const slack = createSlackChannel({ webhookUrl: `${fake.url}/hook`, allowPrivateNetworks: true })
     const first = await slack.send(notification, AbortSignal.timeout(5000)).catch((e: unknown) => e)
     expect(first).toMatchObject({ code: 'MONITOR_CHANNEL_FAILED', retryable: false })
     const second = await slack.send(notification, AbortSignal.timeout(5000)).catch((e: unknown) => e)
@@ -86,6 +90,7 @@ describe('PagerDuty Events v2', () => {
     const pd = createPagerDutyChannel({
       routingKey: 'R0UT1NGKEY0000000000000000000000',
       url: `${fake.url}/v2/enqueue`,
+      allowPrivateNetworks: true,
     })
     await pd.send(notification, AbortSignal.timeout(5000))
     await pd.acknowledge?.(notification, 'ana')
@@ -120,7 +125,11 @@ describe('PagerDuty Events v2', () => {
       { status: 400, body: { status: 'invalid event', errors: ['x'] } },
       { status: 503, body: 'down' },
     )
-    const pd = createPagerDutyChannel({ routingKey: 'k', url: `${fake.url}/v2/enqueue` })
+    const pd = createPagerDutyChannel({
+      routingKey: 'k',
+      url: `${fake.url}/v2/enqueue`,
+      allowPrivateNetworks: true,
+    })
     expect(await pd.send(notification, AbortSignal.timeout(5000)).catch((e: unknown) => e)).toMatchObject({
       retryable: false,
     })
@@ -134,7 +143,12 @@ describe('generic webhook', () => {
   it('sends the Alertmanager v4 payload with verifiable Standard Webhooks signatures and max_alerts', async () => {
     fake.route('POST', '/alerts', () => ({ status: 204 }))
     const secret = generateWebhookSecret()
-    const hook = createWebhookChannel({ url: `${fake.url}/alerts`, secret, maxAlerts: 1 })
+    const hook = createWebhookChannel({
+      url: `${fake.url}/alerts`,
+      allowPrivateNetworks: true,
+      secret,
+      maxAlerts: 1,
+    })
     const two = {
       ...notification,
       alerts: [
@@ -223,10 +237,17 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     monitor = await createMonitor({ serviceName: 'svc', clock, defaultMetrics: false, notifyRetries: 0 })
     const m = monitor
     m.alerts.receiver('oncall', [
-      createPagerDutyChannel({ routingKey: 'key', url: `${fake.url}/v2/enqueue` }),
-      createSlackChannel({ webhookUrl: `${fake.url}/slack` }),
+      createPagerDutyChannel({
+        routingKey: 'key',
+        url: `${fake.url}/v2/enqueue`,
+        allowPrivateNetworks: true,
+      }),
+      createSlackChannel({ webhookUrl: `${fake.url}/slack`, allowPrivateNetworks: true }),
     ])
-    m.alerts.receiver('manager', createSlackChannel({ webhookUrl: `${fake.url}/manager` }))
+    m.alerts.receiver(
+      'manager',
+      createSlackChannel({ webhookUrl: `${fake.url}/manager`, allowPrivateNetworks: true }),
+    )
     m.alerts.route({ receiver: 'oncall', groupBy: ['alertname'], groupWait: '30s', groupInterval: '5m' })
     m.alerts.escalation({ levels: [{ afterMs: '10m', receivers: ['manager'] }] })
     m.alerts.addRule({ name: 'QueueStuck', expr: 'queue_depth > 100', labels: { severity: 'critical' } })
@@ -277,25 +298,39 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     expect(metrics).toContain('receiver="oncall",integration="slack",outcome="failed"} 1')
   })
 
-  it('escalates an unacknowledged incident once', async () => {
+  it('escalates an unacknowledged incident exactly once, also long after the window', async () => {
     const clock = createFakeClock(Date.UTC(2026, 0, 1))
     fake.route('POST', '/team', () => ({ status: 200, body: 'ok' }))
-    fake.route('POST', '/manager', () => ({ status: 200, body: 'ok' }))
     monitor = await createMonitor({ serviceName: 'svc', clock, defaultMetrics: false, notifyRetries: 0 })
     const m = monitor
-    m.alerts.receiver('team', createSlackChannel({ webhookUrl: `${fake.url}/team` }))
-    m.alerts.receiver('manager', createSlackChannel({ webhookUrl: `${fake.url}/manager` }))
-    m.alerts.route({ receiver: 'team', groupWait: '30s', groupInterval: '5m' })
+    const manager = createMockChannel({ type: 'slack', clock })
+    m.alerts.receiver(
+      'team',
+      createSlackChannel({ webhookUrl: `${fake.url}/team`, allowPrivateNetworks: true }),
+    )
+    m.alerts.receiver('manager', manager)
+    m.alerts.route({ receiver: 'team', groupWait: '30s', groupInterval: '5m', repeatInterval: '20m' })
     m.alerts.escalation({ levels: [{ afterMs: '10m', receivers: ['manager'] }] })
     m.alerts.addRule({ name: 'Down', expr: 'up == 0' })
     m.alerts.samples.set('up', { job: 'api' }, 0)
-    for (let i = 0; i < 25; i++) {
-      await m.alerts.evaluate()
-      await clock.advance(60_000)
+    const minutes = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await m.alerts.evaluate()
+        await clock.advance(60_000)
+      }
     }
-    await vi.waitFor(() => expect(fake.requests.filter((r) => r.path === '/manager')).toHaveLength(1))
-    const body = fake.requests.find((r) => r.path === '/manager')?.json<{ text: string }>()
-    expect(body?.text).toContain('[escalation 1]')
-    expect(m.incidents.list()[0]?.escalationLevel).toBe(1)
+    await minutes(12)
+    await vi.waitFor(() => expect(manager.sent.length).toBeGreaterThan(0))
+    // six escalation windows (and three repeat intervals of the team) later: still exactly one
+    await minutes(60)
+    await vi.waitFor(() =>
+      expect(fake.requests.filter((r) => r.path === '/team').length).toBeGreaterThanOrEqual(3),
+    )
+    expect(manager.sent).toHaveLength(1)
+    expect(manager.sent[0]?.notification).toMatchObject({ reason: 'escalation', escalationLevel: 1 })
+    expect(manager.sent[0]?.at).toBe((m.incidents.list()[0]?.triggeredAt ?? 0) + 10 * 60_000)
+    const incident = m.incidents.list()[0]
+    expect(incident?.escalationLevel).toBe(1)
+    expect(incident?.timeline.filter((e) => e.type === 'escalated')).toHaveLength(1)
   })
 })

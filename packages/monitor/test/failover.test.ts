@@ -9,11 +9,27 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
+/** Completed `pg_try_advisory_lock` calls per application name: an instance's chances to lead. */
+const lockTries = new Map<string, number>()
+
 function database(url: string, applicationName: string) {
   const pool = new pg.Pool({ connectionString: url, max: 4, application_name: applicationName })
   // terminated sessions surface as errors on idle clients (pool) and checked-out ones (client)
   pool.on('error', () => undefined)
-  pool.on('connect', (client) => client.on('error', () => undefined))
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined)
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown
+    ;(client as { query: unknown }).query = (...args: unknown[]) => {
+      const result = query(...args)
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text
+      if (text?.includes('pg_try_advisory_lock') && result instanceof Promise)
+        result.then(
+          () => lockTries.set(applicationName, (lockTries.get(applicationName) ?? 0) + 1),
+          () => undefined,
+        )
+      return result
+    }
+  })
   const db = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) })
   cleanups.push(() => db.destroy().catch(() => undefined))
   return db
@@ -32,7 +48,10 @@ describe('leader election on PostgreSQL', () => {
         defaultMetrics: false,
         notifyRetries: 0,
       })
-      monitor.alerts.receiver('hook', createWebhookChannel({ url: `${fake.url}/hook` }))
+      monitor.alerts.receiver(
+        'hook',
+        createWebhookChannel({ url: `${fake.url}/hook`, allowPrivateNetworks: true }),
+      )
       monitor.alerts.route({ receiver: 'hook', groupWait: 0, groupInterval: '1s' })
       monitor.alerts.addRule({ name: 'Down', expr: 'up == 0' })
       monitor.alerts.samples.set('up', { job: 'api' }, 0)
@@ -48,7 +67,10 @@ describe('leader election on PostgreSQL', () => {
     const b = await build('monitor-b')
     cleanups.push(() => b.close())
     b.alerts.start(interval)
-    await new Promise((r) => setTimeout(r, 4 * interval))
+    // b has tried for the lock three times while a holds it, and never got it
+    await vi.waitFor(() => expect(lockTries.get('monitor-b') ?? 0).toBeGreaterThanOrEqual(3), {
+      timeout: 5000,
+    })
     expect(b.alerts.state().leader).toBe(false)
     expect(b.alerts.state().rules[0]?.lastEvaluation).toBeUndefined()
 
@@ -77,8 +99,14 @@ describe('leader election on PostgreSQL', () => {
     expect(b.alerts.state().leader).toBe(true)
     expect(b.alerts.state().alerts[0]).toMatchObject({ state: 'firing' })
     await vi.waitFor(() => expect(b.incidents.get(incidentId)?.status).toBe('acknowledged'))
-    // b restored the notification log: the firing group is not notified again
-    await new Promise((r) => setTimeout(r, 2500))
+    // b restored the notification log: the firing group is not notified again, however many
+    // evaluations (8 × 200 ms, past the 1 s group interval) and flushes b has made since
+    const evaluations = async () =>
+      (await b.registry.getSingleMetric('opskit_monitor_rules_evaluated_total')?.get())?.values[0]?.value ?? 0
+    const firstEvaluations = await evaluations()
+    await vi.waitFor(async () => expect(await evaluations()).toBeGreaterThanOrEqual(firstEvaluations + 8), {
+      timeout: 5000,
+    })
     expect(fake.requests).toHaveLength(1)
   })
 })

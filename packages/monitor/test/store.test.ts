@@ -47,7 +47,10 @@ describe('state survives a restart (SQLite file)', () => {
         defaultMetrics: false,
         notifyRetries: 0,
       })
-      monitor.alerts.receiver('hook', createWebhookChannel({ url: `${fake.url}/hook` }))
+      monitor.alerts.receiver(
+        'hook',
+        createWebhookChannel({ url: `${fake.url}/hook`, allowPrivateNetworks: true }),
+      )
       monitor.alerts.route({ receiver: 'hook', groupWait: '30s', groupInterval: '5m' })
       monitor.alerts.addRule({ name: 'Lag', expr: 'lag > 10', for: '3m' })
       monitor.alerts.addRule({ name: 'Down', expr: 'up == 0' })

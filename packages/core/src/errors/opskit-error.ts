@@ -107,6 +107,9 @@ export type CoreErrorCode =
   | 'CORE_WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE'
   | 'CORE_WEBHOOK_INVALID_SIGNATURE'
   | 'CORE_ABORTED'
+  | 'CORE_OUTBOUND_REFUSED'
+  | 'CORE_OUTBOUND_TIMEOUT'
+  | 'CORE_OUTBOUND_FAILED'
 
 /** The error class of `@opskit/core`; its codes are {@link CoreErrorCode}. */
 export class CoreError extends OpskitError<CoreErrorCode> {

@@ -1,11 +1,11 @@
 import { sha256Hex } from '@opskit/core'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { AlertChannel, AlertNotification } from './alert-channel.js'
-import { postJson } from './http-post.js'
+import { channelClient, type OutboundChannelOptions, postJson } from './http-post.js'
 import { notificationText, notificationTitle, truncate } from './render.js'
 
 /** Options of {@link createPagerDutyChannel}. */
-export interface PagerDutyChannelOptions {
+export interface PagerDutyChannelOptions extends OutboundChannelOptions {
   /** The Events API v2 integration (routing) key. */
   routingKey: string
   /** @default 'https://events.pagerduty.com/v2/enqueue' */
@@ -37,6 +37,7 @@ export function createPagerDutyChannel(options: PagerDutyChannelOptions): AlertC
   if (!options || typeof options.routingKey !== 'string' || options.routingKey.length === 0)
     throw new MonitorError('MONITOR_INVALID_CONFIG', 'pagerduty: routingKey is required')
   const url = options.url ?? 'https://events.pagerduty.com/v2/enqueue'
+  const client = channelClient(options)
   const post = async (event: Record<string, unknown>, signal: AbortSignal) => {
     let body = JSON.stringify(event)
     if (Buffer.byteLength(body) > MAX_EVENT_BYTES) {
@@ -44,15 +45,12 @@ export function createPagerDutyChannel(options: PagerDutyChannelOptions): AlertC
       delete payload.custom_details
       body = JSON.stringify({ ...event, payload })
     }
-    const { status, text } = await postJson(url, body, {}, signal, 'pagerduty')
+    const { status } = await postJson(client, url, body, {}, signal, 'pagerduty')
     if (status !== 202 && status !== 200)
-      throw new MonitorError(
-        'MONITOR_CHANNEL_FAILED',
-        `pagerduty: unexpected status ${status} ${text.slice(0, 100)}`,
-        {
-          retryable: false,
-        },
-      )
+      throw new MonitorError('MONITOR_CHANNEL_FAILED', `pagerduty: unexpected status ${status}`, {
+        retryable: false,
+        details: { status },
+      })
   }
   const severityOf = (n: AlertNotification) => {
     const s = n.commonLabels.severity ?? n.alerts.find((a) => a.labels.severity)?.labels.severity

@@ -1,16 +1,27 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import type { AlertChannel, AlertNotification } from './alert-channel.js'
-import { postJson } from './http-post.js'
+import { channelClient, type OutboundChannelOptions, postJson } from './http-post.js'
 import { notificationText, notificationTitle, truncate } from './render.js'
 
 /** Options of {@link createSlackChannel}. */
-export interface SlackChannelOptions {
+export interface SlackChannelOptions extends OutboundChannelOptions {
   /** The incoming-webhook URL (a secret: it is a bearer credential). */
   webhookUrl: string
   /** @default false (as Alertmanager's Slack receiver) */
   sendResolved?: boolean
-  /** Builds the message body; defaults to `text` plus a section block. */
+  /**
+   * Builds the message body; defaults to `text` plus a section block. A custom renderer must
+   * escape label and annotation values itself (see {@link escapeSlackText}).
+   */
   render?: (notification: AlertNotification) => Record<string, unknown>
+}
+
+/**
+ * Escapes `&`, `<` and `>` as Slack asks for `text` and `mrkdwn` fields, so a label or
+ * annotation value cannot become a link (`<http://x|y>`) or a mention (`<!channel>`, `<@U…>`).
+ */
+export function escapeSlackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
 /**
@@ -23,7 +34,7 @@ export function createSlackChannel(options: SlackChannelOptions): AlertChannel {
   const render =
     options.render ??
     ((n: AlertNotification) => {
-      const text = truncate(notificationText(n), 3000)
+      const text = truncate(escapeSlackText(notificationText(n)), 3000)
       return {
         text,
         blocks: [
@@ -32,11 +43,13 @@ export function createSlackChannel(options: SlackChannelOptions): AlertChannel {
         ],
       }
     })
+  const client = channelClient(options)
   return {
     type: 'slack',
     sendResolved: options.sendResolved ?? false,
     async send(notification, signal) {
       const { text } = await postJson(
+        client,
         options.webhookUrl,
         JSON.stringify(render(notification)),
         {},
@@ -46,7 +59,7 @@ export function createSlackChannel(options: SlackChannelOptions): AlertChannel {
       if (text.trim() !== 'ok')
         throw new MonitorError(
           'MONITOR_CHANNEL_FAILED',
-          `slack: unexpected response body "${text.slice(0, 100)}"`,
+          `slack: unexpected response body (${Buffer.byteLength(text)} bytes, expected "ok")`,
           {
             retryable: false,
           },

@@ -1,10 +1,10 @@
 import { sha256Hex, webhookHeaders } from '@opskit/core'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { AlertChannel, AlertNotification } from './alert-channel.js'
-import { postJson } from './http-post.js'
+import { channelClient, type OutboundChannelOptions, postJson } from './http-post.js'
 
 /** Options of {@link createWebhookChannel}. */
-export interface WebhookChannelOptions {
+export interface WebhookChannelOptions extends OutboundChannelOptions {
   url: string
   /** Standard Webhooks signing secret(s) (`whsec_…`); without it the body is sent unsigned. */
   secret?: string | string[]
@@ -58,6 +58,7 @@ export function alertmanagerPayload(n: AlertNotification, maxAlerts = 0): Alertm
 export function createWebhookChannel(options: WebhookChannelOptions): AlertChannel {
   if (!options || typeof options.url !== 'string' || !/^https?:\/\//.test(options.url))
     throw new MonitorError('MONITOR_INVALID_CONFIG', 'webhook: url must be an http(s) URL')
+  const client = channelClient(options)
   return {
     type: 'webhook',
     sendResolved: options.sendResolved ?? true,
@@ -76,7 +77,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): AlertChann
           }),
         )
       }
-      await postJson(options.url, body, headers, signal, 'webhook')
+      await postJson(client, options.url, body, headers, signal, 'webhook')
     },
   }
 }
