@@ -11,7 +11,8 @@ const deep = (levels: number): Record<string, unknown> => {
 }
 const polluted = JSON.parse('{"__proto__": {"admin": true}}') as Record<string, unknown>
 
-// Each case: a malformed event and the field path its error must name.
+// Each case: a malformed event and the field path its error must name. Free text that is too long
+// or holds control characters is kept (escaped, cut and flagged): see intake.test.ts.
 const cases: Array<[string, unknown, string]> = [
   ['not an object', 'user.login', ''],
   ['null', null, ''],
@@ -26,19 +27,24 @@ const cases: Array<[string, unknown, string]> = [
   ['missing actor', { action: 'user.login', category: 'authentication' }, 'actor'],
   ['actor not an object', { ...ok, actor: 'u_1' }, 'actor'],
   ['empty actor id', { ...ok, actor: { id: '' } }, 'actor.id'],
-  ['huge actor id', { ...ok, actor: { id: 'x'.repeat(10_000) } }, 'actor.id'],
-  ['actor id with newline', { ...ok, actor: { id: 'u\n1' } }, 'actor.id'],
   ['unknown actor type', { ...ok, actor: { id: 'u', type: 'robot' } }, 'actor.type'],
   ['bad email', { ...ok, actor: { id: 'u', email: 'not-an-email' } }, 'actor.email'],
   ['bad ip', { ...ok, actor: { id: 'u', ip: '999.1.1.1' } }, 'actor.ip'],
-  ['huge user agent', { ...ok, actor: { id: 'u', userAgent: 'x'.repeat(5_000) } }, 'actor.userAgent'],
   ['unknown actor key', { ...ok, actor: { id: 'u', password: 'x' } }, 'actor'],
   ['target without type', { ...ok, target: { id: 't' } }, 'target.type'],
   ['tenant with spaces', { ...ok, tenantId: 'acme corp' }, 'tenantId'],
   ['tenant too long', { ...ok, tenantId: 't'.repeat(200) }, 'tenantId'],
   ['metadata not an object', { ...ok, metadata: [1, 2] }, 'metadata'],
   ['metadata nested too deep', { ...ok, metadata: deep(20) }, 'metadata'],
-  ['metadata too large', { ...ok, metadata: { blob: 'x'.repeat(40_000) } }, 'metadata'],
+  // Long free text is cut rather than refused (intake.test.ts); many members still exceed the limit.
+  [
+    'metadata too large',
+    {
+      ...ok,
+      metadata: Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`k${i}`, 'v'.repeat(20)])),
+    },
+    'metadata',
+  ],
   ['metadata __proto__ key', { ...ok, metadata: polluted }, 'metadata'],
   ['before with constructor key', { ...ok, before: { constructor: { prototype: {} } } }, 'before'],
   ['after with a function', { ...ok, after: { fn: () => 1 } }, 'after'],
@@ -50,7 +56,6 @@ const cases: Array<[string, unknown, string]> = [
   ['fractional epoch', { ...ok, occurredAt: 1.5 }, 'occurredAt'],
   ['unknown top-level key', { ...ok, hash: 'deadbeef' }, ''],
   ['requestId wrong type', { ...ok, requestId: 123 }, 'requestId'],
-  ['huge reason', { ...ok, reason: 'r'.repeat(2_000) }, 'reason'],
 ]
 
 forEachDialect('audit input validation', ({ db }) => {

@@ -28,6 +28,8 @@ export interface EventBody {
   requestId?: string
   sessionId?: string
   correlationId?: string
+  /** Free-text fields escaped or truncated at intake. */
+  sanitized?: string[]
 }
 
 const quote = JSON.stringify
@@ -66,7 +68,7 @@ export function encodeActor(
  * to. Built as one string without an intermediate object, since it runs for every event.
  */
 export function encodeBody(
-  event: ParsedAuditEvent & { occurredAt: number },
+  event: ParsedAuditEvent & { occurredAt: number; sanitized?: readonly string[] },
   position: EventPosition,
   actorJson: string,
 ): string {
@@ -81,6 +83,7 @@ export function encodeBody(
   if (event.reason !== undefined) out += `,"reason":${quote(event.reason)}`
   out += `,"recordedAt":${position.recordedAt}`
   if (event.requestId !== undefined) out += `,"requestId":${quote(event.requestId)}`
+  if (event.sanitized !== undefined) out += `,"sanitized":${quote(event.sanitized)}`
   out += `,"seq":${position.seq}`
   if (event.sessionId !== undefined) out += `,"sessionId":${quote(event.sessionId)}`
   out += `,"severity":${quote(event.severity)}`
@@ -194,6 +197,7 @@ export function decodeEvent(
   if (body.requestId !== undefined) event.requestId = body.requestId
   if (body.sessionId !== undefined) event.sessionId = body.sessionId
   if (body.correlationId !== undefined) event.correlationId = body.correlationId
+  if (body.sanitized !== undefined) event.sanitized = body.sanitized
   if (erased) event.erased = true
   return event
 }

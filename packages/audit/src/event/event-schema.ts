@@ -175,4 +175,9 @@ export interface AuditEvent {
   hash: string
   /** True when personal fields were erased by `forgetSubject`. */
   erased?: boolean
+  /**
+   * Paths of the free-text fields `log()` had to change to keep the event (control characters
+   * escaped as U+2400 control pictures, values cut with `…[truncated]`, empty optional text dropped).
+   */
+  sanitized?: string[]
 }

@@ -44,6 +44,7 @@ import {
   tenantIdSchema,
 } from '../event/event-schema.js'
 import { parseEventFast } from '../event/fast-parse.js'
+import { takeEvent } from '../event/intake.js'
 import { exportChunks } from '../export/export-format.js'
 import {
   type AppendPlan,
@@ -134,7 +135,7 @@ export interface AuditLogOptions {
 }
 
 interface Pending {
-  event: ParsedAuditEvent & { occurredAt: number }
+  event: ParsedAuditEvent & { occurredAt: number; sanitized?: string[] }
   chainId: string
   id: string
   resolve(value: LoggedEvent): void
@@ -428,8 +429,13 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     })
 
   const prepare = (input: AuditEventInput): Pending['event'] => {
-    const redacted = redact(input)
-    const event = parseEventFast(redacted) ?? parseInput(auditEventSchema, redacted, invalidEvent)
+    // A private copy taken now: what is validated is what gets hashed, whatever the caller does
+    // with its objects afterwards, and free text from requests is escaped, never refused.
+    const taken = takeEvent(input)
+    const redacted = redact(taken.event)
+    const event: ParsedAuditEvent & { sanitized?: string[] } =
+      parseEventFast(redacted) ?? parseInput(auditEventSchema, redacted, invalidEvent)
+    if (taken.sanitized.length > 0) event.sanitized = taken.sanitized
     if (tenantRequired && event.tenantId === undefined)
       throw new AuditError(
         'AUDIT_TENANT_REQUIRED',
