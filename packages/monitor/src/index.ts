@@ -34,6 +34,7 @@ export type {
   NotifiedAlert,
   NotifyReason,
 } from './channels/alert-channel.js'
+export type { OutboundChannelOptions } from './channels/http-post.js'
 export {
   createNotifierChannel,
   type NotifierChannelOptions,
@@ -44,7 +45,6 @@ export {
   type PagerDutyChannelOptions,
   pagerDutyDedupKey,
 } from './channels/pagerduty-channel.js'
-export type { OutboundChannelOptions } from './channels/http-post.js'
 export { createSlackChannel, escapeSlackText, type SlackChannelOptions } from './channels/slack-channel.js'
 export {
   type AlertmanagerWebhookPayload,
@@ -118,6 +118,8 @@ export type {
 export type { Value as QueryValue, VectorElement } from './rules/expr-eval.js'
 export { parseExpr } from './rules/expr-parser.js'
 export { fingerprint, type Labels } from './rules/labels.js'
+export type { RecordingRuleDefinition } from './rules/recording-rules.js'
+export { LOOKBACK_DELTA_MS, type TimedSample } from './rules/sample-history.js'
 export {
   createPushSampleSource,
   type PushSampleSource,

@@ -7,6 +7,18 @@ import type { Expr } from './expr-ast.js'
 import { type EvalContext, evaluate, referencedMetrics, type Value, type VectorElement } from './expr-eval.js'
 import { matches, parseExpr } from './expr-parser.js'
 import { fingerprint, type Labels, labelsKey } from './labels.js'
+import {
+  type CompiledRecordingRule,
+  compileRecordingRule,
+  evaluateRecordingRule,
+  type RecordingRuleDefinition,
+} from './recording-rules.js'
+import {
+  createSampleHistory,
+  LOOKBACK_DELTA_MS,
+  parseTimedSample,
+  type TimedSample,
+} from './sample-history.js'
 import type { Sample, SampleSource } from './sample-source.js'
 import { applyRuleLabels, renderTemplate } from './templates.js'
 
@@ -19,6 +31,11 @@ export type ErrorMode = 'error' | 'alerting' | 'ok' | 'keepLast'
 export interface AlertRuleDefinition {
   /** Becomes the `alertname` label. */
   name: string
+  /**
+   * Identifies the rule in the engine (`removeRule`, `AlertInstance.rule`) when several rules share
+   * one alert name, as Prometheus rule files allow. @default name
+   */
+  id?: string
   /** The condition: every series it returns is an active alert instance. */
   expr: string
   /** How long the condition must hold before firing (`pending` until then). @default 0 */
@@ -58,9 +75,18 @@ export interface RuleEngineOptions {
   resolvedRetentionMs?: number
   /** External URL used as `generatorURL`. */
   externalUrl?: string
+  /**
+   * How long every metric's samples are kept, at least (ms before the latest evaluation); rules
+   * keep what their ranges and offsets need, and every series its last 5 minutes (the lookback of
+   * instant reads). `Infinity` keeps everything (replays, tests). @default 0
+   */
+  retentionMs?: number
 }
 
 interface CompiledRule {
+  kind: 'alert'
+  /** `def.id ?? def.name`. */
+  key: string
   def: AlertRuleDefinition
   expr: Expr
   forMs: number
@@ -81,7 +107,8 @@ interface CompiledRule {
 
 const ruleSchema = z
   .object({
-    name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a valid metric-style name'),
+    name: z.string().min(1).max(1024),
+    id: z.string().min(1).max(1024).optional(),
     expr: z.string().min(1).max(10_000),
     for: z.union([z.number().nonnegative(), z.string()]).optional(),
     keepFiringFor: z.union([z.number().nonnegative(), z.string()]).optional(),
@@ -109,6 +136,12 @@ interface PresentSeries {
 /** The alert rule engine: Prometheus' state machine over samples, with NoData and Error states. */
 export interface RuleEngine {
   addRule(rule: AlertRuleDefinition): void
+  /**
+   * Adds a recording rule: at each evaluation its result is stored as the series `record`, which
+   * rules evaluated after it (in the order they were added) and later evaluations read.
+   */
+  addRecordingRule(rule: RecordingRuleDefinition): void
+  /** Removes the alerting or recording rule with this id (or name). */
   removeRule(name: string): void
   evaluate(at?: number): Promise<PostableAlert[]>
   instances(): AlertInstance[]
@@ -118,10 +151,16 @@ export interface RuleEngine {
   /** Sets the evaluation interval used for `validUntil` (= 4 × max(interval, resendDelay)). */
   setInterval(ms: number): void
   /**
-   * Evaluates an expression on the samples and history of the last evaluation (nothing is
-   * collected); range functions see only the history kept for rules or {@link RuleEngine.retain}.
+   * Evaluates an expression at `at` (ms; default: the last evaluation's time) over the kept
+   * samples, as Prometheus' instant query API does; nothing is collected. History is kept as
+   * {@link RuleEngineOptions.retentionMs}, the rules and {@link RuleEngine.retain} say.
    */
-  query(expr: string): Value
+  query(expr: string, options?: { at?: number }): Value
+  /**
+   * Adds samples with their own timestamps (backfill, replay, tests), read by later evaluations
+   * and queries like collected ones; a sample with `stale: true` ends its series there.
+   */
+  append(samples: Iterable<TimedSample>): void
   /**
    * Points of an expression in `[from, to]`: the kept history for a plain selector, otherwise
    * the value at the last evaluation.
@@ -140,11 +179,16 @@ export interface RuleEngine {
 /** Builds a {@link RuleEngine}. */
 export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const rules = new Map<string, CompiledRule>()
+  const recordings = new Map<string, CompiledRecordingRule>()
+  /** Both kinds, in the order they were added: the order of evaluation. */
+  const order = new Map<string, CompiledRule | CompiledRecordingRule>()
   const resendDelay = options.resendDelayMs ?? 60_000
   const retention = options.resolvedRetentionMs ?? 900_000
   let intervalMs = 60_000
   const ranges = new Map<string, number>()
-  const history = new Map<string, Map<string, { labels: Labels; points: Array<[number, number]> }>>()
+  const history = createSampleHistory()
+  const minimumRetention = Math.max(LOOKBACK_DELTA_MS, options.retentionMs ?? 0)
+  const keepMs = (name: string) => Math.max(ranges.get(name) ?? 0, minimumRetention)
   const pendingRestore = new Map<string, AlertInstance[]>()
 
   const retained = new Map<string, number>()
@@ -152,38 +196,9 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const recomputeRanges = () => {
     ranges.clear()
     for (const [name, range] of retained) ranges.set(name, range)
-    for (const rule of rules.values()) {
+    for (const rule of order.values()) {
       for (const [name, range] of referencedMetrics(rule.expr)) {
         if (range > 0) ranges.set(name, Math.max(ranges.get(name) ?? 0, range))
-      }
-    }
-    for (const name of history.keys()) if (!ranges.has(name)) history.delete(name)
-  }
-
-  const recordHistory = (at: number, byName: Map<string, Sample[]>) => {
-    for (const [name, range] of ranges) {
-      let series = history.get(name)
-      if (!series) {
-        series = new Map()
-        history.set(name, series)
-      }
-      for (const s of byName.get(name) ?? []) {
-        const key = labelsKey(s.labels)
-        let entry = series.get(key)
-        if (!entry) {
-          entry = { labels: s.labels, points: [] }
-          series.set(key, entry)
-        }
-        const last = entry.points[entry.points.length - 1]
-        if (last && last[0] === at) last[1] = s.value
-        else entry.points.push([at, s.value])
-      }
-      const oldest = at - range
-      for (const [key, entry] of series) {
-        let drop = 0
-        while (drop < entry.points.length && (entry.points[drop] as [number, number])[0] <= oldest) drop++
-        if (drop > 0) entry.points.splice(0, drop)
-        if (entry.points.length === 0) series.delete(key)
       }
     }
   }
@@ -229,7 +244,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       }
       const instance: AlertInstance = {
         fingerprint: fp,
-        rule: rule.def.name,
+        rule: rule.key,
         labels: series.labels,
         annotations,
         state: 'pending',
@@ -407,43 +422,40 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     rule.status.evaluationMs = performance.now() - started
   }
 
-  const contextAt = (ts: number, byName: Map<string, Sample[]>): EvalContext => ({
+  /** The evaluation context at `ts`; `instants` memoises instant reads within one evaluation. */
+  const contextAt = (ts: number, instants = new Map<string, Sample[]>()): EvalContext => ({
     at: ts,
     sawSeries: false,
-    current: (name) => byName.get(name) ?? [],
-    range: (name, rangeMs, offsetMs = 0) => {
-      const series = history.get(name)
-      if (!series) return []
-      const to = ts - offsetMs
-      const from = to - rangeMs
-      const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
-      for (const entry of series.values()) {
-        const points = entry.points.filter((p) => p[0] > from && p[0] <= to)
-        if (points.length > 0) out.push({ labels: entry.labels, points })
+    current: (name, offsetMs = 0) => {
+      if (offsetMs !== 0) return history.instant(name, ts - offsetMs)
+      let list = instants.get(name)
+      if (!list) {
+        list = history.instant(name, ts)
+        instants.set(name, list)
       }
-      return out
+      return list
     },
+    range: (name, rangeMs, offsetMs = 0) => history.range(name, ts - offsetMs - rangeMs, ts - offsetMs),
   })
 
   return {
-    query(source) {
+    query(source, queryOptions) {
       const expr = parseExpr(source)
-      if (!last) return { kind: 'vector', elements: [] }
-      return evaluate(expr, contextAt(last.ts, last.byName))
+      return evaluate(expr, contextAt(queryOptions?.at ?? last?.ts ?? options.clock.now()))
+    },
+    append(samples) {
+      for (const sample of samples) history.append(parseTimedSample(sample))
     },
     series(source, from, to) {
       const expr = parseExpr(source)
-      if (expr.type === 'selector' && history.has(expr.name)) {
+      if (expr.type === 'selector') {
         const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
-        for (const entry of history.get(expr.name)?.values() ?? []) {
-          if (!expr.matchers.every((m) => matches(m, entry.labels))) continue
-          const points = entry.points.filter((p) => p[0] >= from && p[0] <= to)
-          if (points.length > 0) out.push({ labels: entry.labels, points })
-        }
+        for (const entry of history.range(expr.name, from - 1, to))
+          if (expr.matchers.every((m) => matches(m, entry.labels))) out.push(entry)
         return out
       }
       if (!last || last.ts < from || last.ts > to) return []
-      const value = evaluate(expr, contextAt(last.ts, last.byName))
+      const value = evaluate(expr, contextAt(last.ts))
       const at = last.ts
       if (value.kind === 'scalar') return [{ labels: {}, points: [[at, value.value]] }]
       return value.elements.map((e) => ({ labels: e.labels, points: [[at, e.value]] }))
@@ -473,7 +485,10 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           new MonitorError('MONITOR_INVALID_RULE', `invalid alert rule: ${message}`, { details: { issues } }),
       ) as AlertRuleDefinition
       const expr = parseExpr(def.expr)
+      const key = def.id ?? def.name
       const compiled: CompiledRule = {
+        kind: 'alert',
+        key,
         def,
         expr,
         forMs: parseDuration(def.for ?? 0, 'for', 'MONITOR_INVALID_RULE'),
@@ -488,19 +503,31 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           : {}),
         status: { name: def.name, health: 'ok' },
       }
-      for (const instance of pendingRestore.get(def.name) ?? [])
+      for (const instance of pendingRestore.get(key) ?? [])
         compiled.instances.set(instance.fingerprint, instance)
-      pendingRestore.delete(def.name)
-      const previous = rules.get(def.name)
+      pendingRestore.delete(key)
+      const previous = rules.get(key)
       if (previous) {
         for (const [fp, instance] of previous.instances) compiled.instances.set(fp, instance)
         for (const [fp, target] of previous.targets) compiled.targets.set(fp, target)
       }
-      rules.set(def.name, compiled)
+      rules.set(key, compiled)
+      order.delete(`alert\u0000${key}`)
+      order.set(`alert\u0000${key}`, compiled)
+      recomputeRanges()
+    },
+    addRecordingRule(input) {
+      const compiled = compileRecordingRule(input)
+      recordings.set(compiled.key, compiled)
+      order.delete(`record\u0000${compiled.key}`)
+      order.set(`record\u0000${compiled.key}`, compiled)
       recomputeRanges()
     },
     removeRule(name) {
       rules.delete(name)
+      recordings.delete(name)
+      order.delete(`alert\u0000${name}`)
+      order.delete(`record\u0000${name}`)
       recomputeRanges()
     },
     async evaluate(at) {
@@ -515,11 +542,18 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         }
         list.push(s)
       }
-      recordHistory(ts, byName)
+      history.appendCollection(ts, byName)
+      history.prune(ts, keepMs)
       last = { ts, byName }
-      const ctx = contextAt(ts, byName)
+      const instants = new Map<string, Sample[]>()
+      const ctx = contextAt(ts, instants)
       const alerts: PostableAlert[] = []
-      for (const rule of rules.values()) {
+      for (const rule of order.values()) {
+        if (rule.kind === 'record') {
+          evaluateRecordingRule(rule, ctx, history)
+          instants.delete(rule.def.record)
+          continue
+        }
         evaluateRule(rule, ts, ctx)
         alerts.push(...toSend(rule, ts))
       }
@@ -531,7 +565,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       for (const rule of rules.values()) for (const i of rule.instances.values()) out.push({ ...i })
       return out
     },
-    rules: () => [...rules.values()].map((r) => ({ ...r.status })),
+    rules: () => [...order.values()].map((r) => ({ ...r.status })),
     restore(instances) {
       for (const instance of instances) {
         const rule = rules.get(instance.rule)

@@ -1,0 +1,287 @@
+import { parseInput } from '@opskit/core'
+import { z } from 'zod'
+import { MonitorError } from '../errors/monitor-error.js'
+import { type Labels, labelsKey } from './labels.js'
+import type { Sample } from './sample-source.js'
+
+/**
+ * How far back an instant read looks for a series' latest sample: Prometheus' default
+ * `--query.lookback-delta`.
+ */
+export const LOOKBACK_DELTA_MS = 5 * 60_000
+
+/** A sample with its own timestamp, for backfill, replay and tests. */
+export interface TimedSample {
+  name: string
+  labels: Labels
+  value: number
+  /** Milliseconds since the epoch. */
+  timestamp: number
+  /**
+   * A staleness marker instead of a value: the series ends at `timestamp`, as Prometheus writes
+   * when a scraped series disappears (`value` is then ignored).
+   */
+  stale?: boolean
+}
+
+const timedSampleSchema = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a valid metric name'),
+    labels: z.record(
+      z
+        .string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a valid label name')
+        .refine((name) => name !== '__name__', 'the metric name goes in `name`'),
+      z.string(),
+    ),
+    // any float, NaN and ±Inf included (zod's number() refuses them)
+    value: z.custom<number>((v) => typeof v === 'number', 'must be a number'),
+    timestamp: z.number().int(),
+    stale: z.boolean().optional(),
+  })
+  .strict()
+
+/** Validates a {@link TimedSample}; throws `MONITOR_INVALID_SAMPLE`. */
+export function parseTimedSample(input: TimedSample): TimedSample {
+  return parseInput(
+    timedSampleSchema,
+    input,
+    (message, issues) =>
+      new MonitorError('MONITOR_INVALID_SAMPLE', `invalid sample: ${message}`, { details: { issues } }),
+  ) as TimedSample
+}
+
+/** The points `[t, v]` of one series, oldest first. */
+export interface SeriesPoints {
+  labels: Labels
+  points: Array<[number, number]>
+}
+
+interface SeriesEntry {
+  name: string
+  key: string
+  labels: Labels
+  /** Sample timestamps, ascending, and their values (parallel arrays: no object per sample). */
+  times: number[]
+  values: number[]
+  /** Timestamps of staleness markers, ascending. */
+  stale: number[]
+  /** The newest sample, reused by instant reads while it stays the newest. */
+  latest: Sample | undefined
+  /** When the series was last collected by {@link SampleHistory.appendCollection}. */
+  collectedAt: number
+  /** Cleared when pruning drops the series (cached references must not revive it). */
+  alive: boolean
+}
+
+/**
+ * The samples the rule engine reads, per metric name and series, each with its own timestamp:
+ * what evaluations collected (a series missing from the next collection gets a staleness
+ * marker, as a Prometheus scrape writes) and what hosts append themselves.
+ */
+export interface SampleHistory {
+  /** Adds one sample (or a staleness marker); out-of-order timestamps are inserted in place. */
+  append(sample: TimedSample): void
+  /**
+   * Records one collection at `t`: every sample is appended at `t`, and every series that the
+   * previous collection had and this one lacks is marked stale at `t`.
+   */
+  appendCollection(t: number, byName: ReadonlyMap<string, readonly Sample[]>): void
+  /**
+   * The instant vector of `name` at `t`: each series' latest sample in `(t − lookbackMs, t]`,
+   * unless a staleness marker follows it.
+   */
+  instant(name: string, t: number, lookbackMs?: number): Sample[]
+  /** Each series' samples of `name` with timestamps in `(from, to]` (staleness markers left out). */
+  range(name: string, from: number, to: number): SeriesPoints[]
+  /** Metric names with at least one series. */
+  names(): string[]
+  /** Drops what is `keepMs(name)` or more older than `now`, and series left empty. */
+  prune(now: number, keepMs: (name: string) => number): void
+}
+
+/** Index of the last element of the ascending `times` that is `<= t`, or -1. */
+function lastAtOrBefore(times: readonly number[], t: number): number {
+  const length = times.length
+  if (length === 0 || (times[0] as number) > t) return -1
+  if ((times[length - 1] as number) <= t) return length - 1
+  let lo = 0
+  let hi = length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if ((times[mid] as number) <= t) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/** Removes the element equal to `t` from the ascending `times` (and the same index of `values`). */
+function removeTime(times: number[], t: number, values?: number[]): void {
+  const i = lastAtOrBefore(times, t)
+  if (i < 0 || times[i] !== t) return
+  times.splice(i, 1)
+  values?.splice(i, 1)
+}
+
+/** How many leading elements of the ascending `times` are `<= t`. */
+function countAtOrBefore(times: readonly number[], t: number): number {
+  return lastAtOrBefore(times, t) + 1
+}
+
+/** Builds an empty {@link SampleHistory}. */
+export function createSampleHistory(): SampleHistory {
+  const byName = new Map<string, Map<string, SeriesEntry>>()
+  /** The series each metric had at the last collection (to mark vanished ones stale). */
+  const collected = new Map<string, SeriesEntry[]>()
+  /** Entries by label object: sources that keep their label objects skip building the key. */
+  const entryCache = new WeakMap<Labels, SeriesEntry>()
+
+  const entryFor = (name: string, labels: Labels, key: string): SeriesEntry => {
+    let series = byName.get(name)
+    if (!series) {
+      series = new Map()
+      byName.set(name, series)
+    }
+    let entry = series.get(key)
+    if (!entry) {
+      entry = {
+        name,
+        key,
+        labels,
+        times: [],
+        values: [],
+        stale: [],
+        latest: undefined,
+        collectedAt: -1,
+        alive: true,
+      }
+      series.set(key, entry)
+    }
+    return entry
+  }
+
+  const collectedEntry = (name: string, labels: Labels): SeriesEntry => {
+    let entry = entryCache.get(labels)
+    if (!entry?.alive || entry.name !== name) {
+      entry = entryFor(name, labels, labelsKey(labels))
+      entryCache.set(labels, entry)
+    }
+    return entry
+  }
+
+  const addPoint = (entry: SeriesEntry, t: number, value: number) => {
+    const { name } = entry
+    const { times, values } = entry
+    const n = times.length
+    if (n === 0 || (times[n - 1] as number) < t) {
+      times.push(t)
+      values.push(value)
+      if (!entry.latest || !Object.is(entry.latest.value, value))
+        entry.latest = { name, labels: entry.labels, value }
+    } else {
+      const i = lastAtOrBefore(times, t)
+      if (i >= 0 && times[i] === t) values[i] = value
+      else {
+        times.splice(i + 1, 0, t)
+        values.splice(i + 1, 0, value)
+      }
+      entry.latest = { name, labels: entry.labels, value: values[values.length - 1] as number }
+    }
+    // a sample at the time of a marker replaces it
+    if (entry.stale.length > 0) removeTime(entry.stale, t)
+  }
+
+  const addStale = (entry: SeriesEntry, t: number) => {
+    const { stale } = entry
+    const n = stale.length
+    if (n === 0 || (stale[n - 1] as number) < t) stale.push(t)
+    else {
+      const i = lastAtOrBefore(stale, t)
+      if (stale[i] !== t) stale.splice(i + 1, 0, t)
+    }
+    removeTime(entry.times, t, entry.values)
+    const last = entry.values.length - 1
+    entry.latest =
+      last >= 0 ? { name: entry.name, labels: entry.labels, value: entry.values[last] as number } : undefined
+  }
+
+  return {
+    append(sample) {
+      const entry = entryFor(sample.name, { ...sample.labels }, labelsKey(sample.labels))
+      if (sample.stale) addStale(entry, sample.timestamp)
+      else addPoint(entry, sample.timestamp, sample.value)
+    },
+    appendCollection(t, samples) {
+      for (const [name, list] of samples) {
+        const now: SeriesEntry[] = []
+        for (const s of list) {
+          const entry = collectedEntry(name, s.labels)
+          entry.collectedAt = t
+          now.push(entry)
+          addPoint(entry, t, s.value)
+        }
+        for (const entry of collected.get(name) ?? []) if (entry.collectedAt !== t) addStale(entry, t)
+        collected.set(name, now)
+      }
+      for (const [name, entries] of collected) {
+        if (samples.has(name)) continue
+        for (const entry of entries) addStale(entry, t)
+        collected.delete(name)
+      }
+    },
+    instant(name, t, lookbackMs = LOOKBACK_DELTA_MS) {
+      const out: Sample[] = []
+      for (const entry of byName.get(name)?.values() ?? []) {
+        const { times, stale } = entry
+        const i = lastAtOrBefore(times, t)
+        if (i < 0) continue
+        const pt = times[i] as number
+        if (pt <= t - lookbackMs) continue
+        if (stale.length > 0 && (stale[stale.length - 1] as number) > pt) {
+          const s = lastAtOrBefore(stale, t)
+          if (s >= 0 && (stale[s] as number) > pt) continue
+        }
+        const latest = entry.latest
+        out.push(
+          i === times.length - 1 && latest
+            ? latest
+            : { name, labels: entry.labels, value: entry.values[i] as number },
+        )
+      }
+      return out
+    },
+    range(name, from, to) {
+      const out: SeriesPoints[] = []
+      for (const entry of byName.get(name)?.values() ?? []) {
+        const { times, values } = entry
+        const end = lastAtOrBefore(times, to)
+        if (end < 0 || (times[end] as number) <= from) continue
+        const start = countAtOrBefore(times, from)
+        const points: Array<[number, number]> = []
+        for (let i = start; i <= end; i++) points.push([times[i] as number, values[i] as number])
+        out.push({ labels: entry.labels, points })
+      }
+      return out
+    },
+    names: () => [...byName.keys()],
+    prune(now, keepMs) {
+      for (const [name, series] of byName) {
+        const oldest = now - keepMs(name)
+        for (const [key, entry] of series) {
+          if (entry.times.length > 0 && (entry.times[0] as number) <= oldest) {
+            const drop = countAtOrBefore(entry.times, oldest)
+            entry.times.splice(0, drop)
+            entry.values.splice(0, drop)
+          }
+          if (entry.stale.length > 0 && (entry.stale[0] as number) <= oldest)
+            entry.stale.splice(0, countAtOrBefore(entry.stale, oldest))
+          if (entry.times.length === 0 && entry.stale.length === 0) {
+            entry.alive = false
+            series.delete(key)
+          }
+        }
+        if (series.size === 0) byName.delete(name)
+      }
+    },
+  }
+}
