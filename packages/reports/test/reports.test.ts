@@ -1,10 +1,12 @@
+import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { text } from 'node:stream/consumers'
 import { isOpskitError } from '@opskit/core'
+import { openSqlite } from '@opskit/core/sqlite'
 import { createFakeClock } from '@opskit/core/testing'
-import { forEachDialect, openPostgres } from '@opskit/test-support'
+import { forEachDialect, openPostgres, tempSqlitePath } from '@opskit/test-support'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -254,6 +256,92 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     }
     expect(lines).toBeGreaterThanOrEqual(2501)
   })
+})
+
+/**
+ * Starts `workers` processes on the same SQLite file and, once all are ready, lets each redeem
+ * every token `attempts` times at the same moment; returns the outcomes per token.
+ */
+async function redeemFromProcesses(
+  dbPath: string,
+  dir: string,
+  tokens: string[],
+  workers: number,
+  attempts: number,
+): Promise<string[][]> {
+  const children: ChildProcess[] = Array.from({ length: workers }, () =>
+    fork(join(import.meta.dirname, 'fixtures/redeem-worker.ts'), [dbPath, dir, String(attempts), ...tokens], {
+      cwd: import.meta.dirname,
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  )
+  const exited = children.map((child) => new Promise((resolve) => child.once('exit', resolve)))
+  const message = (child: ChildProcess) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.once('message', (value) => resolve(value as Record<string, unknown>))
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)))
+    })
+  await Promise.all(children.map(message))
+  // Every worker is ready with its own connection: release them together.
+  const results = children.map(message)
+  for (const child of children) child.send('go')
+  const perWorker = (await Promise.all(results)).map((result) => result.outcomes as string[][])
+  await Promise.all(exited)
+  return tokens.map((_, i) => perWorker.flatMap((outcomes) => outcomes[i] ?? []))
+}
+
+describe('SQLite download tokens redeemed from several processes', () => {
+  const file = tempSqlitePath('race.db')
+  const dir = mkdtempSync(join(tmpdir(), 'reports-race-'))
+  afterAll(() => {
+    file.cleanup()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('a 5-download link succeeds exactly 5 times and a single-use link once, across 4 processes', async () => {
+    const db = openSqlite(file.path)
+    const reports = await createReports({ db, storage: createFilesystemStorage({ directory: dir }) })
+    reports.register(
+      defineReport({
+        name: 'tiny',
+        title: 'Tiny',
+        params: z.object({}),
+        columns: [{ key: 'n', header: 'N', type: 'integer' }],
+        query: async function* () {
+          yield* [{ n: 1 }, { n: 2 }]
+        },
+      }),
+    )
+    const { artifactId } = await reports.run('tiny', {}, { format: 'csv' })
+    const limited = await reports.createDownloadLink(artifactId, { maxDownloads: 5 })
+    const single = await reports.createDownloadLink(artifactId, { maxDownloads: 1 })
+    try {
+      const [limitedOutcomes = [], singleOutcomes = []] = await redeemFromProcesses(
+        file.path,
+        dir,
+        [limited.token, single.token],
+        4,
+        10,
+      )
+      expect(limitedOutcomes).toHaveLength(40)
+      expect(limitedOutcomes.filter((o) => o === 'ok')).toHaveLength(5)
+      expect(limitedOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORT_TOKEN_EXHAUSTED')).toBe(
+        true,
+      )
+      expect(singleOutcomes.filter((o) => o === 'ok')).toHaveLength(1)
+      expect(singleOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORT_TOKEN_EXHAUSTED')).toBe(true)
+      const { hashToken } = await import('../src/downloads/tokens.js')
+      expect((await reports.store.getToken(hashToken(limited.token)))?.downloadCount).toBe(5)
+      expect((await reports.store.getToken(hashToken(single.token)))?.downloadCount).toBe(1)
+      const redeems = await reports.store.listRedeems({ tokenHash: hashToken(limited.token) })
+      expect(redeems).toHaveLength(40)
+      expect(new Set(redeems.map((r) => r.userAgent)).size).toBe(4)
+    } finally {
+      await reports.close()
+      await db.destroy()
+    }
+  }, 120_000)
 })
 
 describe('createReports configuration', () => {
