@@ -34,6 +34,7 @@ export {
   generateSalesCurves,
   type SalesCurve,
   type SalesGeneratorOptions,
+  seasonalNaiveDaysToSellout,
 } from './forecast/sales.js'
 export {
   createFraudScorer,

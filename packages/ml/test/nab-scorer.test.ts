@@ -1,17 +1,11 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { loadNabCorpus, type NabDataFile } from '../src/nab/corpus.js'
 import { NAB_PROFILE_NAMES, type NabProfileName } from '../src/nab/profiles.js'
 import { probationaryRows, scaledSigmoid, scoreNabCorpus } from '../src/nab/scorer.js'
+import { HAS_NAB, NAB_ROOT, NAB_SKIP_NOTE } from './nab-data.js'
 
-/** The shared NAB copy sits beside the repository: `<repo>/../shared/data/nab`. */
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const NAB_ROOT = join(REPO_ROOT, '..', 'shared', 'data', 'nab')
-const HAS_NAB = existsSync(join(NAB_ROOT, 'labels', 'combined_windows.json'))
-const SKIP_NOTE = HAS_NAB ? '' : ` (skipped: no NAB data at ${NAB_ROOT})`
 const PUBLISHED = ['ARTime', 'numenta', 'windowedGaussian'] as const
 
 interface OfficialScores {
@@ -95,7 +89,7 @@ describe('NAB scorer', () => {
   })
 })
 
-describe(`NAB scorer on the real corpus${SKIP_NOTE}`, () => {
+describe(`NAB scorer on the real corpus${NAB_SKIP_NOTE}`, () => {
   it.skipIf(!HAS_NAB)(
     'scores the null and the perfect detector on the whole NAB corpus exactly',
     async () => {

@@ -45,6 +45,11 @@ export interface AnomalyResult {
   readonly isAnomaly: boolean
   /** Why the point scored as it did. */
   readonly reason: AnomalyReason
+  /**
+   * Which model produced the score: the detector's own kind, or `zscore` when an autoencoder
+   * detector falls back to it (while it warms up, and after a training failed).
+   */
+  readonly model: AnomalyDetectorKind
 }
 
 /** An online, causal anomaly detector: the score of a point depends only on points accepted before and at it. */

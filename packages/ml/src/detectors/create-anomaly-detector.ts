@@ -75,7 +75,7 @@ function zscoreEngine(o: Record<string, number>, state?: WindowedGaussianState):
     : new WindowedGaussian(o.windowSize as number, o.stepSize as number)
   return {
     step(value) {
-      const warming = gaussian.size < 2
+      const warming = gaussian.size < Math.min(ZSCORE_WARMUP, o.windowSize as number)
       const score = gaussian.step(value)
       if (warming) return { score: 0, reason: 'warming-up' }
       return { score, reason: score >= (o.threshold as number) ? 'gaussian-tail' : 'normal' }
@@ -138,7 +138,9 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
       }
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
       const tolerance = (hi - lo) * (o.spatialTolerance as number)
-      const outOfRange = hi > lo && (value > hi + tolerance || value < lo - tolerance)
+      // The range means something only once the warm-up has seen a fair sample of the series.
+      const outOfRange =
+        seen >= (o.warmup as number) && hi > lo && (value > hi + tolerance || value < lo - tolerance)
       lo = Math.min(lo, value)
       hi = Math.max(hi, value)
       seen++
@@ -205,6 +207,9 @@ function resolveOptions(options: AnomalyDetectorOptions): {
 const SUPPRESSION_WINDOW = 100
 const SUPPRESSION_FACTOR = 0.8
 
+/** Points the z-score detector sees before it scores: a Gaussian of 2 or 3 points flags noise. */
+const ZSCORE_WARMUP = 30
+
 /** The ensemble's default threshold: just below the best single threshold on NAB's standard profile (0.5406). */
 const ENSEMBLE_DEFAULT_THRESHOLD = 0.54
 
@@ -227,7 +232,12 @@ function build(
       : ensembleEngine(values, (restored?.state as EnsembleState | undefined) ?? undefined)
   let lastTimestamp = restored?.lastTimestamp ?? Number.NEGATIVE_INFINITY
   const threshold = values.threshold as number
-  const ignored = (reason: AnomalyReason): AnomalyResult => ({ score: 0, isAnomaly: false, reason })
+  const ignored = (reason: AnomalyReason): AnomalyResult => ({
+    score: 0,
+    isAnomaly: false,
+    reason,
+    model: kind,
+  })
 
   const detector: AnomalyDetector = {
     kind,
@@ -249,7 +259,7 @@ function build(
       if (at <= lastTimestamp) return ignored('out-of-order')
       lastTimestamp = at
       const { score, reason } = engine.step(value)
-      return { score, isAnomaly: score >= threshold, reason }
+      return { score, isAnomaly: score >= threshold, reason, model: kind }
     },
     snapshot() {
       return {

@@ -99,3 +99,23 @@ export function baselineDaysToSellout(
   const days = remaining / velocity
   return { days: days <= maxDays ? days : null, velocity }
 }
+
+/**
+ * The seasonal-naive baseline: every future day sells what the same weekday sold in the last
+ * `period` days (the last week repeats), until the remaining capacity is gone. Returns days from
+ * now (fractional on the last day), or `null` when that is more than `maxDays` away or the last
+ * week sold nothing. With fewer than `period` days of history, the days there are repeat.
+ */
+export function seasonalNaiveDaysToSellout(curve: SalesCurve, period = 7, maxDays = 365): number | null {
+  const sold = checkSalesCurve(curve)
+  let remaining = curve.capacity - sold
+  if (remaining <= 0) return 0
+  const season = curve.dailySales.slice(-period)
+  if (season.reduce((a, b) => a + b, 0) <= 0) return null
+  for (let day = 0; day < maxDays; day++) {
+    const units = season[day % season.length] as number
+    if (units >= remaining) return day + remaining / units
+    remaining -= units
+  }
+  return null
+}

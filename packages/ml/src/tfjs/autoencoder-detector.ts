@@ -1,4 +1,4 @@
-import { parseInput } from '@opskit/core'
+import { type Clock, type Logger, noopLogger, parseInput, systemClock } from '@opskit/core'
 import { z } from 'zod'
 import type {
   AnomalyDetector,
@@ -11,11 +11,14 @@ import {
   type AnomalyLikelihoodState,
   logLikelihood,
 } from '../detectors/anomaly-likelihood.js'
+import { WindowedGaussian, type WindowedGaussianState } from '../detectors/windowed-gaussian.js'
 import { MlError } from '../errors/ml-error.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import { trainAutoencoderHere } from './autoencoder-training.js'
 import { type DenseActivation, type DenseLayer, forwardDense } from './dense-net.js'
+import { type TrainingEvents, TrainingSupervisor } from './training-supervisor.js'
 import { trainAutoencoderInWorker } from './worker-pool.js'
+import type { AutoencoderTrainOptions } from './worker-protocol.js'
 
 /** Options of the autoencoder detector. Every default is global: nothing is tuned per series. */
 export interface AutoencoderDetectorOptions {
@@ -23,7 +26,7 @@ export interface AutoencoderDetectorOptions {
   readonly windowSize?: number
   /** Width of the bottleneck layer. @default 4 */
   readonly bottleneck?: number
-  /** Points collected before the first training; until then every score is 0 (`warming-up`). @default 400 */
+  /** Points collected before the first training; until then the z-score fallback scores. @default 400 */
   readonly trainAfter?: number
   /** Retrain on the most recent windows every this many points (drift). @default 2000 */
   readonly retrainEvery?: number
@@ -37,6 +40,14 @@ export interface AutoencoderDetectorOptions {
   readonly seed?: number
   /** Train in the shared `worker_threads` worker (default) or on the calling thread. */
   readonly trainIn?: 'worker' | 'main'
+  /** Delay before retrying a failed training, doubled after each further failure. @default 1000 */
+  readonly retryBaseMs?: number
+  /** Upper bound of the retry delay. @default 300000 (5 minutes) */
+  readonly retryMaxMs?: number
+  /** Where training failures and recoveries are logged (a pino logger fits). @default noopLogger */
+  readonly logger?: Logger
+  /** Source of time for the retry backoff; tests pass a fake clock. @default systemClock */
+  readonly clock?: Clock
 }
 
 const schema = z.strictObject({
@@ -50,9 +61,13 @@ const schema = z.strictObject({
   threshold: z.number().min(0).max(1.1).optional(),
   seed: z.number().int().optional(),
   trainIn: z.enum(['worker', 'main']).optional(),
+  retryBaseMs: z.number().int().min(0).optional(),
+  retryMaxMs: z.number().int().min(0).optional(),
+  logger: z.custom<Logger>((v) => typeof (v as Logger | null)?.warn === 'function').optional(),
+  clock: z.custom<Clock>((v) => typeof (v as Clock | null)?.now === 'function').optional(),
 })
 
-type Resolved = Required<Omit<AutoencoderDetectorOptions, 'trainIn'>>
+type Resolved = Required<Omit<AutoencoderDetectorOptions, 'trainIn' | 'logger' | 'clock'>>
 
 interface SavedLayer {
   kernel: number[]
@@ -73,6 +88,10 @@ interface AutoencoderState {
   layers: SavedLayer[] | null
   likelihood: AnomalyLikelihoodState
   lastTimestamp: number | null
+  /** The z-score fallback (absent in snapshots from before it existed). */
+  fallback?: WindowedGaussianState
+  /** Consecutive failed trainings. */
+  failures?: number
 }
 
 /** An autoencoder detector: also exposes when background training is done. */
@@ -81,7 +100,15 @@ export interface AutoencoderDetector extends AnomalyDetector {
   idle(): Promise<void>
   /** How many trainings have completed. */
   readonly trainings: number
+  /**
+   * Subscribes to `training-failed` (each failed training, with the error and the backoff before
+   * the next attempt) or `trained` (each completed training); returns the unsubscribe function.
+   */
+  on<K extends keyof TrainingEvents>(event: K, listener: (event: TrainingEvents[K]) => void): () => void
 }
+
+/** Trains the network; the detector's seam for the worker, the calling thread, or a test. */
+export type AutoencoderTrainer = (rows: number[][], options: AutoencoderTrainOptions) => Promise<DenseLayer[]>
 
 const likelihoodOptions = {
   learningPeriod: 288,
@@ -109,8 +136,14 @@ function defaults(): Resolved {
     epochs: 8,
     threshold: 0.5,
     seed: 1,
+    retryBaseMs: 1000,
+    retryMaxMs: 300_000,
   }
 }
+
+/** The fallback's window: NAB's Windowed Gaussian, as the `zscore` detector uses it. */
+const FALLBACK_WINDOW = 6400
+const FALLBACK_STEP = 100
 
 function reconstructionError(layers: readonly DenseLayer[], row: readonly number[]): number {
   const out = forwardDense(layers, row)
@@ -138,24 +171,33 @@ export interface SavedAutoencoder {
 }
 
 /** Rebuilds a detector from what its `save()` wrote. */
-export function restoreAutoencoderDetector(saved: SavedAutoencoder): Promise<AutoencoderDetector> {
-  return buildAutoencoderDetector({}, saved as { options: Resolved; state: AutoencoderState })
+export function restoreAutoencoderDetector(
+  saved: SavedAutoencoder,
+  options: Pick<AutoencoderDetectorOptions, 'logger' | 'clock' | 'trainIn'> = {},
+): Promise<AutoencoderDetector> {
+  return buildAutoencoderDetector(options, saved as { options: Resolved; state: AutoencoderState })
 }
 
-async function buildAutoencoderDetector(
+/**
+ * Builds the detector; `trainer` replaces the worker/main-thread training (tests use it to make
+ * training fail). Not part of the public entry.
+ */
+export async function buildAutoencoderDetector(
   options: AutoencoderDetectorOptions & { kind?: 'autoencoder' },
   restored?: { options: Resolved; state: AutoencoderState },
+  trainer?: AutoencoderTrainer,
 ): Promise<AutoencoderDetector> {
   const parsed = parseInput(schema, options, (message) => new MlError('ML_INVALID_INPUT', message))
-  const { kind: _kind, trainIn: chosen, ...rest } = parsed
+  const { kind: _kind, trainIn: chosen, logger, clock, ...rest } = parsed
   const trainIn = chosen ?? 'worker'
-  const o: Resolved = restored?.options ?? { ...defaults(), ...rest }
+  const o: Resolved = { ...defaults(), ...(restored?.options ?? rest) }
+  const train: AutoencoderTrainer =
+    trainer ?? (trainIn === 'worker' ? trainAutoencoderInWorker : trainAutoencoderHere)
   const s = restored?.state
   const capacity = o.trainWindows + o.windowSize
   const recent: number[] = s ? [...s.recent] : []
   let seen = s?.seen ?? 0
   let sinceTrain = s?.sinceTrain ?? 0
-  let trainings = s?.trainings ?? 0
   let mean = s?.mean ?? 0
   let std = s?.std ?? 1
   let errorScale = s?.errorScale ?? 1
@@ -166,7 +208,19 @@ async function buildAutoencoderDetector(
     ? AnomalyLikelihood.from(likelihoodOptions, s.likelihood)
     : new AnomalyLikelihood(likelihoodOptions)
   let lastTimestamp = s?.lastTimestamp ?? Number.NEGATIVE_INFINITY
-  let pending: Promise<void> | null = null
+  const fallback = s?.fallback
+    ? WindowedGaussian.from(s.fallback)
+    : new WindowedGaussian(FALLBACK_WINDOW, FALLBACK_STEP)
+  const supervisor = new TrainingSupervisor(
+    {
+      clock: clock ?? systemClock,
+      logger: logger ?? noopLogger,
+      retryBaseMs: o.retryBaseMs,
+      retryMaxMs: o.retryMaxMs,
+    },
+    s?.failures ?? 0,
+    s?.trainings ?? 0,
+  )
 
   const startTraining = () => {
     const values = [...recent]
@@ -176,37 +230,43 @@ async function buildAutoencoderDetector(
     for (let end = o.windowSize; end <= values.length; end++) {
       rows.push(values.slice(end - o.windowSize, end).map((v) => (v - m) / sd))
     }
-    const round = trainings
+    const round = supervisor.trainings
     const job = { windowSize: o.windowSize, bottleneck: o.bottleneck, epochs: o.epochs, seed: o.seed, round }
-    const training =
-      trainIn === 'worker' ? trainAutoencoderInWorker(rows, job) : trainAutoencoderHere(rows, job)
-    pending = training.then(
+    supervisor.start(
+      () => train(rows, job),
       (trained) => {
         const errors = rows.map((r) => reconstructionError(trained, r)).sort((a, b) => a - b)
         layers = trained
         mean = m
         std = sd
         errorScale = Math.max(errors[Math.floor(errors.length * 0.9)] ?? 0, 1e-6)
-        trainings++
-        pending = null
-      },
-      () => {
-        pending = null
       },
     )
   }
 
-  const ignored = (reason: AnomalyReason): AnomalyResult => ({ score: 0, isAnomaly: false, reason })
+  const ignored = (reason: AnomalyReason): AnomalyResult => ({
+    score: 0,
+    isAnomaly: false,
+    reason,
+    model: 'autoencoder',
+  })
+
+  /** The z-score fallback's score on the autoencoder's scale: a 1e-5 Gaussian tail scores 0.5. */
+  const fallbackResult = (gaussianScore: number, warming: boolean): AnomalyResult => {
+    if (warming) return { score: 0, isAnomaly: false, reason: 'warming-up', model: 'zscore' }
+    const score = Math.min(1, Math.max(0, logLikelihood(gaussianScore)))
+    const isAnomaly = score >= o.threshold
+    return { score, isAnomaly, reason: isAnomaly ? 'gaussian-tail' : 'normal', model: 'zscore' }
+  }
 
   const detector: AutoencoderDetector = {
     kind: 'autoencoder',
     threshold: o.threshold,
     get trainings() {
-      return trainings
+      return supervisor.trainings
     },
-    async idle() {
-      while (pending) await pending
-    },
+    idle: () => supervisor.idle(),
+    on: (event, listener) => supervisor.on(event, listener),
     async fit(history: readonly DataPoint[]) {
       if (!Array.isArray(history) || history.length === 0)
         throw new MlError('ML_EMPTY_HISTORY', 'fit() needs at least one point')
@@ -233,27 +293,32 @@ async function buildAutoencoderDetector(
       if (recent.length > capacity) recent.shift()
       seen++
       sinceTrain++
-      if (
-        !pending &&
-        ((layers === null && seen >= o.trainAfter) || (layers !== null && sinceTrain >= o.retrainEvery))
-      ) {
+      const warmingFallback = fallback.size < 2
+      const gaussianScore = fallback.step(value)
+      const due =
+        supervisor.failing ||
+        (layers === null && seen >= o.trainAfter) ||
+        (layers !== null && sinceTrain >= o.retrainEvery)
+      if (due && supervisor.ready) {
         sinceTrain = 0
         startTraining()
       }
-      if (layers === null || recent.length < o.windowSize) return ignored('warming-up')
+      // No network yet, or the last training failed: the z-score detector scores.
+      if (layers === null || supervisor.failing || recent.length < o.windowSize)
+        return fallbackResult(gaussianScore, warmingFallback)
       const row = recent.slice(-o.windowSize).map((v) => (v - mean) / std)
       const error = reconstructionError(layers, row)
       const raw = 1 - Math.exp(-error / (3 * errorScale))
       const score = Math.min(1, logLikelihood(likelihood.step(raw)))
       const isAnomaly = score >= o.threshold
-      return { score, isAnomaly, reason: isAnomaly ? 'reconstruction-error' : 'normal' }
+      return { score, isAnomaly, reason: isAnomaly ? 'reconstruction-error' : 'normal', model: 'autoencoder' }
     },
     snapshot() {
       const state: AutoencoderState = {
         recent: [...recent],
         seen,
         sinceTrain,
-        trainings,
+        trainings: supervisor.trainings,
         mean,
         std,
         errorScale,
@@ -262,6 +327,8 @@ async function buildAutoencoderDetector(
           : null,
         likelihood: likelihood.toJSON(),
         lastTimestamp: Number.isFinite(lastTimestamp) ? lastTimestamp : null,
+        fallback: fallback.toJSON(),
+        failures: supervisor.failures,
       }
       return { format: 'opskit-ml-detector', version: 1, kind: 'autoencoder', options: { ...o }, state }
     },

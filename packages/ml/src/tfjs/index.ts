@@ -18,8 +18,10 @@ export {
   createSelloutForecaster,
   evaluateSellout,
   type SaleInProgress,
+  type SelloutEvaluation,
   type SelloutForecaster,
   type SelloutForecasterOptions,
   type SelloutPrediction,
 } from './sellout-forecaster.js'
+export type { TrainedEvent, TrainingEvents, TrainingFailedEvent } from './training-supervisor.js'
 export { stopTrainingWorker } from './worker-pool.js'

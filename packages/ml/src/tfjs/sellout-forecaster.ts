@@ -5,6 +5,7 @@ import {
   checkSalesCurve,
   type GeneratedSalesCurve,
   type SalesCurve,
+  seasonalNaiveDaysToSellout,
 } from '../forecast/sales.js'
 import { toModelStore } from '../model-store/file-model-store.js'
 import type { ModelIO } from '../model-store/model-store.js'
@@ -245,14 +246,31 @@ function withTrained(
   }
 }
 
-/** Mean absolute percentage error of remaining days to sell-out, LSTM (or any forecaster) vs the baseline. */
+/** What {@link evaluateSellout} measures: MAPE (%) of the remaining days to sell-out, per method. */
+export interface SelloutEvaluation {
+  /** MAPE of the forecaster under test. */
+  readonly mape: number
+  /** MAPE of the smoothed-velocity baseline ({@link baselineDaysToSellout}). */
+  readonly baselineMape: number
+  /** MAPE of the seasonal-naive baseline (the last week repeats, {@link seasonalNaiveDaysToSellout}). */
+  readonly seasonalNaiveMape: number
+  /** Sales cut and predicted (curves that sold out × cut fractions). */
+  readonly cases: number
+}
+
+/**
+ * MAPE of the remaining days to sell-out on curves with a known sell-out day, each cut at
+ * `cutFractions` of it: the forecaster against the smoothed-velocity and seasonal-naive baselines.
+ * Predictions beyond a year (or none) count as 365 days.
+ */
 export function evaluateSellout(
   forecaster: SelloutForecaster,
   heldOut: readonly GeneratedSalesCurve[],
   cutFractions: readonly number[] = [0.3, 0.5, 0.7],
-): { mape: number; baselineMape: number; cases: number } {
+): SelloutEvaluation {
   let err = 0
   let baseErr = 0
+  let naiveErr = 0
   let cases = 0
   for (const curve of heldOut) {
     if (curve.selloutDay === null) continue
@@ -263,10 +281,13 @@ export function evaluateSellout(
       const sale = { ...curve, dailySales: curve.dailySales.slice(0, cut) }
       const predicted = forecaster.predict(sale).daysToSellout
       const base = baselineDaysToSellout(sale).days ?? 365
+      const naive = seasonalNaiveDaysToSellout(sale) ?? 365
       err += Math.abs(Math.min(predicted, 365) - actual) / actual
       baseErr += Math.abs(base - actual) / actual
+      naiveErr += Math.abs(naive - actual) / actual
       cases++
     }
   }
-  return { mape: (100 * err) / Math.max(1, cases), baselineMape: (100 * baseErr) / Math.max(1, cases), cases }
+  const mape = (sum: number) => (100 * sum) / Math.max(1, cases)
+  return { mape: mape(err), baselineMape: mape(baseErr), seasonalNaiveMape: mape(naiveErr), cases }
 }
