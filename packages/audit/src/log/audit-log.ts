@@ -164,8 +164,12 @@ export interface EventFilter {
   category?: AuditCategory
   outcome?: AuditOutcome
   severity?: AuditSeverity
-  /** Fire once `count` matching events happen within `windowMs` per key (then start counting again). */
-  threshold?: { count: number; windowMs: number; by?: 'actor' | 'tenant' | 'ip' | 'global' }
+  /**
+   * Fire once `count` matching events happen within `windowMs` per key (then start counting again).
+   * At most `maxKeys` windows are kept (default 10,000): expired ones are swept, then the least
+   * recently updated are dropped, so attacker-chosen actor ids or IPs cannot grow memory without bound.
+   */
+  threshold?: { count: number; windowMs: number; by?: 'actor' | 'tenant' | 'ip' | 'global'; maxKeys?: number }
 }
 
 /** What an `onEvent` handler receives besides the event. */

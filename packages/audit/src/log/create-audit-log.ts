@@ -837,11 +837,15 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       const threshold = filter.threshold
       if (
         threshold &&
-        (!Number.isInteger(threshold.count) || threshold.count < 1 || !(threshold.windowMs > 0))
+        (!Number.isInteger(threshold.count) ||
+          threshold.count < 1 ||
+          !(threshold.windowMs > 0) ||
+          (threshold.maxKeys !== undefined &&
+            (!Number.isInteger(threshold.maxKeys) || threshold.maxKeys < 1)))
       )
         throw new AuditError(
           'AUDIT_INVALID_OPTIONS',
-          'onEvent threshold needs a positive integer count and windowMs',
+          'onEvent threshold needs a positive integer count and windowMs (and maxKeys, when given)',
         )
       return hooks.add(filter, handler)
     },
