@@ -79,7 +79,7 @@ export function createGrafana(source: GrafanaSource): Grafana {
         res.end(JSON.stringify(body))
       }
       return async (req, res) => {
-        if (!guard(req, res)) return
+        if (!(await guard(req, res))) return
         const path = (req.url ?? '/').split('?')[0] as string
         const route = path.replace(/\/+$/, '').split('/').pop() ?? ''
         try {

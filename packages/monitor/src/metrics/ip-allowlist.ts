@@ -49,10 +49,33 @@ export function createAddressSet(entries: readonly string[], field: string): Add
   }
 }
 
+const MAX_PORT = 65_535
+
+/**
+ * The address of one `X-Forwarded-For` hop, as proxies write them: `203.0.113.7`,
+ * `203.0.113.7:51234`, `2001:db8::7`, `[2001:db8::7]` or `[2001:db8::7]:443` (IPv4-mapped IPv6
+ * becomes IPv4). Anything else (`unknown`, obfuscated `_identifiers`, a bracketed IPv4, a bad
+ * port, an empty hop) is `undefined`: the caller must deny, never fall back to the proxy.
+ */
+export function parseForwardedHop(hop: string): string | undefined {
+  const text = hop.trim()
+  const portOk = (port: string | undefined) => port === undefined || Number(port) <= MAX_PORT
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(text)
+  if (bracketed) {
+    const address = bracketed[1] as string
+    return isIP(address) === 6 && portOk(bracketed[2]) ? normalizeAddress(address) : undefined
+  }
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text)
+  if (v4) return isIP(v4[1] as string) === 4 && portOk(v4[2]) ? (v4[1] as string) : undefined
+  return isIP(text) === 6 ? normalizeAddress(text) : undefined
+}
+
 /**
  * The client address of a request: the socket peer, unless the peer is a trusted proxy, in
- * which case `X-Forwarded-For` is walked from the right, skipping trusted hops. A header from an
- * untrusted peer is ignored, so it cannot be spoofed.
+ * which case `X-Forwarded-For` is walked from the right, skipping trusted hops; the first
+ * untrusted hop is the client. A header from an untrusted peer is ignored, so it cannot be
+ * spoofed. A hop that cannot be parsed (see {@link parseForwardedHop}) makes the result
+ * `undefined`: the request is denied rather than attributed to the proxy.
  */
 export function clientAddress(
   peer: string | undefined,
@@ -62,14 +85,11 @@ export function clientAddress(
   if (!peer) return undefined
   const direct = normalizeAddress(peer)
   if (!trusted?.has(direct) || forwardedFor === undefined) return direct
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
-    .split(',')
-    .map((hop) => normalizeAddress(hop))
-    .filter((hop) => hop.length > 0)
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',')
   let client = direct
   for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = hops[i] as string
-    if (isIP(hop) === 0) return client
+    const hop = parseForwardedHop(hops[i] as string)
+    if (hop === undefined) return undefined
     client = hop
     if (!trusted.has(hop)) return client
   }

@@ -33,13 +33,15 @@ const optionsSchema = z
   })
   .strict()
 
-/** Checks a request against the access options; on refusal it has already answered 401/403. */
-export type AccessGuard = (req: IncomingMessage, res: ServerResponse) => boolean
+/** Checks a request against the access options; on refusal it has already answered 401/403/429. */
+export type AccessGuard = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
 
 /**
  * Builds the access check shared by `/metrics` and the Grafana datasource: closed by default
- * (403), an IP/CIDR allowlist (403 when the client is not in it), Basic auth (401 with
- * `WWW-Authenticate`); when both are configured, both must pass.
+ * (403), an IP/CIDR allowlist (403 when the client is not in it, or when a trusted proxy's
+ * `X-Forwarded-For` cannot be parsed), Basic auth (401 with `WWW-Authenticate`; verified off the
+ * event loop, 429 with `Retry-After` for a client address that keeps failing or when the
+ * verification queue is full); when both are configured, both must pass.
  */
 export function createAccessGuard(options: MetricsHandlerOptions = {}, realm = 'metrics'): AccessGuard {
   const config = parseInput(
@@ -53,19 +55,25 @@ export function createAccessGuard(options: MetricsHandlerOptions = {}, realm = '
   const allow: AddressSet | undefined = config.allow ? createAddressSet(config.allow, 'allow') : undefined
   const trusted = config.trustProxies ? createAddressSet(config.trustProxies, 'trustProxies') : undefined
   const auth = config.basicAuth ? createBasicAuth(config.basicAuth) : undefined
+  const texts: Record<number, string> = {
+    401: 'Unauthorized\n',
+    403: 'Forbidden\n',
+    429: 'Too Many Requests\n',
+  }
   const deny = (res: ServerResponse, status: number, extra: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...extra })
-    res.end(status === 401 ? 'Unauthorized\n' : 'Forbidden\n')
+    res.end(texts[status])
     return false
   }
-  return (req, res) => {
+  return async (req, res) => {
     if (!allow && !auth) return deny(res, 403)
-    if (allow) {
-      const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)
-      if (!client || !allow.has(client)) return deny(res, 403)
-    }
-    if (auth && !auth(req.headers.authorization)) {
-      return deny(res, 401, { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` })
+    const client = clientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trusted)
+    if (allow && (!client || !allow.has(client))) return deny(res, 403)
+    if (auth) {
+      const verdict = await auth(req.headers.authorization, client ?? 'unattributable')
+      if (verdict === 'throttled') return deny(res, 429, { 'retry-after': '60' })
+      if (verdict !== 'ok')
+        return deny(res, 401, { 'www-authenticate': `Basic realm="${realm}", charset="UTF-8"` })
     }
     return true
   }
@@ -81,7 +89,7 @@ export function createMetricsHandler(
 ): MetricsHandler {
   const guard = createAccessGuard(options, 'metrics')
   return async (req, res) => {
-    if (!guard(req, res)) return
+    if (!(await guard(req, res))) return
     const body = await registry.metrics()
     res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
     res.end(body)
