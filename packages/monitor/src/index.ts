@@ -119,6 +119,13 @@ export type { Value as QueryValue, VectorElement } from './rules/expr-eval.js'
 export { parseExpr } from './rules/expr-parser.js'
 export { fingerprint, type Labels } from './rules/labels.js'
 export type { RecordingRuleDefinition } from './rules/recording-rules.js'
+export {
+  addRuleGroups,
+  loadRules,
+  loadRulesFile,
+  type RuleFileProblem,
+  type RuleGroup,
+} from './rules/rule-file.js'
 export { LOOKBACK_DELTA_MS, type TimedSample } from './rules/sample-history.js'
 export {
   createPushSampleSource,

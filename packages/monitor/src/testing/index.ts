@@ -8,3 +8,4 @@ export {
   runMonitorStoreConformance,
 } from './conformance/monitor-store-conformance.js'
 export { createMockChannel, type MockChannel } from './mock-channel.js'
+export { type RuleTestResult, type TestRulesOptions, testRules } from './rule-tests/test-rules.js'
