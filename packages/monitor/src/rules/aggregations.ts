@@ -100,6 +100,16 @@ function selectK(op: 'topk' | 'bottomk', elements: VectorElement[], k: number): 
   return ranked.slice(0, Math.min(Math.trunc(k), elements.length)).map((r) => r.e)
 }
 
+/** Aggregations whose result depends on the order of their inputs (rounding, ties). */
+const ORDER_SENSITIVE = new Set<AggregationOp>(['stddev', 'stdvar', 'topk', 'bottomk'])
+
+/** Orders elements as Prometheus' storage returns series: by label set. */
+function byLabels(a: VectorElement, b: VectorElement): number {
+  const x = labelsKey(a.labels)
+  const y = labelsKey(b.labels)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
 /** The labels of an element's group. */
 function groupLabels(labels: Labels, grouping: Grouping): Labels {
   const out: Labels = {}
@@ -131,6 +141,8 @@ export function aggregateVector(
   }
   const out: VectorElement[] = []
   for (const g of groups.values()) {
+    // Prometheus reads series in label order; the results of these depend on the order
+    if (ORDER_SENSITIVE.has(op)) g.elements.sort(byLabels)
     if (op === 'topk' || op === 'bottomk') out.push(...selectK(op, g.elements, param as number))
     else
       out.push({
