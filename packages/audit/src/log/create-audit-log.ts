@@ -91,6 +91,12 @@ export interface AuditLogOptions {
   store?: AuditStore
   /** Prefix of the audit tables. @default 'opskit_' */
   tablePrefix?: string
+  /**
+   * 32 bytes, kept outside the audited database, under which each subject's data key is wrapped
+   * before it is stored (see `KyselyAuditStoreOptions.subjectKeyWrappingKey`). Recommended with
+   * `encryptPersonalData`. With `store`, give it to the store instead.
+   */
+  subjectKeyWrappingKey?: Uint8Array
   /** Ed25519 private key (KeyObject or PEM) that signs checkpoints. Keep it outside the audited database. */
   signingKey?: KeyInput
   /** Name in the signature lines. @default the checkpoint origin */
@@ -196,6 +202,11 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       'AUDIT_INVALID_OPTIONS',
       'createAuditLog needs `db` (the host Kysely instance) or `store`',
     )
+  if (options.store && options.subjectKeyWrappingKey !== undefined)
+    throw new AuditError(
+      'AUDIT_INVALID_OPTIONS',
+      'subjectKeyWrappingKey goes to the store you pass (createKyselyAuditStore({ subjectKeyWrappingKey }))',
+    )
   const logger = (options.logger ?? noopLogger).child({ component: 'opskit-audit' })
   const store =
     options.store ??
@@ -204,6 +215,9 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
       tablePrefix: options.tablePrefix ?? DEFAULT_TABLE_PREFIX,
       writerThread: options.writerThread ?? 'auto',
       logger,
+      ...(options.subjectKeyWrappingKey !== undefined
+        ? { subjectKeyWrappingKey: options.subjectKeyWrappingKey }
+        : {}),
     })
   const clock = options.clock ?? systemClock
   const metrics = options.metrics ?? {}

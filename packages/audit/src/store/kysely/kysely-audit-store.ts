@@ -1,5 +1,6 @@
 import { DEFAULT_TABLE_PREFIX, dialectOf, type HostDatabase, type Logger, migrate } from '@opskit/core'
 import { CompiledQuery, type Kysely, sql } from 'kysely'
+import { createSubjectKeyWrap, toWrappingKey } from '../../crypto/key-wrap.js'
 import { AuditError } from '../../errors/audit-error.js'
 import { GENESIS_HASH } from '../../event/canonical.js'
 import {
@@ -23,6 +24,7 @@ import {
   SQLITE_INSERT_CHUNK,
 } from './event-statements.js'
 import { auditMigrations, auditTables } from './migrations.js'
+import { destroySqliteKey } from './secure-erase.js'
 import { openSqliteWriter, type SqliteWriter } from './sqlite-writer.js'
 import { ensureSubjectKeys, type RunSql, readSubjectKeys } from './subject-keys.js'
 
@@ -44,6 +46,13 @@ export interface KyselyAuditStoreOptions {
   writerThread?: boolean | 'auto'
   /** Where the writer thread reports that it stopped. */
   logger?: Logger
+  /**
+   * 32 bytes kept outside the audited database (a KMS, a secret store, the environment) under which
+   * each subject's data key is wrapped (AES-256-GCM) before it is stored. Recommended: without it the
+   * keys sit in plaintext next to the data they protect, and copies of a destroyed key that survive
+   * in free pages, the WAL or a backup still open that subject's fields.
+   */
+  subjectKeyWrappingKey?: Uint8Array
 }
 
 type Row = Record<string, unknown>
@@ -109,6 +118,9 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const db = options.db.withoutPlugins() as Db
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
   const t = auditTables(prefix)
+  const keyWrappingKey =
+    options.subjectKeyWrappingKey === undefined ? undefined : toWrappingKey(options.subjectKeyWrappingKey)
+  const keyWrap = createSubjectKeyWrap(keyWrappingKey)
   const dialect = dialectOf(options.db)
   if (dialect === 'mysql')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'the audit store supports SQLite and PostgreSQL, not MySQL')
@@ -157,7 +169,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       // Chain heads first, in chain-id order: the write lock (SQLite) or the row locks
       // (PostgreSQL) are taken before anything is read, and always in the same order.
       for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
-      const keys = await ensureSubjectKeys(runOn(trx), t.keys, dialect, plan.subjects)
+      const keys = await ensureSubjectKeys(runOn(trx), t.keys, dialect, plan.subjects, keyWrap)
       const rows = plan.seal({ heads, keys })
       if (dialect === 'postgres')
         await trx.executeQuery(CompiledQuery.raw(insertUnnestText, eventColumnArrays(rows)))
@@ -188,6 +200,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
         writer = await openSqliteWriter(db, t, () => readHeads(), {
           logger: options.logger,
           required: writerThread === true,
+          keyWrappingKey,
         })
     },
 
@@ -239,11 +252,12 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
     heads: readHeads,
 
     getKeys(keyIds) {
-      return readSubjectKeys(runOn(db), t.keys, dialect, 'key_id', keyIds)
+      return readSubjectKeys(runOn(db), t.keys, dialect, 'key_id', keyIds, keyWrap)
     },
 
     async destroyKey(subjectId) {
       writer?.forgetKey(subjectId)
+      if (dialect === 'sqlite') return destroySqliteKey(db, t.keys, subjectId)
       const result = await db.deleteFrom(t.keys).where('subject_id', '=', subjectId).executeTakeFirst()
       return Number(result.numDeletedRows) > 0
     },

@@ -1,8 +1,17 @@
-import { dialectOf, type MigrationSet } from '@opskit/core'
+import { assertTablePrefix, dialectOf, type MigrationSet } from '@opskit/core'
 import { type Kysely, sql } from 'kysely'
+import { AuditError } from '../../errors/audit-error.js'
 
-/** Table names of the audit store for a prefix. */
+/**
+ * Table names of the audit store for a prefix; throws `AUDIT_INVALID_OPTIONS` for a prefix that
+ * is not a safe SQL identifier (`/^[a-z][a-z0-9_]{0,30}$/`), since the names go into SQL text.
+ */
 export function auditTables(prefix: string) {
+  try {
+    assertTablePrefix(prefix)
+  } catch (error) {
+    throw new AuditError('AUDIT_INVALID_OPTIONS', (error as Error).message, { cause: error })
+  }
   return {
     events: `${prefix}audit_events`,
     chains: `${prefix}audit_chains`,
@@ -135,4 +144,13 @@ END $$`,
 export const auditMigrations: MigrationSet = (prefix) => ({
   '0001_audit_tables': { up: (db) => createTables(db, prefix) },
   '0002_audit_guards': { up: (db) => createGuards(db, prefix) },
+  // A wrapped subject key (`w1:` + base64 of 60 bytes) is longer than the plain base64 of 32 bytes.
+  '0003_audit_wrapped_keys': {
+    up: async (db) => {
+      if (dialectOf(db) === 'postgres')
+        await sql
+          .raw(`ALTER TABLE ${auditTables(prefix).keys} ALTER COLUMN "key" TYPE varchar(128)`)
+          .execute(db)
+    },
+  },
 })

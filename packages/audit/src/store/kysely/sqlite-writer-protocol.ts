@@ -7,6 +7,8 @@ export interface WriterSetup {
   synchronous: number
   busyTimeoutMs: number
   tables: { events: string; chains: string; keys: string; checkpoints: string }
+  /** The host's key that wraps subject keys, when it gave one. */
+  keyWrappingKey?: Uint8Array
 }
 
 /** One chain of a write: where the writer expects its head, and where the head moves to. */

@@ -2,6 +2,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { createStatementCache, placeholderRows } from '@opskit/core/sql'
 import { type WorkerReply, type WorkerRequest, workerErrorReply } from '@opskit/core/worker'
 import Database from 'better-sqlite3'
+import { createSubjectKeyWrap } from '../../crypto/key-wrap.js'
 import {
   checkpointParameters,
   EVENT_COLUMNS,
@@ -37,6 +38,7 @@ const setup = workerData as WriterSetup
 const db = new Database(setup.path, { timeout: setup.busyTimeoutMs })
 db.pragma(`synchronous = ${setup.synchronous}`)
 db.pragma('wal_autocheckpoint = 0')
+const keyWrap = createSubjectKeyWrap(setup.keyWrappingKey ? Buffer.from(setup.keyWrappingKey) : undefined)
 
 /** How long an open group waits for the append the host announced before committing anyway. */
 const GROUP_WAIT_MS = 50
@@ -172,7 +174,7 @@ async function onOther(request: Exclude<WriterRequest, AppendRequest>) {
     case 'flush':
       return true
     case 'keys': {
-      const keys = await ensureSubjectKeys(run, setup.tables.keys, 'sqlite', request.subjects)
+      const keys = await ensureSubjectKeys(run, setup.tables.keys, 'sqlite', request.subjects, keyWrap)
       return [...keys.values()].map((key) => ({
         subjectId: key.subjectId,
         keyId: key.keyId,

@@ -59,7 +59,11 @@ export async function openSqliteWriter(
   db: Db,
   tables: ReturnType<typeof auditTables>,
   readStoredHeads: () => Promise<readonly ChainHead[]>,
-  { logger, required }: { logger?: Logger | undefined; required: boolean },
+  {
+    logger,
+    required,
+    keyWrappingKey,
+  }: { logger?: Logger | undefined; required: boolean; keyWrappingKey?: Buffer | undefined },
 ): Promise<SqliteWriter | undefined> {
   const unavailable = (error: AuditError) => {
     if (required) throw error
@@ -85,6 +89,7 @@ export async function openSqliteWriter(
       keys: tables.keys,
       checkpoints: tables.checkpoints,
     },
+    ...(keyWrappingKey ? { keyWrappingKey: new Uint8Array(keyWrappingKey) } : {}),
   }
   let worker: ReturnType<typeof startModuleWorker>
   try {
