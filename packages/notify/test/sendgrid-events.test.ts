@@ -262,7 +262,14 @@ forEachDialect('SendGrid events → delivery log', ({ db }) => {
       mode: 'production',
       db: db(),
       providers: {
-        email: [sendgridProvider({ apiKey, from: 'no-reply@acme.test', baseUrl: sendgrid.fake.url })],
+        email: [
+          sendgridProvider({
+            apiKey,
+            from: 'no-reply@acme.test',
+            baseUrl: sendgrid.fake.url,
+            allowPrivateNetworks: true,
+          }),
+        ],
       },
     })
     const send = (email: string) =>

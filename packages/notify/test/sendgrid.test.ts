@@ -10,7 +10,12 @@ runEmailProviderConformance({
   async create() {
     const { fake, accepted } = await startSendgridFake()
     return {
-      provider: sendgridProvider({ apiKey, from: 'no-reply@acme.test', baseUrl: fake.url }),
+      provider: sendgridProvider({
+        apiKey,
+        from: 'no-reply@acme.test',
+        baseUrl: fake.url,
+        allowPrivateNetworks: true,
+      }),
       received: () =>
         accepted.map((body) => ({
           to: body.personalizations[0]?.to.map((t) => t.email) ?? [],
@@ -59,6 +64,7 @@ describe('sendgrid provider', () => {
       apiKey,
       from: '"Acme Tickets" <tickets@acme.test>',
       baseUrl: fake.url,
+      allowPrivateNetworks: true,
     })
     const result = await provider.send({
       to: ['ada@example.com'],
@@ -109,7 +115,12 @@ describe('sendgrid provider', () => {
       code: 'NOTIFY_PROVIDER_TRANSIENT',
       details: { retryAfterMs: 7_000 },
     })
-    const wrong = sendgridProvider({ apiKey: 'SG.wrong', from: 'a@acme.test', baseUrl: fake.url })
+    const wrong = sendgridProvider({
+      apiKey: 'SG.wrong',
+      from: 'a@acme.test',
+      baseUrl: fake.url,
+      allowPrivateNetworks: true,
+    })
     const error = await wrong.verify?.().then(
       () => undefined,
       (caught: unknown) => caught,
@@ -120,7 +131,13 @@ describe('sendgrid provider', () => {
   })
 
   it('reports a failed delivery once retries on a 503 are spent', async () => {
-    const down = sendgridProvider({ name: 'sg-down', apiKey, from: 'a@acme.test', baseUrl: fake.url })
+    const down = sendgridProvider({
+      name: 'sg-down',
+      apiKey,
+      from: 'a@acme.test',
+      baseUrl: fake.url,
+      allowPrivateNetworks: true,
+    })
     const notifier = await createNotifier({
       mode: 'mock',
       providers: { email: [down] },
@@ -147,6 +164,7 @@ describe('sendgrid provider', () => {
       apiKey,
       from: 'a@acme.test',
       baseUrl: fake.url,
+      allowPrivateNetworks: true,
       tracking: { opens: true },
     })
     const notifier = await createNotifier({
@@ -174,7 +192,13 @@ describe('sendgrid provider', () => {
     await notifier.close()
 
     // nothing set anywhere: no tracking_settings, the account's settings apply
-    const plain = sendgridProvider({ name: 'sg-plain', apiKey, from: 'a@acme.test', baseUrl: fake.url })
+    const plain = sendgridProvider({
+      name: 'sg-plain',
+      apiKey,
+      from: 'a@acme.test',
+      baseUrl: fake.url,
+      allowPrivateNetworks: true,
+    })
     await plain.send({ to: ['p@example.com'], subject: 's', text: 't', idempotencyKey: 'plain' })
     expect(sendgrid.accepted.at(-1)).not.toHaveProperty('tracking_settings')
     await expect(

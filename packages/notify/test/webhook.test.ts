@@ -1,10 +1,9 @@
-import { generateWebhookSecret } from '@opskit/core'
+import { BlockedAddressError, generateWebhookSecret, guardedLookup, isBlockedAddress } from '@opskit/core'
 import { type HttpFake, startHttpFake } from '@opskit/test-support'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
 import { runWebhookProviderConformance } from '../src/testing/index.js'
-import { BlockedAddressError, guardedLookup, isBlockedAddress } from '../src/webhook/address-guard.js'
 import { webhookProvider } from '../src/webhook/index.js'
 
 const secret = generateWebhookSecret()

@@ -1,4 +1,10 @@
-import { requiredOptionError } from '@opskit/core'
+import {
+  createOutboundHttpClient,
+  type HostResolver,
+  isOpskitError,
+  type OutboundResponse,
+  requiredOptionError,
+} from '@opskit/core'
 import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider, EmailTracking } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
@@ -15,6 +21,13 @@ export interface SendgridProviderOptions {
   baseUrl?: string
   /** Request timeout. @default 15000 */
   timeoutMs?: number
+  /**
+   * Let `baseUrl` be a loopback, private or other special-purpose address (the SSRF guard off):
+   * for a loopback fake in tests or a relay the host runs itself. @default false
+   */
+  allowPrivateNetworks?: boolean
+  /** Resolves the API host; every address is checked and the connection pinned to it. @default the system resolver */
+  resolver?: HostResolver
   /**
    * Click/open tracking of every message this provider sends, overridden member by member by the
    * notifier's `defaults.emailTracking` and the message's `email.tracking`.
@@ -45,7 +58,9 @@ function address(value: string): { email: string; name?: string } {
 }
 
 /**
- * An {@link EmailProvider} on SendGrid's v3 HTTP API (`POST /v3/mail/send`), with no SDK:
+ * An {@link EmailProvider} on SendGrid's v3 HTTP API (`POST /v3/mail/send`), with no SDK,
+ * through `@opskit/core`'s SSRF-guarded client (redirects never followed, so the bearer key never
+ * travels to another host; `baseUrl` in a special-purpose range only with `allowPrivateNetworks`):
  * 202 carries the `X-Message-Id`; 400 is permanent (the first `errors[]` message is reported);
  * 429 and 5xx are transient, honouring `Retry-After`. `verify()` reads `/v3/scopes`.
  *
@@ -62,35 +77,44 @@ export function sendgridProvider(options: SendgridProviderOptions): EmailProvide
   const baseUrl = (options.baseUrl ?? 'https://api.sendgrid.com').replace(/\/$/, '')
   const timeoutMs = options.timeoutMs ?? 15_000
 
+  const client = createOutboundHttpClient({
+    allowPrivateNetworks: options.allowPrivateNetworks === true,
+    timeoutMs,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  })
+
   const call = async (
     method: string,
     path: string,
     body: unknown,
     signal?: AbortSignal,
-  ): Promise<Response> => {
+  ): Promise<OutboundResponse> => {
     try {
-      return await fetch(`${baseUrl}${path}`, {
+      return await client.request(`${baseUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]),
+        ...(signal ? { signal } : {}),
       })
     } catch (error) {
+      const refused = isOpskitError(error, 'CORE_OUTBOUND_REFUSED')
       throw providerError({
         provider: name,
-        retryable: true,
-        message: 'request to SendGrid failed',
-        providerCode: 'NETWORK',
+        retryable: !refused,
+        message: refused
+          ? `refusing a private or reserved API address (${error.message})`
+          : 'request to SendGrid failed',
+        providerCode: refused ? 'PRIVATE_ADDRESS' : 'NETWORK',
         cause: error,
       })
     }
   }
 
-  const fail = async (response: Response): Promise<never> => {
+  const fail = async (response: OutboundResponse): Promise<never> => {
     const status = response.status
     let detail = ''
     try {
-      const parsed = (await response.json()) as {
+      const parsed = JSON.parse(response.text()) as {
         errors?: Array<{ message?: string; field?: string | null }>
       }
       const first = parsed.errors?.[0]
@@ -98,11 +122,15 @@ export function sendgridProvider(options: SendgridProviderOptions): EmailProvide
     } catch {
       detail = ''
     }
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now())
+    const retryAfter = response.headers['retry-after']
+    const retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, Date.now())
     throw providerError({
       provider: name,
       retryable: status === 429 || status >= 500,
-      message: `SendGrid ${status}${detail}`.slice(0, 300),
+      message: (status >= 300 && status < 400
+        ? `SendGrid ${status}: redirect not followed`
+        : `SendGrid ${status}${detail}`
+      ).slice(0, 300),
       providerCode: status,
       status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
@@ -150,14 +178,15 @@ export function sendgridProvider(options: SendgridProviderOptions): EmailProvide
       }
       const response = await call('POST', '/v3/mail/send', body, callOptions?.signal)
       if (response.status !== 202 && response.status !== 200) return fail(response)
-      await response.arrayBuffer().catch(() => undefined)
-      const id = response.headers.get('x-message-id')
-      return id ? { providerMessageId: id } : {}
+      const id = response.headers['x-message-id']
+      return typeof id === 'string' && id ? { providerMessageId: id } : {}
+    },
+    async close() {
+      client.close()
     },
     async verify() {
       const response = await call('GET', '/v3/scopes', undefined)
-      if (!response.ok) await fail(response)
-      await response.arrayBuffer().catch(() => undefined)
+      if (response.status < 200 || response.status >= 300) await fail(response)
     },
   }
 }

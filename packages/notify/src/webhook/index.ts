@@ -1,9 +1,14 @@
 /**
  * `@opskit/notify/webhook`: outbound webhooks signed per Standard Webhooks (no extra dependency),
- * with an SSRF guard that checks every resolved address at connect time.
+ * sent through `@opskit/core`'s SSRF-guarded client, which checks every resolved address at
+ * connect time against the IANA special-purpose registries.
  * @packageDocumentation
  */
-export { isBlockedAddress, type ResolvedAddress, type WebhookResolver } from './address-guard.js'
+export {
+  type HostResolver as WebhookResolver,
+  isBlockedAddress,
+  type ResolvedAddress,
+} from '@opskit/core'
 export {
   type StandardWebhookProvider,
   type WebhookProviderOptions,

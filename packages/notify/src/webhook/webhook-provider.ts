@@ -1,18 +1,15 @@
-import http, { type IncomingHttpHeaders } from 'node:http'
-import https from 'node:https'
-import { isIP } from 'node:net'
-import { type Clock, requiredOptionError, systemClock, webhookHeaders } from '@opskit/core'
+import {
+  type Clock,
+  createOutboundHttpClient,
+  type HostResolver,
+  isOpskitError,
+  requiredOptionError,
+  systemClock,
+  webhookHeaders,
+} from '@opskit/core'
 import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { WebhookMessage, WebhookProvider } from '../providers/webhook-provider.js'
-import {
-  BlockedAddressError,
-  guardedLookup,
-  isBlockedAddress,
-  isInternalName,
-  systemResolver,
-  type WebhookResolver,
-} from './address-guard.js'
 
 /** Options of {@link webhookProvider}. */
 export interface WebhookProviderOptions {
@@ -27,7 +24,8 @@ export interface WebhookProviderOptions {
   timeoutMs?: number
   /**
    * Allow loopback, private, link-local and reserved targets (SSRF guard off). Without it the
-   * guard checks the URL's IP literal and every address the hostname resolves to, at connect time.
+   * guard (`@opskit/core`'s `createOutboundHttpClient`) refuses every IANA special-purpose block
+   * in the URL's IP literal and in every address the hostname resolves to, at connect time.
    * @default false
    */
   allowPrivateNetworks?: boolean
@@ -36,7 +34,7 @@ export interface WebhookProviderOptions {
    * after the SSRF guard checked every one of them.
    * @default the system resolver (`dns.lookup(host, { all: true })`)
    */
-  lookup?: WebhookResolver
+  lookup?: HostResolver
   /** `User-Agent` header. @default 'opskit-notify-webhook' */
   userAgent?: string
   /** Source of the `webhook-timestamp`. @default systemClock */
@@ -51,18 +49,6 @@ export interface StandardWebhookProvider extends WebhookProvider {
   enableEndpoint(url: string): void
   /** Closes the kept-alive connections. */
   close(): Promise<void>
-}
-
-/** The guard's verdict on the URL itself: an IP literal or an internal name. */
-function refusedLiteral(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '')
-  if (isIP(host) !== 0) return isBlockedAddress(host)
-  return isInternalName(host)
-}
-
-interface PostResult {
-  status: number
-  headers: IncomingHttpHeaders
 }
 
 /**
@@ -84,36 +70,13 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
   const name = options.name ?? 'webhook'
   const clock = options.clock ?? systemClock
   const timeoutMs = options.timeoutMs ?? 15_000
-  const guard = !options.allowPrivateNetworks
-  const lookup = guardedLookup(options.lookup ?? systemResolver, guard)
-  const agents = {
-    http: new http.Agent({ keepAlive: true, lookup }),
-    https: new https.Agent({ keepAlive: true, lookup }),
-  }
+  const client = createOutboundHttpClient({
+    allowPrivateNetworks: options.allowPrivateNetworks === true,
+    timeoutMs,
+    maxResponseBytes: 1024,
+    ...(options.lookup ? { resolver: options.lookup } : {}),
+  })
   const disabled = new Set<string>()
-
-  const post = (url: URL, body: string, headers: Record<string, string>, signal: AbortSignal) =>
-    new Promise<PostResult>((resolve, reject) => {
-      const secure = url.protocol === 'https:'
-      const request = (secure ? https : http).request(
-        url,
-        {
-          method: 'POST',
-          agent: secure ? agents.https : agents.http,
-          lookup,
-          signal,
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        },
-        (response) => {
-          // Only the status and headers matter; drain the body so the connection can be reused.
-          response.resume()
-          response.on('error', () => undefined)
-          resolve({ status: response.statusCode ?? 0, headers: response.headers })
-        },
-      )
-      request.on('error', reject)
-      request.end(body)
-    })
 
   const refuse = (detail: string) =>
     providerError({
@@ -132,8 +95,7 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
       disabled.delete(url)
     },
     async close() {
-      agents.http.destroy()
-      agents.https.destroy()
+      client.close()
     },
     async send(message: WebhookMessage, callOptions?: ProviderCallOptions): Promise<ProviderResult> {
       throwIfAborted(name, callOptions?.signal)
@@ -156,8 +118,6 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
           recipientInvalid: true,
         })
       }
-      // IP literals never reach `lookup`, so the guard judges them here.
-      if (guard && refusedLiteral(url.hostname)) throw refuse(url.hostname)
       const now = clock.now()
       const body = JSON.stringify({
         type: message.type,
@@ -170,32 +130,30 @@ export function webhookProvider(options: WebhookProviderOptions): StandardWebhoo
         payload: body,
         secrets,
       })
-      const timeout = AbortSignal.timeout(timeoutMs)
-      const signal = AbortSignal.any([timeout, ...(callOptions?.signal ? [callOptions.signal] : [])])
-      let response: PostResult
+      let response: Awaited<ReturnType<typeof client.request>>
       try {
-        response = await post(
-          url,
+        response = await client.request(url, {
+          method: 'POST',
           body,
-          {
+          headers: {
             ...headers,
             'content-type': 'application/json',
             'user-agent': options.userAgent ?? 'opskit-notify-webhook',
           },
-          signal,
-        )
+          ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
+        })
       } catch (error) {
-        if (error instanceof BlockedAddressError) throw refuse(`${error.hostname} → ${error.address}`)
-        const aborted = signal.aborted
+        if (isOpskitError(error, 'CORE_OUTBOUND_REFUSED')) {
+          const details = error.details as { host: string; reason: string; address?: string }
+          throw refuse(`${details.host}${details.address ? ` → ${details.address}` : ''}: ${details.reason}`)
+        }
+        const timedOut = isOpskitError(error, 'CORE_OUTBOUND_TIMEOUT')
+        const aborted = isOpskitError(error, 'CORE_ABORTED')
         throw providerError({
           provider: name,
           retryable: true,
-          message: aborted
-            ? timeout.aborted
-              ? `no answer within ${timeoutMs} ms`
-              : 'aborted'
-            : 'connection failed',
-          providerCode: aborted ? 'TIMEOUT' : 'NETWORK',
+          message: timedOut ? `no answer within ${timeoutMs} ms` : aborted ? 'aborted' : 'connection failed',
+          providerCode: timedOut || aborted ? 'TIMEOUT' : 'NETWORK',
           cause: error,
         })
       }
