@@ -16,6 +16,7 @@ export {
   throwIfAborted,
 } from './errors/notify-error.js'
 export { createNotifier } from './notifier/create-notifier.js'
+export type { NotifierTemplates } from './notifier/notifier-templates.js'
 export type {
   DeliveriesApi,
   DeliveryMetric,
@@ -75,15 +76,25 @@ export type {
   NotificationState,
   OutboxRecord,
   ReceiptRecord,
+  TemplateKey,
+  TemplateRecord,
   UserPreferences,
 } from './store/records.js'
 export { MAX_RECEIPT_HISTORY } from './store/records.js'
 export { htmlToText } from './templates/render.js'
 export {
+  readTemplateDirectory,
+  registerTemplateDirectory,
+  type TemplateDirectoryContent,
+} from './templates/template-directory.js'
+export {
   createTemplateRegistry,
   type NotificationTemplate,
+  type RenderedTemplate,
   type TemplateContent,
+  type TemplatePart,
   type TemplateRegistry,
+  type TemplateRenderOptions,
 } from './templates/template-registry.js'
 export { CHANNELS, type Channel, type Priority } from './types/channel.js'
 export type { SendAttachment, SendInput } from './types/send-input.js'

@@ -115,7 +115,7 @@ describe('createNotifier: send', () => {
       notifier.send({ to: { email: 'a@example.com' }, channels: ['email'], template: 'nope' }),
     ).rejects.toMatchObject({ code: 'NOTIFY_TEMPLATE_NOT_FOUND' })
     expect(() => notifier.templates.register({ name: 'bad', channel: 'sms', text: 'Hi {{ name' })).toThrow(
-      /malformed/,
+      /template "bad" \(text, en\) at line 1, column 4: output "\{\{ name" not closed/,
     )
   })
 

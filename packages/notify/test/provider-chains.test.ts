@@ -66,7 +66,13 @@ const vendors: Record<string, () => Promise<Vendor>> = {
   async sendgrid() {
     const { fake, accepted } = await startSendgridFake()
     return {
-      provider: sendgridProvider({ name: 'sendgrid', apiKey, from: 'a@acme.test', baseUrl: fake.url }),
+      provider: sendgridProvider({
+        name: 'sendgrid',
+        apiKey,
+        from: 'a@acme.test',
+        baseUrl: fake.url,
+        allowPrivateNetworks: true,
+      }),
       delivered: () =>
         accepted.flatMap((body) => body.personalizations.flatMap((p) => p.to.map((t) => t.email))),
       breakFor: (n) =>

@@ -24,11 +24,11 @@ import type {
   OutboxRecord,
   UserPreferences,
 } from '../store/records.js'
-import { createTemplateRegistry } from '../templates/template-registry.js'
 import { mockProviders } from '../testing/mock-providers.js'
 import type { Channel } from '../types/channel.js'
 import { type ParsedSendInput, sendInputSchema } from '../validation/message-schema.js'
 import { startOutboxDispatcher } from './dispatcher.js'
+import { createNotifierTemplates } from './notifier-templates.js'
 import type { Dispatcher, Notifier, NotifierConfig, ProviderHealth, SendResult } from './notifier-types.js'
 import { type ChainOutcome, createProviderCalls, errorSummary } from './provider-calls.js'
 import { deliverPush } from './push-delivery.js'
@@ -185,7 +185,14 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     }
   }
 
-  const templates = createTemplateRegistry(config.templates ?? [], defaults.locale ?? 'en')
+  const templates = await createNotifierTemplates({
+    store,
+    clock,
+    defaultLocale: defaults.locale ?? 'en',
+    ...(config.templateDirectory ? { directory: config.templateDirectory } : {}),
+    ...(config.partials ? { partials: config.partials } : {}),
+    ...(config.templates ? { templates: config.templates } : {}),
+  })
   const critical = new Set(defaults.criticalCategories ?? [])
   const calls = createProviderCalls({
     clock,
@@ -232,9 +239,10 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     }
     const preferences = input.userId ? await store.getPreferences(input.userId) : undefined
     const locale = input.locale ?? preferences?.locale ?? defaults.locale ?? 'en'
+    const timeZone = preferences?.timeZone ?? 'UTC'
     const rendered = new Map<Channel, RenderedContent>()
     for (const channel of input.channels as Channel[]) {
-      rendered.set(channel, renderContent(input, channel, templates, locale))
+      rendered.set(channel, renderContent(input, channel, templates, { locale, timeZone }))
     }
     const sms = rendered.get('sms')
     if (sms && sms.text.length > 1600) {

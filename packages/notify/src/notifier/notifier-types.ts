@@ -11,9 +11,10 @@ import type {
   NotificationRecord,
   UserPreferences,
 } from '../store/records.js'
-import type { NotificationTemplate, TemplateRegistry } from '../templates/template-registry.js'
+import type { NotificationTemplate } from '../templates/template-registry.js'
 import type { Channel } from '../types/channel.js'
 import type { SendInput } from '../types/send-input.js'
+import type { NotifierTemplates } from './notifier-templates.js'
 
 /** Prices used when a provider reports none. */
 export interface PriceTable {
@@ -80,8 +81,15 @@ export interface NotifierConfig {
   tablePrefix?: string
   /** Providers per channel, tried in order; mock mode fills missing channels with mocks. */
   providers?: ProvidersConfig
-  /** Templates to register. */
+  /** Templates to register (LiquidJS; see the README's Templates section). */
   templates?: NotificationTemplate[]
+  /** Partials and layouts by name, for `{% render 'name' %}` and `{% layout 'name' %}`. */
+  partials?: Record<string, string>
+  /**
+   * A directory to read templates from at start: `<name>/<locale>.<part>.liquid` (email),
+   * `<name>/<locale>.<channel>.<part>.liquid`, `_partials/<name>.liquid`, `_layouts/<name>.liquid`.
+   */
+  templateDirectory?: string
   defaults?: NotifierDefaults
   clock?: Clock
   logger?: Logger
@@ -204,8 +212,8 @@ export interface Notifier {
   send(input: SendInput): Promise<SendResult>
   /** Validates every input first (nothing is sent if one is invalid), then sends them, a few at a time. */
   sendBatch(inputs: SendInput[], options?: { concurrency?: number }): Promise<SendResult[]>
-  /** Templates per name, channel and locale; register more at run time. */
-  readonly templates: TemplateRegistry
+  /** Templates per name, channel and locale: register, store, load, preview (`render`). */
+  readonly templates: NotifierTemplates
   /** Per-user opt-outs, quiet hours, time zone and locale. */
   readonly preferences: PreferencesApi
   /** Push device tokens. */

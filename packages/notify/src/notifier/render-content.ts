@@ -1,6 +1,6 @@
 import { NotifyError } from '../errors/notify-error.js'
-import { htmlToText, renderTemplateString } from '../templates/render.js'
-import type { TemplateRegistry } from '../templates/template-registry.js'
+import { htmlToText } from '../templates/render.js'
+import type { TemplateContent, TemplateRegistry } from '../templates/template-registry.js'
 import type { Channel } from '../types/channel.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
 
@@ -12,37 +12,34 @@ export interface RenderedContent {
   title?: string
 }
 
-/** Renders a message for one channel, from its template or inline content. */
+/**
+ * Renders a message for one channel, from its template or inline content, in the recipient's
+ * locale (which picks the template variant and formats numbers and dates) and time zone.
+ */
 export function renderContent(
   input: ParsedSendInput,
   channel: Channel,
   templates: TemplateRegistry,
-  locale: string,
+  format: { locale: string; timeZone: string },
 ): RenderedContent {
   const data = input.data ?? {}
   if (input.template) {
-    const template = templates.resolve(input.template, channel, locale)
-    if (!template) {
+    const found = templates.resolve(input.template, channel, format.locale)
+    if (!found) {
       if (channel === 'webhook') return { text: '' }
       throw new NotifyError(
         'NOTIFY_TEMPLATE_NOT_FOUND',
-        `no ${channel} template "${input.template}" for locale ${locale}`,
-        { details: { template: input.template, channel, locale } },
+        `no ${channel} template "${input.template}" for locale ${format.locale}`,
+        { details: { template: input.template, channel, locale: format.locale } },
       )
     }
-    const render = (source: string | undefined, field: string, html = false) =>
-      source === undefined
-        ? undefined
-        : renderTemplateString(source, data, { html, template: template.name, field })
-    const html = render(template.html, 'html', true)
-    const text = render(template.text, 'text') ?? (html ? htmlToText(html) : '')
-    const subject = render(template.subject, 'subject')
-    const title = render(template.title, 'title')
+    const rendered: TemplateContent =
+      templates.render(input.template, data, { ...format, channel })[channel] ?? {}
     return {
-      text,
-      ...(html === undefined ? {} : { html }),
-      ...(subject === undefined ? {} : { subject }),
-      ...(title === undefined ? {} : { title }),
+      text: rendered.text ?? '',
+      ...(rendered.html === undefined ? {} : { html: rendered.html }),
+      ...(rendered.subject === undefined ? {} : { subject: rendered.subject }),
+      ...(rendered.title === undefined ? {} : { title: rendered.title }),
     }
   }
   const content = input.content ?? {}

@@ -11,6 +11,7 @@ import type {
   UserPreferences,
 } from './records.js'
 import { createSendPath } from './send-path.js'
+import { kyselyTemplateMethods } from './template-rows.js'
 
 /** Options for {@link createKyselyNotifyStore}. */
 export interface KyselyNotifyStoreOptions {
@@ -106,6 +107,7 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
   const sendPath = createSendPath(db, t, dialect)
 
   return {
+    ...kyselyTemplateMethods(db, t.templates),
     async migrate() {
       await migrate(db, { namespace: 'notify', migrations: notifyMigrations, tablePrefix: prefix })
     },

@@ -2,6 +2,7 @@ import { NotifyError } from '../errors/notify-error.js'
 import { applyReceipt } from './apply-receipt.js'
 import type { NotifyStore } from './notify-store.js'
 import type { DeviceRecord, InboxItem, NotificationRecord, OutboxRecord, UserPreferences } from './records.js'
+import { memoryTemplateMethods } from './template-rows.js'
 
 const copy = <T>(value: T): T => structuredClone(value)
 
@@ -20,6 +21,7 @@ export function createMemoryNotifyStore(): NotifyStore {
   const disabled = new Map<string, { url: string; reason: string; disabledAt: number }>()
 
   return {
+    ...memoryTemplateMethods(),
     migrate: async () => {},
     async insertNotification(record) {
       if (byKey.has(record.idempotencyKey)) return false

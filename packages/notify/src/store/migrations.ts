@@ -11,6 +11,7 @@ export function notifyTables(prefix: string) {
     outbox: `${prefix}notify_outbox`,
     disabledEndpoints: `${prefix}notify_disabled_endpoints`,
     providerMessages: `${prefix}notify_provider_messages`,
+    templates: `${prefix}notify_templates`,
   }
 }
 
@@ -108,9 +109,25 @@ export const notifyMigrations: MigrationSet = (prefix) => {
         .execute()
     },
   }
+  const templates: Migration = {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run on the host's schema-less Kysely
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable(t.templates)
+        .addColumn('kind', 'varchar(16)', (col) => col.notNull())
+        .addColumn('name', 'varchar(200)', (col) => col.notNull())
+        .addColumn('channel', 'varchar(16)', (col) => col.notNull())
+        .addColumn('locale', 'varchar(40)', (col) => col.notNull())
+        .addColumn('body', 'text', (col) => col.notNull())
+        .addColumn('updated_at', 'bigint', (col) => col.notNull())
+        .addPrimaryKeyConstraint(`${t.templates}_pk`, ['kind', 'name', 'channel', 'locale'])
+        .execute()
+    },
+  }
   return {
     '0001_initial': initial,
     '0002_disabled_endpoints': disabledEndpoints,
     '0003_provider_messages': providerMessages,
+    '0004_templates': templates,
   }
 }

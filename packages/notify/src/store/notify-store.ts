@@ -7,6 +7,8 @@ import type {
   NotificationRecord,
   NotificationState,
   OutboxRecord,
+  TemplateKey,
+  TemplateRecord,
   UserPreferences,
 } from './records.js'
 
@@ -104,6 +106,17 @@ export interface NotifyStore {
   enableEndpoint(url: string): Promise<boolean>
   /** Disabled endpoints, most recent first. */
   listDisabledEndpoints(): Promise<Array<{ url: string; reason: string; disabledAt: number }>>
+
+  /**
+   * Templates and partials kept in the database, partials first, then by name, channel and locale.
+   * Optional: a store without it offers no stored templates (`notifier.templates.save()` then
+   * throws `NOTIFY_STORE_UNSUPPORTED`).
+   */
+  listTemplates?(): Promise<TemplateRecord[]>
+  /** Adds or replaces a template (by name, channel and locale) or a partial (by name). */
+  saveTemplate?(record: TemplateRecord): Promise<void>
+  /** Deletes a stored template or partial; returns whether it existed. */
+  deleteTemplate?(key: TemplateKey): Promise<boolean>
 
   /** Releases resources the store owns (never the host's database). */
   close(): Promise<void>

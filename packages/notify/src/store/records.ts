@@ -1,4 +1,5 @@
 import type { Cost } from '../providers/provider-common.js'
+import type { NotificationTemplate } from '../templates/template-registry.js'
 import type { Channel } from '../types/channel.js'
 
 /** The outcome of one channel of a notification. */
@@ -130,4 +131,17 @@ export interface OutboxRecord {
   leaseOwner?: string
   leaseUntil?: number
   createdAt: number
+}
+
+/** A template or a partial/layout kept in the host's database (see `notifier.templates.save()`). */
+export type TemplateRecord =
+  | { kind: 'template'; template: NotificationTemplate & { locale: string }; updatedAt: number }
+  | { kind: 'partial'; name: string; source: string; updatedAt: number }
+
+/** Which stored template or partial: a partial has no channel and no locale. */
+export interface TemplateKey {
+  kind: TemplateRecord['kind']
+  name: string
+  channel?: Channel
+  locale?: string
 }

@@ -2,6 +2,7 @@ import { isOpskitError } from '@opskit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NotifyStore } from '../../store/notify-store.js'
 import { MAX_RECEIPT_HISTORY, type NotificationRecord, type OutboxRecord } from '../../store/records.js'
+import { templateStoreCases } from './template-store-cases.js'
 
 /** Options of {@link runNotifyStoreConformance}. */
 export interface NotifyStoreConformanceOptions {
@@ -19,7 +20,7 @@ const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++unique}
 /**
  * The suite every {@link NotifyStore} passes: the memory store and the Kysely store on SQLite and
  * PostgreSQL. It covers idempotency keys, compare-and-swap transitions, the delivery log,
- * preferences, devices, the inbox and outbox claims with leases.
+ * preferences, devices, the inbox, outbox claims with leases, and stored templates.
  */
 export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions): void {
   describe(`notify store conformance: ${options.name}`, () => {
@@ -434,5 +435,7 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
       )
       expect(isOpskitError(error, 'NOTIFY_STORE_UNSUPPORTED')).toBe(true)
     })
+
+    templateStoreCases(() => store)
   })
 }

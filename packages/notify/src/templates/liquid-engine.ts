@@ -1,0 +1,175 @@
+import { Liquid, type LiquidOptions, type Template } from 'liquidjs'
+import { NotifyError } from '../errors/notify-error.js'
+import { FORMAT_CONTEXT, type FormatContext, formatFilters } from './format-filters.js'
+
+/** Where a template source comes from, for error messages: the template, its part and locale, and the file. */
+export interface SourceRef {
+  /** Template (or partial) name. */
+  template: string
+  /** `subject`, `html`, `text`, `title` or `partial`. */
+  field: string
+  locale?: string
+  /** The file it was read from (relative to the template directory), or `store:<name>`. */
+  file?: string
+}
+
+/** A part parsed once, ready to render many times. */
+export interface CompiledPart {
+  readonly html: boolean
+  readonly templates: Template[]
+  readonly ref: SourceRef
+}
+
+/** Limits that keep one template from taking the process down. */
+const LIMITS = {
+  /** Characters parsed per template. */
+  parseLimit: 1_000_000,
+  /** Milliseconds per render. */
+  renderLimit: 1_000,
+  /** Characters/items a render may allocate (loops over huge ranges, `append` in a loop). */
+  memoryLimit: 10_000_000,
+}
+
+/** `{{{ name }}}`, the raw placeholder of the first template syntax, becomes `{{ name | raw }}`. */
+const TRIPLE = /\{\{\{\s*([\w.]+)\s*\}\}\}/g
+
+function where(ref: SourceRef): string {
+  const part = `${ref.field}${ref.locale ? `, ${ref.locale}` : ''}`
+  return `template "${ref.template}" (${part})${ref.file ? ` in ${ref.file}` : ''}`
+}
+
+function position(error: unknown): { line?: number; column?: number } {
+  const token = (error as { token?: { getPosition?: () => [number, number] } }).token
+  const found = token?.getPosition?.()
+  return found ? { line: found[0], column: found[1] } : {}
+}
+
+/** The first line of a LiquidJS message, without its own `, line:x, col:y` suffix. */
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return (message.split('\n')[0] ?? '').replace(/, line:\d+, col:\d+$/, '')
+}
+
+/** A LiquidJS error as a `NotifyError`: which variable, template, part, file, line and column. */
+export function templateError(error: unknown, ref: SourceRef): NotifyError {
+  const at = position(error)
+  const place = at.line === undefined ? '' : ` at line ${at.line}, column ${at.column}`
+  const details = {
+    template: ref.template,
+    field: ref.field,
+    ...(ref.locale ? { locale: ref.locale } : {}),
+    ...(ref.file ? { file: ref.file } : {}),
+    ...at,
+  }
+  const name = (error as { name?: string }).name
+  const missing = /undefined variable: ([^,\s]+)/.exec(reason(error))?.[1]
+  if (name === 'UndefinedVariableError' && missing) {
+    return new NotifyError(
+      'NOTIFY_TEMPLATE_MISSING_VARIABLE',
+      `${where(ref)} needs "${missing}" in data${place}`,
+      {
+        details: { ...details, missing: [missing] },
+      },
+    )
+  }
+  return new NotifyError('NOTIFY_TEMPLATE_ERROR', `${where(ref)}${place}: ${reason(error)}`, {
+    details,
+    cause: error,
+  })
+}
+
+/** LiquidJS's cache interface (its type is not exported by name). */
+type LiquidCache = Exclude<LiquidOptions['cache'], boolean | number | undefined>
+
+/** A cache of parsed partials and layouts that can be emptied when one is replaced. */
+function clearableCache(): LiquidCache & { clear(): void } {
+  const entries = new Map<string, Template[] | Promise<Template[]>>()
+  return {
+    read: (key) => entries.get(key),
+    write: (key, value) => void entries.set(key, value),
+    remove: (key) => void entries.delete(key),
+    clear: () => entries.clear(),
+  }
+}
+
+/**
+ * The sandboxed LiquidJS set-up of the notifier: partials and layouts only from memory (what was
+ * registered; no file system, no `../`), own properties only (no prototype access), strict
+ * variables and filters, bounded parse and render, HTML escaping of every output in HTML parts
+ * (`| raw` opts out) and none in the others, and the locale-aware filters.
+ */
+export interface LiquidEngine {
+  /** Parses a part, or throws `NOTIFY_TEMPLATE_ERROR` naming the file, line and column. */
+  compile(source: string, ref: SourceRef, html: boolean): CompiledPart
+  /** Renders a compiled part; a missing variable throws `NOTIFY_TEMPLATE_MISSING_VARIABLE`. */
+  render(part: CompiledPart, data: Record<string, unknown>, format: FormatContext): string
+  /** Adds or replaces a partial or layout (`{% render 'name' %}`, `{% layout 'name' %}`); parsed now. */
+  setPartial(name: string, source: string, file?: string): void
+  /** Partial and layout names. */
+  partials(): string[]
+}
+
+/** Creates a {@link LiquidEngine}. */
+export function createLiquidEngine(): LiquidEngine {
+  const partials = new Map<string, string>()
+  const memoryFs = {
+    exists: async (file: string) => partials.has(file),
+    existsSync: (file: string) => partials.has(file),
+    readFile: async (file: string) => partials.get(file) ?? '',
+    readFileSync: (file: string) => partials.get(file) ?? '',
+    resolve: (_dir: string, file: string) => file,
+    contains: async () => true,
+    containsSync: () => true,
+  }
+  const caches = [clearableCache(), clearableCache()] as const
+  const make = (html: boolean, cache: LiquidCache) => {
+    const liquid = new Liquid({
+      fs: memoryFs,
+      root: [''],
+      partials: [''],
+      layouts: [''],
+      relativeReference: false,
+      cache,
+      strictVariables: true,
+      strictFilters: true,
+      lenientIf: true,
+      ownPropertyOnly: true,
+      ...(html ? { outputEscape: 'escape' as const } : {}),
+      ...LIMITS,
+    })
+    for (const [name, filter] of Object.entries(formatFilters)) liquid.registerFilter(name, filter)
+    return liquid
+  }
+  const engines = { html: make(true, caches[0]), plain: make(false, caches[1]) }
+  const prepare = (source: string) => source.replace(TRIPLE, '{{ $1 | raw }}')
+
+  return {
+    compile(source, ref, html) {
+      try {
+        return { html, templates: (html ? engines.html : engines.plain).parse(prepare(source)), ref }
+      } catch (error) {
+        throw templateError(error, ref)
+      }
+    },
+    render(part, data, format) {
+      try {
+        return (part.html ? engines.html : engines.plain).renderSync(part.templates, data, {
+          globals: { [FORMAT_CONTEXT]: format },
+        }) as string
+      } catch (error) {
+        throw templateError(error, part.ref)
+      }
+    },
+    setPartial(name, source, file) {
+      const ref = { template: name, field: 'partial', ...(file ? { file } : {}) }
+      try {
+        engines.plain.parse(prepare(source))
+      } catch (error) {
+        throw templateError(error, ref)
+      }
+      partials.set(name, prepare(source))
+      for (const cache of caches) cache.clear()
+    },
+    partials: () => [...partials.keys()],
+  }
+}
