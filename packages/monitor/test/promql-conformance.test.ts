@@ -59,6 +59,11 @@ const ALERT_RULES = [
   },
   { alert: 'LateAbsent', expr: 'absent(late)', for: '3m' },
   {
+    alert: 'Scaled',
+    expr: 'g{job="api"} / 1e7 > 0 or sum by (job) (increase(c_total[119999ms])) * 1e5 > 1e6',
+    annotations: { value: '{{ $value }}', also: '{{$value}} for {{ $labels.job }}' },
+  },
+  {
     alert: 'Owner',
     expr: 'g * on(job) group_left(owner) info > 70',
     for: '30s',

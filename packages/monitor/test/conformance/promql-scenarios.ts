@@ -74,7 +74,7 @@ function counter(random: () => number, index: number, steps: number, restart: bo
   return out
 }
 
-function gauge(random: () => number, index: number, steps: number): string[] {
+function gauge(random: () => number, index: number, steps: number, intervalMs: number): string[] {
   const out: string[] = []
   let level = 5 + Math.floor(random() * 10)
   const staleFrom = index === 1 ? Math.floor(steps * 0.55) : -1
@@ -88,7 +88,8 @@ function gauge(random: () => number, index: number, steps: number): string[] {
       continue
     }
     level = Math.max(-5, Math.min(25, level + Math.floor(random() * 7) - 3))
-    if (index === 3 && random() < 0.05) out.push('NaN')
+    // NaN now and then, and always at minute 25 (an evaluation time of the suite)
+    if (index === 3 && (random() < 0.05 || step * intervalMs === 25 * 60_000)) out.push('NaN')
     else if (random() < 0.04) out.push('_')
     else out.push(String(4 * level + index))
   }
@@ -125,7 +126,10 @@ export function scenario(seed: number, intervalMs: number, minutes: number): Sce
       values: counter(random, i, steps, i === restarting),
     })
   for (const [i, l] of INSTANCES.entries())
-    series.push({ series: `g{job="${l.job}", instance="${l.instance}"}`, values: gauge(random, i, steps) })
+    series.push({
+      series: `g{job="${l.job}", instance="${l.instance}"}`,
+      values: gauge(random, i, steps, intervalMs),
+    })
   series.push(...histogram(random, 'api', steps), ...histogram(random, 'web', steps))
   series.push({ series: 'info{job="api", owner="ana"}', values: Array(steps).fill('1') })
   series.push({ series: 'info{job="web", owner="bo"}', values: Array(steps).fill('1') })
