@@ -1,6 +1,7 @@
 // Every command a workspace package ships (its package.json `bin`) is a file committed to git,
 // outside dist/, executable, with a node shebang, so that npm links it at install time (before
-// any build); and after the build, the command npm linked answers `--help`.
+// any build); package-lock.json names the same file (`npm ci` links what the lockfile says, not
+// package.json); and after the build, the command npm linked answers `--help`.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -10,6 +11,8 @@ const root = join(import.meta.dirname, '..', '..')
 
 interface Bin {
   name: string
+  /** The workspace folder, relative to the repository root (its key in package-lock.json). */
+  workspace: string
   /** The bin target, relative to the repository root. */
   path: string
 }
@@ -31,6 +34,7 @@ function workspaceBins(): Bin[] {
       for (const [name, target] of entries)
         bins.push({
           name: name as string,
+          workspace: `${parent}/${entry.name}`,
           path: relative(root, join(root, parent, entry.name, target as string)),
         })
     }
@@ -54,15 +58,25 @@ describe('CLI bins', () => {
       expect(readFileSync(join(root, bin.path), 'utf8').split('\n')[0]).toBe('#!/usr/bin/env node')
     })
 
+    it('is the file package-lock.json names, so that npm ci links it', () => {
+      const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { bin?: Record<string, string> }>
+      }
+      const locked = lock.packages[bin.workspace]?.bin?.[bin.name]
+      expect(locked && join(bin.workspace, locked), 'package-lock.json is stale: run npm install').toBe(
+        bin.path,
+      )
+    })
+
     it('is linked by npm and answers --help', () => {
       const linked = join(root, 'node_modules', '.bin', bin.name)
       expect(
         existsSync(linked),
         `node_modules/.bin/${bin.name} is missing: npm links a bin at install time only when its file exists`,
       ).toBe(true)
-      const result = spawnSync(linked, ['--help'], { cwd: root, encoding: 'utf8', timeout: 20_000 })
+      const result = spawnSync(linked, ['--help'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
       expect(result.status, result.stderr).toBe(0)
       expect(`${result.stdout}${result.stderr}`).toContain(`usage: ${bin.name}`)
-    })
+    }, 90_000)
   })
 })

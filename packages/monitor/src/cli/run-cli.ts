@@ -16,9 +16,13 @@ const USAGE = `usage: opskit-monitor test rules FILE...
  * Runs `opskit-monitor` with `args`; resolves to the exit code. `test rules FILE...` prints what
  * `promtool test rules` prints (`Unit Testing:` per file, then `SUCCESS` or `FAILED:` and the
  * failures) and exits as promtool does: 0 when every file passes, 1 otherwise (also for usage
- * errors and missing files).
+ * errors and missing files). `--help` prints the usage and exits 0.
  */
 export async function runCli(args: readonly string[], io: CliStreams): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(USAGE)
+    return 0
+  }
   const [command, sub, ...files] = args
   if (command !== 'test' || sub !== 'rules' || files.length === 0) {
     io.stderr.write(USAGE)
