@@ -32,19 +32,17 @@ export {
   breakdownParams,
   builtinReports,
   dailySalesSummary,
-  eventAttendance,
-  type PeriodParams,
-  periodParams,
   refundSummary,
   revenueBreakdown,
-  venuePerformance,
 } from './examples/builtin-reports.js'
 export { migrateExampleSchema } from './examples/migrate-example.js'
+export { type PeriodParams, periodParams } from './examples/period-params.js'
 export { exampleSchemaMigrations } from './examples/schema.js'
+export { eventAttendance, venuePerformance } from './examples/venue-reports.js'
 export { nextDay, startOfDayInZone } from './examples/zoned.js'
 export { type CsvOptions, createCsvRenderer } from './render/csv-renderer.js'
-export { createJsonRenderer, createNdjsonRenderer } from './render/json-renderers.js'
-export type { Renderer, RenderInput } from './render/renderer.js'
+export { createJsonRenderer, createNdjsonRenderer, type JsonOptions } from './render/json-renderers.js'
+export type { Renderer, RenderInput, TotalsLine } from './render/renderer.js'
 export { endStream, TextSink, waitForDrain } from './render/text-sink.js'
 export {
   type Cell,
@@ -52,6 +50,7 @@ export {
   escapeFormula,
   type HumanFormatOptions,
   humanFormatter,
+  humanRowFormatter,
   machineValue,
   type WallClock,
   wallClock,
@@ -70,7 +69,7 @@ export {
   type ScheduleInput,
 } from './runner/create-reports.js'
 export { ExportJob, type ExportJobEvents, type ExportProgress } from './runner/export-job.js'
-export type { RunResult } from './runner/run-result.js'
+export type { RunResult, RunTotals } from './runner/run-result.js'
 export { nextSlot } from './schedules/cron.js'
 export { createFilesystemStorage, type FilesystemStorageOptions } from './storage/filesystem-storage.js'
 export { createMemoryStorage } from './storage/memory-storage.js'

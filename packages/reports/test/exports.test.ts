@@ -27,7 +27,7 @@ const orders = defineReport({
   params: z.object({ count: z.number().int().min(0), gate: z.string().optional() }),
   columns: [
     { key: 'id', header: 'ID', type: 'integer' },
-    { key: 'total', header: 'Total', type: 'money' },
+    { key: 'total', header: 'Total', type: 'money', format: { currency: 'EUR' } },
   ],
   query: (_db, params) =>
     (async function* (): AsyncGenerator<ReportRow> {
@@ -140,7 +140,7 @@ describe('renderer options', () => {
     const csv = (await buffer(reports.stream('orders-export', { count: 2 }, { format: 'csv' }))).toString(
       'utf8',
     )
-    expect(csv).toBe('\uFEFFID;Total\r\n1;2,00\r\n2;4,00\r\n')
+    expect(csv).toBe('\uFEFF"ID";"Total"\r\n1;2,00\u00a0€\r\n2;4,00\u00a0€\r\n')
     await reports.close()
   })
 })

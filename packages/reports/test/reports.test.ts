@@ -26,7 +26,7 @@ const items = defineReport({
     { key: 'id', header: 'ID', type: 'integer' },
     { key: 'name', header: 'Name', type: 'string' },
     { key: 'qty', header: 'Qty', type: 'integer' },
-    { key: 'price', header: 'Price', type: 'money' },
+    { key: 'price', header: 'Price', type: 'money', format: { currency: 'EUR' } },
   ],
   query: (db, params) =>
     db
@@ -100,8 +100,10 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
       .select((eb) => [eb.fn.sum<number>('qty').as('qty'), eb.fn.sum<string>('price').as('price')])
       .where('qty', '>=', 5)
       .executeTakeFirstOrThrow()
-    expect(result.totals.qty).toBe(Number(agg.qty))
-    expect(result.totals.price).toBeCloseTo(Number(agg.price), 6)
+    expect(result.totals).toHaveLength(1)
+    expect(result.totals[0]?.currency).toBe('EUR')
+    expect(result.totals[0]?.values.qty).toBe(Number(agg.qty))
+    expect(result.totals[0]?.values.price).toBeCloseTo(Number(agg.price), 6)
     const [run] = await reports.history({ report: 'items' })
     expect(run).toMatchObject({
       id: result.artifactId,
@@ -115,7 +117,8 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     const body = await text(download.stream)
     expect(Buffer.byteLength(body)).toBe(result.bytes)
     const parsed = parse(body) as string[][]
-    expect(parsed).toHaveLength(1251)
+    expect(parsed).toHaveLength(1252)
+    expect(parsed[1251]?.slice(0, 3)).toEqual(['Total', '', String(result.totals[0]?.values.qty)])
     expect(parsed[1]).toEqual(['6', 'item 6', '5', '6.25'])
     expect(download.headers['content-disposition']).toMatch(
       /^attachment; filename="items-2026-03-01-.*\.csv"$/,
@@ -129,12 +132,13 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
-    expect(lines).toHaveLength(250)
+    expect(lines).toHaveLength(251)
     expect(lines[0]).toEqual({ id: 10, name: 'item 10', qty: 9, price: 11.25 })
+    expect(lines[250]).toEqual({ $totals: { currency: 'EUR', qty: 9 * 250, price: expect.any(Number) } })
     const json = JSON.parse(await text(reports.stream('items', { minQty: 9 }, { format: 'json' })))
     expect(json).toEqual(lines)
     const empty = JSON.parse(await text(reports.stream('items', { minQty: 99 }, { format: 'json' })))
-    expect(empty).toEqual([])
+    expect(empty).toEqual([{ $totals: { currency: 'EUR', qty: 0, price: 0 } }])
   })
 
   it('rejects bad params with REPORT_INVALID_PARAMS naming the field, writing nothing', async () => {
@@ -237,7 +241,7 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     // With a pool of one, this only resolves once the cursor's transaction has ended.
     expect(Array.isArray(await small.history())).toBe(true)
     const again = await text(small.stream('items', { minQty: 9 }, { format: 'ndjson' }))
-    expect(again.trim().split('\n')).toHaveLength(250)
+    expect(again.trim().split('\n')).toHaveLength(251)
     await small.close()
     await single.destroy()
   })

@@ -7,8 +7,17 @@ export type ColumnType = 'string' | 'integer' | 'decimal' | 'money' | 'percent' 
 
 /** How a column is shown; every field is optional. */
 export interface ColumnFormat {
-  /** ISO 4217 currency of a `money` column (used where values are formatted for people). */
+  /**
+   * Fixed ISO 4217 currency of a `money` column (e.g. `EUR`): every value of the column is in it.
+   * A `money` column names its currency either here or through `currencyColumn`.
+   */
   currency?: string
+  /**
+   * Key of the `string` column that holds each row's ISO 4217 currency, for a `money` column whose
+   * rows carry different currencies. Totals are then kept per currency (one totals line each) and
+   * never summed across currencies. All such money columns of a report name the same column.
+   */
+  currencyColumn?: string
   /** Digits after the decimal point where formatted for people (`decimal`, `money`, `percent`). */
   fractionDigits?: number
   /** An Excel number format for XLSX cells (e.g. `#,##0.00`); a sensible one is picked by type. */
@@ -82,7 +91,10 @@ export interface ReportDefinition<P = unknown> {
   readonly columns: readonly ReportColumn[]
   /** Builds the query (Kysely query or async iterable) for validated parameters. */
   query(db: HostDatabase, params: P, context: QueryContext): ReportSource | Promise<ReportSource>
-  /** Totals per column key, shown as a final row (XLSX, PDF) and returned by `run`. */
+  /**
+   * Totals per column key, written after the rows in every format and returned by `run`: one
+   * totals line per currency when money columns take their currency from a `currencyColumn`.
+   */
   readonly totals?: Readonly<Record<string, TotalKind>>
   /** An optional chart (PDF). */
   readonly chart?: ReportChart

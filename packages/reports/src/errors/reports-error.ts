@@ -14,6 +14,8 @@ export type ReportErrorCode =
   | 'REPORT_TOKEN_EXHAUSTED'
   | 'REPORT_TOKEN_IP_MISMATCH'
   | 'REPORT_CLOSED'
+  | 'REPORT_MIXED_CURRENCIES'
+  | 'REPORT_INVALID_CURRENCY'
 
 /** The one error class of `@opskit/reports`; its `code` is a {@link ReportErrorCode}. */
 export class ReportError extends OpskitError<ReportErrorCode> {

@@ -4,26 +4,23 @@ import { z } from 'zod'
 import { defineReport } from '../definition/define-report.js'
 import type { QueryContext, ReportRow } from '../definition/report-definition.js'
 import { dateInZone } from '../render/values.js'
-import { nextDay, startOfDayInZone } from './zoned.js'
+import { currencyColumn, money } from './money-columns.js'
+import { currencyCode, day, type PeriodParams, periodParams, periodRange } from './period-params.js'
+import { eventAttendance, venuePerformance } from './venue-reports.js'
+import { nextDay } from './zoned.js'
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
-
-/** Parameters of the built-in reports: an inclusive range of days in the report time zone. */
-export const periodParams = z
-  .object({ from: day, to: day, currency: z.string().length(3).default('EUR') })
-  .refine((p) => p.from <= p.to, { message: 'must not be before from', path: ['to'] })
-
-/** The validated period parameters. */
-export type PeriodParams = z.output<typeof periodParams>
-
-function range(params: PeriodParams, timezone: string): [number, number] {
-  return [startOfDayInZone(params.from, timezone), startOfDayInZone(nextDay(params.to), timezone)]
+interface DayBucket {
+  orders: number
+  tickets: number
+  gross: number
+  refunds: number
 }
 
 /**
- * Daily sales summary: per day in the report zone, paid orders, tickets, gross, refunds and
- * net. Orders stream from the database and are bucketed by local day (memory grows with days,
- * not orders), so the buckets are right in any time zone on SQLite and PostgreSQL alike.
+ * Daily sales summary: per day in the report zone and currency, paid orders, tickets, gross,
+ * refunds and net. Orders stream from the database and are bucketed by local day (memory grows
+ * with days and currencies, not orders). With `currency`, one row per day in that currency;
+ * without, one row per day for each currency that sold or refunded in the period.
  */
 export const dailySalesSummary = defineReport({
   name: 'daily-sales-summary',
@@ -31,11 +28,12 @@ export const dailySalesSummary = defineReport({
   params: periodParams,
   columns: [
     { key: 'day', header: 'Day', type: 'date' },
+    currencyColumn,
     { key: 'orders', header: 'Orders', type: 'integer' },
     { key: 'tickets', header: 'Tickets', type: 'integer' },
-    { key: 'gross', header: 'Gross', type: 'money', format: { currency: 'EUR' } },
-    { key: 'refunds', header: 'Refunds', type: 'money', format: { currency: 'EUR' } },
-    { key: 'net', header: 'Net', type: 'money', format: { currency: 'EUR' } },
+    money('gross', 'Gross'),
+    money('refunds', 'Refunds'),
+    money('net', 'Net'),
   ],
   totals: { orders: 'sum', tickets: 'sum', gross: 'sum', refunds: 'sum', net: 'sum' },
   chart: { type: 'bar', x: 'day', y: ['gross', 'refunds'], title: 'Gross and refunds by day', maxPoints: 62 },
@@ -48,14 +46,24 @@ async function* dailySales(
   context: QueryContext,
 ): AsyncGenerator<ReportRow> {
   const { timezone } = context
-  const [start, end] = range(params, timezone)
-  const buckets = new Map<string, { orders: number; tickets: number; gross: number; refunds: number }>()
-  for (let d = params.from; d <= params.to; d = nextDay(d))
-    buckets.set(d, { orders: 0, tickets: 0, gross: 0, refunds: 0 })
-  const orders = db
+  const [start, end] = periodRange(params, timezone)
+  const buckets = new Map<string, DayBucket>()
+  const currencies = new Set<string>(params.currency ? [params.currency] : [])
+  const bucket = (at: unknown, currency: string) => {
+    const key = `${dateInZone(Number(at), timezone)}|${currency}`
+    currencies.add(currency)
+    let found = buckets.get(key)
+    if (!found) {
+      found = { orders: 0, tickets: 0, gross: 0, refunds: 0 }
+      buckets.set(key, found)
+    }
+    return found
+  }
+  let orders = db
     .selectFrom('orders as o')
     .select([
       'o.created_at',
+      'o.currency',
       'o.total_cents',
       (eb) =>
         eb
@@ -67,84 +75,103 @@ async function* dailySales(
     .where('o.status', '=', 'paid')
     .where('o.created_at', '>=', start)
     .where('o.created_at', '<', end)
-    .where('o.currency', '=', params.currency)
+  if (params.currency) orders = orders.where('o.currency', '=', params.currency)
   for await (const row of context.stream(orders)) {
-    const bucket = buckets.get(dateInZone(Number(row.created_at), timezone))
-    if (!bucket) continue
-    bucket.orders++
-    bucket.tickets += Number(row.tickets)
-    bucket.gross += Number(row.total_cents)
+    const b = bucket(row.created_at, String(row.currency))
+    b.orders++
+    b.tickets += Number(row.tickets)
+    b.gross += Number(row.total_cents)
   }
-  const refunds = db
+  let refunds = db
     .selectFrom('refunds as r')
     .innerJoin('orders as o', 'o.id', 'r.order_id')
-    .select(['r.created_at', 'r.amount_cents'])
+    .select(['r.created_at', 'o.currency', 'r.amount_cents'])
     .where('r.created_at', '>=', start)
     .where('r.created_at', '<', end)
-    .where('o.currency', '=', params.currency)
-  for await (const row of context.stream(refunds)) {
-    const bucket = buckets.get(dateInZone(Number(row.created_at), timezone))
-    if (bucket) bucket.refunds += Number(row.amount_cents)
-  }
-  for (const [d, b] of buckets) {
-    yield {
-      day: d,
-      orders: b.orders,
-      tickets: b.tickets,
-      gross: b.gross / 100,
-      refunds: b.refunds / 100,
-      net: (b.gross - b.refunds) / 100,
+  if (params.currency) refunds = refunds.where('o.currency', '=', params.currency)
+  for await (const row of context.stream(refunds))
+    bucket(row.created_at, String(row.currency)).refunds += Number(row.amount_cents)
+  const sorted = [...currencies].sort()
+  for (let d = params.from; d <= params.to; d = nextDay(d)) {
+    for (const currency of sorted) {
+      const b = buckets.get(`${d}|${currency}`) ?? { orders: 0, tickets: 0, gross: 0, refunds: 0 }
+      yield {
+        day: d,
+        currency,
+        orders: b.orders,
+        tickets: b.tickets,
+        gross: b.gross / 100,
+        refunds: b.refunds / 100,
+        net: (b.gross - b.refunds) / 100,
+      }
     }
   }
 }
 
 /** Parameters of {@link revenueBreakdown}. */
 export const breakdownParams = z
-  .object({ from: day, to: day, by: z.enum(['event', 'venue', 'ticket_type']).default('event') })
+  .object({
+    from: day,
+    to: day,
+    by: z.enum(['event', 'venue', 'ticket_type']).default('event'),
+    currency: currencyCode.optional(),
+  })
   .refine((p) => p.from <= p.to, { message: 'must not be before from', path: ['to'] })
 
-/** Revenue breakdown of paid orders by event, venue or ticket type, with each group's share. */
+/**
+ * Revenue breakdown of paid orders by event, venue or ticket type and currency, with each
+ * group's share of its currency's revenue.
+ */
 export const revenueBreakdown = defineReport({
   name: 'revenue-breakdown',
   title: 'Revenue breakdown',
   params: breakdownParams,
   columns: [
     { key: 'group', header: 'Group', type: 'string' },
+    currencyColumn,
     { key: 'tickets', header: 'Tickets', type: 'integer' },
-    { key: 'revenue', header: 'Revenue', type: 'money' },
+    money('revenue', 'Revenue'),
     { key: 'share', header: 'Share', type: 'percent' },
   ],
   totals: { tickets: 'sum', revenue: 'sum', share: 'sum' },
   chart: { type: 'bar', x: 'group', y: ['revenue'], title: 'Revenue by group' },
   query: async function* (db, params, { timezone }) {
-    const [start, end] = range({ ...params, currency: 'EUR' }, timezone)
+    const [start, end] = periodRange(params, timezone)
     const groupColumn =
       params.by === 'venue'
         ? sql.ref('v.name')
         : params.by === 'ticket_type'
           ? sql.ref('i.ticket_type')
           : sql.ref('e.name')
-    const rows = await db
+    let query = db
       .selectFrom('order_items as i')
       .innerJoin('orders as o', 'o.id', 'i.order_id')
       .innerJoin('events as e', 'e.id', 'i.event_id')
       .innerJoin('venues as v', 'v.id', 'e.venue_id')
       .select([
         sql<string>`${groupColumn}`.as('group'),
+        'o.currency as currency',
         sql<number>`sum(i.quantity)`.as('tickets'),
         sql<number>`sum(i.quantity * i.unit_price_cents)`.as('cents'),
       ])
       .where('o.status', '=', 'paid')
       .where('o.created_at', '>=', start)
       .where('o.created_at', '<', end)
-      .groupBy(sql`${groupColumn}`)
+    if (params.currency) query = query.where('o.currency', '=', params.currency)
+    const rows = await query
+      .groupBy([sql`${groupColumn}`, 'o.currency'])
+      .orderBy('o.currency')
       .orderBy(sql`sum(i.quantity * i.unit_price_cents)`, 'desc')
       .orderBy(sql`${groupColumn}`)
       .execute()
-    const total = rows.reduce((sum, row) => sum + Number(row.cents), 0)
+    const perCurrency = new Map<string, number>()
+    for (const row of rows)
+      perCurrency.set(String(row.currency), (perCurrency.get(String(row.currency)) ?? 0) + Number(row.cents))
     for (const row of rows) {
+      const total = perCurrency.get(String(row.currency)) ?? 0
       yield {
         group: row.group,
+        currency: row.currency,
         tickets: Number(row.tickets),
         revenue: Number(row.cents) / 100,
         share: total === 0 ? 0 : Number(row.cents) / total,
@@ -153,133 +180,35 @@ export const revenueBreakdown = defineReport({
   },
 })
 
-/** Refunds in the period by reason: count, amount and average. */
+/** Refunds in the period by reason and currency (of the refunded order): count, amount and average. */
 export const refundSummary = defineReport({
   name: 'refund-summary',
   title: 'Refund summary',
   params: periodParams,
   columns: [
     { key: 'reason', header: 'Reason', type: 'string' },
+    currencyColumn,
     { key: 'refunds', header: 'Refunds', type: 'integer' },
-    { key: 'amount', header: 'Amount', type: 'money' },
-    { key: 'average', header: 'Average', type: 'money' },
+    money('amount', 'Amount'),
+    money('average', 'Average'),
   ],
   totals: { refunds: 'sum', amount: 'sum' },
   query: (db, params, { timezone }) => {
-    const [start, end] = range(params, timezone)
-    return db
+    const [start, end] = periodRange(params, timezone)
+    let query = db
       .selectFrom('refunds as r')
+      .innerJoin('orders as o', 'o.id', 'r.order_id')
       .select([
         'r.reason as reason',
+        'o.currency as currency',
         sql<number>`count(*)`.as('refunds'),
         sql<number>`sum(r.amount_cents) / 100.0`.as('amount'),
         sql<number>`avg(r.amount_cents) / 100.0`.as('average'),
       ])
       .where('r.created_at', '>=', start)
       .where('r.created_at', '<', end)
-      .groupBy('r.reason')
-      .orderBy('reason')
-  },
-})
-
-/** Events starting in the period: tickets sold, checked in, attendance and sell-through. */
-export const eventAttendance = defineReport({
-  name: 'event-attendance',
-  title: 'Event attendance',
-  params: periodParams,
-  columns: [
-    { key: 'event', header: 'Event', type: 'string' },
-    { key: 'venue', header: 'Venue', type: 'string' },
-    { key: 'starts_at', header: 'Starts', type: 'datetime' },
-    { key: 'capacity', header: 'Capacity', type: 'integer' },
-    { key: 'sold', header: 'Sold', type: 'integer' },
-    { key: 'checked_in', header: 'Checked in', type: 'integer' },
-    { key: 'attendance', header: 'Attendance', type: 'percent' },
-    { key: 'sell_through', header: 'Sell-through', type: 'percent' },
-  ],
-  totals: { capacity: 'sum', sold: 'sum', checked_in: 'sum' },
-  chart: { type: 'bar', x: 'event', y: ['sold', 'checked_in'], title: 'Sold and checked in' },
-  query: (db, params, { timezone }) => {
-    const [start, end] = range(params, timezone)
-    const sold = sql<number>`sum(case when t.status <> 'void' then 1 else 0 end)`
-    const checked = sql<number>`sum(case when t.status = 'checked_in' then 1 else 0 end)`
-    return db
-      .selectFrom('events as e')
-      .innerJoin('venues as v', 'v.id', 'e.venue_id')
-      .leftJoin('tickets as t', 't.event_id', 'e.id')
-      .select([
-        'e.name as event',
-        'v.name as venue',
-        'e.starts_at as starts_at',
-        'e.capacity as capacity',
-        sql<number>`coalesce(${sold}, 0)`.as('sold'),
-        sql<number>`coalesce(${checked}, 0)`.as('checked_in'),
-        sql<number>`${checked} * 1.0 / nullif(${sold}, 0)`.as('attendance'),
-        sql<number>`coalesce(${sold}, 0) * 1.0 / nullif(e.capacity, 0)`.as('sell_through'),
-      ])
-      .where('e.starts_at', '>=', start)
-      .where('e.starts_at', '<', end)
-      .groupBy(['e.id', 'e.name', 'v.name', 'e.starts_at', 'e.capacity'])
-      .orderBy('e.starts_at')
-      .orderBy('e.id')
-  },
-})
-
-/** Venues with events in the period: events, tickets sold, revenue and average occupancy. */
-export const venuePerformance = defineReport({
-  name: 'venue-performance',
-  title: 'Venue performance',
-  params: periodParams,
-  columns: [
-    { key: 'venue', header: 'Venue', type: 'string' },
-    { key: 'city', header: 'City', type: 'string' },
-    { key: 'events', header: 'Events', type: 'integer' },
-    { key: 'sold', header: 'Tickets sold', type: 'integer' },
-    { key: 'revenue', header: 'Revenue', type: 'money' },
-    { key: 'occupancy', header: 'Avg occupancy', type: 'percent' },
-  ],
-  totals: { events: 'sum', sold: 'sum', revenue: 'sum' },
-  chart: { type: 'bar', x: 'venue', y: ['revenue'], title: 'Revenue by venue' },
-  query: (db, params, { timezone }) => {
-    const [start, end] = range(params, timezone)
-    const perEvent = db
-      .selectFrom('events as e')
-      .select([
-        'e.id as event_id',
-        'e.venue_id as venue_id',
-        'e.capacity as capacity',
-        (eb) =>
-          eb
-            .selectFrom('tickets as t')
-            .select(sql<number>`count(*)`.as('n'))
-            .whereRef('t.event_id', '=', 'e.id')
-            .where('t.status', '<>', 'void')
-            .as('sold'),
-        (eb) =>
-          eb
-            .selectFrom('order_items as i')
-            .innerJoin('orders as o', 'o.id', 'i.order_id')
-            .select(sql<number>`coalesce(sum(i.quantity * i.unit_price_cents), 0)`.as('c'))
-            .whereRef('i.event_id', '=', 'e.id')
-            .where('o.status', '=', 'paid')
-            .as('cents'),
-      ])
-      .where('e.starts_at', '>=', start)
-      .where('e.starts_at', '<', end)
-    return db
-      .selectFrom(perEvent.as('pe'))
-      .innerJoin('venues as v', 'v.id', 'pe.venue_id')
-      .select([
-        'v.name as venue',
-        'v.city as city',
-        sql<number>`count(*)`.as('events'),
-        sql<number>`sum(pe.sold)`.as('sold'),
-        sql<number>`sum(pe.cents) / 100.0`.as('revenue'),
-        sql<number>`avg(pe.sold * 1.0 / nullif(pe.capacity, 0))`.as('occupancy'),
-      ])
-      .groupBy(['v.id', 'v.name', 'v.city'])
-      .orderBy('revenue', 'desc')
-      .orderBy('venue')
+    if (params.currency) query = query.where('o.currency', '=', params.currency)
+    return query.groupBy(['r.reason', 'o.currency']).orderBy('o.currency').orderBy('r.reason')
   },
 })
 

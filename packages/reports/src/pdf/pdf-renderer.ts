@@ -2,9 +2,9 @@ import type { Writable } from 'node:stream'
 import { importOptional } from '@opskit/core'
 import type PDFKitModule from 'pdfkit'
 import type { ColumnType } from '../definition/report-definition.js'
-import type { Renderer, RenderInput } from '../render/renderer.js'
+import type { Renderer, RenderInput, TotalsLine } from '../render/renderer.js'
 import { waitForDrain } from '../render/text-sink.js'
-import { type Cell, humanFormatter } from '../render/values.js'
+import { type Cell, humanFormatter, humanRowFormatter } from '../render/values.js'
 import { niceScale } from './nice-ticks.js'
 
 type PDFDocumentCtor = typeof PDFKitModule
@@ -84,7 +84,19 @@ export function createPdfRenderer(options: PdfOptions = {}): Renderer {
       })
       doc.pipe(out)
       const columns = input.columns
-      const human = columns.map((column) => humanFormatter(column, input))
+      const human = humanRowFormatter(columns, input)
+      const label = options.totalsLabel ?? 'Total'
+      /** A totals line for people: the label first, counts as plain numbers, money in its currency. */
+      const totalTexts = (line: TotalsLine) => {
+        const formatted = human(line.cells)
+        return columns.map((column, i) => {
+          const kind = input.totalKinds[column.key]
+          const cell = line.cells[i] ?? null
+          if (kind === 'count') return String(cell ?? 0)
+          if (i === 0 && !kind) return cell === null ? label : `${label} ${formatted[i]}`
+          return kind || cell !== null ? (formatted[i] as string) : ''
+        })
+      }
       const left = doc.page.margins.left
       const usable = doc.page.width - left - doc.page.margins.right
       const weights = columns.map((c) => c.format?.width ?? WEIGHT[c.type])
@@ -196,21 +208,16 @@ export function createPdfRenderer(options: PdfOptions = {}): Renderer {
           skipped++
           continue
         }
-        const texts = cells.map((cell, i) => (human[i] as (c: Cell) => string)(cell))
+        const texts = human(cells)
         const height = measure(texts, false)
         if (y + height > bottom()) await newPage()
         drawRow(texts, height, 'body', drawn % 2 === 1)
         drawn++
       }
 
-      if (Object.keys(input.totalKinds).length > 0) {
-        const totals = input.totals()
-        const texts = columns.map((column, i) => {
-          const kind = input.totalKinds[column.key]
-          if (!kind) return i === 0 ? (options.totalsLabel ?? 'Total') : ''
-          const cell = totals[i] ?? null
-          return kind === 'count' ? String(cell ?? 0) : (human[i] as (c: Cell) => string)(cell)
-        })
+      // One totals line per currency: money is never summed across currencies.
+      for (const line of input.totalLines()) {
+        const texts = totalTexts(line)
         const height = measure(texts, true)
         if (y + height > bottom()) await newPage()
         drawRow(texts, height, 'total', false)
@@ -257,7 +264,9 @@ function drawChart(
   const xColumn = input.columns.find((c) => c.key === chart.x)
   const label = xColumn ? humanFormatter(xColumn, input) : (cell: Cell) => String(cell ?? '')
   doc.font('Helvetica-Bold').fontSize(10).fillColor('#000000')
-  doc.text(chart.title ?? `${chart.y.join(', ')} by ${chart.x}`, x, top - 14, { width, lineBreak: false })
+  const currency = input.chartCurrency()
+  const caption = chart.title ?? `${chart.y.join(', ')} by ${chart.x}`
+  doc.text(currency ? `${caption} (${currency})` : caption, x, top - 14, { width, lineBreak: false })
   const plotLeft = x + 40
   const plotWidth = width - 50
   const plotTop = top + 6

@@ -3,7 +3,7 @@ import { quoteCsvField } from '@opskit/core'
 import { neutraliseCsvText, quoteCsvText } from './csv-field.js'
 import type { Renderer, RenderInput } from './renderer.js'
 import { TextSink } from './text-sink.js'
-import { type Cell, humanFormatter, machineValue } from './values.js'
+import { type Cell, humanRowFormatter, machineValue } from './values.js'
 
 const MACHINE_CHARS = /[0-9A-Za-z.:+-]/
 
@@ -20,11 +20,56 @@ export interface CsvOptions {
   /** Format numbers and dates for people (locale, time zone) instead of raw machine values. @default false */
   localized?: boolean
   /**
+   * Write the totals after the rows: one record per currency (the report's money is never
+   * summed across currencies), with `Total` in the first cell when that column has no total.
+   * @default true
+   */
+  totals?: boolean
+  /**
    * Prefix `'` to every piece of a text field that a spreadsheet could read as a formula: the
    * field's start and whatever follows a `,`, `;`, tab, `|` or line break, when it is `=`, `+`,
    * `-`, `@`, tab, CR or LF. @default true
    */
   escapeFormulas?: boolean
+}
+
+interface RowEncoding {
+  delimiter: string
+  localized: boolean
+  /** Encoder of a text field, with or without formula neutralisation. */
+  text(guard: boolean): (value: string) => string
+  /** Quotes a non-text field when it needs it. */
+  quote(value: string): string
+  escapeDefault: boolean
+}
+
+/** Builds the function that turns one row of cells into a CSV record (without the line break). */
+function rowEncoder(input: RenderInput, encoding: RowEncoding): (cells: readonly Cell[]) => string {
+  const { delimiter, text, quote } = encoding
+  // Machine values hold digits, letters, `.`, `-`, `+` and `:` only: quote them when the
+  // delimiter is one of those.
+  const plain = MACHINE_CHARS.test(delimiter) ? quote : (value: string) => value
+  const encoders = input.columns.map((column): ((cell: Cell, shown: string) => string) => {
+    if (column.type === 'string') {
+      const encode = text(column.format?.escapeFormulas ?? encoding.escapeDefault)
+      return (cell) => (cell === null ? '' : encode(cell as string))
+    }
+    if (encoding.localized) return (_cell, shown) => quote(shown)
+    if (column.type === 'datetime')
+      return (cell) => (cell === null ? '' : plain(String(machineValue('datetime', cell))))
+    return (cell) => (cell === null ? '' : plain(String(cell)))
+  })
+  const human = encoding.localized ? humanRowFormatter(input.columns, input) : undefined
+  const count = encoders.length
+  return (cells) => {
+    const shown = human ? human(cells) : []
+    let line = ''
+    for (let i = 0; i < count; i++) {
+      if (i > 0) line += delimiter
+      line += (encoders[i] as (cell: Cell, shown: string) => string)(cells[i] ?? null, shown[i] ?? '')
+    }
+    return line
+  }
 }
 
 /**
@@ -49,34 +94,28 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
     extension: 'csv',
     async render(input: RenderInput, out: Writable): Promise<void> {
       const sink = new TextSink(out)
-      const encoders = input.columns.map((column): ((cell: Cell) => string) => {
-        if (column.type === 'string') {
-          const encode = text(column.format?.escapeFormulas ?? escapeDefault)
-          return (cell) => (cell === null ? '' : encode(cell as string))
-        }
-        if (options.localized) {
-          const human = humanFormatter(column, input)
-          return (cell) => quote(human(cell))
-        }
-        // Machine values hold digits, letters, `.`, `-`, `+` and `:` only: quote them when the
-        // delimiter is one of those.
-        const plain = MACHINE_CHARS.test(delimiter) ? quote : (value: string) => value
-        if (column.type === 'datetime')
-          return (cell) => (cell === null ? '' : plain(String(machineValue('datetime', cell))))
-        return (cell) => (cell === null ? '' : plain(String(cell)))
+      const encodeRow = rowEncoder(input, {
+        delimiter,
+        localized: options.localized ?? false,
+        text,
+        quote,
+        escapeDefault,
       })
-      const count = encoders.length
       if (options.bom) sink.push('\uFEFF')
       if (options.header ?? true) {
         const header = text(escapeDefault)
         sink.push(input.columns.map((column) => header(column.header)).join(delimiter) + newline)
       }
       for await (const cells of input.rows) {
-        let line = (encoders[0] as (c: Cell) => string)(cells[0] ?? null)
-        for (let i = 1; i < count; i++)
-          line += delimiter + (encoders[i] as (c: Cell) => string)(cells[i] ?? null)
-        const wait = sink.push(line + newline)
+        const wait = sink.push(encodeRow(cells) + newline)
         if (wait) await wait
+      }
+      if (options.totals ?? true) {
+        const label = text(escapeDefault)('Total')
+        for (const line of input.totalLines()) {
+          const encoded = encodeRow(line.cells)
+          sink.push((line.cells[0] === null ? label : '') + encoded + newline)
+        }
       }
       await sink.end()
     },

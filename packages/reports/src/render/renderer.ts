@@ -2,6 +2,17 @@ import type { Writable } from 'node:stream'
 import type { ReportChart, ReportColumn, TotalKind } from '../definition/report-definition.js'
 import type { Cell } from './values.js'
 
+/** One totals line: a report has one per currency when its money carries a per-row currency. */
+export interface TotalsLine {
+  /**
+   * Currency of the line's money totals: the rows' currency (also in the currency column's
+   * cell), or the fixed currency of the totalled money columns; `null` when there is none.
+   */
+  currency: string | null
+  /** Totals aligned with `columns` (`null` where a column has none). */
+  cells: Cell[]
+}
+
 /** Everything a renderer needs to write one report. */
 export interface RenderInput {
   /** The report's title. */
@@ -22,12 +33,25 @@ export interface RenderInput {
   timezone: string
   /** Which columns are totalled and how. */
   totalKinds: Readonly<Record<string, TotalKind>>
-  /** Totals per column (aligned with `columns`, `null` where none); final once `rows` is exhausted. */
+  /**
+   * The totals lines, one per currency (sorted by currency code), final once `rows` is
+   * exhausted; empty for a report without totals.
+   */
+  totalLines(): TotalsLine[]
+  /**
+   * The single totals line (aligned with `columns`); throws `REPORT_MIXED_CURRENCIES` when the
+   * rows span several currencies, since money is never summed across currencies.
+   */
   totals(): Cell[]
   /** The chart, if the report has one. */
   chart?: ReportChart
-  /** Chart points gathered from the first rows; complete once `rows` is exhausted. */
+  /**
+   * Chart points gathered from the first rows; complete once `rows` is exhausted. When the chart
+   * shows money with a per-row currency, only rows of one currency (`chartCurrency()`) are used.
+   */
   chartData(): Cell[][]
+  /** The currency of the chart's money series, when they take it from a currency column. */
+  chartCurrency(): string | null
   /** Aborted when the run is cancelled. */
   signal?: AbortSignal
 }

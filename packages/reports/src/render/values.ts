@@ -98,8 +98,14 @@ export interface HumanFormatOptions {
   timezone: string
 }
 
-/** Builds the function that formats one column's cells for people (PDF, localized CSV). */
-export function humanFormatter(column: ReportColumn, options: HumanFormatOptions): (cell: Cell) => string {
+/**
+ * Builds the function that formats one column's cells for people (PDF, localized CSV). A money
+ * cell is shown in `currency` when given (its row's currency), else in the column's fixed one.
+ */
+export function humanFormatter(
+  column: ReportColumn,
+  options: HumanFormatOptions,
+): (cell: Cell, currency?: string | null) => string {
   const { locale, timezone } = options
   const digits = column.format?.fractionDigits
   switch (column.type) {
@@ -117,13 +123,22 @@ export function humanFormatter(column: ReportColumn, options: HumanFormatOptions
       return (cell) => (cell === null ? '' : f.format(cell as number))
     }
     case 'money': {
-      const currency = column.format?.currency
-      const f = new Intl.NumberFormat(locale, {
-        ...(currency ? { style: 'currency', currency } : {}),
-        minimumFractionDigits: digits ?? 2,
-        maximumFractionDigits: digits ?? 2,
-      })
-      return (cell) => (cell === null ? '' : f.format(cell as number))
+      const formats = new Map<string, Intl.NumberFormat>()
+      const formatIn = (currency: string | undefined) => {
+        const key = currency ?? ''
+        let f = formats.get(key)
+        if (!f) {
+          f = new Intl.NumberFormat(locale, {
+            ...(currency ? { style: 'currency', currency } : {}),
+            minimumFractionDigits: digits ?? 2,
+            maximumFractionDigits: digits ?? 2,
+          })
+          formats.set(key, f)
+        }
+        return f
+      }
+      return (cell, currency) =>
+        cell === null ? '' : formatIn(currency ?? column.format?.currency).format(cell as number)
     }
     case 'percent': {
       const f = new Intl.NumberFormat(locale, {
@@ -150,6 +165,27 @@ export function humanFormatter(column: ReportColumn, options: HumanFormatOptions
       return (cell) => (cell === null ? '' : f.format(new Date(cell as number)))
     }
   }
+}
+
+/**
+ * Builds the function that formats a whole row (or totals line) for people: money columns with
+ * a `currencyColumn` are shown in the currency that row holds there.
+ */
+export function humanRowFormatter(
+  columns: readonly ReportColumn[],
+  options: HumanFormatOptions,
+): (cells: readonly Cell[]) => string[] {
+  const formatters = columns.map((column) => humanFormatter(column, options))
+  const currencyIndexes = columns.map((column) => {
+    const key = column.format?.currencyColumn
+    return key ? columns.findIndex((other) => other.key === key) : -1
+  })
+  return (cells) =>
+    formatters.map((format, i) => {
+      const at = currencyIndexes[i] as number
+      const currency = at >= 0 ? cells[at] : null
+      return format(cells[i] ?? null, typeof currency === 'string' ? currency : null)
+    })
 }
 
 /** Prefixes `'` to text a spreadsheet would otherwise evaluate as a formula (shared with audit exports). */

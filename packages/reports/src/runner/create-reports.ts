@@ -383,11 +383,14 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
       error: null,
       finishedAt: new Date(clock.now()),
     })
-    const totalsList = input.totals()
-    const totals: RunResult['totals'] = {}
-    prepared.definition.columns.forEach((column, index) => {
-      if (input.totalKinds[column.key]) totals[column.key] = totalsList[index] ?? null
-    })
+    const totals: RunResult['totals'] = input.totalLines().map((line) => ({
+      currency: line.currency,
+      values: Object.fromEntries(
+        prepared.definition.columns.flatMap((column, index) =>
+          input.totalKinds[column.key] ? [[column.key, line.cells[index] ?? null]] : [],
+        ),
+      ),
+    }))
     return { artifactId: id, rows, bytes: counter.bytes(), durationMs, sha256, totals }
   }
 

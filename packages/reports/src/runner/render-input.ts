@@ -1,7 +1,10 @@
-import type { ReportDefinition, ReportRow, TotalKind } from '../definition/report-definition.js'
+import type { ReportDefinition, ReportRow } from '../definition/report-definition.js'
 import { ReportError } from '../errors/reports-error.js'
 import type { RenderInput } from '../render/renderer.js'
 import { type Cell, createRowNormaliser } from '../render/values.js'
+import { createTotals } from './totals.js'
+
+const CURRENCY_CODE = /^[A-Z]{3}$/
 
 /** Progress of a running report. */
 export interface RowProgress {
@@ -23,30 +26,31 @@ export interface RenderInputOptions<P = unknown> {
   progressEvery?: number
 }
 
-function accumulate(kind: TotalKind) {
-  let sum = 0
-  let count = 0
-  let best: Cell = null
-  return {
-    add(cell: Cell) {
-      if (cell === null) return
-      count++
-      if (kind === 'sum' || kind === 'avg') sum += cell as number
-      else if (kind === 'min' && (best === null || cell < best)) best = cell
-      else if (kind === 'max' && (best === null || cell > best)) best = cell
-    },
-    value(): Cell {
-      switch (kind) {
-        case 'sum':
-          return Math.round(sum * 1e9) / 1e9
-        case 'count':
-          return count
-        case 'avg':
-          return count === 0 ? null : sum / count
-        default:
-          return best
-      }
-    },
+/**
+ * Normalises the currency column (trimmed, upper case) and checks that every money value that
+ * takes its currency from it has one; returns undefined when no column does.
+ */
+function currencyCheck(
+  definition: ReportDefinition<unknown>,
+): ((cells: Cell[], rowNumber: number) => string | null) | undefined {
+  const columns = definition.columns
+  const key = columns.find((column) => column.format?.currencyColumn)?.format?.currencyColumn
+  if (!key) return undefined
+  const currencyIndex = columns.findIndex((column) => column.key === key)
+  const money = columns.flatMap((column, index) => (column.format?.currencyColumn ? [index] : []))
+  return (cells, rowNumber) => {
+    const raw = cells[currencyIndex]
+    const code = typeof raw === 'string' ? raw.trim().toUpperCase() : null
+    cells[currencyIndex] = code === '' ? null : code
+    if (code && CURRENCY_CODE.test(code)) return code
+    for (const index of money) {
+      if (cells[index] === null || cells[index] === undefined) continue
+      throw new ReportError(
+        'REPORT_INVALID_CURRENCY',
+        `report "${definition.name}", row ${rowNumber}: money column "${columns[index]?.key}" has a value but its currency column "${key}" holds ${raw === null ? 'nothing' : JSON.stringify(raw)}, not an ISO 4217 code`,
+      )
+    }
+    return null
   }
 }
 
@@ -59,12 +63,15 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
   const columns = definition.columns
   const normalise = createRowNormaliser(columns)
   const totalKinds = definition.totals ?? {}
-  const totalSlots = columns.map((column) => {
-    const kind = totalKinds[column.key]
-    return kind ? accumulate(kind) : undefined
-  })
-  const active = totalSlots.flatMap((slot, index) => (slot ? [[index, slot] as const] : []))
+  const totals = createTotals(columns, totalKinds)
+  const hasTotals = Object.keys(totalKinds).length > 0
+  const checkCurrency = currencyCheck(definition as ReportDefinition<unknown>)
   const chart = definition.chart
+  // A chart never puts two currencies on one axis: it plots the rows of the first currency seen.
+  const chartByCurrency =
+    !!checkCurrency &&
+    !!chart?.y.some((key) => columns.find((column) => column.key === key)?.format?.currencyColumn)
+  let chartCurrency: string | null = null
   const chartIndexes = chart
     ? [chart.x, ...chart.y].map((key) => columns.findIndex((c) => c.key === key))
     : []
@@ -77,9 +84,13 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
       if (options.signal?.aborted)
         throw new ReportError('REPORT_CANCELLED', `report "${definition.name}" was cancelled`)
       const cells = normalise(raw)
-      for (const [index, slot] of active) slot.add(cells[index] ?? null)
-      if (chart && chartPoints.length < chartLimit)
-        chartPoints.push(chartIndexes.map((i) => cells[i] ?? null))
+      const currency = checkCurrency ? checkCurrency(cells, count + 1) : null
+      if (hasTotals) totals.add(cells)
+      if (chart && chartPoints.length < chartLimit) {
+        if (chartByCurrency && currency !== null) chartCurrency ??= currency
+        if (!chartByCurrency || (currency !== null && currency === chartCurrency))
+          chartPoints.push(chartIndexes.map((i) => cells[i] ?? null))
+      }
       count++
       if (options.onProgress && count % every === 0) options.onProgress({ rows: count })
       yield cells
@@ -97,9 +108,11 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
     locale: options.locale,
     timezone: options.timezone,
     totalKinds,
-    totals: () => totalSlots.map((slot) => (slot ? slot.value() : null)),
+    totalLines: () => (hasTotals ? totals.lines() : []),
+    totals: () => totals.single(),
     ...(chart ? { chart } : {}),
     chartData: () => chartPoints,
+    chartCurrency: () => chartCurrency,
     ...(options.signal ? { signal: options.signal } : {}),
     rowCount: () => count,
   }

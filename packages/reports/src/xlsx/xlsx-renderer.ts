@@ -64,15 +64,16 @@ const DEFAULT_WIDTH: Record<ColumnType, number> = {
   datetime: 20,
 }
 
-function moneyFormat(column: ReportColumn): string {
+function moneyFormat(column: ReportColumn, currency: string | null | undefined): string {
   const digits = column.format?.fractionDigits ?? 2
   const base = digits > 0 ? `#,##0.${'0'.repeat(digits)}` : '#,##0'
-  return column.format?.currency ? `${base} "${column.format.currency}"` : base
+  return currency ? `${base} "${currency}"` : base
 }
 
-function numFmtOf(column: ReportColumn): string | undefined {
+/** The number format of a column's cells; a money column's shows the currency (`row` for per-row ones). */
+function numFmtOf(column: ReportColumn, rowCurrency?: string | null): string | undefined {
   if (column.format?.numFmt) return column.format.numFmt
-  if (column.type === 'money') return moneyFormat(column)
+  if (column.type === 'money') return moneyFormat(column, column.format?.currency ?? rowCurrency)
   return DEFAULT_NUMFMT[column.type]
 }
 
@@ -87,8 +88,50 @@ function inlineText(text: string): string {
   return preserve ? `<is><t xml:space="preserve">${escaped}</t></is>` : `<is><t>${escaped}</t></is>`
 }
 
-/** Turns one cell of a column into its `<c>` element; `ref` is the column letters. */
-type CellEncoder = (cell: Cell, row: number) => string
+/** Turns one cell of a column into its `<c>` element; `cells` is the whole row (for its currency). */
+type CellEncoder = (cell: Cell, row: number, cells: readonly Cell[]) => string
+
+/**
+ * The encoder of a money column whose currency comes from another column of the row: each
+ * currency gets its own style, so every amount shows its own currency.
+ */
+function perRowMoneyEncoder(
+  column: ReportColumn,
+  ref: string,
+  currencyIndex: number,
+  styleOf: (numFmt: string | undefined) => number,
+): CellEncoder {
+  const encoders = new Map<string, CellEncoder>()
+  return (cell, row, cells) => {
+    const currency = cells[currencyIndex]
+    const key = typeof currency === 'string' ? currency : ''
+    let encode = encoders.get(key)
+    if (!encode) {
+      const style = styleOf(numFmtOf(column, key || null))
+      encode = cellEncoder(column, ref, style, false, () => 0)
+      encoders.set(key, encode)
+    }
+    return encode(cell, row, cells)
+  }
+}
+
+/** Encodes the cells of a column, picking the per-row currency style where the column has one. */
+function columnEncoder(
+  columns: readonly ReportColumn[],
+  index: number,
+  styleOf: (numFmt: string | undefined) => number,
+  guard: boolean,
+  toWall: (epochMs: number) => number,
+): CellEncoder {
+  const column = columns[index] as ReportColumn
+  const ref = columnName(index)
+  const currencyKey = column.format?.currencyColumn
+  if (currencyKey && !column.format?.numFmt) {
+    const currencyIndex = columns.findIndex((other) => other.key === currencyKey)
+    return perRowMoneyEncoder(column, ref, currencyIndex, styleOf)
+  }
+  return cellEncoder(column, ref, styleOf(numFmtOf(column)), guard, toWall)
+}
 
 function cellEncoder(
   column: ReportColumn,
@@ -156,17 +199,14 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
       const headerStyle = styles.indexOf({ bold: true, fill: true, border: 'bottom' })
       const refs = columns.map((_, i) => columnName(i))
       const toWall = createWallClockConverter(input.timezone)
+      const bodyStyle = (numFmt: string | undefined) => styles.indexOf(numFmt ? { numFmt } : {})
+      const totalStyle = (numFmt: string | undefined) =>
+        styles.indexOf({ bold: true, border: 'top', ...(numFmt ? { numFmt } : {}) } satisfies CellFormat)
       const encoders = columns.map((column, i) => {
-        const numFmt = numFmtOf(column)
-        const format: CellFormat = numFmt ? { numFmt } : {}
         const guard = column.type === 'string' && (column.format?.escapeFormulas ?? escapeDefault)
-        return cellEncoder(column, refs[i] as string, styles.indexOf(format), guard, toWall)
+        return columnEncoder(columns, i, bodyStyle, guard, toWall)
       })
-      const totalEncoders = columns.map((column, i) => {
-        const numFmt = numFmtOf(column)
-        const format: CellFormat = { bold: true, border: 'top', ...(numFmt ? { numFmt } : {}) }
-        return cellEncoder(column, refs[i] as string, styles.indexOf(format), false, toWall)
-      })
+      const totalEncoders = columns.map((_, i) => columnEncoder(columns, i, totalStyle, false, toWall))
       const labelEncoder = cellEncoder(
         { key: '', header: '', type: 'string' },
         'A',
@@ -221,21 +261,20 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
           let xml = `<row r="${row}">`
           for (let i = 0; i < count; i++) {
             const cell = cells[i]
-            if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, row)
+            if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, row, cells)
           }
           text += `${xml}</row>`
           if (text.length >= CHUNK_CHARS) await flush()
         }
-        if (Object.keys(input.totalKinds).length > 0) {
+        // One totals row per currency: money is never summed across currencies.
+        for (const line of input.totalLines()) {
           if (row >= maxRows) await openSheet()
           row++
-          const totals = input.totals()
           let xml = `<row r="${row}">`
           for (let i = 0; i < count; i++) {
-            const cell = totals[i] ?? null
-            if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, row)
-            else if (i === 0 && !input.totalKinds[columns[0]?.key ?? ''])
-              xml += labelEncoder(options.totalsLabel ?? 'Total', row)
+            const cell = line.cells[i] ?? null
+            if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, row, line.cells)
+            else if (i === 0) xml += labelEncoder(options.totalsLabel ?? 'Total', row, line.cells)
           }
           text += `${xml}</row>`
         }
