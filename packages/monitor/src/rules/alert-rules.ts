@@ -1,6 +1,7 @@
 import { type Clock, parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
+import { ALERTS_FOR_STATE_METRIC, ALERTS_METRIC, createAlertSeriesWriter } from './alert-series.js'
 import type { AlertInstance, PostableAlert } from './alert-types.js'
 import { type Duration, parseDuration } from './duration.js'
 import type { Expr } from './expr-ast.js'
@@ -187,6 +188,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   let intervalMs = 60_000
   const ranges = new Map<string, number>()
   const history = createSampleHistory()
+  const alertSeries = createAlertSeriesWriter(history)
   const minimumRetention = Math.max(LOOKBACK_DELTA_MS, options.retentionMs ?? 0)
   const keepMs = (name: string) => Math.max(ranges.get(name) ?? 0, minimumRetention)
   const pendingRestore = new Map<string, AlertInstance[]>()
@@ -525,6 +527,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     },
     removeRule(name) {
       rules.delete(name)
+      alertSeries.forget(name)
       recordings.delete(name)
       order.delete(`alert\u0000${name}`)
       order.delete(`record\u0000${name}`)
@@ -555,6 +558,9 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           continue
         }
         evaluateRule(rule, ts, ctx)
+        alertSeries.write(rule.key, rule.instances.values(), ts)
+        instants.delete(ALERTS_METRIC)
+        instants.delete(ALERTS_FOR_STATE_METRIC)
         alerts.push(...toSend(rule, ts))
       }
       if (alerts.length > 0) await options.sink(alerts)

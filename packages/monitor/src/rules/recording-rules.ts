@@ -112,10 +112,9 @@ export function evaluateRecordingRule(
       current.set(key, { labels, value: element.value })
     }
     const name = rule.def.record
-    for (const { labels, value: v } of current.values())
-      history.append({ name, labels, value: v, timestamp: ts })
+    for (const [key, { labels, value: v }] of current) history.appendKeyed(name, labels, key, ts, v)
     for (const [key, labels] of rule.previous)
-      if (!current.has(key)) history.append({ name, labels, value: Number.NaN, timestamp: ts, stale: true })
+      if (!current.has(key)) history.appendKeyed(name, labels, key, ts, Number.NaN, true)
     rule.previous = new Map([...current].map(([key, { labels }]) => [key, labels]))
     rule.status.health = 'ok'
     delete rule.status.stateReason

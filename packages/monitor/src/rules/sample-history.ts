@@ -24,13 +24,17 @@ export interface TimedSample {
   stale?: boolean
 }
 
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
+const SAMPLE_FIELDS = new Set(['name', 'labels', 'value', 'timestamp', 'stale'])
+
 const timedSampleSchema = z
   .object({
-    name: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a valid metric name'),
+    name: z.string().regex(METRIC_NAME, 'must be a valid metric name'),
     labels: z.record(
       z
         .string()
-        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a valid label name')
+        .regex(LABEL_NAME, 'must be a valid label name')
         .refine((name) => name !== '__name__', 'the metric name goes in `name`'),
       z.string(),
     ),
@@ -41,8 +45,24 @@ const timedSampleSchema = z
   })
   .strict()
 
+/** The schema's checks without its cost, for the common case of a valid sample (backfills are large). */
+function isWellFormed(input: unknown): input is TimedSample {
+  if (typeof input !== 'object' || input === null) return false
+  for (const field in input) if (!SAMPLE_FIELDS.has(field)) return false
+  const sample = input as Record<string, unknown>
+  if (typeof sample.name !== 'string' || !METRIC_NAME.test(sample.name)) return false
+  if (typeof sample.value !== 'number' || !Number.isSafeInteger(sample.timestamp)) return false
+  if (sample.stale !== undefined && typeof sample.stale !== 'boolean') return false
+  const labels = sample.labels
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false
+  for (const [name, value] of Object.entries(labels))
+    if (!LABEL_NAME.test(name) || name === '__name__' || typeof value !== 'string') return false
+  return true
+}
+
 /** Validates a {@link TimedSample}; throws `MONITOR_INVALID_SAMPLE`. */
 export function parseTimedSample(input: TimedSample): TimedSample {
+  if (isWellFormed(input)) return input
   return parseInput(
     timedSampleSchema,
     input,
@@ -83,6 +103,11 @@ export interface SampleHistory {
   /** Adds one sample (or a staleness marker); out-of-order timestamps are inserted in place. */
   append(sample: TimedSample): void
   /**
+   * {@link SampleHistory.append} for the engine's own series (recording rules, `ALERTS`): `labels`
+   * is kept as it is (never changed afterwards) and `key` is its `labelsKey`.
+   */
+  appendKeyed(name: string, labels: Labels, key: string, t: number, value: number, stale?: boolean): void
+  /**
    * Records one collection at `t`: every sample is appended at `t`, and every series that the
    * previous collection had and this one lacks is marked stale at `t`.
    */
@@ -96,9 +121,15 @@ export interface SampleHistory {
   range(name: string, from: number, to: number): SeriesPoints[]
   /** Metric names with at least one series. */
   names(): string[]
-  /** Drops what is `keepMs(name)` or more older than `now`, and series left empty. */
+  /**
+   * Drops what is `keepMs(name)` or more older than `now` (in batches: up to a few older points of
+   * a series may stay until the next call), and series left empty.
+   */
   prune(now: number, keepMs: (name: string) => number): void
 }
+
+/** How many expired points of a series {@link SampleHistory.prune} lets gather before it drops them. */
+const PRUNE_BATCH = 8
 
 /** Index of the last element of the ascending `times` that is `<= t`, or -1. */
 function lastAtOrBefore(times: readonly number[], t: number): number {
@@ -211,6 +242,11 @@ export function createSampleHistory(): SampleHistory {
       if (sample.stale) addStale(entry, sample.timestamp)
       else addPoint(entry, sample.timestamp, sample.value)
     },
+    appendKeyed(name, labels, key, t, value, stale) {
+      const entry = entryFor(name, labels, key)
+      if (stale) addStale(entry, t)
+      else addPoint(entry, t, value)
+    },
     appendCollection(t, samples) {
       for (const [name, list] of samples) {
         const now: SeriesEntry[] = []
@@ -270,8 +306,11 @@ export function createSampleHistory(): SampleHistory {
         for (const [key, entry] of series) {
           if (entry.times.length > 0 && (entry.times[0] as number) <= oldest) {
             const drop = countAtOrBefore(entry.times, oldest)
-            entry.times.splice(0, drop)
-            entry.values.splice(0, drop)
+            // a few old points may wait for the next batch: reads never look past their window
+            if (drop >= PRUNE_BATCH || drop === entry.times.length) {
+              entry.times.splice(0, drop)
+              entry.values.splice(0, drop)
+            }
           }
           if (entry.stale.length > 0 && (entry.stale[0] as number) <= oldest)
             entry.stale.splice(0, countAtOrBefore(entry.stale, oldest))
