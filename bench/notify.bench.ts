@@ -15,6 +15,7 @@ import { createMockSmsProvider } from '@opskit/notify/testing'
 import nodemailer from 'nodemailer'
 import { SMTPServer } from 'smtp-server'
 import { alternate, type ComparisonRow, printRows, ratioAtLeast, spread, timed } from './lib/compare.js'
+import { templateCase } from './lib/notify-template-case.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'opskit-notify-bench-'))
 // --quick: a smoke run of the same code on a tenth of the sends (its figures mean nothing).
@@ -167,6 +168,7 @@ const keyless = await pipelineCase(2, 'full', false)
 // pipeline's two fsyncs and its CPU then hide behind the provider's latency.
 const realistic = await pipelineCase(20, 'full')
 const smtp = await smtpCase()
+const template = await templateCase(RUNS)
 const rows: ComparisonRow[] = [
   {
     case: `send() pipeline vs direct no-op mock call, ${CONCURRENCY} in flight each (SQLite synchronous=FULL; information: the baseline does no I/O)`,
@@ -213,6 +215,7 @@ const rows: ComparisonRow[] = [
     baseline: smtp.sequential,
     unit: 'mails/s',
   },
+  template,
 ]
 printRows(`@opskit/notify (${RUNS} alternating runs per case)`, rows)
 rmSync(dir, { recursive: true, force: true })

@@ -161,6 +161,30 @@ describe('Liquid features: conditionals, loops, filters, partials and a shared l
     )
   })
 
+  it('composes a layout at registration and again when the layout is replaced; a layout needs a content block', () => {
+    const local = createTemplateRegistry([], 'en', {
+      frame: '<main>{% block content %}default{% endblock %}</main>',
+    })
+    local.register({ name: 'n', channel: 'email', layout: 'frame', subject: 's', html: '<p>{{ who }}</p>' })
+    expect(local.render('n', { who: 'Ada' }).email?.html).toBe('<main><p>Ada</p></main>')
+    local.registerPartial('frame', '<section>{%- block content -%}{%- endblock -%}</section>')
+    expect(local.render('n', { who: 'Ada' }).email?.html).toBe('<section><p>Ada</p></section>')
+    local.registerPartial('plain', '<div></div>')
+    expect(() =>
+      local.register({ name: 'm', channel: 'email', layout: 'plain', subject: 's', html: '<p>x</p>' }),
+    ).toThrow(/layout "plain" has no \{% block content %\}/)
+    // an error in the html is reported at its own line and column, not the composed source's
+    expect(() =>
+      local.register({
+        name: 'm',
+        channel: 'email',
+        layout: 'frame',
+        subject: 's',
+        html: 'a\n{{ x | nope }}',
+      }),
+    ).toThrow(/\(html, en\) at line 2, column 1: undefined filter: nope/)
+  })
+
   it('parses each part once, at registration: rendering does not parse again', () => {
     const parse = vi.spyOn(Liquid.prototype, 'parse')
     try {

@@ -34,6 +34,7 @@ function formatContext(filter: FilterImpl): FormatContext {
 }
 
 function toNumber(value: unknown, filter: string): number {
+  if (typeof value === 'number' && Number.isFinite(value)) return value
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
   if (typeof number !== 'number' || !Number.isFinite(number)) {
     throw new TypeError(`${filter}: ${JSON.stringify(value)} is not a number`)
@@ -52,17 +53,21 @@ function digitsOption(digits: unknown, fallback: number | undefined) {
  * the reports' money columns.
  */
 function money(this: FilterImpl, value: unknown, currency: unknown, digits?: unknown): string {
-  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
-    throw new TypeError(
-      `money: the currency must be an ISO 4217 code such as 'EUR', not ${JSON.stringify(currency)}`,
+  const { locale } = formatContext(this)
+  const key = `m|${locale}|${currency}|${digits}`
+  let formatter = formatters.get(key) as Intl.NumberFormat | undefined
+  if (!formatter) {
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
+      throw new TypeError(
+        `money: the currency must be an ISO 4217 code such as 'EUR', not ${JSON.stringify(currency)}`,
+      )
+    }
+    formatter = cached(
+      key,
+      () => new Intl.NumberFormat(locale, { style: 'currency', currency, ...digitsOption(digits, 2) }),
     )
   }
-  const { locale } = formatContext(this)
-  const options = { style: 'currency', currency, ...digitsOption(digits, 2) } as const
-  return cached(
-    `m|${locale}|${currency}|${String(digits)}`,
-    () => new Intl.NumberFormat(locale, options),
-  ).format(toNumber(value, 'money'))
+  return formatter.format(toNumber(value, 'money'))
 }
 
 /** `{{ count | number }}` in the recipient's locale (`1.234,5` for `de`); `| number: 2` fixes the fraction digits. */

@@ -1,4 +1,4 @@
-import { Liquid, type LiquidOptions, type Template } from 'liquidjs'
+import { Context, Liquid, type LiquidOptions, type Template } from 'liquidjs'
 import { NotifyError } from '../errors/notify-error.js'
 import { FORMAT_CONTEXT, type FormatContext, formatFilters } from './format-filters.js'
 
@@ -12,6 +12,9 @@ export interface SourceRef {
   /** The file it was read from (relative to the template directory), or `store:<name>`. */
   file?: string
 }
+
+/** One render's variables and formatting (a LiquidJS context), from {@link LiquidEngine.scope}. */
+export type RenderScope = Context
 
 /** A part parsed once, ready to render many times. */
 export interface CompiledPart {
@@ -101,12 +104,16 @@ function clearableCache(): LiquidCache & { clear(): void } {
 export interface LiquidEngine {
   /** Parses a part, or throws `NOTIFY_TEMPLATE_ERROR` naming the file, line and column. */
   compile(source: string, ref: SourceRef, html: boolean): CompiledPart
+  /** The variables and formatting of one render, shared by the parts of a template. */
+  scope(data: Record<string, unknown>, format: FormatContext): RenderScope
   /** Renders a compiled part; a missing variable throws `NOTIFY_TEMPLATE_MISSING_VARIABLE`. */
-  render(part: CompiledPart, data: Record<string, unknown>, format: FormatContext): string
+  render(part: CompiledPart, scope: RenderScope): string
   /** Adds or replaces a partial or layout (`{% render 'name' %}`, `{% layout 'name' %}`); parsed now. */
   setPartial(name: string, source: string, file?: string): void
   /** Partial and layout names. */
   partials(): string[]
+  /** The source of a partial or layout, as registered. */
+  partialSource(name: string): string | undefined
 }
 
 /** Creates a {@link LiquidEngine}. */
@@ -151,11 +158,20 @@ export function createLiquidEngine(): LiquidEngine {
         throw templateError(error, ref)
       }
     },
-    render(part, data, format) {
+    scope(data, format) {
+      // one LiquidJS context for every part of a render (building one costs more than a short part)
+      return new Context(
+        data,
+        engines.plain.options,
+        { sync: true, globals: { [FORMAT_CONTEXT]: format } },
+        {
+          liquid: engines.plain,
+        },
+      )
+    },
+    render(part, scope) {
       try {
-        return (part.html ? engines.html : engines.plain).renderSync(part.templates, data, {
-          globals: { [FORMAT_CONTEXT]: format },
-        }) as string
+        return (part.html ? engines.html : engines.plain).renderSync(part.templates, scope) as string
       } catch (error) {
         throw templateError(error, part.ref)
       }
@@ -171,5 +187,6 @@ export function createLiquidEngine(): LiquidEngine {
       for (const cache of caches) cache.clear()
     },
     partials: () => [...partials.keys()],
+    partialSource: (name) => partials.get(name),
   }
 }

@@ -98,6 +98,7 @@ const PARTS: readonly TemplatePart[] = ['subject', 'html', 'text', 'title']
 interface Entry {
   template: NotificationTemplate & { locale: string }
   parts: Partial<Record<TemplatePart, CompiledPart>>
+  files: Partial<Record<TemplatePart, string>>
 }
 
 function checkParts(template: NotificationTemplate): void {
@@ -113,6 +114,27 @@ function checkParts(template: NotificationTemplate): void {
     throw fail(`template "${template.name}": a layout wraps the html of an email template`)
 }
 
+/** `{% block content %}…{% endblock %}` in a layout (whitespace control allowed). */
+const CONTENT_BLOCK = /\{%-?\s*block\s+content\s*-?%\}[\s\S]*?\{%-?\s*endblock(?:\s+content)?\s*-?%\}/
+
+/**
+ * A template's `html` inside its `layout`, composed once at registration (the `{% layout %}` tag
+ * would do the same on every render, at a multiple of the cost of the template itself).
+ */
+function composeLayout(engine: LiquidEngine, template: NotificationTemplate & { layout: string }): string {
+  const layout = engine.partialSource(template.layout)
+  if (layout === undefined || !CONTENT_BLOCK.test(layout)) {
+    throw new NotifyError(
+      'NOTIFY_TEMPLATE_ERROR',
+      layout === undefined
+        ? `template "${template.name}" uses layout "${template.layout}", which is not registered`
+        : `layout "${template.layout}" has no {% block content %}{% endblock %} for template "${template.name}"`,
+      { details: { template: template.name, layout: template.layout } },
+    )
+  }
+  return layout.replace(CONTENT_BLOCK, () => template.html ?? '')
+}
+
 /** Renders the parts of one entry; text is derived from the HTML when an email has none. */
 function renderEntry(
   engine: LiquidEngine,
@@ -121,9 +143,10 @@ function renderEntry(
   format: { locale: string; timeZone: string },
 ): RenderedTemplate {
   const out: RenderedTemplate = { locale: entry.template.locale }
+  const scope = engine.scope(data, format)
   for (const part of PARTS) {
     const compiled = entry.parts[part]
-    if (compiled) out[part] = engine.render(compiled, data, format)
+    if (compiled) out[part] = engine.render(compiled, scope)
   }
   if (out.text === undefined && out.html !== undefined) out.text = htmlToText(out.html)
   return out
@@ -169,28 +192,21 @@ export function createTemplateRegistry(
         })
       }) as NotificationTemplate
       checkParts(template)
-      if (template.layout && !engine.partials().includes(template.layout)) {
-        throw new NotifyError(
-          'NOTIFY_TEMPLATE_ERROR',
-          `template "${template.name}" uses layout "${template.layout}", which is not registered`,
-          { details: { template: template.name, layout: template.layout } },
-        )
-      }
       const stored = { ...template, locale: template.locale ?? defaultLocale }
       const parts: Entry['parts'] = {}
       for (const part of PARTS) {
-        let source = stored[part]
+        const source = stored[part]
         if (source === undefined) continue
-        if (part === 'html' && stored.layout)
-          source = `{% layout '${stored.layout}' %}{% block content %}${source}{% endblock %}`
         const file = files[part]
-        parts[part] = engine.compile(
-          source,
-          { template: stored.name, field: part, locale: stored.locale, ...(file ? { file } : {}) },
-          part === 'html',
-        )
+        const ref = { template: stored.name, field: part, locale: stored.locale, ...(file ? { file } : {}) }
+        // parsed alone first, so that an error's line and column are those of the part's own source
+        parts[part] = engine.compile(source, ref, part === 'html')
+        if (part === 'html' && stored.layout) {
+          const composed = composeLayout(engine, { ...stored, layout: stored.layout })
+          parts.html = engine.compile(composed, { ...ref, field: `html in layout "${stored.layout}"` }, true)
+        }
       }
-      entries.set(key(stored.name, stored.channel, stored.locale), { template: stored, parts })
+      entries.set(key(stored.name, stored.channel, stored.locale), { template: stored, parts, files })
       resolved.clear()
     },
     registerPartial(name, source, file) {
@@ -201,6 +217,10 @@ export function createTemplateRegistry(
         )
       }
       engine.setPartial(name, source, file)
+      // templates composed with this layout at registration are composed again
+      for (const entry of [...entries.values()]) {
+        if (entry.template.layout === name) registry.register(entry.template, entry.files)
+      }
     },
     resolve: (name, channel, locale) => lookup(name, channel, locale)?.template,
     list: () => [...entries.values()].map((entry) => entry.template),
