@@ -123,6 +123,25 @@ describe.skipIf(!HAS_NAB).each(['ensemble', 'zscore'] as const)(
   },
 )
 
+describe.skipIf(!HAS_NAB)(`ensemble detector is causal on every NAB category${NAB_SKIP_NOTE}`, () => {
+  it('scores a prefix of the shortest file of each category exactly as inside the whole file', async () => {
+    const corpus = await loadNabCorpus(NAB_ROOT)
+    const shortest = new Map<string, (typeof corpus)[number]>()
+    for (const file of corpus) {
+      const category = file.key.split('/')[0] as string
+      const current = shortest.get(category)
+      if (!current || file.values.length < current.values.length) shortest.set(category, file)
+    }
+    expect(shortest.size).toBe(7)
+    for (const [k, file] of [...shortest.values()].entries()) {
+      const full = await scoresOf('ensemble', file.timestamps, file.values)
+      const cut = Math.floor(file.values.length * (0.3 + 0.1 * k))
+      const prefix = await scoresOf('ensemble', file.timestamps.slice(0, cut), file.values.slice(0, cut))
+      expect(prefix, file.key).toEqual(full.slice(0, cut))
+    }
+  })
+})
+
 describe('ensemble detector', () => {
   it('warms up, then flags a value far outside the range seen so far with its reason', async () => {
     const detector = await createAnomalyDetector()

@@ -43,6 +43,15 @@ describe('opskit-ml nab', () => {
     },
   )
 
+  it('nab-cv prints usage and fails without a data directory or with a bad seed', async () => {
+    for (const args of [[], ['--data', '/tmp', '--seed', 'x']]) {
+      await expect(run(process.execPath, ['--import', 'tsx', CLI, 'nab-cv', ...args])).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('opskit-ml nab-cv --data'),
+      })
+    }
+  })
+
   it('prints usage and fails on a bad detector', async () => {
     await expect(
       run(process.execPath, ['--import', 'tsx', CLI, 'nab', '--data', '/tmp', '--detector', 'x']),

@@ -3,16 +3,23 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { AnomalyDetector, AnomalyDetectorKind } from '../detectors/anomaly-detector.js'
+import type { AnomalyDetectorOptions } from '../detectors/create-anomaly-detector.js'
 import { loadNabCorpus, writeNabResults } from '../nab/corpus.js'
+import { crossValidateNab, NAB_CV_GRID } from '../nab/cross-validate.js'
 import { NAB_PROFILE_NAMES } from '../nab/profiles.js'
 import { runDetectorOnNab } from '../nab/run-detector.js'
 import { scoreNabCorpus } from '../nab/scorer.js'
 
 const USAGE = `usage: opskit-ml nab --data <NAB dir> --detector <ensemble|zscore|autoencoder> [--out <results dir>]
+       opskit-ml nab-cv --data <NAB dir> [--seed <n>]
 
-Runs the detector online over every file of the NAB corpus, writes NAB results files
+nab: runs the detector online over every file of the NAB corpus, writes NAB results files
 (<out>/<category>/<detector>_<file>.csv) when --out is given, scores them with the NAB scorer
-and prints the three profiles beside the published scoreboard.`
+and prints the three profiles beside the published scoreboard.
+
+nab-cv: two-fold cross-validation of the ensemble's global parameters: on each half of the files
+(split by category with the seed) the best of a small grid and the thresholds are chosen, then
+scored on the other half; prints both folds, their mean and the full-corpus score of the defaults.`
 
 interface ScoreboardRow {
   detector: string
@@ -78,9 +85,55 @@ async function nab(args: string[]): Promise<number> {
   return 0
 }
 
+const fmt = (record: Readonly<Record<string, number>>) =>
+  NAB_PROFILE_NAMES.map((p) => (record[p] as number).toFixed(2)).join(' / ')
+
+async function nabCv(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { data: { type: 'string' }, seed: { type: 'string' } },
+    strict: true,
+  })
+  const seed = Number(values.seed ?? '1')
+  if (!values.data || !Number.isInteger(seed)) {
+    console.error(USAGE)
+    return 2
+  }
+  const files = await loadNabCorpus(values.data)
+  const started = performance.now()
+  const candidates: { params: AnomalyDetectorOptions; scores: number[][] }[] = []
+  for (const params of NAB_CV_GRID) {
+    candidates.push({ params, scores: (await runDetectorOnNab(files, params)).scores })
+  }
+  const cv = crossValidateNab(files, candidates, seed)
+  const full = scoreNabCorpus(files.map((f, i) => ({ ...f, scores: candidates[0]?.scores[i] as number[] })))
+  console.log(
+    `ensemble, ${NAB_CV_GRID.length} candidates, seed ${seed}, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  )
+  console.log(
+    '| fold | chosen on the train half | train (std / lowFP / lowFN) | held-out half (std / lowFP / lowFN) |',
+  )
+  console.log('| --- | --- | --- | --- |')
+  for (const [i, fold] of cv.folds.entries()) {
+    console.log(
+      `| ${i + 1} (${fold.train.length} → ${fold.test.length} files) | \`${JSON.stringify(fold.chosen)}\` | ${fmt(fold.trainScore)} | ${fmt(fold.testScore)} |`,
+    )
+  }
+  console.log(`| **mean of the held-out halves** | | | **${fmt(cv.mean)}** |`)
+  console.log(
+    `| full corpus, defaults \`${JSON.stringify(NAB_CV_GRID[0])}\` | | | ${fmt(profileRecordOf(full))} |`,
+  )
+  return 0
+}
+
+function profileRecordOf(result: ReturnType<typeof scoreNabCorpus>): Record<string, number> {
+  return Object.fromEntries(NAB_PROFILE_NAMES.map((p) => [p, result[p]?.normalised ?? Number.NaN]))
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === 'nab') return nab(rest)
+  if (command === 'nab-cv') return nabCv(rest)
   console.error(USAGE)
   return command === undefined || command === '--help' ? 0 : 2
 }

@@ -40,6 +40,11 @@ export interface AnomalyDetectorOptions {
   readonly estimationSamples?: number
   /** ensemble: raw scores the likelihood layer remembers. @default 8640 */
   readonly historicWindowSize?: number
+  /**
+   * ensemble: factor applied to a score that does not exceed every score of the previous 100
+   * points (temporal non-maximum suppression, so one event alarms once). @default 0.7
+   */
+  readonly suppressionFactor?: number
 }
 
 const positiveInt = z.number().int().positive()
@@ -54,6 +59,7 @@ const optionsSchema = z.strictObject({
   learningPeriod: z.number().int().min(0).optional(),
   estimationSamples: positiveInt.optional(),
   historicWindowSize: positiveInt.optional(),
+  suppressionFactor: z.number().min(0).max(1).optional(),
 })
 
 const pointSchema = z.object({
@@ -119,6 +125,8 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
   let lo = state?.lo ?? Number.POSITIVE_INFINITY
   let hi = state?.hi ?? Number.NEGATIVE_INFINITY
   let seen = state?.seen ?? 0
+  // Snapshots from before the option existed continue with the factor they were made with.
+  const suppressionFactor = o.suppressionFactor ?? 0.8
   // Scores before suppression, newest last (at most SUPPRESSION_WINDOW).
   const recent: number[] = state ? [...state.recent] : []
   const suppress = (score: number): number => {
@@ -126,7 +134,7 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
     for (const r of recent) previousMax = Math.max(previousMax, r)
     recent.push(score)
     if (recent.length > SUPPRESSION_WINDOW) recent.shift()
-    return score > previousMax ? score : score * SUPPRESSION_FACTOR
+    return score > previousMax ? score : score * suppressionFactor
   }
   const ready = likelihoodOptions.learningPeriod + likelihoodOptions.estimationSamples
   return {
@@ -138,9 +146,12 @@ function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engin
       }
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
       const tolerance = (hi - lo) * (o.spatialTolerance as number)
-      // The range means something only once the warm-up has seen a fair sample of the series.
+      // The range means something only once the likelihood layers start learning (a day of
+      // 5-minute points by default): before that, a new extreme is ordinary.
       const outOfRange =
-        seen >= (o.warmup as number) && hi > lo && (value > hi + tolerance || value < lo - tolerance)
+        seen >= likelihoodOptions.learningPeriod &&
+        hi > lo &&
+        (value > hi + tolerance || value < lo - tolerance)
       lo = Math.min(lo, value)
       hi = Math.max(hi, value)
       seen++
@@ -196,16 +207,16 @@ function resolveOptions(options: AnomalyDetectorOptions): {
       learningPeriod: parsed.learningPeriod ?? 288,
       estimationSamples: parsed.estimationSamples ?? 100,
       historicWindowSize: parsed.historicWindowSize ?? 8640,
+      suppressionFactor: parsed.suppressionFactor ?? 0.7,
     },
   }
 }
 
 /**
  * Temporal non-maximum suppression (as CAD OSE does): a score that does not exceed every score of
- * the previous SUPPRESSION_WINDOW points is scaled by SUPPRESSION_FACTOR, so one event alarms once.
+ * the previous SUPPRESSION_WINDOW points is scaled by the `suppressionFactor` option.
  */
 const SUPPRESSION_WINDOW = 100
-const SUPPRESSION_FACTOR = 0.8
 
 /** Points the z-score detector sees before it scores: a Gaussian of 2 or 3 points flags noise. */
 const ZSCORE_WARMUP = 30

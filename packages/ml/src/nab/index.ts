@@ -11,6 +11,14 @@ export {
   windowLabels,
   writeNabResults,
 } from './corpus.js'
+export {
+  crossValidateNab,
+  NAB_CV_GRID,
+  type NabCandidate,
+  type NabCrossValidation,
+  type NabFold,
+  splitNabFiles,
+} from './cross-validate.js'
 export { NAB_PROFILE_NAMES, NAB_PROFILES, type NabProfile, type NabProfileName } from './profiles.js'
 export { type NabDetectorRun, runDetectorOnNab } from './run-detector.js'
 export {
