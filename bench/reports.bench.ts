@@ -1,19 +1,25 @@
-// @opskit/reports: CSV vs csv-stringify, XLSX vs exceljs's WorkbookWriter as its README shows it,
-// PDF pages/s, and peak RSS of each at 100k and 1M rows read from SQLite. Each case runs in a
-// fresh child process (lib/reports-case.ts) so that its peak RSS is its own. The child runs that
-// file transpiled to plain JavaScript (no tsx loader in the child: tsx alone adds ~40-55 MB of
-// RSS to every process, which would be measured as if the libraries used it).
+// @opskit/reports: CSV vs csv-stringify and XLSX vs exceljs's WorkbookWriter (inline strings, as
+// ours; shared strings as a labelled extra row) at 100k rows, PDF pages/s, and the constant-memory
+// check: peak RSS of ours at 1M rows against 100k rows (target <= 1.2x). Each case runs in a fresh
+// child process (lib/reports-case.ts) so that its peak RSS is its own; the cases alternate and
+// each runs RUNS times; rows print min/median/max and a target is met when the medians meet it.
+// The child runs that file transpiled to plain JavaScript (no tsx loader in the child: tsx alone
+// adds ~40-55 MB of RSS to every process, which would be measured as if the libraries used it).
 // Run: cd bench && node --expose-gc --import tsx reports.bench.ts [--quick]
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ts from 'typescript'
-import { type ComparisonRow, printRows } from './lib/compare.js'
+import { alternate, printRows, ratioAbove, ratioAtLeast, ratioAtMost, spread } from './lib/compare.js'
 import { seedSales } from './lib/reports-seed.js'
 
 const quick = process.argv.includes('--quick')
-const SIZES = quick ? [20_000, 100_000] : [100_000, 1_000_000]
+const RUNS = 5
+/** Rows of the speed comparisons (every case, baselines included). */
+const SPEED_ROWS = quick ? 20_000 : 100_000
+/** Rows of the constant-memory check (ours only), against SPEED_ROWS. */
+const MEMORY_ROWS = quick ? 100_000 : 1_000_000
 const PDF_ROWS = quick ? 2_000 : 10_000
 const dir = mkdtempSync(join(tmpdir(), 'reports-bench-'))
 const dbPath = join(dir, 'sales.db')
@@ -57,82 +63,128 @@ function run(caseName: string, rows: number): CaseResult {
 const mb = (bytes: number) => bytes / (1024 * 1024)
 const perSecond = (r: CaseResult) => r.rows / (r.ms / 1000)
 
+const label = (rows: number) => (rows >= 1_000_000 ? `${rows / 1_000_000}M` : `${rows / 1000}k`)
+
 try {
   const started = performance.now()
-  seedSales(dbPath, Math.max(...SIZES))
+  seedSales(dbPath, MEMORY_ROWS)
   console.log(
-    `seeded ${Math.max(...SIZES).toLocaleString('en-US')} rows in ${Math.round(performance.now() - started)} ms`,
+    `seeded ${MEMORY_ROWS.toLocaleString('en-US')} rows in ${Math.round(performance.now() - started)} ms`,
   )
-  const rows: ComparisonRow[] = []
-  const memory: Record<string, number[]> = { csv: [], xlsx: [] }
-  for (const size of SIZES) {
-    const label = size >= 1_000_000 ? `${size / 1_000_000}M` : `${size / 1000}k`
-    // Alternate the order so neither side always runs on a warmer page cache.
-    const csvBase = run('csv-baseline', size)
-    const csvOurs = run('csv-ours', size)
-    const xlsxOurs = run('xlsx-ours', size)
-    const xlsxBase = run('xlsx-baseline', size)
-    memory.csv?.push(csvOurs.peakRss)
-    memory.xlsx?.push(xlsxOurs.peakRss)
-    rows.push(
-      {
-        case: `CSV ${label} rows/s (vs csv-stringify)`,
-        ours: perSecond(csvOurs),
-        baseline: perSecond(csvBase),
-        unit: 'rows/s',
-        target: '>= 0.85x',
-      },
-      {
-        case: `CSV ${label} peak RSS`,
-        ours: mb(csvOurs.peakRss),
-        baseline: mb(csvBase.peakRss),
-        unit: 'MB',
-        higherIsBetter: false,
-      },
-      {
-        case: `XLSX ${label} rows/s (vs exceljs WorkbookWriter)`,
-        ours: perSecond(xlsxOurs),
-        baseline: perSecond(xlsxBase),
-        unit: 'rows/s',
-        target: '> 1x',
-      },
-      {
-        case: `XLSX ${label} peak RSS`,
-        ours: mb(xlsxOurs.peakRss),
-        baseline: mb(xlsxBase.peakRss),
-        unit: 'MB',
-        higherIsBetter: false,
-        target: '<= 0.5x',
-      },
-      {
-        case: `XLSX ${label} file size`,
-        ours: mb(xlsxOurs.bytes),
-        baseline: mb(xlsxBase.bytes),
-        unit: 'MB',
-        higherIsBetter: false,
-      },
-    )
-  }
-  const floor = run('floor', 0)
-  rows.push({
-    case: 'process floor (Node, better-sqlite3, Kysely, db open; no work)',
-    ours: mb(floor.peakRss),
-    baseline: mb(floor.peakRss),
-    unit: 'MB',
-    higherIsBetter: false,
-  })
-  printRows('@opskit/reports vs baselines (SQLite source, one child process per case)', rows)
-  const pdf = run('pdf-ours', PDF_ROWS)
-  console.log(
-    `\nPDF: ${PDF_ROWS.toLocaleString('en-US')} rows, ${pdf.pages} pages in ${Math.round(pdf.ms)} ms = ${((pdf.pages ?? 0) / (pdf.ms / 1000)).toFixed(1)} pages/s, ${mb(pdf.bytes).toFixed(1)} MB, peak RSS ${mb(pdf.peakRss).toFixed(0)} MB`,
+  const speedCases = [
+    'csv-ours',
+    'csv-baseline',
+    'xlsx-ours',
+    'xlsx-baseline',
+    'xlsx-baseline-shared',
+    'floor',
+  ]
+  const speed = await alternate(
+    Object.fromEntries(speedCases.map((name) => [name, () => run(name, name === 'floor' ? 0 : SPEED_ROWS)])),
+    { runs: RUNS },
   )
-  for (const [format, values] of Object.entries(memory)) {
-    const [small = 1, large = 1] = values
-    const above = (large - floor.peakRss) / Math.max(1, small - floor.peakRss)
-    console.log(
-      `memory ${format}: peak RSS ${SIZES[1]} rows / ${SIZES[0]} rows = ${(large / small).toFixed(2)}x (target <= 1.2x); above the process floor ${mb(small - floor.peakRss).toFixed(0)} MB -> ${mb(large - floor.peakRss).toFixed(0)} MB (${above.toFixed(2)}x)`,
-    )
-  }
+  const large = await alternate(
+    {
+      'csv-ours': () => run('csv-ours', MEMORY_ROWS),
+      'xlsx-ours': () => run('xlsx-ours', MEMORY_ROWS),
+      'pdf-ours': () => run('pdf-ours', PDF_ROWS),
+    },
+    { runs: RUNS },
+  )
+  const rate = (runs: CaseResult[] | undefined) => spread((runs ?? []).map(perSecond))
+  const rss = (runs: CaseResult[] | undefined) => spread((runs ?? []).map((r) => mb(r.peakRss)))
+  const size = (runs: CaseResult[] | undefined) => spread((runs ?? []).map((r) => mb(r.bytes)))
+  const at = label(SPEED_ROWS)
+  printRows(
+    `@opskit/reports vs baselines, ${at} rows from SQLite, one child process per run, ${RUNS} alternating runs per case`,
+    [
+      {
+        case: `CSV ${at} (vs csv-stringify, same row source)`,
+        ours: rate(speed['csv-ours']),
+        baseline: rate(speed['csv-baseline']),
+        unit: 'rows/s',
+        target: ratioAtLeast(0.85),
+      },
+      {
+        case: `CSV ${at} peak RSS`,
+        ours: rss(speed['csv-ours']),
+        baseline: rss(speed['csv-baseline']),
+        unit: 'MB',
+        higherIsBetter: false,
+      },
+      {
+        case: `XLSX ${at} (vs exceljs WorkbookWriter, inline strings)`,
+        ours: rate(speed['xlsx-ours']),
+        baseline: rate(speed['xlsx-baseline']),
+        unit: 'rows/s',
+        target: ratioAbove(1),
+      },
+      {
+        case: `XLSX ${at} peak RSS (vs exceljs, inline strings)`,
+        ours: rss(speed['xlsx-ours']),
+        baseline: rss(speed['xlsx-baseline']),
+        unit: 'MB',
+        higherIsBetter: false,
+        target: ratioAtMost(0.5),
+      },
+      {
+        case: `XLSX ${at} file size (vs exceljs, inline strings)`,
+        ours: size(speed['xlsx-ours']),
+        baseline: size(speed['xlsx-baseline']),
+        unit: 'MB',
+        higherIsBetter: false,
+      },
+      {
+        case: `extra: XLSX ${at} vs exceljs with useSharedStrings: true (every distinct string held in memory)`,
+        ours: rate(speed['xlsx-ours']),
+        baseline: rate(speed['xlsx-baseline-shared']),
+        unit: 'rows/s',
+      },
+      {
+        case: `extra: XLSX ${at} peak RSS vs exceljs with useSharedStrings: true`,
+        ours: rss(speed['xlsx-ours']),
+        baseline: rss(speed['xlsx-baseline-shared']),
+        unit: 'MB',
+        higherIsBetter: false,
+      },
+      {
+        case: 'process floor (Node, better-sqlite3, Kysely, db open; no work)',
+        ours: rss(speed.floor),
+        unit: 'MB',
+        higherIsBetter: false,
+      },
+    ],
+  )
+  const big = label(MEMORY_ROWS)
+  printRows(
+    `@opskit/reports: constant memory, peak RSS of ours at ${big} rows vs ${at} rows (each run its own child process)`,
+    [
+      {
+        case: `CSV peak RSS, ${big} vs ${at} rows`,
+        ours: rss(large['csv-ours']),
+        baseline: rss(speed['csv-ours']),
+        unit: 'MB',
+        higherIsBetter: false,
+        target: ratioAtMost(1.2),
+      },
+      {
+        case: `XLSX peak RSS, ${big} vs ${at} rows`,
+        ours: rss(large['xlsx-ours']),
+        baseline: rss(speed['xlsx-ours']),
+        unit: 'MB',
+        higherIsBetter: false,
+        target: ratioAtMost(1.2),
+      },
+      { case: `CSV ${big} rows`, ours: rate(large['csv-ours']), unit: 'rows/s' },
+      { case: `XLSX ${big} rows`, ours: rate(large['xlsx-ours']), unit: 'rows/s' },
+      {
+        case: `PDF ${PDF_ROWS.toLocaleString('en-US')} rows (${large['pdf-ours']?.[0]?.pages} pages)`,
+        ours: spread((large['pdf-ours'] ?? []).map((r) => (r.pages ?? 0) / (r.ms / 1000))),
+        unit: 'pages/s',
+      },
+      { case: 'PDF peak RSS', ours: rss(large['pdf-ours']), unit: 'MB', higherIsBetter: false },
+    ],
+  )
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
