@@ -61,6 +61,12 @@ export {
   SECRET_FIELD_NAMES,
   secretRedactPaths,
 } from './logger/logger.js'
+export {
+  createSecretRedactor,
+  normaliseFieldName,
+  redactSecrets,
+  type SecretRedactionOptions,
+} from './logger/redact-secrets.js'
 export { createRedactor, type Redactor, type RedactorOptions } from './logger/redactor.js'
 export { importOptional } from './optional/import-optional.js'
 export { mulberry32 } from './random/mulberry32.js'

@@ -31,13 +31,18 @@ export const noopLogger: Logger = {
 }
 
 /**
- * Field names whose values are secrets. Loggers built by opskit hide them at any of the first
- * three levels of a log object; error messages never include them.
+ * Field names whose values are secrets. opskit's loggers hide them at any depth (bounded), matched
+ * without regard to case, `-` or `_` (so `Authorization`, `x-api-key`, `API_KEY` all match; see
+ * `redactSecrets`). The list covers every secret-bearing option of every opskit provider and
+ * channel (a test walks the packages' option types against it); error messages never include them.
  */
 export const SECRET_FIELD_NAMES = [
   'password',
   'passwordHash',
+  'pass',
+  'passphrase',
   'secret',
+  'secrets',
   'clientSecret',
   'token',
   'accessToken',
@@ -45,18 +50,30 @@ export const SECRET_FIELD_NAMES = [
   'idToken',
   'apiKey',
   'api_key',
+  'x-api-key',
   'authToken',
   'auth',
   'authorization',
+  'proxy-authorization',
   'cookie',
   'set-cookie',
   'privateKey',
   'private_key',
   'signingKey',
+  'subjectKeyWrappingKey',
+  'credential',
   'credentials',
+  'webhookUrl',
+  'routingKey',
+  'routing_key',
+  'serviceAccount',
 ] as const
 
-/** pino `redact.paths` for {@link SECRET_FIELD_NAMES} at depths 1 to 3 and inside request headers. */
+/**
+ * pino `redact.paths` for {@link SECRET_FIELD_NAMES} at depths 1 to 3 and inside request headers,
+ * as written (pino paths are case-sensitive): for a host's own pino configuration. Loggers from
+ * `createPinoLogger` use `redactSecrets`, which matches any case at any depth.
+ */
 export function secretRedactPaths(extra: readonly string[] = []): string[] {
   const paths = new Set<string>()
   for (const name of SECRET_FIELD_NAMES) {
