@@ -457,6 +457,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
               .subarray(0, 8)
               .toString('latin1')
               .replace(/^\uFEFF|^\xEF\xBB\xBF/, '')
+              .replace(/^"/, '') // CSV text fields are quoted
               .startsWith(magic)
           ) {
             throw new Error(`the ${format} does not start with ${magic}`)
