@@ -15,8 +15,18 @@ const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[Ii][Nn][Ff]|
 /** `a`, `axN`, `a+bxN`, `a-bxN` where `a` is signed and `b` unsigned (promql's series_item). */
 const VALUE_ITEM = new RegExp(`^([+-]?(?:${NUMBER}))(?:([+-])(${NUMBER}))?(?:x(\\d+))?$`)
 
+/** The most steps one input series may expand to (`1x100000000000` would otherwise exhaust memory). */
+export const MAX_SERIES_STEPS = 10_000_000
+
 /** A stand-in metric name, so that the expression parser reads `{a="b"}` as a selector. */
 const NAMELESS = '__opskit_nameless__'
+
+function checkSize(steps: number): void {
+  if (steps > MAX_SERIES_STEPS)
+    throw new Error(
+      `a series of more than ${MAX_SERIES_STEPS.toLocaleString('en-US')} steps is too long for a rule test`,
+    )
+}
 
 function toNumber(text: string): number {
   const lower = text.toLowerCase().replace(/^\+/, '')
@@ -41,6 +51,7 @@ export function expandValues(notation: string): SeriesStep[] {
     }
     const blanks = /^_x(\d+)$/.exec(item)
     if (blanks) {
+      checkSize(steps.length + Number(blanks[1]))
       for (let i = 0; i < Number(blanks[1]); i++) steps.push({ kind: 'omitted' })
       continue
     }
@@ -53,6 +64,7 @@ export function expandValues(notation: string): SeriesStep[] {
       throw new Error(`unexpected "${item}" in series values (expected a number, "stale", "_" or a+bxN)`)
     let value = toNumber(match[1] as string)
     const times = match[4] === undefined ? 0 : Number(match[4])
+    checkSize(steps.length + times + 1)
     const step = match[2] === undefined ? 0 : toNumber(match[3] as string) * (match[2] === '-' ? -1 : 1)
     for (let i = 0; i <= times; i++) {
       steps.push({ kind: 'value', value })
