@@ -3,10 +3,19 @@ import type { HostDatabase } from '@opskit/core'
 import { forEachDialect } from '@opskit/test-support'
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
-import { type AuditCheckpoint, chainHash, createAuditLog, leafHash, type VerifyResult } from '../src/index.js'
+import {
+  type AuditCheckpoint,
+  chainHash,
+  createAuditLog,
+  createRetentionStatement,
+  leafHash,
+  RETENTION_HEADER,
+  type VerifyResult,
+} from '../src/index.js'
 
-// The attacker of these tests has plain SQL access and drops no trigger: inserting an anchor row
-// is enough for the delete guard to let rows go.
+// The attacker of these tests has plain SQL access. The anchors table's insert guard refuses the
+// naive attacks outright (first test); a writer who may drop that one trigger gets the anchor in,
+// and the delete guard then lets rows go below it: verify must catch every such anchor.
 
 let counter = 0
 
@@ -57,7 +66,18 @@ async function seed(db: HostDatabase) {
   }
   await audit.flush()
   const t = (name: string) => sql.table(`${prefix}audit_${name}`)
-  return { audit, publicKey, outside, time, t }
+  return { audit, publicKey, outside, time, t, prefix }
+}
+
+/** Drops the anchors table's insert guard (the delete guard stays). */
+async function dropAnchorGuard(db: HostDatabase, dialect: string, prefix: string) {
+  await sql
+    .raw(
+      dialect === 'sqlite'
+        ? `DROP TRIGGER ${prefix}audit_anchors_bound`
+        : `DROP TRIGGER ${prefix}audit_anchors_bound ON ${prefix}audit_anchors`,
+    )
+    .execute(db)
 }
 
 async function rowAt(db: HostDatabase, table: ReturnType<typeof sql.table>, chainId: string, seq: number) {
@@ -73,9 +93,45 @@ function failuresOf(result: VerifyResult) {
   return result.failures.map((f) => [f.chainId, f.seq, f.kind])
 }
 
-forEachDialect('forged retention anchors', ({ db }) => {
-  it('an anchor copied from a checkpoint row, then a DELETE below it, fails at the anchor', async () => {
+forEachDialect('forged retention anchors', ({ db, dialect }) => {
+  it('the anchors table refuses a checkpoint row, a foreign anchor and a moved one; a well-formed unsigned one gets in and fails verify', async () => {
     const { audit, publicKey, outside, t } = await seed(db())
+    const foreign = await rowAt(db(), t('checkpoints'), 'globex', 30)
+    const own = await rowAt(db(), t('events'), 'acme', 20)
+    const attempts = [
+      sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
+        SELECT chain_id, seq, hash, "text", created_at FROM ${t('checkpoints')} WHERE chain_id = 'acme' AND seq = 20`,
+      sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
+        VALUES ('acme', 30, ${String(foreign.hash)}, ${`${RETENTION_HEADER}\nopskit-audit/tenant/globex\n30\nAAAA\n`}, 0)`,
+      sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
+        VALUES ('acme', 25, ${String(own.hash)}, ${`${RETENTION_HEADER}\nopskit-audit/tenant/acme\n20\nAAAA\n`}, 0)`,
+    ]
+    for (const attempt of attempts)
+      await expect(attempt.execute(db())).rejects.toThrow(/retention statement at an event/)
+    await expect(
+      sql`DELETE FROM ${t('events')} WHERE chain_id = 'acme' AND seq <= 20`.execute(db()),
+    ).rejects.toThrow(/append-only/)
+    // SQL cannot check a signature: a well-formed statement the attacker made up is let in.
+    const made = createRetentionStatement({
+      origin: 'opskit-audit/tenant/acme',
+      size: 20,
+      rootHash: String(own.hash),
+    })
+    await sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
+      VALUES ('acme', 20, ${String(own.hash)}, ${made.text}, 0)`.execute(db())
+    await sql`DELETE FROM ${t('events')} WHERE chain_id = 'acme' AND seq <= 20`.execute(db())
+    expect(failuresOf(await audit.verify({ publicKey }))).toEqual([['acme', 20, 'bad-signature']])
+    expect(failuresOf(await audit.verify({ publicKey, checkpoint: outside }))).toContainEqual([
+      'acme',
+      20,
+      'bad-signature',
+    ])
+    await audit.close()
+  })
+
+  it('an anchor copied from a checkpoint row, then a DELETE below it, fails at the anchor', async () => {
+    const { audit, publicKey, outside, t, prefix } = await seed(db())
+    await dropAnchorGuard(db(), dialect, prefix)
     await sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
       SELECT chain_id, seq, hash, "text", created_at FROM ${t('checkpoints')} WHERE chain_id = 'acme' AND seq = 20`.execute(
       db(),
@@ -95,7 +151,8 @@ forEachDialect('forged retention anchors', ({ db }) => {
   })
 
   it("another tenant's signed checkpoint installed as an anchor fails for that tenant only", async () => {
-    const { audit, publicKey, outside, t } = await seed(db())
+    const { audit, publicKey, outside, t, prefix } = await seed(db())
+    await dropAnchorGuard(db(), dialect, prefix)
     const foreign = await rowAt(db(), t('checkpoints'), 'globex', 30)
     await sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
       VALUES ('acme', 30, ${String(foreign.hash)}, ${String(foreign.text)}, 0)`.execute(db())
@@ -114,7 +171,8 @@ forEachDialect('forged retention anchors', ({ db }) => {
   })
 
   it('a forged event chained after a foreign anchor fails at the anchor of the right chain', async () => {
-    const { audit, publicKey, outside, t } = await seed(db())
+    const { audit, publicKey, outside, t, prefix } = await seed(db())
+    await dropAnchorGuard(db(), dialect, prefix)
     const foreign = await rowAt(db(), t('checkpoints'), 'globex', 30)
     const model = await rowAt(db(), t('events'), 'acme', 30)
     await sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
@@ -147,7 +205,8 @@ forEachDialect('forged retention anchors', ({ db }) => {
   })
 
   it('a genuine anchor moved to a higher seq fails at the moved position', async () => {
-    const { audit, publicKey, outside, time, t } = await seed(db())
+    const { audit, publicKey, outside, time, t, prefix } = await seed(db())
+    await dropAnchorGuard(db(), dialect, prefix)
     time.set(Date.UTC(2027, 0, 1))
     await audit.applyRetention({ olderThan: Date.UTC(2025, 6, 1), tenantId: 'acme' })
     const genuine = await rowAt(db(), t('anchors'), 'acme', 10)

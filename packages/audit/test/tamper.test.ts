@@ -180,9 +180,19 @@ forEachDialect('audit tamper evidence', ({ db, dialect }) => {
     it('detects a forged (unsigned) retention anchor used to delete the oldest events', async () => {
       const { audit, prefix, table, publicKey } = await seed(db())
       const fifth = await row(db(), table, 5)
-      // No trigger needs dropping: inserting an anchor is enough for the delete guard to allow it.
-      await sql`INSERT INTO ${sql.table(`${prefix}audit_anchors`)} (chain_id, seq, hash, text, created_at)
-        VALUES ('', 5, ${String(fifth.hash)}, ${'opskit-audit\n5\nAAAA\n'}, 0)`.execute(db())
+      const insert = sql`INSERT INTO ${sql.table(`${prefix}audit_anchors`)} (chain_id, seq, hash, text, created_at)
+        VALUES ('', 5, ${String(fifth.hash)}, ${'opskit-audit\n5\nAAAA\n'}, 0)`
+      // The anchors table refuses what is not a retention statement; with that guard dropped, the
+      // anchor is enough for the delete guard to allow the deletion.
+      await expect(insert.execute(db())).rejects.toThrow(/retention statement/)
+      await sql
+        .raw(
+          dialect === 'sqlite'
+            ? `DROP TRIGGER ${prefix}audit_anchors_bound`
+            : `DROP TRIGGER ${prefix}audit_anchors_bound ON ${prefix}audit_anchors`,
+        )
+        .execute(db())
+      await insert.execute(db())
       await sql`DELETE FROM ${sql.table(table)} WHERE seq <= 5`.execute(db())
       const result = await audit.verify({ publicKey })
       expect(firstFailure(result)).toEqual({ seq: 5, kind: 'forged-anchor' })

@@ -1,6 +1,7 @@
 import { assertTablePrefix, dialectOf, type MigrationSet } from '@opskit/core'
 import { type Kysely, sql } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
+import { createAnchorGuard } from './anchor-guard.js'
 
 /**
  * Table names of the audit store for a prefix; throws `AUDIT_INVALID_OPTIONS` for a prefix that
@@ -21,10 +22,14 @@ export function auditTables(prefix: string) {
   }
 }
 
+// SQLite runs migrations outside a transaction (Kysely: no transactional DDL there), so when several
+// processes open one new file at once, one may run a migration another is half-way through: every
+// statement is idempotent (IF NOT EXISTS) so that this is harmless.
 async function createTables(db: Kysely<unknown>, prefix: string): Promise<void> {
   const t = auditTables(prefix)
   await db.schema
     .createTable(t.events)
+    .ifNotExists()
     .addColumn('chain_id', 'varchar(128)', (c) => c.notNull())
     .addColumn('seq', 'bigint', (c) => c.notNull())
     .addColumn('id', 'varchar(36)', (c) => c.notNull().unique())
@@ -45,7 +50,7 @@ async function createTables(db: Kysely<unknown>, prefix: string): Promise<void> 
     .addPrimaryKeyConstraint(`${t.events}_pk`, ['chain_id', 'seq'])
     .execute()
   const index = (name: string, columns: string[]) =>
-    db.schema.createIndex(`${t.events}_${name}`).on(t.events).columns(columns).execute()
+    db.schema.createIndex(`${t.events}_${name}`).ifNotExists().on(t.events).columns(columns).execute()
   await index('tenant_time', ['tenant_id', 'occurred_at'])
   await index('actor', ['tenant_id', 'actor_id', 'occurred_at'])
   await index('target', ['tenant_id', 'target_type', 'target_id', 'occurred_at'])
@@ -53,6 +58,7 @@ async function createTables(db: Kysely<unknown>, prefix: string): Promise<void> 
 
   await db.schema
     .createTable(t.chains)
+    .ifNotExists()
     .addColumn('chain_id', 'varchar(128)', (c) => c.primaryKey())
     .addColumn('last_seq', 'bigint', (c) => c.notNull())
     .addColumn('last_hash', 'char(64)', (c) => c.notNull())
@@ -60,6 +66,7 @@ async function createTables(db: Kysely<unknown>, prefix: string): Promise<void> 
   for (const table of [t.checkpoints, t.anchors]) {
     await db.schema
       .createTable(table)
+      .ifNotExists()
       .addColumn('chain_id', 'varchar(128)', (c) => c.notNull())
       .addColumn('seq', 'bigint', (c) => c.notNull())
       .addColumn('hash', 'char(64)', (c) => c.notNull())
@@ -70,6 +77,7 @@ async function createTables(db: Kysely<unknown>, prefix: string): Promise<void> 
   }
   await db.schema
     .createTable(t.keys)
+    .ifNotExists()
     .addColumn('subject_id', 'varchar(256)', (c) => c.primaryKey())
     .addColumn('key_id', 'varchar(36)', (c) => c.notNull().unique())
     .addColumn('key', 'varchar(64)', (c) => c.notNull())
@@ -84,7 +92,7 @@ async function createGuards(db: Kysely<unknown>, prefix: string): Promise<void> 
     const guard = (name: string, timing: string, when: string, tbl = t.events) =>
       sql
         .raw(
-          `CREATE TRIGGER ${prefix}audit_${name} ${timing} ON ${tbl} ${when} BEGIN SELECT RAISE(ABORT, '${message}: ${name.replace(/_/g, ' ')} refused'); END`,
+          `CREATE TRIGGER IF NOT EXISTS ${prefix}audit_${name} ${timing} ON ${tbl} ${when} BEGIN SELECT RAISE(ABORT, '${message}: ${name.replace(/_/g, ' ')} refused'); END`,
         )
         .execute(db)
     await guard('no_update', 'BEFORE UPDATE', '')
@@ -153,4 +161,5 @@ export const auditMigrations: MigrationSet = (prefix) => ({
           .execute(db)
     },
   },
+  '0004_audit_anchor_guard': { up: (db) => createAnchorGuard(db, prefix, auditTables(prefix)) },
 })
