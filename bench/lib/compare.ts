@@ -99,17 +99,17 @@ export function printRows(title: string, rows: ComparisonRow[]): void {
  * always after the same neighbour. `between` runs before each timed case (e.g. flush writeback,
  * collect garbage). Returns each case's results in run order.
  */
-export async function alternate<T>(
-  cases: Record<string, () => Promise<T> | T>,
+export async function alternate<T, K extends string = string>(
+  cases: Record<K, () => Promise<T> | T>,
   { runs = 5, between }: { runs?: number; between?: () => void | Promise<void> } = {},
-): Promise<Record<string, T[]>> {
-  const names = Object.keys(cases)
-  const results: Record<string, T[]> = Object.fromEntries(names.map((name) => [name, []]))
+): Promise<Record<K, T[]>> {
+  const names = Object.keys(cases) as K[]
+  const results = Object.fromEntries(names.map((name) => [name, [] as T[]])) as Record<K, T[]>
   for (let round = 0; round < runs; round++) {
     for (let i = 0; i < names.length; i++) {
-      const name = names[(round + i) % names.length]!
+      const name = names[(round + i) % names.length] as K
       await between?.()
-      results[name]!.push(await cases[name]!())
+      results[name].push(await cases[name]())
     }
   }
   return results
@@ -145,8 +145,8 @@ export async function opsPerSecond(
   )
   return {
     case: caseName,
-    ours: spread(runs.ours!),
-    baseline: spread(runs.baseline!),
+    ours: spread(runs.ours),
+    baseline: spread(runs.baseline),
     unit: 'ops/s',
     ...(options.target ? { target: options.target } : {}),
   }
