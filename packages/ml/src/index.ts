@@ -32,6 +32,7 @@ export {
   baselineDaysToSellout,
   type GeneratedSalesCurve,
   generateSalesCurves,
+  holtDaysToSellout,
   type SalesCurve,
   type SalesGeneratorOptions,
   seasonalNaiveDaysToSellout,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   baselineDaysToSellout,
   generateSalesCurves,
+  holtDaysToSellout,
   type MlErrorCode,
   seasonalNaiveDaysToSellout,
 } from '../src/index.js'
@@ -43,6 +44,15 @@ describe('sell-out forecasting', () => {
     ).toBeNull()
   })
 
+  it('the Holt baseline accumulates its trend forecast until the capacity is gone', () => {
+    expect(holtDaysToSellout({ capacity: 100, dailySales: [10, 10, 10, 10], horizonDays: 60 })).toBeCloseTo(
+      6,
+      6,
+    )
+    // A falling trend that reaches zero before the capacity is gone never sells out.
+    expect(holtDaysToSellout({ capacity: 1000, dailySales: [40, 30, 20, 10], horizonDays: 60 })).toBeNull()
+  })
+
   it('the baseline extrapolates the smoothed velocity', () => {
     expect(baselineDaysToSellout({ capacity: 100, dailySales: [10, 10, 10], horizonDays: 30 })).toEqual({
       days: 7,
@@ -62,6 +72,10 @@ describe('sell-out forecasting', () => {
     expect(evaluation.seasonalNaiveMape).toBeGreaterThan(0)
     expect(evaluation.mape).toBeLessThan(evaluation.seasonalNaiveMape * 0.85)
     expect(evaluation.mape).toBeLessThan(evaluation.baselineMape)
+    expect(evaluation.mape).toBeLessThan(evaluation.holtMape)
+    // The p10–p90 interval is calibrated on training residuals: it should hold most outcomes.
+    expect(evaluation.coverage).toBeGreaterThan(0.6)
+    expect(evaluation.coverage).toBeLessThanOrEqual(1)
 
     const startedAt = Date.UTC(2025, 0, 1)
     const path = join(dir.path, 'sellout.json')

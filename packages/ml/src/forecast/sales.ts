@@ -1,5 +1,6 @@
 import { mulberry32 } from '@opskit/core'
 import { MlError } from '../errors/ml-error.js'
+import { createMetricForecaster } from './metric-forecaster.js'
 
 /** Daily sales of one event (or product launch) with a fixed capacity. */
 export interface SalesCurve {
@@ -115,6 +116,24 @@ export function seasonalNaiveDaysToSellout(curve: SalesCurve, period = 7, maxDay
   for (let day = 0; day < maxDays; day++) {
     const units = season[day % season.length] as number
     if (units >= remaining) return day + remaining / units
+    remaining -= units
+  }
+  return null
+}
+
+/**
+ * The Holt baseline: daily sales forecast with Holt's linear trend (smoothing constants fitted on
+ * one-step errors), clamped at zero, accumulated until the remaining capacity is gone. Returns
+ * days from now, or `null` beyond `maxDays` (a falling trend may never sell out). Needs two days.
+ */
+export function holtDaysToSellout(curve: SalesCurve, maxDays = 365): number | null {
+  const sold = checkSalesCurve(curve)
+  let remaining = curve.capacity - sold
+  if (remaining <= 0) return 0
+  const { points } = createMetricForecaster({ method: 'holt' }).forecast(curve.dailySales, maxDays)
+  for (const [day, point] of points.entries()) {
+    const units = Math.max(0, point.value)
+    if (units > 0 && units >= remaining) return day + remaining / units
     remaining -= units
   }
   return null

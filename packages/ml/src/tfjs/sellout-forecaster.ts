@@ -4,6 +4,7 @@ import {
   baselineDaysToSellout,
   checkSalesCurve,
   type GeneratedSalesCurve,
+  holtDaysToSellout,
   type SalesCurve,
   seasonalNaiveDaysToSellout,
 } from '../forecast/sales.js'
@@ -254,6 +255,10 @@ export interface SelloutEvaluation {
   readonly baselineMape: number
   /** MAPE of the seasonal-naive baseline (the last week repeats, {@link seasonalNaiveDaysToSellout}). */
   readonly seasonalNaiveMape: number
+  /** MAPE of the Holt baseline (daily sales by Holt's linear trend, {@link holtDaysToSellout}). */
+  readonly holtMape: number
+  /** Share of cases whose actual sell-out fell inside the forecaster's p10–p90 interval (nominal 0.8). */
+  readonly coverage: number
   /** Sales cut and predicted (curves that sold out × cut fractions). */
   readonly cases: number
 }
@@ -271,6 +276,8 @@ export function evaluateSellout(
   let err = 0
   let baseErr = 0
   let naiveErr = 0
+  let holtErr = 0
+  let covered = 0
   let cases = 0
   for (const curve of heldOut) {
     if (curve.selloutDay === null) continue
@@ -278,10 +285,17 @@ export function evaluateSellout(
       const cut = Math.floor(curve.selloutDay * fraction)
       if (cut < 3) continue
       const actual = curve.selloutDay - cut
-      const sale = { ...curve, dailySales: curve.dailySales.slice(0, cut) }
-      const predicted = forecaster.predict(sale).daysToSellout
+      const sale = { ...curve, dailySales: curve.dailySales.slice(0, cut), startedAt: 0 }
+      const prediction = forecaster.predict(sale)
+      const predicted = prediction.daysToSellout
       const base = baselineDaysToSellout(sale).days ?? 365
       const naive = seasonalNaiveDaysToSellout(sale) ?? 365
+      const holt = holtDaysToSellout(sale) ?? 365
+      // p10/p90 are instants counted from startedAt (0 here) at the start of the sale.
+      const low = prediction.p10 / DAY - cut
+      const high = prediction.p90 / DAY - cut
+      if (actual >= low && actual <= high) covered++
+      holtErr += Math.abs(holt - actual) / actual
       err += Math.abs(Math.min(predicted, 365) - actual) / actual
       baseErr += Math.abs(base - actual) / actual
       naiveErr += Math.abs(naive - actual) / actual
@@ -289,5 +303,12 @@ export function evaluateSellout(
     }
   }
   const mape = (sum: number) => (100 * sum) / Math.max(1, cases)
-  return { mape: mape(err), baselineMape: mape(baseErr), seasonalNaiveMape: mape(naiveErr), cases }
+  return {
+    mape: mape(err),
+    baselineMape: mape(baseErr),
+    seasonalNaiveMape: mape(naiveErr),
+    holtMape: mape(holtErr),
+    coverage: covered / Math.max(1, cases),
+    cases,
+  }
 }
