@@ -19,6 +19,18 @@ describe('parse errors and version differences, against promtool', () => {
       )
   })
 
+  it('durations follow Prometheus: units largest first, no fractions', () => {
+    expect(() => parseExpr('rate(x[1.5m])')).toThrow(/"1.5m" is not a duration/)
+    expect(() => parseExpr('rate(x[5m1h])')).toThrow(/"5m1h" is not a duration/)
+    expect(parseExpr('rate(x[1h30m])')).toMatchObject({ selector: { rangeMs: 5_400_000 } })
+    expect(parseExpr('x offset 1m30s')).toMatchObject({ offsetMs: 90_000 })
+    if (!HAVE_PROMTOOL) return
+    const { output } = runPromtool(join(DIR, 'parse-error-durations.yml'))
+    expect(output).toContain('not a valid duration string: "1.5m"')
+    expect(output).toContain('not a valid duration string: "5m1h"')
+    expect(output.match(/err:/g)?.length).toBe(2)
+  })
+
   it('one-to-one matching is checked before a comparison filters (Prometheus >= 3.9); 2.42 answered after', async () => {
     const [failure] = await opskitFailures(join(DIR, 'version-difference-filter-match.yml'))
     expect(failure).toMatch(

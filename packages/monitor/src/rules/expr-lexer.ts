@@ -1,5 +1,5 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import { parseDuration } from './duration.js'
+import { parsePrometheusDuration } from './prometheus-duration.js'
 
 /** One token of a rule expression. */
 export type Token =
@@ -102,8 +102,10 @@ export function tokenize(source: string): Token[] {
     const afterOffset = previous?.t === 'id' && previous.v === 'offset'
     if ((inBrackets || afterOffset) && c >= '0' && c <= '9') {
       const m = /^[0-9a-z.]+/.exec(source.slice(i)) as RegExpExecArray
-      const what = afterOffset ? 'offset' : 'range'
-      tokens.push({ t: 'dur', v: parseDuration(m[0], what, 'MONITOR_INVALID_EXPRESSION'), pos: i })
+      const ms = parsePrometheusDuration(m[0])
+      if (ms === undefined)
+        fail(source, i, `"${m[0]}" is not a duration (units y w d h m s ms, largest first, as in 1h30m)`)
+      tokens.push({ t: 'dur', v: ms, pos: i })
       i += m[0].length
       continue
     }
