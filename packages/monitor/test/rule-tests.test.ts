@@ -16,9 +16,12 @@ const FILES = readdirSync(FIXTURES)
   .sort()
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p))
 
-/** The `alertname: X, time: T` / `expr: "…", time: T` heads of the failures in a promtool-style text. */
+/**
+ * The `alertname: X, time: T` / `expr: "…", time: T` heads of the failures in a promtool-style
+ * text, and whole `rule: X, time: T, err: …` lines (rules that failed to evaluate).
+ */
 function failureHeads(text: string): string[] {
-  return [...text.matchAll(/^ {4}((?:alertname: .*?|expr: ".*?"), time: [^,\s]+)/gm)]
+  return [...text.matchAll(/^ {4}((?:alertname: .*?|expr: ".*?"), time: [^,\s]+|rule: .*)$/gm)]
     .map((m) => m[1] as string)
     .sort()
 }

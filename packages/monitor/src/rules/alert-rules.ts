@@ -364,7 +364,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
         if (active.size > rule.def.limit)
           throw new MonitorError(
             'MONITOR_EVALUATION_FAILED',
-            `${active.size} instances exceed the rule's limit of ${rule.def.limit}`,
+            `exceeded limit of ${rule.def.limit} with ${active.size} alerts`,
           )
       }
     } catch (error) {

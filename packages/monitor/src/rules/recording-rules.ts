@@ -16,6 +16,8 @@ export interface RecordingRuleDefinition {
   labels?: Record<string, string>
   /** Identifies the rule in the engine when several rules record one name. @default record */
   id?: string
+  /** More series than this fails the evaluation and stores nothing (a rule group's `limit`). */
+  limit?: number
 }
 
 /** A recording rule ready to evaluate, with its health and the series it stored last time. */
@@ -51,6 +53,7 @@ const recordingSchema = z
       )
       .optional(),
     id: z.string().min(1).max(1024).optional(),
+    limit: z.number().int().positive().optional(),
   })
   .strict()
 
@@ -111,6 +114,12 @@ export function evaluateRecordingRule(
         )
       current.set(key, { labels, value: element.value })
     }
+    const { limit } = rule.def
+    if (limit !== undefined && current.size > limit)
+      throw new MonitorError(
+        'MONITOR_EVALUATION_FAILED',
+        `exceeded limit of ${limit} with ${current.size} series`,
+      )
     const name = rule.def.record
     for (const [key, { labels, value: v }] of current) history.appendKeyed(name, labels, key, ts, v)
     for (const [key, labels] of rule.previous)

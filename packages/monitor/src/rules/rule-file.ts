@@ -251,11 +251,15 @@ export function loadRulesFile(path: string): RuleGroup[] {
   return loadRules(text, { filename: path })
 }
 
-/** Adds every rule of the groups to an engine, in order (recording rules with `addRecordingRule`). */
+/**
+ * Adds every rule of the groups to an engine, in order (recording rules with
+ * `addRecordingRule`); a group's `limit` becomes each rule's `limit`, as in Prometheus.
+ */
 export function addRuleGroups(engine: RuleEngine, groups: readonly RuleGroup[]): void {
   for (const group of groups)
     for (const rule of group.rules) {
-      if ('record' in rule) engine.addRecordingRule(rule)
-      else engine.addRule(rule)
+      const limited = group.limit ? { ...rule, limit: group.limit } : rule
+      if ('record' in limited) engine.addRecordingRule(limited)
+      else engine.addRule(limited)
     }
 }
