@@ -14,6 +14,13 @@ export type {
   ReportSource,
   TotalKind,
 } from './definition/report-definition.js'
+export {
+  attachmentDisposition,
+  type Download,
+  type DownloadLink,
+  type DownloadLinkOptions,
+  type StoredObjectTarget,
+} from './downloads/download-links.js'
 export type {
   ReportAuditEvent,
   ReportAuditHook,
@@ -58,9 +65,6 @@ export {
 export {
   createReports,
   type DispatchResult,
-  type Download,
-  type DownloadLink,
-  type DownloadLinkOptions,
   type ExportInput,
   type HistoryFilter,
   type Reports,
@@ -78,6 +82,7 @@ export { createKyselyReportStore, type KyselyReportStoreOptions } from './store/
 export { createMemoryReportStore } from './store/memory-store.js'
 export { reportMigrations, reportTables } from './store/migrations.js'
 export type {
+  LinkedObject,
   RedeemRecord,
   ReportStore,
   RunFilter,

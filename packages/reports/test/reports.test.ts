@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { isOpskitError } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
@@ -121,7 +122,7 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     expect(parsed[1251]?.slice(0, 3)).toEqual(['Total', '', String(result.totals[0]?.values.qty)])
     expect(parsed[1]).toEqual(['6', 'item 6', '5', '6.25'])
     expect(download.headers['content-disposition']).toMatch(
-      /^attachment; filename="items-2026-03-01-.*\.csv"$/,
+      /^attachment; filename="(items-2026-03-01-[^"]*\.csv)"; filename\*=UTF-8''\1$/,
     )
     expect(download.headers['cache-control']).toBe('no-store')
   })
@@ -303,7 +304,7 @@ describe('SQLite download tokens redeemed from several processes', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('a 5-download link succeeds exactly 5 times and a single-use link once, across 4 processes', async () => {
+  it('a 5-download link succeeds exactly 5 times, a single-use link once, a 3-download object link 3 times, across 4 processes', async () => {
     const db = openSqlite(file.path)
     const reports = await createReports({ db, storage: createFilesystemStorage({ directory: dir }) })
     reports.register(
@@ -320,11 +321,18 @@ describe('SQLite download tokens redeemed from several processes', () => {
     const { artifactId } = await reports.run('tiny', {}, { format: 'csv' })
     const limited = await reports.createDownloadLink(artifactId, { maxDownloads: 5 })
     const single = await reports.createDownloadLink(artifactId, { maxDownloads: 1 })
+    await createFilesystemStorage({ directory: dir }).write('invoice.pdf', Readable.from(['%PDF-1.7\n']), {
+      contentType: 'application/pdf',
+    })
+    const invoice = await reports.createDownloadLink(
+      { storageKey: 'invoice.pdf', filename: 'invoice.pdf', contentType: 'application/pdf' },
+      { maxDownloads: 3 },
+    )
     try {
-      const [limitedOutcomes = [], singleOutcomes = []] = await redeemFromProcesses(
+      const [limitedOutcomes = [], singleOutcomes = [], invoiceOutcomes = []] = await redeemFromProcesses(
         file.path,
         dir,
-        [limited.token, single.token],
+        [limited.token, single.token, invoice.token],
         4,
         10,
       )
@@ -335,6 +343,7 @@ describe('SQLite download tokens redeemed from several processes', () => {
       )
       expect(singleOutcomes.filter((o) => o === 'ok')).toHaveLength(1)
       expect(singleOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORT_TOKEN_EXHAUSTED')).toBe(true)
+      expect(invoiceOutcomes.filter((o) => o === 'ok')).toHaveLength(3)
       const { hashToken } = await import('../src/downloads/tokens.js')
       expect((await reports.store.getToken(hashToken(limited.token)))?.downloadCount).toBe(5)
       expect((await reports.store.getToken(hashToken(single.token)))?.downloadCount).toBe(1)

@@ -5,7 +5,8 @@ export interface ReportAuditEvent {
   severity: 'info' | 'warning'
   outcome: 'success' | 'failure'
   actor: { id: string; type: 'user' | 'service'; ip?: string; userAgent?: string }
-  target: { type: 'report_artifact'; id: string; name?: string }
+  /** A report run (`report_artifact`) or any stored object a link pointed at (`stored_object`, id = its key). */
+  target: { type: 'report_artifact' | 'stored_object'; id: string; name?: string }
   metadata: Record<string, unknown>
 }
 

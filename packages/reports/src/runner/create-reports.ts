@@ -17,8 +17,14 @@ import {
 import { sql } from 'kysely'
 import { z } from 'zod'
 import type { ReportDefinition } from '../definition/report-definition.js'
+import {
+  createDownloadLinks,
+  type Download,
+  type DownloadLink,
+  type DownloadLinkOptions,
+  type StoredObjectTarget,
+} from '../downloads/download-links.js'
 import type { ReportAuditEvent, ReportAuditHook, ReportNotifier } from '../downloads/hooks.js'
-import { generateToken, hashToken, isWellFormedToken } from '../downloads/tokens.js'
 import { isOpskitReportError, ReportError } from '../errors/reports-error.js'
 import { createCsvRenderer } from '../render/csv-renderer.js'
 import { createJsonRenderer, createNdjsonRenderer } from '../render/json-renderers.js'
@@ -28,7 +34,7 @@ import { compile, nextSlot } from '../schedules/cron.js'
 import { createFilesystemStorage } from '../storage/filesystem-storage.js'
 import type { StorageAdapter } from '../storage/storage-adapter.js'
 import { createKyselyReportStore } from '../store/kysely-store.js'
-import type { RedeemRecord, ReportStore, RunRecord, ScheduleRecord } from '../store/report-store.js'
+import type { ReportStore, RunRecord, ScheduleRecord } from '../store/report-store.js'
 import { ExportJob } from './export-job.js'
 import { createRenderInput } from './render-input.js'
 import { streamRows } from './row-source.js'
@@ -76,33 +82,6 @@ export interface RunOptions {
   format: string
   /** Cancels the run. */
   signal?: AbortSignal
-}
-
-/** Options of `createDownloadLink`. */
-export interface DownloadLinkOptions {
-  /** Lifetime in seconds. @default 3600 */
-  expiresIn?: number
-  /** How many downloads the link allows. @default 1 */
-  maxDownloads?: number
-  /** Only this client IP may redeem the link. */
-  bindIp?: string
-}
-
-/** A download link; the token is shown only here. */
-export interface DownloadLink {
-  token: string
-  url: string
-  expiresAt: Date
-}
-
-/** A redeemed download. */
-export interface Download {
-  stream: Readable
-  filename: string
-  contentType: string
-  artifactId: string
-  /** Headers to send with the file (attachment, no-store, nosniff). */
-  headers: Record<string, string>
 }
 
 /** Input of `schedule`. */
@@ -156,8 +135,15 @@ export interface Reports {
   history(filter?: HistoryFilter): Promise<RunRecord[]>
   /** A background export with progress and cancellation, limited by `exportConcurrency`. */
   export(input: ExportInput): Promise<ExportJob>
-  /** Creates a download link for a finished artifact. */
-  createDownloadLink(artifactId: string, options?: DownloadLinkOptions): Promise<DownloadLink>
+  /**
+   * Creates a download link for a finished report artifact (its run id), or for any object the
+   * storage adapter holds (`{ storageKey, filename, contentType }`, e.g. an invoice PDF): the
+   * same hashed token, expiry, download limit, IP binding, race-safety and audit for both.
+   */
+  createDownloadLink(
+    target: string | StoredObjectTarget,
+    options?: DownloadLinkOptions,
+  ): Promise<DownloadLink>
   /** Revokes a download link; later redeems fail with `REPORT_TOKEN_INVALID` (reason `revoked`). */
   revokeDownloadLink(token: string): Promise<void>
   /** Redeems a token: counts one download atomically and opens the file. */
@@ -403,134 +389,14 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
     }
   }
 
-  const createDownloadLink = async (
-    artifactId: string,
-    options: DownloadLinkOptions = {},
-  ): Promise<DownloadLink> => {
-    assertOpen()
-    const parsed = parseInput(
-      z.object({
-        expiresIn: z
-          .number()
-          .int()
-          .positive()
-          .max(366 * 24 * 3600)
-          .default(3600),
-        maxDownloads: z.number().int().positive().max(1_000_000).default(1),
-        bindIp: z.string().min(1).max(64).optional(),
-      }),
-      options,
-      invalidParams,
-    )
-    const run = await store.getRun(artifactId)
-    if (run?.status !== 'succeeded')
-      throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `no finished artifact "${artifactId}"`)
-    const token = generateToken()
-    const now = clock.now()
-    const expiresAt = new Date(now + parsed.expiresIn * 1000)
-    await store.insertToken({
-      tokenHash: hashToken(token),
-      artifactId,
-      expiresAt,
-      maxDownloads: parsed.maxDownloads,
-      downloadCount: 0,
-      bindIp: parsed.bindIp ?? null,
-      revokedAt: null,
-      createdAt: new Date(now),
-    })
-    await audit({
-      action: 'report.link.created',
-      category: 'export',
-      severity: 'info',
-      outcome: 'success',
-      actor: { id: 'reports', type: 'service' },
-      target: { type: 'report_artifact', id: artifactId, name: run.filename },
-      metadata: {
-        expiresAt: expiresAt.toISOString(),
-        maxDownloads: parsed.maxDownloads,
-        bound: !!parsed.bindIp,
-      },
-    })
-    return { token, url: `${baseUrl}/${token}`, expiresAt }
-  }
-
-  const redeem = async (
-    token: string,
-    context: { ip?: string; userAgent?: string } = {},
-  ): Promise<Download> => {
-    assertOpen()
-    const now = new Date(clock.now())
-    const ip = context.ip ?? null
-    const tokenHash = hashToken(String(token))
-    const record = async (outcome: string, artifactId: string | null) => {
-      const entry: RedeemRecord = {
-        id: uuidv7(),
-        tokenHash,
-        artifactId,
-        ip,
-        userAgent: context.userAgent ?? null,
-        outcome,
-        at: now,
-      }
-      await store.recordRedeem(entry)
-      await audit({
-        action: outcome === 'ok' ? 'report.download' : 'report.download.refused',
-        category: 'export',
-        severity: outcome === 'ok' ? 'info' : 'warning',
-        outcome: outcome === 'ok' ? 'success' : 'failure',
-        actor: {
-          id: ip ?? 'anonymous',
-          type: 'user',
-          ...(ip ? { ip } : {}),
-          ...(context.userAgent ? { userAgent: context.userAgent } : {}),
-        },
-        target: { type: 'report_artifact', id: artifactId ?? 'unknown' },
-        metadata: { reason: outcome },
-      })
-    }
-    const refuse = async (
-      outcome: string,
-      code:
-        | 'REPORT_TOKEN_INVALID'
-        | 'REPORT_TOKEN_EXPIRED'
-        | 'REPORT_TOKEN_EXHAUSTED'
-        | 'REPORT_TOKEN_IP_MISMATCH',
-      artifactId: string | null,
-    ): Promise<never> => {
-      await record(outcome, artifactId)
-      throw new ReportError(code, `download refused: ${outcome.replace('_', ' ')}`, {
-        details: { reason: outcome },
-      })
-    }
-    if (!isWellFormedToken(String(token))) return refuse('malformed', 'REPORT_TOKEN_INVALID', null)
-    if (await store.consumeToken(tokenHash, now, ip)) {
-      const stored = await store.getToken(tokenHash)
-      const run = stored ? await store.getRun(stored.artifactId) : undefined
-      if (!run?.storageKey) return refuse('unknown', 'REPORT_TOKEN_INVALID', stored?.artifactId ?? null)
-      const stream = await storage.read(run.storageKey)
-      await record('ok', run.id)
-      return {
-        stream,
-        filename: run.filename,
-        contentType: run.contentType,
-        artifactId: run.id,
-        headers: {
-          'content-type': run.contentType,
-          'content-disposition': `attachment; filename="${run.filename}"`,
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-        },
-      }
-    }
-    const stored = await store.getToken(tokenHash)
-    if (!stored) return refuse('unknown', 'REPORT_TOKEN_INVALID', null)
-    if (stored.revokedAt) return refuse('revoked', 'REPORT_TOKEN_INVALID', stored.artifactId)
-    if (stored.expiresAt.getTime() <= now.getTime())
-      return refuse('expired', 'REPORT_TOKEN_EXPIRED', stored.artifactId)
-    if (stored.downloadCount >= stored.maxDownloads)
-      return refuse('exhausted', 'REPORT_TOKEN_EXHAUSTED', stored.artifactId)
-    return refuse('ip_mismatch', 'REPORT_TOKEN_IP_MISMATCH', stored.artifactId)
-  }
+  const links = createDownloadLinks({
+    store,
+    storage,
+    clock,
+    baseUrl,
+    audit,
+    assertOpen,
+  })
 
   const deliver = async (schedule: ScheduleRecord, result: RunResult) => {
     const deliverTo = schedule.deliverTo as { to: unknown; linkExpiresIn?: number } | null
@@ -545,7 +411,7 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
     }
     const definition = definitions.get(schedule.report)
     const run = await store.getRun(result.artifactId)
-    const link = await createDownloadLink(result.artifactId, {
+    const link = await links.create(result.artifactId, {
       expiresIn: deliverTo.linkExpiresIn ?? 7 * 24 * 3600,
       maxDownloads: 10,
     })
@@ -696,12 +562,9 @@ export async function createReports(config: ReportsConfig): Promise<Reports> {
         }
       })
     },
-    createDownloadLink,
-    async revokeDownloadLink(token) {
-      assertOpen()
-      await store.revokeToken(hashToken(String(token)), new Date(clock.now()))
-    },
-    redeem,
+    createDownloadLink: links.create,
+    revokeDownloadLink: links.revoke,
+    redeem: links.redeem,
     async schedule(input) {
       assertOpen()
       const parsed = parseInput(

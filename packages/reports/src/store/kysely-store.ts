@@ -48,6 +48,14 @@ function toToken(row: Raw): TokenRecord {
     bindIp: strOrNull(row.bind_ip),
     revokedAt: dateOrNull(row.revoked_at),
     createdAt: date(row.created_at),
+    object:
+      row.storage_key === null || row.storage_key === undefined
+        ? null
+        : {
+            storageKey: String(row.storage_key),
+            filename: String(row.filename),
+            contentType: String(row.content_type),
+          },
   }
 }
 
@@ -168,6 +176,9 @@ export async function createKyselyReportStore(options: KyselyReportStoreOptions)
           revoked_at: token.revokedAt?.getTime() ?? null,
           last_used_at: null,
           created_at: token.createdAt.getTime(),
+          storage_key: token.object?.storageKey ?? null,
+          filename: token.object?.filename ?? null,
+          content_type: token.object?.contentType ?? null,
         })
         .execute()
     },

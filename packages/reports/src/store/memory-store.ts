@@ -47,7 +47,7 @@ export function createMemoryReportStore(): ReportStore {
     },
     async insertToken(token) {
       if (tokens.has(token.tokenHash)) throw new Error('duplicate token')
-      tokens.set(token.tokenHash, copy(token))
+      tokens.set(token.tokenHash, copy({ ...token, object: token.object ?? null }))
     },
     async getToken(hash) {
       const token = tokens.get(hash)

@@ -98,5 +98,17 @@ export function reportMigrations(prefix: string): Record<string, Migration> {
         }
       },
     },
+    // Download links to any stored object: the object's storage key, file name and type.
+    '0002_object_links': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable(t.tokens).addColumn('storage_key', 'varchar(255)').execute()
+        await db.schema.alterTable(t.tokens).addColumn('filename', 'varchar(255)').execute()
+        await db.schema.alterTable(t.tokens).addColumn('content_type', 'varchar(255)').execute()
+      },
+      async down(db: Kysely<unknown>) {
+        for (const column of ['content_type', 'filename', 'storage_key'])
+          await db.schema.alterTable(t.tokens).dropColumn(column).execute()
+      },
+    },
   }
 }

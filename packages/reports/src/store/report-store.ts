@@ -43,10 +43,23 @@ export interface RunFilter {
   limit?: number
 }
 
+/** A stored object a download link points at directly (not a report run). */
+export interface LinkedObject {
+  /** Key of the object in the storage adapter. */
+  storageKey: string
+  /** File name offered to the browser. */
+  filename: string
+  /** MIME type sent with it. */
+  contentType: string
+}
+
 /** A download token; only the SHA-256 of the token is kept. */
 export interface TokenRecord {
   tokenHash: string
+  /** The report run it downloads, or the derived id of the stored object it downloads. */
   artifactId: string
+  /** The stored object, for a link to any object the storage adapter holds; absent for a report run. */
+  object?: LinkedObject | null
   expiresAt: Date
   maxDownloads: number
   downloadCount: number

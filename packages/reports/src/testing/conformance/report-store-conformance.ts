@@ -139,6 +139,26 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       expect((await store.getToken(hash))?.downloadCount).toBe(5)
     })
 
+    it('keeps the stored object a link points at', async () => {
+      const base = {
+        expiresAt: at('2026-05-01T00:00:00Z'),
+        maxDownloads: 1,
+        downloadCount: 0,
+        bindIp: null,
+        revokedAt: null,
+        createdAt: at('2026-04-01T00:00:00Z'),
+      }
+      const object = {
+        storageKey: 'invoices-42.pdf',
+        filename: 'Rechnung 42 – März.pdf',
+        contentType: 'application/pdf',
+      }
+      await store.insertToken({ ...base, tokenHash: 'f'.repeat(64), artifactId: 'obj', object })
+      await store.insertToken({ ...base, tokenHash: '0'.repeat(64), artifactId: 'run' })
+      expect((await store.getToken('f'.repeat(64)))?.object).toEqual(object)
+      expect((await store.getToken('0'.repeat(64)))?.object ?? null).toBeNull()
+    })
+
     it('refuses expired, revoked and wrong-IP tokens', async () => {
       const base = {
         artifactId: 'art',
