@@ -420,7 +420,9 @@ describe('expression language', () => {
       'foo(up)',
       'up > ',
       'up{a=~"("}',
-      'histogram_quantile(2, x)',
+      'histogram_quantile(x, x)',
+      '3 > 2',
+      'rate(up[1.5m])',
     ]) {
       expect(() => parseExpr(bad), bad).toThrowError(MonitorError)
     }

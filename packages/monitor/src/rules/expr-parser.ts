@@ -220,8 +220,8 @@ export function parseExpr(source: string): Expr {
     if (tk.v === 'histogram_quantile' && isOp('(')) {
       next()
       const q = next()
-      if (q.t !== 'num' || q.v < 0 || q.v > 1)
-        fail(source, q.pos, 'histogram_quantile needs a quantile in [0, 1]')
+      // as Prometheus: a φ outside [0, 1] gives ±Inf, NaN gives NaN (not an error)
+      if (q.t !== 'num') fail(source, q.pos, 'histogram_quantile needs a number as its quantile')
       expectOp(',')
       const at = peek().pos
       const inner = expr(0)
