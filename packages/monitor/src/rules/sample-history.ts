@@ -3,6 +3,15 @@ import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
 import { type Labels, labelsKey } from './labels.js'
 import type { Sample } from './sample-source.js'
+import {
+  addPoint,
+  addStale,
+  dropOld,
+  newEntry,
+  pointsIn,
+  type SeriesEntry,
+  sampleAt,
+} from './series-entry.js'
 
 /**
  * How far back an instant read looks for a series' latest sample: Prometheus' default
@@ -77,23 +86,6 @@ export interface SeriesPoints {
   points: Array<[number, number]>
 }
 
-interface SeriesEntry {
-  name: string
-  key: string
-  labels: Labels
-  /** Sample timestamps, ascending, and their values (parallel arrays: no object per sample). */
-  times: number[]
-  values: number[]
-  /** Timestamps of staleness markers, ascending. */
-  stale: number[]
-  /** The newest sample, reused by instant reads while it stays the newest. */
-  latest: Sample | undefined
-  /** When the series was last collected by {@link SampleHistory.appendCollection}. */
-  collectedAt: number
-  /** Cleared when pruning drops the series (cached references must not revive it). */
-  alive: boolean
-}
-
 /**
  * The samples the rule engine reads, per metric name and series, each with its own timestamp:
  * what evaluations collected (a series missing from the next collection gets a staleness
@@ -128,37 +120,6 @@ export interface SampleHistory {
   prune(now: number, keepMs: (name: string) => number): void
 }
 
-/** How many expired points of a series {@link SampleHistory.prune} lets gather before it drops them. */
-const PRUNE_BATCH = 8
-
-/** Index of the last element of the ascending `times` that is `<= t`, or -1. */
-function lastAtOrBefore(times: readonly number[], t: number): number {
-  const length = times.length
-  if (length === 0 || (times[0] as number) > t) return -1
-  if ((times[length - 1] as number) <= t) return length - 1
-  let lo = 0
-  let hi = length - 1
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1
-    if ((times[mid] as number) <= t) lo = mid
-    else hi = mid - 1
-  }
-  return lo
-}
-
-/** Removes the element equal to `t` from the ascending `times` (and the same index of `values`). */
-function removeTime(times: number[], t: number, values?: number[]): void {
-  const i = lastAtOrBefore(times, t)
-  if (i < 0 || times[i] !== t) return
-  times.splice(i, 1)
-  values?.splice(i, 1)
-}
-
-/** How many leading elements of the ascending `times` are `<= t`. */
-function countAtOrBefore(times: readonly number[], t: number): number {
-  return lastAtOrBefore(times, t) + 1
-}
-
 /** Builds an empty {@link SampleHistory}. */
 export function createSampleHistory(): SampleHistory {
   const byName = new Map<string, Map<string, SeriesEntry>>()
@@ -175,17 +136,7 @@ export function createSampleHistory(): SampleHistory {
     }
     let entry = series.get(key)
     if (!entry) {
-      entry = {
-        name,
-        key,
-        labels,
-        times: [],
-        values: [],
-        stale: [],
-        latest: undefined,
-        collectedAt: -1,
-        alive: true,
-      }
+      entry = newEntry(name, key, labels)
       series.set(key, entry)
     }
     return entry
@@ -198,42 +149,6 @@ export function createSampleHistory(): SampleHistory {
       entryCache.set(labels, entry)
     }
     return entry
-  }
-
-  const addPoint = (entry: SeriesEntry, t: number, value: number) => {
-    const { name } = entry
-    const { times, values } = entry
-    const n = times.length
-    if (n === 0 || (times[n - 1] as number) < t) {
-      times.push(t)
-      values.push(value)
-      if (!entry.latest || !Object.is(entry.latest.value, value))
-        entry.latest = { name, labels: entry.labels, value }
-    } else {
-      const i = lastAtOrBefore(times, t)
-      if (i >= 0 && times[i] === t) values[i] = value
-      else {
-        times.splice(i + 1, 0, t)
-        values.splice(i + 1, 0, value)
-      }
-      entry.latest = { name, labels: entry.labels, value: values[values.length - 1] as number }
-    }
-    // a sample at the time of a marker replaces it
-    if (entry.stale.length > 0) removeTime(entry.stale, t)
-  }
-
-  const addStale = (entry: SeriesEntry, t: number) => {
-    const { stale } = entry
-    const n = stale.length
-    if (n === 0 || (stale[n - 1] as number) < t) stale.push(t)
-    else {
-      const i = lastAtOrBefore(stale, t)
-      if (stale[i] !== t) stale.splice(i + 1, 0, t)
-    }
-    removeTime(entry.times, t, entry.values)
-    const last = entry.values.length - 1
-    entry.latest =
-      last >= 0 ? { name: entry.name, labels: entry.labels, value: entry.values[last] as number } : undefined
   }
 
   return {
@@ -268,34 +183,16 @@ export function createSampleHistory(): SampleHistory {
     instant(name, t, lookbackMs = LOOKBACK_DELTA_MS) {
       const out: Sample[] = []
       for (const entry of byName.get(name)?.values() ?? []) {
-        const { times, stale } = entry
-        const i = lastAtOrBefore(times, t)
-        if (i < 0) continue
-        const pt = times[i] as number
-        if (pt <= t - lookbackMs) continue
-        if (stale.length > 0 && (stale[stale.length - 1] as number) > pt) {
-          const s = lastAtOrBefore(stale, t)
-          if (s >= 0 && (stale[s] as number) > pt) continue
-        }
-        const latest = entry.latest
-        out.push(
-          i === times.length - 1 && latest
-            ? latest
-            : { name, labels: entry.labels, value: entry.values[i] as number },
-        )
+        const sample = sampleAt(entry, t, lookbackMs)
+        if (sample) out.push(sample)
       }
       return out
     },
     range(name, from, to) {
       const out: SeriesPoints[] = []
       for (const entry of byName.get(name)?.values() ?? []) {
-        const { times, values } = entry
-        const end = lastAtOrBefore(times, to)
-        if (end < 0 || (times[end] as number) <= from) continue
-        const start = countAtOrBefore(times, from)
-        const points: Array<[number, number]> = []
-        for (let i = start; i <= end; i++) points.push([times[i] as number, values[i] as number])
-        out.push({ labels: entry.labels, points })
+        const points = pointsIn(entry, from, to)
+        if (points) out.push({ labels: entry.labels, points })
       }
       return out
     },
@@ -304,20 +201,9 @@ export function createSampleHistory(): SampleHistory {
       for (const [name, series] of byName) {
         const oldest = now - keepMs(name)
         for (const [key, entry] of series) {
-          if (entry.times.length > 0 && (entry.times[0] as number) <= oldest) {
-            const drop = countAtOrBefore(entry.times, oldest)
-            // a few old points may wait for the next batch: reads never look past their window
-            if (drop >= PRUNE_BATCH || drop === entry.times.length) {
-              entry.times.splice(0, drop)
-              entry.values.splice(0, drop)
-            }
-          }
-          if (entry.stale.length > 0 && (entry.stale[0] as number) <= oldest)
-            entry.stale.splice(0, countAtOrBefore(entry.stale, oldest))
-          if (entry.times.length === 0 && entry.stale.length === 0) {
-            entry.alive = false
-            series.delete(key)
-          }
+          if (dropOld(entry, oldest)) continue
+          entry.alive = false
+          series.delete(key)
         }
         if (series.size === 0) byName.delete(name)
       }
