@@ -116,6 +116,24 @@ describe('loadRules: Prometheus rule files', () => {
 })
 
 describe.skipIf(!PROMTOOL)('the same rule files through promtool check rules', () => {
+  it("the example service's Prometheus rules file: promtool accepts it, loadRules loads the same rules", () => {
+    const file = join(
+      import.meta.dirname,
+      '..',
+      '..',
+      '..',
+      'examples',
+      'ticketing-service',
+      'ops',
+      'prometheus-rules.yml',
+    )
+    const run = spawnSync(PROMTOOL as string, ['check', 'rules', file], { encoding: 'utf8' })
+    expect(run.status, run.stderr).toBe(0)
+    const found = Number(/SUCCESS: (\d+) rules found/.exec(run.stdout)?.[1])
+    const groups = loadRules(readFileSync(file, 'utf8'), { filename: file })
+    expect(groups.flatMap((g) => g.rules)).toHaveLength(found)
+  })
+
   for (const file of FILES) {
     it(`${file}: same verdict, same lines`, () => {
       const run = spawnSync(PROMTOOL as string, ['check', 'rules', file], { cwd: FIXTURES, encoding: 'utf8' })
