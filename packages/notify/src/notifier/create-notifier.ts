@@ -8,71 +8,26 @@ import {
   parseInput,
   systemClock,
 } from '@opskit/core'
-import { z } from 'zod'
-import { NotifyError, providerError } from '../errors/notify-error.js'
-import type { EmailMessage, EmailTracking } from '../providers/email-provider.js'
+import { NotifyError } from '../errors/notify-error.js'
 import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
-import type { Cost } from '../providers/provider-common.js'
-import { countSmsSegments } from '../sms/segments.js'
 import { createKyselyNotifyStore } from '../store/kysely-store.js'
 import { createMemoryNotifyStore } from '../store/memory-store.js'
 import type { NotifyStore } from '../store/notify-store.js'
-import type {
-  Delivery,
-  DeliveryReceipt,
-  NotificationRecord,
-  OutboxRecord,
-  UserPreferences,
-} from '../store/records.js'
+import type { Delivery, NotificationRecord, OutboxRecord, UserPreferences } from '../store/records.js'
 import { mockProviders } from '../testing/mock-providers.js'
 import type { Channel } from '../types/channel.js'
 import { type ParsedSendInput, sendInputSchema } from '../validation/message-schema.js'
+import { createChannelDelivery } from './channel-delivery.js'
 import { startOutboxDispatcher } from './dispatcher.js'
+import { createRecordApis } from './notifier-apis.js'
 import { createNotifierTemplates } from './notifier-templates.js'
 import type { Dispatcher, Notifier, NotifierConfig, ProviderHealth, SendResult } from './notifier-types.js'
-import { type ChainOutcome, createProviderCalls, errorSummary } from './provider-calls.js'
-import { deliverPush } from './push-delivery.js'
-import { isValidTimeZone, quietHoursEnd } from './quiet-hours.js'
+import { createProviderCalls, errorSummary } from './provider-calls.js'
+import { quietHoursEnd } from './quiet-hours.js'
 import { type RenderedContent, renderContent } from './render-content.js'
 
 const invalid = (message: string, issues: unknown) =>
   new NotifyError('NOTIFY_INVALID_MESSAGE', `invalid notification: ${message}`, { details: { issues } })
-
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h)')
-const channelFlags = z.partialRecord(z.enum(['email', 'sms', 'push', 'in_app', 'webhook']), z.boolean())
-const preferencesSchema = z
-  .object({
-    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Paris').optional(),
-    locale: z
-      .string()
-      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/)
-      .optional(),
-    channels: channelFlags.optional(),
-    categories: z.record(z.string().max(100), z.union([z.boolean(), channelFlags])).optional(),
-    quietHours: z.object({ start: hhmm, end: hhmm }).strict().optional(),
-  })
-  .strict()
-const userIdSchema = z.string().min(1).max(300)
-const receiptSchema = z
-  .object({
-    provider: z.string().min(1).max(100),
-    providerMessageId: z.string().min(1).max(300),
-    status: z.string().min(1).max(50),
-    errorCode: z.string().max(50).optional(),
-    occurredAt: z.number().int().nonnegative().optional(),
-    cost: z
-      .object({ amount: z.number().finite().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) })
-      .strict()
-      .optional(),
-  })
-  .strict()
-const deviceSchema = z
-  .object({
-    userId: userIdSchema,
-    token: z.string().regex(/^[A-Za-z0-9_:.-]{8,4096}$/, 'must be a device token'),
-    platform: z.enum(['ios', 'android', 'web']),
-  })
-  .strict()
 
 /** The internal outcome of one send, for the outbox. */
 interface SendOutcome {
@@ -107,29 +62,6 @@ function serialise(input: ParsedSendInput, idempotencyKey: string): Record<strin
         }
       : {}),
   }
-}
-
-function priceFor(prefixes: number | Record<string, number> | undefined, phone: string): number | undefined {
-  if (prefixes === undefined || typeof prefixes === 'number') return prefixes
-  let best: string | undefined
-  for (const prefix of Object.keys(prefixes)) {
-    if (
-      prefix !== 'default' &&
-      phone.startsWith(prefix) &&
-      (best === undefined || prefix.length > best.length)
-    )
-      best = prefix
-  }
-  return prefixes[best ?? 'default']
-}
-
-/** The tracking of one email: the notifier's default, overridden member by member by the message's. */
-function emailTracking(
-  defaults: EmailTracking | undefined,
-  message: EmailTracking | undefined,
-): { tracking?: EmailTracking } {
-  const tracking = { ...defaults, ...message }
-  return Object.keys(tracking).length > 0 ? { tracking } : {}
 }
 
 /**
@@ -206,7 +138,6 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     },
   })
   const staleAfterMs = defaults.staleAfterMs ?? 120_000
-  const currency = defaults.pricing?.currency ?? 'USD'
   const dispatchers = new Set<Dispatcher>()
   let closed = false
 
@@ -275,160 +206,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     return typeof category === 'object' && category[channel] === false
   }
 
-  const cost = (amount: number | undefined, units: number): Cost | undefined =>
-    amount === undefined ? undefined : { amount: Math.round(amount * units * 1e6) / 1e6, currency }
-
-  const deliver = async (
-    channel: Channel,
-    input: ParsedSendInput,
-    content: RenderedContent,
-    notificationId: string,
-    key: string,
-  ): Promise<Delivery> => {
-    if (channel === 'in_app') {
-      await store.addInboxItem({
-        id: nextId(),
-        userId: input.userId as string,
-        ...(content.title === undefined ? {} : { title: content.title }),
-        body: content.text,
-        ...(input.category === undefined ? {} : { category: input.category }),
-        ...(input.data === undefined ? {} : { data: input.data }),
-        createdAt: clock.now(),
-      })
-      return { channel, provider: 'inbox', status: 'sent', providerMessageId: notificationId, attempts: 1 }
-    }
-    if (channel === 'email') {
-      const to = Array.isArray(input.to?.email) ? input.to.email : [input.to?.email as string]
-      const message: EmailMessage = {
-        to,
-        subject: content.subject ?? '',
-        text: content.text,
-        ...(content.html === undefined ? {} : { html: content.html }),
-        ...(input.email?.from ? { from: input.email.from } : {}),
-        ...(input.email?.replyTo ? { replyTo: input.email.replyTo } : {}),
-        ...(input.email?.headers ? { headers: input.email.headers } : {}),
-        ...(input.email?.listUnsubscribe ? { listUnsubscribe: input.email.listUnsubscribe } : {}),
-        ...emailTracking(defaults.emailTracking, input.email?.tracking),
-        ...(input.attachments
-          ? {
-              attachments: input.attachments.map((a) => ({
-                filename: a.filename,
-                content:
-                  typeof a.content === 'string' && a.encoding === 'base64'
-                    ? Buffer.from(a.content, 'base64')
-                    : a.content,
-                ...(a.contentType ? { contentType: a.contentType } : {}),
-              })),
-            }
-          : {}),
-        idempotencyKey: key,
-      }
-      const outcome = await calls.viaProviders('email', providers.email ?? [], (provider) => {
-        if (message.attachments && !provider.capabilities?.attachments) {
-          throw providerError({
-            provider: provider.name,
-            retryable: false,
-            message: 'does not support attachments',
-            providerCode: 'NO_ATTACHMENTS',
-          })
-        }
-        return calls.call(provider, (signal) =>
-          (provider as Extract<AnyProvider, { channel: 'email' }>).send(message, { signal }),
-        )
-      })
-      return finish(channel, outcome, () => cost(defaults.pricing?.emailPerMessage, to.length))
-    }
-    if (channel === 'sms') {
-      const phone = input.to?.phone as string
-      const outcome = await calls.viaProviders('sms', providers.sms ?? [], (provider) =>
-        calls.call(provider, (signal) =>
-          (provider as Extract<AnyProvider, { channel: 'sms' }>).send(
-            { to: phone, body: content.text, idempotencyKey: key },
-            { signal },
-          ),
-        ),
-      )
-      // providers usually report segments; count them only when this one did not
-      const segments = outcome.result?.segments ?? countSmsSegments(content.text).segments
-      const delivery = finish(channel, outcome, () =>
-        cost(priceFor(defaults.pricing?.smsPerSegment, phone), segments),
-      )
-      return { ...delivery, segments }
-    }
-    if (channel === 'webhook') {
-      const url = input.to?.url as string
-      if (await store.isEndpointDisabled(url)) {
-        return {
-          channel,
-          provider: '',
-          status: 'failed',
-          attempts: 0,
-          error: {
-            code: 'ENDPOINT_DISABLED',
-            message: 'the endpoint answered 410 Gone earlier and is disabled',
-          },
-        }
-      }
-      const outcome = await calls.viaProviders('webhook', providers.webhook ?? [], (provider) =>
-        calls.call(provider, (signal) =>
-          (provider as Extract<AnyProvider, { channel: 'webhook' }>).send(
-            {
-              url,
-              type: input.webhook?.type ?? input.template ?? 'notification',
-              data: input.data ?? {},
-              idempotencyKey: key,
-            },
-            { signal },
-          ),
-        ),
-      )
-      if (isOpskitError(outcome.error) && outcome.error.details?.status === 410) {
-        await store.disableEndpoint(url, '410 Gone', clock.now())
-        logger.warn(
-          { notificationId, provider: outcome.provider },
-          'webhook endpoint answered 410 Gone; disabled',
-        )
-      }
-      return finish(channel, outcome, () => undefined)
-    }
-    return deliverPush(
-      {
-        providers: providers.push ?? [],
-        store,
-        logger,
-        calls,
-        cost: (tokens) => cost(defaults.pricing?.pushPerToken, tokens),
-      },
-      input,
-      content,
-      key,
-    )
-  }
-
-  const finish = (
-    channel: Channel,
-    outcome: ChainOutcome,
-    fallbackCost: () => Cost | undefined,
-  ): Delivery => {
-    if (outcome.result) {
-      const price = outcome.result.cost ?? fallbackCost()
-      return {
-        channel,
-        provider: outcome.provider,
-        status: 'sent',
-        attempts: outcome.attempts,
-        ...(outcome.result.providerMessageId ? { providerMessageId: outcome.result.providerMessageId } : {}),
-        ...(price ? { cost: price } : {}),
-      }
-    }
-    return {
-      channel,
-      provider: outcome.provider,
-      status: 'failed',
-      attempts: outcome.attempts,
-      error: errorSummary(outcome.error),
-    }
-  }
+  const deliver = createChannelDelivery({ store, clock, logger, nextId, calls, providers, defaults })
 
   const sendParsed = async (input: ParsedSendInput, resume: boolean): Promise<SendOutcome> => {
     assertOpen()
@@ -592,57 +370,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       await Promise.all(Array.from({ length: Math.min(options?.concurrency ?? 8, parsed.length) }, worker))
       return results
     },
-    preferences: {
-      async get(userId) {
-        return (await store.getPreferences(parseInput(userIdSchema, userId, invalid))) ?? {}
-      },
-      async set(userId, preferences) {
-        const value = parseInput(preferencesSchema, preferences, invalid) as UserPreferences
-        await store.setPreferences(parseInput(userIdSchema, userId, invalid), value)
-      },
-      async update(userId, changes) {
-        const current = (await store.getPreferences(parseInput(userIdSchema, userId, invalid))) ?? {}
-        const merged = parseInput(preferencesSchema, { ...current, ...changes }, invalid) as UserPreferences
-        await store.setPreferences(userId, merged)
-        return merged
-      },
-    },
-    devices: {
-      async register(device) {
-        const value = parseInput(deviceSchema, device, invalid)
-        const now = clock.now()
-        await store.upsertDevice({ ...value, createdAt: now, lastSeenAt: now })
-      },
-      list: async (userId) => store.listDevices(parseInput(userIdSchema, userId, invalid)),
-      remove: async (token) => (await store.removeDevices([token])) > 0,
-      seen: (token) => store.touchDevice(token, clock.now()),
-      prune: ({ olderThanMs }) => store.pruneDevices(clock.now() - olderThanMs),
-    },
-    inbox: {
-      list: async (userId, options) =>
-        store.listInbox(parseInput(userIdSchema, userId, invalid), {
-          unreadOnly: options?.unreadOnly ?? false,
-          limit: Math.min(Math.max(options?.limit ?? 50, 1), 500),
-        }),
-      unreadCount: async (userId) => store.unreadCount(parseInput(userIdSchema, userId, invalid)),
-      markRead: (userId, ids) => store.markRead(userId, Array.isArray(ids) ? ids : [ids], clock.now()),
-      markAllRead: (userId) => store.markAllRead(userId, clock.now()),
-    },
-    deliveries: {
-      get: (id) => store.getNotification(id),
-      getByIdempotencyKey: (key) => store.getNotificationByKey(key),
-      list: (options) =>
-        store.listNotifications({
-          ...(options?.userId === undefined ? {} : { userId: options.userId }),
-          limit: Math.min(Math.max(options?.limit ?? 50, 1), 1000),
-        }),
-      recordReceipt: async (receipt) =>
-        store.recordReceipt(parseInput(receiptSchema, receipt, invalid) as DeliveryReceipt, clock.now()),
-    },
-    webhooks: {
-      disabledEndpoints: () => store.listDisabledEndpoints(),
-      enableEndpoint: (url) => store.enableEndpoint(url),
-    },
+    ...createRecordApis({ store, clock, invalid }),
     async enqueue(input, options) {
       assertOpen()
       const parsed = parse(input)
