@@ -77,8 +77,8 @@ export function htmlToText(html: string): string {
     const name = nameMatch?.[2] ?? ''
     let next = end + 1
     if (!closing && RAW_TEXT.has(name)) {
-      let search = closers.get(name)
-      if (!search) closers.set(name, (search = cachedSearch(lower, `</${name}>`)))
+      const search = closers.get(name) ?? cachedSearch(lower, `</${name}>`)
+      closers.set(name, search)
       const close = search(next)
       if (close !== -1) next = close + name.length + 3
     } else if (name === 'br' && !closing) out.push('\n')
