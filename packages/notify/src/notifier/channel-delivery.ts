@@ -36,6 +36,39 @@ function emailTracking(
   return Object.keys(tracking).length > 0 ? { tracking } : {}
 }
 
+/** The email a send makes: rendered content, the send's email options, attachments decoded. */
+function emailMessage(
+  input: ParsedSendInput,
+  content: RenderedContent,
+  key: string,
+  tracking: EmailTracking | undefined,
+): EmailMessage {
+  return {
+    to: Array.isArray(input.to?.email) ? input.to.email : [input.to?.email as string],
+    subject: content.subject ?? '',
+    text: content.text,
+    ...(content.html === undefined ? {} : { html: content.html }),
+    ...(input.email?.from ? { from: input.email.from } : {}),
+    ...(input.email?.replyTo ? { replyTo: input.email.replyTo } : {}),
+    ...(input.email?.headers ? { headers: input.email.headers } : {}),
+    ...(input.email?.listUnsubscribe ? { listUnsubscribe: input.email.listUnsubscribe } : {}),
+    ...emailTracking(tracking, input.email?.tracking),
+    ...(input.attachments
+      ? {
+          attachments: input.attachments.map((a) => ({
+            filename: a.filename,
+            content:
+              typeof a.content === 'string' && a.encoding === 'base64'
+                ? Buffer.from(a.content, 'base64')
+                : a.content,
+            ...(a.contentType ? { contentType: a.contentType } : {}),
+          })),
+        }
+      : {}),
+    idempotencyKey: key,
+  }
+}
+
 /** What delivering on a channel needs from the notifier. */
 export interface ChannelDeliveryContext {
   store: NotifyStore
@@ -88,31 +121,8 @@ export function createChannelDelivery(context: ChannelDeliveryContext): DeliverC
       return { channel, provider: 'inbox', status: 'sent', providerMessageId: notificationId, attempts: 1 }
     }
     if (channel === 'email') {
-      const to = Array.isArray(input.to?.email) ? input.to.email : [input.to?.email as string]
-      const message: EmailMessage = {
-        to,
-        subject: content.subject ?? '',
-        text: content.text,
-        ...(content.html === undefined ? {} : { html: content.html }),
-        ...(input.email?.from ? { from: input.email.from } : {}),
-        ...(input.email?.replyTo ? { replyTo: input.email.replyTo } : {}),
-        ...(input.email?.headers ? { headers: input.email.headers } : {}),
-        ...(input.email?.listUnsubscribe ? { listUnsubscribe: input.email.listUnsubscribe } : {}),
-        ...emailTracking(defaults.emailTracking, input.email?.tracking),
-        ...(input.attachments
-          ? {
-              attachments: input.attachments.map((a) => ({
-                filename: a.filename,
-                content:
-                  typeof a.content === 'string' && a.encoding === 'base64'
-                    ? Buffer.from(a.content, 'base64')
-                    : a.content,
-                ...(a.contentType ? { contentType: a.contentType } : {}),
-              })),
-            }
-          : {}),
-        idempotencyKey: key,
-      }
+      const message = emailMessage(input, content, key, defaults.emailTracking)
+      const to = message.to
       const outcome = await calls.viaProviders('email', providers.email ?? [], (provider) => {
         if (message.attachments && !provider.capabilities?.attachments) {
           throw providerError({
