@@ -48,7 +48,7 @@ export {
 export { FRAUD_FEATURE_COUNT, FRAUD_FEATURE_NAMES, sessionFeatures } from './fraud/features.js'
 export type { FraudModel, FraudModelFitOptions } from './fraud/fraud-model.js'
 export { generateSessions, type SessionGeneratorOptions } from './fraud/generator.js'
-export { precisionAtRecall, rocAuc } from './fraud/metrics.js'
+export { brierScore, precisionAtRecall, precisionAtTop, rocAuc } from './fraud/metrics.js'
 export {
   DEFAULT_RULE_WEIGHTS,
   evaluateRules,

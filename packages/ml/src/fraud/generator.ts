@@ -9,6 +9,12 @@ export interface SessionGeneratorOptions {
   readonly fraudRate?: number
   /** PRNG seed; the same seed gives the same sessions. @default 1 */
   readonly seed?: number
+  /**
+   * `hard` adds what makes real traffic hard: bots that mimic human timing, pointer and typing
+   * with browser user agents, humans who legitimately buy in bulk or retry cards, and drift over
+   * the 30 days (the share of mimicking bots grows from 20% to 60% of fraud). @default 'standard'
+   */
+  readonly difficulty?: 'standard' | 'hard'
 }
 
 const BROWSERS = [
@@ -55,6 +61,7 @@ export function generateSessions(options: SessionGeneratorOptions): LabelledSess
   const int = (lo: number, hi: number) => Math.floor(between(lo, hi + 1))
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
   const base = Date.UTC(2025, 0, 1)
+  const hard = options.difficulty === 'hard'
 
   const timeline = (start: number, count: number, gap: () => number) => {
     const out = [start]
@@ -79,18 +86,31 @@ export function generateSessions(options: SessionGeneratorOptions): LabelledSess
     const locations = [near(home, start), near(home, end)]
     if (random() < 0.02) locations.push(near(pick(CITIES.filter((c) => c !== home)), end + 60_000))
     const roll = random()
+    // Hard: more legitimate group buyers and card retries, overlapping what fraud does.
+    const bulk = random() < (hard ? 0.15 : 0.05)
     return {
       userAgent: pick(BROWSERS),
       requests,
-      paymentMethods: roll < 0.03 ? 4 : roll < 0.15 ? 2 : 1,
-      ticketsRequested: random() < 0.05 ? int(11, 20) : int(1, 4),
+      paymentMethods: roll < (hard ? 0.06 : 0.03) ? 4 : roll < (hard ? 0.25 : 0.15) ? 2 : 1,
+      ticketsRequested: bulk ? int(hard ? 6 : 11, 20) : int(1, 4),
       locations,
       ...(random() < 0.03 ? {} : { pointerEvents: bounce ? int(0, 5) : int(15, 400) }),
       keystrokeIntervalsMs: random() < 0.1 ? [] : keystrokes(int(8, 40), between(90, 260), 0.45),
     }
   }
 
+  /** A bot that copies human timing, pointer and typing; only its appetite gives it away. */
+  const mimic = (start: number): FraudSession => ({
+    ...human(start),
+    requests: timeline(start, int(6, 40), () => 4000 * Math.exp(gaussian() * 0.8)),
+    paymentMethods: int(1, 2),
+    ticketsRequested: int(4, 12),
+  })
+
   const fraud = (start: number): FraudSession => {
+    // Drift: in hard mode the share of mimicking bots grows over the 30 days.
+    const day = (start - base) / 86_400_000
+    if (hard && random() < 0.2 + (0.4 * day) / 30) return mimic(start)
     const kind = random()
     const home = pick(CITIES)
     if (kind >= 0.85) {

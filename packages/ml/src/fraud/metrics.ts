@@ -38,6 +38,23 @@ export function precisionAtRecall(
   return best
 }
 
+/** Mean squared error of probabilities against 0/1 labels (lower is better; 0.25 for a coin). */
+export function brierScore(probabilities: readonly number[], labels: readonly number[]): number {
+  if (probabilities.length === 0) return Number.NaN
+  let sum = 0
+  for (const [i, p] of probabilities.entries()) sum += (p - (labels[i] as number)) ** 2
+  return sum / probabilities.length
+}
+
+/** Precision among the `share` highest scores (e.g. 0.01: the top 1 % a review team can check). */
+export function precisionAtTop(scores: readonly number[], labels: readonly number[], share: number): number {
+  const k = Math.max(1, Math.round(scores.length * share))
+  const order = scores.map((s, i) => [s, labels[i] as number] as const).sort((a, b) => b[0] - a[0])
+  let hits = 0
+  for (const [, y] of order.slice(0, k)) hits += y
+  return hits / k
+}
+
 const clampLogit = (p: number) => {
   const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6)
   return Math.log(q / (1 - q))
