@@ -38,35 +38,47 @@ export function createAlertSeriesWriter(history: SampleHistory) {
     return written
   }
 
+  /** Marks stale what rule `key` wrote last time and does not write now (before the new samples). */
+  const markGone = (written: readonly Written[], ts: number, before: readonly Written[]) => {
+    const alertKeys = new Set(written.map((w) => w.alertsKey))
+    const forStateKeys = new Set(written.map((w) => w.forStateKey))
+    for (const w of before) {
+      if (!alertKeys.has(w.alertsKey)) history.appendKeyed(ALERTS_METRIC, w.alerts, w.alertsKey, ts, 0, true)
+      if (!forStateKeys.has(w.forStateKey))
+        history.appendKeyed(ALERTS_FOR_STATE_METRIC, w.forState, w.forStateKey, ts, 0, true)
+    }
+  }
+
   return {
     /** Writes the active instances of rule `key` at `ts`. */
     write(key: string, instances: Iterable<AlertInstance>, ts: number): void {
-      const now: Array<{ written: Written; activeAt: number }> = []
-      const alertKeys = new Set<string>()
-      const forStateKeys = new Set<string>()
+      const before = previous.get(key) ?? []
+      const active: AlertInstance[] = []
+      const written: Written[] = []
+      let unchanged = true
       for (const instance of instances) {
         if (instance.state === 'inactive') continue
-        const written = labelsOf(instance)
-        now.push({ written, activeAt: instance.activeAt })
-        alertKeys.add(written.alertsKey)
-        forStateKeys.add(written.forStateKey)
+        const w = labelsOf(instance)
+        if (before[written.length] !== w) unchanged = false
+        active.push(instance)
+        written.push(w)
       }
+      if (written.length !== before.length) unchanged = false
       // markers first: a series written again at `ts` (a re-fired alert) keeps its sample
-      for (const w of previous.get(key) ?? []) {
-        if (!alertKeys.has(w.alertsKey))
-          history.appendKeyed(ALERTS_METRIC, w.alerts, w.alertsKey, ts, 0, true)
-        if (!forStateKeys.has(w.forStateKey))
-          history.appendKeyed(ALERTS_FOR_STATE_METRIC, w.forState, w.forStateKey, ts, 0, true)
-      }
-      for (const { written: w, activeAt } of now) {
+      if (!unchanged) markGone(written, ts, before)
+      for (let i = 0; i < written.length; i++) {
+        const w = written[i] as Written
         history.appendKeyed(ALERTS_METRIC, w.alerts, w.alertsKey, ts, 1)
-        history.appendKeyed(ALERTS_FOR_STATE_METRIC, w.forState, w.forStateKey, ts, activeAt / 1000)
-      }
-      if (now.length > 0)
-        previous.set(
-          key,
-          now.map((n) => n.written),
+        history.appendKeyed(
+          ALERTS_FOR_STATE_METRIC,
+          w.forState,
+          w.forStateKey,
+          ts,
+          (active[i] as AlertInstance).activeAt / 1000,
         )
+      }
+      if (unchanged) return
+      if (written.length > 0) previous.set(key, written)
       else previous.delete(key)
     },
     /** Forgets a removed rule. */
