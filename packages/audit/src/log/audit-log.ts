@@ -9,6 +9,7 @@ import type {
   AuditOutcome,
   AuditSeverity,
 } from '../event/event-schema.js'
+import type { OutsideRecordInput } from '../verify/outside-records.js'
 import type { VerifyCaveat, VerifyFailure } from '../verify/verify-types.js'
 
 /** What `log()` resolves to once the event is committed. */
@@ -110,7 +111,7 @@ export interface VerifyOptions {
    * same root hash; when any records are given, every chain's retention anchor must be one of the
    * retention statements, and a checkpoint before the anchor must be covered by one.
    */
-  checkpoint?: string | Checkpoint | RetentionStatement | Array<string | Checkpoint | RetentionStatement>
+  checkpoint?: OutsideRecordInput
 }
 
 /** What `verify` found. */

@@ -14,15 +14,8 @@ import {
   systemClock,
 } from '@opskit/core'
 import { EventHooks } from '../alerts/event-hooks.js'
-import {
-  type Checkpoint,
-  createCheckpoint,
-  type KeyInput,
-  toPrivateKey,
-  toPublicKey,
-} from '../checkpoint/checkpoint.js'
-import { type OutsideRecord, parseOutsideRecord } from '../checkpoint/outside-record.js'
-import { createRetentionStatement, type RetentionStatement } from '../checkpoint/retention-statement.js'
+import { createCheckpoint, type KeyInput, toPrivateKey, toPublicKey } from '../checkpoint/checkpoint.js'
+import { createRetentionStatement } from '../checkpoint/retention-statement.js'
 import { createFieldSealer } from '../crypto/subject-crypto.js'
 import { AuditError } from '../errors/audit-error.js'
 import { chainHash, leafHash } from '../event/canonical.js'
@@ -56,8 +49,8 @@ import {
   type SubjectKey,
 } from '../store/audit-store.js'
 import { createKyselyAuditStore } from '../store/kysely/kysely-audit-store.js'
+import { groupOutsideRecords } from '../verify/outside-records.js'
 import { verifyChain } from '../verify/verify-chain.js'
-import type { OutsideRecords } from '../verify/verify-records.js'
 import type {
   ActivitySummary,
   AuditCheckpoint,
@@ -69,7 +62,6 @@ import type {
   HelperEventInput,
   LoggedEvent,
   RetentionResult,
-  VerifyOptions,
   VerifyResult,
 } from './audit-log.js'
 
@@ -575,31 +567,13 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     for await (const rows of scanRows(filter)) for (const event of await decodeRows(rows)) yield event
   }
 
-  /** The host's outside records by chain; `undefined` when it passed none. */
-  const outsideByChain = (value: VerifyOptions['checkpoint']): Map<string, OutsideRecords> | undefined => {
-    if (value === undefined) return undefined
-    const byChain = new Map<string, { checkpoints: Checkpoint[]; retentions: RetentionStatement[] }>()
-    for (const item of Array.isArray(value) ? value : [value]) {
-      // Always from the text: the signature covers it, not the object's other members.
-      const record: OutsideRecord = parseOutsideRecord(typeof item === 'string' ? item : item.text)
-      const chainId = record.origin === originBase ? '' : record.origin.replace(`${originBase}/tenant/`, '')
-      if (record.origin !== originOf(chainId))
-        throw new AuditError(
-          'AUDIT_INVALID_CHECKPOINT',
-          `checkpoint origin "${record.origin}" is not one of this log`,
-        )
-      const records = byChain.get(chainId) ?? { checkpoints: [], retentions: [] }
-      if (record.kind === 'retention') records.retentions.push(record)
-      else records.checkpoints.push(record)
-      byChain.set(chainId, records)
-    }
-    return byChain
-  }
-
   const verify: AuditLog['verify'] = async (verifyOptions = {}) => {
     await flush()
     const publicKey = verifyOptions.publicKey ? toPublicKey(verifyOptions.publicKey) : defaultPublicKey
-    const outside = outsideByChain(verifyOptions.checkpoint)
+    const outside =
+      verifyOptions.checkpoint === undefined
+        ? undefined
+        : groupOutsideRecords(verifyOptions.checkpoint, originBase)
     const heads = await store.heads(verifyOptions.tenantId)
     const chainIds = new Set(heads.map((head) => head.chainId))
     for (const chainId of outside?.keys() ?? [])
