@@ -66,7 +66,7 @@ forEachDialect('opskit-audit CLI', ({ db, dialect, location }) => {
 
     const exported = capture()
     expect(await runCli(['export', ...base, '--format', 'csv', '--actor', 'u_1'], exported.io)).toBe(0)
-    expect(exported.out().split('\r\n')[1]).toContain(',user.login,')
+    expect(exported.out().split('\r\n')[1]).toContain(',"user.login",')
 
     if (dialect === 'sqlite') await sql.raw('DROP TRIGGER cli_audit_no_update').execute(db())
     else await sql.raw('ALTER TABLE cli_audit_events DISABLE TRIGGER USER').execute(db())

@@ -8,7 +8,7 @@ export { abortReason, type Clock, sleepWithTimers, systemClock, type TimerHandle
 export { setBounded } from './collections/bounded-map.js'
 export { constantTimeEqual, sha256Hex } from './crypto/constant-time.js'
 export { type DigestEncoding, hmacSha256, verifyHmacSha256 } from './crypto/hmac.js'
-export { neutraliseFormula, quoteCsvField } from './csv/csv-cell.js'
+export { type CsvTextOptions, encodeCsvText, neutraliseFormula, quoteCsvField } from './csv/csv-field.js'
 export { type Dialect, dialectOf, type HostDatabase } from './db/host-database.js'
 export {
   assertTablePrefix,

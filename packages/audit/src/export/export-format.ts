@@ -1,4 +1,4 @@
-import { neutraliseFormula, quoteCsvField } from '@opskit/core'
+import { encodeCsvText, quoteCsvField } from '@opskit/core'
 import type { AuditEvent } from '../event/event-schema.js'
 import type { ExportFormat } from '../log/audit-log.js'
 
@@ -31,13 +31,14 @@ const CSV_COLUMNS: Array<[string, (event: AuditEvent) => unknown]> = [
 ]
 
 /**
- * One CSV cell (RFC 4180), safe against formula injection: text starting with `=`, `+`, `-`,
- * `@`, tab, CR or LF is prefixed with `'` so spreadsheets show it as text.
+ * One CSV cell (RFC 4180), safe against formula injection whatever list separator the
+ * spreadsheet splits on: text is always quoted and every piece of it that would start a formula
+ * (at its start or after a `,`, `;`, tab, `|` or line break) gets a leading `'`, through
+ * `encodeCsvText` of `@opskit/core`. Numbers stay plain; `undefined` and `null` are empty.
  */
 export function csvCell(value: unknown): string {
   if (value === undefined || value === null) return ''
-  const text = String(value)
-  return quoteCsvField(typeof value === 'string' ? neutraliseFormula(text) : text)
+  return typeof value === 'string' ? encodeCsvText(value) : quoteCsvField(String(value))
 }
 
 const SEVERITY_IDS = { info: 1, warning: 3, error: 4, critical: 5 } as const

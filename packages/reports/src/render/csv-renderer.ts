@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream'
-import { quoteCsvField } from '@opskit/core'
-import { neutraliseCsvText, quoteCsvText } from './csv-field.js'
+import { encodeCsvText, quoteCsvField } from '@opskit/core'
 import type { Renderer, RenderInput } from './renderer.js'
 import { TextSink } from './text-sink.js'
 import { type Cell, humanRowFormatter, machineValue } from './values.js'
@@ -37,7 +36,7 @@ interface RowEncoding {
   delimiter: string
   localized: boolean
   /** Encoder of a text field, with or without formula neutralisation. */
-  text(guard: boolean): (value: string) => string
+  text(neutralise: boolean): (value: string) => string
   /** Quotes a non-text field when it needs it. */
   quote(value: string): string
   escapeDefault: boolean
@@ -85,8 +84,7 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
   const newline = options.newline ?? '\r\n'
   const escapeDefault = options.escapeFormulas ?? true
   const quote = (text: string) => quoteCsvField(text, delimiter)
-  const text = (guard: boolean) =>
-    guard ? (value: string) => quoteCsvText(neutraliseCsvText(value)) : quoteCsvText
+  const text = (neutralise: boolean) => (value: string) => encodeCsvText(value, { neutralise })
 
   return {
     format: 'csv',

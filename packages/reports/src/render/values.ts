@@ -188,5 +188,9 @@ export function humanRowFormatter(
     })
 }
 
-/** Prefixes `'` to text a spreadsheet would otherwise evaluate as a formula (shared with audit exports). */
+/**
+ * Prefixes `'` to every piece of a text value that a spreadsheet would otherwise evaluate as a
+ * formula: its start and whatever follows a `,`, `;`, tab, `|` or line break (`neutraliseFormula`
+ * of `@opskit/core`, shared with audit exports).
+ */
 export { neutraliseFormula as escapeFormula } from '@opskit/core'
