@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { isOpskitError, type Logger, migrate, noopLogger, systemClock, uuidv7 } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
-import { hashPassword } from './auth/passwords.js'
+import { createLoginThrottle, type LoginThrottleOptions } from './auth/login-throttle.js'
+import { createPasswordHasher, type PasswordHasher, type ScryptCost } from './auth/passwords.js'
 import { createSessionStore } from './auth/sessions.js'
 import { ticketingMigrations } from './db/migrations.js'
 import type { TicketingDb } from './db/schema.js'
-import { DomainHooks } from './domain/hooks.js'
+import { CriticalListenerError, DomainHooks } from './domain/hooks.js'
 import { HttpError } from './http/http-error.js'
 import { sendJson } from './http/json.js'
 import { Router } from './http/router.js'
@@ -47,6 +48,20 @@ export interface TicketingServiceOptions {
   alertEvaluationMs?: number
   /** Logger for the service and the opskit packages. @default noopLogger */
   logger?: Logger
+  /** Login throttling (per account and address, per address, per account); defaults suit a login form. */
+  loginThrottle?: LoginThrottleOptions
+  /**
+   * Trust `X-Forwarded-Proto` from the proxy in front of the service: `https` there makes the
+   * operator session cookie `Secure` with the `__Host-` prefix (as a TLS socket does).
+   */
+  trustProxy?: boolean
+  /**
+   * scrypt cost of new password hashes. @default OWASP's floor, N = 2^17, r = 8, p = 1.
+   * Tests and the demo pass a cheaper cost explicitly.
+   */
+  scryptCost?: ScryptCost
+  /** How long an operator session (and its event stream) lasts. @default 8 hours */
+  opsSessionTtlMs?: number
 }
 
 /** A running ticketing service. */
@@ -82,12 +97,14 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   await migrate(hostDb, { namespace: 'ticketing', migrations: ticketingMigrations, tablePrefix: 'tix_' })
   const db = hostDb as unknown as TicketingDb
   const now = () => new Date()
-  if (options.admin) await seedAdmin(db, options.admin, now)
+  const passwords = createPasswordHasher(options.scryptCost)
+  if (options.admin) await seedAdmin(db, passwords, options.admin, now)
 
   const hooks = new DomainHooks((event, error) => logger.error({ err: error, event }, 'domain hook failed'))
   const sessions = createSessionStore(db, now)
+  const loginThrottle = createLoginThrottle(options.loginThrottle)
   const router = new Router()
-  registerApiRoutes(router, { db, sessions, hooks, now })
+  registerApiRoutes(router, { db, sessions, hooks, now, loginThrottle, passwords })
 
   const monitor = await wireMonitor({
     db: hostDb,
@@ -137,13 +154,33 @@ export async function startTicketingService(options: TicketingServiceOptions): P
         return
       }
       if (error instanceof HttpError) {
-        sendJson(res, error.status, {
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.details ? { details: error.details } : {}),
+        sendJson(
+          res,
+          error.status,
+          {
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.details ? { details: error.details } : {}),
+            },
           },
-        })
+          error.headers,
+        )
+        return
+      }
+      if (error instanceof CriticalListenerError) {
+        // The change could not be recorded where it must be (the audit trail): fail closed.
+        sendJson(
+          res,
+          503,
+          {
+            error: {
+              code: 'AUDIT_UNAVAILABLE',
+              message: 'the action could not be recorded; try again later',
+            },
+          },
+          { 'retry-after': '5' },
+        )
         return
       }
       logger.error({ err: error, path: url.pathname }, 'request failed')
@@ -184,6 +221,10 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   const ops = registerOpsRoutes(router, {
     db,
     sessions,
+    loginThrottle,
+    passwords,
+    trustProxy: options.trustProxy === true,
+    ...(options.opsSessionTtlMs === undefined ? {} : { opsSessionTtlMs: options.opsSessionTtlMs }),
     monitor,
     audit,
     alerts,
@@ -234,6 +275,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
 
 async function seedAdmin(
   db: TicketingDb,
+  passwords: PasswordHasher,
   admin: { email: string; password: string; name?: string },
   now: () => Date,
 ): Promise<void> {
@@ -246,7 +288,7 @@ async function seedAdmin(
       id: uuidv7(),
       email,
       name: admin.name ?? 'Administrator',
-      password_hash: await hashPassword(admin.password),
+      password_hash: await passwords.hash(admin.password),
       phone: null,
       role: 'admin',
       created_at: now().toISOString(),

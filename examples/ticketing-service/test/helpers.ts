@@ -11,6 +11,8 @@ export async function startTestService(overrides: Partial<TicketingServiceOption
     dbPath: file.path,
     admin: ADMIN,
     metricsAuth: METRICS,
+    // Cheaper than the service's default (OWASP's floor, N = 2^17) so the suite stays quick.
+    scryptCost: { N: 2 ** 14, r: 8, p: 1 },
     ...overrides,
   })
   const call = async (method: string, path: string, body?: unknown, token?: string) => {

@@ -10,6 +10,8 @@ export interface Session {
   role: Role
   csrfToken: string
   kind: 'api' | 'ops'
+  /** When the session ends. */
+  expiresAt: Date
 }
 
 /** Sessions stored as SHA-256 of a random token, so a database read does not leak live tokens. */
@@ -55,6 +57,7 @@ export function createSessionStore(db: TicketingDb, now: () => Date): SessionSto
         role: row.role,
         csrfToken: row.csrf_token,
         kind: row.kind,
+        expiresAt: new Date(row.expires_at),
       }
     },
     async revoke(token) {

@@ -100,6 +100,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           alertEvaluationMs: 500,
           latencySampleMs: 500,
           operators: OPERATORS,
+          // The demo creates ~30 accounts and logs in ~60 times in seconds: it hashes at N = 2^14
+          // (16 MiB). A real deployment keeps the default, OWASP's floor (N = 2^17, 128 MiB).
+          scryptCost: { N: 2 ** 14, r: 8, p: 1 },
           ...(smtp
             ? { smtp: { host: smtp.host, port: smtp.port, from: 'Opskit Tickets <tickets@tickets.example>' } }
             : {}),

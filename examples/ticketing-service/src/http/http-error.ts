@@ -5,6 +5,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** Extra response headers, e.g. `retry-after` on 429 and 503. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
     this.name = 'HttpError'

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
 import { constantTimeEqual, type Logger } from '@opskit/core'
 import { z } from 'zod'
-import { verifyPassword } from '../auth/passwords.js'
+import { type LoginThrottle, tooManyAttempts } from '../auth/login-throttle.js'
+import type { PasswordHasher } from '../auth/passwords.js'
 import type { SessionStore } from '../auth/sessions.js'
 import type { TicketingDb } from '../db/schema.js'
 import { HttpError } from '../http/http-error.js'
@@ -18,7 +20,10 @@ import type { ReportsWiring } from '../wiring/reports.js'
 import { FEATURES } from '../wiring/status.js'
 
 const COOKIE = 'ops_session'
-const OPS_SESSION_TTL_MS = 8 * 60 * 60 * 1000
+// Over HTTPS the cookie is Secure and host-only with Path=/: the `__Host-` prefix makes browsers
+// enforce both, so a sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
+const SECURE_COOKIE = `__Host-${COOKIE}`
+const DEFAULT_OPS_SESSION_TTL_MS = 8 * 60 * 60 * 1000
 const asset = (name: string) => readFileSync(new URL(`./public/${name}`, import.meta.url), 'utf8')
 const ASSETS = {
   '/ops': { body: asset('ops.html'), type: 'text/html; charset=utf-8' },
@@ -39,6 +44,12 @@ const loginSchema = z.object({ email: z.string().max(254), password: z.string().
 export interface OpsDeps {
   db: TicketingDb
   sessions: SessionStore
+  loginThrottle: LoginThrottle
+  passwords: PasswordHasher
+  /** How long an operator session lasts. @default 8 hours */
+  opsSessionTtlMs?: number
+  /** Trust `X-Forwarded-Proto` (the service runs behind a TLS-terminating proxy). */
+  trustProxy: boolean
   monitor: MonitorWiring
   audit: AuditWiring
   alerts: AlertsWiring
@@ -59,6 +70,7 @@ function cookieOf(header: string | undefined, name: string): string | undefined 
 /** The operator page `/ops`: login, state, acknowledgement and a Server-Sent Events stream. */
 export function registerOpsRoutes(router: Router, deps: OpsDeps) {
   const { sessions, audit, alerts } = deps
+  const sessionTtlMs = deps.opsSessionTtlMs ?? DEFAULT_OPS_SESSION_TTL_MS
   const streams = new Set<{ res: ServerResponse; token: string }>()
   const broadcast = (event: string, data: unknown) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
@@ -71,8 +83,17 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
   }, 15_000)
   heartbeat.unref()
 
+  const isHttps = (req: IncomingMessage) =>
+    (req.socket as TLSSocket).encrypted === true ||
+    (deps.trustProxy && req.headers['x-forwarded-proto'] === 'https')
+  const cookieName = (req: IncomingMessage) => (isHttps(req) ? SECURE_COOKIE : COOKIE)
+  const setCookie = (req: IncomingMessage, value: string, maxAgeSeconds: number) =>
+    isHttps(req)
+      ? `${SECURE_COOKIE}=${value}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}`
+      : `${COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/ops; Max-Age=${maxAgeSeconds}`
+
   const session = async (ctx: RouteContext) => {
-    const token = cookieOf(ctx.req.headers.cookie, COOKIE)
+    const token = cookieOf(ctx.req.headers.cookie, cookieName(ctx.req))
     const found = await sessions.find(token, 'ops')
     if (!found || !token) throw new HttpError(401, 'UNAUTHENTICATED', 'log in first')
     return { ...found, token }
@@ -98,17 +119,30 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
     if (!req.headers['content-type']?.startsWith('application/json')) {
       throw new HttpError(415, 'JSON_ONLY', 'send the login as application/json')
     }
-    const input = await readJson(req, loginSchema)
+    const input = await readLogin(req)
     const email = input.email.toLowerCase()
+    const actor = actorOf(req)
+    const decision = deps.loginThrottle.check(email, actor.ip)
+    if (!decision.allowed) {
+      deps.loginThrottle.failed(email, actor.ip)
+      await recordLogin(deps, {
+        action: 'ops.login',
+        actor: { id: `anonymous:${email}`, type: 'anonymous', ...auditClient(actor) },
+        outcome: 'failure',
+        severity: 'warning',
+        reason: 'throttled',
+      })
+      throw tooManyAttempts(decision.retryAfterMs)
+    }
     const user = await deps.db
       .selectFrom('tix_users')
       .select(['id', 'email', 'role', 'password_hash'])
       .where('email', '=', email)
       .executeTakeFirst()
-    const ok = await verifyPassword(input.password, user?.password_hash)
-    const actor = actorOf(req)
+    const ok = await deps.passwords.verify(input.password, user?.password_hash)
     if (!user || !ok || user.role !== 'admin') {
-      await audit.log.logLogin({
+      if (!user || !ok) deps.loginThrottle.failed(email, actor.ip)
+      await recordLogin(deps, {
         action: 'ops.login',
         actor: {
           id: user?.id ?? `anonymous:${email}`,
@@ -121,18 +155,17 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
       })
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'wrong e-mail address or password, or not an operator')
     }
-    const created = await sessions.create(user.id, 'ops', OPS_SESSION_TTL_MS)
-    await audit.log.logLogin({
+    deps.loginThrottle.succeeded(email, actor.ip)
+    await recordLogin(deps, {
       action: 'ops.login',
       actor: { id: user.id, type: 'user', email: user.email, role: user.role, ...auditClient(actor) },
     })
+    const created = await sessions.create(user.id, 'ops', sessionTtlMs)
     sendJson(
       res,
       200,
       { csrfToken: created.csrfToken, email: user.email },
-      {
-        'set-cookie': `${COOKIE}=${created.token}; HttpOnly; SameSite=Strict; Path=/ops; Max-Age=${OPS_SESSION_TTL_MS / 1000}`,
-      },
+      { 'set-cookie': setCookie(req, created.token, Math.floor(sessionTtlMs / 1000)) },
     )
   })
 
@@ -140,12 +173,7 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
     const s = await withCsrf(ctx)
     await sessions.revoke(s.token)
     for (const stream of streams) if (stream.token === s.token) stream.res.end()
-    sendJson(
-      ctx.res,
-      200,
-      { ok: true },
-      { 'set-cookie': `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/ops; Max-Age=0` },
-    )
+    sendJson(ctx.res, 200, { ok: true }, { 'set-cookie': setCookie(ctx.req, '', 0) })
   })
 
   router.on('GET', '/ops/api/state', async (ctx) => {
@@ -264,7 +292,13 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
     ctx.res.write('retry: 2000\n\n')
     const stream = { res: ctx.res, token: s.token }
     streams.add(stream)
-    ctx.req.on('close', () => streams.delete(stream))
+    // The stream ends with its session: a client must log in again to keep receiving updates.
+    const expiry = setTimeout(() => ctx.res.end(), Math.max(0, s.expiresAt.getTime() - Date.now()))
+    expiry.unref()
+    ctx.req.on('close', () => {
+      clearTimeout(expiry)
+      streams.delete(stream)
+    })
   })
 
   return {
@@ -275,6 +309,34 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
       for (const stream of streams) stream.res.end()
       streams.clear()
     },
+  }
+}
+
+/** Reads the login body; a malformed one gets one plain message, never the validator's. */
+async function readLogin(req: IncomingMessage): Promise<z.output<typeof loginSchema>> {
+  try {
+    return await readJson(req, loginSchema)
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 413) throw error
+    throw new HttpError(400, 'INVALID_LOGIN', 'send an e-mail address and a password')
+  }
+}
+
+/** Writes an operator login to the audit trail; when that fails the login fails (closed). */
+async function recordLogin(deps: OpsDeps, event: Parameters<AuditWiring['log']['logLogin']>[0]) {
+  try {
+    await deps.audit.log.logLogin(event)
+  } catch (error) {
+    deps.logger.error({ err: error }, 'operator login could not be audited')
+    throw new HttpError(
+      503,
+      'AUDIT_UNAVAILABLE',
+      'the login could not be recorded; try again later',
+      undefined,
+      {
+        'retry-after': '5',
+      },
+    )
   }
 }
 

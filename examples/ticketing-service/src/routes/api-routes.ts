@@ -1,6 +1,6 @@
 import { uuidv7 } from '@opskit/core'
 import { z } from 'zod'
-import { hashPassword, verifyPassword } from '../auth/passwords.js'
+import { tooManyAttempts } from '../auth/login-throttle.js'
 import type { Role } from '../db/schema.js'
 import { HttpError } from '../http/http-error.js'
 import { readJson, sendJson } from '../http/json.js'
@@ -51,7 +51,7 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     const input = await readJson(req, registerSchema)
     const email = input.email.toLowerCase()
     const id = uuidv7()
-    const passwordHash = await hashPassword(input.password)
+    const passwordHash = await deps.passwords.hash(input.password)
     const inserted = await db
       .insertInto('tix_users')
       .values({
@@ -80,14 +80,23 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
   router.on('POST', '/api/sessions', async ({ req, res }) => {
     const input = await readJson(req, loginSchema)
     const email = input.email.toLowerCase()
+    const actor = actorOf(req)
+    // Throttled before the password is hashed: a guesser cannot make the service run scrypt at
+    // will. A held-back attempt is still a failed login for the audit trail and the alert rules.
+    const decision = deps.loginThrottle.check(email, actor.ip)
+    if (!decision.allowed) {
+      deps.loginThrottle.failed(email, actor.ip)
+      await hooks.emit('user.login', { actor, email, success: false, reason: 'throttled' })
+      throw tooManyAttempts(decision.retryAfterMs)
+    }
     const user = await db
       .selectFrom('tix_users')
       .select(['id', 'email', 'role', 'password_hash'])
       .where('email', '=', email)
       .executeTakeFirst()
-    const ok = await verifyPassword(input.password, user?.password_hash)
-    const actor = actorOf(req)
+    const ok = await deps.passwords.verify(input.password, user?.password_hash)
     if (!user || !ok) {
+      deps.loginThrottle.failed(email, actor.ip)
       await hooks.emit('user.login', {
         actor: { ...actor, ...(user ? { userId: user.id, email: user.email, role: user.role } : {}) },
         email,
@@ -96,12 +105,14 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
       })
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'wrong e-mail address or password')
     }
-    const { token } = await sessions.create(user.id, 'api', API_SESSION_TTL_MS)
+    deps.loginThrottle.succeeded(email, actor.ip)
+    // The login is audited before a session exists: no session is handed out unrecorded.
     await hooks.emit('user.login', {
       actor: { ...actor, userId: user.id, email: user.email, role: user.role },
       email,
       success: true,
     })
+    const { token } = await sessions.create(user.id, 'api', API_SESSION_TTL_MS)
     sendJson(res, 201, { token, userId: user.id, role: user.role })
   })
 
@@ -319,13 +330,24 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
       await trx.updateTable('tix_users').set({ role: input.role }).where('id', '=', user.id).execute()
       return user
     })
-    await hooks.emit('user.role_changed', {
-      actor: actorOf(req, session),
-      userId: before.id,
-      email: before.email,
-      before: before.role,
-      after: input.role as Role,
-    })
+    try {
+      await hooks.emit('user.role_changed', {
+        actor: actorOf(req, session),
+        userId: before.id,
+        email: before.email,
+        before: before.role,
+        after: input.role as Role,
+      })
+    } catch (error) {
+      // An unrecorded privilege change must not stand: put the role back unless it moved since.
+      await db
+        .updateTable('tix_users')
+        .set({ role: before.role })
+        .where('id', '=', before.id)
+        .where('role', '=', input.role)
+        .execute()
+      throw error
+    }
     sendJson(res, 200, { id: before.id, before: before.role, after: input.role })
   })
 }

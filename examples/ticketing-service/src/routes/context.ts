@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { uuidv7 } from '@opskit/core'
+import type { LoginThrottle } from '../auth/login-throttle.js'
+import type { PasswordHasher } from '../auth/passwords.js'
 import type { Session, SessionStore } from '../auth/sessions.js'
 import type { Role, TicketingDb } from '../db/schema.js'
 import type { DomainHooks, RequestActor } from '../domain/hooks.js'
@@ -11,6 +13,9 @@ export interface ApiDeps {
   sessions: SessionStore
   hooks: DomainHooks
   now: () => Date
+  /** Shared by the API and operator logins. */
+  loginThrottle: LoginThrottle
+  passwords: PasswordHasher
 }
 
 /** The client address and user agent of a request, plus a request id. */

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { type AuditActor, type AuditCheckpoint, type AuditLog, createAuditLog } from '@opskit/audit'
 import type { HostDatabase, Logger } from '@opskit/core'
+import { z } from 'zod'
 import type { DomainHooks, RequestActor } from '../domain/hooks.js'
 
 /** @opskit/audit in the ticketing service: every domain event becomes a chained audit record. */
@@ -19,13 +20,23 @@ function plainIp(ip: string): string | undefined {
   return v4 === 'unknown' ? undefined : v4
 }
 
+const emailSchema = z.email()
+
+/**
+ * The audit actor of a request. `fallbackEmail` is what a client typed (a login or sign-up
+ * address): it becomes the actor's `email` only when it is one, and its `name` otherwise, so an
+ * odd value is recorded (escaped and cut by @opskit/audit) instead of failing the record.
+ */
 function actor(a: RequestActor, fallbackEmail?: string): AuditActor {
   const ip = plainIp(a.ip)
-  const email = a.email ?? fallbackEmail
+  const typed = a.email ?? fallbackEmail
+  const email = typed !== undefined && emailSchema.safeParse(typed).success ? typed : undefined
+  const name = typed !== undefined && email === undefined && typed !== '' ? typed : undefined
   return {
-    id: a.userId ?? `anonymous:${email ?? 'unknown'}`,
+    id: a.userId ?? `anonymous:${typed || 'unknown'}`,
     type: a.userId ? 'user' : 'anonymous',
     ...(email ? { email } : {}),
+    ...(name ? { name } : {}),
     ...(a.role ? { role: a.role } : {}),
     ...(ip ? { ip } : {}),
     ...(a.userAgent ? { userAgent: a.userAgent } : {}),
@@ -56,6 +67,8 @@ export async function wireAudit(options: {
     logger: options.logger,
   })
   const { hooks } = options
+  // Security-relevant records fail closed: if one cannot be written, the request fails.
+  const critical = { critical: true }
   hooks.on('user.registered', async (e) => {
     await log.logRegistration({
       actor: actor(e.actor, e.email),
@@ -63,15 +76,19 @@ export async function wireAudit(options: {
       requestId: e.actor.requestId,
     })
   })
-  hooks.on('user.login', async (e) => {
-    await log.logLogin({
-      actor: actor(e.actor, e.email),
-      outcome: e.success ? 'success' : 'failure',
-      severity: e.success ? 'info' : 'warning',
-      ...(e.reason ? { reason: e.reason } : {}),
-      requestId: e.actor.requestId,
-    })
-  })
+  hooks.on(
+    'user.login',
+    async (e) => {
+      await log.logLogin({
+        actor: actor(e.actor, e.email),
+        outcome: e.success ? 'success' : 'failure',
+        severity: e.success ? 'info' : 'warning',
+        ...(e.reason ? { reason: e.reason } : {}),
+        requestId: e.actor.requestId,
+      })
+    },
+    critical,
+  )
   hooks.on('order.created', async (e) => {
     await log.log({
       action: 'order.create',
@@ -82,27 +99,35 @@ export async function wireAudit(options: {
       requestId: e.actor.requestId,
     })
   })
-  hooks.on('order.refunded', async (e) => {
-    await log.log({
-      action: 'order.refund',
-      category: 'payment',
-      actor: actor(e.actor),
-      target: { type: 'order', id: e.orderId },
-      before: { status: 'paid' },
-      after: { status: 'refunded', refundId: e.refundId, amountCents: e.amountCents },
-      reason: e.reason,
-      requestId: e.actor.requestId,
-    })
-  })
-  hooks.on('user.role_changed', async (e) => {
-    await log.logPermissionChange({
-      actor: actor(e.actor),
-      target: { type: 'user', id: e.userId, name: e.email },
-      before: { role: e.before },
-      after: { role: e.after },
-      severity: e.after === 'admin' ? 'warning' : 'info',
-      requestId: e.actor.requestId,
-    })
-  })
+  hooks.on(
+    'order.refunded',
+    async (e) => {
+      await log.log({
+        action: 'order.refund',
+        category: 'payment',
+        actor: actor(e.actor),
+        target: { type: 'order', id: e.orderId },
+        before: { status: 'paid' },
+        after: { status: 'refunded', refundId: e.refundId, amountCents: e.amountCents },
+        reason: e.reason,
+        requestId: e.actor.requestId,
+      })
+    },
+    critical,
+  )
+  hooks.on(
+    'user.role_changed',
+    async (e) => {
+      await log.logPermissionChange({
+        actor: actor(e.actor),
+        target: { type: 'user', id: e.userId, name: e.email },
+        before: { role: e.before },
+        after: { role: e.after },
+        severity: e.after === 'admin' ? 'warning' : 'info',
+        requestId: e.actor.requestId,
+      })
+    },
+    critical,
+  )
   return { log, publicKey, checkpoints, close: () => log.close() }
 }
