@@ -6,6 +6,12 @@ import { type Labels, labelsKey } from './labels.js'
 export interface VectorElement {
   labels: Labels
   value: number
+  /**
+   * The metric name (Prometheus' `__name__` label), kept apart from `labels`: set by selectors
+   * and `last_over_time`, kept by filtering comparisons, set operations and `topk`/`bottomk`,
+   * dropped by functions, arithmetic, `bool` comparisons and aggregations, as in Prometheus.
+   */
+  name?: string
 }
 
 /** What an aggregation groups by: the `by` labels, or all labels but the `without` ones. */

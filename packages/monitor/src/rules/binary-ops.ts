@@ -129,8 +129,14 @@ function vectorOperation(
         )
       results.add(resultKey)
     }
-    if (COMPARISON_OPS.has(op) && !returnBool && !compare(op, l, r)) continue
-    out.push({ labels, value: elementValue(op, l, r, returnBool) })
+    const filtering = COMPARISON_OPS.has(op) && !returnBool
+    if (filtering && !compare(op, l, r)) continue
+    // a filtering comparison keeps the "many" side's metric name; arithmetic and bool drop it
+    out.push({
+      labels,
+      value: elementValue(op, l, r, returnBool),
+      ...(filtering && e.name ? { name: e.name } : {}),
+    })
   }
   return out
 }

@@ -61,7 +61,7 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
     case 'selector': {
       const out: VectorElement[] = []
       for (const s of ctx.current(expr.name, expr.offsetMs ?? 0))
-        if (selectorMatches(expr, s.labels)) out.push({ labels: s.labels, value: s.value })
+        if (selectorMatches(expr, s.labels)) out.push({ labels: s.labels, value: s.value, name: s.name })
       if (out.length > 0) ctx.sawSeries = true
       return { kind: 'vector', elements: out }
     }
@@ -76,7 +76,10 @@ export function evaluate(expr: Expr, ctx: EvalContext): Value {
         if (series.points.length > 0) anyPoint = true
         const end = ctx.at - offsetMs
         const value = rangeValue(expr.fn, series.points, end - rangeMs, end)
-        if (value !== undefined) out.push({ labels: series.labels, value })
+        if (value === undefined) continue
+        // last_over_time keeps the metric name (Prometheus); other range functions drop it
+        if (expr.fn === 'last_over_time') out.push({ labels: series.labels, value, name: expr.selector.name })
+        else out.push({ labels: series.labels, value })
       }
       if (expr.fn === 'absent_over_time') {
         ctx.sawSeries = true

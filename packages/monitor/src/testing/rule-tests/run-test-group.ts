@@ -69,7 +69,13 @@ function checkExpression(engine: RuleEngine, test: PromqlExprTest): string | und
   let got: Array<{ labels: Labels; value: number }>
   try {
     const value = engine.query(test.expr, { at: test.eval_time })
-    got = value.kind === 'scalar' ? [{ labels: {}, value: value.value }] : value.elements
+    got =
+      value.kind === 'scalar'
+        ? [{ labels: {}, value: value.value }]
+        : value.elements.map((e) => ({
+            labels: e.name ? { __name__: e.name, ...e.labels } : e.labels,
+            value: e.value,
+          }))
   } catch (error) {
     return `${where}, err: ${plainMessage(error)}`
   }
