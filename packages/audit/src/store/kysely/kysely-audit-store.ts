@@ -118,9 +118,13 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const db = options.db.withoutPlugins() as Db
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
   const t = auditTables(prefix)
+  const keyError = (message: string, cause?: unknown) =>
+    new AuditError('AUDIT_INVALID_OPTIONS', message, cause === undefined ? {} : { cause })
   const keyWrappingKey =
-    options.subjectKeyWrappingKey === undefined ? undefined : toWrappingKey(options.subjectKeyWrappingKey)
-  const keyWrap = createSubjectKeyWrap(keyWrappingKey)
+    options.subjectKeyWrappingKey === undefined
+      ? undefined
+      : toWrappingKey(options.subjectKeyWrappingKey, keyError)
+  const keyWrap = createSubjectKeyWrap(keyWrappingKey, keyError)
   const dialect = dialectOf(options.db)
   if (dialect === 'mysql')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'the audit store supports SQLite and PostgreSQL, not MySQL')
