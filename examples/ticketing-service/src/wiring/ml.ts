@@ -39,8 +39,23 @@ export interface MlWiring {
 const SESSION_WINDOW_MS = 10 * 60 * 1000
 
 /**
- * Wires @opskit/ml: a streaming z-score detector over the API's mean latency, and the fraud
- * scorer's rules over each user's purchase session (request times, tickets, user agent).
+ * The latency detector's options, for a short series. `@opskit/ml`'s z-score defaults suit long
+ * series (a 6,400-point window refitted every 100 points, scoring from the 30th point on, so a
+ * Gaussian of 2 or 3 points does not flag noise), but this service samples latency only when
+ * requests came in, and the scripted demo (`npm run demo`) injects its spike after as few as 5–15
+ * such points: with the defaults the detector is still warming up when the spike comes. A 5-point
+ * window scores from the 6th point on (the z-score warm-up is the smaller of 30 and the window)
+ * and, refitted at every point, follows the service's current latency; `threshold` 0.9999 flags
+ * only a point more than 3.7 standard deviations away. A deployment that samples latency steadily
+ * for days would rather keep the defaults (a longer memory, fewer false alarms on a quiet series)
+ * and set only `threshold`.
+ */
+const LATENCY_DETECTOR = { kind: 'zscore', windowSize: 5, stepSize: 1, threshold: 0.9999 } as const
+
+/**
+ * Wires @opskit/ml: a streaming z-score detector over the API's mean latency (options for a
+ * short series, see {@link LATENCY_DETECTOR}), and the fraud scorer's rules over each user's
+ * purchase session (request times, tickets, user agent).
  * High-risk sessions are flagged in the audit trail as `fraud.flagged` security events.
  */
 export async function wireMl(options: {
@@ -50,7 +65,7 @@ export async function wireMl(options: {
   audit: AuditWiring
   logger: Logger
 }): Promise<MlWiring> {
-  const detector = await createAnomalyDetector({ kind: 'zscore', threshold: 0.9999 })
+  const detector = await createAnomalyDetector(LATENCY_DETECTOR)
   const scorer = await createFraudScorer()
   const anomalies: LatencyAnomaly[] = []
   const flagged: FraudFlag[] = []
