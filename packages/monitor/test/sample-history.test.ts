@@ -149,6 +149,26 @@ describe('samples with their own timestamps and queries at any time', () => {
     ])
   })
 
+  it('ALERTS series are written when a rule or retain() reads them, or history is kept', async () => {
+    const run = async (setup: (e: ReturnType<typeof engineWithoutSource>) => void, retentionMs?: number) => {
+      const engine = engineWithoutSource(retentionMs)
+      engine.addRule({ name: 'Down', expr: 'up == 0', for: '1m' })
+      setup(engine)
+      engine.append(
+        [0, 0].map((value, i) => ({ name: 'up', labels: { job: 'a' }, value, timestamp: T0 + i * MIN })),
+      )
+      await engine.evaluate(T0)
+      await engine.evaluate(T0 + MIN)
+      return elements(engine.query('sum by (alertstate) (ALERTS)', { at: T0 + MIN }))
+    }
+    // nothing reads them: not written (the evaluation stays as cheap as before)
+    expect(await run(() => undefined)).toEqual([])
+    const firing = [['{"alertstate":"firing"}', 1]]
+    expect(await run((e) => e.addRule({ name: 'Never', expr: 'ALERTS{alertname="Other"}' }))).toEqual(firing)
+    expect(await run((e) => e.retain('ALERTS', 10 * MIN))).toEqual(firing)
+    expect(await run(() => undefined, Number.POSITIVE_INFINITY)).toEqual(firing)
+  })
+
   it('several alert rules may share a name when their ids differ', async () => {
     const engine = engineWithoutSource()
     engine.addRule({ id: 'warn', name: 'High', expr: 'x > 1', labels: { severity: 'warning' } })

@@ -195,12 +195,20 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
 
   const retained = new Map<string, number>()
   let last: { ts: number; byName: Map<string, Sample[]> } | undefined
+  const isAlertSeries = (name: string) => name === ALERTS_METRIC || name === ALERTS_FOR_STATE_METRIC
+  /** Whether ALERTS are written: a rule or `retain()` reads them, or all history is kept. */
+  let writeAlertSeries = (options.retentionMs ?? 0) > 0
   const recomputeRanges = () => {
     ranges.clear()
-    for (const [name, range] of retained) ranges.set(name, range)
+    writeAlertSeries = (options.retentionMs ?? 0) > 0
+    for (const [name, range] of retained) {
+      ranges.set(name, range)
+      if (isAlertSeries(name)) writeAlertSeries = true
+    }
     for (const rule of order.values()) {
       for (const [name, range] of referencedMetrics(rule.expr)) {
         if (range > 0) ranges.set(name, Math.max(ranges.get(name) ?? 0, range))
+        if (isAlertSeries(name)) writeAlertSeries = true
       }
     }
   }
@@ -558,9 +566,11 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           continue
         }
         evaluateRule(rule, ts, ctx)
-        alertSeries.write(rule.key, rule.instances.values(), ts)
-        instants.delete(ALERTS_METRIC)
-        instants.delete(ALERTS_FOR_STATE_METRIC)
+        if (writeAlertSeries) {
+          alertSeries.write(rule.key, rule.instances.values(), ts)
+          instants.delete(ALERTS_METRIC)
+          instants.delete(ALERTS_FOR_STATE_METRIC)
+        }
         alerts.push(...toSend(rule, ts))
       }
       if (alerts.length > 0) await options.sink(alerts)
