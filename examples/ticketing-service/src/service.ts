@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
-import { isOpskitError, type Logger, migrate, noopLogger, systemClock, uuidv7 } from '@opskit/core'
+import { isOpskitError, type Logger, migrate, noopLogger, uuidv7 } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
 import { createLoginThrottle, type LoginThrottleOptions } from './auth/login-throttle.js'
 import { createPasswordHasher, type PasswordHasher, type ScryptCost } from './auth/passwords.js'
@@ -106,7 +106,22 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   const router = new Router()
   registerApiRoutes(router, { db, sessions, hooks, now, loginThrottle, passwords })
 
+  // Listen first, answering 503 until everything is wired: the address goes into alert links.
+  let listener: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'retry-after': '1' }).end()
+  }
+  const server = createServer((req, res) => listener(req, res))
+  server.keepAliveTimeout = 5_000
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const baseUrl = `http://${host}:${address.port}`
+
   const monitor = await wireMonitor({
+    externalUrl: `${baseUrl}/ops`,
     db: hostDb,
     hooks,
     logger,
@@ -192,22 +207,10 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     }
   }
 
-  const server = createServer(monitor.wrap(handle))
-  server.keepAliveTimeout = 5_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const baseUrl = `http://${host}:${address.port}`
-  // Wired once the address is known: alert notifications link back to the service.
   const alerts = wireAlerts({
     monitor: monitor.monitor,
-    clock: systemClock,
     logger,
     intervalMs: options.alertEvaluationMs ?? 1000,
-    externalUrl: baseUrl,
   })
   for (const channel of notify?.alertChannels ?? []) alerts.addChannel(channel)
   const reports = await wireReports({
@@ -233,6 +236,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     latency,
     logger,
   })
+  listener = monitor.wrap(handle)
   let closing: Promise<void> | undefined
 
   return {

@@ -381,7 +381,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           headers: { cookie, 'x-csrf-token': csrfToken },
         })
         if (ack.status !== 200) throw new Error(`acknowledging answered ${ack.status}`)
-        return `${states.join(' → ')}; operators notified of firing and resolved${paged}; incident ${incidentStatus}; LoginFailureBurst acknowledged on /ops`
+        // Left unacknowledged past the escalation policy, the burst paged the on-call lead first.
+        const escalated = alerts.notifications.some(
+          (n) => n.reason === 'escalation' && n.receiver === 'on-call-lead' && n.incidentId === burst.id,
+        )
+        if (!escalated) throw new Error('the unacknowledged LoginFailureBurst incident was not escalated')
+        const acked = alerts.incidents().find((i) => i.id === burst.id)?.status
+        if (acked !== 'acknowledged') throw new Error(`the acknowledged incident is ${acked}`)
+        return `${states.join(' → ')}; operators notified of firing and resolved${paged}; incident ${incidentStatus}; LoginFailureBurst escalated to the on-call lead, then acknowledged on /ops`
       },
     },
     {

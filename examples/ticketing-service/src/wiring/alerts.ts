@@ -1,20 +1,15 @@
-import type { Clock, Logger } from '@opskit/core'
-import {
-  type AlertChannel,
-  type AlertNotification,
-  type AlertState,
-  compileRoutes,
-  createDispatcher,
-  createInhibitor,
-  createRuleEngine,
-  createSilences,
-  type Incident,
-  type Monitor,
-  registrySampleSource,
+import type { Logger } from '@opskit/core'
+import type {
+  AlertChannel,
+  AlertInstance,
+  AlertNotification,
+  AlertState,
+  Incident,
+  Monitor,
 } from '@opskit/monitor'
 import { ALERT_RULES } from './alert-rules.js'
 
-/** A change of an alert instance's state, as the rule engine reported it. */
+/** A change of an alert instance's state, as seen after an evaluation. */
 export interface AlertTransition {
   at: number
   rule: string
@@ -30,14 +25,14 @@ export type AlertUpdate =
   | { type: 'incident'; incident: Incident }
   | { type: 'notification'; notification: AlertNotification }
 
-/** @opskit/monitor's rule engine and Alertmanager-style dispatcher, wired for the service. */
+/** The service's alerting, on `monitor.alerts` and `monitor.incidents`. */
 export interface AlertsWiring {
-  /** Every state change seen so far. */
+  /** Every state change seen so far (the last 500). */
   readonly transitions: AlertTransition[]
-  /** Notifications the operator console channel received. */
+  /** Notifications the operator console received, escalations included (the last 200). */
   readonly notifications: AlertNotification[]
   /** Current alert instances (pending, firing, …). */
-  instances(): ReturnType<ReturnType<typeof createRuleEngine>['instances']>
+  instances(): AlertInstance[]
   incidents(): Incident[]
   acknowledge(incidentId: string, by: string): Promise<Incident>
   /** Runs one evaluation now (the timer runs them every `intervalMs` too). */
@@ -48,15 +43,16 @@ export interface AlertsWiring {
   close(): void
 }
 
-/** Wires the alert rules over the monitor's registry, evaluated every `intervalMs`. */
-export function wireAlerts(options: {
-  monitor: Monitor
-  clock: Clock
-  logger: Logger
-  intervalMs: number
-  externalUrl: string
-}): AlertsWiring {
-  const { clock, logger, monitor } = options
+/** How long an incident may stay unacknowledged before the on-call lead is paged. */
+export const ESCALATE_AFTER_MS = 3_000
+
+/**
+ * Wires the service's alerting as a host does: rules, receivers, a route and an escalation
+ * policy on `monitor.alerts` (whose state the monitor keeps in the service's database), and
+ * acknowledgement through it. The wiring only watches the result for the operator page.
+ */
+export function wireAlerts(options: { monitor: Monitor; logger: Logger; intervalMs: number }): AlertsWiring {
+  const { monitor, logger } = options
   const listeners = new Set<(update: AlertUpdate) => void>()
   const publish = (update: AlertUpdate) => {
     for (const listener of listeners) listener(update)
@@ -74,64 +70,30 @@ export function wireAlerts(options: {
       publish({ type: 'notification', notification })
     },
   }
-  const channels: AlertChannel[] = [consoleChannel]
-  const notified = monitor.metrics.counter<'receiver' | 'channel' | 'outcome'>({
-    name: 'ticketing_alert_notifications_total',
-    help: 'Alert notifications by receiver, channel and outcome.',
-    labelNames: ['receiver', 'channel', 'outcome'],
+  const operators: AlertChannel[] = [consoleChannel]
+  const alerts = monitor.alerts
+  alerts.receiver('operators', operators)
+  alerts.receiver('on-call-lead', consoleChannel)
+  alerts.route({
+    receiver: 'operators',
+    groupBy: ['alertname'],
+    groupWait: 500,
+    groupInterval: 1000,
+    repeatInterval: '1h',
   })
-  const muted = monitor.metrics.counter<'why'>({
-    name: 'ticketing_alerts_muted_total',
-    help: 'Alerts not notified because a silence or an inhibition rule muted them.',
-    labelNames: ['why'],
-  })
-  const receiverNames = new Set(['operators'])
-  const routes = compileRoutes(
-    {
-      receiver: 'operators',
-      groupBy: ['alertname'],
-      groupWait: 500,
-      groupInterval: 1000,
-      repeatInterval: '1h',
-    },
-    (name) => receiverNames.has(name),
-  )
-  const dispatcher = createDispatcher({
-    clock,
-    logger,
-    silences: createSilences(clock),
-    inhibitor: createInhibitor(),
-    routes: () => routes,
-    receivers: (name) => (receiverNames.has(name) ? channels : undefined),
-    escalation: () => [],
-    externalUrl: options.externalUrl,
-    metrics: {
-      notified: (receiver, channel, outcome) => notified.inc({ receiver, channel, outcome }),
-      silenced: (count) => muted.inc({ why: 'silenced' }, count),
-      inhibited: (count) => muted.inc({ why: 'inhibited' }, count),
-    },
-    onIncident: (incident) => publish({ type: 'incident', incident }),
-  })
-  const engine = createRuleEngine({
-    source: registrySampleSource(monitor.registry),
-    clock,
-    sink: (alerts) => dispatcher.put(alerts),
-    resendDelayMs: 1000,
-    externalUrl: `${options.externalUrl}/ops`,
-  })
-  engine.setInterval(options.intervalMs)
-  for (const rule of ALERT_RULES) engine.addRule(rule)
+  alerts.escalation({ levels: [{ afterMs: ESCALATE_AFTER_MS, receivers: ['on-call-lead'] }] })
+  for (const rule of ALERT_RULES) alerts.addRule(rule)
 
-  const last = new Map<string, AlertState | 'resolved'>()
-  const evaluate = async () => {
-    await engine.evaluate()
-    const at = clock.now()
-    for (const instance of engine.instances()) {
+  const lastState = new Map<string, AlertState | 'resolved'>()
+  const lastIncident = new Map<string, string>()
+  const observe = () => {
+    const at = Date.now()
+    for (const instance of alerts.state().alerts) {
       const now: AlertState | 'resolved' =
         instance.state === 'inactive' && instance.resolvedAt !== undefined ? 'resolved' : instance.state
-      const before = last.get(instance.fingerprint)
+      const before = lastState.get(instance.fingerprint)
       if (before === now) continue
-      last.set(instance.fingerprint, now)
+      lastState.set(instance.fingerprint, now)
       const transition: AlertTransition = {
         at,
         rule: instance.rule,
@@ -144,6 +106,16 @@ export function wireAlerts(options: {
       if (transitions.length > 500) transitions.shift()
       publish({ type: 'transition', transition })
     }
+    for (const incident of monitor.incidents.list()) {
+      const version = `${incident.status}:${incident.escalationLevel}`
+      if (lastIncident.get(incident.id) === version) continue
+      lastIncident.set(incident.id, version)
+      publish({ type: 'incident', incident })
+    }
+  }
+  const evaluate = async () => {
+    await alerts.evaluate()
+    observe()
   }
   let running = false
   const timer = setInterval(() => {
@@ -160,20 +132,24 @@ export function wireAlerts(options: {
   return {
     transitions,
     notifications,
-    instances: () => engine.instances(),
-    incidents: () => dispatcher.incidents(),
-    acknowledge: (id, by) => dispatcher.acknowledge(id, by),
+    instances: () => alerts.state().alerts,
+    incidents: () => monitor.incidents.list(),
+    async acknowledge(id, by) {
+      const incident = await alerts.acknowledge(id, by)
+      observe()
+      return incident
+    },
     evaluate,
     subscribe(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
     addChannel(channel) {
-      channels.push(channel)
+      operators.push(channel)
+      alerts.receiver('operators', [...operators])
     },
     close() {
       clearInterval(timer)
-      dispatcher.close()
     },
   }
 }

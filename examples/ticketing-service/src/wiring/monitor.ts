@@ -12,6 +12,8 @@ export interface MonitorWiringOptions {
   routeOf: (path: string) => string | undefined
   /** Basic credentials for `/metrics`; without them the endpoint stays closed (403). */
   metricsAuth?: { username: string; password: string }
+  /** Where alert notifications link to (the operator page). */
+  externalUrl: string
 }
 
 /** @opskit/monitor in the ticketing service: RED metrics, business counters, health, `/metrics`. */
@@ -28,7 +30,13 @@ export interface MonitorWiring {
 
 /** Wires @opskit/monitor: one module so that the rest of the service does not import it. */
 export async function wireMonitor(options: MonitorWiringOptions): Promise<MonitorWiring> {
-  const monitor = await createMonitor({ serviceName: 'ticketing', db: options.db, logger: options.logger })
+  // With `db`, the monitor keeps alert, incident and silence state in the service's database.
+  const monitor = await createMonitor({
+    serviceName: 'ticketing',
+    db: options.db,
+    logger: options.logger,
+    externalUrl: options.externalUrl,
+  })
   monitor.health.register('event-loop', async () => ({ status: 'pass' }), { kind: 'liveness' })
   // Probes from the orchestrator and the load balancer within two seconds share one query.
   monitor.health.register('sqlite', checks.sqlite(options.db), {
