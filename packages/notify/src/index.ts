@@ -81,7 +81,6 @@ export type {
   UserPreferences,
 } from './store/records.js'
 export { MAX_RECEIPT_HISTORY } from './store/records.js'
-export { htmlToText } from './templates/render.js'
 export {
   readTemplateDirectory,
   registerTemplateDirectory,
@@ -96,5 +95,6 @@ export {
   type TemplateRegistry,
   type TemplateRenderOptions,
 } from './templates/template-registry.js'
+export { htmlToText } from './text/html-to-text.js'
 export { CHANNELS, type Channel, type Priority } from './types/channel.js'
 export type { SendAttachment, SendInput } from './types/send-input.js'

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isOpskitError } from '@opskit/core'
-import { Liquid } from 'liquidjs'
+import { Liquid, Parser } from 'liquidjs'
 import { describe, expect, it, vi } from 'vitest'
 import { createNotifier, createTemplateRegistry } from '../src/index.js'
 import { mockProviders } from '../src/testing/index.js'
@@ -185,14 +185,37 @@ describe('Liquid features: conditionals, loops, filters, partials and a shared l
     ).toThrow(/\(html, en\) at line 2, column 1: undefined filter: nope/)
   })
 
-  it('parses each part once, at registration: rendering does not parse again', () => {
+  it('parses each part and partial once, at registration: rendering does not parse or look up again', () => {
+    const fresh = createTemplateRegistry(registry.list(), 'en', {
+      email: '<main>{% block content %}{% endblock %}</main>',
+      signature: '<p>{{ team }}</p>',
+    })
     const parse = vi.spyOn(Liquid.prototype, 'parse')
+    const parseSource = vi.spyOn(Parser.prototype, 'parse')
     try {
-      for (let i = 0; i < 50; i++) registry.render('order', data)
+      for (let i = 0; i < 50; i++) fresh.render('order', data)
       expect(parse).not.toHaveBeenCalled()
+      expect(parseSource).not.toHaveBeenCalled()
     } finally {
       parse.mockRestore()
+      parseSource.mockRestore()
     }
+  })
+
+  it('a partial may be registered after the template using it, and a replaced partial is the one rendered', () => {
+    const local = createTemplateRegistry([
+      { name: 'n', channel: 'email', subject: 's', html: '{% render "sig", team: team %}' },
+      { name: 'n', channel: 'sms', text: '{% render "sig", team: team %}' },
+    ])
+    expect(() => local.render('n', { team: 'A' }, { channel: 'sms' })).toThrow(/Failed to lookup "sig"/)
+    local.registerPartial('sig', '<p>{{ team }}</p>')
+    expect(local.render('n', { team: '<A>' }, { channel: 'sms' }).sms?.text).toBe('<p><A></p>')
+    expect(local.render('n', { team: '<A>' }, { channel: 'email' }).email?.html).toBe('<p>&lt;A&gt;</p>')
+    local.registerPartial('sig', '<b>{{ team }}</b>')
+    expect(local.render('n', { team: '<A>' }, { channel: 'sms' }).sms?.text).toBe('<b><A></b>')
+    expect(local.render('n', { team: '<A>' }, { channel: 'email' }).email?.html).toBe('<b>&lt;A&gt;</b>')
+    expect(() => local.registerPartial('sig', '{% if x %}')).toThrow(/template "sig" \(partial\)/)
+    expect(local.render('n', { team: 'A' }, { channel: 'sms' }).sms?.text).toBe('<b>A</b>')
   })
 })
 
@@ -266,6 +289,22 @@ describe('the sandbox', () => {
     expect(() => registry.render('loop', {})).toThrow(
       /memory alloc limit exceeded|template render limit exceeded/,
     )
+    expect(Date.now() - started).toBeLessThan(5_000)
+  })
+
+  it('stops a loop that allocates nothing (only the render time limit can) within about its second', () => {
+    const registry = createTemplateRegistry([
+      {
+        name: 'nested',
+        channel: 'sms',
+        text: '{% for a in list %}{% for b in list %}{% for c in list %}{% endfor %}{% endfor %}{% endfor %}',
+      },
+    ])
+    const list = Array.from({ length: 2_000 }, (_, index) => index)
+    const started = Date.now()
+    const error = caught(() => registry.render('nested', { list }))
+    expect(error.code).toBe('NOTIFY_TEMPLATE_ERROR')
+    expect(error.message).toMatch(/template "nested" \(text, en\).*template render limit exceeded/)
     expect(Date.now() - started).toBeLessThan(5_000)
   })
 })

@@ -1,6 +1,6 @@
 import { NotifyError } from '../errors/notify-error.js'
-import { htmlToText } from '../templates/render.js'
 import type { TemplateContent, TemplateRegistry } from '../templates/template-registry.js'
+import { htmlToText } from '../text/html-to-text.js'
 import type { Channel } from '../types/channel.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
 

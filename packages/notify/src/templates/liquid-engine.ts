@@ -1,6 +1,7 @@
-import { Context, Liquid, type LiquidOptions, type Template } from 'liquidjs'
+import { Context, Liquid, type Template } from 'liquidjs'
 import { NotifyError } from '../errors/notify-error.js'
 import { FORMAT_CONTEXT, type FormatContext, formatFilters } from './format-filters.js'
+import { renderDeadline } from './render-deadline.js'
 
 /** Where a template source comes from, for error messages: the template, its part and locale, and the file. */
 export interface SourceRef {
@@ -81,17 +82,34 @@ export function templateError(error: unknown, ref: SourceRef): NotifyError {
   })
 }
 
-/** LiquidJS's cache interface (its type is not exported by name). */
-type LiquidCache = Exclude<LiquidOptions['cache'], boolean | number | undefined>
+/** A partial or layout name no registered source answers, worded as LiquidJS words a failed lookup. */
+function notRegistered(file: string): Error {
+  return Object.assign(new Error(`ENOENT: Failed to lookup "${file}": no partial or layout of that name`), {
+    code: 'ENOENT',
+  })
+}
 
-/** A cache of parsed partials and layouts that can be emptied when one is replaced. */
-function clearableCache(): LiquidCache & { clear(): void } {
-  const entries = new Map<string, Template[] | Promise<Template[]>>()
-  return {
-    read: (key) => entries.get(key),
-    write: (key, value) => void entries.set(key, value),
-    remove: (key) => void entries.delete(key),
-    clear: () => entries.clear(),
+/**
+ * A LiquidJS instance whose partials and layouts are the parsed sources it is given, and nothing
+ * else: `{% render %}`, `{% include %}` and `{% layout %}` take them from memory, parsed at
+ * registration (LiquidJS would look each one up and read its cache again on every render).
+ */
+class RegisteredPartialsLiquid extends Liquid {
+  readonly registered = new Map<string, Template[]>()
+
+  override _parsePartialFile(file: string): Generator<unknown, Template[], string | Template[]> {
+    return this.lookup(file)
+  }
+
+  override _parseLayoutFile(file: string): Generator<unknown, Template[], string | Template[]> {
+    return this.lookup(file)
+  }
+
+  // biome-ignore lint/correctness/useYield: LiquidJS drives lookups as generators; a registered partial has nothing to wait for
+  private *lookup(file: string): Generator<unknown, Template[], string | Template[]> {
+    const templates = this.registered.get(file)
+    if (!templates) throw notRegistered(file)
+    return templates
   }
 }
 
@@ -119,24 +137,25 @@ export interface LiquidEngine {
 /** Creates a {@link LiquidEngine}. */
 export function createLiquidEngine(): LiquidEngine {
   const partials = new Map<string, string>()
-  const memoryFs = {
-    exists: async (file: string) => partials.has(file),
-    existsSync: (file: string) => partials.has(file),
-    readFile: async (file: string) => partials.get(file) ?? '',
-    readFileSync: (file: string) => partials.get(file) ?? '',
+  // partials and layouts never come from a file system: this one only answers "not found"
+  const noFiles = {
+    exists: async () => false,
+    existsSync: () => false,
+    readFile: async (file: string) => Promise.reject(notRegistered(file)),
+    readFileSync: (file: string): string => {
+      throw notRegistered(file)
+    },
     resolve: (_dir: string, file: string) => file,
-    contains: async () => true,
-    containsSync: () => true,
+    contains: async () => false,
+    containsSync: () => false,
   }
-  const caches = [clearableCache(), clearableCache()] as const
-  const make = (html: boolean, cache: LiquidCache) => {
-    const liquid = new Liquid({
-      fs: memoryFs,
+  const make = (html: boolean) => {
+    const liquid = new RegisteredPartialsLiquid({
+      fs: noFiles,
       root: [''],
       partials: [''],
       layouts: [''],
       relativeReference: false,
-      cache,
       strictVariables: true,
       strictFilters: true,
       lenientIf: true,
@@ -147,7 +166,7 @@ export function createLiquidEngine(): LiquidEngine {
     for (const [name, filter] of Object.entries(formatFilters)) liquid.registerFilter(name, filter)
     return liquid
   }
-  const engines = { html: make(true, caches[0]), plain: make(false, caches[1]) }
+  const engines = { html: make(true), plain: make(false) }
   const prepare = (source: string) => source.replace(TRIPLE, '{{ $1 | raw }}')
 
   return {
@@ -164,9 +183,7 @@ export function createLiquidEngine(): LiquidEngine {
         data,
         engines.plain.options,
         { sync: true, globals: { [FORMAT_CONTEXT]: format } },
-        {
-          liquid: engines.plain,
-        },
+        { liquid: engines.plain, renderLimit: renderDeadline(LIMITS.renderLimit) },
       )
     },
     render(part, scope) {
@@ -178,13 +195,17 @@ export function createLiquidEngine(): LiquidEngine {
     },
     setPartial(name, source, file) {
       const ref = { template: name, field: 'partial', ...(file ? { file } : {}) }
+      const prepared = prepare(source)
+      // parsed by both instances: in an HTML part a partial's outputs are escaped, elsewhere not
+      let parsed: { html: Template[]; plain: Template[] }
       try {
-        engines.plain.parse(prepare(source))
+        parsed = { html: engines.html.parse(prepared, name), plain: engines.plain.parse(prepared, name) }
       } catch (error) {
         throw templateError(error, ref)
       }
-      partials.set(name, prepare(source))
-      for (const cache of caches) cache.clear()
+      partials.set(name, prepared)
+      engines.html.registered.set(name, parsed.html)
+      engines.plain.registered.set(name, parsed.plain)
     },
     partials: () => [...partials.keys()],
     partialSource: (name) => partials.get(name),

@@ -1,9 +1,9 @@
 import { parseInput, setBounded } from '@opskit/core'
 import { z } from 'zod'
 import { NotifyError } from '../errors/notify-error.js'
+import { htmlToText } from '../text/html-to-text.js'
 import { CHANNELS, type Channel } from '../types/channel.js'
 import { type CompiledPart, createLiquidEngine, type LiquidEngine } from './liquid-engine.js'
-import { htmlToText } from './render.js'
 
 /** One template: a name, a channel, a locale, and the LiquidJS sources of its parts for that channel. */
 export interface NotificationTemplate {
