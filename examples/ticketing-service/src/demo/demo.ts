@@ -297,11 +297,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const slow = (samples: Sample[]) =>
           sumOf(samples, 'http_server_request_duration_seconds_count') -
           sumOf(samples, 'http_server_request_duration_seconds_bucket', { le: '0.75' })
+        const client = api()
+        // Three seconds of normal browsing first, so the anomaly detector has a baseline of
+        // latency points however fast the machine ran the steps before.
+        const baselineUntil = Date.now() + 3_000
+        while (Date.now() < baselineUntil) {
+          expectStatus(await client('GET', '/api/events'), 200, 'browsing')
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
         const before = slow(await metrics())
         spike.from = Date.now()
         svc().chaos.setExtraLatencyMs(SPIKE_EXTRA_MS)
         const until = Date.now() + spikeMs
-        const client = api()
         await Promise.all(
           range(4).map(async () => {
             while (Date.now() < until) expectStatus(await client('GET', '/api/events'), 200, 'browsing')
