@@ -47,6 +47,11 @@ function digitsOption(digits: unknown, fallback: number | undefined) {
   return value === undefined ? {} : { minimumFractionDigits: value, maximumFractionDigits: value }
 }
 
+/** The formatter `money` used last, with what it was built for. */
+let lastMoney:
+  | { locale: string; currency: unknown; digits: unknown; formatter: Intl.NumberFormat }
+  | undefined
+
 /**
  * `{{ amount | money: 'EUR' }}`: an amount in the currency's main unit, in the recipient's locale
  * (`12,50 €` for `de`), with 2 fraction digits unless given (`| money: 'JPY', 0`) — the format of
@@ -54,6 +59,11 @@ function digitsOption(digits: unknown, fallback: number | undefined) {
  */
 function money(this: FilterImpl, value: unknown, currency: unknown, digits?: unknown): string {
   const { locale } = formatContext(this)
+  // a render formats its amounts in one locale and currency: the last formatter, without a key
+  const last = lastMoney
+  if (last && last.locale === locale && last.currency === currency && last.digits === digits) {
+    return last.formatter.format(toNumber(value, 'money'))
+  }
   const key = `m|${locale}|${currency}|${digits}`
   let formatter = formatters.get(key) as Intl.NumberFormat | undefined
   if (!formatter) {
@@ -67,6 +77,7 @@ function money(this: FilterImpl, value: unknown, currency: unknown, digits?: unk
       () => new Intl.NumberFormat(locale, { style: 'currency', currency, ...digitsOption(digits, 2) }),
     )
   }
+  lastMoney = { locale, currency, digits, formatter }
   return formatter.format(toNumber(value, 'money'))
 }
 
