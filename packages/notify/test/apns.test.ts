@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apnsProvider } from '../src/apns/index.js'
 import { createNotifier } from '../src/index.js'
@@ -8,6 +9,15 @@ const keyId = 'ABC123DEFG'
 const teamId = 'TEAM123456'
 const bundleId = 'com.acme.tickets'
 const keys = apnsKeyPair()
+
+/** A loopback origin where nothing listens: a port bound, read and released. */
+async function closedOrigin(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return `http://127.0.0.1:${port}`
+}
 
 runPushProviderConformance({
   name: 'apns over h2c → loopback fake',
@@ -29,6 +39,9 @@ runPushProviderConformance({
             ? { status: 503, body: { reason: 'ServiceUnavailable' } }
             : { status: 400, body: { reason: 'BadDeviceToken' } },
         ),
+      // verify() opens the HTTP/2 session: an origin where nothing listens must fail it
+      misconfigured: async () =>
+        apnsProvider({ keyId, teamId, bundleId, privateKey: keys.privateKey, origin: await closedOrigin() }),
       close: () => apns.fake.stop(),
     }
   },

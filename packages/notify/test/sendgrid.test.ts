@@ -45,6 +45,13 @@ runEmailProviderConformance({
                 },
               },
         ),
+      misconfigured: () =>
+        sendgridProvider({
+          apiKey: 'SG.revoked-key',
+          from: 'no-reply@acme.test',
+          baseUrl: fake.url,
+          allowPrivateNetworks: true,
+        }),
       close: () => fake.stop(),
     }
   },

@@ -26,6 +26,13 @@ runEmailProviderConformance({
             ? { code: 451, message: 'Try again later' }
             : { code: 554, message: 'Rejected' },
         ),
+      misconfigured: () =>
+        smtpProvider({
+          host: server.host,
+          port: server.port,
+          auth: { user: auth.user, pass: 'wrong-pass' },
+          from: 'no-reply@acme.test',
+        }),
       close: () => server.stop(),
     }
   },

@@ -17,6 +17,13 @@ runSmsProviderConformance({
       provider,
       received: () => twilio.accepted.map(({ to, body }) => ({ to, body })),
       failNext: (kind) => (kind === 'transient' ? twilio.serverErrorNext() : twilio.invalidNumberNext()),
+      misconfigured: () =>
+        twilioProvider({
+          accountSid,
+          authToken: 'tok_revoked',
+          from: '+15005550006',
+          baseUrl: twilio.fake.url,
+        }),
       close: () => twilio.fake.stop(),
     }
   },

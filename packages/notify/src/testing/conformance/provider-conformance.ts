@@ -14,6 +14,12 @@ export interface ProviderHarness<P, Received> {
   received(): Promise<Received[]> | Received[]
   /** Makes the backend refuse the next send with a transient (retryable) or permanent failure. */
   failNext(kind: 'transient' | 'permanent'): Promise<void> | void
+  /**
+   * Builds a provider for the same backend whose `verify()` must fail: wrong credentials, or an
+   * address where nothing listens. Required when the provider has `verify()`; without it the
+   * suite reports the verify-failure case as skipped (mocks, whose `verify()` checks nothing).
+   */
+  misconfigured?(): Promise<P> | P
   /** Stops the backend after the suite. */
   close?(): Promise<void>
 }
@@ -105,7 +111,8 @@ function runConformance<
       expect(sample.count(await harness.received())).toBe(before)
     })
 
-    it('throws a permanent NotifyError on a permanent failure', async () => {
+    it('throws a permanent NotifyError on a permanent failure, and delivers nothing', async () => {
+      const before = sample.count(await harness.received())
       await harness.failNext('permanent')
       const error = await sample.send(harness.provider, sample.messages[1]).then(
         () => undefined,
@@ -113,6 +120,7 @@ function runConformance<
       )
       expect(isOpskitError(error, 'NOTIFY_PROVIDER_PERMANENT')).toBe(true)
       expect((error as { retryable: boolean }).retryable).toBe(false)
+      expect(sample.count(await harness.received())).toBe(before)
     })
 
     it('throws a retryable NotifyError when the call is already aborted, and delivers nothing', async () => {
@@ -136,10 +144,31 @@ function runConformance<
       sample.check(received, sample.messages[2])
     })
 
-    it('verifies without sending', async () => {
+    it('verifies a healthy backend without sending', async (context) => {
+      if (!harness.provider.verify) context.skip('the provider has no verify()')
       const before = sample.count(await harness.received())
-      if (harness.provider.verify) await harness.provider.verify()
+      await harness.provider.verify?.()
       expect(sample.count(await harness.received())).toBe(before)
+    })
+
+    it('verify() rejects with a NotifyError when credentials are refused or the backend is down', async (context) => {
+      if (!harness.provider.verify) context.skip('the provider has no verify()')
+      if (!harness.misconfigured) context.skip('the harness cannot make verify() fail')
+      const broken = (await harness.misconfigured?.()) as P
+      try {
+        const before = sample.count(await harness.received())
+        const error = await broken.verify?.().then(
+          () => undefined,
+          (caught: unknown) => caught,
+        )
+        expect(
+          isOpskitError(error),
+          `verify() passed against a misconfigured ${sample.channel} backend`,
+        ).toBe(true)
+        expect(sample.count(await harness.received())).toBe(before)
+      } finally {
+        await broken.close?.()
+      }
     })
   })
 }
