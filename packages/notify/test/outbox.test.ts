@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { generateWebhookSecret } from '@opskit/core'
 import { forEachDialect, startHttpFake } from '@opskit/test-support'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { createNotifier } from '../src/index.js'
 import { createMockSmsProvider } from '../src/testing/index.js'
 import { webhookProvider } from '../src/webhook/index.js'
@@ -15,7 +16,66 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: s
   }
 }
 
-forEachDialect('notify outbox', ({ db, dialect, openAnother, location }) => {
+interface Worker {
+  /** Resolves with the first stdout line matching `pattern` (already printed or still to come). */
+  line(pattern: string | RegExp, timeoutMs?: number): Promise<string>
+  send(command: 'go' | 'stop'): void
+  /** Kills the process if it still runs. */
+  kill(): void
+  /** The exit code. */
+  exited: Promise<number | null>
+}
+
+/** Starts one dispatcher process (test/fixtures/outbox-dispatch-worker.ts) on the shared database. */
+function startWorker(dialect: string, location: string, secret: string): Worker {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./fixtures/outbox-dispatch-worker.ts', import.meta.url)),
+      dialect,
+      location,
+      secret,
+      'procs_',
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const lines: string[] = []
+  const waiting: Array<() => void> = []
+  createInterface({ input: child.stdout }).on('line', (text) => {
+    lines.push(text)
+    for (const wake of waiting.splice(0)) wake()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const matches = (text: string, pattern: string | RegExp) =>
+    typeof pattern === 'string' ? text === pattern : pattern.test(text)
+  return {
+    exited,
+    send: (command) => child.stdin.write(`${command}\n`),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    },
+    async line(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const found = lines.find((text) => matches(text, pattern))
+        if (found !== undefined) return found
+        const woken = new Promise<void>((resolve) => waiting.push(resolve))
+        const late = new Promise<'late'>((resolve) =>
+          setTimeout(resolve, deadline - Date.now(), 'late').unref(),
+        )
+        const outcome = await Promise.race([woken.then(() => 'line' as const), exited, late])
+        if (outcome === 'late')
+          throw new Error(`the dispatcher worker printed no ${String(pattern)} in ${timeoutMs} ms`)
+        if (outcome !== 'line' && !lines.some((text) => matches(text, pattern)))
+          throw new Error(`the dispatcher worker exited (${outcome}) before printing ${String(pattern)}`)
+      }
+    },
+  }
+}
+
+forEachDialect('notify outbox', ({ db, dialect, location }) => {
   it('sends a message enqueued in a committed transaction, never one from a rolled-back one', async () => {
     const sms = createMockSmsProvider()
     const notifier = await createNotifier({
@@ -61,66 +121,83 @@ forEachDialect('notify outbox', ({ db, dialect, openAnother, location }) => {
     await notifier.close()
   })
 
-  it('two dispatchers on two connections send every message exactly once', async () => {
-    const total = dialect === 'postgres' ? 2_000 : 400
-    const sent = new Map<string, number>()
-    const make = async (database: ReturnType<typeof db>, name: string) => {
-      const sms = createMockSmsProvider(name)
-      const notifier = await createNotifier({
-        mode: 'production',
-        db: database,
-        tablePrefix: 'pair_',
-        providers: { sms: [sms] },
-      })
-      return { notifier, sms }
-    }
-    const a = await make(db(), 'sms-a')
-    const b = await make(openAnother(), 'sms-b')
+  it('two dispatcher processes racing on one outbox deliver every message exactly once', async () => {
+    const total = dialect === 'postgres' ? 1_000 : 400
+    const secret = generateWebhookSecret()
+    const receiver = await startHttpFake()
+    receiver.route('POST', '/hook', () => ({ status: 204, delayMs: 2 }))
+    const notifier = await createNotifier({
+      mode: 'production',
+      db: db(),
+      tablePrefix: 'procs_',
+      providers: { webhook: [webhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
+    })
     for (let start = 0; start < total; start += 200) {
       await db()
         .transaction()
         .execute(async (trx) => {
           for (let i = start; i < Math.min(total, start + 200); i++) {
-            await a.notifier.enqueue(
+            await notifier.enqueue(
               {
-                to: { phone: '+14155550100' },
-                channels: ['sms'],
-                content: { text: `m${i}` },
-                idempotencyKey: `pair-${i}`,
+                to: { url: `${receiver.url}/hook` },
+                channels: ['webhook'],
+                data: { i },
+                idempotencyKey: `procs-${i}`,
               },
               { trx },
             )
           }
         })
     }
-    const options = { batchSize: 50, concurrency: 8, pollIntervalMs: 10 }
-    const da = a.notifier.startDispatcher(options)
-    const db2 = b.notifier.startDispatcher(options)
-    const done = async () =>
-      Number(
-        (
-          await db()
-            .selectFrom('pair_notify_outbox')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .where('state', '=', 'done')
-            .executeTakeFirst()
-        )?.n ?? 0,
-      )
-    await waitFor(async () => (await done()) >= total, 90_000, 'all messages')
-    await da.stop()
-    await db2.stop()
-    for (const message of [...a.sms.sent, ...b.sms.sent])
-      sent.set(message.idempotencyKey, (sent.get(message.idempotencyKey) ?? 0) + 1)
-    expect(sent.size).toBe(total)
-    expect([...sent.values()].every((count) => count === 1)).toBe(true)
-    if (dialect === 'postgres') {
-      // SKIP LOCKED lets both claim side by side; SQLite serialises writers, so one may take all
-      expect(a.sms.sent.length).toBeGreaterThan(0)
-      expect(b.sms.sent.length).toBeGreaterThan(0)
+    const workers = [startWorker(dialect, location(), secret), startWorker(dialect, location(), secret)]
+    onTestFinished(() => {
+      for (const worker of workers) worker.kill()
+    })
+    await Promise.all(workers.map((worker) => worker.line('ready')))
+    for (const worker of workers) worker.send('go')
+    const outbox = () => db().selectFrom('procs_notify_outbox').select(['state', 'attempts', 'lease_owner'])
+    // waiting ends early once a row was claimed twice; on timeout or early end, the assertions
+    // below say what went wrong (duplicates, rows claimed twice, rows left)
+    await waitFor(
+      async () =>
+        (receiver.requests.length >= total &&
+          (await outbox().where('state', '=', 'done').execute()).length >= total) ||
+        (await outbox().where('attempts', '>', 1).execute()).length > 0,
+      90_000,
+      'both processes to drain the outbox',
+    ).catch(() => {})
+    for (const worker of workers) worker.send('stop')
+    // the workers finish their in-flight sends before they exit: a late duplicate is counted too
+    await Promise.all(workers.map((worker) => worker.line(/^stopped /, 30_000)))
+    expect(await Promise.all(workers.map((worker) => worker.exited))).toEqual([0, 0])
+    const counts = new Map<string, number>()
+    for (const request of receiver.requests) {
+      const id = String(request.headers['webhook-id'])
+      counts.set(id, (counts.get(id) ?? 0) + 1)
     }
-    await a.notifier.close()
-    await b.notifier.close()
-  }, 120_000)
+    const duplicated = [...counts].filter(([, count]) => count > 1)
+    expect(duplicated, 'webhooks delivered more than once').toEqual([])
+    const rows = await outbox().execute()
+    expect(rows).toHaveLength(total)
+    // each row claimed by one process once: a second claim would bump attempts
+    expect(
+      rows.filter((row) => Number(row.attempts) > 1),
+      'rows claimed more than once',
+    ).toEqual([])
+    expect(
+      rows.filter((row) => row.state !== 'done'),
+      'rows not sent',
+    ).toEqual([])
+    expect(counts.size).toBe(total)
+    expect(receiver.requests).toHaveLength(total)
+    // real contention: both processes took a share of the rows
+    const owners = new Map<string, number>()
+    for (const row of rows)
+      owners.set(String(row.lease_owner), (owners.get(String(row.lease_owner)) ?? 0) + 1)
+    expect(owners.size).toBe(2)
+    await notifier.close()
+    await receiver.stop()
+  }, 150_000)
 
   it('a dispatcher killed mid-batch loses nothing; resends carry the same webhook-id', async () => {
     const secret = generateWebhookSecret()
