@@ -95,6 +95,53 @@ describe('samples with their own timestamps and queries at any time', () => {
     expect(elements(engine.query('sum(queue_depth)'))).toEqual([['{}', 10]])
   })
 
+  it('collections with fresh label objects each time (as a registry gives) still find vanished and new series', async () => {
+    // the same number of series in each collection, one swapped for another at the same position
+    const collections = [
+      [
+        { queue: 'mail', value: 1 },
+        { queue: 'sms', value: 2 },
+      ],
+      [
+        { queue: 'mail', value: 3 },
+        { queue: 'sms', value: 4 },
+      ],
+      [
+        { queue: 'mail', value: 5 },
+        { queue: 'push', value: 6 },
+      ],
+      [
+        { queue: 'push', value: 7 },
+        { queue: 'mail', value: 8 },
+      ],
+    ]
+    let round = 0
+    const source = {
+      collect: () =>
+        (collections[round] ?? []).map(({ queue, value }) => ({ name: 'q', labels: { queue }, value })),
+    }
+    const engine = createRuleEngine({ source, clock: createFakeClock(T0), sink: () => undefined })
+    for (round = 0; round < collections.length; round++) await engine.evaluate(T0 + round * MIN)
+    expect(elements(engine.query('q', { at: T0 + MIN }))).toEqual([
+      ['{"queue":"mail"}', 3],
+      ['{"queue":"sms"}', 4],
+    ])
+    // sms vanished at the third collection: stale there, not carried on by the lookback
+    expect(elements(engine.query('q', { at: T0 + 2 * MIN }))).toEqual([
+      ['{"queue":"mail"}', 5],
+      ['{"queue":"push"}', 6],
+    ])
+    expect(elements(engine.query('q', { at: T0 + 3 * MIN }))).toEqual([
+      ['{"queue":"mail"}', 8],
+      ['{"queue":"push"}', 7],
+    ])
+    expect(elements(engine.query('count_over_time(q[10m])', { at: T0 + 3 * MIN }))).toEqual([
+      ['{"queue":"mail"}', 4],
+      ['{"queue":"push"}', 2],
+      ['{"queue":"sms"}', 2],
+    ])
+  })
+
   it('an alert rule evaluated over replayed samples goes pending, then firing after `for`', async () => {
     const engine = engineWithoutSource()
     engine.addRule({ name: 'Down', expr: 'up == 0', for: '2m', labels: { severity: 'page' } })

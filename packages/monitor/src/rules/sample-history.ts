@@ -9,6 +9,7 @@ import {
   dropOld,
   newEntry,
   pointsIn,
+  pruneDue,
   type SeriesEntry,
   sampleAt,
 } from './series-entry.js'
@@ -120,26 +121,84 @@ export interface SampleHistory {
   prune(now: number, keepMs: (name: string) => number): void
 }
 
+/** The series of one metric name. */
+interface MetricSeries {
+  byKey: Map<string, SeriesEntry>
+  /** The same entries, in insertion order (reads iterate an array, not the map). */
+  list: SeriesEntry[]
+  /**
+   * A lower bound of the series' {@link pruneDue}: pruning skips the metric until its cut reaches
+   * it, so an evaluation does not visit every series of every metric.
+   */
+  pruneDue: number
+}
+
+/** What one collection had of a metric, in order: the next one is matched against it position by position. */
+interface Collected {
+  labels: Labels[]
+  entries: SeriesEntry[]
+}
+
+/** Whether two label sets are equal (without building their keys). */
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true
+  let count = 0
+  for (const name in a) {
+    if (a[name] !== b[name]) return false
+    count++
+  }
+  for (const _ in b) count--
+  return count === 0
+}
+
+/**
+ * Whether `list` has the series of `previous`, in the same order (sources keep their order
+ * between collections): then they need no lookup, and none vanished.
+ */
+function sameSeries(previous: Collected | undefined, list: readonly Sample[]): previous is Collected {
+  if (!previous || previous.labels.length !== list.length) return false
+  const { labels, entries } = previous
+  for (let i = 0; i < list.length; i++) {
+    if (!(entries[i] as SeriesEntry).alive) return false
+    if (!sameLabels((list[i] as Sample).labels, labels[i] as Labels)) return false
+  }
+  return true
+}
+
 /** Builds an empty {@link SampleHistory}. */
 export function createSampleHistory(): SampleHistory {
-  const byName = new Map<string, Map<string, SeriesEntry>>()
+  const byName = new Map<string, MetricSeries>()
   /** The series each metric had at the last collection (to mark vanished ones stale). */
-  const collected = new Map<string, SeriesEntry[]>()
+  const collected = new Map<string, Collected>()
   /** Entries by label object: sources that keep their label objects skip building the key. */
   const entryCache = new WeakMap<Labels, SeriesEntry>()
 
-  const entryFor = (name: string, labels: Labels, key: string): SeriesEntry => {
-    let series = byName.get(name)
-    if (!series) {
-      series = new Map()
-      byName.set(name, series)
+  const metricFor = (name: string): MetricSeries => {
+    let metric = byName.get(name)
+    if (!metric) {
+      metric = { byKey: new Map(), list: [], pruneDue: Number.POSITIVE_INFINITY }
+      byName.set(name, metric)
     }
-    let entry = series.get(key)
+    return metric
+  }
+
+  const entryFor = (name: string, labels: Labels, key: string): SeriesEntry => {
+    const metric = metricFor(name)
+    let entry = metric.byKey.get(key)
     if (!entry) {
       entry = newEntry(name, key, labels)
-      series.set(key, entry)
+      metric.byKey.set(key, entry)
+      metric.list.push(entry)
     }
     return entry
+  }
+
+  /** Adds a sample or a marker to `entry` and keeps its metric's prune bound. */
+  const write = (entry: SeriesEntry, t: number, value: number, stale: boolean | undefined) => {
+    if (stale) addStale(entry, t)
+    else addPoint(entry, t, value)
+    const metric = byName.get(entry.name)
+    if (metric && entry.alive) metric.pruneDue = Math.min(metric.pruneDue, pruneDue(entry))
   }
 
   const collectedEntry = (name: string, labels: Labels): SeriesEntry => {
@@ -151,38 +210,58 @@ export function createSampleHistory(): SampleHistory {
     return entry
   }
 
+  /** Appends a metric's collection at `t` that has the same series as the previous one. */
+  const appendSame = (metric: MetricSeries, t: number, list: readonly Sample[], entries: SeriesEntry[]) => {
+    let due = metric.pruneDue
+    for (let i = 0; i < list.length; i++) {
+      const entry = entries[i] as SeriesEntry
+      entry.collectedAt = t
+      addPoint(entry, t, (list[i] as Sample).value)
+      const entryDue = pruneDue(entry)
+      if (entryDue < due) due = entryDue
+    }
+    metric.pruneDue = due
+  }
+
+  /** Appends a metric's collection at `t`, marking stale the series the previous one had and this one lacks. */
+  const appendChanged = (name: string, t: number, list: readonly Sample[]) => {
+    const now: Collected = { labels: [], entries: [] }
+    for (const s of list) {
+      const entry = collectedEntry(name, s.labels)
+      entry.collectedAt = t
+      now.labels.push(s.labels)
+      now.entries.push(entry)
+      write(entry, t, s.value, false)
+    }
+    for (const entry of collected.get(name)?.entries ?? [])
+      if (entry.collectedAt !== t) write(entry, t, 0, true)
+    collected.set(name, now)
+  }
+
   return {
     append(sample) {
       const entry = entryFor(sample.name, { ...sample.labels }, labelsKey(sample.labels))
-      if (sample.stale) addStale(entry, sample.timestamp)
-      else addPoint(entry, sample.timestamp, sample.value)
+      write(entry, sample.timestamp, sample.value, sample.stale)
     },
     appendKeyed(name, labels, key, t, value, stale) {
-      const entry = entryFor(name, labels, key)
-      if (stale) addStale(entry, t)
-      else addPoint(entry, t, value)
+      write(entryFor(name, labels, key), t, value, stale)
     },
     appendCollection(t, samples) {
       for (const [name, list] of samples) {
-        const now: SeriesEntry[] = []
-        for (const s of list) {
-          const entry = collectedEntry(name, s.labels)
-          entry.collectedAt = t
-          now.push(entry)
-          addPoint(entry, t, s.value)
-        }
-        for (const entry of collected.get(name) ?? []) if (entry.collectedAt !== t) addStale(entry, t)
-        collected.set(name, now)
+        const previous = collected.get(name)
+        const metric = byName.get(name)
+        if (metric && sameSeries(previous, list)) appendSame(metric, t, list, previous.entries)
+        else appendChanged(name, t, list)
       }
-      for (const [name, entries] of collected) {
+      for (const [name, { entries }] of collected) {
         if (samples.has(name)) continue
-        for (const entry of entries) addStale(entry, t)
+        for (const entry of entries) write(entry, t, 0, true)
         collected.delete(name)
       }
     },
     instant(name, t, lookbackMs = LOOKBACK_DELTA_MS) {
       const out: Sample[] = []
-      for (const entry of byName.get(name)?.values() ?? []) {
+      for (const entry of byName.get(name)?.list ?? []) {
         const sample = sampleAt(entry, t, lookbackMs)
         if (sample) out.push(sample)
       }
@@ -190,7 +269,7 @@ export function createSampleHistory(): SampleHistory {
     },
     range(name, from, to) {
       const out: SeriesPoints[] = []
-      for (const entry of byName.get(name)?.values() ?? []) {
+      for (const entry of byName.get(name)?.list ?? []) {
         const points = pointsIn(entry, from, to)
         if (points) out.push({ labels: entry.labels, points })
       }
@@ -198,14 +277,23 @@ export function createSampleHistory(): SampleHistory {
     },
     names: () => [...byName.keys()],
     prune(now, keepMs) {
-      for (const [name, series] of byName) {
+      for (const [name, metric] of byName) {
         const oldest = now - keepMs(name)
-        for (const [key, entry] of series) {
-          if (dropOld(entry, oldest)) continue
+        if (oldest < metric.pruneDue) continue
+        let due = Number.POSITIVE_INFINITY
+        let dropped = false
+        for (const entry of metric.list) {
+          if (dropOld(entry, oldest)) {
+            due = Math.min(due, pruneDue(entry))
+            continue
+          }
           entry.alive = false
-          series.delete(key)
+          metric.byKey.delete(entry.key)
+          dropped = true
         }
-        if (series.size === 0) byName.delete(name)
+        metric.pruneDue = due
+        if (dropped) metric.list = metric.list.filter((entry) => entry.alive)
+        if (metric.list.length === 0) byName.delete(name)
       }
     },
   }

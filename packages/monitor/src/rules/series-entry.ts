@@ -11,7 +11,10 @@ export interface SeriesEntry {
   values: number[]
   /** Timestamps of staleness markers, ascending. */
   stale: number[]
-  /** The newest sample, reused by instant reads while it stays the newest. */
+  /**
+   * The sample object instant reads last returned for the newest point, reused while that point
+   * keeps its value (built on read, so appends allocate nothing per sample).
+   */
   latest: Sample | undefined
   /** When the series was last collected (to find the ones a collection lacks). */
   collectedAt: number
@@ -67,13 +70,11 @@ function removeTime(times: number[], t: number, values?: number[]): void {
 
 /** Adds a sample at `t` (in place when out of order; the same time replaces the value or a marker). */
 export function addPoint(entry: SeriesEntry, t: number, value: number): void {
-  const { name, times, values } = entry
+  const { times, values } = entry
   const n = times.length
   if (n === 0 || (times[n - 1] as number) < t) {
     times.push(t)
     values.push(value)
-    if (!entry.latest || !Object.is(entry.latest.value, value))
-      entry.latest = { name, labels: entry.labels, value }
   } else {
     const i = lastAtOrBefore(times, t)
     if (i >= 0 && times[i] === t) values[i] = value
@@ -81,7 +82,6 @@ export function addPoint(entry: SeriesEntry, t: number, value: number): void {
       times.splice(i + 1, 0, t)
       values.splice(i + 1, 0, value)
     }
-    entry.latest = { name, labels: entry.labels, value: values[values.length - 1] as number }
   }
   if (entry.stale.length > 0) removeTime(entry.stale, t)
 }
@@ -96,9 +96,6 @@ export function addStale(entry: SeriesEntry, t: number): void {
     if (stale[i] !== t) stale.splice(i + 1, 0, t)
   }
   removeTime(entry.times, t, entry.values)
-  const last = entry.values.length - 1
-  entry.latest =
-    last >= 0 ? { name: entry.name, labels: entry.labels, value: entry.values[last] as number } : undefined
 }
 
 /** The series' sample for an instant read at `t`: its latest in `(t − lookbackMs, t]`, unless a marker follows it. */
@@ -112,9 +109,14 @@ export function sampleAt(entry: SeriesEntry, t: number, lookbackMs: number): Sam
     const s = lastAtOrBefore(stale, t)
     if (s >= 0 && (stale[s] as number) > pt) return undefined
   }
-  const latest = entry.latest
-  if (i === times.length - 1 && latest) return latest
-  return { name: entry.name, labels: entry.labels, value: entry.values[i] as number }
+  const value = entry.values[i] as number
+  if (i !== times.length - 1) return { name: entry.name, labels: entry.labels, value }
+  let latest = entry.latest
+  if (!latest || !Object.is(latest.value, value)) {
+    latest = { name: entry.name, labels: entry.labels, value }
+    entry.latest = latest
+  }
+  return latest
 }
 
 /** The series' points with timestamps in `(from, to]`, or undefined when there are none. */
@@ -126,6 +128,18 @@ export function pointsIn(entry: SeriesEntry, from: number, to: number): Array<[n
   for (let i = countAtOrBefore(times, from); i <= end; i++)
     points.push([times[i] as number, values[i] as number])
   return points
+}
+
+/**
+ * The smallest `oldest` for which {@link dropOld} would change the series (−Infinity when it
+ * holds nothing): pruning skips metrics none of whose series is due yet.
+ */
+export function pruneDue(entry: SeriesEntry): number {
+  const { times, stale } = entry
+  const n = times.length
+  let due = n === 0 ? Number.POSITIVE_INFINITY : (times[n < PRUNE_BATCH ? n - 1 : PRUNE_BATCH - 1] as number)
+  if (stale.length > 0 && (stale[0] as number) < due) due = stale[0] as number
+  return due === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : due
 }
 
 /**
