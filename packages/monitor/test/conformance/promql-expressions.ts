@@ -7,7 +7,8 @@
  * as a compensated sum divided by the count, which on these exact integer sums is what 2.42's
  * `sum / count` gives, while 2.42's own `avg` uses an incremental mean that rounds differently).
  */
-import { prng } from './promql-scenarios.js'
+
+import { mulberry32 } from '@opskit/core'
 
 /** One expression of the suite. */
 export interface ExprCase {
@@ -137,7 +138,7 @@ function avgOverTime(range: string): ExprCase {
 
 /** `count` seeded random cases built from the templates, plus the core cases. */
 export function expressionCases(seed: number, count: number): ExprCase[] {
-  const random = prng(seed)
+  const random = mulberry32(seed)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T
   const counterRange = () => `${pick(COUNTER_SELECTORS)}[${pick(WINDOWS)}]${pick(OFFSETS)}`
   const gaugeRange = () => `${pick(GAUGE_SELECTORS)}[${pick(WINDOWS)}]${pick(OFFSETS)}`

@@ -8,17 +8,7 @@
  * in any order (see the README's note on Prometheus 3's compensated summation).
  */
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '@opskit/core'
 
 /** One input series of a scenario. */
 export interface InputSeries {
@@ -116,7 +106,7 @@ function histogram(random: () => number, job: string, steps: number): InputSerie
 
 /** Builds a scenario at `intervalMs` covering about `minutes` minutes. */
 export function scenario(seed: number, intervalMs: number, minutes: number): Scenario {
-  const random = prng(seed)
+  const random = mulberry32(seed)
   const steps = Math.floor((minutes * 60_000) / intervalMs) + 1
   const series: InputSeries[] = []
   const restarting = pick(random, [0, 1, 2])
