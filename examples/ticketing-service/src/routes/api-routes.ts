@@ -1,6 +1,7 @@
 import { uuidv7 } from '@opskit/core'
 import { z } from 'zod'
 import { tooManyAttempts } from '../auth/login-throttle.js'
+import { retryOnBusy } from '../db/retry-busy.js'
 import type { Role } from '../db/schema.js'
 import { HttpError } from '../http/http-error.js'
 import { readJson, sendJson } from '../http/json.js'
@@ -175,54 +176,56 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     await hooks.emit('purchase.attempt', { actor, eventId: input.eventId, quantity: input.quantity })
     const orderId = uuidv7()
     const created = now().toISOString()
-    const result = await db.transaction().execute(async (trx) => {
-      const event = await trx
-        .selectFrom('tix_events')
-        .select(['id', 'name', 'price_cents'])
-        .where('id', '=', input.eventId)
-        .executeTakeFirst()
-      if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', 'no such event')
-      const reserved = await trx
-        .updateTable('tix_events')
-        .set((eb) => ({ sold: eb('sold', '+', input.quantity) }))
-        .where('id', '=', input.eventId)
-        .where((eb) => eb(eb('sold', '+', input.quantity), '<=', eb.ref('capacity')))
-        .executeTakeFirst()
-      if (Number(reserved.numUpdatedRows) === 0) {
-        throw new HttpError(409, 'SOLD_OUT', `fewer than ${input.quantity} tickets are left`)
-      }
-      const totalCents = event.price_cents * input.quantity
-      await trx
-        .insertInto('tix_orders')
-        .values({
-          id: orderId,
-          user_id: session.userId,
-          event_id: event.id,
-          status: 'paid',
-          total_cents: totalCents,
-          ip: actor.ip,
-          user_agent: actor.userAgent,
-          created_at: created,
-        })
-        .execute()
-      await trx
-        .insertInto('tix_order_items')
-        .values({
-          order_id: orderId,
-          event_id: event.id,
-          quantity: input.quantity,
-          unit_price_cents: event.price_cents,
-        })
-        .execute()
-      const tickets = Array.from({ length: input.quantity }, () => uuidv7())
-      await trx
-        .insertInto('tix_tickets')
-        .values(
-          tickets.map((id) => ({ id, order_id: orderId, event_id: event.id, status: 'valid' as const })),
-        )
-        .execute()
-      return { event, totalCents, tickets }
-    })
+    const result = await retryOnBusy(() =>
+      db.transaction().execute(async (trx) => {
+        const event = await trx
+          .selectFrom('tix_events')
+          .select(['id', 'name', 'price_cents'])
+          .where('id', '=', input.eventId)
+          .executeTakeFirst()
+        if (!event) throw new HttpError(404, 'EVENT_NOT_FOUND', 'no such event')
+        const reserved = await trx
+          .updateTable('tix_events')
+          .set((eb) => ({ sold: eb('sold', '+', input.quantity) }))
+          .where('id', '=', input.eventId)
+          .where((eb) => eb(eb('sold', '+', input.quantity), '<=', eb.ref('capacity')))
+          .executeTakeFirst()
+        if (Number(reserved.numUpdatedRows) === 0) {
+          throw new HttpError(409, 'SOLD_OUT', `fewer than ${input.quantity} tickets are left`)
+        }
+        const totalCents = event.price_cents * input.quantity
+        await trx
+          .insertInto('tix_orders')
+          .values({
+            id: orderId,
+            user_id: session.userId,
+            event_id: event.id,
+            status: 'paid',
+            total_cents: totalCents,
+            ip: actor.ip,
+            user_agent: actor.userAgent,
+            created_at: created,
+          })
+          .execute()
+        await trx
+          .insertInto('tix_order_items')
+          .values({
+            order_id: orderId,
+            event_id: event.id,
+            quantity: input.quantity,
+            unit_price_cents: event.price_cents,
+          })
+          .execute()
+        const tickets = Array.from({ length: input.quantity }, () => uuidv7())
+        await trx
+          .insertInto('tix_tickets')
+          .values(
+            tickets.map((id) => ({ id, order_id: orderId, event_id: event.id, status: 'valid' as const })),
+          )
+          .execute()
+        return { event, totalCents, tickets }
+      }),
+    )
     await hooks.emit('order.created', {
       actor,
       orderId,
@@ -262,47 +265,49 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     const session = await requireApiSession(deps, req)
     const input = await readJson(req, refundSchema)
     const refundId = uuidv7()
-    const order = await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .selectFrom('tix_orders')
-        .selectAll()
-        .where('id', '=', params.id ?? '')
-        .executeTakeFirst()
-      if (!row || (row.user_id !== session.userId && session.role !== 'admin')) {
-        throw new HttpError(404, 'ORDER_NOT_FOUND', 'no such order')
-      }
-      const updated = await trx
-        .updateTable('tix_orders')
-        .set({ status: 'refunded' })
-        .where('id', '=', row.id)
-        .where('status', '=', 'paid')
-        .executeTakeFirst()
-      if (Number(updated.numUpdatedRows) === 0) {
-        throw new HttpError(409, 'ALREADY_REFUNDED', 'this order was refunded already')
-      }
-      const voided = await trx
-        .updateTable('tix_tickets')
-        .set({ status: 'void' })
-        .where('order_id', '=', row.id)
-        .where('status', '=', 'valid')
-        .executeTakeFirst()
-      await trx
-        .updateTable('tix_events')
-        .set((eb) => ({ sold: eb('sold', '-', Number(voided.numUpdatedRows)) }))
-        .where('id', '=', row.event_id)
-        .execute()
-      await trx
-        .insertInto('tix_refunds')
-        .values({
-          id: refundId,
-          order_id: row.id,
-          amount_cents: row.total_cents,
-          reason: input.reason,
-          created_at: now().toISOString(),
-        })
-        .execute()
-      return row
-    })
+    const order = await retryOnBusy(() =>
+      db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('tix_orders')
+          .selectAll()
+          .where('id', '=', params.id ?? '')
+          .executeTakeFirst()
+        if (!row || (row.user_id !== session.userId && session.role !== 'admin')) {
+          throw new HttpError(404, 'ORDER_NOT_FOUND', 'no such order')
+        }
+        const updated = await trx
+          .updateTable('tix_orders')
+          .set({ status: 'refunded' })
+          .where('id', '=', row.id)
+          .where('status', '=', 'paid')
+          .executeTakeFirst()
+        if (Number(updated.numUpdatedRows) === 0) {
+          throw new HttpError(409, 'ALREADY_REFUNDED', 'this order was refunded already')
+        }
+        const voided = await trx
+          .updateTable('tix_tickets')
+          .set({ status: 'void' })
+          .where('order_id', '=', row.id)
+          .where('status', '=', 'valid')
+          .executeTakeFirst()
+        await trx
+          .updateTable('tix_events')
+          .set((eb) => ({ sold: eb('sold', '-', Number(voided.numUpdatedRows)) }))
+          .where('id', '=', row.event_id)
+          .execute()
+        await trx
+          .insertInto('tix_refunds')
+          .values({
+            id: refundId,
+            order_id: row.id,
+            amount_cents: row.total_cents,
+            reason: input.reason,
+            created_at: now().toISOString(),
+          })
+          .execute()
+        return row
+      }),
+    )
     await hooks.emit('order.refunded', {
       actor: actorOf(req, session),
       ownerId: order.user_id,
@@ -320,16 +325,18 @@ export function registerApiRoutes(router: Router, deps: ApiDeps): void {
     if (params.id === session.userId) {
       throw new HttpError(409, 'OWN_ROLE', 'an administrator cannot change their own role')
     }
-    const before = await db.transaction().execute(async (trx) => {
-      const user = await trx
-        .selectFrom('tix_users')
-        .select(['id', 'email', 'role'])
-        .where('id', '=', params.id ?? '')
-        .executeTakeFirst()
-      if (!user) throw new HttpError(404, 'USER_NOT_FOUND', 'no such user')
-      await trx.updateTable('tix_users').set({ role: input.role }).where('id', '=', user.id).execute()
-      return user
-    })
+    const before = await retryOnBusy(() =>
+      db.transaction().execute(async (trx) => {
+        const user = await trx
+          .selectFrom('tix_users')
+          .select(['id', 'email', 'role'])
+          .where('id', '=', params.id ?? '')
+          .executeTakeFirst()
+        if (!user) throw new HttpError(404, 'USER_NOT_FOUND', 'no such user')
+        await trx.updateTable('tix_users').set({ role: input.role }).where('id', '=', user.id).execute()
+        return user
+      }),
+    )
     try {
       await hooks.emit('user.role_changed', {
         actor: actorOf(req, session),
