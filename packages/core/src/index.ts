@@ -20,6 +20,7 @@ export {
 } from './db/migrate.js'
 export { placeholder, placeholderRows } from './db/placeholders.js'
 export { readSqliteSettings, type SqliteSettings } from './db/sqlite-settings.js'
+export { isTransientDatabaseError } from './db/transient-error.js'
 export {
   CoreError,
   type CoreErrorCode,
