@@ -46,6 +46,7 @@ export {
   type OutboundRequest,
   type OutboundResponse,
 } from './http/outbound-http.js'
+export { parseRetryAfter, type RetryAfterOptions } from './http/retry-after.js'
 export {
   blockedAddressRange,
   IPV4_SPECIAL_PURPOSE,
