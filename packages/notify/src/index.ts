@@ -6,6 +6,7 @@
  */
 
 export { escapeHtml } from '@opskit/core'
+export type { NotifierTemplates } from './apis/templates-api.js'
 export { configFromEnv, type NotifyEnvConfig } from './config/config-from-env.js'
 export {
   NotifyError,
@@ -16,7 +17,6 @@ export {
   throwIfAborted,
 } from './errors/notify-error.js'
 export { createNotifier } from './notifier/create-notifier.js'
-export type { NotifierTemplates } from './notifier/notifier-templates.js'
 export type {
   DeliveriesApi,
   DeliveryMetric,

@@ -39,7 +39,7 @@ export interface TemplateSources {
  * templates, then those stored in the database (partials before templates in each); a later
  * source replaces an earlier template of the same name, channel and locale.
  */
-export async function createNotifierTemplates(sources: TemplateSources): Promise<NotifierTemplates> {
+export async function createTemplatesApi(sources: TemplateSources): Promise<NotifierTemplates> {
   const { store, clock } = sources
   const registry = createTemplateRegistry([], sources.defaultLocale)
   const loadDirectory = async (dir: string) =>

@@ -22,8 +22,8 @@ export interface ChainOutcome {
   error?: unknown
 }
 
-/** Options of {@link createProviderCalls}. */
-export interface ProviderCallsOptions {
+/** Options of {@link createProviderChain}. */
+export interface ProviderChainOptions {
   clock: Clock
   logger: Logger
   rateLimits: Record<string, RateLimit>
@@ -32,21 +32,21 @@ export interface ProviderCallsOptions {
 }
 
 /** How the notifier calls providers: rate limits, a timeout per call, retries, failover. */
-export interface ProviderCalls {
+export interface ProviderChain {
   /** One provider call: waits for the provider's token bucket, aborts after the timeout, types any error. */
   call<R>(provider: AnyProvider, call: (signal: AbortSignal) => Promise<R>): Promise<R>
   /** Runs `attempt` with exponential backoff and full jitter while it throws retryable errors. */
   withRetries<R>(attempt: () => Promise<R>): Promise<R>
   /** Tries each provider in order, with retries on each; stops early when the recipient is invalid. */
-  viaProviders(
+  viaProviders<P extends AnyProvider>(
     channel: Channel,
-    list: readonly AnyProvider[],
-    send: (provider: AnyProvider) => Promise<ProviderResult>,
+    list: readonly P[],
+    send: (provider: P) => Promise<ProviderResult>,
   ): Promise<ChainOutcome>
 }
 
-/** Creates the notifier's {@link ProviderCalls}. */
-export function createProviderCalls(options: ProviderCallsOptions): ProviderCalls {
+/** Creates the notifier's {@link ProviderChain}. */
+export function createProviderChain(options: ProviderChainOptions): ProviderChain {
   const { clock, logger, sendTimeoutMs } = options
   const buckets = new Map<string, TokenBucket>()
   for (const [name, limit] of Object.entries(options.rateLimits))
@@ -93,7 +93,11 @@ export function createProviderCalls(options: ProviderCallsOptions): ProviderCall
 
   const withRetries = <R>(attempt: () => Promise<R>): Promise<R> => retry(attempt, retryOptions)
 
-  const viaProviders: ProviderCalls['viaProviders'] = async (channel, list, send) => {
+  const viaProviders = async <P extends AnyProvider>(
+    channel: Channel,
+    list: readonly P[],
+    send: (provider: P) => Promise<ProviderResult>,
+  ): Promise<ChainOutcome> => {
     let attempts = 0
     let lastError: unknown
     let lastProvider = ''

@@ -1,23 +1,18 @@
 import { isOpskitError, type Logger } from '@opskit/core'
 import { providerError } from '../errors/notify-error.js'
-import type { Cost } from '../providers/provider-common.js'
+import type { RenderedContent } from '../notifier/render-content.js'
 import type { PushMessage, PushProvider, PushTokenResult } from '../providers/push-provider.js'
 import { type PushRoute, type PushTarget, pushTokenKind, routePushTargets } from '../push/push-routing.js'
 import type { NotifyStore } from '../store/notify-store.js'
 import type { Delivery } from '../store/records.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
-import { errorSummary, type ProviderCalls } from './provider-calls.js'
-import type { RenderedContent } from './render-content.js'
+import { type DeliveryContext, type DeliveryRequest, priceOf } from './delivery-context.js'
+import { errorSummary, type ProviderChain } from './provider-chain.js'
 
-/** What push delivery needs from the notifier. */
-export interface PushDeliveryContext {
-  /** The configured push providers, in order. */
-  providers: readonly PushProvider[]
-  store: NotifyStore
+/** What sending along a push route needs. */
+interface PushChainContext {
+  chain: ProviderChain
   logger: Logger
-  calls: ProviderCalls
-  /** The price of `tokens` pushes, from the price table. */
-  cost(tokens: number): Cost | undefined
 }
 
 /** A token's last answer, and the provider that gave it. */
@@ -25,7 +20,7 @@ type TokenOutcome = PushTokenResult & { provider: string }
 
 /** One provider's pass over some tokens, with retries of the tokens that failed transiently. */
 async function sendToProvider(
-  context: PushDeliveryContext,
+  context: PushChainContext,
   provider: PushProvider,
   tokens: readonly string[],
   base: Omit<PushMessage, 'tokens'>,
@@ -34,7 +29,7 @@ async function sendToProvider(
   let pending = [...tokens]
   let attempts = 0
   try {
-    await context.calls.withRetries(async () => {
+    await context.chain.withRetries(async () => {
       attempts++
       // a provider takes at most `capabilities.maxBatchSize` tokens per call (default: all of them)
       const size = Math.max(1, provider.capabilities?.maxBatchSize ?? pending.length)
@@ -44,7 +39,7 @@ async function sendToProvider(
         const chunk = now.slice(start, start + size)
         let part: Awaited<ReturnType<PushProvider['send']>>
         try {
-          part = await context.calls.call(provider, (signal) =>
+          part = await context.chain.call(provider, (signal) =>
             provider.send({ ...base, tokens: chunk }, { signal }),
           )
         } catch (error) {
@@ -79,7 +74,7 @@ async function sendToProvider(
  * not deliver, except those a provider said are gone (pruned, never tried elsewhere).
  */
 async function sendAlongChain(
-  context: PushDeliveryContext,
+  context: PushChainContext,
   route: PushRoute,
   base: Omit<PushMessage, 'tokens'>,
 ): Promise<{
@@ -157,12 +152,9 @@ function pushBase(
  * fails over only among those, prunes the tokens one of them reported gone, and sums it up in
  * one {@link Delivery} (`provider` lists the providers that delivered, comma-separated).
  */
-export async function deliverPush(
-  context: PushDeliveryContext,
-  input: ParsedSendInput,
-  content: RenderedContent,
-  key: string,
-): Promise<Delivery> {
+export async function deliverPush(context: DeliveryContext, request: DeliveryRequest): Promise<Delivery> {
+  const { input, content, key } = request
+  const providers = context.providers.push ?? []
   const targets = await pushTargets(context.store, input)
   if (targets.length === 0) {
     return {
@@ -174,7 +166,7 @@ export async function deliverPush(
     }
   }
   const base = pushBase(input, content, key)
-  const { routes, unrouted } = routePushTargets(targets, context.providers)
+  const { routes, unrouted } = routePushTargets(targets, providers)
   const outcomes = []
   for (const route of routes) outcomes.push({ route, ...(await sendAlongChain(context, route, base)) })
 
@@ -198,12 +190,12 @@ export async function deliverPush(
     context.logger.info({ pruned: removed }, 'pruned unregistered device tokens')
   }
   const attempts = outcomes.reduce((sum, outcome) => sum + outcome.attempts, 0)
-  const order = context.providers.map((provider) => provider.name)
+  const order = providers.map((provider) => provider.name)
   const names = (list: string[]) =>
     [...new Set(list)].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(',')
   const failedTokens = failed.length > 0 ? { failedTokens: failed } : {}
   if (ok.length > 0) {
-    const price = context.cost(ok.length)
+    const price = priceOf(context.defaults, context.defaults.pricing?.pushPerToken, ok.length)
     const first = ok.find((result) => result.providerMessageId)
     return {
       channel: 'push',

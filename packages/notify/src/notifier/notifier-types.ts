@@ -1,4 +1,5 @@
 import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { NotifierTemplates } from '../apis/templates-api.js'
 import type { EmailTracking } from '../providers/email-provider.js'
 import type { ProvidersConfig } from '../providers/index.js'
 import type { RateLimit } from '../rate-limit/token-bucket.js'
@@ -14,7 +15,6 @@ import type {
 import type { NotificationTemplate } from '../templates/template-registry.js'
 import type { Channel } from '../types/channel.js'
 import type { SendInput } from '../types/send-input.js'
-import type { NotifierTemplates } from './notifier-templates.js'
 
 /** Prices used when a provider reports none. */
 export interface PriceTable {
