@@ -8,5 +8,6 @@ export default definePackageBuild({
     pino: 'src/pino/index.ts',
     worker: 'src/worker/index.ts',
     sql: 'src/db/sql-text.ts',
+    internal: 'src/internal/index.ts',
   },
 })

@@ -1,0 +1,58 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import * as internalSource from '../src/internal/index.js'
+
+// Resolves the built package the way a dependent package does: by name, from the repository
+// root's node_modules, in a plain node process (run `turbo run build --filter=@opskit/core` first).
+const root = join(import.meta.dirname, '..', '..', '..')
+const packageDir = join(import.meta.dirname, '..')
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' })
+}
+
+const expectedNames = Object.keys(internalSource).sort()
+
+describe('@opskit/core/internal', () => {
+  it('resolves from ESM with every runtime export of src/internal, the same objects as the root entry', () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `const internal = await import('@opskit/core/internal')
+       const rootEntry = await import('@opskit/core')
+       const shared = Object.keys(internal).filter((k) => k in rootEntry)
+       console.log(JSON.stringify({ names: Object.keys(internal).sort(), same: shared.every((k) => internal[k] === rootEntry[k]), shared: shared.length }))`,
+    ])
+    const result = JSON.parse(out) as { names: string[]; same: boolean; shared: number }
+    expect(result.names).toEqual(expectedNames)
+    expect(result.shared).toBeGreaterThan(10)
+    expect(result.same).toBe(true)
+  })
+
+  it('resolves from CommonJS with the same names', () => {
+    const out = node([
+      '-e',
+      `console.log(JSON.stringify(Object.keys(require('@opskit/core/internal')).sort()))`,
+    ])
+    expect(JSON.parse(out)).toEqual(expectedNames)
+    expect(expectedNames).toEqual(
+      expect.arrayContaining(['placeholderRows', 'createWorkerClient', 'setBounded']),
+    )
+  })
+
+  it('declares types for both conditions, and the files exist', () => {
+    const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      exports: Record<string, Record<string, { types: string; default: string }>>
+    }
+    const entry = pkg.exports['./internal']
+    expect(entry).toBeDefined()
+    for (const condition of ['import', 'require'] as const) {
+      const target = entry?.[condition]
+      expect(target?.types).toMatch(condition === 'import' ? /\.d\.ts$/ : /\.d\.cts$/)
+      for (const file of [target?.types, target?.default])
+        expect(existsSync(join(packageDir, file ?? ''))).toBe(true)
+    }
+  })
+})
