@@ -1,5 +1,6 @@
 import { Context, Liquid, type Template } from 'liquidjs'
 import { NotifyError } from '../errors/notify-error.js'
+import { compileFast, type RenderFast } from './fast-path/index.js'
 import { FORMAT_CONTEXT, type FormatContext, formatFilters } from './format-filters.js'
 import { renderDeadline } from './render-deadline.js'
 
@@ -14,15 +15,21 @@ export interface SourceRef {
   file?: string
 }
 
-/** One render's variables and formatting (a LiquidJS context), from {@link LiquidEngine.scope}. */
-export type RenderScope = Context
-
 /** A part parsed once, ready to render many times. */
 export interface CompiledPart {
   readonly html: boolean
   readonly templates: Template[]
   readonly ref: SourceRef
+  /** The part compiled to a closure, when it uses only what the fast path covers (see `fast-path/`). */
+  readonly fast: RenderFast | undefined
 }
+
+/**
+ * Which renderer {@link LiquidEngine.renderParts} uses: `auto` (the compiled form, LiquidJS when it
+ * stops), `liquid` (LiquidJS only) or `fast` (the compiled form only: what stops it is thrown as it
+ * is, `BAILOUT` included). The last two exist to compare the two renderers.
+ */
+export type RenderVia = 'auto' | 'liquid' | 'fast'
 
 /** Limits that keep one template from taking the process down. */
 const LIMITS = {
@@ -122,10 +129,18 @@ class RegisteredPartialsLiquid extends Liquid {
 export interface LiquidEngine {
   /** Parses a part, or throws `NOTIFY_TEMPLATE_ERROR` naming the file, line and column. */
   compile(source: string, ref: SourceRef, html: boolean): CompiledPart
-  /** The variables and formatting of one render, shared by the parts of a template. */
-  scope(data: Record<string, unknown>, format: FormatContext): RenderScope
-  /** Renders a compiled part; a missing variable throws `NOTIFY_TEMPLATE_MISSING_VARIABLE`. */
-  render(part: CompiledPart, scope: RenderScope): string
+  /**
+   * Renders the parts of one template with the same variables (an `assign` in one is seen by the
+   * next); a missing variable throws `NOTIFY_TEMPLATE_MISSING_VARIABLE`. When every part has a
+   * compiled form, that renders; if it stops (an error, or something it leaves to LiquidJS),
+   * LiquidJS renders all the parts again, giving the same output or the error it raises.
+   */
+  renderParts(
+    parts: readonly CompiledPart[],
+    data: Record<string, unknown>,
+    format: FormatContext,
+    via?: RenderVia,
+  ): string[]
   /** Adds or replaces a partial or layout (`{% render 'name' %}`, `{% layout 'name' %}`); parsed now. */
   setPartial(name: string, source: string, file?: string): void
   /** Partial and layout names. */
@@ -167,31 +182,67 @@ export function createLiquidEngine(): LiquidEngine {
     return liquid
   }
   const engines = { html: make(true), plain: make(false) }
+  /** Compiled partials of each engine, by name; a partial the fast path does not cover is absent. */
+  const fastPartials = { html: new Map<string, RenderFast>(), plain: new Map<string, RenderFast>() }
+  const fast = (templates: Template[], html: boolean) => {
+    const partials = html ? fastPartials.html : fastPartials.plain
+    return compileFast(templates, html ? engines.html : engines.plain, (name) => partials.get(name))
+  }
   const prepare = (source: string) => source.replace(TRIPLE, '{{ $1 | raw }}')
+  // one LiquidJS context for every part of a render (building one costs more than a short part)
+  const context = (data: Record<string, unknown>, format: FormatContext, deadline: Context['renderLimit']) =>
+    new Context(
+      data,
+      engines.plain.options,
+      { sync: true, globals: { [FORMAT_CONTEXT]: format } },
+      { liquid: engines.plain, renderLimit: deadline },
+    )
+  /** The compiled forms of all parts, or undefined when one part has none. */
+  const renderFast = (parts: readonly CompiledPart[], ctx: Context): string[] | undefined => {
+    const out: string[] = []
+    for (const part of parts) {
+      if (!part.fast) return undefined
+      out.push(part.fast(ctx))
+    }
+    return out
+  }
+  const tryFast = (parts: readonly CompiledPart[], ctx: Context): string[] | undefined => {
+    try {
+      return renderFast(parts, ctx)
+    } catch {
+      // BAILOUT, or an error LiquidJS raises too: LiquidJS renders again and says which
+      return undefined
+    }
+  }
 
   return {
     compile(source, ref, html) {
+      let templates: Template[]
       try {
-        return { html, templates: (html ? engines.html : engines.plain).parse(prepare(source)), ref }
+        templates = (html ? engines.html : engines.plain).parse(prepare(source))
       } catch (error) {
         throw templateError(error, ref)
       }
+      return { html, templates, ref, fast: fast(templates, html) }
     },
-    scope(data, format) {
-      // one LiquidJS context for every part of a render (building one costs more than a short part)
-      return new Context(
-        data,
-        engines.plain.options,
-        { sync: true, globals: { [FORMAT_CONTEXT]: format } },
-        { liquid: engines.plain, renderLimit: renderDeadline(LIMITS.renderLimit) },
-      )
-    },
-    render(part, scope) {
-      try {
-        return (part.html ? engines.html : engines.plain).renderSync(part.templates, scope) as string
-      } catch (error) {
-        throw templateError(error, part.ref)
+    renderParts(parts, data, format, via = 'auto') {
+      // one deadline for both attempts: a render that ran out of time in the fast path stops at once
+      const deadline = renderDeadline(LIMITS.renderLimit)
+      if (via === 'fast') {
+        const done = renderFast(parts, context(data, format, deadline))
+        if (!done) throw new Error('a part has no compiled form')
+        return done
       }
+      const done = via === 'auto' ? tryFast(parts, context(data, format, deadline)) : undefined
+      if (done) return done
+      const ctx = context(data, format, deadline)
+      return parts.map((part) => {
+        try {
+          return (part.html ? engines.html : engines.plain).renderSync(part.templates, ctx) as string
+        } catch (error) {
+          throw templateError(error, part.ref)
+        }
+      })
     },
     setPartial(name, source, file) {
       const ref = { template: name, field: 'partial', ...(file ? { file } : {}) }
@@ -206,6 +257,12 @@ export function createLiquidEngine(): LiquidEngine {
       partials.set(name, prepared)
       engines.html.registered.set(name, parsed.html)
       engines.plain.registered.set(name, parsed.plain)
+      for (const html of [true, false]) {
+        const compiled = fast(html ? parsed.html : parsed.plain, html)
+        const map = html ? fastPartials.html : fastPartials.plain
+        if (compiled) map.set(name, compiled)
+        else map.delete(name)
+      }
     },
     partials: () => [...partials.keys()],
     partialSource: (name) => partials.get(name),

@@ -97,7 +97,9 @@ const PARTS: readonly TemplatePart[] = ['subject', 'html', 'text', 'title']
 /** A registered template with its parts parsed. */
 interface Entry {
   template: NotificationTemplate & { locale: string }
-  parts: Partial<Record<TemplatePart, CompiledPart>>
+  /** The parts present, in render order, and their compiled forms (same order). */
+  names: TemplatePart[]
+  compiled: CompiledPart[]
   files: Partial<Record<TemplatePart, string>>
 }
 
@@ -143,11 +145,10 @@ function renderEntry(
   format: { locale: string; timeZone: string },
 ): RenderedTemplate {
   const out: RenderedTemplate = { locale: entry.template.locale }
-  const scope = engine.scope(data, format)
-  for (const part of PARTS) {
-    const compiled = entry.parts[part]
-    if (compiled) out[part] = engine.render(compiled, scope)
-  }
+  const rendered = engine.renderParts(entry.compiled, data, format)
+  entry.names.forEach((part, i) => {
+    out[part] = rendered[i]
+  })
   if (out.text === undefined && out.html !== undefined) out.text = htmlToText(out.html)
   return out
 }
@@ -193,7 +194,7 @@ export function createTemplateRegistry(
       }) as NotificationTemplate
       checkParts(template)
       const stored = { ...template, locale: template.locale ?? defaultLocale }
-      const parts: Entry['parts'] = {}
+      const parts: Partial<Record<TemplatePart, CompiledPart>> = {}
       for (const part of PARTS) {
         const source = stored[part]
         if (source === undefined) continue
@@ -206,7 +207,14 @@ export function createTemplateRegistry(
           parts.html = engine.compile(composed, { ...ref, field: `html in layout "${stored.layout}"` }, true)
         }
       }
-      entries.set(key(stored.name, stored.channel, stored.locale), { template: stored, parts, files })
+      const names = PARTS.filter((part) => parts[part] !== undefined)
+      const compiled = names.map((part) => parts[part] as CompiledPart)
+      entries.set(key(stored.name, stored.channel, stored.locale), {
+        template: stored,
+        names,
+        compiled,
+        files,
+      })
       resolved.clear()
     },
     registerPartial(name, source, file) {
