@@ -5,16 +5,16 @@
 export type {
   AnomalyDetector,
   AnomalyDetectorKind,
+  AnomalyDetectorOptions,
   AnomalyReason,
   AnomalyResult,
+  AutoencoderDetectorOptions,
   DataPoint,
   DetectorSnapshot,
-} from './detectors/anomaly-detector.js'
-export {
-  type AnomalyDetectorOptions,
-  createAnomalyDetector,
-  restoreAnomalyDetector,
-} from './detectors/create-anomaly-detector.js'
+  EnsembleDetectorOptions,
+  ZScoreDetectorOptions,
+} from './detectors/anomaly-detector-types.js'
+export { createAnomalyDetector, restoreAnomalyDetector } from './detectors/create-anomaly-detector.js'
 export { MlError, type MlErrorCode } from './errors/ml-error.js'
 export {
   createMetricForecaster,
@@ -64,10 +64,7 @@ export type {
   LabelledSession,
   SessionLocation,
 } from './fraud/session.js'
-export {
-  createDatabaseModelStore,
-  type DatabaseModelStoreOptions,
-  mlMigrations,
-} from './model-store/database-model-store.js'
-export { createFileModelStore } from './model-store/file-model-store.js'
-export type { ModelIO, ModelStore } from './model-store/model-store.js'
+export { createFileModelStore, type FileModelStoreOptions } from './store/file/file-model-store.js'
+export { createKyselyModelStore, type KyselyModelStoreOptions } from './store/kysely/kysely-model-store.js'
+export { mlMigrations } from './store/kysely/migrations.js'
+export type { ModelIO, ModelStore } from './store/model-store.js'

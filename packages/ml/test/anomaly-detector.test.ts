@@ -58,6 +58,7 @@ describe.skipIf(!HAS_NAB).each(['ensemble', 'zscore'] as const)(
         write: async (doc) => {
           stored = doc
         },
+        close: async () => {},
       }
       await original.save(store)
       const fromFile = await createAnomalyDetector.load(path)
@@ -114,7 +115,7 @@ describe.skipIf(!HAS_NAB).each(['ensemble', 'zscore'] as const)(
         isMlErrorWithCode('ML_INVALID_INPUT'),
       )
       await expect(createAnomalyDetector({ kind, windowSize: -3 })).rejects.toSatisfy(
-        isMlErrorWithCode('ML_INVALID_INPUT'),
+        isMlErrorWithCode('ML_INVALID_OPTIONS'),
       )
       await expect(createAnomalyDetector.load(join(dir, 'missing.json'))).rejects.toSatisfy(
         isMlErrorWithCode('ML_MODEL_IO_FAILED'),
@@ -167,5 +168,50 @@ describe('ensemble detector', () => {
     const state = detector.snapshot().state as { engine: { contexts: { table: unknown[] }[] } }
     for (const context of state.engine.contexts) expect(context.table.length).toBeLessThanOrEqual(4096)
     expect(JSON.stringify(detector.snapshot()).length).toBeLessThan(2_000_000)
+  })
+})
+
+describe('createAnomalyDetector options, keyed on kind', () => {
+  const noisy = (i: number) => ({
+    timestamp: Date.UTC(2024, 0, 1) + i * 60_000,
+    value: 10 + ((i * 7919) % 13) / 10,
+  })
+
+  it('zscore: warmup points are learned before the first score, and the warm-up is kept by save/load', async () => {
+    const detector = await createAnomalyDetector({ kind: 'zscore', warmup: 100 })
+    const reasons = Array.from({ length: 120 }, (_, i) => detector.update(noisy(i)).reason)
+    expect(reasons.slice(0, 100).every((r) => r === 'warming-up')).toBe(true)
+    expect(reasons.slice(100).some((r) => r === 'warming-up')).toBe(false)
+    const short = await createAnomalyDetector({ kind: 'zscore', warmup: 5 })
+    const early = Array.from({ length: 6 }, (_, i) => short.update(noisy(i)).reason)
+    expect(early).toEqual(['warming-up', 'warming-up', 'warming-up', 'warming-up', 'warming-up', 'normal'])
+    const fresh = await createAnomalyDetector({ kind: 'zscore', warmup: 50 })
+    for (let i = 0; i < 10; i++) fresh.update(noisy(i))
+    const path = join(dir, 'zscore-warmup.json')
+    await fresh.save(path)
+    const loaded = await createAnomalyDetector.load(path)
+    for (let i = 10; i < 60; i++) expect(loaded.update(noisy(i))).toEqual(fresh.update(noisy(i)))
+    expect(loaded.update(noisy(45)).reason).toBe('out-of-order')
+  })
+
+  it('rejects unknown keys, negative sizes and options of another kind with ML_INVALID_OPTIONS', async () => {
+    for (const bad of [
+      { kind: 'zscore', window: -1 },
+      { kind: 'zscore', windowSize: -1 },
+      { kind: 'zscore', levels: 20 },
+      { kind: 'ensemble', stepSize: 10 },
+      { kind: 'nope' },
+      { warmup: 0 },
+    ]) {
+      const error = await createAnomalyDetector(bad as never).catch((e: unknown) => e)
+      expect(isOpskitError(error, 'ML_INVALID_OPTIONS'), JSON.stringify(bad)).toBe(true)
+      expect((error as Error).message).toMatch(/createAnomalyDetector: \S/)
+    }
+  })
+
+  it("asks for @opskit/ml/tfjs when the root entry is given kind 'autoencoder'", async () => {
+    await expect(createAnomalyDetector({ kind: 'autoencoder' })).rejects.toSatisfy(
+      isMlErrorWithCode('ML_BACKEND_UNAVAILABLE'),
+    )
   })
 })

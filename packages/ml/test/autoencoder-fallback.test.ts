@@ -27,6 +27,7 @@ describe('autoencoder detector: graceful degradation', () => {
     }
     const detector = await buildAutoencoderDetector(
       {
+        kind: 'autoencoder',
         trainAfter: 150,
         retrainEvery: 150,
         epochs: 2,
@@ -97,7 +98,7 @@ describe('autoencoder detector: graceful degradation', () => {
     const clock = createFakeClock(start)
     const logger = createMemoryLogger()
     const detector = await buildAutoencoderDetector(
-      { trainAfter: 20, retryBaseMs: 60_000, logger, clock },
+      { kind: 'autoencoder', trainAfter: 20, retryBaseMs: 60_000, logger, clock },
       undefined,
       async () => {
         throw new Error('no backend')

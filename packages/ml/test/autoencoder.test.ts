@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { isOpskitError } from '@opskit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAnomalyDetector as createPureDetector } from '../src/index.js'
-import { createAnomalyDetector, createAutoencoderDetector, useBestBackend } from '../src/tfjs/index.js'
+import { createAnomalyDetector, useBestBackend } from '../src/tfjs/index.js'
 
 const start = Date.UTC(2024, 0, 1)
 const series = (n: number) =>
@@ -23,7 +23,8 @@ describe('autoencoder detector', () => {
   afterAll(() => rm(dir.path, { recursive: true, force: true }))
 
   it('trains in the background, scores every point finitely and retrains as data arrives', async () => {
-    const detector = await createAutoencoderDetector({
+    const detector = await createAnomalyDetector({
+      kind: 'autoencoder',
       trainAfter: 150,
       retrainEvery: 300,
       epochs: 3,
@@ -79,10 +80,10 @@ describe('autoencoder detector', () => {
   })
 
   it('rejects bad options and bad history', async () => {
-    await expect(createAutoencoderDetector({ windowSize: 1 })).rejects.toSatisfy((e: unknown) =>
-      isOpskitError(e, 'ML_INVALID_INPUT'),
+    await expect(createAnomalyDetector({ kind: 'autoencoder', windowSize: 1 })).rejects.toSatisfy(
+      (e: unknown) => isOpskitError(e, 'ML_INVALID_OPTIONS'),
     )
-    const detector = await createAutoencoderDetector()
+    const detector = await createAnomalyDetector({ kind: 'autoencoder' })
     await expect(detector.fit([])).rejects.toSatisfy((e: unknown) => isOpskitError(e, 'ML_EMPTY_HISTORY'))
     await expect(detector.fit([{ timestamp: 1, value: Number.POSITIVE_INFINITY }])).rejects.toSatisfy(
       (e: unknown) => isOpskitError(e, 'ML_NAN_INPUT'),

@@ -76,7 +76,7 @@ describe('metric forecaster', () => {
     )
     expect(() => fc.forecast([1, 2, 3], 0)).toThrow(expect.objectContaining({ code: 'ML_INVALID_INPUT' }))
     expect(() => createMetricForecaster({ method: 'arima' as never })).toThrow(
-      expect.objectContaining({ code: 'ML_INVALID_INPUT' }),
+      expect.objectContaining({ code: 'ML_INVALID_OPTIONS' }),
     )
     let caught: unknown
     try {

@@ -44,13 +44,13 @@ const SESSION_WINDOW_MS = 10 * 60 * 1000
  * Gaussian of 2 or 3 points does not flag noise), but this service samples latency only when
  * requests came in, and the scripted demo (`npm run demo`) injects its spike after as few as 5–15
  * such points: with the defaults the detector is still warming up when the spike comes. A 5-point
- * window scores from the 6th point on (the z-score warm-up is the smaller of 30 and the window)
+ * window with a 5-point `warmup` scores from the 6th point on
  * and, refitted at every point, follows the service's current latency; `threshold` 0.9999 flags
  * only a point more than 3.7 standard deviations away. A deployment that samples latency steadily
  * for days would rather keep the defaults (a longer memory, fewer false alarms on a quiet series)
  * and set only `threshold`.
  */
-const LATENCY_DETECTOR = { kind: 'zscore', windowSize: 5, stepSize: 1, threshold: 0.9999 } as const
+const LATENCY_DETECTOR = { kind: 'zscore', windowSize: 5, stepSize: 1, warmup: 5, threshold: 0.9999 } as const
 
 /**
  * Wires @opskit/ml: a streaming z-score detector over the API's mean latency (options for a

@@ -2,8 +2,11 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { AnomalyDetector, AnomalyDetectorKind } from '../detectors/anomaly-detector.js'
-import type { AnomalyDetectorOptions } from '../detectors/create-anomaly-detector.js'
+import type {
+  AnomalyDetector,
+  AnomalyDetectorKind,
+  AnomalyDetectorOptions,
+} from '../detectors/anomaly-detector-types.js'
 import { loadNabCorpus, writeNabResults } from '../nab/corpus.js'
 import { crossValidateNab, NAB_CV_GRID } from '../nab/cross-validate.js'
 import { NAB_PROFILE_NAMES } from '../nab/profiles.js'

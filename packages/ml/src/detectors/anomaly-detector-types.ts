@@ -1,4 +1,5 @@
-import type { ModelIO } from '../model-store/model-store.js'
+import type { Clock, Logger } from '@opskit/core'
+import type { ModelIO } from '../store/model-store.js'
 
 /** One observation of a metric. */
 export interface DataPoint {
@@ -12,7 +13,96 @@ export interface DataPoint {
  * Kinds of detector: `zscore` and `ensemble` are pure TypeScript (root entry); `autoencoder`
  * needs tfjs and is built by `createAnomalyDetector` from `@opskit/ml/tfjs`.
  */
-export type AnomalyDetectorKind = 'zscore' | 'ensemble' | 'autoencoder'
+export type AnomalyDetectorKind = NonNullable<AnomalyDetectorOptions['kind']>
+
+/**
+ * The default detector: an out-of-range check plus "likelihood of errors" layers over
+ * sequence-context and change models (pure TypeScript). Every default is global.
+ */
+export interface EnsembleDetectorOptions {
+  /** `ensemble` is the default when `kind` is left out. */
+  readonly kind?: 'ensemble'
+  /** Points in the change model's window. @default 500 */
+  readonly windowSize?: number
+  /** Score at or above which `isAnomaly` is true. @default 0.54 */
+  readonly threshold?: number
+  /** Quantisation levels over the warm-up range of the coarse context model (the finer ones use 2x and 4x as many). @default 20 */
+  readonly levels?: number
+  /** Points used to choose the quantisation. @default 250 */
+  readonly warmup?: number
+  /** Share of the seen range beyond which a value is out of range. @default 0.03 */
+  readonly spatialTolerance?: number
+  /** Points before the likelihood layer collects raw scores. @default 288 */
+  readonly learningPeriod?: number
+  /** Raw scores collected before the first likelihood estimate. @default 100 */
+  readonly estimationSamples?: number
+  /** Raw scores the likelihood layer remembers. @default 8640 */
+  readonly historicWindowSize?: number
+  /**
+   * Factor applied to a score that does not exceed every score of the previous 100 points
+   * (temporal non-maximum suppression, so one event alarms once). @default 0.7
+   */
+  readonly suppressionFactor?: number
+}
+
+/** NAB's Windowed Gaussian (pure TypeScript): the cheap fallback. */
+export interface ZScoreDetectorOptions {
+  readonly kind: 'zscore'
+  /** Points in the Gaussian window. @default 6400 */
+  readonly windowSize?: number
+  /** Refit the Gaussian every this many points once the window is full. @default 100 */
+  readonly stepSize?: number
+  /** Score at or above which `isAnomaly` is true. @default 1 */
+  readonly threshold?: number
+  /**
+   * Points learned before the first score (until then: score 0, `warming-up`); capped at
+   * `windowSize`. A Gaussian of 2 or 3 points flags noise. @default 30
+   */
+  readonly warmup?: number
+}
+
+/** The autoencoder detector (tfjs): build it with `createAnomalyDetector` from `@opskit/ml/tfjs`. */
+export interface AutoencoderDetectorOptions {
+  readonly kind: 'autoencoder'
+  /** Points per sliding window (the network's input width). @default 16 */
+  readonly windowSize?: number
+  /** Width of the bottleneck layer. @default 4 */
+  readonly bottleneck?: number
+  /** Points collected before the first training; until then the z-score fallback scores. @default 400 */
+  readonly trainAfter?: number
+  /** Retrain on the most recent windows every this many points (drift). @default 2000 */
+  readonly retrainEvery?: number
+  /** Windows the training uses (the most recent ones). @default 1500 */
+  readonly trainWindows?: number
+  /** Training epochs. @default 8 */
+  readonly epochs?: number
+  /** Score at or above which `isAnomaly` is true. @default 0.5 */
+  readonly threshold?: number
+  /** Seed of the weight initialisation. @default 1 */
+  readonly seed?: number
+  /** Train in the shared `worker_threads` worker (default) or on the calling thread. */
+  readonly trainIn?: 'worker' | 'main'
+  /** Delay before retrying a failed training, doubled after each further failure. @default 1000 */
+  readonly retryBaseMs?: number
+  /** Upper bound of the retry delay. @default 300000 (5 minutes) */
+  readonly retryMaxMs?: number
+  /** Where training failures and recoveries are logged (a pino logger fits). @default noopLogger */
+  readonly logger?: Logger
+  /** Source of time for the retry backoff; tests pass a fake clock. @default systemClock */
+  readonly clock?: Clock
+}
+
+/**
+ * Options of `createAnomalyDetector`, keyed on `kind`. Every default is global: nothing is tuned
+ * per series and labels are never read.
+ */
+export type AnomalyDetectorOptions =
+  | EnsembleDetectorOptions
+  | ZScoreDetectorOptions
+  | AutoencoderDetectorOptions
+
+/** The detectors the root entry builds (pure TypeScript). */
+export type PureDetectorOptions = EnsembleDetectorOptions | ZScoreDetectorOptions
 
 /** Why a point got its score. */
 export type AnomalyReason =

@@ -2,6 +2,7 @@ import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { normalTail } from '../detectors/stats.js'
 import { MlError } from '../errors/ml-error.js'
+import { invalidOptions } from '../validation/invalid-options.js'
 
 /** Forecasting methods of {@link createMetricForecaster}. */
 export type MetricForecastMethod = 'holt' | 'moving-average'
@@ -168,7 +169,7 @@ function fitHolt(series: readonly number[], alpha?: number, beta?: number): Holt
  * horizon as the method implies.
  */
 export function createMetricForecaster(options: MetricForecasterOptions = {}): MetricForecaster {
-  const o = parseInput(optionsSchema, options, (message) => new MlError('ML_INVALID_INPUT', message))
+  const o = parseInput(optionsSchema, options, invalidOptions('createMetricForecaster'))
   const method = o.method ?? 'holt'
   const window = o.window ?? 12
   const z = normalQuantile(0.5 + (o.coverage ?? 0.9) / 2)

@@ -1,7 +1,8 @@
 import { mulberry32 } from '@opskit/core'
 import { MlError } from '../errors/ml-error.js'
-import { toModelStore } from '../model-store/file-model-store.js'
-import type { ModelIO } from '../model-store/model-store.js'
+import { toModelStore } from '../store/model-io.js'
+import type { ModelIO } from '../store/model-store.js'
+import { checkFraudScorerOptions } from '../validation/model-options.js'
 import {
   type FeatureNormaliser,
   FRAUD_FEATURE_COUNT,
@@ -76,6 +77,7 @@ interface Trained {
  * probability, fitted on the training sessions.
  */
 export async function createFraudScorer(options: FraudScorerOptions = {}): Promise<FraudScorer> {
+  checkFraudScorerOptions(options)
   return buildFraudScorer(options, undefined)
 }
 
@@ -127,7 +129,7 @@ export function buildFraudScorer(options: FraudScorerOptions, restored: Trained 
       }
       const split = trainOptions.validationSplit ?? 0.2
       if (!(split > 0 && split < 1))
-        throw new MlError('ML_INVALID_INPUT', 'validationSplit must be in (0, 1)')
+        throw new MlError('ML_INVALID_OPTIONS', 'train(): validationSplit must be in (0, 1)')
       const seed = trainOptions.seed ?? 1
       const random = mulberry32(seed)
       const rows = labelled.map((l) => sessionFeatures(l.session))

@@ -1,5 +1,5 @@
 import { mulberry32 } from '@opskit/core'
-import type { AnomalyDetectorOptions } from '../detectors/create-anomaly-detector.js'
+import type { AnomalyDetectorOptions } from '../detectors/anomaly-detector-types.js'
 import { MlError } from '../errors/ml-error.js'
 import { NAB_PROFILE_NAMES, type NabProfileName } from './profiles.js'
 import { type NabScoredFile, scoreNabCorpus } from './scorer.js'

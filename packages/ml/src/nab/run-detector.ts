@@ -1,5 +1,4 @@
-import type { AnomalyDetector } from '../detectors/anomaly-detector.js'
-import type { AnomalyDetectorOptions } from '../detectors/create-anomaly-detector.js'
+import type { AnomalyDetector, AnomalyDetectorOptions } from '../detectors/anomaly-detector-types.js'
 import { createAnomalyDetector } from '../detectors/create-anomaly-detector.js'
 import type { NabDataFile } from './corpus.js'
 

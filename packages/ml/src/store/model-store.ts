@@ -4,6 +4,8 @@ export interface ModelStore {
   read(): Promise<string | undefined>
   /** Replaces the stored document. */
   write(document: string): Promise<void>
+  /** Releases what the store opened (idempotent); it never closes a host-owned database. */
+  close(): Promise<void>
 }
 
 /** A file path (written atomically) or any {@link ModelStore}. */

@@ -11,4 +11,5 @@ export {
 export {
   type ModelStoreConformanceOptions,
   runModelStoreConformance,
-} from './conformance/model-store-conformance.js'
+} from './conformance/model-store.js'
+export { createMemoryModelStore } from './memory-model-store.js'

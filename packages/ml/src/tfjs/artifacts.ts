@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { MlError } from '../errors/ml-error.js'
-import type { ModelStore } from '../model-store/model-store.js'
+import type { ModelStore } from '../store/model-store.js'
 
 /** A tfjs model's artifacts as JSON-safe data (weights base64-encoded). */
 export interface SerializedArtifacts {
@@ -75,7 +75,7 @@ export function modelStoreIOHandler(store: ModelStore): tf.io.IOHandler {
       const parsed = JSON.parse(document) as SerializedArtifacts
       const bytes = Buffer.from(parsed.weightData, 'base64')
       return {
-        modelTopology: parsed.modelTopology as tf.io.ModelArtifacts['modelTopology'],
+        modelTopology: parsed.modelTopology as NonNullable<tf.io.ModelArtifacts['modelTopology']>,
         weightSpecs: parsed.weightSpecs as tf.io.WeightsManifestEntry[],
         weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
       }

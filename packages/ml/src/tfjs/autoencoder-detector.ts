@@ -1,73 +1,29 @@
-import { type Clock, type Logger, noopLogger, parseInput, systemClock } from '@opskit/core'
-import { z } from 'zod'
+import { noopLogger, parseInput, systemClock } from '@opskit/core'
 import type {
   AnomalyDetector,
   AnomalyReason,
   AnomalyResult,
+  AutoencoderDetectorOptions,
   DataPoint,
-} from '../detectors/anomaly-detector.js'
+} from '../detectors/anomaly-detector-types.js'
 import {
   AnomalyLikelihood,
   type AnomalyLikelihoodState,
   logLikelihood,
 } from '../detectors/anomaly-likelihood.js'
+import { toMillis } from '../detectors/time.js'
 import { WindowedGaussian, type WindowedGaussianState } from '../detectors/windowed-gaussian.js'
 import { MlError } from '../errors/ml-error.js'
-import { toModelStore } from '../model-store/file-model-store.js'
+import { toModelStore } from '../store/model-io.js'
+import { autoencoderOptionsSchema } from '../validation/detector-options.js'
+import { invalidOptions } from '../validation/invalid-options.js'
 import { trainAutoencoderHere } from './autoencoder-training.js'
 import { type DenseActivation, type DenseLayer, forwardDense } from './dense-net.js'
 import { type TrainingEvents, TrainingSupervisor } from './training-supervisor.js'
 import { trainAutoencoderInWorker } from './worker-pool.js'
 import type { AutoencoderTrainOptions } from './worker-protocol.js'
 
-/** Options of the autoencoder detector. Every default is global: nothing is tuned per series. */
-export interface AutoencoderDetectorOptions {
-  /** Points per sliding window (the network's input width). @default 16 */
-  readonly windowSize?: number
-  /** Width of the bottleneck layer. @default 4 */
-  readonly bottleneck?: number
-  /** Points collected before the first training; until then the z-score fallback scores. @default 400 */
-  readonly trainAfter?: number
-  /** Retrain on the most recent windows every this many points (drift). @default 2000 */
-  readonly retrainEvery?: number
-  /** Windows the training uses (the most recent ones). @default 1500 */
-  readonly trainWindows?: number
-  /** Training epochs. @default 8 */
-  readonly epochs?: number
-  /** Score at or above which `isAnomaly` is true. @default 0.5 */
-  readonly threshold?: number
-  /** Seed of the weight initialisation. @default 1 */
-  readonly seed?: number
-  /** Train in the shared `worker_threads` worker (default) or on the calling thread. */
-  readonly trainIn?: 'worker' | 'main'
-  /** Delay before retrying a failed training, doubled after each further failure. @default 1000 */
-  readonly retryBaseMs?: number
-  /** Upper bound of the retry delay. @default 300000 (5 minutes) */
-  readonly retryMaxMs?: number
-  /** Where training failures and recoveries are logged (a pino logger fits). @default noopLogger */
-  readonly logger?: Logger
-  /** Source of time for the retry backoff; tests pass a fake clock. @default systemClock */
-  readonly clock?: Clock
-}
-
-const schema = z.strictObject({
-  kind: z.literal('autoencoder').optional(),
-  windowSize: z.number().int().min(2).max(256).optional(),
-  bottleneck: z.number().int().min(1).max(64).optional(),
-  trainAfter: z.number().int().min(8).optional(),
-  retrainEvery: z.number().int().min(1).optional(),
-  trainWindows: z.number().int().min(8).optional(),
-  epochs: z.number().int().min(1).max(500).optional(),
-  threshold: z.number().min(0).max(1.1).optional(),
-  seed: z.number().int().optional(),
-  trainIn: z.enum(['worker', 'main']).optional(),
-  retryBaseMs: z.number().int().min(0).optional(),
-  retryMaxMs: z.number().int().min(0).optional(),
-  logger: z.custom<Logger>((v) => typeof (v as Logger | null)?.warn === 'function').optional(),
-  clock: z.custom<Clock>((v) => typeof (v as Clock | null)?.now === 'function').optional(),
-})
-
-type Resolved = Required<Omit<AutoencoderDetectorOptions, 'trainIn' | 'logger' | 'clock'>>
+type Resolved = Required<Omit<AutoencoderDetectorOptions, 'kind' | 'trainIn' | 'logger' | 'clock'>>
 
 interface SavedLayer {
   kernel: number[]
@@ -152,16 +108,19 @@ function reconstructionError(layers: readonly DenseLayer[], row: readonly number
   return sum / row.length
 }
 
-/**
- * Creates the autoencoder detector (window → bottleneck → window on tfjs). The reconstruction
- * error of each new window goes through the likelihood layer (an adaptive threshold over the
- * recent error distribution); the network retrains on recent windows every `retrainEvery` points
- * without blocking `update`, which keeps scoring with the previous weights in plain JS.
- */
-export function createAutoencoderDetector(
-  options: AutoencoderDetectorOptions & { kind?: 'autoencoder' } = {},
-): Promise<AutoencoderDetector> {
-  return buildAutoencoderDetector(options)
+const ignored = (reason: AnomalyReason): AnomalyResult => ({
+  score: 0,
+  isAnomaly: false,
+  reason,
+  model: 'autoencoder',
+})
+
+/** The z-score fallback's score on the autoencoder's scale: a 1e-5 Gaussian tail scores 0.5. */
+function fallbackResult(gaussianScore: number, warming: boolean, threshold: number): AnomalyResult {
+  if (warming) return { score: 0, isAnomaly: false, reason: 'warming-up', model: 'zscore' }
+  const score = Math.min(1, Math.max(0, logLikelihood(gaussianScore)))
+  const isAnomaly = score >= threshold
+  return { score, isAnomaly, reason: isAnomaly ? 'gaussian-tail' : 'normal', model: 'zscore' }
 }
 
 /** A saved detector's options and state, as its `save()` wrote them. */
@@ -175,22 +134,31 @@ export function restoreAutoencoderDetector(
   saved: SavedAutoencoder,
   options: Pick<AutoencoderDetectorOptions, 'logger' | 'clock' | 'trainIn'> = {},
 ): Promise<AutoencoderDetector> {
-  return buildAutoencoderDetector(options, saved as { options: Resolved; state: AutoencoderState })
+  return buildAutoencoderDetector(
+    { ...options, kind: 'autoencoder' },
+    saved as { options: Resolved; state: AutoencoderState },
+  )
 }
 
 /**
- * Builds the detector; `trainer` replaces the worker/main-thread training (tests use it to make
- * training fail). Not part of the public entry.
+ * Builds the autoencoder detector (window → bottleneck → window on tfjs). The reconstruction
+ * error of each new window goes through the likelihood layer (an adaptive threshold over the
+ * recent error distribution); the network retrains on recent windows every `retrainEvery` points
+ * without blocking `update`, which keeps scoring with the previous weights in plain JS.
+ * `trainer` replaces the worker/main-thread training (tests use it to make training fail). Not
+ * part of the public entry: hosts use `createAnomalyDetector({ kind: 'autoencoder' })`.
  */
 export async function buildAutoencoderDetector(
-  options: AutoencoderDetectorOptions & { kind?: 'autoencoder' },
+  options: AutoencoderDetectorOptions,
   restored?: { options: Resolved; state: AutoencoderState },
   trainer?: AutoencoderTrainer,
 ): Promise<AutoencoderDetector> {
-  const parsed = parseInput(schema, options, (message) => new MlError('ML_INVALID_INPUT', message))
+  const parsed = parseInput(autoencoderOptionsSchema, options, invalidOptions('createAnomalyDetector'))
   const { kind: _kind, trainIn: chosen, logger, clock, ...rest } = parsed
   const trainIn = chosen ?? 'worker'
-  const o: Resolved = { ...defaults(), ...(restored?.options ?? rest) }
+  // Options given as `undefined` keep their default.
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
+  const o: Resolved = { ...defaults(), ...(restored?.options ?? given) }
   const train: AutoencoderTrainer =
     trainer ?? (trainIn === 'worker' ? trainAutoencoderInWorker : trainAutoencoderHere)
   const s = restored?.state
@@ -244,21 +212,6 @@ export async function buildAutoencoderDetector(
     )
   }
 
-  const ignored = (reason: AnomalyReason): AnomalyResult => ({
-    score: 0,
-    isAnomaly: false,
-    reason,
-    model: 'autoencoder',
-  })
-
-  /** The z-score fallback's score on the autoencoder's scale: a 1e-5 Gaussian tail scores 0.5. */
-  const fallbackResult = (gaussianScore: number, warming: boolean): AnomalyResult => {
-    if (warming) return { score: 0, isAnomaly: false, reason: 'warming-up', model: 'zscore' }
-    const score = Math.min(1, Math.max(0, logLikelihood(gaussianScore)))
-    const isAnomaly = score >= o.threshold
-    return { score, isAnomaly, reason: isAnomaly ? 'gaussian-tail' : 'normal', model: 'zscore' }
-  }
-
   const detector: AutoencoderDetector = {
     kind: 'autoencoder',
     threshold: o.threshold,
@@ -280,12 +233,7 @@ export async function buildAutoencoderDetector(
     update(point) {
       const value = point?.value
       if (typeof value !== 'number' || !Number.isFinite(value)) return ignored('invalid-value')
-      const at =
-        typeof point.timestamp === 'number'
-          ? point.timestamp
-          : point.timestamp instanceof Date
-            ? point.timestamp.getTime()
-            : Number.NaN
+      const at = toMillis(point.timestamp)
       if (!Number.isFinite(at)) return ignored('invalid-timestamp')
       if (at <= lastTimestamp) return ignored('out-of-order')
       lastTimestamp = at
@@ -305,7 +253,7 @@ export async function buildAutoencoderDetector(
       }
       // No network yet, or the last training failed: the z-score detector scores.
       if (layers === null || supervisor.failing || recent.length < o.windowSize)
-        return fallbackResult(gaussianScore, warmingFallback)
+        return fallbackResult(gaussianScore, warmingFallback, o.threshold)
       const row = recent.slice(-o.windowSize).map((v) => (v - mean) / std)
       const error = reconstructionError(layers, row)
       const raw = 1 - Math.exp(-error / (3 * errorScale))

@@ -1,31 +1,29 @@
-import type { AnomalyDetector } from '../detectors/anomaly-detector.js'
-import {
-  type AnomalyDetectorOptions,
-  createAnomalyDetector as createPureDetector,
-} from '../detectors/create-anomaly-detector.js'
+import type {
+  AnomalyDetector,
+  AnomalyDetectorOptions,
+  AutoencoderDetectorOptions,
+} from '../detectors/anomaly-detector-types.js'
+import { createAnomalyDetector as createPureDetector } from '../detectors/create-anomaly-detector.js'
 import { MlError } from '../errors/ml-error.js'
-import { toModelStore } from '../model-store/file-model-store.js'
-import type { ModelIO } from '../model-store/model-store.js'
+import { toModelStore } from '../store/model-io.js'
+import type { ModelIO } from '../store/model-store.js'
 import {
-  type AutoencoderDetectorOptions,
-  createAutoencoderDetector,
+  type AutoencoderDetector,
+  buildAutoencoderDetector,
   restoreAutoencoderDetector,
 } from './autoencoder-detector.js'
 
-/** Options of `createAnomalyDetector` from `@opskit/ml/tfjs`: any kind, autoencoder included. */
-export type AnyAnomalyDetectorOptions =
-  | AnomalyDetectorOptions
-  | (AutoencoderDetectorOptions & { kind: 'autoencoder' })
-
 /**
- * Creates any anomaly detector: `autoencoder` (tfjs) here, `zscore` and `ensemble` delegated to
- * the pure-TypeScript implementations of the root entry.
+ * Creates any anomaly detector, keyed on `options.kind`: `autoencoder` (tfjs; its detector also
+ * reports training, see {@link AutoencoderDetector}) here, `zscore` and `ensemble` (the default)
+ * delegated to the pure-TypeScript implementations of the root entry. Bad options reject with
+ * `ML_INVALID_OPTIONS`.
  */
-export async function createAnomalyDetector(
-  options: AnyAnomalyDetectorOptions = {},
-): Promise<AnomalyDetector> {
-  if (options.kind === 'autoencoder') return createAutoencoderDetector(options)
-  return createPureDetector(options as AnomalyDetectorOptions)
+export async function createAnomalyDetector(options: AutoencoderDetectorOptions): Promise<AutoencoderDetector>
+export async function createAnomalyDetector(options?: AnomalyDetectorOptions): Promise<AnomalyDetector>
+export async function createAnomalyDetector(options: AnomalyDetectorOptions = {}): Promise<AnomalyDetector> {
+  if (options?.kind === 'autoencoder') return buildAutoencoderDetector(options)
+  return createPureDetector(options)
 }
 
 /** Restores any saved detector, autoencoder included. */
@@ -42,5 +40,9 @@ createAnomalyDetector.load = async (io: ModelIO): Promise<AnomalyDetector> => {
   if (json.format === 'opskit-ml-detector' && json.kind === 'autoencoder') {
     return restoreAutoencoderDetector({ options: json.options, state: json.state })
   }
-  return createPureDetector.load({ read: async () => document, write: (doc) => store.write(doc) })
+  return createPureDetector.load({
+    read: async () => document,
+    write: (doc) => store.write(doc),
+    close: () => store.close(),
+  })
 }

@@ -4,14 +4,9 @@
  * @packageDocumentation
  */
 export { modelStoreIOHandler, type SerializedArtifacts } from './artifacts.js'
-export {
-  type AutoencoderDetector,
-  type AutoencoderDetectorOptions,
-  createAutoencoderDetector,
-  trainAutoencoder,
-} from './autoencoder-detector.js'
+export { type AutoencoderDetector, trainAutoencoder } from './autoencoder-detector.js'
 export { type BackendReport, type UseBestBackendOptions, useBestBackend } from './backend.js'
-export { type AnyAnomalyDetectorOptions, createAnomalyDetector } from './create-anomaly-detector.js'
+export { createAnomalyDetector } from './create-anomaly-detector.js'
 export type { DenseActivation, DenseLayer } from './dense-net.js'
 export { createFraudNetwork, type FraudNetworkOptions, loadFraudScorer } from './fraud-network.js'
 export {

@@ -8,8 +8,9 @@ import {
   type SalesCurve,
   seasonalNaiveDaysToSellout,
 } from '../forecast/sales.js'
-import { toModelStore } from '../model-store/file-model-store.js'
-import type { ModelIO } from '../model-store/model-store.js'
+import { toModelStore } from '../store/model-io.js'
+import type { ModelIO } from '../store/model-store.js'
+import { checkSelloutOptions } from '../validation/model-options.js'
 import { type LstmWeights, lstmForward } from './lstm-net.js'
 import { trainLstmHere } from './lstm-training.js'
 import { runInWorker } from './worker-pool.js'
@@ -100,6 +101,7 @@ interface Trained {
 export async function createSelloutForecaster(
   options: SelloutForecasterOptions = {},
 ): Promise<SelloutForecaster> {
+  checkSelloutOptions(options)
   const method = options.method ?? 'lstm'
   const length = options.sequenceLength ?? 14
   const units = options.units ?? 16

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { AnomalyDetector, AnomalyResult, DataPoint } from '../../detectors/anomaly-detector.js'
-import type { ModelIO, ModelStore } from '../../model-store/model-store.js'
+import type { AnomalyDetector, AnomalyResult, DataPoint } from '../../detectors/anomaly-detector-types.js'
+import type { ModelIO } from '../../store/model-store.js'
+import { createMemoryModelStore } from '../memory-model-store.js'
 
 /** Options of {@link runAnomalyDetectorConformance}. */
 export interface AnomalyDetectorConformanceOptions {
@@ -36,16 +37,6 @@ async function feed(detector: AnomalyDetector, points: readonly DataPoint[]): Pr
     if (idle) await idle.call(detector)
   }
   return out
-}
-
-function memoryStore(): ModelStore {
-  let document: string | undefined
-  return {
-    read: async () => document,
-    write: async (next) => {
-      document = next
-    },
-  }
 }
 
 /**
@@ -109,7 +100,7 @@ export function runAnomalyDetectorConformance(options: AnomalyDetectorConformanc
       const original = await options.create()
       const half = Math.floor(series.length / 2)
       await feed(original, series.slice(0, half))
-      const store = memoryStore()
+      const store = createMemoryModelStore()
       await original.save(store)
       const restored = await options.load(store)
       expect(restored.kind).toBe(original.kind)

@@ -1,0 +1,105 @@
+import { AnomalyLikelihood, type AnomalyLikelihoodState, logLikelihood } from './anomaly-likelihood.js'
+import { ChangeSurprise, type ChangeSurpriseState } from './change-surprise.js'
+import { ContextNovelty, type ContextNoveltyState } from './context-novelty.js'
+import type { Engine } from './engine.js'
+
+/**
+ * Temporal non-maximum suppression (as CAD OSE does): a score that does not exceed every score of
+ * the previous SUPPRESSION_WINDOW points is scaled by the `suppressionFactor` option.
+ */
+const SUPPRESSION_WINDOW = 100
+
+/** Serializable state of the ensemble engine. */
+export interface EnsembleState {
+  contexts: ContextNoveltyState[]
+  change: ChangeSurpriseState
+  contextLikelihoods: AnomalyLikelihoodState[]
+  changeLikelihood: AnomalyLikelihoodState
+  lo: number | null
+  hi: number | null
+  seen: number
+  recent: number[]
+}
+
+/**
+ * The ensemble: an out-of-range check plus likelihood layers over three sequence-context models
+ * and a change model; the largest score wins, then temporal non-maximum suppression.
+ */
+export function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engine {
+  const likelihoodOptions = {
+    learningPeriod: o.learningPeriod as number,
+    estimationSamples: o.estimationSamples as number,
+    historicWindowSize: o.historicWindowSize as number,
+    reestimationPeriod: 100,
+    averagingWindow: 10,
+  }
+  // Context models at three resolutions: the coarse one generalises, the finer ones see small shifts.
+  const contexts = state
+    ? state.contexts.map((c) => ContextNovelty.from(c))
+    : [1, 2, 4]
+        .map((k) => k * (o.levels as number))
+        .map((levels) => new ContextNovelty(1, levels, o.warmup as number))
+  const change = state ? ChangeSurprise.from(state.change) : new ChangeSurprise(o.windowSize as number)
+  const contextLikelihoods = state
+    ? state.contextLikelihoods.map((l) => AnomalyLikelihood.from(likelihoodOptions, l))
+    : contexts.map(() => new AnomalyLikelihood(likelihoodOptions))
+  const changeLikelihood = state
+    ? AnomalyLikelihood.from(likelihoodOptions, state.changeLikelihood)
+    : new AnomalyLikelihood(likelihoodOptions)
+  let lo = state?.lo ?? Number.POSITIVE_INFINITY
+  let hi = state?.hi ?? Number.NEGATIVE_INFINITY
+  let seen = state?.seen ?? 0
+  // Snapshots from before the option existed continue with the factor they were made with.
+  const suppressionFactor = o.suppressionFactor ?? 0.8
+  // Scores before suppression, newest last (at most SUPPRESSION_WINDOW).
+  const recent: number[] = state ? [...state.recent] : []
+  const suppress = (score: number): number => {
+    let previousMax = 0
+    for (const r of recent) previousMax = Math.max(previousMax, r)
+    recent.push(score)
+    if (recent.length > SUPPRESSION_WINDOW) recent.shift()
+    return score > previousMax ? score : score * suppressionFactor
+  }
+  const ready = likelihoodOptions.learningPeriod + likelihoodOptions.estimationSamples
+  return {
+    step(value) {
+      let byContext = 0
+      for (const [i, context] of contexts.entries()) {
+        const likelihood = contextLikelihoods[i] as AnomalyLikelihood
+        byContext = Math.max(byContext, logLikelihood(likelihood.step(context.step(value))))
+      }
+      const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
+      const tolerance = (hi - lo) * (o.spatialTolerance as number)
+      // The range means something only once the likelihood layers start learning (a day of
+      // 5-minute points by default): before that, a new extreme is ordinary.
+      const outOfRange =
+        seen >= likelihoodOptions.learningPeriod &&
+        hi > lo &&
+        (value > hi + tolerance || value < lo - tolerance)
+      lo = Math.min(lo, value)
+      hi = Math.max(hi, value)
+      seen++
+      if (outOfRange) {
+        const score = suppress(1)
+        return { score, reason: score >= (o.threshold as number) ? 'out-of-range' : 'normal' }
+      }
+      if (seen < ready) {
+        suppress(0)
+        return { score: 0, reason: 'warming-up' }
+      }
+      const score = suppress(Math.min(1, Math.max(0, byContext, byChange)))
+      if (score < (o.threshold as number)) return { score, reason: 'normal' }
+      return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
+    },
+    state: (): EnsembleState => ({
+      contexts: contexts.map((c) => c.toJSON()),
+      change: change.toJSON(),
+      contextLikelihoods: contextLikelihoods.map((l) => l.toJSON()),
+      changeLikelihood: changeLikelihood.toJSON(),
+      lo: Number.isFinite(lo) ? lo : null,
+      hi: Number.isFinite(hi) ? hi : null,
+      seen,
+      recent: [...recent],
+    }),
+  }
+}
