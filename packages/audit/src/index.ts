@@ -18,7 +18,7 @@ export {
   type RetentionStatement,
   retentionSignedBy,
 } from './checkpoint/retention-statement.js'
-export type { NoteSignature } from './checkpoint/signed-note.js'
+export type { NoteSignature, SignedRecordInput } from './checkpoint/signed-note.js'
 export { AuditError, type AuditErrorCode } from './errors/audit-error.js'
 export { canonicalJson, chainHash, GENESIS_HASH, leafHash } from './event/canonical.js'
 export {
@@ -56,7 +56,8 @@ export type {
   VerifyOptions,
   VerifyResult,
 } from './log/audit-log.js'
-export { type AuditLogOptions, type AuditMetrics, createAuditLog } from './log/create-audit-log.js'
+export type { AuditLogOptions, AuditMetrics } from './log/audit-log-options.js'
+export { createAuditLog } from './log/create-audit-log.js'
 export type {
   AppendPlan,
   AuditStore,

@@ -1,10 +1,19 @@
 import { forEachDialect } from '@opskit/test-support'
 import { CamelCasePlugin } from 'kysely'
 import { expect, it } from 'vitest'
-import { createAuditLog, createKyselyAuditStore } from '../src/index.js'
+import { type AuditStore, createAuditLog, createKyselyAuditStore } from '../src/index.js'
 import { createMemoryAuditStore, runAuditStoreConformance } from '../src/testing/index.js'
 
-runAuditStoreConformance({ name: 'memory', create: () => createMemoryAuditStore() })
+let memory: AuditStore | undefined
+runAuditStoreConformance({
+  name: 'memory',
+  create: async () => {
+    memory = createMemoryAuditStore()
+    return memory
+  },
+  // Another handle on the same maps: what a second process would see, for a store in memory.
+  reopen: async () => memory as AuditStore,
+})
 
 let counter = 0
 forEachDialect('kysely audit store', ({ db, dialect }) => {
@@ -12,6 +21,7 @@ forEachDialect('kysely audit store', ({ db, dialect }) => {
   runAuditStoreConformance({
     name: `kysely ${dialect} (host connection)`,
     create: () => createKyselyAuditStore({ db: db(), tablePrefix: `c${++counter}_`, writerThread: false }),
+    reopen: () => createKyselyAuditStore({ db: db(), tablePrefix: `c${counter}_`, writerThread: false }),
   })
 })
 

@@ -75,17 +75,15 @@ forEachDialect('subject keys at rest', ({ db, dialect, location }) => {
 
   it('validates the table prefix when the store is made, before any SQL', async () => {
     for (const tablePrefix of ['x; DROP TABLE t; --', 'Upper_', '', `a${'b'.repeat(40)}`]) {
-      let error: unknown
-      try {
-        createKyselyAuditStore({ db: db(), tablePrefix })
-      } catch (e) {
-        error = e
-      }
+      const error = await createKyselyAuditStore({ db: db(), tablePrefix }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(isAuditError(error, 'AUDIT_INVALID_OPTIONS'), tablePrefix).toBe(true)
     }
-    expect(() => createKyselyAuditStore({ db: db(), subjectKeyWrappingKey: randomBytes(16) })).toThrow(
-      /32 bytes/,
-    )
+    await expect(
+      createKyselyAuditStore({ db: db(), subjectKeyWrappingKey: randomBytes(16) }),
+    ).rejects.toThrow(/32 bytes/)
   })
 
   it.runIf(dialect === 'sqlite')(

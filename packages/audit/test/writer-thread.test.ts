@@ -18,10 +18,20 @@ const fileDb = () => {
 }
 
 let counter = 0
+let latest: ReturnType<typeof fileDb> | undefined
 runAuditStoreConformance({
   name: 'kysely sqlite with writerThread',
-  create: () =>
-    createKyselyAuditStore({ db: fileDb().db, tablePrefix: `w${++counter}_`, writerThread: true }),
+  create: () => {
+    latest = fileDb()
+    return createKyselyAuditStore({ db: latest.db, tablePrefix: `w${++counter}_`, writerThread: true })
+  },
+  // A second connection (and writer thread) on the same file, as another process would open it.
+  reopen: () =>
+    createKyselyAuditStore({
+      db: openSqlite((latest as ReturnType<typeof fileDb>).path),
+      tablePrefix: `w${counter}_`,
+      writerThread: true,
+    }),
 })
 
 describe('writerThread', () => {
@@ -147,8 +157,7 @@ describe("writerThread: 'auto' (the default)", () => {
   /** A store with the default setting, and whether it appends through the thread. */
   const openDefault = async (db: ReturnType<typeof openSqlite>) => {
     const logger = createMemoryLogger()
-    const store = createKyselyAuditStore({ db, tablePrefix: `a${++counter}_`, logger })
-    await store.init()
+    const store = await createKyselyAuditStore({ db, tablePrefix: `a${++counter}_`, logger })
     return { store, logger, threaded: store.pipeline !== undefined }
   }
 
@@ -180,9 +189,11 @@ describe("writerThread: 'auto' (the default)", () => {
     const db = openSqlite(temp.path)
     await sql`CREATE TABLE opened (n INTEGER)`.execute(db)
     temp.cleanup()
-    const required = createKyselyAuditStore({ db, tablePrefix: 'gone_', writerThread: true })
-    await expect(required.init()).rejects.toMatchObject({ code: 'AUDIT_STORE_FAILED' })
-    await required.close()
+    await expect(
+      createKyselyAuditStore({ db, tablePrefix: 'gone_', writerThread: true }),
+    ).rejects.toMatchObject({
+      code: 'AUDIT_STORE_FAILED',
+    })
     const logger = createMemoryLogger()
     const audit = await createAuditLog({ db, tablePrefix: 'gone_', auditReads: false, logger })
     expect(logger.records.map((record) => [record.level, record.msg])).toEqual([
@@ -194,12 +205,12 @@ describe("writerThread: 'auto' (the default)", () => {
     await db.destroy()
   })
 
-  it("refuses anything but true, false or 'auto'", () => {
+  it("refuses anything but true, false or 'auto'", async () => {
     const db = openSqlite(':memory:')
-    expect(() => createKyselyAuditStore({ db, writerThread: 'yes' as unknown as boolean })).toThrow(
+    await expect(createKyselyAuditStore({ db, writerThread: 'yes' as unknown as boolean })).rejects.toThrow(
       /writerThread must be true, false or 'auto'/,
     )
-    void db.destroy()
+    await db.destroy()
   })
 })
 
@@ -211,8 +222,7 @@ forEachDialect('writerThread on a non-SQLite database', ({ db, dialect }) => {
   })
 
   it.runIf(dialect === 'postgres')("appends on the host connection by default ('auto')", async () => {
-    const store = createKyselyAuditStore({ db: db(), tablePrefix: `p${++counter}_` })
-    await store.init()
+    const store = await createKyselyAuditStore({ db: db(), tablePrefix: `p${++counter}_` })
     expect(store.pipeline).toBeUndefined()
     await store.close()
   })

@@ -1,6 +1,13 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { AuditError } from '../errors/audit-error.js'
-import { hashFromBase64, type NoteSignature, noteSignedBy, signNote, splitNote } from './signed-note.js'
+import {
+  createSignedRecord,
+  type NoteSignature,
+  noteSignedBy,
+  parseRecordLines,
+  type SignedRecordInput,
+  splitNote,
+} from './signed-note.js'
 
 export { noteKeyHash } from './signed-note.js'
 
@@ -51,23 +58,8 @@ export function checkpointBody(origin: string, size: number, rootHash: string): 
  * Builds a C2SP checkpoint, signed as a signed note with Ed25519 when a key is given
  * (`— <keyName> <base64(keyHash ‖ signature)>`), unsigned otherwise.
  */
-export function createCheckpoint(input: {
-  origin: string
-  size: number
-  rootHash: string
-  signingKey?: KeyObject
-  keyName?: string
-}): Checkpoint {
-  const body = checkpointBody(input.origin, input.size, input.rootHash)
-  const base = {
-    kind: 'checkpoint' as const,
-    origin: input.origin,
-    size: input.size,
-    rootHash: input.rootHash,
-  }
-  if (!input.signingKey) return { ...base, text: body, signatures: [] }
-  const { text, signature } = signNote(body, input.signingKey, input.keyName ?? input.origin)
-  return { ...base, text, signatures: [signature] }
+export function createCheckpoint(input: SignedRecordInput): Checkpoint {
+  return createSignedRecord('checkpoint', checkpointBody(input.origin, input.size, input.rootHash), input)
 }
 
 /**
@@ -78,12 +70,8 @@ export function parseCheckpoint(text: string): Checkpoint {
   const bad = (why: string) => new AuditError('AUDIT_INVALID_CHECKPOINT', `invalid checkpoint: ${why}`)
   const { lines, signatures } = splitNote(text, bad)
   if (lines.length < 3) throw bad('the body must be origin, size and root lines')
-  const [origin, sizeText, rootText] = lines as [string, string, string]
-  if (!origin || /\s/.test(origin)) throw bad('the origin must be non-empty without whitespace')
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) throw bad('size is not a decimal number')
-  const rootHash = hashFromBase64(rootText)
-  if (rootHash === undefined) throw bad('root is not a base64 SHA-256 hash')
-  return { kind: 'checkpoint', origin, size: Number(sizeText), rootHash, text, signatures }
+  const parsed = parseRecordLines(lines as [string, string, string], { size: 'size', root: 'root' }, bad)
+  return { kind: 'checkpoint', ...parsed, text, signatures }
 }
 
 /** Whether some signature line of `checkpoint` is a valid Ed25519 signature by `publicKey`. */

@@ -1,6 +1,13 @@
 import type { KeyObject } from 'node:crypto'
 import { AuditError } from '../errors/audit-error.js'
-import { hashFromBase64, type NoteSignature, noteSignedBy, signNote, splitNote } from './signed-note.js'
+import {
+  createSignedRecord,
+  type NoteSignature,
+  noteSignedBy,
+  parseRecordLines,
+  type SignedRecordInput,
+  splitNote,
+} from './signed-note.js'
 
 /**
  * First line of every retention statement. It holds spaces, which no checkpoint origin may, so no
@@ -33,23 +40,8 @@ export function retentionBody(origin: string, size: number, rootHash: string): s
 }
 
 /** Builds a retention statement, signed with Ed25519 when a key is given. */
-export function createRetentionStatement(input: {
-  origin: string
-  size: number
-  rootHash: string
-  signingKey?: KeyObject
-  keyName?: string
-}): RetentionStatement {
-  const body = retentionBody(input.origin, input.size, input.rootHash)
-  const base = {
-    kind: 'retention' as const,
-    origin: input.origin,
-    size: input.size,
-    rootHash: input.rootHash,
-  }
-  if (!input.signingKey) return { ...base, text: body, signatures: [] }
-  const { text, signature } = signNote(body, input.signingKey, input.keyName ?? input.origin)
-  return { ...base, text, signatures: [signature] }
+export function createRetentionStatement(input: SignedRecordInput): RetentionStatement {
+  return createSignedRecord('retention', retentionBody(input.origin, input.size, input.rootHash), input)
 }
 
 /** Parses a retention statement; throws `AUDIT_INVALID_CHECKPOINT` when it is not one. */
@@ -59,12 +51,9 @@ export function parseRetentionStatement(text: string): RetentionStatement {
   const { lines, signatures } = splitNote(text, bad)
   if (lines.length !== 4 || lines[0] !== RETENTION_HEADER)
     throw bad(`the body must be "${RETENTION_HEADER}", origin, seq and hash lines`)
-  const [, origin, sizeText, rootText] = lines as [string, string, string, string]
-  if (!origin || /\s/.test(origin)) throw bad('the origin must be non-empty without whitespace')
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) throw bad('seq is not a decimal number')
-  const rootHash = hashFromBase64(rootText)
-  if (rootHash === undefined) throw bad('hash is not a base64 SHA-256 hash')
-  return { kind: 'retention', origin, size: Number(sizeText), rootHash, text, signatures }
+  const [, ...recordLines] = lines as [string, string, string, string]
+  const parsed = parseRecordLines(recordLines as [string, string, string], { size: 'seq', root: 'hash' }, bad)
+  return { kind: 'retention', ...parsed, text, signatures }
 }
 
 /** Whether some signature line of `statement` is a valid Ed25519 signature by `publicKey`. */

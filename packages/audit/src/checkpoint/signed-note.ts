@@ -93,3 +93,59 @@ export function noteSignedBy(
     }
   })
 }
+
+/** What a checkpoint or a retention statement is made of before it is signed. */
+export interface SignedRecordInput {
+  /** The log (chain) it belongs to. */
+  origin: string
+  /** The seq it covers. */
+  size: number
+  /** The chain hash at `size`, hex. */
+  rootHash: string
+  /** Ed25519 private key; without it the record is unsigned. */
+  signingKey?: KeyObject | undefined
+  /** Name in the signature line. @default origin */
+  keyName?: string | undefined
+}
+
+/** A signed record of kind `K`: its fields, its signed-note text and signature lines. */
+export interface SignedRecord<K extends string> {
+  kind: K
+  origin: string
+  size: number
+  rootHash: string
+  text: string
+  signatures: NoteSignature[]
+}
+
+/**
+ * Builds a signed record (checkpoint or retention statement) of `body`: signed as a signed note
+ * with Ed25519 when `input.signingKey` is given, the bare body otherwise.
+ */
+export function createSignedRecord<K extends string>(
+  kind: K,
+  body: string,
+  input: SignedRecordInput,
+): SignedRecord<K> {
+  const record = { kind, origin: input.origin, size: input.size, rootHash: input.rootHash }
+  if (!input.signingKey) return { ...record, text: body, signatures: [] }
+  const { text, signature } = signNote(body, input.signingKey, input.keyName ?? input.origin)
+  return { ...record, text, signatures: [signature] }
+}
+
+/**
+ * Parses the origin, size and root lines shared by checkpoints and retention statements;
+ * `bad(why)` builds the error. `names` name the size and root lines in messages.
+ */
+export function parseRecordLines(
+  lines: readonly [string, string, string],
+  names: { size: string; root: string },
+  bad: (why: string) => Error,
+): { origin: string; size: number; rootHash: string } {
+  const [origin, sizeText, rootText] = lines
+  if (!origin || /\s/.test(origin)) throw bad('the origin must be non-empty without whitespace')
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) throw bad(`${names.size} is not a decimal number`)
+  const rootHash = hashFromBase64(rootText)
+  if (rootHash === undefined) throw bad(`${names.root} is not a base64 SHA-256 hash`)
+  return { origin, size: Number(sizeText), rootHash }
+}

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { Counter, Histogram, type Registry } from 'prom-client'
-import type { AuditMetrics } from '../log/create-audit-log.js'
+import type { AuditMetrics } from '../log/audit-log-options.js'
 
 /** Options of {@link createPrometheusAuditMetrics}. */
 export interface PrometheusAuditMetricsOptions {

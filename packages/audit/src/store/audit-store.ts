@@ -94,7 +94,8 @@ export interface StoredCheckpoint {
 
 /**
  * Storage of the audit trail. The log (`createAuditLog`) does validation, hashing, batching and
- * verification; a store only keeps rows and serialises writers per chain. Built-ins:
+ * verification; a store only keeps rows and serialises writers per chain. A store is ready when
+ * its factory resolves (a database store has run its migrations). Built-ins:
  * `createKyselyAuditStore` (SQLite and PostgreSQL through the host's Kysely) and
  * `createMemoryAuditStore` from `@opskit/audit/testing`. Every store passes
  * `runAuditStoreConformance`.
@@ -109,8 +110,6 @@ export interface AuditStore {
    * gap-free whatever order they finish in. Without it, one append at a time.
    */
   readonly pipeline?: { readonly maxInFlight: number; readonly chunkSize: number }
-  /** Creates tables (idempotent). */
-  init(): Promise<void>
   /**
    * Appends in one atomic write: locks each chain head first (so concurrent writers, also in
    * other processes, serialise per chain), hands the heads to `plan.seal`, inserts its rows and
@@ -118,11 +117,14 @@ export interface AuditStore {
    */
   append(plan: AppendPlan): Promise<StoredEventRow[]>
   /** Events matching `filter`, newest first (by id), after the `beforeId` cursor when given. */
-  readEvents(filter: StoreFilter, options: { limit: number; beforeId?: string }): Promise<StoredEventRow[]>
+  readEvents(
+    filter: StoreFilter,
+    options: { limit: number; beforeId?: string | undefined },
+  ): Promise<StoredEventRow[]>
   /** A chain's events with `seq > afterSeq` (and `<= toSeq`), ascending by seq. */
   readChain(
     chainId: string,
-    options: { afterSeq: number; toSeq?: number; limit: number },
+    options: { afterSeq: number; toSeq?: number | undefined; limit: number },
   ): Promise<StoredEventRow[]>
   /** The stored head of every chain (or one). */
   heads(chainId?: string): Promise<ChainHead[]>
@@ -140,8 +142,8 @@ export interface AuditStore {
    * anchor is stored, verification ignores what is left below it). Resolves to the number deleted.
    */
   retain(anchor: StoredCheckpoint): Promise<number>
-  /** The newest retention anchor of a chain, if any. */
+  /** The newest retention anchor of a chain; `undefined` when there is none. */
   anchor(chainId: string): Promise<StoredCheckpoint | undefined>
-  /** Releases resources the store owns (never the host's database). */
+  /** Releases resources the store owns (never the host's database); idempotent. */
   close(): Promise<void>
 }

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../log/audit-log.js'
-import { type AuditLogOptions, createAuditLog } from '../log/create-audit-log.js'
+import type { AuditLogOptions } from '../log/audit-log-options.js'
+import { createAuditLog } from '../log/create-audit-log.js'
 import { createMemoryAuditStore } from './memory-audit-store.js'
 
 /**

@@ -50,7 +50,6 @@ export function createMemoryAuditStore(): MemoryAuditStore {
   return {
     name: 'memory',
     chains,
-    async init() {},
 
     async append(plan: AppendPlan) {
       const before = new Map<string, ChainHead>()

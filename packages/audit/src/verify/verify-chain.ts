@@ -35,11 +35,11 @@ const PAGE = 2_000
 export interface VerifyChainOptions {
   /** The origin of this chain's checkpoints and retention statements. */
   origin: string
-  from?: number
-  to?: number
-  publicKey?: KeyObject
+  from?: number | undefined
+  to?: number | undefined
+  publicKey?: KeyObject | undefined
   /** This chain's outside records; `undefined` when the host passed none at all. */
-  outside?: OutsideRecords
+  outside?: OutsideRecords | undefined
 }
 
 /**

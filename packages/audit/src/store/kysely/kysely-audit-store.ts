@@ -33,7 +33,7 @@ export interface KyselyAuditStoreOptions {
   /** The host's Kysely instance (SQLite through better-sqlite3, or PostgreSQL through pg). */
   db: HostDatabase
   /** Prefix of the store's tables. @default 'opskit_' */
-  tablePrefix?: string
+  tablePrefix?: string | undefined
   /**
    * Write events from a worker thread on its own connection to the same SQLite file, so the
    * host's event loop never blocks on inserts or fsync, and validation and hashing of the next
@@ -43,16 +43,16 @@ export interface KyselyAuditStoreOptions {
    * `AUDIT_INVALID_OPTIONS`; `false` never starts it.
    * @default 'auto'
    */
-  writerThread?: boolean | 'auto'
+  writerThread?: boolean | 'auto' | undefined
   /** Where the writer thread reports that it stopped. */
-  logger?: Logger
+  logger?: Logger | undefined
   /**
    * 32 bytes kept outside the audited database (a KMS, a secret store, the environment) under which
    * each subject's data key is wrapped (AES-256-GCM) before it is stored. Recommended: without it the
    * keys sit in plaintext next to the data they protect, and copies of a destroyed key that survive
    * in free pages, the WAL or a backup still open that subject's fields.
    */
-  subjectKeyWrappingKey?: Uint8Array
+  subjectKeyWrappingKey?: Uint8Array | undefined
 }
 
 type Row = Record<string, unknown>
@@ -105,7 +105,7 @@ function storeFailed(what: string, cause: unknown): AuditError {
 
 /**
  * The audit store on the host's database through Kysely: SQLite (better-sqlite3) or PostgreSQL
- * (pg). `init()` runs the migrations (namespace `audit`): the events table with its indexes,
+ * (pg). It resolves once the migrations ran (namespace `audit`): the events table with its indexes,
  * chain heads, checkpoints, retention anchors and subject keys, and the triggers that refuse
  * UPDATE, DELETE (except below a retention anchor) and TRUNCATE of the trail.
  *
@@ -113,7 +113,7 @@ function storeFailed(what: string, cause: unknown): AuditError {
  * write transaction: on SQLite that takes the write lock at once (so `busy_timeout` applies
  * across processes sharing the file); on PostgreSQL it row-locks that chain only.
  */
-export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditStore {
+export async function createKyselyAuditStore(options: KyselyAuditStoreOptions): Promise<AuditStore> {
   // The host's plugins (e.g. CamelCasePlugin) must not rewrite the store's own identifiers or rows.
   const db = options.db.withoutPlugins() as Db
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
@@ -137,7 +137,7 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
   const statements = new Map<number, string>()
   const lockHeadText = lockHeadStatement(t.chains, dialect)
   const moveHeadText = moveHeadStatement(t.chains, dialect)
-  let writer: SqliteWriter | undefined
+  await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
 
   const lockHead = async (trx: Db, chainId: string, count: number): Promise<ChainHead> => {
     const result = await trx.executeQuery<{ last_seq: unknown; last_hash: string }>(
@@ -191,21 +191,20 @@ export function createKyselyAuditStore(options: KyselyAuditStoreOptions): AuditS
       return { rows, keys }
     })
 
+  let writer: SqliteWriter | undefined =
+    writerThread !== false && dialect === 'sqlite'
+      ? await openSqliteWriter(db, t, () => readHeads(), {
+          logger: options.logger,
+          required: writerThread === true,
+          keyWrappingKey,
+        })
+      : undefined
+
   return {
     name: `kysely:${dialect}`,
 
     get pipeline() {
       return writer ? WRITER_PIPELINE : undefined
-    },
-
-    async init() {
-      await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
-      if (writerThread !== false && dialect === 'sqlite' && !writer)
-        writer = await openSqliteWriter(db, t, () => readHeads(), {
-          logger: options.logger,
-          required: writerThread === true,
-          keyWrappingKey,
-        })
     },
 
     async append(plan: AppendPlan) {

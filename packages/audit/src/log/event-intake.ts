@@ -1,0 +1,93 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api'
+import { parseInput } from '@opskit/core'
+import { AuditError } from '../errors/audit-error.js'
+import { type AuditEventInput, auditEventSchema, type ParsedAuditEvent } from '../event/event-schema.js'
+import { parseEventFast } from '../event/fast-parse.js'
+import { takeEvent } from '../event/intake.js'
+import type { AuditLog, HelperEventInput, LoggedEvent } from './audit-log.js'
+import type { ResolvedAuditLogOptions } from './resolve-options.js'
+import type { PendingEvent } from './seal-batch.js'
+
+function invalidEvent(message: string, issues: unknown): AuditError {
+  return new AuditError('AUDIT_INVALID_EVENT', `invalid audit event: ${message}`, { details: { issues } })
+}
+
+/**
+ * Takes a private copy of `input` (what is validated is what gets hashed, whatever the caller
+ * does with its objects afterwards; free text from requests is escaped, never refused), redacts
+ * and validates it, and fills `correlationId` (the active span's trace id) and `occurredAt`.
+ * Throws `AUDIT_INVALID_EVENT` or `AUDIT_TENANT_REQUIRED`.
+ */
+export function prepareEvent(
+  input: AuditEventInput,
+  options: Pick<ResolvedAuditLogOptions, 'redact' | 'tenantRequired' | 'clock'>,
+): PendingEvent['event'] {
+  const taken = takeEvent(input)
+  const redacted = options.redact(taken.event)
+  const event: ParsedAuditEvent & { sanitized?: string[] } =
+    parseEventFast(redacted) ?? parseInput(auditEventSchema, redacted, invalidEvent)
+  if (taken.sanitized.length > 0) event.sanitized = taken.sanitized
+  if (options.tenantRequired && event.tenantId === undefined)
+    throw new AuditError(
+      'AUDIT_TENANT_REQUIRED',
+      'invalid audit event: tenantId is required (tenantMode: required)',
+      {
+        details: { issues: [{ path: 'tenantId', message: 'required' }] },
+      },
+    )
+  if (event.correlationId === undefined) {
+    const context = trace.getActiveSpan()?.spanContext()
+    if (context && isSpanContextValid(context)) event.correlationId = context.traceId
+  }
+  if (event.occurredAt === undefined) event.occurredAt = options.clock.now()
+  return event as PendingEvent['event']
+}
+
+type Log = (input: AuditEventInput) => Promise<LoggedEvent>
+
+/** The typed helpers of {@link AuditLog}: `logLogin`, `logExport`, … */
+type AuditEventHelpers = Pick<AuditLog, Exclude<Extract<keyof AuditLog, `log${string}`>, 'log'>>
+
+/** One typed helper: `action` (overridable) and `category` set; a failure defaults to `warning`. */
+function helper(
+  log: Log,
+  action: string,
+  category: AuditEventInput['category'],
+  severity?: AuditEventInput['severity'],
+): (input: HelperEventInput) => Promise<LoggedEvent> {
+  return (input) => {
+    const event = { ...(input as Record<string, unknown>) }
+    const failed = event.outcome === 'failure'
+    return log({
+      ...(severity || failed ? { severity: severity ?? 'warning' } : {}),
+      ...(event as Omit<AuditEventInput, 'action' | 'category'>),
+      action: (input.action as string | undefined) ?? action,
+      category,
+    })
+  }
+}
+
+/** The typed `log*` helpers of {@link AuditLog}, on top of `log`. */
+export function eventHelpers(log: Log): AuditEventHelpers {
+  return {
+    logLogin: helper(log, 'user.login', 'authentication'),
+    logLogout: helper(log, 'user.logout', 'session'),
+    logRegistration: helper(log, 'user.register', 'authentication'),
+    logTokenRefresh: helper(log, 'token.refresh', 'session'),
+    logPasswordChange: helper(log, 'user.password_change', 'authentication', 'warning'),
+    logPermissionChange: helper(log, 'permission.change', 'permission_change', 'warning'),
+    logDataAccess: helper(log, 'data.read', 'data_access'),
+    logDataModification: helper(log, 'data.update', 'data_modification'),
+    logDataDeletion: helper(log, 'data.delete', 'data_deletion', 'warning'),
+    logExport: (input) => {
+      const { personalData, ...rest } = input
+      const event: HelperEventInput = personalData
+        ? { ...rest, metadata: { ...(rest.metadata ?? {}), personalData: true } }
+        : rest
+      return helper(log, 'data.export', 'export')(event)
+    },
+    logConfigChange: helper(log, 'config.change', 'config_change', 'warning'),
+    logSecurityEvent: helper(log, 'security.alert', 'security', 'warning'),
+    logAdminAction: helper(log, 'admin.action', 'admin', 'warning'),
+  }
+}

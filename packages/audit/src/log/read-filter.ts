@@ -1,0 +1,78 @@
+import { parseInput } from '@opskit/core'
+import { AuditError } from '../errors/audit-error.js'
+import { auditInstantSchema, tenantIdSchema } from '../event/event-schema.js'
+import type { StoreFilter } from '../store/audit-store.js'
+import type { AuditQuery } from './audit-log.js'
+
+/** A query bound (Date, ISO string or epoch ms) in epoch ms; `AUDIT_INVALID_QUERY` when malformed. */
+export function instant(value: Date | string | number | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined
+  return parseInput(
+    auditInstantSchema,
+    value,
+    (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: ${field}: ${message}`),
+  )
+}
+
+/** The opaque cursor of the page that ends at event `id`. */
+export function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url')
+}
+
+/** The event id a cursor points after; `AUDIT_INVALID_QUERY` for a cursor this log did not issue. */
+export function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8')
+  if (!/^[0-9a-f-]{36}$/.test(id))
+    throw new AuditError('AUDIT_INVALID_QUERY', 'invalid query: cursor is not one this log issued')
+  return id
+}
+
+/**
+ * A read's tenant id, validated; `AUDIT_TENANT_REQUIRED` when `tenantRequired` and there is none.
+ */
+export function requireTenant(tenantId: string | undefined, tenantRequired: boolean): string | undefined {
+  if (tenantId !== undefined)
+    return parseInput(
+      tenantIdSchema,
+      tenantId,
+      (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: tenantId: ${message}`),
+    )
+  if (tenantRequired)
+    throw new AuditError('AUDIT_TENANT_REQUIRED', 'tenantId is required (tenantMode: required)')
+  return undefined
+}
+
+const STRING_FILTERS = [
+  'actorId',
+  'action',
+  'actionPrefix',
+  'category',
+  'targetType',
+  'targetId',
+  'outcome',
+  'severity',
+] as const
+
+/** Checks a query's filter and turns it into the store's (times in epoch ms). */
+export function toStoreFilter(filter: AuditQuery, tenantRequired: boolean): StoreFilter {
+  const tenantId = requireTenant(filter.tenantId, tenantRequired)
+  const out: StoreFilter = {}
+  if (tenantId !== undefined) out.tenantId = tenantId
+  for (const key of STRING_FILTERS) {
+    const value = filter[key]
+    if (value === undefined) continue
+    if (typeof value !== 'string' || value.length === 0 || value.length > 256)
+      throw new AuditError('AUDIT_INVALID_QUERY', `invalid query: ${key} must be a non-empty string`)
+    out[key] = value
+  }
+  const from = instant(filter.from, 'from')
+  const to = instant(filter.to, 'to')
+  if (from !== undefined) out.from = from
+  if (to !== undefined) out.to = to
+  return out
+}
+
+/** The filter as the `audit.*` read events record it (plain JSON). */
+export function describeFilter(filter: StoreFilter): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(filter))
+}
