@@ -1,33 +1,10 @@
 /**
- * `@opskit/monitor`: metrics, tracing, health and alerting.
+ * `@opskit/monitor`: metrics, tracing, health and alerting — what a host wires with
+ * `createMonitor`. The alert engine's building blocks are in `@opskit/monitor/alerting`, test
+ * helpers in `@opskit/monitor/testing`.
  * @packageDocumentation
  */
 
-export {
-  createDispatcher,
-  type Dispatcher,
-  type DispatcherMetrics,
-  type DispatcherOptions,
-  decideNotification,
-  type EscalationLevel,
-  type GroupSnapshot,
-  type NotificationLogEntry,
-} from './alerting/dispatcher.js'
-export { createInhibitor, type Inhibitor, type InhibitRuleInput } from './alerting/inhibition.js'
-export { type MatcherInput, parseMatcher } from './alerting/matchers.js'
-export { compileRoutes, matchRoutes, type RouteConfig, type RouteNode } from './alerting/routing.js'
-export {
-  createSilences,
-  type Silence,
-  type SilenceInput,
-  type SilenceState,
-  type Silences,
-} from './alerting/silences.js'
-export {
-  compileTimeIntervals,
-  type TimeIntervalSpec,
-  type TimeIntervalTest,
-} from './alerting/time-intervals.js'
 export type {
   AlertChannel,
   AlertNotification,
@@ -64,6 +41,8 @@ export {
   type IncidentStatus,
   incidentStats,
 } from './incidents/incident.js'
+export type { LabelMatcher, MatchOp } from './labels/label-matchers.js'
+export type { Labels } from './labels/labels.js'
 export { hashPassword } from './metrics/basic-auth.js'
 export type {
   BusinessCounter,
@@ -94,31 +73,28 @@ export type { MetricsRegistry } from './metrics/register.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
 export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'
-export {
-  type AlertRuleDefinition,
-  createRuleEngine,
-  type ErrorMode,
-  type NoDataMode,
-  type RuleEngine,
-  type RuleEngineOptions,
-  type RuleStatus,
-  renderTemplate,
-} from './rules/alert-rules.js'
 export type { AlertInstance, AlertState, PostableAlert } from './rules/alert-types.js'
 export { type Duration, parseDuration } from './rules/duration.js'
 export type {
   AggregationOp,
   BinaryOp,
   Expr,
-  LabelMatcher,
-  MatchOp,
   RangeFunction,
+  SelectorExpr,
   VectorMatching,
-} from './rules/expr-ast.js'
-export type { Value as QueryValue, VectorElement } from './rules/expr-eval.js'
-export { parseExpr } from './rules/expr-parser.js'
-export { fingerprint, type Labels } from './rules/labels.js'
+} from './rules/promql/ast.js'
+export type { Value as QueryValue, VectorElement } from './rules/promql/evaluate.js'
+export { parseExpr } from './rules/promql/parser.js'
 export type { RecordingRuleDefinition } from './rules/recording-rules.js'
+export { createRuleEngine } from './rules/rule-engine.js'
+export type {
+  AlertRuleDefinition,
+  ErrorMode,
+  NoDataMode,
+  RuleEngine,
+  RuleEngineOptions,
+  RuleStatus,
+} from './rules/rule-engine-types.js'
 export {
   addRuleGroups,
   loadRules,
@@ -134,6 +110,7 @@ export {
   type Sample,
   type SampleSource,
 } from './rules/sample-source.js'
+export { renderTemplate } from './rules/templates.js'
 export {
   BURN_RATE_PRESETS,
   type BurnRatePreset,
@@ -142,9 +119,10 @@ export {
   type SloDefinition,
   type Slos,
 } from './slo/slo.js'
-export { createKyselyMonitorStore, type KyselyMonitorStoreOptions } from './store/kysely-monitor-store.js'
-export { createAdvisoryLockElector, type LeaderElector, soloLeader } from './store/leader-election.js'
-export { createMemoryMonitorStore } from './store/memory-monitor-store.js'
-export { monitorMigrations } from './store/migrations.js'
+export {
+  createKyselyMonitorStore,
+  type KyselyMonitorStoreOptions,
+} from './store/kysely/kysely-monitor-store.js'
+export { monitorMigrations } from './store/kysely/migrations.js'
 export type { MonitorStore, StateDocument, StateKind } from './store/monitor-store.js'
 export { startTracing, type TracingHandle, type TracingOptions } from './tracing/start-tracing.js'

@@ -8,7 +8,7 @@ import {
   parseExpr,
   registrySampleSource,
 } from '../src/index.js'
-import { labelsKey } from '../src/rules/labels.js'
+import { labelsKey } from '../src/labels/labels.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 

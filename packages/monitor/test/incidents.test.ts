@@ -19,12 +19,16 @@ describe('manual resolve and incident updates', () => {
     )
     const alert = h.fire({ alertname: 'Disk', host: 'db-1' })
     await h.at(M)
-    const [incident] = h.dispatcher.incidents()
+    const [incident] = h.dispatcher.incidents.list()
     expect(incident?.status).toBe('triggered')
-    const noted = h.dispatcher.note(incident?.id as string, { assignee: 'ana', note: 'looking', by: 'bob' })
+    const noted = h.dispatcher.incidents.note(incident?.id as string, {
+      assignee: 'ana',
+      note: 'looking',
+      by: 'bob',
+    })
     expect(noted.assignee).toBe('ana')
     expect(noted.timeline.at(-1)).toMatchObject({ type: 'note', text: 'looking', by: 'bob' })
-    const resolved = await h.dispatcher.resolve(incident?.id as string, 'ana')
+    const resolved = await h.dispatcher.incidents.resolve(incident?.id as string, 'ana')
     expect(resolved).toMatchObject({ status: 'resolved', resolution: 'manual', resolvedBy: 'ana' })
     expect(resolved.manualSilenceId).toBeDefined()
     const silence = h.silences.get(resolved.manualSilenceId as string)
@@ -52,15 +56,19 @@ describe('manual resolve and incident updates', () => {
       'all alerts resolved',
       'first notification',
     ])
-    const incidents = h.dispatcher.incidents()
+    const incidents = h.dispatcher.incidents.list()
     expect(incidents).toHaveLength(2)
     expect(incidents[0]?.status).toBe('triggered')
   })
 
   it('errors on unknown incidents', async () => {
     const h = harness({ receiver: 'team' }, { team: (c) => [recordingChannel(c)] })
-    await expect(h.dispatcher.acknowledge('nope', 'ana')).rejects.toMatchObject({ code: 'MONITOR_NOT_FOUND' })
-    await expect(h.dispatcher.resolve('nope', 'ana')).rejects.toMatchObject({ code: 'MONITOR_NOT_FOUND' })
+    await expect(h.dispatcher.incidents.acknowledge('nope', 'ana')).rejects.toMatchObject({
+      code: 'MONITOR_NOT_FOUND',
+    })
+    await expect(h.dispatcher.incidents.resolve('nope', 'ana')).rejects.toMatchObject({
+      code: 'MONITOR_NOT_FOUND',
+    })
   })
 })
 

@@ -1,6 +1,7 @@
 import { createFakeClock } from '@opskit/core/testing'
 import { describe, expect, it } from 'vitest'
-import { compileRoutes, createSilences, MonitorError, matchRoutes } from '../src/index.js'
+import { compileRoutes, createSilences, matchRoutes } from '../src/alerting/index.js'
+import { MonitorError } from '../src/index.js'
 import { H, harness, M, recordingChannel, S } from './helpers/dispatch.js'
 
 describe('routing tree', () => {

@@ -4,13 +4,8 @@ import { join } from 'node:path'
 import { isOpskitError } from '@opskit/core'
 import { createFakeClock } from '@opskit/core/testing'
 import { describe, expect, it } from 'vitest'
-import {
-  createPushSampleSource,
-  createRuleEngine,
-  createSilences,
-  parseExpr,
-  parseMatcher,
-} from '../src/index.js'
+import { createSilences, parseMatcher } from '../src/alerting/index.js'
+import { createPushSampleSource, createRuleEngine, parseExpr } from '../src/index.js'
 import { promtoolAvailable, runPromtool } from './helpers/promtool-replay.js'
 
 const T0 = Date.UTC(2026, 0, 1)

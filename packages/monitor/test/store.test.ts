@@ -2,13 +2,13 @@ import { openSqlite } from '@opskit/core/sqlite'
 import { createFakeClock } from '@opskit/core/testing'
 import { forEachDialect, startHttpFake, tempSqlitePath } from '@opskit/test-support'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createKyselyMonitorStore, createMonitor, createWebhookChannel } from '../src/index.js'
 import {
-  createKyselyMonitorStore,
   createMemoryMonitorStore,
-  createMonitor,
-  createWebhookChannel,
-} from '../src/index.js'
-import { createMockChannel, type MockChannel, runMonitorStoreConformance } from '../src/testing/index.js'
+  createMockChannel,
+  type MockChannel,
+  runMonitorStoreConformance,
+} from '../src/testing/index.js'
 
 runMonitorStoreConformance({ name: 'memory', create: async () => createMemoryMonitorStore() })
 

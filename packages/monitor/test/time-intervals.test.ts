@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compileRoutes, compileTimeIntervals, type TimeIntervalSpec } from '../src/index.js'
+import { compileRoutes, compileTimeIntervals, type TimeIntervalSpec } from '../src/alerting/index.js'
 import { H, harness, M, recordingChannel } from './helpers/dispatch.js'
 
 const at = (iso: string) => Date.parse(iso)
@@ -69,10 +69,10 @@ describe('time intervals (Alertmanager time_intervals)', () => {
     ['an unknown zone', [{ location: 'Mars/Olympus' }], /unknown time zone/],
     ['an unknown field', [{ hours: ['1'] } as unknown as TimeIntervalSpec], /time interval "bad"/],
     ['no interval', [], /time interval "bad"/],
-  ])('refuses %s with MONITOR_INVALID_CONFIG', (_case, specs, message) => {
+  ])('refuses %s with MONITOR_INVALID_OPTIONS', (_case, specs, message) => {
     expect(() => compileTimeIntervals('bad', specs)).toThrow(message)
     expect(() => compileTimeIntervals('bad', specs)).toThrow(
-      expect.objectContaining({ code: 'MONITOR_INVALID_CONFIG' }),
+      expect.objectContaining({ code: 'MONITOR_INVALID_OPTIONS' }),
     )
   })
 })

@@ -1,6 +1,6 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import type { LabelMatcher } from '../rules/expr-ast.js'
-import type { Labels } from '../rules/labels.js'
+import type { LabelMatcher } from '../labels/label-matchers.js'
+import type { Labels } from '../labels/labels.js'
 import { type MatcherInput, matchesAll, parseMatcher } from './matchers.js'
 
 /** An inhibition rule: a firing source alert mutes matching target alerts that agree on `equal`. */
@@ -39,12 +39,12 @@ export function createInhibitor(): Inhibitor {
     add(rule) {
       if (!rule || !Array.isArray(rule.sourceMatchers) || !Array.isArray(rule.targetMatchers))
         throw new MonitorError(
-          'MONITOR_INVALID_CONFIG',
+          'MONITOR_INVALID_OPTIONS',
           'an inhibition rule needs sourceMatchers and targetMatchers',
         )
       if (rule.sourceMatchers.length === 0 || rule.targetMatchers.length === 0)
         throw new MonitorError(
-          'MONITOR_INVALID_CONFIG',
+          'MONITOR_INVALID_OPTIONS',
           'an inhibition rule needs at least one source and one target matcher',
         )
       rules.push({

@@ -1,15 +1,15 @@
 import { MonitorError } from '../errors/monitor-error.js'
-import type { LabelMatcher, MatchOp } from '../rules/expr-ast.js'
-import type { Labels } from '../rules/labels.js'
-import { compileMatcher, matches } from '../rules/matchers.js'
+import type { LabelMatcher, MatchOp } from '../labels/label-matchers.js'
+import { compileMatcher, matches } from '../labels/label-matchers.js'
+import type { Labels } from '../labels/labels.js'
 
 /** A matcher as configured: `'severity=~"page|critical"'`, or `{ name, op, value }`. */
 export type MatcherInput = string | { name: string; op?: MatchOp; value: string }
 
-/** Parses one matcher; throws `code` (default `MONITOR_INVALID_CONFIG`) when malformed. */
+/** Parses one matcher; throws `code` (default `MONITOR_INVALID_OPTIONS`) when malformed. */
 export function parseMatcher(
   input: MatcherInput,
-  code: 'MONITOR_INVALID_CONFIG' | 'MONITOR_INVALID_SILENCE' = 'MONITOR_INVALID_CONFIG',
+  code: 'MONITOR_INVALID_OPTIONS' | 'MONITOR_INVALID_SILENCE' = 'MONITOR_INVALID_OPTIONS',
 ): LabelMatcher {
   if (typeof input === 'string') {
     const m = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^"\s]*))\s*$/.exec(
@@ -34,7 +34,7 @@ function safeCompile(
   name: string,
   op: MatchOp,
   value: string,
-  code: 'MONITOR_INVALID_CONFIG' | 'MONITOR_INVALID_SILENCE',
+  code: 'MONITOR_INVALID_OPTIONS' | 'MONITOR_INVALID_SILENCE',
 ): LabelMatcher {
   try {
     return compileMatcher(name, op, value, 'alertmanager')

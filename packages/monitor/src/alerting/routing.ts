@@ -1,9 +1,9 @@
 import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
+import type { LabelMatcher } from '../labels/label-matchers.js'
+import type { Labels } from '../labels/labels.js'
 import { type Duration, parseDuration } from '../rules/duration.js'
-import type { LabelMatcher } from '../rules/expr-ast.js'
-import type { Labels } from '../rules/labels.js'
 import { type MatcherInput, matchesAll, parseMatcher } from './matchers.js'
 
 /** A node of the routing tree (Alertmanager's `<route>`). Unset fields are inherited from the parent. */
@@ -83,16 +83,16 @@ export function compileRoutes(
     routeSchema,
     config,
     (message, issues) =>
-      new MonitorError('MONITOR_INVALID_CONFIG', `invalid route: ${message}`, { details: { issues } }),
+      new MonitorError('MONITOR_INVALID_OPTIONS', `invalid route: ${message}`, { details: { issues } }),
   )
-  if (!root.receiver) throw new MonitorError('MONITOR_INVALID_CONFIG', 'the root route needs a receiver')
+  if (!root.receiver) throw new MonitorError('MONITOR_INVALID_OPTIONS', 'the root route needs a receiver')
   if (root.matchers && root.matchers.length > 0)
     throw new MonitorError(
-      'MONITOR_INVALID_CONFIG',
+      'MONITOR_INVALID_OPTIONS',
       'the root route matches everything and must have no matchers',
     )
   if (root.muteTimeIntervals?.length || root.activeTimeIntervals?.length)
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'the root route cannot have time intervals')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'the root route cannot have time intervals')
   const build = (c: RouteConfig, parent: RouteNode | undefined, id: string): RouteNode => {
     const receiver = c.receiver ?? (parent as RouteNode).receiver
     if (!knownReceiver(receiver))
@@ -126,9 +126,9 @@ export function compileRoutes(
     }
     for (const interval of [...node.muteTimeIntervals, ...node.activeTimeIntervals])
       if (!knownTimeInterval(interval))
-        throw new MonitorError('MONITOR_INVALID_CONFIG', `route ${id}: unknown time interval "${interval}"`)
+        throw new MonitorError('MONITOR_INVALID_OPTIONS', `route ${id}: unknown time interval "${interval}"`)
     if (node.groupIntervalMs <= 0)
-      throw new MonitorError('MONITOR_INVALID_CONFIG', `${id}.groupInterval must be positive`)
+      throw new MonitorError('MONITOR_INVALID_OPTIONS', `${id}.groupInterval must be positive`)
     node.children = (c.routes ?? []).map((child, i) => build(child, node, `${id}/${i}`))
     return node
   }

@@ -1,9 +1,9 @@
 import { type Clock, parseInput, uuidv7 } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
-import type { LabelMatcher } from '../rules/expr-ast.js'
-import { matches } from '../rules/expr-parser.js'
-import type { Labels } from '../rules/labels.js'
+import type { LabelMatcher } from '../labels/label-matchers.js'
+import { matches } from '../labels/label-matchers.js'
+import type { Labels } from '../labels/labels.js'
 import { formatMatcher, type MatcherInput, matchesAll, parseMatcher } from './matchers.js'
 
 /** State of a silence, derived from the clock. */

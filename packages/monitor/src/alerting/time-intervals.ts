@@ -52,7 +52,7 @@ const intervalSchema = z
   .strict()
 
 const invalid = (name: string, message: string) =>
-  new MonitorError('MONITOR_INVALID_CONFIG', `time interval "${name}": ${message}`)
+  new MonitorError('MONITOR_INVALID_OPTIONS', `time interval "${name}": ${message}`)
 
 /** Minutes since midnight of `HH:MM` (00:00–24:00). */
 function minutesOf(name: string, text: string): number {
@@ -156,7 +156,7 @@ function compileInterval(name: string, spec: TimeIntervalSpec): TimeIntervalTest
 
 /**
  * Compiles a named set of time intervals (Alertmanager's `time_intervals` entry): an instant is in
- * the set when it is in any of them. Throws `MONITOR_INVALID_CONFIG` naming the bad field.
+ * the set when it is in any of them. Throws `MONITOR_INVALID_OPTIONS` naming the bad field.
  *
  * @example
  * ```ts
@@ -169,12 +169,12 @@ function compileInterval(name: string, spec: TimeIntervalSpec): TimeIntervalTest
  */
 export function compileTimeIntervals(name: string, intervals: TimeIntervalSpec[]): TimeIntervalTest {
   if (typeof name !== 'string' || name.length === 0)
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'a time interval needs a name')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'a time interval needs a name')
   const specs = parseInput(
     z.array(intervalSchema).min(1),
     intervals,
     (message, issues) =>
-      new MonitorError('MONITOR_INVALID_CONFIG', `time interval "${name}": ${message}`, {
+      new MonitorError('MONITOR_INVALID_OPTIONS', `time interval "${name}": ${message}`, {
         details: { issues },
       }),
   )

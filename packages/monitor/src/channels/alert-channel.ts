@@ -1,4 +1,4 @@
-import type { Labels } from '../rules/labels.js'
+import type { Labels } from '../labels/labels.js'
 
 /** Why a group is notified (Alertmanager's notification reasons, plus escalation). */
 export type NotifyReason =

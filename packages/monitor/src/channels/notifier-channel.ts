@@ -38,11 +38,11 @@ export interface NotifierChannelOptions {
  */
 export function createNotifierChannel(options: NotifierChannelOptions): AlertChannel {
   if (!options?.notifier || typeof options.notifier.send !== 'function')
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'notifier channel: a notifier with send() is required')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'notifier channel: a notifier with send() is required')
   if (options.channel === 'email' && !options.to?.email)
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'notifier channel: email needs to.email')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'notifier channel: email needs to.email')
   if (options.channel === 'sms' && !options.to?.phone)
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'notifier channel: sms needs to.phone')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'notifier channel: sms needs to.phone')
   const priorityOf = (n: AlertNotification) => {
     const severity = n.commonLabels.severity ?? n.alerts[0]?.labels.severity
     return severity === 'critical' || severity === 'page' ? 'critical' : 'high'

@@ -35,7 +35,7 @@ export function pagerDutyDedupKey(groupKey: string): string {
  */
 export function createPagerDutyChannel(options: PagerDutyChannelOptions): AlertChannel {
   if (!options || typeof options.routingKey !== 'string' || options.routingKey.length === 0)
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'pagerduty: routingKey is required')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'pagerduty: routingKey is required')
   const url = options.url ?? 'https://events.pagerduty.com/v2/enqueue'
   const client = channelClient(options)
   const post = async (event: Record<string, unknown>, signal: AbortSignal) => {

@@ -30,7 +30,7 @@ export function escapeSlackText(text: string): string {
  */
 export function createSlackChannel(options: SlackChannelOptions): AlertChannel {
   if (!options || typeof options.webhookUrl !== 'string' || !/^https?:\/\//.test(options.webhookUrl))
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'slack: webhookUrl must be an http(s) URL')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'slack: webhookUrl must be an http(s) URL')
   const render =
     options.render ??
     ((n: AlertNotification) => {

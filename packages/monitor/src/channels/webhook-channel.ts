@@ -57,7 +57,7 @@ export function alertmanagerPayload(n: AlertNotification, maxAlerts = 0): Alertm
  */
 export function createWebhookChannel(options: WebhookChannelOptions): AlertChannel {
   if (!options || typeof options.url !== 'string' || !/^https?:\/\//.test(options.url))
-    throw new MonitorError('MONITOR_INVALID_CONFIG', 'webhook: url must be an http(s) URL')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'webhook: url must be an http(s) URL')
   const client = channelClient(options)
   return {
     type: 'webhook',

@@ -2,10 +2,8 @@ import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
 
 /** Stable codes of the errors `@opskit/monitor` throws; match on these, never on messages. */
 export type MonitorErrorCode =
-  | 'MONITOR_INVALID_CONFIG'
+  | 'MONITOR_INVALID_OPTIONS'
   | 'MONITOR_INVALID_RULE'
-  | 'MONITOR_UNAUTHORIZED'
-  | 'MONITOR_CHECK_FAILED'
   | 'MONITOR_CLOSED'
   | 'MONITOR_INVALID_EXPRESSION'
   | 'MONITOR_EVALUATION_FAILED'

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isOpskitError } from '@opskit/core'
 import type { Incident } from '../incidents/incident.js'
 import { createAccessGuard, type MetricsHandlerOptions } from '../metrics/metrics-handler.js'
-import type { RuleEngine } from '../rules/alert-rules.js'
 import type { AlertInstance } from '../rules/alert-types.js'
+import type { RuleEngine } from '../rules/rule-engine-types.js'
 
 /** What the Grafana datasource reads. */
 export interface GrafanaSource {

@@ -191,19 +191,19 @@ export function createHealth(serviceName: string, clock: Clock, observer?: Healt
     register(name, check, options) {
       if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
         throw new MonitorError(
-          'MONITOR_INVALID_CONFIG',
+          'MONITOR_INVALID_OPTIONS',
           `health check name "${name}" must match [A-Za-z0-9_.-]{1,100}`,
         )
       if (typeof check !== 'function')
-        throw new MonitorError('MONITOR_INVALID_CONFIG', `health check "${name}" must be a function`)
+        throw new MonitorError('MONITOR_INVALID_OPTIONS', `health check "${name}" must be a function`)
       const o = parseInput(
         optionsSchema,
         options,
-        (message) => new MonitorError('MONITOR_INVALID_CONFIG', `health check "${name}": ${message}`),
+        (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `health check "${name}": ${message}`),
       )
       if (o.kind === 'liveness' && check.dependency)
         throw new MonitorError(
-          'MONITOR_INVALID_CONFIG',
+          'MONITOR_INVALID_OPTIONS',
           `health check "${name}": liveness must not check dependencies (a dependency outage would restart every pod); register it as readiness`,
         )
       const entry = { name, check, kind: o.kind, critical: o.critical ?? true, timeoutMs: o.timeoutMs ?? 800 }

@@ -1,4 +1,4 @@
-import type { Labels } from '../rules/labels.js'
+import type { Labels } from '../labels/labels.js'
 
 /** Status of an incident. */
 export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved'

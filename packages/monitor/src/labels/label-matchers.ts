@@ -1,6 +1,25 @@
 import { RE2JS } from 're2js'
 import { MonitorError } from '../errors/monitor-error.js'
-import type { LabelMatcher, LabelRegex, MatchOp } from './expr-ast.js'
+
+/** Label matcher operators, fully anchored regexes as in Prometheus and Alertmanager. */
+export type MatchOp = '=' | '!=' | '=~' | '!~'
+
+/** A compiled, fully anchored label regex with RE2 semantics (linear-time matching). */
+export interface LabelRegex {
+  /** The pattern as written, without the anchors. */
+  readonly source: string
+  /** Whether the whole of `value` matches. */
+  matches(value: string): boolean
+}
+
+/** One label matcher. */
+export interface LabelMatcher {
+  name: string
+  op: MatchOp
+  value: string
+  /** Compiled, anchored regex for `=~` and `!~`. */
+  regex?: LabelRegex
+}
 
 /**
  * How a matcher's regex is anchored: as Prometheus 3 does (`^(?s:re)$`, `.` also matches a

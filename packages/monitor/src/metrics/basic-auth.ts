@@ -60,7 +60,7 @@ function passwordVerifier(config: { password?: string; passwordHash?: string }):
       return { verify: async (password) => constantTimeEqual(sha256Hex(password), expected), costly: false }
     }
     throw new MonitorError(
-      'MONITOR_INVALID_CONFIG',
+      'MONITOR_INVALID_OPTIONS',
       'basicAuth.passwordHash: expected "scrypt$<salt>$<hash>" (hashPassword()) or "sha256$<hex>"',
     )
   }
@@ -68,7 +68,7 @@ function passwordVerifier(config: { password?: string; passwordHash?: string }):
     const expected = sha256Hex(config.password)
     return { verify: async (password) => constantTimeEqual(sha256Hex(password), expected), costly: false }
   }
-  throw new MonitorError('MONITOR_INVALID_CONFIG', 'basicAuth: give password or passwordHash')
+  throw new MonitorError('MONITOR_INVALID_OPTIONS', 'basicAuth: give password or passwordHash')
 }
 
 /** At most `max` tasks at once, at most `queued` waiting; `undefined` when the queue is full. */

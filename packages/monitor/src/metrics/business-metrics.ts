@@ -45,14 +45,14 @@ const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 function validate(definition: MetricDefinition<string>): string[] {
   if (!NAME.test(definition.name))
     throw new MonitorError(
-      'MONITOR_INVALID_CONFIG',
+      'MONITOR_INVALID_OPTIONS',
       `metric name "${definition.name}" is not a valid Prometheus name`,
     )
   const labels = [...(definition.labelNames ?? [])]
   for (const label of labels) {
     if (!LABEL.test(label) || label.startsWith('__'))
       throw new MonitorError(
-        'MONITOR_INVALID_CONFIG',
+        'MONITOR_INVALID_OPTIONS',
         `label name "${label}" of ${definition.name} is not valid`,
       )
   }

@@ -16,7 +16,7 @@ export interface AddressSet {
   has(address: string): boolean
 }
 
-/** Parses addresses and CIDRs (`10.0.0.0/8`, `::1`, `fd00::/8`); throws `MONITOR_INVALID_CONFIG` on a bad one. */
+/** Parses addresses and CIDRs (`10.0.0.0/8`, `::1`, `fd00::/8`); throws `MONITOR_INVALID_OPTIONS` on a bad one. */
 export function createAddressSet(entries: readonly string[], field: string): AddressSet {
   const list = new BlockList()
   for (const entry of entries) {
@@ -31,7 +31,7 @@ export function createAddressSet(entries: readonly string[], field: string): Add
       (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > max || rawPrefix === ''))
     ) {
       throw new MonitorError(
-        'MONITOR_INVALID_CONFIG',
+        'MONITOR_INVALID_OPTIONS',
         `${field}: "${entry}" is not an IP address or CIDR range`,
       )
     }

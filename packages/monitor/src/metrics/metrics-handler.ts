@@ -48,7 +48,7 @@ export function createAccessGuard(options: MetricsHandlerOptions = {}, realm = '
     optionsSchema,
     options,
     (message, issues) =>
-      new MonitorError('MONITOR_INVALID_CONFIG', `invalid ${realm} access options: ${message}`, {
+      new MonitorError('MONITOR_INVALID_OPTIONS', `invalid ${realm} access options: ${message}`, {
         details: { issues },
       }),
   )

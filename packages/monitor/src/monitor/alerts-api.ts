@@ -1,11 +1,7 @@
 import { type Clock, type Logger, parseInput } from '@opskit/core'
 import { z } from 'zod'
-import {
-  createDispatcher,
-  type Dispatcher,
-  type EscalationLevel,
-  type GroupSnapshot,
-} from '../alerting/dispatcher.js'
+import type { GroupSnapshot } from '../alerting/aggregation-group.js'
+import { createDispatcher, type Dispatcher } from '../alerting/dispatcher.js'
 import { createInhibitor, type InhibitRuleInput } from '../alerting/inhibition.js'
 import { compileRoutes, type RouteConfig, type RouteNode } from '../alerting/routing.js'
 import {
@@ -22,15 +18,12 @@ import {
 } from '../alerting/time-intervals.js'
 import type { AlertChannel } from '../channels/alert-channel.js'
 import { MonitorError } from '../errors/monitor-error.js'
+import type { EscalationLevel } from '../incidents/escalation.js'
 import { type Incident, type IncidentStats, incidentStats } from '../incidents/incident.js'
-import {
-  type AlertRuleDefinition,
-  createRuleEngine,
-  type RuleEngine,
-  type RuleStatus,
-} from '../rules/alert-rules.js'
 import type { AlertInstance, PostableAlert } from '../rules/alert-types.js'
 import { type Duration, parseDuration } from '../rules/duration.js'
+import { createRuleEngine } from '../rules/rule-engine.js'
+import type { AlertRuleDefinition, RuleEngine, RuleStatus } from '../rules/rule-engine-types.js'
 import { createPushSampleSource, type PushSampleSource, type SampleSource } from '../rules/sample-source.js'
 import type { SelfMetrics } from './self-metrics.js'
 
@@ -222,12 +215,12 @@ export function createAlertsApi(input: {
     removeRule: (name) => engine.removeRule(name),
     receiver(name, channels) {
       if (typeof name !== 'string' || name.length === 0)
-        throw new MonitorError('MONITOR_INVALID_CONFIG', 'a receiver needs a name')
+        throw new MonitorError('MONITOR_INVALID_OPTIONS', 'a receiver needs a name')
       const list = Array.isArray(channels) ? channels : [channels]
       for (const c of list) {
         if (!c || typeof c.send !== 'function' || typeof c.type !== 'string')
           throw new MonitorError(
-            'MONITOR_INVALID_CONFIG',
+            'MONITOR_INVALID_OPTIONS',
             `receiver "${name}": every channel must implement AlertChannel`,
           )
       }
@@ -250,16 +243,16 @@ export function createAlertsApi(input: {
     acknowledge: (id, by) =>
       hooks.forward && !stopped && !leader
         ? hooks.forward({ op: 'acknowledge', incidentId: id, by })
-        : dispatcher.acknowledge(id, by),
+        : dispatcher.incidents.acknowledge(id, by),
     resolve: (id, by) =>
       hooks.forward && !stopped && !leader
         ? hooks.forward({ op: 'resolve', incidentId: id, by })
-        : dispatcher.resolve(id, by),
+        : dispatcher.incidents.resolve(id, by),
     escalation(policy) {
       const parsed = parseInput(
         escalationSchema,
         policy,
-        (message) => new MonitorError('MONITOR_INVALID_CONFIG', `invalid escalation: ${message}`),
+        (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `invalid escalation: ${message}`),
       )
       const levels = parsed.levels.map((l, i) => ({
         afterMs: parseDuration(l.afterMs, `levels[${i}].afterMs`),
@@ -276,7 +269,7 @@ export function createAlertsApi(input: {
       if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor is closed')
       const ms = parseDuration(intervalMs, 'intervalMs')
       if (ms < 10)
-        throw new MonitorError('MONITOR_INVALID_CONFIG', 'the evaluation interval must be at least 10 ms')
+        throw new MonitorError('MONITOR_INVALID_OPTIONS', 'the evaluation interval must be at least 10 ms')
       alerts.stop()
       stopped = false
       engine.setInterval(ms)
@@ -296,13 +289,14 @@ export function createAlertsApi(input: {
     }),
   }
   const incidents: Incidents = {
-    list: (filter) => dispatcher.incidents().filter((i) => !filter?.status || i.status === filter.status),
-    get: (id) => dispatcher.incident(id),
-    update: (id, change) => dispatcher.note(id, change),
+    list: (filter) =>
+      dispatcher.incidents.list().filter((i) => !filter?.status || i.status === filter.status),
+    get: (id) => dispatcher.incidents.get(id),
+    update: (id, change) => dispatcher.incidents.note(id, change),
     stats: (range) =>
       incidentStats(
-        dispatcher
-          .incidents()
+        dispatcher.incidents
+          .list()
           .filter(
             (i) =>
               (range?.from === undefined || i.triggeredAt >= range.from) &&

@@ -26,8 +26,8 @@ import {
 import { counterOn, type MetricsRegistry } from '../metrics/register.js'
 import { registrySampleSource, type SampleSource } from '../rules/sample-source.js'
 import { createSlos, type Slos } from '../slo/slo.js'
-import { createKyselyMonitorStore } from '../store/kysely-monitor-store.js'
-import { createAdvisoryLockElector, type LeaderElector } from '../store/leader-election.js'
+import { createKyselyMonitorStore } from '../store/kysely/kysely-monitor-store.js'
+import { createAdvisoryLockElector, type LeaderElector } from '../store/kysely/leader-election.js'
 import type { MonitorStore } from '../store/monitor-store.js'
 import {
   type Alerts,
@@ -123,7 +123,7 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     configSchema,
     config,
     (message, issues) =>
-      new MonitorError('MONITOR_INVALID_CONFIG', `invalid monitor config: ${message}`, {
+      new MonitorError('MONITOR_INVALID_OPTIONS', `invalid monitor config: ${message}`, {
         details: { issues },
       }),
   )
@@ -194,8 +194,9 @@ export async function createMonitor(config: MonitorConfig): Promise<Monitor> {
     const applyCommands = async () => {
       for (const { id, body } of await store.list<IncidentCommand>('command')) {
         try {
-          if (body.op === 'acknowledge') await alerting.dispatcher.acknowledge(body.incidentId, body.by)
-          else await alerting.dispatcher.resolve(body.incidentId, body.by)
+          if (body.op === 'acknowledge')
+            await alerting.dispatcher.incidents.acknowledge(body.incidentId, body.by)
+          else await alerting.dispatcher.incidents.resolve(body.incidentId, body.by)
         } catch (error) {
           logger.warn({ err: error, command: body }, 'a forwarded incident action could not be applied')
         }

@@ -1,5 +1,5 @@
 import type { Logger } from '@opskit/core'
-import type { NotificationLogEntry } from '../alerting/dispatcher.js'
+import type { NotificationLogEntry } from '../alerting/notification-log.js'
 import type { Silence } from '../alerting/silences.js'
 import type { Incident } from '../incidents/incident.js'
 import type { AlertInstance } from '../rules/alert-types.js'

@@ -1,4 +1,4 @@
-import type { DispatcherMetrics } from '../alerting/dispatcher.js'
+import type { DispatcherMetrics } from '../alerting/dispatch-context.js'
 import type { HealthStatus } from '../health/health-check.js'
 import type { HealthObserver } from '../health/health-registry.js'
 import { counterOn, gaugeOn, histogramOn, type MetricsRegistry } from '../metrics/register.js'

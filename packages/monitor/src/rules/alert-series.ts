@@ -1,5 +1,5 @@
+import { type Labels, labelsKey } from '../labels/labels.js'
 import type { AlertInstance } from './alert-types.js'
-import { type Labels, labelsKey } from './labels.js'
 import type { SampleHistory } from './sample-history.js'
 
 /** The series Prometheus writes for active alerts: `ALERTS{…, alertstate}` 1 and `ALERTS_FOR_STATE{…}` activeAt. */

@@ -1,4 +1,4 @@
-import type { Labels } from './labels.js'
+import type { Labels } from '../labels/labels.js'
 
 /** State of an alert instance. `nodata` and `error` come from the rule's `onNoData`/`onError`. */
 export type AlertState = 'inactive' | 'pending' | 'firing' | 'nodata' | 'error'

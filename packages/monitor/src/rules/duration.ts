@@ -12,14 +12,14 @@ const UNITS: Record<string, number> = {
 /** A duration: milliseconds, or a Prometheus-style string such as `90s`, `5m`, `1h30m`, `3d`. */
 export type Duration = number | string
 
-/** Parses a {@link Duration} to milliseconds; throws `MONITOR_INVALID_CONFIG` (or `code`) when invalid. */
+/** Parses a {@link Duration} to milliseconds; throws `MONITOR_INVALID_OPTIONS` (or `code`) when invalid. */
 export function parseDuration(
   value: Duration,
   field: string,
   code:
-    | 'MONITOR_INVALID_CONFIG'
+    | 'MONITOR_INVALID_OPTIONS'
     | 'MONITOR_INVALID_RULE'
-    | 'MONITOR_INVALID_EXPRESSION' = 'MONITOR_INVALID_CONFIG',
+    | 'MONITOR_INVALID_EXPRESSION' = 'MONITOR_INVALID_OPTIONS',
 ): number {
   if (typeof value === 'number') {
     if (Number.isFinite(value) && value >= 0) return value

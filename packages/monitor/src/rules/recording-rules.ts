@@ -1,10 +1,10 @@
 import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
-import type { Expr } from './expr-ast.js'
-import { type EvalContext, evaluate } from './expr-eval.js'
-import { parseExpr } from './expr-parser.js'
-import { type Labels, labelsKey } from './labels.js'
+import { type Labels, labelsKey } from '../labels/labels.js'
+import type { Expr } from './promql/ast.js'
+import { type EvalContext, evaluate } from './promql/evaluate.js'
+import { parseExpr } from './promql/parser.js'
 import type { SampleHistory } from './sample-history.js'
 
 /** A recording rule: its expression's result is stored as the series `record` at each evaluation. */

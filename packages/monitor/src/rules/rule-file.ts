@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml'
 import { MonitorError } from '../errors/monitor-error.js'
-import type { AlertRuleDefinition, RuleEngine } from './alert-rules.js'
-import { parseExpr } from './expr-parser.js'
-import { parsePrometheusDuration } from './prometheus-duration.js'
+import { parseExpr } from './promql/parser.js'
+import { parsePrometheusDuration } from './promql/prometheus-duration.js'
 import type { RecordingRuleDefinition } from './recording-rules.js'
+import type { AlertRuleDefinition, RuleEngine } from './rule-engine-types.js'
 import { templateProblem } from './template-check.js'
 
 /** One group of a Prometheus rule file. */

@@ -1,7 +1,7 @@
 import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
-import { type Labels, labelsKey } from './labels.js'
+import { type Labels, labelsKey } from '../labels/labels.js'
 import type { Sample } from './sample-source.js'
 import {
   addPoint,

@@ -1,6 +1,6 @@
+import type { Labels } from '../labels/labels.js'
+import { labelsKey } from '../labels/labels.js'
 import { isOpenMetrics, type MetricsRegistry } from '../metrics/register.js'
-import type { Labels } from './labels.js'
-import { labelsKey } from './labels.js'
 
 /** One metric sample at evaluation time. Histograms appear as `<name>_bucket` (with `le`), `_sum`, `_count`. */
 export interface Sample {

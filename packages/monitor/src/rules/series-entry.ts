@@ -1,4 +1,4 @@
-import type { Labels } from './labels.js'
+import type { Labels } from '../labels/labels.js'
 import type { Sample } from './sample-source.js'
 
 /** One series of the sample history: its samples (parallel arrays) and staleness markers. */

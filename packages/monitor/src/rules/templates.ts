@@ -1,4 +1,4 @@
-import type { Labels } from './labels.js'
+import type { Labels } from '../labels/labels.js'
 
 /**
  * A float64 as Go's `fmt` prints it with `%v` (what `{{ $value }}` gives in a Prometheus

@@ -1,9 +1,9 @@
 import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
-import type { RuleEngine } from '../rules/alert-rules.js'
 import { type Duration, parseDuration } from '../rules/duration.js'
-import { parseExpr } from '../rules/expr-parser.js'
+import { parseExpr } from '../rules/promql/parser.js'
+import type { RuleEngine } from '../rules/rule-engine-types.js'
 
 /** A multi-window burn-rate preset (Google SRE Workbook, "Alerting on SLOs"). */
 export interface BurnRatePreset {
@@ -97,7 +97,7 @@ function selectorName(selector: string, field: string): string {
   const expr = parseExpr(selector)
   if (expr.type !== 'selector')
     throw new MonitorError(
-      'MONITOR_INVALID_CONFIG',
+      'MONITOR_INVALID_OPTIONS',
       `slo.${field}: expected a selector such as name{label="v"}`,
     )
   return expr.name
@@ -118,7 +118,7 @@ export function createSlos(engine: RuleEngine): Slos {
       const d = parseInput(
         schema,
         input,
-        (message) => new MonitorError('MONITOR_INVALID_CONFIG', `invalid SLO: ${message}`),
+        (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `invalid SLO: ${message}`),
       )
       const windowMs = parseDuration(d.window ?? '30d', 'window')
       const metrics = [selectorName(d.good, 'good'), selectorName(d.total, 'total')]

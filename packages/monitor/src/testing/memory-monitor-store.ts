@@ -1,4 +1,4 @@
-import type { MonitorStore, StateDocument, StateKind } from './monitor-store.js'
+import type { MonitorStore, StateDocument, StateKind } from '../store/monitor-store.js'
 
 /** An in-memory {@link MonitorStore} (state is lost on restart): the default without `db`. */
 export function createMemoryMonitorStore(): MonitorStore {

@@ -46,7 +46,7 @@ export async function startTracing(options: TracingOptions): Promise<TracingHand
   const o = parseInput(
     schema,
     options,
-    (message) => new MonitorError('MONITOR_INVALID_CONFIG', `invalid tracing options: ${message}`),
+    (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `invalid tracing options: ${message}`),
   )
   const sdkNode = await importOptional<SdkNode>('@opentelemetry/sdk-node', '@opskit/monitor startTracing')
   const exporter = o.exporter ?? 'otlp-http'

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Labels } from '../../src/rules/labels.js'
+import type { Labels } from '../../src/labels/labels.js'
 import { runPromtool } from '../helpers/promtool-replay.js'
 
 /** promtool's answer to one query: its elements (no `__name__`), or its error. */

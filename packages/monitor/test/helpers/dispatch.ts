@@ -10,11 +10,11 @@ import {
   type EscalationLevel,
   fingerprint,
   type Inhibitor,
-  type PostableAlert,
   type RouteConfig,
   type Silences,
   type TimeIntervalSpec,
-} from '../../src/index.js'
+} from '../../src/alerting/index.js'
+import type { PostableAlert } from '../../src/index.js'
 import { createMockChannel, type MockChannel } from '../../src/testing/index.js'
 
 /** A channel recording what it was sent (the /testing mock on the harness clock). */

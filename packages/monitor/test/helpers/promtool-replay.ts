@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path'
 import { createFakeClock } from '@opskit/core/testing'
 import { parse as parseYaml } from 'yaml'
 import { createPushSampleSource, createRuleEngine, parseExpr } from '../../src/index.js'
-import type { Labels } from '../../src/rules/labels.js'
+import type { Labels } from '../../src/labels/labels.js'
 
 /** The promtool binary, or undefined when it is not installed. */
 export const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p))

@@ -1,6 +1,6 @@
-import type { AggregationOp } from './expr-ast.js'
+import { type Labels, labelsKey } from '../../labels/labels.js'
+import type { AggregationOp } from './ast.js'
 import { KahanMean, KahanSum } from './kahan.js'
-import { type Labels, labelsKey } from './labels.js'
 
 /** One element of an instant vector. */
 export interface VectorElement {

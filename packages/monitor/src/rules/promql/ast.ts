@@ -1,22 +1,4 @@
-/** Label matcher operators, fully anchored regexes as in Prometheus and Alertmanager. */
-export type MatchOp = '=' | '!=' | '=~' | '!~'
-
-/** A compiled, fully anchored label regex with RE2 semantics (linear-time matching). */
-export interface LabelRegex {
-  /** The pattern as written, without the anchors. */
-  readonly source: string
-  /** Whether the whole of `value` matches. */
-  matches(value: string): boolean
-}
-
-/** One label matcher. */
-export interface LabelMatcher {
-  name: string
-  op: MatchOp
-  value: string
-  /** Compiled, anchored regex for `=~` and `!~`. */
-  regex?: LabelRegex
-}
+import type { LabelMatcher } from '../../labels/label-matchers.js'
 
 /** Aggregation operators. */
 export type AggregationOp =
@@ -79,12 +61,12 @@ export type Expr =
       /** `offset 1h`: read the series as they were this long before the evaluation. */
       offsetMs?: number
     }
-  | { type: 'range-fn'; fn: RangeFunction; selector: Extract<Expr, { type: 'selector' }> }
+  | { type: 'range-fn'; fn: RangeFunction; selector: SelectorExpr }
   | { type: 'quantile'; q: number; expr: Expr }
   /** `predict_linear(selector[range], seconds)`: each series' least-squares line, `seconds` ahead. */
-  | { type: 'predict-linear'; selector: Extract<Expr, { type: 'selector' }>; seconds: Expr }
+  | { type: 'predict-linear'; selector: SelectorExpr; seconds: Expr }
   /** `absent(selector)`: one element valued 1 when the selector matches nothing, else none. */
-  | { type: 'absent'; selector: Extract<Expr, { type: 'selector' }> }
+  | { type: 'absent'; selector: SelectorExpr }
   | {
       type: 'aggregation'
       op: AggregationOp
@@ -104,3 +86,6 @@ export type Expr =
       returnBool?: boolean
     }
   | { type: 'neg'; expr: Expr }
+
+/** A selector node: `name{matchers}[range] offset d`. */
+export type SelectorExpr = Extract<Expr, { type: 'selector' }>

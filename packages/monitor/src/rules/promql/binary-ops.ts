@@ -1,7 +1,7 @@
-import { MonitorError } from '../errors/monitor-error.js'
+import { MonitorError } from '../../errors/monitor-error.js'
+import { type Labels, labelsKey } from '../../labels/labels.js'
 import type { VectorElement } from './aggregations.js'
-import { type BinaryOp, COMPARISON_OPS, type VectorMatching } from './expr-ast.js'
-import { type Labels, labelsKey } from './labels.js'
+import { type BinaryOp, COMPARISON_OPS, type VectorMatching } from './ast.js'
 
 /** What an expression evaluates to. */
 export type Value = { kind: 'scalar'; value: number } | { kind: 'vector'; elements: VectorElement[] }

@@ -1,4 +1,4 @@
-import { type Labels, labelsKey } from './labels.js'
+import { type Labels, labelsKey } from '../../labels/labels.js'
 
 /** One classic-histogram bucket: its upper bound (`le`) and cumulative count. */
 interface Bucket {

@@ -1,4 +1,4 @@
-import { MonitorError } from '../errors/monitor-error.js'
+import { MonitorError } from '../../errors/monitor-error.js'
 import { parsePrometheusDuration } from './prometheus-duration.js'
 
 /** One token of a rule expression. */

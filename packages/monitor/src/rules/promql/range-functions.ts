@@ -1,4 +1,4 @@
-import type { RangeFunction } from './expr-ast.js'
+import type { RangeFunction } from './ast.js'
 import { KahanMean, KahanSum } from './kahan.js'
 
 /** The samples of one series in a window, oldest first (no staleness markers). */

@@ -1,6 +1,6 @@
 import { assertTablePrefix, DEFAULT_TABLE_PREFIX, type HostDatabase, migrate } from '@opskit/core'
+import type { MonitorStore, StateDocument, StateKind } from '../monitor-store.js'
 import { monitorMigrations } from './migrations.js'
-import type { MonitorStore, StateDocument, StateKind } from './monitor-store.js'
 
 /** Options of {@link createKyselyMonitorStore}. */
 export interface KyselyMonitorStoreOptions {

@@ -1,4 +1,4 @@
-import type { Labels } from '../../rules/labels.js'
+import type { Labels } from '../../labels/labels.js'
 
 /** Go's `strconv.Quote` for label values (JSON's escaping covers the printable cases). */
 function quote(value: string): string {

@@ -1,7 +1,8 @@
 import { systemClock } from '@opskit/core'
-import { createRuleEngine, type RuleEngine } from '../../rules/alert-rules.js'
-import { type Labels, labelsKey } from '../../rules/labels.js'
-import { formatGoDuration, formatPrometheusDuration } from '../../rules/prometheus-duration.js'
+import { type Labels, labelsKey } from '../../labels/labels.js'
+import { formatGoDuration, formatPrometheusDuration } from '../../rules/promql/prometheus-duration.js'
+import { createRuleEngine } from '../../rules/rule-engine.js'
+import type { RuleEngine } from '../../rules/rule-engine-types.js'
 import { addRuleGroups, type RuleGroup } from '../../rules/rule-file.js'
 import type { TimedSample } from '../../rules/sample-history.js'
 import {

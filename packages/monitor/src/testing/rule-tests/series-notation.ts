@@ -1,5 +1,5 @@
-import { parseExpr } from '../../rules/expr-parser.js'
-import type { Labels } from '../../rules/labels.js'
+import type { Labels } from '../../labels/labels.js'
+import { parseExpr } from '../../rules/promql/parser.js'
 
 /** One step of an input series: a value, a staleness marker, or no sample (`_`). */
 export type SeriesStep = { kind: 'value'; value: number } | { kind: 'stale' } | { kind: 'omitted' }

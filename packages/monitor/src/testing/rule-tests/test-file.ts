@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
-import { parsePrometheusDuration } from '../../rules/prometheus-duration.js'
+import { parsePrometheusDuration } from '../../rules/promql/prometheus-duration.js'
 
 /** An expected alert of an `alert_rule_test`. */
 export interface ExpectedAlert {

@@ -1,0 +1,87 @@
+import type { Clock } from '@opskit/core'
+import { matches } from '../labels/label-matchers.js'
+import type { Labels } from '../labels/labels.js'
+import { type EvalContext, evaluate } from './promql/evaluate.js'
+import { parseExpr } from './promql/parser.js'
+import type { RuleEngine } from './rule-engine-types.js'
+import type { SampleHistory } from './sample-history.js'
+import type { Sample } from './sample-source.js'
+
+/** The evaluation context at `ts` over `history`; `instants` memoises instant reads within one evaluation. */
+export function evalContextAt(
+  history: SampleHistory,
+  ts: number,
+  instants = new Map<string, Sample[]>(),
+): EvalContext {
+  return {
+    at: ts,
+    sawSeries: false,
+    current: (name, offsetMs = 0) => {
+      if (offsetMs !== 0) return history.instant(name, ts - offsetMs)
+      let list = instants.get(name)
+      if (!list) {
+        list = history.instant(name, ts)
+        instants.set(name, list)
+      }
+      return list
+    },
+    range: (name, rangeMs, offsetMs = 0) => history.range(name, ts - offsetMs - rangeMs, ts - offsetMs),
+  }
+}
+
+/** What the read-only queries of the engine need. */
+export interface EngineQueryContext {
+  history: SampleHistory
+  clock: Clock
+  /** The last evaluation: its time and the samples it collected, by metric name. */
+  last: () => { ts: number; byName: Map<string, Sample[]> } | undefined
+}
+
+/** The engine's queries over kept samples: instant queries, series, metric and label names. */
+export function createEngineQueries(
+  ctx: EngineQueryContext,
+): Pick<RuleEngine, 'query' | 'series' | 'metricNames' | 'labelNames' | 'labelValues'> {
+  const { history } = ctx
+  const lastLabels = (each: (labels: Labels) => void) => {
+    for (const list of ctx.last()?.byName.values() ?? []) for (const s of list) each(s.labels)
+  }
+  return {
+    query(source, queryOptions) {
+      const expr = parseExpr(source)
+      return evaluate(expr, evalContextAt(history, queryOptions?.at ?? ctx.last()?.ts ?? ctx.clock.now()))
+    },
+    series(source, from, to) {
+      const expr = parseExpr(source)
+      if (expr.type === 'selector') {
+        const out: Array<{ labels: Labels; points: Array<[number, number]> }> = []
+        for (const entry of history.range(expr.name, from - 1, to))
+          if (expr.matchers.every((m) => matches(m, entry.labels))) out.push(entry)
+        return out
+      }
+      const last = ctx.last()
+      if (!last || last.ts < from || last.ts > to) return []
+      const value = evaluate(expr, evalContextAt(history, last.ts))
+      const at = last.ts
+      if (value.kind === 'scalar') return [{ labels: {}, points: [[at, value.value]] }]
+      return value.elements.map((e) => ({ labels: e.labels, points: [[at, e.value]] }))
+    },
+    metricNames: () => {
+      const last = ctx.last()
+      return last ? [...last.byName.keys()].sort() : []
+    },
+    labelValues(name) {
+      const values = new Set<string>()
+      lastLabels((labels) => {
+        if (labels[name] !== undefined) values.add(labels[name] as string)
+      })
+      return [...values].sort()
+    },
+    labelNames() {
+      const names = new Set<string>()
+      lastLabels((labels) => {
+        for (const k of Object.keys(labels)) names.add(k)
+      })
+      return [...names].sort()
+    },
+  }
+}
