@@ -1,10 +1,10 @@
 import { open } from 'node:fs/promises'
-import type { HostDatabase } from '@opskit/core'
-import { openSqlite } from '@opskit/core/sqlite'
-import { tempSqlitePath } from '@opskit/test-support'
 import { CompiledQuery } from 'kysely'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { createGroupCommit, type WalFile } from '../src/store/group-commit.js'
+import { tempSqlitePath } from '../../../test-support/src/index.js'
+import { createGroupCommit, type WalFile } from '../src/db/group-commit.js'
+import type { HostDatabase } from '../src/db/host-database.js'
+import { openSqlite } from '../src/sqlite/index.js'
 
 const synchronousLevel = async (db: HostDatabase) =>
   Number(

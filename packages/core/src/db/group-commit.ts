@@ -1,7 +1,8 @@
 import { open } from 'node:fs/promises'
-import { type HostDatabase, readSqliteSettings } from '@opskit/core'
 import { CompiledQuery } from 'kysely'
-import { type Outcome, settle, settleEach } from './outcome.js'
+import type { HostDatabase } from './host-database.js'
+import { type Outcome, settleEach, settleWithOutcome } from './outcome.js'
+import { readSqliteSettings } from './sqlite-settings.js'
 
 interface SyncWaiter {
   resolve: () => void
@@ -39,7 +40,7 @@ export interface GroupCommitOptions {
 }
 
 /** Options of {@link GroupCommit.run}. */
-export interface RunOptions {
+export interface GroupCommitRunOptions {
   /** What the returned promise waits for. @default 'durable' */
   wait?: 'durable' | 'committed'
 }
@@ -51,7 +52,7 @@ export interface GroupCommit {
    * `{ wait: 'committed' }`, as soon as it is committed (visible to every connection and kept if
    * the process dies, though not yet across power loss when its fsync is still running).
    */
-  run<T>(fn: (executor: HostDatabase) => Promise<T>, options?: RunOptions): Promise<T>
+  run<T>(fn: (executor: HostDatabase) => Promise<T>, options?: GroupCommitRunOptions): Promise<T>
   /** Waits for queued writes and releases the WAL file handle. */
   close(): Promise<void>
 }
@@ -188,7 +189,7 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
       if (durable) {
         const sync = requestSync(durable)
         items.forEach((item, index) => {
-          if (item.committedIsEnough) settle(item, outcomes[index])
+          if (item.committedIsEnough) settleWithOutcome(item, outcomes[index])
         })
         await sync
       }
@@ -200,7 +201,7 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
       return
     }
     items.forEach((item, index) => {
-      if (!(durable && item.committedIsEnough)) settle(item, outcomes[index])
+      if (!(durable && item.committedIsEnough)) settleWithOutcome(item, outcomes[index])
     })
     settleIdle()
   }
@@ -210,7 +211,7 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
     setImmediate(() => void flush())
   }
   return {
-    run<T>(fn: (executor: HostDatabase) => Promise<T>, runOptions?: RunOptions): Promise<T> {
+    run<T>(fn: (executor: HostDatabase) => Promise<T>, runOptions?: GroupCommitRunOptions): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({
           fn,

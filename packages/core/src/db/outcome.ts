@@ -18,7 +18,7 @@ export async function settleEach<Item, Result>(
 }
 
 /** Resolves or rejects a caller with its outcome (a missing outcome is an error). */
-export function settle<Result>(
+export function settleWithOutcome<Result>(
   caller: { resolve(value: Result): void; reject(error: unknown): void },
   outcome: Outcome<Result> | undefined,
 ): void {

@@ -1,6 +1,6 @@
-import type { HostDatabase } from '@opskit/core'
-import type { GroupCommit, RunOptions } from './group-commit.js'
-import { type Outcome, settle } from './outcome.js'
+import type { GroupCommit, GroupCommitRunOptions } from './group-commit.js'
+import type { HostDatabase } from './host-database.js'
+import { type Outcome, settleWithOutcome } from './outcome.js'
 
 /**
  * Collects rows into one item of a {@link GroupCommit}: the first row queues the item, later rows
@@ -11,7 +11,7 @@ import { type Outcome, settle } from './outcome.js'
 export function createStatementBatch<Row, Result>(
   group: GroupCommit,
   write: (executor: HostDatabase, rows: Row[]) => Promise<Array<Outcome<Result>>>,
-  options?: RunOptions,
+  options?: GroupCommitRunOptions,
 ): (row: Row) => Promise<Result> {
   type Entry = { row: Row; resolve: (value: Result) => void; reject: (error: unknown) => void }
   let open: Entry[] | undefined
@@ -34,7 +34,7 @@ export function createStatementBatch<Row, Result>(
         .then(
           (outcomes) => {
             entries.forEach((entry, index) => {
-              settle(entry, outcomes[index])
+              settleWithOutcome(entry, outcomes[index])
             })
           },
           (error: unknown) => {

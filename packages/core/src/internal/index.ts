@@ -9,10 +9,19 @@
 export { abortReason, sleepWithTimers } from '../clock/clock.js'
 export { setBounded } from '../collections/bounded-map.js'
 export { type CsvTextOptions, encodeCsvText, neutraliseFormula, quoteCsvField } from '../csv/csv-field.js'
+export {
+  createGroupCommit,
+  type GroupCommit,
+  type GroupCommitOptions,
+  type GroupCommitRunOptions,
+  type WalFile,
+} from '../db/group-commit.js'
 export { type Dialect, dialectOf } from '../db/host-database.js'
 export { assertTablePrefix } from '../db/migrate.js'
+export { type Outcome, settleEach, settleWithOutcome } from '../db/outcome.js'
 export { placeholder, placeholderRows } from '../db/placeholders.js'
 export { readSqliteSettings, type SqliteSettings } from '../db/sqlite-settings.js'
+export { createStatementBatch } from '../db/statement-batch.js'
 export { requiredOptionError } from '../errors/opskit-error.js'
 export { escapeHtml } from '../html/escape-html.js'
 export { guardedLookup, isInternalName, refusedHostLiteral, systemResolver } from '../http/guarded-lookup.js'
