@@ -284,7 +284,9 @@ export function templateGenerator(seed: number): TemplateGenerator {
       if (tame || chance(0.3)) out.empty_list = []
       if (tame || chance(0.3)) out.nothing = null
       if (tame || chance(0.3)) out.blank_s = ' '
-      if (chance(0.1)) out.constructor = 'own constructor'
+      // an own property named like a prototype one is found (own-property-only lookups read it)
+      const ownConstructor: string = 'constructor'
+      if (chance(0.1)) out[ownConstructor] = 'own constructor'
       return out
     },
     pick,

@@ -90,6 +90,8 @@ function compileFor(tag: ForTag, scope: TemplateScope): RenderFast {
     let out = ''
     for (const item of items) {
       frame[variable] = item
+      // the render deadline is checked on every iteration, even of an empty body (as LiquidJS does)
+      ctx.renderLimit.check()
       out += body(ctx)
       loop.index0++
     }
