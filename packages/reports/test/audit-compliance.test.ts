@@ -7,10 +7,9 @@ import {
   type AuditLike,
   type AuditQueryFilter,
   createAuditComplianceReport,
-  createMemoryReportStore,
-  createMemoryStorage,
-  createReports,
-} from '../src/index.js'
+} from '../src/examples/index.js'
+import { createMemoryStorage, createReports } from '../src/index.js'
+import { createMemoryReportsStore } from '../src/testing/index.js'
 
 const memoryDb = openSqlite(':memory:')
 afterAll(() => memoryDb.destroy())
@@ -65,9 +64,9 @@ describe('audit compliance report', () => {
     const audit = fakeAudit(events)
     const reports = await createReports({
       db: memoryDb,
-      store: createMemoryReportStore(),
+      store: createMemoryReportsStore(),
       storage: createMemoryStorage(),
-      timezone: 'UTC',
+      timeZone: 'UTC',
     })
     reports.register(createAuditComplianceReport(audit))
     const csv = await text(
@@ -89,7 +88,7 @@ describe('audit compliance report', () => {
     expect(total).toBe(700)
     await expect(
       reports.run('audit-compliance', { from: '2026-04-30', to: '2026-04-01' }, { format: 'csv' }),
-    ).rejects.toMatchObject({ code: 'REPORT_INVALID_PARAMS', message: expect.stringContaining('to') })
+    ).rejects.toMatchObject({ code: 'REPORTS_INVALID_PARAMS', message: expect.stringContaining('to') })
     await reports.close()
   })
 })

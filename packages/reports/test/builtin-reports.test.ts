@@ -3,13 +3,8 @@ import { parse } from 'csv-parse/sync'
 import ExcelJS from 'exceljs'
 import pdfParse from 'pdf-parse/lib/pdf-parse.js'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  builtinReports,
-  createMemoryStorage,
-  createReports,
-  type Reports,
-  type RunResult,
-} from '../src/index.js'
+import { builtinReports } from '../src/examples/index.js'
+import { createMemoryStorage, createReports, type Reports, type RunResult } from '../src/index.js'
 import { createPdfRenderer } from '../src/pdf/index.js'
 import { seedExampleData } from '../src/testing/index.js'
 import { createXlsxRenderer } from '../src/xlsx/index.js'
@@ -30,7 +25,7 @@ forEachDialect('built-in reports', ({ db, dialect }) => {
     reports = await createReports({
       db: db(),
       storage: createMemoryStorage(),
-      timezone: ZONE,
+      timeZone: ZONE,
       locale: 'de-DE',
       renderers: [createXlsxRenderer(), createPdfRenderer()],
     })
@@ -127,7 +122,7 @@ forEachDialect('built-in reports', ({ db, dialect }) => {
     await expect(
       reports.run('daily-sales-summary', { from: '2026-03-10', to: '2026-03-01' }, { format: 'csv' }),
     ).rejects.toMatchObject({
-      code: 'REPORT_INVALID_PARAMS',
+      code: 'REPORTS_INVALID_PARAMS',
       message: expect.stringContaining('to'),
     })
   })

@@ -36,7 +36,7 @@ describe('a process killed mid-report', () => {
     expect(files.some((file) => file === run?.storageKey)).toBe(false)
     expect(files.every((file) => file.startsWith('.tmp-'))).toBe(true)
     await expect(reports.createDownloadLink(run?.id ?? '')).rejects.toMatchObject({
-      code: 'REPORT_ARTIFACT_NOT_FOUND',
+      code: 'REPORTS_ARTIFACT_NOT_FOUND',
     })
     expect(await reports.recoverInterruptedRuns({ olderThanMs: 0 })).toBe(1)
     expect((await reports.history({ report: 'endless' }))[0]).toMatchObject({

@@ -55,7 +55,7 @@ async function render(delimiter: string): Promise<string> {
     rows: rows(),
     generatedAt: new Date('2026-03-01T00:00:00Z'),
     locale: 'en-US',
-    timezone: 'UTC',
+    timeZone: 'UTC',
   })
   await createCsvRenderer({ delimiter }).render(input, out)
   return Buffer.concat(chunks).toString('utf8')

@@ -40,7 +40,7 @@ async function* rowsOf(rows: ReportRow[]): AsyncGenerator<ReportRow> {
 async function render(
   renderer: Renderer,
   rows: ReportRow[],
-  extra: { locale?: string; timezone?: string } = {},
+  extra: { locale?: string; timeZone?: string } = {},
 ) {
   const chunks: Buffer[] = []
   const out = new Writable({
@@ -56,7 +56,7 @@ async function render(
     rows: rowsOf(rows),
     generatedAt: new Date('2026-03-01T00:00:00Z'),
     locale: extra.locale ?? 'en-US',
-    timezone: extra.timezone ?? 'UTC',
+    timeZone: extra.timeZone ?? 'UTC',
   })
   await renderer.render(input, out)
   return Buffer.concat(chunks).toString('utf8')
@@ -117,7 +117,7 @@ describe('CSV renderer', () => {
     const text = await render(
       createCsvRenderer({ localized: true, delimiter: ';' }),
       [{ text: 'x', amount: 1234.5, day: '2026-03-29', at: new Date('2026-03-29T01:30:00Z') }],
-      { locale: 'de-DE', timezone: 'Europe/Berlin' },
+      { locale: 'de-DE', timeZone: 'Europe/Berlin' },
     )
     const parsed = parse(text, { delimiter: ';' }) as string[][]
     expect(parsed[1]?.[1]).toBe('1.234,50\u00a0€')

@@ -4,8 +4,8 @@ import { forEachDialect } from '@opskit/test-support'
 import pdfParse from 'pdf-parse/lib/pdf-parse.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { builtinReports } from '../src/examples/index.js'
 import {
-  builtinReports,
   createMemoryStorage,
   createReports,
   defineReport,
@@ -118,7 +118,7 @@ forEachDialect('money per currency in the built-in reports', ({ db, dialect }) =
     reports = await createReports({
       db: db(),
       storage: createMemoryStorage(),
-      timezone: 'UTC',
+      timeZone: 'UTC',
       locale: 'en-US',
       renderers: [createXlsxRenderer(), createPdfRenderer()],
     })
@@ -261,7 +261,7 @@ describe('money columns and currencies', () => {
     ] as ReportColumn[]
     for (const column of invalid)
       expect(() => define(column), JSON.stringify(column.format)).toThrow(
-        expect.objectContaining({ code: 'REPORT_INVALID_DEFINITION' }),
+        expect.objectContaining({ code: 'REPORTS_INVALID_DEFINITION' }),
       )
     expect(() =>
       define({ key: 'amount', header: 'A', type: 'money', format: { currency: 'JPY' } }),
@@ -278,7 +278,7 @@ describe('money columns and currencies', () => {
       rows: rows(list),
       generatedAt: new Date(0),
       locale: 'en-US',
-      timezone: 'UTC',
+      timeZone: 'UTC',
     })
   const drain = async (source: AsyncIterable<unknown>) => {
     for await (const _ of source);
@@ -291,7 +291,7 @@ describe('money columns and currencies', () => {
       { currency: 'EUR', qty: 3, amount: 0.5 },
     ])
     await drain(mixed.rows)
-    expect(() => mixed.totals()).toThrow(expect.objectContaining({ code: 'REPORT_MIXED_CURRENCIES' }))
+    expect(() => mixed.totals()).toThrow(expect.objectContaining({ code: 'REPORTS_MIXED_CURRENCIES' }))
     expect(mixed.totalLines()).toEqual([
       { currency: 'EUR', cells: ['EUR', 4, 10.5] },
       { currency: 'USD', cells: ['USD', 2, 20] },
@@ -308,7 +308,7 @@ describe('money columns and currencies', () => {
       { currency: '', qty: 1, amount: 5 },
     ])
     await expect(drain(missing.rows)).rejects.toMatchObject({
-      code: 'REPORT_INVALID_CURRENCY',
+      code: 'REPORTS_INVALID_CURRENCY',
       message: expect.stringContaining('row 3'),
     })
   })

@@ -2,13 +2,13 @@ import { openSqlite } from '@opskit/core/sqlite'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
-  createMemoryReportStore,
   createMemoryStorage,
   createReports,
   defineReport,
   type ExportProgress,
   type ReportRow,
 } from '../src/index.js'
+import { createMemoryReportsStore } from '../src/testing/index.js'
 
 const memoryDb = openSqlite(':memory:')
 afterAll(() => memoryDb.destroy())
@@ -43,7 +43,7 @@ async function setup(exportConcurrency = 2) {
   const storage = createMemoryStorage()
   const reports = await createReports({
     db: memoryDb,
-    store: createMemoryReportStore(),
+    store: createMemoryReportsStore(),
     storage,
     exportConcurrency,
   })
@@ -81,7 +81,7 @@ describe('export jobs', () => {
     await new Promise<void>((resolve) => job.on('progress', (p) => p.rows >= 1000 && resolve()))
     job.cancel()
     gates.get('c')?.open()
-    await expect(job.done).rejects.toMatchObject({ code: 'REPORT_CANCELLED' })
+    await expect(job.done).rejects.toMatchObject({ code: 'REPORTS_CANCELLED' })
     const [run] = await reports.history({ report: 'orders-export' })
     expect(run?.status).toBe('cancelled')
     expect(storage.keys()).toEqual([])
@@ -104,7 +104,7 @@ describe('export jobs', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(secondStarted).toBe(false)
     third.cancel()
-    await expect(third.done).rejects.toMatchObject({ code: 'REPORT_CANCELLED' })
+    await expect(third.done).rejects.toMatchObject({ code: 'REPORTS_CANCELLED' })
     gates.get('first')?.open()
     await first.done
     expect((await second.done).rows).toBe(10)
@@ -115,11 +115,11 @@ describe('export jobs', () => {
   it('rejects unknown entities and bad filters', async () => {
     const { reports } = await setup()
     await expect(reports.export({ entity: 'nope', filters: {}, format: 'csv' })).rejects.toMatchObject({
-      code: 'REPORT_NOT_FOUND',
+      code: 'REPORTS_NOT_FOUND',
     })
     await expect(
       reports.export({ entity: 'orders-export', filters: { count: -1 }, format: 'csv' }),
-    ).rejects.toMatchObject({ code: 'REPORT_INVALID_PARAMS', message: expect.stringContaining('count') })
+    ).rejects.toMatchObject({ code: 'REPORTS_INVALID_PARAMS', message: expect.stringContaining('count') })
     await reports.close()
   })
 })
@@ -130,7 +130,7 @@ describe('renderer options', () => {
     const { createCsvRenderer } = await import('../src/index.js')
     const reports = await createReports({
       db: memoryDb,
-      store: createMemoryReportStore(),
+      store: createMemoryReportsStore(),
       storage: createMemoryStorage(),
       locale: 'de-DE',
       renderers: [createCsvRenderer({ bom: true, delimiter: ';', localized: true })],

@@ -42,7 +42,7 @@ forEachDialect('download links for stored objects', ({ db, dialect }) => {
   })
 
   it(`serves the object with its type and name, at most maxDownloads times, on ${dialect}`, async () => {
-    const link = await reports.createDownloadLink(target, { expiresIn: 600, maxDownloads: 2 })
+    const link = await reports.createDownloadLink(target, { expiresInMs: 600_000, maxDownloads: 2 })
     expect(link.url).toBe(`https://host.example/dl/${link.token}`)
     expect(link.artifactId).toMatch(/^object-[0-9a-f]{32}$/)
     const first = await reports.redeem(link.token, { ip: '198.51.100.4' })
@@ -58,7 +58,7 @@ forEachDialect('download links for stored objects', ({ db, dialect }) => {
       target.filename,
     )
     ;(await reports.redeem(link.token)).stream.resume()
-    await expect(reports.redeem(link.token)).rejects.toMatchObject({ code: 'REPORT_TOKEN_EXHAUSTED' })
+    await expect(reports.redeem(link.token)).rejects.toMatchObject({ code: 'REPORTS_TOKEN_EXHAUSTED' })
     const created = audited.find(
       (e) => e.action === 'report.link.created' && e.target.type === 'stored_object',
     )
@@ -89,44 +89,44 @@ forEachDialect('download links for stored objects', ({ db, dialect }) => {
     expect(ok).toHaveLength(3)
     for (const o of ok) (o as PromiseFulfilledResult<{ stream: Readable }>).value.stream.resume()
     const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[]
-    expect(refused.every((o) => (o.reason as { code: string }).code === 'REPORT_TOKEN_EXHAUSTED')).toBe(true)
+    expect(refused.every((o) => (o.reason as { code: string }).code === 'REPORTS_TOKEN_EXHAUSTED')).toBe(true)
   })
 
   it(`binds to an IP, expires and can be revoked, on ${dialect}`, async () => {
     const bound = await reports.createDownloadLink(target, {
-      expiresIn: 60,
+      expiresInMs: 60_000,
       maxDownloads: 5,
       bindIp: '192.0.2.1',
     })
     await expect(reports.redeem(bound.token, { ip: '192.0.2.2' })).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_IP_MISMATCH',
+      code: 'REPORTS_TOKEN_IP_MISMATCH',
     })
     ;(await reports.redeem(bound.token, { ip: '192.0.2.1' })).stream.resume()
     const revocable = await reports.createDownloadLink(target, { maxDownloads: 5 })
     await reports.revokeDownloadLink(revocable.token)
     await expect(reports.redeem(revocable.token)).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_INVALID',
+      code: 'REPORTS_TOKEN_INVALID',
       details: { reason: 'revoked' },
     })
     await clock.advance(61_000)
     await expect(reports.redeem(bound.token, { ip: '192.0.2.1' })).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_EXPIRED',
+      code: 'REPORTS_TOKEN_EXPIRED',
     })
   })
 
   it(`refuses a missing object, a name that could break the header and a bad type, on ${dialect}`, async () => {
     await expect(reports.createDownloadLink({ ...target, storageKey: 'nope.pdf' })).rejects.toMatchObject({
-      code: 'REPORT_ARTIFACT_NOT_FOUND',
+      code: 'REPORTS_ARTIFACT_NOT_FOUND',
     })
     for (const filename of ['a\r\nSet-Cookie: x=1.pdf', '../../etc/passwd', 'a\\b.pdf', ''])
       await expect(reports.createDownloadLink({ ...target, filename }), filename).rejects.toMatchObject({
-        code: 'REPORT_INVALID_PARAMS',
+        code: 'REPORTS_INVALID_PARAMS',
         message: expect.stringContaining('filename'),
       })
     for (const contentType of ['pdf', 'text/html\r\nX-Evil: 1', 'application/pdf; charset="a\nb"'])
       await expect(reports.createDownloadLink({ ...target, contentType }), contentType).rejects.toMatchObject(
         {
-          code: 'REPORT_INVALID_PARAMS',
+          code: 'REPORTS_INVALID_PARAMS',
           message: expect.stringContaining('contentType'),
         },
       )
@@ -137,7 +137,7 @@ forEachDialect('download links for stored objects', ({ db, dialect }) => {
     await storage.write('gone.pdf', Readable.from([INVOICE]), { contentType: 'application/pdf' })
     const link = await reports.createDownloadLink({ ...target, storageKey: 'gone.pdf' })
     await storage.delete('gone.pdf')
-    await expect(reports.redeem(link.token)).rejects.toMatchObject({ code: 'REPORT_ARTIFACT_NOT_FOUND' })
+    await expect(reports.redeem(link.token)).rejects.toMatchObject({ code: 'REPORTS_ARTIFACT_NOT_FOUND' })
     expect((await reports.store.listRedeems({ artifactId: link.artifactId })).map((r) => r.outcome)).toEqual([
       'missing',
     ])

@@ -142,38 +142,38 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     expect(empty).toEqual([{ $totals: { currency: 'EUR', qty: 0, price: 0 } }])
   })
 
-  it('rejects bad params with REPORT_INVALID_PARAMS naming the field, writing nothing', async () => {
+  it('rejects bad params with REPORTS_INVALID_PARAMS naming the field, writing nothing', async () => {
     const before = (await reports.history()).length
     const error = await reports.run('items', { minQty: 'lots' }, { format: 'csv' }).catch((e: unknown) => e)
-    expect(isOpskitError(error, 'REPORT_INVALID_PARAMS')).toBe(true)
+    expect(isOpskitError(error, 'REPORTS_INVALID_PARAMS')).toBe(true)
     expect((error as Error).message).toContain('minQty')
     expect((await reports.history()).length).toBe(before)
     await expect(reports.run('nope', {}, { format: 'csv' })).rejects.toMatchObject({
-      code: 'REPORT_NOT_FOUND',
+      code: 'REPORTS_NOT_FOUND',
     })
     await expect(reports.run('items', { minQty: 1 }, { format: 'docx' })).rejects.toMatchObject({
-      code: 'REPORT_FORMAT_UNAVAILABLE',
+      code: 'REPORTS_FORMAT_UNAVAILABLE',
     })
     await expect(reports.history({ from: '2026-01-01' as never })).rejects.toMatchObject({
-      code: 'REPORT_INVALID_PARAMS',
+      code: 'REPORTS_INVALID_PARAMS',
       message: expect.stringContaining('from'),
     })
   })
 
   it('a report failing mid-stream leaves no artifact and a failed run', async () => {
     const error = await reports.run('failing', {}, { format: 'csv' }).catch((e: unknown) => e)
-    expect(isOpskitError(error, 'REPORT_RENDER_FAILED')).toBe(true)
+    expect(isOpskitError(error, 'REPORTS_RENDER_FAILED')).toBe(true)
     const [run] = await reports.history({ report: 'failing' })
     expect(run).toMatchObject({ status: 'failed', error: 'database went away' })
     expect(readdirSync(dir).filter((f) => f.startsWith(run?.id ?? '-') || f.startsWith('.tmp'))).toEqual([])
     await expect(reports.createDownloadLink(run?.id ?? '')).rejects.toMatchObject({
-      code: 'REPORT_ARTIFACT_NOT_FOUND',
+      code: 'REPORTS_ARTIFACT_NOT_FOUND',
     })
   })
 
   it('50 parallel redeems of a 5-download link succeed exactly 5 times, every redeem recorded', async () => {
     const { artifactId } = await reports.run('items', { minQty: 9 }, { format: 'csv' })
-    const link = await reports.createDownloadLink(artifactId, { expiresIn: 600, maxDownloads: 5 })
+    const link = await reports.createDownloadLink(artifactId, { expiresInMs: 600_000, maxDownloads: 5 })
     expect(link.url).toBe(`https://host.example/dl/${link.token}`)
     expect(link.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const outcomes = await Promise.allSettled(
@@ -184,7 +184,7 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     for (const o of ok)
       await text((o as PromiseFulfilledResult<{ stream: NodeJS.ReadableStream }>).value.stream as never)
     const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[]
-    expect(refused.every((o) => (o.reason as { code: string }).code === 'REPORT_TOKEN_EXHAUSTED')).toBe(true)
+    expect(refused.every((o) => (o.reason as { code: string }).code === 'REPORTS_TOKEN_EXHAUSTED')).toBe(true)
     const redeems = await reports.store.listRedeems({ artifactId })
     expect(redeems).toHaveLength(50)
     expect(redeems.filter((r) => r.outcome === 'ok')).toHaveLength(5)
@@ -196,26 +196,26 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
   it('refuses expired, tampered, unknown and wrong-IP tokens', async () => {
     const { artifactId } = await reports.run('items', { minQty: 9 }, { format: 'ndjson' })
     const link = await reports.createDownloadLink(artifactId, {
-      expiresIn: 60,
+      expiresInMs: 60_000,
       maxDownloads: 3,
       bindIp: '192.0.2.1',
     })
     await expect(reports.redeem(link.token, { ip: '192.0.2.2' })).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_IP_MISMATCH',
+      code: 'REPORTS_TOKEN_IP_MISMATCH',
     })
     const tampered = (link.token[0] === 'A' ? 'B' : 'A') + link.token.slice(1)
     await expect(reports.redeem(tampered, { ip: '192.0.2.1' })).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_INVALID',
+      code: 'REPORTS_TOKEN_INVALID',
     })
     await expect(reports.redeem('short', { ip: '192.0.2.1' })).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_INVALID',
+      code: 'REPORTS_TOKEN_INVALID',
     })
     const ok = await reports.redeem(link.token, { ip: '192.0.2.1' })
     expect(ok.contentType).toBe('application/x-ndjson')
     ok.stream.resume()
     await clock.advance(61_000)
     await expect(reports.redeem(link.token, { ip: '192.0.2.1' })).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_EXPIRED',
+      code: 'REPORTS_TOKEN_EXPIRED',
     })
     const stored = await reports.store.getToken(
       (await import('../src/downloads/tokens.js')).hashToken(link.token),
@@ -224,7 +224,7 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
     const revocable = await reports.createDownloadLink(artifactId, { maxDownloads: 2 })
     await reports.revokeDownloadLink(revocable.token)
     await expect(reports.redeem(revocable.token)).rejects.toMatchObject({
-      code: 'REPORT_TOKEN_INVALID',
+      code: 'REPORTS_TOKEN_INVALID',
       details: { reason: 'revoked' },
     })
   })
@@ -338,11 +338,13 @@ describe('SQLite download tokens redeemed from several processes', () => {
       )
       expect(limitedOutcomes).toHaveLength(40)
       expect(limitedOutcomes.filter((o) => o === 'ok')).toHaveLength(5)
-      expect(limitedOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORT_TOKEN_EXHAUSTED')).toBe(
+      expect(limitedOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORTS_TOKEN_EXHAUSTED')).toBe(
         true,
       )
       expect(singleOutcomes.filter((o) => o === 'ok')).toHaveLength(1)
-      expect(singleOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORT_TOKEN_EXHAUSTED')).toBe(true)
+      expect(singleOutcomes.filter((o) => o !== 'ok').every((o) => o === 'REPORTS_TOKEN_EXHAUSTED')).toBe(
+        true,
+      )
       expect(invoiceOutcomes.filter((o) => o === 'ok')).toHaveLength(3)
       const { hashToken } = await import('../src/downloads/tokens.js')
       expect((await reports.store.getToken(hashToken(limited.token)))?.downloadCount).toBe(5)
@@ -361,9 +363,30 @@ describe('createReports configuration', () => {
   it('rejects an unknown time zone', async () => {
     const { openSqlite } = await import('@opskit/core/sqlite')
     const db = openSqlite(':memory:')
-    await expect(createReports({ db, timezone: 'Mars/Olympus' })).rejects.toMatchObject({
-      code: 'REPORT_INVALID_PARAMS',
+    await expect(createReports({ db, timeZone: 'Mars/Olympus' })).rejects.toMatchObject({
+      code: 'REPORTS_INVALID_OPTIONS',
     })
+    await db.destroy()
+  })
+
+  it('rejects bad options with REPORTS_INVALID_OPTIONS naming the option, creating no tables', async () => {
+    const { openSqlite } = await import('@opskit/core/sqlite')
+    const db = openSqlite(':memory:')
+    const bad: [Partial<Parameters<typeof createReports>[0]>, string][] = [
+      [{ exportConcurrency: 0 }, 'exportConcurrency'],
+      [{ exportConcurrency: 1.5 }, 'exportConcurrency'],
+      [{ locale: 'not a locale!' }, 'locale'],
+      [{ readDb: {} as never }, 'readDb'],
+    ]
+    for (const [options, field] of bad) {
+      const error = await createReports({ db, ...options }).catch((e: unknown) => e)
+      expect(isOpskitError(error, 'REPORTS_INVALID_OPTIONS'), field).toBe(true)
+      expect((error as Error).message).toContain(field)
+    }
+    const missingDb = await createReports({} as never).catch((e: unknown) => e)
+    expect(isOpskitError(missingDb, 'REPORTS_INVALID_OPTIONS')).toBe(true)
+    const tables = await db.introspection.getTables()
+    expect(tables).toEqual([])
     await db.destroy()
   })
 })

@@ -4,7 +4,6 @@ import { forEachDialect } from '@opskit/test-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
-  createMemoryReportStore,
   createMemoryStorage,
   createReports,
   dateInZone,
@@ -13,6 +12,7 @@ import {
   type ReportDelivery,
   type Reports,
 } from '../src/index.js'
+import { createMemoryReportsStore } from '../src/testing/index.js'
 
 // The memory store keeps history; the database only serves queries (none here).
 const memoryDb = openSqlite(':memory:')
@@ -93,15 +93,15 @@ describe.each([
       const clock = createFakeClock(new Date(start))
       const reports = await createReports({
         db: memoryDb,
-        store: createMemoryReportStore(),
+        store: createMemoryReportsStore(),
         storage: createMemoryStorage(),
         clock,
-        timezone: zone,
+        timeZone: zone,
       })
       reports.register(tiny)
       const a = await reports.schedule({ report: 'tiny', params: {}, cron: '30 2 * * *', format: 'csv' })
       const b = await reports.schedule({ report: 'tiny', params: {}, cron: '30 1 * * *', format: 'csv' })
-      expect(a.timezone).toBe(zone)
+      expect(a.timeZone).toBe(zone)
       await pollHourly(clock, reports, 96)
       for (const schedule of [a, b]) {
         const runs = await reports.history({ scheduleId: schedule.id })
@@ -121,7 +121,7 @@ describe('scheduler policies', () => {
     const sent: ReportDelivery[] = []
     const reports = await createReports({
       db: memoryDb,
-      store: createMemoryReportStore(),
+      store: createMemoryReportsStore(),
       storage: createMemoryStorage(),
       clock,
       downloadBaseUrl: 'https://ops.example/d',
@@ -131,7 +131,7 @@ describe('scheduler policies', () => {
       report: 'tiny',
       params: { n: 2 },
       cron: '0 8 * * *',
-      timezone: 'Europe/Berlin',
+      timeZone: 'Europe/Berlin',
       format: 'ndjson',
       deliver: { notifier: { send: (d) => void sent.push(d) }, to: ['ops@example.com'] },
     })
@@ -153,7 +153,7 @@ describe('scheduler policies', () => {
 
   it('records a failed run when the instance that claims a slot cannot run the report', async () => {
     const clock = createFakeClock(new Date('2026-06-01T07:00:00Z'))
-    const store = createMemoryReportStore()
+    const store = createMemoryReportsStore()
     const owner = await createReports({ db: memoryDb, store, storage: createMemoryStorage(), clock })
     owner.register(tiny)
     const schedule = await owner.schedule({ report: 'tiny', params: {}, cron: '0 8 * * *', format: 'csv' })
@@ -170,7 +170,7 @@ describe('scheduler policies', () => {
     const clock = createFakeClock(new Date('2026-06-01T07:59:00Z'))
     const reports = await createReports({
       db: memoryDb,
-      store: createMemoryReportStore(),
+      store: createMemoryReportsStore(),
       storage: createMemoryStorage(),
       clock,
     })
@@ -183,10 +183,69 @@ describe('scheduler policies', () => {
     expect(clock.pendingTimers()).toBe(0)
   })
 
+  it('startScheduler returns a loop whose stop() ends the polling while the service stays open', async () => {
+    const clock = createFakeClock(new Date('2026-06-01T07:59:00Z'))
+    const reports = await createReports({
+      db: memoryDb,
+      store: createMemoryReportsStore(),
+      storage: createMemoryStorage(),
+      clock,
+    })
+    await reports.schedule({ report: tiny, params: {}, cron: '0 * * * *', format: 'csv' })
+    const loop = reports.startScheduler({ intervalMs: 30_000 })
+    await clock.advance(2 * 60_000)
+    expect(await reports.history({ report: 'tiny' })).toHaveLength(1)
+    await loop.stop()
+    await loop.stop()
+    expect(clock.pendingTimers()).toBe(0)
+    await clock.advance(2 * 3600_000)
+    expect(await reports.history({ report: 'tiny' })).toHaveLength(1)
+    expect((await reports.runDueSchedules()).started).toHaveLength(1)
+    await reports.close()
+  })
+
+  it('delivers links that live deliver.linkExpiresInMs, and honours schedules stored with linkExpiresIn in seconds', async () => {
+    const clock = createFakeClock(new Date('2026-06-01T07:00:00Z'))
+    const store = createMemoryReportsStore()
+    const sent: ReportDelivery[] = []
+    const reports = await createReports({
+      db: memoryDb,
+      store,
+      storage: createMemoryStorage(),
+      clock,
+      notifier: { send: (d) => void sent.push(d) },
+    })
+    await reports.schedule({
+      report: tiny,
+      params: {},
+      cron: '0 8 * * *',
+      format: 'csv',
+      deliver: { to: 'a@example.com', linkExpiresInMs: 90 * 60_000 },
+    })
+    // A schedule written by an earlier version, with the link lifetime in seconds.
+    await store.insertSchedule({
+      id: 'stored-before',
+      report: 'tiny',
+      params: { n: 1 },
+      cron: '0 8 * * *',
+      timeZone: 'UTC',
+      format: 'csv',
+      deliverTo: { to: 'b@example.com', linkExpiresIn: 120 },
+      nextRunAt: new Date('2026-06-01T08:00:00Z'),
+      enabled: true,
+      createdAt: new Date('2026-05-01T00:00:00Z'),
+    })
+    await clock.advance(3600_000)
+    expect((await reports.runDueSchedules()).started).toHaveLength(2)
+    const lifetimes = Object.fromEntries(sent.map((d) => [String(d.to), d.expiresAt.getTime() - clock.now()]))
+    expect(lifetimes).toEqual({ 'a@example.com': 90 * 60_000, 'b@example.com': 120_000 })
+    await reports.close()
+  })
+
   it('rejects bad schedules', async () => {
     const reports = await createReports({
       db: memoryDb,
-      store: createMemoryReportStore(),
+      store: createMemoryReportsStore(),
       storage: createMemoryStorage(),
     })
     reports.register(tiny)
@@ -195,16 +254,16 @@ describe('scheduler policies', () => {
         report: 'tiny',
         params: {},
         cron: '0 8 * * *',
-        timezone: 'Nowhere/City',
+        timeZone: 'Nowhere/City',
         format: 'csv',
       }),
-    ).rejects.toMatchObject({ code: 'REPORT_INVALID_PARAMS', message: expect.stringContaining('timezone') })
+    ).rejects.toMatchObject({ code: 'REPORTS_INVALID_PARAMS', message: expect.stringContaining('timeZone') })
     await expect(
       reports.schedule({ report: 'tiny', params: { n: 'x' }, cron: '0 8 * * *', format: 'csv' }),
-    ).rejects.toMatchObject({ code: 'REPORT_INVALID_PARAMS', message: expect.stringContaining('n') })
+    ).rejects.toMatchObject({ code: 'REPORTS_INVALID_PARAMS', message: expect.stringContaining('n') })
     await expect(
       reports.schedule({ report: 'tiny', params: {}, cron: 'not a cron', format: 'csv' }),
-    ).rejects.toMatchObject({ code: 'REPORT_INVALID_PARAMS', message: expect.stringContaining('cron') })
+    ).rejects.toMatchObject({ code: 'REPORTS_INVALID_PARAMS', message: expect.stringContaining('cron') })
     await reports.close()
   })
 })

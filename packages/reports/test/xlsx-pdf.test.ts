@@ -62,7 +62,7 @@ async function render(renderer: Renderer): Promise<Buffer> {
     rows: source(0),
     generatedAt: new Date('2026-03-29T06:00:00Z'),
     locale: 'en-GB',
-    timezone: 'Europe/Berlin',
+    timeZone: 'Europe/Berlin',
   })
   await renderer.render(input, out)
   return Buffer.concat(chunks)

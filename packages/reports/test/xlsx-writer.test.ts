@@ -48,7 +48,7 @@ const COLUMNS: ReportColumn[] = [
 async function renderRows(
   rows: ReportRow[] | AsyncIterable<ReportRow>,
   options: XlsxOptions = {},
-  extra: { timezone?: string; totals?: boolean; out?: Writable } = {},
+  extra: { timeZone?: string; totals?: boolean; out?: Writable } = {},
 ): Promise<Buffer> {
   const definition = defineReport({
     name: 'writer',
@@ -71,7 +71,7 @@ async function renderRows(
     rows: source as AsyncIterable<ReportRow>,
     generatedAt: new Date('2026-06-01T08:00:00Z'),
     locale: 'en-US',
-    timezone: extra.timezone ?? 'UTC',
+    timeZone: extra.timeZone ?? 'UTC',
   })
   await createXlsxRenderer(options).render(input, extra.out ?? sink.out)
   return sink.bytes()
@@ -231,7 +231,7 @@ describe('XLSX writer', () => {
       day: `2024-02-${String(27 + (i % 3)).padStart(2, '0')}`,
       at: Date.UTC(2026, 9, 25, 0, 30 * i, 15, 500),
     }))
-    const buffer = await renderRows(rows, {}, { timezone: 'Europe/Berlin' })
+    const buffer = await renderRows(rows, {}, { timeZone: 'Europe/Berlin' })
     const { entries } = checkZip(buffer)
     expect(entries.map((e) => e.name).sort()).toEqual([
       '[Content_Types].xml',
@@ -306,7 +306,7 @@ describe('XLSX writer', () => {
         day: '2024-02-29',
         at: Date.UTC(2026, 9, 25, 0, 30 * i, 15, 500),
       }))
-      const [sheet] = readWithOpenpyxl(await renderRows(rows, {}, { timezone: 'Europe/Berlin' }))
+      const [sheet] = readWithOpenpyxl(await renderRows(rows, {}, { timeZone: 'Europe/Berlin' }))
       if (!sheet) throw new Error('no sheet')
       expect(sheet.title).toBe('Writer  test report  1')
       expect(sheet.freezePanes).toBe('A2')

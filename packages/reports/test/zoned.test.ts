@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nextDay, startOfDayInZone } from '../src/index.js'
+import { nextDay, startOfDayInZone } from '../src/examples/index.js'
 
 describe('startOfDayInZone', () => {
   it('finds local midnight across DST changes', () => {

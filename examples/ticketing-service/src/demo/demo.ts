@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { dailySalesReport } from '../reports/daily-sales.js'
 import { startTicketingService, type TicketingService } from '../service.js'
 import { type ApiResponse, apiClient, parseMetrics, type Sample, sumOf } from './api-client.js'
 import { type ReceivedMail, startLocalSmtp } from './local-smtp.js'
@@ -459,10 +460,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const date = new Date().toISOString().slice(0, 10)
         const files: string[] = []
         for (const format of ['csv', 'xlsx', 'pdf']) {
-          const result = await reports.run('daily-sales', { date }, { format })
+          const result = await reports.run(dailySalesReport, { date }, { format })
           const link = await reports.createDownloadLink(result.artifactId, {
             maxDownloads: 1,
-            expiresIn: 600,
+            expiresInMs: 600_000,
           })
           const response = await fetch(link.url)
           if (response.status !== 200)
@@ -494,7 +495,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         if (!csvArtifact) throw new Error('no report was rendered')
         const link = await svc().reports.reports.createDownloadLink(csvArtifact, {
           maxDownloads: 1,
-          expiresIn: 600,
+          expiresInMs: 600_000,
         })
         const first = await fetch(link.url)
         await first.arrayBuffer()

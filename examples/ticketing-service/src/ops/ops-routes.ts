@@ -275,7 +275,7 @@ export function registerOpsRoutes(router: Router, deps: OpsDeps) {
     await withCsrf(ctx)
     // A short-lived, single-use link: the page navigates to it at once.
     const link = await deps.reports.reports.createDownloadLink(ctx.params.id ?? '', {
-      expiresIn: 60,
+      expiresInMs: 60_000,
       maxDownloads: 1,
     })
     sendJson(ctx.res, 201, { url: link.url, expiresAt: link.expiresAt.toISOString() })

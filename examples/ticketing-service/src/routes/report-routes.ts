@@ -1,15 +1,15 @@
 import { pipeline } from 'node:stream/promises'
-import { isOpskitReportError } from '@opskit/reports'
+import { isOpskitError } from '@opskit/core'
 import { HttpError } from '../http/http-error.js'
 import type { Router } from '../http/router.js'
 import type { ReportsWiring } from '../wiring/reports.js'
 import { actorOf } from './context.js'
 
 const REFUSED: Record<string, [number, string]> = {
-  REPORT_TOKEN_INVALID: [404, 'no such download link'],
-  REPORT_TOKEN_EXPIRED: [410, 'this download link has expired'],
-  REPORT_TOKEN_EXHAUSTED: [410, 'this download link was used already'],
-  REPORT_TOKEN_IP_MISMATCH: [403, 'this download link belongs to another address'],
+  REPORTS_TOKEN_INVALID: [404, 'no such download link'],
+  REPORTS_TOKEN_EXPIRED: [410, 'this download link has expired'],
+  REPORTS_TOKEN_EXHAUSTED: [410, 'this download link was used already'],
+  REPORTS_TOKEN_IP_MISMATCH: [403, 'this download link belongs to another address'],
 }
 
 /** `GET /reports/download/:token`: redeems a download link (the token is the only credential). */
@@ -23,7 +23,7 @@ export function registerReportRoutes(router: Router, wiring: ReportsWiring): voi
         userAgent: actor.userAgent,
       })
     } catch (error) {
-      if (!isOpskitReportError(error)) throw error
+      if (!isOpskitError(error)) throw error
       const refused = REFUSED[error.code]
       if (refused) throw new HttpError(refused[0], error.code, refused[1])
       throw error

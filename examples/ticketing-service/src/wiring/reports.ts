@@ -22,7 +22,7 @@ export async function wireReports(options: {
   const reports = await createReports({
     db: options.db,
     storage: createFilesystemStorage({ directory: options.directory }),
-    timezone: 'UTC',
+    timeZone: 'UTC',
     locale: 'en-GB',
     renderers: [createXlsxRenderer(), createPdfRenderer()],
     downloadBaseUrl: options.downloadBaseUrl,
@@ -30,6 +30,6 @@ export async function wireReports(options: {
     audit: { log: (event) => options.audit.log.log(event) },
     logger: options.logger,
   })
-  reports.register(dailySalesReport as Parameters<Reports['register']>[0])
+  reports.register(dailySalesReport)
   return { reports, close: () => reports.close() }
 }

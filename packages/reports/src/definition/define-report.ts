@@ -1,5 +1,5 @@
-import type { ZodType } from 'zod'
-import { ReportError } from '../errors/reports-error.js'
+import type { input, output, ZodType } from 'zod'
+import { ReportsError } from '../errors/reports-error.js'
 import type { ReportColumn, ReportDefinition } from './report-definition.js'
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
@@ -45,7 +45,7 @@ function currencyProblem(definition: { columns: readonly ReportColumn[] }): stri
 /**
  * Declares a report: checks its shape once (unique column keys, every money column with its
  * currency, totals and chart pointing at existing numeric columns) and returns it unchanged,
- * typed by its parameter schema.
+ * typed by its parameter schema (the parsed output for `query`, the input for `reports.run`).
  *
  * @example
  * ```ts
@@ -62,10 +62,10 @@ function currencyProblem(definition: { columns: readonly ReportColumn[] }): stri
  * ```
  */
 export function defineReport<S extends ZodType>(
-  definition: Omit<ReportDefinition<S['_zod']['output']>, 'params'> & { params: S },
-): ReportDefinition<S['_zod']['output']> {
+  definition: Omit<ReportDefinition<output<S>, input<S>>, 'params'> & { params: S },
+): ReportDefinition<output<S>, input<S>> {
   const fail = (message: string) =>
-    new ReportError('REPORT_INVALID_DEFINITION', `report "${definition.name}": ${message}`)
+    new ReportsError('REPORTS_INVALID_DEFINITION', `report "${definition.name}": ${message}`)
   if (!NAME.test(definition.name)) throw fail('name must match /^[a-z0-9][a-z0-9._-]{0,63}$/')
   if (!definition.title) throw fail('title is required')
   if (definition.columns.length === 0) throw fail('at least one column is required')
@@ -90,5 +90,5 @@ export function defineReport<S extends ZodType>(
       if (!NUMERIC.has(types.get(key) ?? '')) throw fail(`chart.y column "${key}" must be numeric`)
     }
   }
-  return definition as ReportDefinition<S['_zod']['output']>
+  return definition as ReportDefinition<output<S>, input<S>>
 }

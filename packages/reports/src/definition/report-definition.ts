@@ -63,7 +63,7 @@ export interface ReportChart {
 /** What a report's query receives besides the database and the parameters. */
 export interface QueryContext {
   /** The IANA time zone the report is rendered in. */
-  timezone: string
+  timeZone: string
   /** The generation time (from the reports clock). */
   now: Date
   /**
@@ -77,16 +77,18 @@ export interface QueryContext {
 export type ReportSource = Compilable<ReportRow> | AsyncIterable<ReportRow>
 
 /**
- * A report: its parameters, columns and the query that yields its rows. `query` and `estimate`
- * are methods so that any definition can be registered as a `ReportDefinition<unknown>`.
+ * A report: its parameters, columns and the query that yields its rows. `P` is the type of the
+ * parsed parameters the query receives, `I` the type callers pass to `run` (the schema's input:
+ * fields with defaults are optional). `query` and `estimate` are methods so that any definition
+ * fits a `ReportDefinition<unknown, I>`.
  */
-export interface ReportDefinition<P = unknown> {
+export interface ReportDefinition<P = unknown, I = P> {
   /** Unique name, e.g. `sales-summary` (lowercase letters, digits, `-`, `_`, `.`). */
   readonly name: string
   /** Title shown in PDF/XLSX and used for file names. */
   readonly title: string
   /** zod schema of the parameters; `run` parses with it and names bad fields. */
-  readonly params: ZodType<P>
+  readonly params: ZodType<P, I>
   /** The columns, in order. */
   readonly columns: readonly ReportColumn[]
   /** Builds the query (Kysely query or async iterable) for validated parameters. */

@@ -1,102 +1,30 @@
 import type { Readable } from 'node:stream'
 import { type Clock, parseInput, sha256Hex, uuidv7 } from '@opskit/core'
-import { z } from 'zod'
-import { ReportError } from '../errors/reports-error.js'
+import { ReportsError } from '../errors/reports-error.js'
+import type {
+  Download,
+  DownloadLink,
+  DownloadLinkOptions,
+  RedeemClient,
+  StoredObjectTarget,
+} from '../reports-types.js'
 import type { StorageAdapter } from '../storage/storage-adapter.js'
-import type { LinkedObject, RedeemRecord, ReportStore, TokenRecord } from '../store/report-store.js'
+import type { LinkedObject, RedeemRecord, ReportsStore, TokenRecord } from '../store/reports-store.js'
+import { invalidParams, linkOptionsSchema, objectTargetSchema } from '../validation/reports-schemas.js'
 import type { ReportAuditEvent } from './hooks.js'
 import { generateToken, hashToken, isWellFormedToken } from './tokens.js'
 
-/** Options of `createDownloadLink`. */
-export interface DownloadLinkOptions {
-  /** Lifetime in seconds. @default 3600 */
-  expiresIn?: number
-  /** How many downloads the link allows. @default 1 */
-  maxDownloads?: number
-  /** Only this client IP may redeem the link. */
-  bindIp?: string
-}
-
-/**
- * Any object the storage adapter holds (an invoice PDF, an upload), as a download link target:
- * its key, the file name offered to the browser and its MIME type.
- */
-export interface StoredObjectTarget {
-  /** Key of the object in the reports storage adapter. */
-  storageKey: string
-  /** File name offered to the browser (no control characters, `/` or `\`; at most 255 characters). */
-  filename: string
-  /** MIME type, e.g. `application/pdf`. */
-  contentType: string
-}
-
-/** A download link; the token is shown only here. */
-export interface DownloadLink {
-  token: string
-  url: string
-  expiresAt: Date
-  /** The report run it downloads, or the id derived from the stored object's key (`object-…`). */
-  artifactId: string
-}
-
-/** A redeemed download. */
-export interface Download {
-  stream: Readable
-  filename: string
-  contentType: string
-  /** The report run, or the id derived from the stored object's key. */
-  artifactId: string
-  /** Headers to send with the file (attachment, no-store, nosniff). */
-  headers: Record<string, string>
-}
-
 /** What the download links need from the reports service. */
 export interface DownloadLinksContext {
-  store: ReportStore
+  store: ReportsStore
   storage: StorageAdapter
   clock: Clock
   /** Base of download URLs, without a trailing slash. */
   baseUrl: string
   /** Logs an audit event (never throws). */
   audit(event: ReportAuditEvent): Promise<void>
-  /** Throws `REPORT_CLOSED` once the service is closed. */
+  /** Throws `REPORTS_CLOSED` once the service is closed. */
   assertOpen(): void
-}
-
-const CONTROL = /\p{Cc}/u
-const MIME =
-  /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\\\p{Cc}]*"|[a-z0-9!#$&^_.+-]+))*$/iu
-
-const linkOptions = z.object({
-  expiresIn: z
-    .number()
-    .int()
-    .positive()
-    .max(366 * 24 * 3600)
-    .default(3600),
-  maxDownloads: z.number().int().positive().max(1_000_000).default(1),
-  bindIp: z.string().min(1).max(64).optional(),
-})
-
-const objectTarget = z.object({
-  storageKey: z
-    .string()
-    .min(1)
-    .max(255)
-    .refine((key) => !CONTROL.test(key), 'must not contain control characters'),
-  filename: z
-    .string()
-    .min(1)
-    .max(255)
-    .refine(
-      (name) => !CONTROL.test(name) && !/[/\\]/.test(name),
-      'must not contain control characters, / or \\',
-    ),
-  contentType: z.string().max(255).regex(MIME, 'must be a MIME type such as application/pdf'),
-})
-
-function invalidParams(message: string, issues: unknown) {
-  return new ReportError('REPORT_INVALID_PARAMS', `invalid params: ${message}`, { details: { issues } })
 }
 
 /**
@@ -118,11 +46,11 @@ function objectId(storageKey: string): string {
 }
 
 type RefusalCode =
-  | 'REPORT_TOKEN_INVALID'
-  | 'REPORT_TOKEN_EXPIRED'
-  | 'REPORT_TOKEN_EXHAUSTED'
-  | 'REPORT_TOKEN_IP_MISMATCH'
-  | 'REPORT_ARTIFACT_NOT_FOUND'
+  | 'REPORTS_TOKEN_INVALID'
+  | 'REPORTS_TOKEN_EXPIRED'
+  | 'REPORTS_TOKEN_EXHAUSTED'
+  | 'REPORTS_TOKEN_IP_MISMATCH'
+  | 'REPORTS_ARTIFACT_NOT_FOUND'
 
 /**
  * Download links for report artifacts and for any object the storage adapter holds, with one
@@ -135,18 +63,18 @@ export function createDownloadLinks(context: DownloadLinksContext) {
 
   const resolveTarget = async (target: string | StoredObjectTarget) => {
     if (typeof target !== 'string') {
-      const object = parseInput(objectTarget, target, invalidParams) as LinkedObject
+      const object = parseInput(objectTargetSchema, target, invalidParams)
       if (!(await storage.exists(object.storageKey)))
-        throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `no stored object "${object.storageKey}"`)
+        throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no stored object "${object.storageKey}"`)
       return { artifactId: objectId(object.storageKey), object, name: object.filename }
     }
     const run = await store.getRun(target)
     if (run?.status !== 'succeeded')
-      throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `no finished artifact "${target}"`)
-    return { artifactId: target, object: null, name: run.filename }
+      throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no finished artifact "${target}"`)
+    return { artifactId: target, object: undefined, name: run.filename }
   }
 
-  const targetOf = (artifactId: string | null, object: LinkedObject | null | undefined) =>
+  const targetOf = (artifactId: string | null, object: LinkedObject | undefined) =>
     object
       ? { type: 'stored_object' as const, id: object.storageKey, name: object.filename }
       : { type: 'report_artifact' as const, id: artifactId ?? 'unknown' }
@@ -156,15 +84,15 @@ export function createDownloadLinks(context: DownloadLinksContext) {
     options: DownloadLinkOptions = {},
   ): Promise<DownloadLink> {
     context.assertOpen()
-    const parsed = parseInput(linkOptions, options, invalidParams)
+    const parsed = parseInput(linkOptionsSchema, options, invalidParams)
     const { artifactId, object, name } = await resolveTarget(target)
     const token = generateToken()
     const now = clock.now()
-    const expiresAt = new Date(now + parsed.expiresIn * 1000)
+    const expiresAt = new Date(now + parsed.expiresInMs)
     await store.insertToken({
       tokenHash: hashToken(token),
       artifactId,
-      object,
+      ...(object && { object }),
       expiresAt,
       maxDownloads: parsed.maxDownloads,
       downloadCount: 0,
@@ -188,7 +116,7 @@ export function createDownloadLinks(context: DownloadLinksContext) {
     return { token, url: `${context.baseUrl}/${token}`, expiresAt, artifactId }
   }
 
-  async function redeem(token: string, client: { ip?: string; userAgent?: string } = {}): Promise<Download> {
+  async function redeem(token: string, client: RedeemClient = {}): Promise<Download> {
     context.assertOpen()
     const now = new Date(clock.now())
     const ip = client.ip ?? null
@@ -221,20 +149,20 @@ export function createDownloadLinks(context: DownloadLinksContext) {
     }
     const refuse = async (outcome: string, code: RefusalCode, stored?: TokenRecord): Promise<never> => {
       await record(outcome, stored)
-      throw new ReportError(code, `download refused: ${outcome.replace('_', ' ')}`, {
+      throw new ReportsError(code, `download refused: ${outcome.replace('_', ' ')}`, {
         details: { reason: outcome },
       })
     }
-    if (!isWellFormedToken(String(token))) return refuse('malformed', 'REPORT_TOKEN_INVALID')
+    if (!isWellFormedToken(String(token))) return refuse('malformed', 'REPORTS_TOKEN_INVALID')
     if (await store.consumeToken(tokenHash, now, ip)) {
       const stored = await store.getToken(tokenHash)
       const file = stored ? await fileOf(stored) : undefined
-      if (!stored || !file) return refuse('unknown', 'REPORT_TOKEN_INVALID', stored)
+      if (!stored || !file) return refuse('unknown', 'REPORTS_TOKEN_INVALID', stored)
       let stream: Readable
       try {
         stream = await storage.read(file.storageKey)
       } catch {
-        return refuse('missing', 'REPORT_ARTIFACT_NOT_FOUND', stored)
+        return refuse('missing', 'REPORTS_ARTIFACT_NOT_FOUND', stored)
       }
       await record('ok', stored)
       return {
@@ -251,12 +179,12 @@ export function createDownloadLinks(context: DownloadLinksContext) {
       }
     }
     const stored = await store.getToken(tokenHash)
-    if (!stored) return refuse('unknown', 'REPORT_TOKEN_INVALID')
-    if (stored.revokedAt) return refuse('revoked', 'REPORT_TOKEN_INVALID', stored)
-    if (stored.expiresAt.getTime() <= now.getTime()) return refuse('expired', 'REPORT_TOKEN_EXPIRED', stored)
+    if (!stored) return refuse('unknown', 'REPORTS_TOKEN_INVALID')
+    if (stored.revokedAt) return refuse('revoked', 'REPORTS_TOKEN_INVALID', stored)
+    if (stored.expiresAt.getTime() <= now.getTime()) return refuse('expired', 'REPORTS_TOKEN_EXPIRED', stored)
     if (stored.downloadCount >= stored.maxDownloads)
-      return refuse('exhausted', 'REPORT_TOKEN_EXHAUSTED', stored)
-    return refuse('ip_mismatch', 'REPORT_TOKEN_IP_MISMATCH', stored)
+      return refuse('exhausted', 'REPORTS_TOKEN_EXHAUSTED', stored)
+    return refuse('ip_mismatch', 'REPORTS_TOKEN_IP_MISMATCH', stored)
   }
 
   /** The file a token opens: its stored object, or its report run's artifact. */

@@ -70,9 +70,9 @@ export function createAuditComplianceReport(
       { key: 'last_at', header: 'Last event', type: 'datetime' },
     ],
     chart: { type: 'bar', x: 'name', y: ['events'], title: 'Events by category and outcome' },
-    query: async function* (_db, params, { timezone }): AsyncGenerator<ReportRow> {
-      const from = new Date(startOfDayInZone(params.from, timezone))
-      const to = new Date(startOfDayInZone(nextDay(params.to), timezone))
+    query: async function* (_db, params, { timeZone }): AsyncGenerator<ReportRow> {
+      const from = new Date(startOfDayInZone(params.from, timeZone))
+      const to = new Date(startOfDayInZone(nextDay(params.to), timeZone))
       type Group = { events: number; actors: Set<string>; last: number | null }
       const groups = new Map<string, Group>()
       const highlights = new Map<string, Group>([

@@ -45,12 +45,12 @@ async function* dailySales(
   params: PeriodParams,
   context: QueryContext,
 ): AsyncGenerator<ReportRow> {
-  const { timezone } = context
-  const [start, end] = periodRange(params, timezone)
+  const { timeZone } = context
+  const [start, end] = periodRange(params, timeZone)
   const buckets = new Map<string, DayBucket>()
   const currencies = new Set<string>(params.currency ? [params.currency] : [])
   const bucket = (at: unknown, currency: string) => {
-    const key = `${dateInZone(Number(at), timezone)}|${currency}`
+    const key = `${dateInZone(Number(at), timeZone)}|${currency}`
     currencies.add(currency)
     let found = buckets.get(key)
     if (!found) {
@@ -135,8 +135,8 @@ export const revenueBreakdown = defineReport({
   ],
   totals: { tickets: 'sum', revenue: 'sum', share: 'sum' },
   chart: { type: 'bar', x: 'group', y: ['revenue'], title: 'Revenue by group' },
-  query: async function* (db, params, { timezone }) {
-    const [start, end] = periodRange(params, timezone)
+  query: async function* (db, params, { timeZone }) {
+    const [start, end] = periodRange(params, timeZone)
     const groupColumn =
       params.by === 'venue'
         ? sql.ref('v.name')
@@ -193,8 +193,8 @@ export const refundSummary = defineReport({
     money('average', 'Average'),
   ],
   totals: { refunds: 'sum', amount: 'sum' },
-  query: (db, params, { timezone }) => {
-    const [start, end] = periodRange(params, timezone)
+  query: (db, params, { timeZone }) => {
+    const [start, end] = periodRange(params, timeZone)
     let query = db
       .selectFrom('refunds as r')
       .innerJoin('orders as o', 'o.id', 'r.order_id')

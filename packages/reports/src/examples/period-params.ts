@@ -22,6 +22,6 @@ export const periodParams = z
 export type PeriodParams = z.output<typeof periodParams>
 
 /** The first and the after-last instant (epoch ms) of a period of local days. */
-export function periodRange(params: { from: string; to: string }, timezone: string): [number, number] {
-  return [startOfDayInZone(params.from, timezone), startOfDayInZone(nextDay(params.to), timezone)]
+export function periodRange(params: { from: string; to: string }, timeZone: string): [number, number] {
+  return [startOfDayInZone(params.from, timeZone), startOfDayInZone(nextDay(params.to), timeZone)]
 }

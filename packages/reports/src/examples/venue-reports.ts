@@ -22,8 +22,8 @@ export const eventAttendance = defineReport({
   ],
   totals: { capacity: 'sum', sold: 'sum', checked_in: 'sum' },
   chart: { type: 'bar', x: 'event', y: ['sold', 'checked_in'], title: 'Sold and checked in' },
-  query: (db, params, { timezone }) => {
-    const [start, end] = periodRange(params, timezone)
+  query: (db, params, { timeZone }) => {
+    const [start, end] = periodRange(params, timeZone)
     const sold = sql<number>`sum(case when t.status <> 'void' then 1 else 0 end)`
     const checked = sql<number>`sum(case when t.status = 'checked_in' then 1 else 0 end)`
     return db
@@ -74,15 +74,15 @@ export const venuePerformance = defineReport({
   ],
   totals: { events: 'sum', sold: 'sum', revenue: 'sum' },
   chart: { type: 'bar', x: 'venue', y: ['revenue'], title: 'Revenue by venue' },
-  query: (db, params, { timezone }) => venueRows(db, params, timezone),
+  query: (db, params, { timeZone }) => venueRows(db, params, timeZone),
 })
 
 async function* venueRows(
   db: HostDatabase,
   params: PeriodParams,
-  timezone: string,
+  timeZone: string,
 ): AsyncGenerator<ReportRow> {
-  const [start, end] = periodRange(params, timezone)
+  const [start, end] = periodRange(params, timeZone)
   const inPeriod = (ref: 'e') =>
     db
       .selectFrom(`events as ${ref}`)

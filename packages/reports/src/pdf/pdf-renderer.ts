@@ -185,12 +185,12 @@ export function createPdfRenderer(options: PdfOptions = {}): Renderer {
       doc.font('Helvetica-Bold').fontSize(16).text(input.title, left, y, { width: usable })
       y = doc.y + 4
       const generated = new Intl.DateTimeFormat(input.locale, {
-        timeZone: input.timezone,
+        timeZone: input.timeZone,
         dateStyle: 'medium',
         timeStyle: 'medium',
       }).format(input.generatedAt)
       doc.font('Helvetica').fontSize(9).fillColor('#333333')
-      doc.text(`Generated ${generated} (${input.timezone})`, left, y, { width: usable })
+      doc.text(`Generated ${generated} (${input.timeZone})`, left, y, { width: usable })
       const paramLine = Object.entries(input.params)
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `${key}: ${paramText(value)}`)

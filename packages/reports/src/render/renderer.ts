@@ -30,7 +30,7 @@ export interface RenderInput {
   /** BCP 47 locale for values formatted for people. */
   locale: string
   /** IANA time zone for dates and times shown to people and in XLSX cells. */
-  timezone: string
+  timeZone: string
   /** Which columns are totalled and how. */
   totalKinds: Readonly<Record<string, TotalKind>>
   /**
@@ -39,7 +39,7 @@ export interface RenderInput {
    */
   totalLines(): TotalsLine[]
   /**
-   * The single totals line (aligned with `columns`); throws `REPORT_MIXED_CURRENCIES` when the
+   * The single totals line (aligned with `columns`); throws `REPORTS_MIXED_CURRENCIES` when the
    * rows span several currencies, since money is never summed across currencies.
    */
   totals(): Cell[]

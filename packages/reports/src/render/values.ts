@@ -95,7 +95,7 @@ export function dateInZone(epochMs: number, timeZone: string): string {
 /** Locale and zone used to format values for people. */
 export interface HumanFormatOptions {
   locale: string
-  timezone: string
+  timeZone: string
 }
 
 /**
@@ -106,7 +106,7 @@ export function humanFormatter(
   column: ReportColumn,
   options: HumanFormatOptions,
 ): (cell: Cell, currency?: string | null) => string {
-  const { locale, timezone } = options
+  const { locale, timeZone } = options
   const digits = column.format?.fractionDigits
   switch (column.type) {
     case 'string':
@@ -158,7 +158,7 @@ export function humanFormatter(
     }
     case 'datetime': {
       const f = new Intl.DateTimeFormat(locale, {
-        timeZone: timezone,
+        timeZone: timeZone,
         dateStyle: 'medium',
         timeStyle: 'short',
       })

@@ -16,7 +16,7 @@ export interface ExportJobEvents {
 
 /**
  * A background export: `progress` events while rows are written, `cancel()`, and `done`, which
- * resolves with the run result or rejects (with `REPORT_CANCELLED` when cancelled).
+ * resolves with the run result or rejects (with `REPORTS_CANCELLED` when cancelled).
  */
 export class ExportJob extends EventEmitter<ExportJobEvents> {
   /** The run id (the artifact id once done). */
@@ -35,7 +35,7 @@ export class ExportJob extends EventEmitter<ExportJobEvents> {
     this.done.catch(() => {})
   }
 
-  /** Stops the export; `done` rejects with `REPORT_CANCELLED` and no artifact is kept. */
+  /** Stops the export; `done` rejects with `REPORTS_CANCELLED` and no artifact is kept. */
   cancel(): void {
     this.controller.abort()
   }

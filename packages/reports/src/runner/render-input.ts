@@ -1,5 +1,5 @@
 import type { ReportDefinition, ReportRow } from '../definition/report-definition.js'
-import { ReportError } from '../errors/reports-error.js'
+import { ReportsError } from '../errors/reports-error.js'
 import type { RenderInput } from '../render/renderer.js'
 import { type Cell, createRowNormaliser } from '../render/values.js'
 import { createTotals } from './totals.js'
@@ -14,14 +14,14 @@ export interface RowProgress {
 
 /** Options of {@link createRenderInput}. */
 export interface RenderInputOptions<P = unknown> {
-  definition: ReportDefinition<P>
+  definition: ReportDefinition<P, unknown>
   params: Record<string, unknown>
   rows: AsyncIterable<ReportRow>
   generatedAt: Date
   locale: string
-  timezone: string
-  signal?: AbortSignal
-  onProgress?: (progress: RowProgress) => void
+  timeZone: string
+  signal?: AbortSignal | undefined
+  onProgress?: ((progress: RowProgress) => void) | undefined
   /** Report progress every this many rows. @default 1000 */
   progressEvery?: number
 }
@@ -45,8 +45,8 @@ function currencyCheck(
     if (code && CURRENCY_CODE.test(code)) return code
     for (const index of money) {
       if (cells[index] === null || cells[index] === undefined) continue
-      throw new ReportError(
-        'REPORT_INVALID_CURRENCY',
+      throw new ReportsError(
+        'REPORTS_INVALID_CURRENCY',
         `report "${definition.name}", row ${rowNumber}: money column "${columns[index]?.key}" has a value but its currency column "${key}" holds ${raw === null ? 'nothing' : JSON.stringify(raw)}, not an ISO 4217 code`,
       )
     }
@@ -82,7 +82,7 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
   async function* rows(): AsyncGenerator<Cell[]> {
     for await (const raw of options.rows) {
       if (options.signal?.aborted)
-        throw new ReportError('REPORT_CANCELLED', `report "${definition.name}" was cancelled`)
+        throw new ReportsError('REPORTS_CANCELLED', `report "${definition.name}" was cancelled`)
       const cells = normalise(raw)
       const currency = checkCurrency ? checkCurrency(cells, count + 1) : null
       if (hasTotals) totals.add(cells)
@@ -96,7 +96,7 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
       yield cells
     }
     if (options.signal?.aborted)
-      throw new ReportError('REPORT_CANCELLED', `report "${definition.name}" was cancelled`)
+      throw new ReportsError('REPORTS_CANCELLED', `report "${definition.name}" was cancelled`)
   }
   return {
     title: definition.title,
@@ -106,7 +106,7 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
     params: options.params,
     generatedAt: options.generatedAt,
     locale: options.locale,
-    timezone: options.timezone,
+    timeZone: options.timeZone,
     totalKinds,
     totalLines: () => (hasTotals ? totals.lines() : []),
     totals: () => totals.single(),

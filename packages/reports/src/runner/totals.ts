@@ -1,5 +1,5 @@
 import type { ReportColumn, TotalKind } from '../definition/report-definition.js'
-import { ReportError } from '../errors/reports-error.js'
+import { ReportsError } from '../errors/reports-error.js'
 import type { TotalsLine } from '../render/renderer.js'
 import type { Cell } from '../render/values.js'
 
@@ -22,8 +22,8 @@ function accumulate(kind: TotalKind, column: ReportColumn): Accumulator {
       if (column.type === 'money') {
         if (currency === undefined) currency = rowCurrency
         else if (rowCurrency !== currency)
-          throw new ReportError(
-            'REPORT_MIXED_CURRENCIES',
+          throw new ReportsError(
+            'REPORTS_MIXED_CURRENCIES',
             `the ${kind} of money column "${column.key}" would mix ${currency} and ${rowCurrency}: money is totalled per currency`,
             { details: { column: column.key, currencies: [currency, rowCurrency] } },
           )
@@ -54,7 +54,7 @@ export interface Totals {
   add(cells: readonly Cell[]): void
   /** One line per currency (sorted by code, rows without a currency last), or one line. */
   lines(): TotalsLine[]
-  /** The one totals line; throws `REPORT_MIXED_CURRENCIES` when the rows span several currencies. */
+  /** The one totals line; throws `REPORTS_MIXED_CURRENCIES` when the rows span several currencies. */
   single(): Cell[]
 }
 
@@ -112,8 +112,8 @@ export function createTotals(
     single() {
       const all = this.lines()
       if (all.length > 1)
-        throw new ReportError(
-          'REPORT_MIXED_CURRENCIES',
+        throw new ReportsError(
+          'REPORTS_MIXED_CURRENCIES',
           `the totals span ${all.map((l) => l.currency ?? 'no currency').join(', ')}: read one line per currency (totalLines)`,
         )
       return (

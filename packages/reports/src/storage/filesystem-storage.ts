@@ -4,7 +4,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { ReportError } from '../errors/reports-error.js'
+import { ReportsError } from '../errors/reports-error.js'
 import type { StorageAdapter, StoredObject } from './storage-adapter.js'
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/
@@ -23,9 +23,9 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): Stor
   const directory = resolve(options.directory)
   const ready = mkdir(directory, { recursive: true })
   const pathOf = (key: string) => {
-    if (!KEY.test(key)) throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `invalid storage key "${key}"`)
+    if (!KEY.test(key)) throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `invalid storage key "${key}"`)
     const path = join(directory, key)
-    if (!path.startsWith(directory + sep)) throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', 'invalid key')
+    if (!path.startsWith(directory + sep)) throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', 'invalid key')
     return path
   }
   return {
@@ -53,7 +53,7 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): Stor
       try {
         await stat(path)
       } catch (error) {
-        throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `artifact "${key}" is not stored`, {
+        throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `artifact "${key}" is not stored`, {
           cause: error,
         })
       }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import { ReportError } from '../errors/reports-error.js'
+import { ReportsError } from '../errors/reports-error.js'
 import type { StorageAdapter, StoredObject } from './storage-adapter.js'
 
 /** A {@link StorageAdapter} that keeps artifacts in memory (tests and small hosts). */
@@ -15,7 +15,7 @@ export function createMemoryStorage(): StorageAdapter & { keys(): string[] } {
     },
     async read(key: string): Promise<Readable> {
       const body = objects.get(key)
-      if (!body) throw new ReportError('REPORT_ARTIFACT_NOT_FOUND', `artifact "${key}" is not stored`)
+      if (!body) throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `artifact "${key}" is not stored`)
       return Readable.from([body])
     },
     async delete(key: string): Promise<void> {

@@ -14,7 +14,7 @@ export interface StoredObject {
 export interface StorageAdapter {
   /** Stores the whole of `source` under `key`; rejects (leaving nothing) if `source` fails. */
   write(key: string, source: Readable, meta: { contentType: string }): Promise<StoredObject>
-  /** Opens a stored object for reading; rejects with `REPORT_ARTIFACT_NOT_FOUND` if missing. */
+  /** Opens a stored object for reading; rejects with `REPORTS_ARTIFACT_NOT_FOUND` if missing. */
   read(key: string): Promise<Readable>
   /** Removes an object; missing keys are ignored. */
   delete(key: string): Promise<void>

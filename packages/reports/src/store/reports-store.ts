@@ -32,15 +32,15 @@ export interface RunOutcome {
   finishedAt: Date
 }
 
-/** Filter of {@link ReportStore.listRuns}; results are newest first. */
+/** Filter of {@link ReportsStore.listRuns}; results are newest first. */
 export interface RunFilter {
-  report?: string
-  scheduleId?: string
+  report?: string | undefined
+  scheduleId?: string | undefined
   /** Runs started at or after. */
-  from?: Date
+  from?: Date | undefined
   /** Runs started before. */
-  to?: Date
-  limit?: number
+  to?: Date | undefined
+  limit?: number | undefined
 }
 
 /** A stored object a download link points at directly (not a report run). */
@@ -59,7 +59,7 @@ export interface TokenRecord {
   /** The report run it downloads, or the derived id of the stored object it downloads. */
   artifactId: string
   /** The stored object, for a link to any object the storage adapter holds; absent for a report run. */
-  object?: LinkedObject | null
+  object?: LinkedObject
   expiresAt: Date
   maxDownloads: number
   downloadCount: number
@@ -86,7 +86,7 @@ export interface ScheduleRecord {
   report: string
   params: Record<string, unknown>
   cron: string
-  timezone: string
+  timeZone: string
   format: string
   /** Delivery recipients (JSON-serialisable), if any. */
   deliverTo: unknown
@@ -98,9 +98,12 @@ export interface ScheduleRecord {
 
 /**
  * Persistence of runs, download tokens, redeems and schedules. The Kysely store (SQLite,
- * PostgreSQL) and the memory store implement it and pass `runReportStoreConformance`.
+ * PostgreSQL) and the memory store (`@opskit/reports/testing`) implement it and pass
+ * `runReportsStoreConformance`. Reads of something that does not exist return `undefined`.
  */
-export interface ReportStore {
+export interface ReportsStore {
+  /** Releases what the store opened (idempotent); a host-owned database stays open. */
+  close(): Promise<void>
   insertRun(run: RunRecord): Promise<void>
   /** Records the end of a running run; returns false if it was not running. */
   finishRun(id: string, outcome: RunOutcome): Promise<boolean>

@@ -1,12 +1,13 @@
 /**
- * `@opskit/reports/testing`: mocks and conformance suites for hosts' tests.
+ * `@opskit/reports/testing`: the memory store, the store conformance suite (it imports `vitest`)
+ * and the example data seeder, for hosts' tests.
  * @packageDocumentation
  */
 export { createFakeClock, type FakeClock } from '@opskit/core/testing'
 export { createMemoryStorage } from '../storage/memory-storage.js'
-export { createMemoryReportStore } from '../store/memory-store.js'
 export {
-  type ReportStoreConformanceOptions,
-  runReportStoreConformance,
-} from './conformance/report-store-conformance.js'
+  type ReportsStoreConformanceOptions,
+  runReportsStoreConformance,
+} from './conformance/reports-store.js'
+export { createMemoryReportsStore } from './memory-reports-store.js'
 export { type SeedExampleOptions, type SeededCounts, seedExampleData } from './seed-example.js'

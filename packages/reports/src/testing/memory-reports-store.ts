@@ -1,7 +1,13 @@
-import type { RedeemRecord, ReportStore, RunRecord, ScheduleRecord, TokenRecord } from './report-store.js'
+import type {
+  RedeemRecord,
+  ReportsStore,
+  RunRecord,
+  ScheduleRecord,
+  TokenRecord,
+} from '../store/reports-store.js'
 
-/** A {@link ReportStore} in memory (tests, single-process hosts without a database). */
-export function createMemoryReportStore(): ReportStore {
+/** A {@link ReportsStore} in memory, for tests: nothing survives the process. */
+export function createMemoryReportsStore(): ReportsStore {
   const runs = new Map<string, RunRecord>()
   const tokens = new Map<string, TokenRecord>()
   const redeems: RedeemRecord[] = []
@@ -9,6 +15,7 @@ export function createMemoryReportStore(): ReportStore {
   const slots = new Map<string, string | null>()
   const copy = <T>(value: T): T => structuredClone(value)
   return {
+    async close() {},
     async insertRun(run) {
       runs.set(run.id, copy(run))
     },
@@ -47,7 +54,7 @@ export function createMemoryReportStore(): ReportStore {
     },
     async insertToken(token) {
       if (tokens.has(token.tokenHash)) throw new Error('duplicate token')
-      tokens.set(token.tokenHash, copy({ ...token, object: token.object ?? null }))
+      tokens.set(token.tokenHash, copy(token))
     },
     async getToken(hash) {
       const token = tokens.get(hash)

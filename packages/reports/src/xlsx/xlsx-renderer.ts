@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import type { ColumnType, ReportColumn } from '../definition/report-definition.js'
-import { ReportError } from '../errors/reports-error.js'
+import { ReportsError } from '../errors/reports-error.js'
 import type { Renderer, RenderInput } from '../render/renderer.js'
 import { endStream } from '../render/text-sink.js'
 import { type Cell, escapeFormula } from '../render/values.js'
@@ -190,15 +190,15 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
     async render(input: RenderInput, out: Writable): Promise<void> {
       const columns = input.columns
       if (columns.length > EXCEL_MAX_COLUMNS)
-        throw new ReportError(
-          'REPORT_RENDER_FAILED',
+        throw new ReportsError(
+          'REPORTS_RENDER_FAILED',
           `XLSX holds at most ${EXCEL_MAX_COLUMNS} columns; report "${input.name}" has ${columns.length}`,
         )
       const zip = new ZipWriter(out, { level, modifiedAt: input.generatedAt })
       const styles = new StyleTable()
       const headerStyle = styles.indexOf({ bold: true, fill: true, border: 'bottom' })
       const refs = columns.map((_, i) => columnName(i))
-      const toWall = createWallClockConverter(input.timezone)
+      const toWall = createWallClockConverter(input.timeZone)
       const bodyStyle = (numFmt: string | undefined) => styles.indexOf(numFmt ? { numFmt } : {})
       const totalStyle = (numFmt: string | undefined) =>
         styles.indexOf({ bold: true, border: 'top', ...(numFmt ? { numFmt } : {}) } satisfies CellFormat)

@@ -1,14 +1,14 @@
-import { DEFAULT_TABLE_PREFIX, type HostDatabase, migrate } from '@opskit/core'
-import { reportMigrations, reportTables } from './migrations.js'
+import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate, noopLogger } from '@opskit/core'
 import type {
   RedeemRecord,
-  ReportStore,
+  ReportsStore,
   RunFilter,
   RunOutcome,
   RunRecord,
   ScheduleRecord,
   TokenRecord,
-} from './report-store.js'
+} from '../reports-store.js'
+import { reportsMigrations, reportsTables } from './migrations.js'
 
 type Raw = Record<string, unknown>
 const num = (value: unknown) => (value === null || value === undefined ? 0 : Number(value))
@@ -39,7 +39,7 @@ function toRun(row: Raw): RunRecord {
 }
 
 function toToken(row: Raw): TokenRecord {
-  return {
+  const token: TokenRecord = {
     tokenHash: String(row.token_hash),
     artifactId: String(row.artifact_id),
     expiresAt: date(row.expires_at),
@@ -48,14 +48,15 @@ function toToken(row: Raw): TokenRecord {
     bindIp: strOrNull(row.bind_ip),
     revokedAt: dateOrNull(row.revoked_at),
     createdAt: date(row.created_at),
-    object:
-      row.storage_key === null || row.storage_key === undefined
-        ? null
-        : {
-            storageKey: String(row.storage_key),
-            filename: String(row.filename),
-            contentType: String(row.content_type),
-          },
+  }
+  if (row.storage_key === null || row.storage_key === undefined) return token
+  return {
+    ...token,
+    object: {
+      storageKey: String(row.storage_key),
+      filename: String(row.filename),
+      contentType: String(row.content_type),
+    },
   }
 }
 
@@ -65,7 +66,7 @@ function toSchedule(row: Raw): ScheduleRecord {
     report: String(row.report),
     params: JSON.parse(String(row.params)) as Record<string, unknown>,
     cron: String(row.cron),
-    timezone: String(row.timezone),
+    timeZone: String(row.timezone),
     format: String(row.format),
     deliverTo:
       row.deliver_to === null || row.deliver_to === undefined ? null : JSON.parse(String(row.deliver_to)),
@@ -75,28 +76,40 @@ function toSchedule(row: Raw): ScheduleRecord {
   }
 }
 
-/** Options of {@link createKyselyReportStore}. */
-export interface KyselyReportStoreOptions {
-  /** The host's database (SQLite or PostgreSQL). */
+/** Options of {@link createKyselyReportsStore}. */
+export interface KyselyReportsStoreOptions {
+  /** The host's database (SQLite or PostgreSQL); the store never closes it. */
   db: HostDatabase
-  /** Table prefix. @default 'opskit_' */
+  /** Table prefix. @default DEFAULT_TABLE_PREFIX of `@opskit/core` (`'opskit_'`) */
   tablePrefix?: string
-  /** Run the migrations first. @default true */
-  migrate?: boolean
+  /** Logs the migrations it applies. @default noopLogger */
+  logger?: Logger
 }
 
 /**
- * The report store on the host's Kysely database (SQLite or PostgreSQL): tables
- * `<prefix>reports_*`, migrated through core `migrate` (namespace `reports`).
+ * The reports store on the host's Kysely database (SQLite or PostgreSQL): tables
+ * `<prefix>reports_*`, migrated through core `migrate` (namespace `reports`) before the promise
+ * resolves (the migrations it applied are logged). `close()` releases nothing of the host's: the `db` stays open.
+ *
+ * @example
+ * ```ts
+ * const reports = await createReports({ db, store: await createKyselyReportsStore({ db }) })
+ * ```
  */
-export async function createKyselyReportStore(options: KyselyReportStoreOptions): Promise<ReportStore> {
+export async function createKyselyReportsStore(options: KyselyReportsStoreOptions): Promise<ReportsStore> {
   const prefix = options.tablePrefix ?? DEFAULT_TABLE_PREFIX
-  if (options.migrate ?? true) {
-    await migrate(options.db, { namespace: 'reports', migrations: reportMigrations, tablePrefix: prefix })
-  }
-  const t = reportTables(prefix)
+  const { applied } = await migrate(options.db, {
+    namespace: 'reports',
+    migrations: reportsMigrations,
+    tablePrefix: prefix,
+  })
+  if (applied.length > 0) (options.logger ?? noopLogger).info({ applied }, 'reports migrations applied')
+  const t = reportsTables(prefix)
   const db = options.db
   return {
+    async close() {
+      // The database belongs to the host (or to createReports, which destroys what it opened).
+    },
     async insertRun(run) {
       await db
         .insertInto(t.runs)
@@ -250,7 +263,7 @@ export async function createKyselyReportStore(options: KyselyReportStoreOptions)
           report: schedule.report,
           params: JSON.stringify(schedule.params),
           cron: schedule.cron,
-          timezone: schedule.timezone,
+          timezone: schedule.timeZone,
           format: schedule.format,
           deliver_to: schedule.deliverTo === null ? null : JSON.stringify(schedule.deliverTo),
           next_run_at: schedule.nextRunAt.getTime(),

@@ -1,7 +1,7 @@
 import type { Kysely, Migration } from 'kysely'
 
 /** Table names of the reports store for a prefix. */
-export function reportTables(prefix: string) {
+export function reportsTables(prefix: string) {
   return {
     runs: `${prefix}reports_runs`,
     tokens: `${prefix}reports_tokens`,
@@ -12,8 +12,8 @@ export function reportTables(prefix: string) {
 }
 
 /** The reports store's migrations (run by `createReports` through core `migrate`). */
-export function reportMigrations(prefix: string): Record<string, Migration> {
-  const t = reportTables(prefix)
+export function reportsMigrations(prefix: string): Record<string, Migration> {
+  const t = reportsTables(prefix)
   return {
     '0001_reports': {
       async up(db: Kysely<unknown>) {

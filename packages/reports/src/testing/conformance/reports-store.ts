@@ -1,16 +1,14 @@
 import { uuidv7 } from '@opskit/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReportStore, RunRecord } from '../../store/report-store.js'
+import {
+  runStoreConformance,
+  type StoreConformanceCase,
+  type StoreConformanceOptions,
+} from '@opskit/core/testing'
+import { expect } from 'vitest'
+import type { ReportsStore, RunRecord } from '../../store/reports-store.js'
 
-/** Options of {@link runReportStoreConformance}. */
-export interface ReportStoreConformanceOptions {
-  /** Suite name, e.g. `kysely [postgres]`. */
-  name: string
-  /** Builds a fresh, empty store. */
-  create: () => Promise<ReportStore>
-  /** Releases what `create` opened. */
-  destroy?: () => Promise<void>
-}
+/** Options of {@link runReportsStoreConformance}: core's harness options for a {@link ReportsStore}. */
+export type { StoreConformanceOptions as ReportsStoreConformanceOptions } from '@opskit/core/testing'
 
 const at = (iso: string) => new Date(iso)
 
@@ -36,21 +34,10 @@ function run(overrides: Partial<RunRecord> = {}): RunRecord {
   }
 }
 
-/**
- * The behaviour every {@link ReportStore} must have: run history, the one-update download
- * counter (parallel consumers never exceed the limit), slot claims and conditional advances.
- */
-export function runReportStoreConformance(options: ReportStoreConformanceOptions): void {
-  describe(`ReportStore conformance: ${options.name}`, () => {
-    let store: ReportStore
-    beforeAll(async () => {
-      store = await options.create()
-    })
-    afterAll(async () => {
-      await options.destroy?.()
-    })
-
-    it('records a run and finishes it once', async () => {
+const behaviour: StoreConformanceCase<ReportsStore>[] = [
+  {
+    name: 'records a run and finishes it once',
+    run: async ({ store }) => {
       const record = run()
       await store.insertRun(record)
       const outcome = {
@@ -73,9 +60,11 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       })
       expect(read?.finishedAt?.toISOString()).toBe('2026-03-01T10:00:01.000Z')
       expect(await store.getRun('missing')).toBeUndefined()
-    })
-
-    it('fails stale running runs only', async () => {
+    },
+  },
+  {
+    name: 'fails stale running runs only',
+    run: async ({ store }) => {
       const stale = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
       const fresh = run({ report: 'stale', startedAt: at('2026-02-03T00:00:00Z') })
       const done = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
@@ -95,9 +84,11 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       expect(await store.getRun(stale.id)).toMatchObject({ status: 'failed', error: 'interrupted' })
       expect((await store.getRun(fresh.id))?.status).toBe('running')
       expect((await store.getRun(done.id))?.status).toBe('succeeded')
-    })
-
-    it('lists runs newest first with filters', async () => {
+    },
+  },
+  {
+    name: 'lists runs newest first with filters',
+    run: async ({ store }) => {
       await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-01T00:00:00Z') }))
       await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-02T00:00:00Z') }))
       await store.insertRun(
@@ -117,9 +108,11 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       expect(window).toHaveLength(1)
       expect(await store.listRuns({ scheduleId: 's1' })).toHaveLength(1)
       expect(await store.listRuns({ report: 'refunds', limit: 2 })).toHaveLength(2)
-    })
-
-    it('counts downloads with one conditional update, never past the limit', async () => {
+    },
+  },
+  {
+    name: 'counts downloads with one conditional update, never past the limit',
+    run: async ({ store }) => {
       const hash = 'a'.repeat(64)
       await store.insertToken({
         tokenHash: hash,
@@ -137,9 +130,11 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       )
       expect(outcomes.filter(Boolean)).toHaveLength(5)
       expect((await store.getToken(hash))?.downloadCount).toBe(5)
-    })
-
-    it('keeps the stored object a link points at', async () => {
+    },
+  },
+  {
+    name: 'keeps the stored object a link points at',
+    run: async ({ store }) => {
       const base = {
         expiresAt: at('2026-05-01T00:00:00Z'),
         maxDownloads: 1,
@@ -156,10 +151,12 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       await store.insertToken({ ...base, tokenHash: 'f'.repeat(64), artifactId: 'obj', object })
       await store.insertToken({ ...base, tokenHash: '0'.repeat(64), artifactId: 'run' })
       expect((await store.getToken('f'.repeat(64)))?.object).toEqual(object)
-      expect((await store.getToken('0'.repeat(64)))?.object ?? null).toBeNull()
-    })
-
-    it('refuses expired, revoked and wrong-IP tokens', async () => {
+      expect((await store.getToken('0'.repeat(64)))?.object).toBeUndefined()
+    },
+  },
+  {
+    name: 'refuses expired, revoked and wrong-IP tokens',
+    run: async ({ store }) => {
       const base = {
         artifactId: 'art',
         expiresAt: at('2026-05-01T00:00:00Z'),
@@ -177,9 +174,11 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       await store.revokeToken('c'.repeat(64), at('2026-04-10T00:00:00Z'))
       expect(await store.consumeToken('c'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
       expect(await store.consumeToken('d'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
-    })
-
-    it('records redeems', async () => {
+    },
+  },
+  {
+    name: 'records redeems',
+    run: async ({ store }) => {
       await store.recordRedeem({
         id: uuidv7(),
         tokenHash: 'e'.repeat(64),
@@ -192,9 +191,11 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       const list = await store.listRedeems({ artifactId: 'art-r' })
       expect(list).toHaveLength(1)
       expect(list[0]).toMatchObject({ ip: '1.2.3.4', userAgent: 'curl', outcome: 'ok' })
-    })
-
-    it('claims each (schedule, slot) once and advances conditionally', async () => {
+    },
+  },
+  {
+    name: 'claims each (schedule, slot) once and advances conditionally',
+    run: async ({ store }) => {
       const id = uuidv7()
       const slot = at('2026-06-01T06:00:00Z')
       await store.insertSchedule({
@@ -202,7 +203,7 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
         report: 'sales',
         params: {},
         cron: '0 8 * * *',
-        timezone: 'Europe/Berlin',
+        timeZone: 'Europe/Berlin',
         format: 'csv',
         deliverTo: { to: ['ops@example.com'] },
         nextRunAt: slot,
@@ -226,6 +227,106 @@ export function runReportStoreConformance(options: ReportStoreConformanceOptions
       expect((await store.dueSchedules(at('2026-07-01T00:00:00Z'), 10)).map((s) => s.id)).not.toContain(id)
       await store.deleteSchedule(id)
       expect(await store.getSchedule(id)).toBeUndefined()
-    })
-  })
+    },
+  },
+]
+
+/** What a second store on the same data (another process) must see. */
+const durability: StoreConformanceCase<ReportsStore>[] = [
+  {
+    name: 'a reopened store reads the runs, tokens and schedules written before',
+    needs: 'reopen',
+    run: async ({ store, reopen }) => {
+      const record = run({ report: 'durable' })
+      await store.insertRun(record)
+      await store.finishRun(record.id, {
+        status: 'succeeded',
+        rows: 3,
+        bytes: 30,
+        sha256: 'cd'.repeat(32),
+        durationMs: 2,
+        error: null,
+        finishedAt: at('2026-03-01T10:00:02Z'),
+      })
+      const hash = '1'.repeat(64)
+      await store.insertToken({
+        tokenHash: hash,
+        artifactId: record.id,
+        expiresAt: at('2026-05-01T00:00:00Z'),
+        maxDownloads: 2,
+        downloadCount: 0,
+        bindIp: null,
+        revokedAt: null,
+        createdAt: at('2026-04-01T00:00:00Z'),
+      })
+      expect(await store.consumeToken(hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
+      const scheduleId = uuidv7()
+      await store.insertSchedule({
+        id: scheduleId,
+        report: 'durable',
+        params: { from: '2026-01-01' },
+        cron: '0 8 * * *',
+        timeZone: 'America/New_York',
+        format: 'csv',
+        deliverTo: null,
+        nextRunAt: at('2026-06-01T12:00:00Z'),
+        enabled: true,
+        createdAt: at('2026-05-01T00:00:00Z'),
+      })
+      const other = await reopen()
+      expect(await other.getRun(record.id)).toMatchObject({
+        status: 'succeeded',
+        rows: 3,
+        sha256: 'cd'.repeat(32),
+      })
+      expect((await other.getToken(hash))?.downloadCount).toBe(1)
+      expect(await other.consumeToken(hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
+      expect(await store.consumeToken(hash, at('2026-04-02T00:00:00Z'), null)).toBe(false)
+      expect(await other.getSchedule(scheduleId)).toMatchObject({
+        timeZone: 'America/New_York',
+        params: { from: '2026-01-01' },
+        deliverTo: null,
+      })
+    },
+  },
+  {
+    name: 'a slot claimed through one store cannot be claimed through a reopened one',
+    needs: 'reopen',
+    run: async ({ store, reopen }) => {
+      const id = uuidv7()
+      const slot = at('2026-06-01T06:00:00Z')
+      await store.insertSchedule({
+        id,
+        report: 'sales',
+        params: {},
+        cron: '0 8 * * *',
+        timeZone: 'UTC',
+        format: 'csv',
+        deliverTo: null,
+        nextRunAt: slot,
+        enabled: true,
+        createdAt: at('2026-05-01T00:00:00Z'),
+      })
+      const other = await reopen()
+      expect(await store.claimSlot(id, slot, slot)).toBe(true)
+      expect(await other.claimSlot(id, slot, slot)).toBe(false)
+      expect(await other.advanceSchedule(id, slot, at('2026-06-02T06:00:00Z'))).toBe(true)
+      expect(await store.advanceSchedule(id, slot, at('2026-06-02T06:00:00Z'))).toBe(false)
+    },
+  },
+]
+
+/**
+ * The behaviour every {@link ReportsStore} must have, on core's `runStoreConformance`: run
+ * history, the one-update download counter (parallel consumers never exceed the limit), slot
+ * claims and conditional advances; with `reopen`, that a second store on the same data (another
+ * process) sees all of it and shares the counters and claims. Import it in a test file (vitest).
+ *
+ * @example
+ * ```ts
+ * runReportsStoreConformance({ name: 'memory', create: async () => createMemoryReportsStore() })
+ * ```
+ */
+export function runReportsStoreConformance(options: StoreConformanceOptions<ReportsStore>): void {
+  runStoreConformance('ReportsStore conformance', options, [...behaviour, ...durability])
 }
