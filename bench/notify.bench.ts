@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqlite } from '@opskit/core/sqlite'
 import { createNotifier } from '@opskit/notify'
-import { smtpProvider } from '@opskit/notify/smtp'
+import { createSmtpProvider } from '@opskit/notify/smtp'
 import { createMockSmsProvider } from '@opskit/notify/testing'
 import nodemailer from 'nodemailer'
 import { SMTPServer } from 'smtp-server'
@@ -58,7 +58,6 @@ async function pipelineCase(latencyMs: number, synchronous: 'full' | 'normal', k
   const db = openSqlite(join(dir, `pipeline-${latencyMs}-${synchronous}-${keyed}.db`), { synchronous })
   const provider = providerWithLatency(latencyMs)
   const notifier = await createNotifier({
-    mode: 'production',
     db,
     providers: { sms: [provider] },
     templates: [{ name: 'code', channel: 'sms', text: 'Hi {{name}}, your code is {{code}}' }],
@@ -125,7 +124,12 @@ async function smtpCase() {
     html: '<p>Thanks for your order.</p>',
     idempotencyKey: `smtp-${i}`,
   })
-  const pooled = smtpProvider({ host: '127.0.0.1', port, from: 'no-reply@acme.test', maxConnections: 5 })
+  const pooled = createSmtpProvider({
+    host: '127.0.0.1',
+    port,
+    from: 'no-reply@acme.test',
+    maxConnections: 5,
+  })
   const unpooled = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false })
   const sendUnpooled = (i: number) => {
     const m = mail(i)

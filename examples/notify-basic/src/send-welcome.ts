@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqlite } from '@opskit/core/sqlite'
 import { createNotifier, type SendResult, type SmsProvider } from '@opskit/notify'
-import { smtpProvider } from '@opskit/notify/smtp'
+import { createSmtpProvider } from '@opskit/notify/smtp'
 
 /** Where to send: an SMTP server, a recipient and a phone. */
 export interface WelcomeOptions {
@@ -25,11 +25,14 @@ export async function sendWelcome(
   const dir = mkdtempSync(join(tmpdir(), 'notify-basic-'))
   const db = openSqlite(join(dir, 'notify.db'))
   const notifier = await createNotifier({
-    mode: 'production',
     db,
     providers: {
       email: [
-        smtpProvider({ host: options.smtp.host, port: options.smtp.port, from: 'Acme <hello@acme.example>' }),
+        createSmtpProvider({
+          host: options.smtp.host,
+          port: options.smtp.port,
+          from: 'Acme <hello@acme.example>',
+        }),
       ],
       sms: [options.sms],
     },

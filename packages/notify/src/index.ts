@@ -12,7 +12,6 @@ export {
   NotifyError,
   type NotifyErrorCode,
   type ProviderErrorInfo,
-  parseRetryAfter,
   providerError,
   throwIfAborted,
 } from './errors/notify-error.js'
@@ -21,13 +20,13 @@ export type {
   DeliveriesApi,
   DeliveryMetric,
   DevicesApi,
-  Dispatcher,
-  DispatcherOptions,
   InboxApi,
   Notifier,
-  NotifierConfig,
   NotifierDefaults,
+  NotifierOptions,
   NotifyMetrics,
+  OutboxDispatcher,
+  OutboxDispatcherOptions,
   PreferencesApi,
   PriceTable,
   ProviderHealth,
@@ -63,7 +62,6 @@ export { type PushTarget, pushTokenKind, servesDevice } from './push/push-routin
 export type { RateLimit } from './rate-limit/token-bucket.js'
 export { countSmsSegments, type SmsSegmentInfo } from './sms/segments.js'
 export { createKyselyNotifyStore, type KyselyNotifyStoreOptions } from './store/kysely-store.js'
-export { createMemoryNotifyStore } from './store/memory-store.js'
 export { notifyMigrations } from './store/migrations.js'
 export type { NotifyStore } from './store/notify-store.js'
 export type {

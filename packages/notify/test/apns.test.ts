@@ -1,8 +1,8 @@
 import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apnsProvider } from '../src/apns/index.js'
+import { createApnsProvider } from '../src/apns/index.js'
 import { createNotifier } from '../src/index.js'
-import { runPushProviderConformance } from '../src/testing/index.js'
+import { createMemoryNotifyStore, runPushProviderConformance } from '../src/testing/index.js'
 import { apnsKeyPair, startApnsFake } from './fakes/apns-fake.js'
 
 const keyId = 'ABC123DEFG'
@@ -24,7 +24,13 @@ runPushProviderConformance({
   async create() {
     const apns = await startApnsFake({ publicKey: keys.publicKey, keyId, teamId, bundleId })
     return {
-      provider: apnsProvider({ keyId, teamId, bundleId, privateKey: keys.privateKey, origin: apns.fake.url }),
+      provider: createApnsProvider({
+        keyId,
+        teamId,
+        bundleId,
+        privateKey: keys.privateKey,
+        origin: apns.fake.url,
+      }),
       received: () =>
         apns.accepted.map((a) => ({
           token: a.token,
@@ -41,7 +47,13 @@ runPushProviderConformance({
         ),
       // verify() opens the HTTP/2 session: an origin where nothing listens must fail it
       misconfigured: async () =>
-        apnsProvider({ keyId, teamId, bundleId, privateKey: keys.privateKey, origin: await closedOrigin() }),
+        createApnsProvider({
+          keyId,
+          teamId,
+          bundleId,
+          privateKey: keys.privateKey,
+          origin: await closedOrigin(),
+        }),
       close: () => apns.fake.stop(),
     }
   },
@@ -55,7 +67,7 @@ describe('apns provider', () => {
   afterAll(() => apns.fake.stop())
 
   it('sends alert headers and payload on one reused HTTP/2 session', async () => {
-    const provider = apnsProvider({
+    const provider = createApnsProvider({
       keyId,
       teamId,
       bundleId,
@@ -121,7 +133,7 @@ describe('apns provider', () => {
   })
 
   it('prunes 410 Unregistered, fails BadDeviceToken permanently, retries 429 per token, rejects a wrong key', async () => {
-    const provider = apnsProvider({
+    const provider = createApnsProvider({
       keyId,
       teamId,
       bundleId,
@@ -129,7 +141,7 @@ describe('apns provider', () => {
       origin: apns.fake.url,
     })
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: { push: [provider] },
       defaults: { retry: { retries: 2, baseMs: 1 } },
     })
@@ -167,7 +179,7 @@ describe('apns provider', () => {
       [busy, good, bad, 'fcm-style:token'].sort(),
     )
     const other = apnsKeyPair()
-    const wrong = apnsProvider({
+    const wrong = createApnsProvider({
       keyId,
       teamId,
       bundleId,

@@ -55,7 +55,7 @@ describe('configFromEnv', () => {
     } catch (caught) {
       error = caught
     }
-    expect(error).toMatchObject({ code: 'NOTIFY_INVALID_CONFIG' })
+    expect(error).toMatchObject({ code: 'NOTIFY_INVALID_OPTIONS' })
     const text = `${(error as Error).message} ${JSON.stringify(error)}`
     expect(text).toContain('twilio is missing TWILIO_AUTH_TOKEN')
     expect(text).toContain('smtp is missing SMTP_PASSWORD')

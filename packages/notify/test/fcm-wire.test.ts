@@ -2,9 +2,9 @@ import http2 from 'node:http2'
 import { deleteApp, initializeApp } from 'firebase-admin/app'
 import { getMessaging } from 'firebase-admin/messaging'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { fcmProvider } from '../src/fcm/index.js'
+import { createFcmProvider } from '../src/fcm/index.js'
 import { createNotifier } from '../src/index.js'
-import { runPushProviderConformance } from '../src/testing/index.js'
+import { createMemoryNotifyStore, runPushProviderConformance } from '../src/testing/index.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
 
 type FcmWireFake = Awaited<ReturnType<typeof startFcmWireFake>>
@@ -41,7 +41,7 @@ function scriptedFailure(kind: 'transient' | 'permanent') {
  * Scripts one 503 UNAVAILABLE and sends one push: firebase-admin's own retry absorbs it, so the
  * send succeeds after two requests. Returns how many requests the fake had seen before.
  */
-async function sendPastOne503(fake: FcmWireFake, provider: ReturnType<typeof fcmProvider>) {
+async function sendPastOne503(fake: FcmWireFake, provider: ReturnType<typeof createFcmProvider>) {
   const before = fake.paths.length
   fake.failNext({
     httpStatus: 503,
@@ -65,7 +65,7 @@ async function sendPastOne503(fake: FcmWireFake, provider: ReturnType<typeof fcm
  * QUOTA_EXCEEDED), sends one push to all four and checks the per-token outcomes every transport
  * must give; the caller checks what is particular to its transport.
  */
-async function sendToScriptedTokens(fake: FcmWireFake, provider: ReturnType<typeof fcmProvider>) {
+async function sendToScriptedTokens(fake: FcmWireFake, provider: ReturnType<typeof createFcmProvider>) {
   fake.tokenError('gone-token', {
     httpStatus: 404,
     status: 'NOT_FOUND',
@@ -134,7 +134,7 @@ describe('fcm provider on the real firebase-admin library, over the wire to a lo
   it('sends through sendEach (HTTP/1.1 transport) and maps FCM v1 errors per token', async () => {
     const messaging = getMessaging(app)
     messaging.enableLegacyHttpTransport()
-    const provider = fcmProvider({ messaging })
+    const provider = createFcmProvider({ messaging })
     const result = await sendToScriptedTokens(fake, provider)
     expect(fake.paths[0]).toBe(`POST fcm.googleapis.com /v1/projects/${projectId}/messages:send`)
     expect(result.tokens.find((t) => t.token === 'good-token')).toMatchObject({
@@ -151,7 +151,7 @@ describe('fcm provider on the real firebase-admin library, over the wire to a lo
   it('lets firebase-admin absorb a single 503 with its own retry (a second retry layer under the notifier)', async () => {
     const messaging = getMessaging(app)
     messaging.enableLegacyHttpTransport()
-    await sendPastOne503(fake, fcmProvider({ messaging }))
+    await sendPastOne503(fake, createFcmProvider({ messaging }))
   })
 })
 
@@ -172,7 +172,7 @@ runPushProviderConformance({
     const messaging = getMessaging(app)
     messaging.enableLegacyHttpTransport()
     return {
-      provider: fcmProvider({ messaging }),
+      provider: createFcmProvider({ messaging }),
       received: () => receivedPushes(fake),
       failNext: (kind) => fake.failNext(scriptedFailure(kind)),
       close: async () => {
@@ -221,7 +221,7 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
   const h2 = onHttp2Transport('acme-h2', 'ya29.h2-access-token')
 
   it('multiplexes one sendEach on one HTTP/2 session and maps FCM v1 errors per token', async () => {
-    const provider = fcmProvider({ messaging: getMessaging(h2.app) })
+    const provider = createFcmProvider({ messaging: getMessaging(h2.app) })
     const result = await sendToScriptedTokens(h2.fake, provider)
     expect(h2.fake.authorities).toEqual(['https://fcm.googleapis.com'])
     expect(h2.fake.sessions.http2).toBe(1)
@@ -241,7 +241,7 @@ describe("fcm provider on firebase-admin's default HTTP/2 transport, to the same
   })
 
   it("absorbs a single 503 with firebase-admin's own retry on HTTP/2 too", async () => {
-    const before = await sendPastOne503(h2.fake, fcmProvider({ messaging: getMessaging(h2.app) }))
+    const before = await sendPastOne503(h2.fake, createFcmProvider({ messaging: getMessaging(h2.app) }))
     expect(h2.fake.versions.slice(before)).toEqual(['2.0', '2.0'])
   })
 })
@@ -250,7 +250,7 @@ describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
   const h2 = onHttp2Transport('acme-goaway', 'ya29.goaway')
 
   it('keeps the tokens that went out and retries only the refused ones: each device gets the push once', async () => {
-    const provider = fcmProvider({ messaging: getMessaging(h2.app) })
+    const provider = createFcmProvider({ messaging: getMessaging(h2.app) })
     h2.fake.goawayAfter(2)
     const tokens = ['t-1', 't-2', 't-3', 't-4', 't-5']
     // firebase-admin rejects the whole sendEach (FirebaseMessagingSessionError); its
@@ -272,8 +272,8 @@ describe('an HTTP/2 session that goes away in the middle of a sendEach', () => {
     // through the notifier: the refused tokens are retried (on a new session), the others are not
     h2.fake.goawayAfter(2)
     const notifier = await createNotifier({
-      mode: 'mock',
-      providers: { push: [fcmProvider({ messaging: getMessaging(h2.app) })] },
+      store: createMemoryNotifyStore(),
+      providers: { push: [createFcmProvider({ messaging: getMessaging(h2.app) })] },
       defaults: { retry: { retries: 3, baseMs: 1, maxMs: 5 } },
     })
     const before = h2.fake.accepted.length
@@ -324,7 +324,7 @@ describe('the FCM conformance suite on the HTTP/2 transport', () => {
         `h2-conformance-${Date.now()}-${Math.random()}`,
       )
       return {
-        provider: fcmProvider({ messaging: getMessaging(app) }),
+        provider: createFcmProvider({ messaging: getMessaging(app) }),
         received: () => {
           expect(fake.versions.every((v) => v === '2.0')).toBe(true)
           return receivedPushes(fake)

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
+  createFcmProvider,
   type FcmBatchResponse,
   type FcmMessage,
   type FcmMessagingLike,
-  fcmProvider,
 } from '../src/fcm/index.js'
 import { createNotifier } from '../src/index.js'
-import { runPushProviderConformance } from '../src/testing/index.js'
+import { createMemoryNotifyStore, runPushProviderConformance } from '../src/testing/index.js'
 
 /**
  * A fake of firebase-admin's `Messaging.sendEach` at the provider's seam (firebase-admin hard-codes
@@ -60,7 +60,7 @@ runPushProviderConformance({
   async create() {
     const fake = fakeMessaging()
     return {
-      provider: fcmProvider({ messaging: fake.messaging }),
+      provider: createFcmProvider({ messaging: fake.messaging }),
       received: () =>
         fake.accepted.map((m) => ({
           token: m.token,
@@ -81,7 +81,7 @@ runPushProviderConformance({
 describe('fcm provider', () => {
   it('sends in batches of 500, maps fields, and classifies per-token errors index by index', async () => {
     const fake = fakeMessaging()
-    const provider = fcmProvider({ messaging: fake.messaging })
+    const provider = createFcmProvider({ messaging: fake.messaging })
     const tokens = Array.from({ length: 1203 }, (_, i) => `tok-${String(i).padStart(6, '0')}`)
     fake.tokenError(
       'tok-000007',
@@ -135,8 +135,8 @@ describe('fcm provider', () => {
   it('prunes unregistered tokens through the notifier and retries rate-limited ones', async () => {
     const fake = fakeMessaging()
     const notifier = await createNotifier({
-      mode: 'mock',
-      providers: { push: [fcmProvider({ messaging: fake.messaging })] },
+      store: createMemoryNotifyStore(),
+      providers: { push: [createFcmProvider({ messaging: fake.messaging })] },
       defaults: { retry: { retries: 2, baseMs: 1 } },
     })
     await notifier.devices.register({ userId: 'u', token: 'live-token-1', platform: 'android' })
@@ -160,6 +160,6 @@ describe('fcm provider', () => {
   })
 
   it('needs credentials when no messaging instance is given', () => {
-    expect(() => fcmProvider({ projectId: 'p' })).toThrow(/clientEmail/)
+    expect(() => createFcmProvider({ projectId: 'p' })).toThrow(/clientEmail/)
   })
 })

@@ -1,13 +1,9 @@
 import { isOpskitError } from '@opskit/core'
 import { createFakeClock } from '@opskit/core/testing'
 import { describe, expect, it } from 'vitest'
+import { createNotifier, type NotifierOptions, type NotifyStore } from '../src/index.js'
 import {
   createMemoryNotifyStore,
-  createNotifier,
-  type NotifierConfig,
-  type NotifyStore,
-} from '../src/index.js'
-import {
   createMockEmailProvider,
   createMockSmsProvider,
   expectSent,
@@ -34,11 +30,11 @@ const welcome = [
   { name: 'welcome', channel: 'in_app' as const, title: 'Welcome', text: 'Hello {{name}}' },
 ]
 
-async function setup(overrides: Partial<NotifierConfig> = {}) {
+async function setup(overrides: Partial<NotifierOptions> = {}) {
   const clock = createFakeClock(new Date('2026-03-02T12:00:00Z'))
   const mocks = mockProviders()
   const notifier = await createNotifier({
-    mode: 'mock',
+    store: createMemoryNotifyStore(),
     providers: mocks.providers,
     templates: welcome,
     clock,
@@ -360,15 +356,15 @@ describe('createNotifier: send', () => {
     expect(mocks.sms.calls).toBe(10)
   })
 
-  it('production mode wants a database; verifyProviders checks each provider', async () => {
-    await expect(createNotifier({ mode: 'production', providers: {} })).rejects.toMatchObject({
-      code: 'NOTIFY_INVALID_CONFIG',
+  it('a notifier wants a store or a database; verifyProviders checks each provider', async () => {
+    await expect(createNotifier({ providers: {} })).rejects.toMatchObject({
+      code: 'NOTIFY_INVALID_OPTIONS',
     })
     const broken = createMockEmailProvider('broken')
     broken.verify = async () => {
       throw new Error('boom')
     }
-    const { notifier } = await setup({ providers: { email: [broken] } })
+    const { notifier } = await setup({ providers: { ...mockProviders().providers, email: [broken] } })
     const health = await notifier.verifyProviders()
     expect(health.find((h) => h.provider === 'broken')).toMatchObject({ ok: false, checked: true })
     expect(health.find((h) => h.provider === 'mock-sms')).toMatchObject({ ok: true, checked: true })
@@ -433,7 +429,7 @@ describe('createNotifier: preferences, devices, inbox', () => {
     })
     expect(urgent.deliveries[0]?.status).toBe('sent')
     expect(mocks.sms.sent.map((m) => m.body)).toEqual(['now'])
-    const dispatcher = notifier.startDispatcher({ autoStart: false })
+    const dispatcher = notifier.startOutboxDispatcher({ autoStart: false })
     expect(await dispatcher.runOnce()).toBe(0)
     await clock.setTime(new Date('2026-03-02T23:00:01Z'))
     expect(await dispatcher.runOnce()).toBe(1)
@@ -500,7 +496,7 @@ describe('createNotifier: logs and metrics', () => {
     const backup = createMockSmsProvider('backup-sms')
     const { notifier } = await setup({
       logger,
-      providers: { sms: [sms, backup] },
+      providers: { ...mockProviders().providers, sms: [sms, backup] },
       metrics: {
         recordDelivery: (m) => metrics.push({ channel: m.channel, status: m.status, attempts: m.attempts }),
       },
@@ -538,7 +534,7 @@ describe('createNotifier: scheduled sends', () => {
       idempotencyKey: 'reminder-1',
     })
     expect(result.deliveries[0]?.status).toBe('queued')
-    const dispatcher = notifier.startDispatcher({ autoStart: false })
+    const dispatcher = notifier.startOutboxDispatcher({ autoStart: false })
     await clock.setTime(new Date('2026-03-02T14:59:59Z'))
     expect(await dispatcher.runOnce()).toBe(0)
     await clock.setTime(at)

@@ -1,8 +1,8 @@
 import { generateWebhookSecret } from '@opskit/core'
 import { type HttpFake, startHttpFake } from '@opskit/test-support'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { sendgridProvider } from '../src/sendgrid/index.js'
-import { webhookProvider } from '../src/webhook/index.js'
+import { createSendGridProvider } from '../src/sendgrid/index.js'
+import { createWebhookProvider } from '../src/webhook/index.js'
 
 // Attacks on notify's outbound HTTP (issue 16, items 7 and 12): every provider that does its own
 // HTTP goes through @opskit/core's guarded client.
@@ -38,7 +38,7 @@ describe('SendGrid', () => {
       api.enqueue('POST', '/v3/mail/send', { status, headers: { location: `${attacker.url}/steal` } })
       api.enqueue('GET', '/v3/scopes', { status, headers: { location: `${attacker.url}/steal` } })
     }
-    const provider = sendgridProvider({
+    const provider = createSendGridProvider({
       apiKey: 'SG.secret',
       from: 'a@acme.test',
       baseUrl: api.url,
@@ -54,7 +54,7 @@ describe('SendGrid', () => {
   it('refuses a private base URL unless allowPrivateNetworks, however it is spelt', async () => {
     api.route('POST', '/v3/mail/send', () => ({ status: 202, headers: { 'x-message-id': 'm' } }))
     for (const baseUrl of [api.url, `http://2130706433:${api.port}`, `http://localhost:${api.port}`]) {
-      const provider = sendgridProvider({ apiKey: 'SG.secret', from: 'a@acme.test', baseUrl })
+      const provider = createSendGridProvider({ apiKey: 'SG.secret', from: 'a@acme.test', baseUrl })
       expect(await failure(provider.send(message)), baseUrl).toMatchObject({
         code: 'NOTIFY_PROVIDER_PERMANENT',
         details: { providerCode: 'PRIVATE_ADDRESS' },
@@ -74,7 +74,7 @@ describe('webhook provider: the special-purpose registries', () => {
     '5f00::1', // SRv6 SIDs
     '1::1', // outside global unicast
   ])('refuses a hostname that resolves to %s', async (address) => {
-    const provider = webhookProvider({
+    const provider = createWebhookProvider({
       secrets: generateWebhookSecret(),
       lookup: resolverTo(address),
       timeoutMs: 2000,

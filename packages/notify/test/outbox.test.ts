@@ -5,8 +5,8 @@ import { generateWebhookSecret } from '@opskit/core'
 import { forEachDialect, startHttpFake } from '@opskit/test-support'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createNotifier } from '../src/index.js'
-import { createMockSmsProvider } from '../src/testing/index.js'
-import { webhookProvider } from '../src/webhook/index.js'
+import { createMemoryNotifyStore, createMockSmsProvider, mockProviders } from '../src/testing/index.js'
+import { createWebhookProvider } from '../src/webhook/index.js'
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs
@@ -79,7 +79,6 @@ forEachDialect('notify outbox', ({ db, dialect, location }) => {
   it('sends a message enqueued in a committed transaction, never one from a rolled-back one', async () => {
     const sms = createMockSmsProvider()
     const notifier = await createNotifier({
-      mode: 'production',
       db: db(),
       tablePrefix: 'tx_',
       providers: { sms: [sms] },
@@ -110,7 +109,7 @@ forEachDialect('notify outbox', ({ db, dialect, location }) => {
           throw new Error('payment failed')
         }),
     ).rejects.toThrow('payment failed')
-    const dispatcher = notifier.startDispatcher({ autoStart: false })
+    const dispatcher = notifier.startOutboxDispatcher({ autoStart: false })
     expect(await dispatcher.runOnce()).toBe(1)
     expect(await dispatcher.runOnce()).toBe(0)
     expect(sms.sent.map((m) => m.body)).toEqual(['order 1 paid'])
@@ -127,10 +126,9 @@ forEachDialect('notify outbox', ({ db, dialect, location }) => {
     const receiver = await startHttpFake()
     receiver.route('POST', '/hook', () => ({ status: 204, delayMs: 2 }))
     const notifier = await createNotifier({
-      mode: 'production',
       db: db(),
       tablePrefix: 'procs_',
-      providers: { webhook: [webhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
+      providers: { webhook: [createWebhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
     })
     for (let start = 0; start < total; start += 200) {
       await db()
@@ -204,9 +202,8 @@ forEachDialect('notify outbox', ({ db, dialect, location }) => {
     const receiver = await startHttpFake()
     receiver.route('POST', '/hook', () => ({ status: 204, delayMs: 40 }))
     const notifier = await createNotifier({
-      mode: 'production',
       db: db(),
-      providers: { webhook: [webhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
+      providers: { webhook: [createWebhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
       defaults: { staleAfterMs: 1_000 },
     })
     const total = 120
@@ -237,7 +234,7 @@ forEachDialect('notify outbox', ({ db, dialect, location }) => {
     await new Promise((resolve) => child.once('exit', resolve))
     const byChild = receiver.requests.length
     expect(byChild).toBeLessThan(total)
-    const dispatcher = notifier.startDispatcher({ pollIntervalMs: 20, leaseMs: 1_000 })
+    const dispatcher = notifier.startOutboxDispatcher({ pollIntervalMs: 20, leaseMs: 1_000 })
     await waitFor(
       async () =>
         (await notifier.deliveries.list({ limit: total + 10 })).filter((r) => r.state === 'done').length >=
@@ -260,7 +257,10 @@ forEachDialect('notify outbox', ({ db, dialect, location }) => {
 
 describe('outbox with the memory store', () => {
   it('refuses a host transaction it cannot join', async () => {
-    const notifier = await createNotifier({ mode: 'mock' })
+    const notifier = await createNotifier({
+      store: createMemoryNotifyStore(),
+      providers: mockProviders().providers,
+    })
     await expect(
       notifier.enqueue(
         { to: { phone: '+14155550100' }, channels: ['sms'], content: { text: 'x' } },

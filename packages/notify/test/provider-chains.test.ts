@@ -3,18 +3,19 @@ import { startHttpFake, startSmtpServer } from '@opskit/test-support'
 import { deleteApp, initializeApp } from 'firebase-admin/app'
 import { getMessaging } from 'firebase-admin/messaging'
 import { describe, expect, it } from 'vitest'
-import { apnsProvider } from '../src/apns/index.js'
-import { fcmProvider } from '../src/fcm/index.js'
+import { createApnsProvider } from '../src/apns/index.js'
+import { createFcmProvider } from '../src/fcm/index.js'
 import { type AnyProvider, type Channel, createNotifier, type SendInput } from '../src/index.js'
-import { sendgridProvider } from '../src/sendgrid/index.js'
-import { smtpProvider } from '../src/smtp/index.js'
+import { createSendGridProvider } from '../src/sendgrid/index.js'
+import { createSmtpProvider } from '../src/smtp/index.js'
 import {
+  createMemoryNotifyStore,
   createMockPushProvider,
   createMockSmsProvider,
   createMockWebhookProvider,
 } from '../src/testing/index.js'
-import { twilioProvider } from '../src/twilio/index.js'
-import { webhookProvider } from '../src/webhook/index.js'
+import { createTwilioProvider } from '../src/twilio/index.js'
+import { createWebhookProvider } from '../src/webhook/index.js'
 import { apnsKeyPair, startApnsFake } from './fakes/apns-fake.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
 import { apiKey, startSendgridFake } from './fakes/sendgrid-fake.js'
@@ -51,7 +52,12 @@ const apnsToken = () => randomBytes(32).toString('hex')
 const vendors: Record<string, () => Promise<Vendor>> = {
   async smtp() {
     const server = await startSmtpServer()
-    const provider = smtpProvider({ name: 'smtp', host: server.host, port: server.port, from: 'a@acme.test' })
+    const provider = createSmtpProvider({
+      name: 'smtp',
+      host: server.host,
+      port: server.port,
+      from: 'a@acme.test',
+    })
     return {
       provider,
       delivered: () => server.messages.flatMap((mail) => mail.envelope.to),
@@ -66,7 +72,7 @@ const vendors: Record<string, () => Promise<Vendor>> = {
   async sendgrid() {
     const { fake, accepted } = await startSendgridFake()
     return {
-      provider: sendgridProvider({
+      provider: createSendGridProvider({
         name: 'sendgrid',
         apiKey,
         from: 'a@acme.test',
@@ -87,7 +93,7 @@ const vendors: Record<string, () => Promise<Vendor>> = {
   async twilio() {
     const twilio = await startTwilioFake(accountSid, authToken)
     return {
-      provider: twilioProvider({
+      provider: createTwilioProvider({
         name: 'twilio',
         accountSid,
         authToken,
@@ -120,7 +126,7 @@ const vendors: Record<string, () => Promise<Vendor>> = {
       return { status: 204 }
     })
     return {
-      provider: webhookProvider({
+      provider: createWebhookProvider({
         name: 'webhook',
         secrets: `whsec_${randomBytes(32).toString('base64')}`,
         allowPrivateNetworks: true,
@@ -164,7 +170,7 @@ const vendors: Record<string, () => Promise<Vendor>> = {
       message: 'Quota exceeded.',
     }
     return {
-      provider: fcmProvider({ name: 'fcm', messaging }),
+      provider: createFcmProvider({ name: 'fcm', messaging }),
       delivered: () => fake.accepted.map((a) => a.token),
       // one request per token: two FCM devices per attempt
       breakFor: (n) => {
@@ -181,7 +187,7 @@ const vendors: Record<string, () => Promise<Vendor>> = {
     const teamId = 'TEAMCHAINS'
     const bundleId = 'com.acme.chains'
     const apns = await startApnsFake({ publicKey: apnsKeys.publicKey, keyId, teamId, bundleId })
-    const provider = apnsProvider({
+    const provider = createApnsProvider({
       name: 'apns',
       keyId,
       teamId,
@@ -241,7 +247,7 @@ async function runCase(channel: Exclude<Channel, 'in_app'>, order: [string, stri
   const [first, second] = await Promise.all(order.map((name) => (vendors[name] as () => Promise<Vendor>)()))
   const [a, b] = [first as Vendor, second as Vendor]
   const notifier = await createNotifier({
-    mode: 'mock',
+    store: createMemoryNotifyStore(),
     providers: { [channel]: [a.provider, b.provider] },
     defaults: { retry: { retries: RETRIES, baseMs: 1, maxMs: 5 } },
   })

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { type App, deleteApp, initializeApp } from 'firebase-admin/app'
 import { getMessaging } from 'firebase-admin/messaging'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apnsProvider } from '../src/apns/index.js'
-import { fcmProvider } from '../src/fcm/index.js'
+import { createApnsProvider } from '../src/apns/index.js'
+import { createFcmProvider } from '../src/fcm/index.js'
 import { createNotifier, type PushProvider } from '../src/index.js'
+import { createMemoryNotifyStore } from '../src/testing/index.js'
 import { apnsKeyPair, startApnsFake } from './fakes/apns-fake.js'
 import { startFcmWireFake } from './fakes/fcm-wire-fake.js'
 
@@ -51,7 +52,7 @@ describe('push routed by platform and token kind', () => {
   const providers: PushProvider[] = []
   let makeFcm: (name: string, project?: 'primary' | 'backup', accessToken?: string) => Promise<PushProvider>
   const makeApns = (name = 'apns') => {
-    const provider = apnsProvider({
+    const provider = createApnsProvider({
       name,
       keyId,
       teamId,
@@ -84,7 +85,7 @@ describe('push routed by platform and token kind', () => {
         fake,
       )
       apps.push(app)
-      return fcmProvider({ name, messaging })
+      return createFcmProvider({ name, messaging })
     }
   })
   afterAll(async () => {
@@ -111,7 +112,7 @@ describe('push routed by platform and token kind', () => {
     it(`[${order.join(', ')}]: every device gets exactly one push and none is pruned`, async () => {
       const chain = await Promise.all(order.map((vendor) => (vendor === 'fcm' ? makeFcm('fcm') : makeApns())))
       const notifier = await createNotifier({
-        mode: 'mock',
+        store: createMemoryNotifyStore(),
         providers: { push: chain },
         defaults: { retry: { retries: 2, baseMs: 1, maxMs: 5 } },
       })
@@ -143,7 +144,7 @@ describe('push routed by platform and token kind', () => {
     it(`[${order.join(', ')}]: a really invalid token of each kind is pruned, by its own vendor only`, async () => {
       const chain = await Promise.all(order.map((vendor) => (vendor === 'fcm' ? makeFcm('fcm') : makeApns())))
       const notifier = await createNotifier({
-        mode: 'mock',
+        store: createMemoryNotifyStore(),
         providers: { push: chain },
         defaults: { retry: { retries: 2, baseMs: 1, maxMs: 5 } },
       })
@@ -190,7 +191,7 @@ describe('push routed by platform and token kind', () => {
     const primary = await makeFcm('fcm-primary', 'primary', 'ya29.revoked')
     const backup = await makeFcm('fcm-backup', 'backup')
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: { push: [primary, backup, makeApns('apns-failover')] },
       defaults: { retry: { retries: 1, baseMs: 1, maxMs: 5 } },
     })

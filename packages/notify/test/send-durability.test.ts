@@ -8,7 +8,6 @@ forEachDialect('notify send under concurrency', ({ db, dialect, openAnother }) =
   it('logs every acknowledged send, sends a key once even when raced in one batch, and leaves the connection as it was', async () => {
     const sms = createMockSmsProvider()
     const notifier = await createNotifier({
-      mode: 'production',
       db: db(),
       tablePrefix: 'conc_',
       providers: { sms: [sms] },

@@ -3,10 +3,10 @@ import { forEachDialect, type HttpFake, startHttpFake } from '@opskit/test-suppo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
 import {
-  parseSendgridEvents,
-  sendgridMessageId,
-  sendgridProvider,
-  verifySendgridSignature,
+  createSendGridProvider,
+  parseSendGridEvents,
+  sendGridMessageId,
+  verifySendGridSignature,
 } from '../src/sendgrid/index.js'
 
 const apiKey = 'SG.events-key-0123456789'
@@ -52,15 +52,15 @@ describe('SendGrid Event Webhook signatures', () => {
       event: 'test_event',
       message_id: 'message_id',
     })
-    expect(verifySendgridSignature({ body, signature, timestamp, publicKey })).toBe(true)
-    expect(verifySendgridSignature({ body: Buffer.from(body), signature, timestamp, publicKey })).toBe(true)
-    expect(verifySendgridSignature({ body: `${body} `, signature, timestamp, publicKey })).toBe(false)
-    expect(verifySendgridSignature({ body, signature, timestamp: '1588788368', publicKey })).toBe(false)
-    expect(verifySendgridSignature({ body, signature: undefined, timestamp, publicKey })).toBe(false)
-    expect(verifySendgridSignature({ body, signature: 'bm90IGEgc2lnbmF0dXJl', timestamp, publicKey })).toBe(
+    expect(verifySendGridSignature({ body, signature, timestamp, publicKey })).toBe(true)
+    expect(verifySendGridSignature({ body: Buffer.from(body), signature, timestamp, publicKey })).toBe(true)
+    expect(verifySendGridSignature({ body: `${body} `, signature, timestamp, publicKey })).toBe(false)
+    expect(verifySendGridSignature({ body, signature, timestamp: '1588788368', publicKey })).toBe(false)
+    expect(verifySendGridSignature({ body, signature: undefined, timestamp, publicKey })).toBe(false)
+    expect(verifySendGridSignature({ body, signature: 'bm90IGEgc2lnbmF0dXJl', timestamp, publicKey })).toBe(
       false,
     )
-    expect(verifySendgridSignature({ body, signature, timestamp, publicKey: keyPair().publicKey })).toBe(
+    expect(verifySendGridSignature({ body, signature, timestamp, publicKey: keyPair().publicKey })).toBe(
       false,
     )
   })
@@ -71,19 +71,19 @@ describe('SendGrid Event Webhook signatures', () => {
     const timestamp = '1700000000'
     const signature = signEvents(keys.privateKey, body, timestamp)
     for (const publicKey of [keys.publicKey, keys.publicPem]) {
-      expect(verifySendgridSignature({ body, signature, timestamp, publicKey })).toBe(true)
+      expect(verifySendGridSignature({ body, signature, timestamp, publicKey })).toBe(true)
     }
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey
-    expect(() => verifySendgridSignature({ body, signature, timestamp, publicKey: rsa })).toThrow(
-      expect.objectContaining({ code: 'NOTIFY_INVALID_CONFIG' }),
+    expect(() => verifySendGridSignature({ body, signature, timestamp, publicKey: rsa })).toThrow(
+      expect.objectContaining({ code: 'NOTIFY_INVALID_OPTIONS' }),
     )
-    expect(() => verifySendgridSignature({ body, signature, timestamp, publicKey: 'not-a-key' })).toThrow(
-      expect.objectContaining({ code: 'NOTIFY_INVALID_CONFIG' }),
+    expect(() => verifySendGridSignature({ body, signature, timestamp, publicKey: 'not-a-key' })).toThrow(
+      expect.objectContaining({ code: 'NOTIFY_INVALID_OPTIONS' }),
     )
   })
 })
 
-describe('parseSendgridEvents', () => {
+describe('parseSendGridEvents', () => {
   const keys = keyPair()
   const now = 1_763_780_000_000
   const timestamp = String(now / 1000)
@@ -100,7 +100,7 @@ describe('parseSendgridEvents', () => {
 
   it('maps each event to a receipt keyed by the X-Message-Id part of sg_message_id, in the order to record them', () => {
     const base = { email: 'ada@example.com', 'smtp-id': '<x@ismtpd-555>', category: 'cat facts' }
-    const receipts = parseSendgridEvents(
+    const receipts = parseSendGridEvents(
       signed([
         {
           ...base,
@@ -215,14 +215,14 @@ describe('parseSendgridEvents', () => {
       { provider: 'sendgrid', providerMessageId: 'AAAA', status: 'spamreport', occurredAt: 1513299580_000 },
     ])
     expect(
-      sendgridMessageId('W86EgYT6SQKk0lRflfLRsA.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC1D9-9.0'),
+      sendGridMessageId('W86EgYT6SQKk0lRflfLRsA.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC1D9-9.0'),
     ).toBe('W86EgYT6SQKk0lRflfLRsA')
   })
 
   it('refuses a wrong signature, a tampered body and stale or future timestamps with NOTIFY_INVALID_SIGNATURE', () => {
     const events = [{ event: 'delivered', sg_message_id: 'AAAA.f.0', timestamp: 1 }]
     const good = signed(events)
-    expect(parseSendgridEvents(good)).toHaveLength(1)
+    expect(parseSendGridEvents(good)).toHaveLength(1)
     const cases = [
       { ...good, body: good.body.replace('delivered', 'bounce') },
       { ...good, signature: signEvents(keyPair().privateKey, good.body, timestamp) },
@@ -230,20 +230,20 @@ describe('parseSendgridEvents', () => {
       { ...good, timestamp: undefined },
     ]
     for (const input of cases) {
-      expect(() => parseSendgridEvents(input)).toThrow(
+      expect(() => parseSendGridEvents(input)).toThrow(
         expect.objectContaining({ code: 'NOTIFY_INVALID_SIGNATURE', details: { reason: 'signature' } }),
       )
     }
     for (const at of [String(now / 1000 - 301), String(now / 1000 + 301)]) {
-      expect(() => parseSendgridEvents(signed(events, at))).toThrow(
+      expect(() => parseSendGridEvents(signed(events, at))).toThrow(
         expect.objectContaining({ code: 'NOTIFY_INVALID_SIGNATURE', details: { reason: 'timestamp' } }),
       )
     }
     expect(
-      parseSendgridEvents({ ...signed(events, String(now / 1000 - 3_600)), toleranceSeconds: 7_200 }),
+      parseSendGridEvents({ ...signed(events, String(now / 1000 - 3_600)), toleranceSeconds: 7_200 }),
     ).toHaveLength(1)
-    expect(parseSendgridEvents(signed(events, String(now / 1000 - 299)))).toHaveLength(1)
-    expect(() => parseSendgridEvents(signed({ event: 'delivered' }))).toThrow(
+    expect(parseSendGridEvents(signed(events, String(now / 1000 - 299)))).toHaveLength(1)
+    expect(() => parseSendGridEvents(signed({ event: 'delivered' }))).toThrow(
       expect.objectContaining({ code: 'NOTIFY_INVALID_MESSAGE' }),
     )
   })
@@ -259,11 +259,10 @@ forEachDialect('SendGrid events → delivery log', ({ db }) => {
   it('records the final event of each sent email on its delivery, matched through the X-Message-Id prefix', async () => {
     const keys = keyPair()
     const notifier = await createNotifier({
-      mode: 'production',
       db: db(),
       providers: {
         email: [
-          sendgridProvider({
+          createSendGridProvider({
             apiKey,
             from: 'no-reply@acme.test',
             baseUrl: sendgrid.fake.url,
@@ -315,7 +314,7 @@ forEachDialect('SendGrid events → delivery log', ({ db }) => {
       },
     ]
     const body = JSON.stringify(events)
-    const receipts = parseSendgridEvents({
+    const receipts = parseSendGridEvents({
       body: Buffer.from(body),
       signature: signEvents(keys.privateKey, body, String(at)),
       timestamp: String(at),

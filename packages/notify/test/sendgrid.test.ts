@@ -1,8 +1,8 @@
 import type { HttpFake } from '@opskit/test-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
-import { sendgridProvider } from '../src/sendgrid/index.js'
-import { runEmailProviderConformance } from '../src/testing/index.js'
+import { createSendGridProvider } from '../src/sendgrid/index.js'
+import { createMemoryNotifyStore, runEmailProviderConformance } from '../src/testing/index.js'
 import { apiKey, type SendgridBody, startSendgridFake } from './fakes/sendgrid-fake.js'
 
 runEmailProviderConformance({
@@ -10,7 +10,7 @@ runEmailProviderConformance({
   async create() {
     const { fake, accepted } = await startSendgridFake()
     return {
-      provider: sendgridProvider({
+      provider: createSendGridProvider({
         apiKey,
         from: 'no-reply@acme.test',
         baseUrl: fake.url,
@@ -46,7 +46,7 @@ runEmailProviderConformance({
               },
         ),
       misconfigured: () =>
-        sendgridProvider({
+        createSendGridProvider({
           apiKey: 'SG.revoked-key',
           from: 'no-reply@acme.test',
           baseUrl: fake.url,
@@ -67,7 +67,7 @@ describe('sendgrid provider', () => {
   afterAll(() => fake.stop())
 
   it('posts the v3 body: personalizations, from name, text before html, attachments, headers; reports errors[] and Retry-After', async () => {
-    const provider = sendgridProvider({
+    const provider = createSendGridProvider({
       apiKey,
       from: '"Acme Tickets" <tickets@acme.test>',
       baseUrl: fake.url,
@@ -122,7 +122,7 @@ describe('sendgrid provider', () => {
       code: 'NOTIFY_PROVIDER_TRANSIENT',
       details: { retryAfterMs: 7_000 },
     })
-    const wrong = sendgridProvider({
+    const wrong = createSendGridProvider({
       apiKey: 'SG.wrong',
       from: 'a@acme.test',
       baseUrl: fake.url,
@@ -138,7 +138,7 @@ describe('sendgrid provider', () => {
   })
 
   it('reports a failed delivery once retries on a 503 are spent', async () => {
-    const down = sendgridProvider({
+    const down = createSendGridProvider({
       name: 'sg-down',
       apiKey,
       from: 'a@acme.test',
@@ -146,7 +146,7 @@ describe('sendgrid provider', () => {
       allowPrivateNetworks: true,
     })
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: { email: [down] },
       defaults: { retry: { retries: 1, baseMs: 1 } },
     })
@@ -166,7 +166,7 @@ describe('sendgrid provider', () => {
   })
 
   it('sends tracking_settings from the provider, the notifier and the message, each overriding the one before', async () => {
-    const provider = sendgridProvider({
+    const provider = createSendGridProvider({
       name: 'sg-tracking',
       apiKey,
       from: 'a@acme.test',
@@ -175,7 +175,7 @@ describe('sendgrid provider', () => {
       tracking: { opens: true },
     })
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: { email: [provider] },
       defaults: { emailTracking: { clicks: false } },
     })
@@ -199,7 +199,7 @@ describe('sendgrid provider', () => {
     await notifier.close()
 
     // nothing set anywhere: no tracking_settings, the account's settings apply
-    const plain = sendgridProvider({
+    const plain = createSendGridProvider({
       name: 'sg-plain',
       apiKey,
       from: 'a@acme.test',
@@ -209,7 +209,7 @@ describe('sendgrid provider', () => {
     await plain.send({ to: ['p@example.com'], subject: 's', text: 't', idempotencyKey: 'plain' })
     expect(sendgrid.accepted.at(-1)).not.toHaveProperty('tracking_settings')
     await expect(
-      createNotifier({ mode: 'mock' }).then((n) =>
+      createNotifier({ store: createMemoryNotifyStore() }).then((n) =>
         n.send({
           to: { email: 'x@example.com' },
           channels: ['email'],

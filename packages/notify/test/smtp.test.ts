@@ -1,8 +1,8 @@
 import { type SmtpTestServer, startSmtpServer } from '@opskit/test-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
-import { smtpProvider } from '../src/smtp/index.js'
-import { runEmailProviderConformance } from '../src/testing/index.js'
+import { createSmtpProvider } from '../src/smtp/index.js'
+import { createMemoryNotifyStore, runEmailProviderConformance } from '../src/testing/index.js'
 
 const auth = { user: 'mailer', pass: 's3cret-pass' }
 
@@ -10,7 +10,12 @@ runEmailProviderConformance({
   name: 'smtp → smtp-server',
   async create() {
     const server = await startSmtpServer({ auth })
-    const provider = smtpProvider({ host: server.host, port: server.port, auth, from: 'no-reply@acme.test' })
+    const provider = createSmtpProvider({
+      host: server.host,
+      port: server.port,
+      auth,
+      from: 'no-reply@acme.test',
+    })
     return {
       provider,
       received: () =>
@@ -27,7 +32,7 @@ runEmailProviderConformance({
             : { code: 554, message: 'Rejected' },
         ),
       misconfigured: () =>
-        smtpProvider({
+        createSmtpProvider({
           host: server.host,
           port: server.port,
           auth: { user: auth.user, pass: 'wrong-pass' },
@@ -52,18 +57,23 @@ describe('smtp provider through the notifier', () => {
 
   const notifierFor = () =>
     createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       defaults: { retry: { retries: 2, baseMs: 5, maxMs: 20 } },
       providers: {
         email: [
-          smtpProvider({
+          createSmtpProvider({
             name: 'primary',
             host: primary.host,
             port: primary.port,
             auth,
             from: '"Acme" <no-reply@acme.test>',
           }),
-          smtpProvider({ name: 'backup', host: backup.host, port: backup.port, from: 'backup@acme.test' }),
+          createSmtpProvider({
+            name: 'backup',
+            host: backup.host,
+            port: backup.port,
+            from: 'backup@acme.test',
+          }),
         ],
       },
     })
@@ -132,7 +142,7 @@ describe('smtp provider through the notifier', () => {
 
   it('reuses pooled connections and verifies credentials without sending', async () => {
     const server = await startSmtpServer({ auth })
-    const provider = smtpProvider({
+    const provider = createSmtpProvider({
       host: server.host,
       port: server.port,
       auth,
@@ -153,7 +163,7 @@ describe('smtp provider through the notifier', () => {
     expect(server.connections).toBeLessThanOrEqual(2)
     await provider.verify?.()
     expect(server.messages).toHaveLength(20)
-    const wrong = smtpProvider({
+    const wrong = createSmtpProvider({
       host: server.host,
       port: server.port,
       auth: { user: 'mailer', pass: 'wrong' },

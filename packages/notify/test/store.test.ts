@@ -1,6 +1,6 @@
 import { forEachDialect } from '@opskit/test-support'
-import { createKyselyNotifyStore, createMemoryNotifyStore } from '../src/index.js'
-import { runNotifyStoreConformance } from '../src/testing/index.js'
+import { createKyselyNotifyStore } from '../src/index.js'
+import { createMemoryNotifyStore, runNotifyStoreConformance } from '../src/testing/index.js'
 
 runNotifyStoreConformance({ name: 'memory', create: async () => createMemoryNotifyStore() })
 

@@ -5,7 +5,7 @@ import { openSqlite } from '@opskit/core/sqlite'
 import { tempSqlitePath } from '@opskit/test-support'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createKyselyNotifyStore, createNotifier } from '../src/index.js'
-import { expectSent, mockProviders } from '../src/testing/index.js'
+import { createMemoryNotifyStore, expectSent, mockProviders } from '../src/testing/index.js'
 
 const dirs: string[] = []
 /** A template directory with these files (paths relative to it). */
@@ -40,7 +40,7 @@ describe('templates from a directory', () => {
   it('loads one folder per template and one file per locale and part, with layouts and partials; falls back de-AT → de → default', async () => {
     const mocks = mockProviders()
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: mocks.providers,
       templateDirectory: templateDir(fleet),
     })
@@ -94,7 +94,9 @@ describe('templates from a directory', () => {
       'receipt/en.subject.liquid': 'Receipt',
       'receipt/en.html.liquid': '<p>\n  {% if total %}{{ total }}</p>',
     })
-    await expect(createNotifier({ mode: 'mock', templateDirectory: broken })).rejects.toMatchObject({
+    await expect(
+      createNotifier({ store: createMemoryNotifyStore(), templateDirectory: broken }),
+    ).rejects.toMatchObject({
       code: 'NOTIFY_TEMPLATE_ERROR',
       message: expect.stringMatching(
         /template "receipt" \(html, en\) in receipt\/en\.html\.liquid at line 2, column 3: /,
@@ -102,18 +104,20 @@ describe('templates from a directory', () => {
       details: { file: 'receipt/en.html.liquid', line: 2, column: 3 },
     })
     const brokenPartial = templateDir({ ...fleet, '_partials/footer.liquid': '{% for x in y %}' })
-    await expect(createNotifier({ mode: 'mock', templateDirectory: brokenPartial })).rejects.toMatchObject({
+    await expect(
+      createNotifier({ store: createMemoryNotifyStore(), templateDirectory: brokenPartial }),
+    ).rejects.toMatchObject({
       message: expect.stringContaining('in _partials/footer.liquid at line 1, column 1'),
     })
     const typo = templateDir({ ...fleet, 'welcome/en.htm.liquid': '<p>x</p>' })
-    await expect(createNotifier({ mode: 'mock', templateDirectory: typo })).rejects.toThrow(
-      /welcome\/en\.htm\.liquid: expected <locale>\.<part>\.liquid/,
-    )
+    await expect(
+      createNotifier({ store: createMemoryNotifyStore(), templateDirectory: typo }),
+    ).rejects.toThrow(/welcome\/en\.htm\.liquid: expected <locale>\.<part>\.liquid/)
     const linked = templateDir(fleet)
     symlinkSync('/etc/hostname', join(linked, 'welcome', 'fr.subject.liquid'))
-    await expect(createNotifier({ mode: 'mock', templateDirectory: linked })).rejects.toThrow(
-      /welcome\/fr\.subject\.liquid: symbolic links are not followed/,
-    )
+    await expect(
+      createNotifier({ store: createMemoryNotifyStore(), templateDirectory: linked }),
+    ).rejects.toThrow(/welcome\/fr\.subject\.liquid: symbolic links are not followed/)
   })
 })
 
@@ -122,7 +126,7 @@ describe('templates stored in the host database', () => {
     const file = tempSqlitePath('templates.db')
     const db = openSqlite(file.path)
     try {
-      const first = await createNotifier({ mode: 'production', db })
+      const first = await createNotifier({ db })
       await first.templates.savePartial('layout', '<main>{% block content %}{% endblock %}</main>')
       await first.templates.save({
         name: 'invoice',
@@ -142,7 +146,7 @@ describe('templates stored in the host database', () => {
         }),
       ).rejects.toMatchObject({ code: 'NOTIFY_TEMPLATE_ERROR' })
       const mocks = mockProviders()
-      const second = await createNotifier({ mode: 'production', db, providers: mocks.providers })
+      const second = await createNotifier({ db, providers: mocks.providers })
       const preview = second.templates.render('invoice', { number: 7, total: 1234.5 }, { locale: 'de-AT' })
       expect(preview.email?.subject).toBe('Rechnung 7')
       expect(preview.email?.html?.replace(/\u00a0/g, ' ')).toBe('<main><p>Summe: € 1.234,50</p></main>')

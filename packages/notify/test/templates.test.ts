@@ -5,7 +5,7 @@ import { isOpskitError } from '@opskit/core'
 import { Liquid, Parser } from 'liquidjs'
 import { describe, expect, it, vi } from 'vitest'
 import { createNotifier, createTemplateRegistry } from '../src/index.js'
-import { mockProviders } from '../src/testing/index.js'
+import { createMemoryNotifyStore, mockProviders } from '../src/testing/index.js'
 
 /** Intl puts no-break spaces (U+00A0, U+202F) where people write spaces; compare them as spaces. */
 const spaces = (text: string | undefined) => text?.replace(/[\u00a0\u202f]/g, ' ')
@@ -313,7 +313,7 @@ describe('through the notifier', () => {
   it('a missing variable fails the send naming the variable and the template; nothing is sent or recorded', async () => {
     const mocks = mockProviders()
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: mocks.providers,
       partials: { brand: '<header>{{ brand }}</header>' },
       templates: [

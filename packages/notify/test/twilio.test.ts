@@ -1,8 +1,12 @@
 import { createFakeClock } from '@opskit/core/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
-import { createMockSmsProvider, runSmsProviderConformance } from '../src/testing/index.js'
-import { twilioProvider } from '../src/twilio/index.js'
+import {
+  createMemoryNotifyStore,
+  createMockSmsProvider,
+  runSmsProviderConformance,
+} from '../src/testing/index.js'
+import { createTwilioProvider } from '../src/twilio/index.js'
 import { startTwilioFake } from './fakes/twilio-fake.js'
 
 const accountSid = `AC${'a'.repeat(32)}`
@@ -12,13 +16,18 @@ runSmsProviderConformance({
   name: 'twilio library → loopback fake',
   async create() {
     const twilio = await startTwilioFake(accountSid, authToken)
-    const provider = twilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url })
+    const provider = createTwilioProvider({
+      accountSid,
+      authToken,
+      from: '+15005550006',
+      baseUrl: twilio.fake.url,
+    })
     return {
       provider,
       received: () => twilio.accepted.map(({ to, body }) => ({ to, body })),
       failNext: (kind) => (kind === 'transient' ? twilio.serverErrorNext() : twilio.invalidNumberNext()),
       misconfigured: () =>
-        twilioProvider({
+        createTwilioProvider({
           accountSid,
           authToken: 'tok_revoked',
           from: '+15005550006',
@@ -37,7 +46,12 @@ describe('twilio provider', () => {
   afterAll(() => twilio.fake.stop())
 
   it('sends through the real library: Basic auth, form body, sid, segments and reported price', async () => {
-    const provider = twilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url })
+    const provider = createTwilioProvider({
+      accountSid,
+      authToken,
+      from: '+15005550006',
+      baseUrl: twilio.fake.url,
+    })
     const first = await provider.send({
       to: '+14155550100',
       body: 'Your code is 123456',
@@ -55,7 +69,7 @@ describe('twilio provider', () => {
       Body: 'Your code is 123456',
     })
     await provider.verify?.()
-    const wrong = twilioProvider({
+    const wrong = createTwilioProvider({
       accountSid,
       authToken: 'nope-nope',
       from: '+15005550006',
@@ -70,18 +84,18 @@ describe('twilio provider', () => {
       details: { providerCode: 20003, status: 401 },
     })
     expect(JSON.stringify(error)).not.toContain('nope-nope')
-    expect(() => twilioProvider({ accountSid: 'XX1', authToken, from: '+1' })).toThrow(/AC/)
+    expect(() => createTwilioProvider({ accountSid: 'XX1', authToken, from: '+1' })).toThrow(/AC/)
   })
 
   it('treats 21211 as permanent with no failover, and 429 as transient honouring Retry-After', async () => {
     const clock = createFakeClock()
     const backup = createMockSmsProvider('backup-sms')
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       clock,
       providers: {
         sms: [
-          twilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url }),
+          createTwilioProvider({ accountSid, authToken, from: '+15005550006', baseUrl: twilio.fake.url }),
           backup,
         ],
       },
@@ -127,7 +141,7 @@ describe('twilio provider errors', () => {
   it('keeps credentials out of the error and its cause when the network fails', async () => {
     const { freePort } = await import('@opskit/test-support')
     const port = await freePort()
-    const provider = twilioProvider({
+    const provider = createTwilioProvider({
       accountSid,
       authToken,
       from: '+15005550006',
@@ -160,10 +174,10 @@ describe('twilio status callbacks', () => {
     const twilioLib = (await import('twilio')).default
     const fake = await startTwilioFake(accountSid, authToken)
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: {
         sms: [
-          twilioProvider({
+          createTwilioProvider({
             accountSid,
             authToken,
             from: '+15005550006',

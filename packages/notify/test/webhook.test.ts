@@ -3,8 +3,8 @@ import { type HttpFake, startHttpFake } from '@opskit/test-support'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createNotifier } from '../src/index.js'
-import { runWebhookProviderConformance } from '../src/testing/index.js'
-import { webhookProvider } from '../src/webhook/index.js'
+import { createMemoryNotifyStore, runWebhookProviderConformance } from '../src/testing/index.js'
+import { createWebhookProvider } from '../src/webhook/index.js'
 
 const secret = generateWebhookSecret()
 let conformanceUrl = ''
@@ -36,7 +36,7 @@ runWebhookProviderConformance({
     const fake = await startHttpFake()
     const accepted = receiver(fake, [secret])
     conformanceUrl = `${fake.url}/hooks/conformance`
-    const provider = webhookProvider({ secrets: secret, allowPrivateNetworks: true })
+    const provider = createWebhookProvider({ secrets: secret, allowPrivateNetworks: true })
     return {
       provider,
       received: () => accepted,
@@ -60,7 +60,7 @@ describe('webhook provider', () => {
     const onlyNew = await startHttpFake()
     receiver(onlyOld, [secret])
     receiver(onlyNew, [next])
-    const provider = webhookProvider({ secrets: [next, secret], allowPrivateNetworks: true })
+    const provider = createWebhookProvider({ secrets: [next, secret], allowPrivateNetworks: true })
     for (const target of [onlyOld, onlyNew]) {
       await provider.send({
         url: `${target.url}/hooks/a`,
@@ -79,9 +79,9 @@ describe('webhook provider', () => {
 
   it('retries 5xx/429 with the same webhook-id, disables an endpoint on 410, refuses private targets by default', async () => {
     receiver(fake, [secret])
-    const provider = webhookProvider({ secrets: secret, allowPrivateNetworks: true })
+    const provider = createWebhookProvider({ secrets: secret, allowPrivateNetworks: true })
     const notifier = await createNotifier({
-      mode: 'mock',
+      store: createMemoryNotifyStore(),
       providers: { webhook: [provider] },
       defaults: { retry: { retries: 3, baseMs: 1, maxMs: 5 } },
     })
@@ -125,7 +125,7 @@ describe('webhook provider', () => {
     })
     expect(redirect.deliveries[0]).toMatchObject({ status: 'failed', attempts: 1, error: { code: '302' } })
 
-    const guarded = webhookProvider({ secrets: secret })
+    const guarded = createWebhookProvider({ secrets: secret })
     await expect(
       guarded.send({ url: `${fake.url}/hooks/x`, type: 't', data: {}, idempotencyKey: 'k' }),
     ).rejects.toMatchObject({
@@ -138,15 +138,13 @@ describe('webhook provider', () => {
 
 describe('disabled webhook endpoints live in the store', () => {
   it('a restarted notifier (new provider, same store) still refuses a 410 endpoint until it is re-enabled', async () => {
-    const { createMemoryNotifyStore } = await import('../src/index.js')
     const fake = await startHttpFake()
     const accepted = receiver(fake, [secret])
     const store = createMemoryNotifyStore()
     const make = () =>
       createNotifier({
-        mode: 'mock',
         store,
-        providers: { webhook: [webhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
+        providers: { webhook: [createWebhookProvider({ secrets: secret, allowPrivateNetworks: true })] },
       })
     const first = await make()
     fake.enqueue('POST', '/hooks/:id', { status: 410 })
@@ -262,7 +260,7 @@ describe('SSRF guard after DNS resolution', () => {
       ['8.8.8.8', '10.0.0.7'],
     ]) {
       const { lookup, calls } = resolverTo(...answer)
-      const provider = webhookProvider({ secrets: secret, lookup, timeoutMs: 2_000 })
+      const provider = createWebhookProvider({ secrets: secret, lookup, timeoutMs: 2_000 })
       const error = await provider
         .send({
           url: `http://hooks.partner.example:${port}/hooks/a`,
@@ -291,7 +289,7 @@ describe('SSRF guard after DNS resolution', () => {
     const accepted = receiver(fake, [secret])
     const port = new URL(fake.url).port
     const { lookup, calls } = resolverTo('127.0.0.1')
-    const provider = webhookProvider({ secrets: secret, lookup, allowPrivateNetworks: true })
+    const provider = createWebhookProvider({ secrets: secret, lookup, allowPrivateNetworks: true })
     // `.invalid` never resolves in real DNS: reaching the fake proves the injected answer was used.
     await provider.send({
       url: `http://hooks.opskit.invalid:${port}/hooks/a`,
@@ -316,7 +314,7 @@ describe('SSRF guard after DNS resolution', () => {
       'http://api.localhost/x',
     ]) {
       const { lookup, calls } = resolverTo('8.8.8.8')
-      const provider = webhookProvider({ secrets: secret, lookup })
+      const provider = createWebhookProvider({ secrets: secret, lookup })
       await expect(provider.send({ url, type: 't', data: {}, idempotencyKey: 'k' })).rejects.toMatchObject({
         details: { providerCode: 'PRIVATE_ADDRESS' },
       })
@@ -357,8 +355,8 @@ describe('SSRF guard after DNS resolution', () => {
   it('through the notifier: failed once, no retry, no failover, code PRIVATE_ADDRESS', async () => {
     const { lookup } = resolverTo('127.0.0.1')
     const notifier = await createNotifier({
-      mode: 'mock',
-      providers: { webhook: [webhookProvider({ secrets: secret, lookup })] },
+      store: createMemoryNotifyStore(),
+      providers: { webhook: [createWebhookProvider({ secrets: secret, lookup })] },
       defaults: { retry: { retries: 3, baseMs: 1, maxMs: 5 } },
     })
     const result = await notifier.send({
@@ -379,7 +377,7 @@ describe('webhook transport', () => {
   it('reports a receiver that does not answer in time as a transient TIMEOUT, a refused connection as NETWORK, and honours Retry-After', async () => {
     const fake = await startHttpFake()
     receiver(fake, [secret])
-    const provider = webhookProvider({ secrets: secret, allowPrivateNetworks: true, timeoutMs: 100 })
+    const provider = createWebhookProvider({ secrets: secret, allowPrivateNetworks: true, timeoutMs: 100 })
     fake.enqueue('POST', '/hooks/:id', { status: 204, delayMs: 1_000 })
     await expect(
       provider.send({ url: `${fake.url}/hooks/slow`, type: 't', data: {}, idempotencyKey: 'k' }),

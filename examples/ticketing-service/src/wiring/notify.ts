@@ -1,7 +1,12 @@
 import type { HostDatabase, Logger } from '@opskit/core'
 import { type AlertChannel, createNotifierChannel } from '@opskit/monitor'
-import { createNotifier, type Dispatcher, type NotificationTemplate, type Notifier } from '@opskit/notify'
-import { smtpProvider } from '@opskit/notify/smtp'
+import {
+  createNotifier,
+  type NotificationTemplate,
+  type Notifier,
+  type OutboxDispatcher,
+} from '@opskit/notify'
+import { createSmtpProvider } from '@opskit/notify/smtp'
 import type { TicketingDb } from '../db/schema.js'
 import type { DomainHooks } from '../domain/hooks.js'
 import { createRecordingProviders, type RecordingProviders } from './recording-providers.js'
@@ -73,11 +78,10 @@ export async function wireNotify(options: NotifyWiringOptions): Promise<NotifyWi
   const providers = createRecordingProviders()
   const counts: Record<string, Record<string, number>> = {}
   const notifier = await createNotifier({
-    mode: 'production',
     db: options.db,
     providers: {
       email: [
-        smtpProvider({
+        createSmtpProvider({
           host: options.smtp.host,
           port: options.smtp.port,
           from: options.smtp.from,
@@ -99,7 +103,7 @@ export async function wireNotify(options: NotifyWiringOptions): Promise<NotifyWi
       },
     },
   })
-  const dispatcher: Dispatcher = notifier.startDispatcher({
+  const dispatcher: OutboxDispatcher = notifier.startOutboxDispatcher({
     pollIntervalMs: 200,
     onError: (error) => options.logger.error({ err: error }, 'notification dispatch failed'),
   })

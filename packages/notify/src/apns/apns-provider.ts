@@ -1,11 +1,11 @@
 import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto'
 import { type ClientHttp2Session, connect, constants } from 'node:http2'
-import { type Clock, requiredOptionError, systemClock } from '@opskit/core'
-import { NotifyError, providerError, throwIfAborted } from '../errors/notify-error.js'
+import { type Clock, systemClock } from '@opskit/core'
+import { missingOptionError, NotifyError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type { PushMessage, PushProvider, PushResult, PushTokenResult } from '../providers/push-provider.js'
 
-/** Options of {@link apnsProvider}. */
+/** Options of {@link createApnsProvider}. */
 export interface ApnsProviderOptions {
   /** Provider name in the delivery log. @default 'apns' */
   name?: string
@@ -54,13 +54,13 @@ const RETRYABLE_REASONS = new Set([
  *
  * @example
  * ```ts
- * import { apnsProvider } from '@opskit/notify/apns'
- * const push = apnsProvider({ keyId, teamId, privateKey: p8, bundleId: 'com.acme.app', production: true })
+ * import { createApnsProvider } from '@opskit/notify/apns'
+ * const push = createApnsProvider({ keyId, teamId, privateKey: p8, bundleId: 'com.acme.app', production: true })
  * ```
  */
-export function apnsProvider(options: ApnsProviderOptions): PushProvider {
+export function createApnsProvider(options: ApnsProviderOptions): PushProvider {
   for (const key of ['keyId', 'teamId', 'privateKey', 'bundleId'] as const) {
-    if (!options[key]) throw requiredOptionError('notify', 'apns', key)
+    if (!options[key]) throw missingOptionError('apns', key)
   }
   const name = options.name ?? 'apns'
   const clock = options.clock ?? systemClock
@@ -73,7 +73,7 @@ export function apnsProvider(options: ApnsProviderOptions): PushProvider {
   try {
     key = createPrivateKey(options.privateKey)
   } catch (error) {
-    throw new NotifyError('NOTIFY_INVALID_CONFIG', '[apns] privateKey is not a valid PEM key', {
+    throw new NotifyError('NOTIFY_INVALID_OPTIONS', '[apns] privateKey is not a valid PEM key', {
       cause: error,
     })
   }

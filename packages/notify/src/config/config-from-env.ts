@@ -1,17 +1,21 @@
 import type { ApnsProviderOptions } from '../apns/apns-provider.js'
 import { NotifyError } from '../errors/notify-error.js'
 import type { FcmProviderOptions } from '../fcm/fcm-provider.js'
-import type { SendgridProviderOptions } from '../sendgrid/sendgrid-provider.js'
+import type { SendGridProviderOptions } from '../sendgrid/sendgrid-provider.js'
 import type { SmtpProviderOptions } from '../smtp/smtp-provider.js'
 import type { TwilioProviderOptions } from '../twilio/twilio-provider.js'
 
 /**
  * Provider options read from the environment, ready for the factories of each subpath
- * (`smtpProvider(env.email.smtp)`, …); a provider is present only when all its variables are.
+ * (`createSmtpProvider(env.email.smtp)`, …); a provider is present only when all its variables are.
  */
 export interface NotifyEnvConfig {
+  /**
+   * What `NOTIFICATION_MODE` asks for: `mock` (no credentials needed; the host passes
+   * `mockProviders().providers` from `@opskit/notify/testing`) or `production` (strict).
+   */
   mode: 'mock' | 'production'
-  email: { sendgrid?: SendgridProviderOptions; smtp?: SmtpProviderOptions }
+  email: { sendgrid?: SendGridProviderOptions; smtp?: SmtpProviderOptions }
   sms: { twilio?: TwilioProviderOptions }
   push: { fcm?: FcmProviderOptions; apns?: ApnsProviderOptions }
   /** Providers left out in mock mode because some of their variables were missing (names only). */
@@ -42,14 +46,14 @@ const OPTIONAL: Record<keyof typeof GROUPS, string[]> = {
  * `APNS_KEY_ID`/`APNS_TEAM_ID`/`APNS_KEY`/`APNS_BUNDLE_ID`/`APNS_PRODUCTION`.
  *
  * In production mode a half-configured provider (some of its variables set, others not) throws
- * `NOTIFY_INVALID_CONFIG` naming the missing variables — never their values. Mock mode needs none.
+ * `NOTIFY_INVALID_OPTIONS` naming the missing variables — never their values. Mock mode needs none.
  *
  * @example
  * ```ts
  * const env = configFromEnv(process.env)
  * const notifier = await createNotifier({
- *   mode: env.mode, db,
- *   providers: { email: env.email.sendgrid ? [sendgridProvider(env.email.sendgrid)] : [] },
+ *   db,
+ *   providers: { email: env.email.sendgrid ? [createSendGridProvider(env.email.sendgrid)] : [] },
  * })
  * ```
  */
@@ -61,7 +65,7 @@ export function configFromEnv(env: Record<string, string | undefined>): NotifyEn
   const modeText = value('NOTIFICATION_MODE') ?? (env.NODE_ENV === 'production' ? 'production' : 'mock')
   if (modeText !== 'mock' && modeText !== 'production') {
     throw new NotifyError(
-      'NOTIFY_INVALID_CONFIG',
+      'NOTIFY_INVALID_OPTIONS',
       `NOTIFICATION_MODE must be "mock" or "production", not "${modeText.slice(0, 20)}"`,
     )
   }
@@ -87,14 +91,14 @@ export function configFromEnv(env: Record<string, string | undefined>): NotifyEn
   }
   if (mode === 'production' && incomplete.length > 0) {
     throw new NotifyError(
-      'NOTIFY_INVALID_CONFIG',
+      'NOTIFY_INVALID_OPTIONS',
       `half-configured providers: ${incomplete.map((i) => `${i.provider} is missing ${i.missing.join(', ')}`).join('; ')}`,
       { details: { incomplete } },
     )
   }
   const port = value('SMTP_PORT')
   if (complete.has('smtp') && port !== undefined && !/^\d{1,5}$/.test(port)) {
-    throw new NotifyError('NOTIFY_INVALID_CONFIG', 'SMTP_PORT must be a port number')
+    throw new NotifyError('NOTIFY_INVALID_OPTIONS', 'SMTP_PORT must be a port number')
   }
   const v = (name: string) => value(name) as string
   return {

@@ -3,7 +3,7 @@ import { OpskitError, type OpskitErrorOptions } from '@opskit/core'
 /** Stable codes of the errors `@opskit/notify` throws; match on these, never on messages. */
 export type NotifyErrorCode =
   | 'NOTIFY_INVALID_MESSAGE'
-  | 'NOTIFY_INVALID_CONFIG'
+  | 'NOTIFY_INVALID_OPTIONS'
   | 'NOTIFY_PROVIDER_NOT_CONFIGURED'
   | 'NOTIFY_PROVIDER_TRANSIENT'
   | 'NOTIFY_PROVIDER_PERMANENT'
@@ -23,6 +23,21 @@ export class NotifyError extends OpskitError<NotifyErrorCode> {
   ) {
     super({ ...options, code, message, package: 'notify' })
   }
+}
+
+/**
+ * The `NOTIFY_INVALID_OPTIONS` error a vendor adapter throws for a missing option, naming the
+ * adapter and the option (never a value).
+ *
+ * @example
+ * ```ts
+ * if (!options.accountSid) throw missingOptionError('twilio', 'accountSid')
+ * ```
+ */
+export function missingOptionError(adapter: string, option: string): NotifyError {
+  return new NotifyError('NOTIFY_INVALID_OPTIONS', `[${adapter}] missing required option \`${option}\``, {
+    details: { adapter, option },
+  })
 }
 
 /** What a provider knows about a failed send; see {@link providerError}. */
@@ -94,15 +109,6 @@ export function throwIfAborted(provider: string, signal: AbortSignal | undefined
       providerCode: 'ABORTED',
     })
   }
-}
-
-/** Parses an HTTP `Retry-After` header (seconds or an HTTP date) into ms, relative to `now`. */
-export function parseRetryAfter(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined
-  const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000)
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
 /**

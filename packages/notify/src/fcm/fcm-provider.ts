@@ -1,5 +1,5 @@
-import { importOptional, requiredOptionError } from '@opskit/core'
-import { providerError, throwIfAborted } from '../errors/notify-error.js'
+import { importOptional } from '@opskit/core'
+import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type {
   DevicePlatform,
@@ -10,7 +10,7 @@ import type {
 } from '../providers/push-provider.js'
 import type { FcmBatchResponse, FcmMessage, FcmMessagingLike } from './fcm-messaging.js'
 
-/** Options of {@link fcmProvider}: a messaging instance, or service-account credentials. */
+/** Options of {@link createFcmProvider}: a messaging instance, or service-account credentials. */
 export interface FcmProviderOptions {
   /** Provider name in the delivery log. @default 'fcm' */
   name?: string
@@ -100,15 +100,15 @@ function toFcm(message: PushMessage, token: string): FcmMessage {
  *
  * @example
  * ```ts
- * import { fcmProvider } from '@opskit/notify/fcm'
- * const push = fcmProvider({ projectId, clientEmail, privateKey })
+ * import { createFcmProvider } from '@opskit/notify/fcm'
+ * const push = createFcmProvider({ projectId, clientEmail, privateKey })
  * ```
  */
-export function fcmProvider(options: FcmProviderOptions): PushProvider {
+export function createFcmProvider(options: FcmProviderOptions): PushProvider {
   const name = options.name ?? 'fcm'
   if (!options.messaging) {
     for (const key of ['projectId', 'clientEmail', 'privateKey'] as const) {
-      if (!options[key]) throw requiredOptionError('notify', 'fcm', key)
+      if (!options[key]) throw missingOptionError('fcm', key)
     }
   }
   let messaging: Promise<FcmMessagingLike> | undefined = options.messaging

@@ -3,4 +3,4 @@
  * @packageDocumentation
  */
 export type { FcmBatchResponse, FcmMessage, FcmMessagingLike } from './fcm-messaging.js'
-export { FCM_BATCH_SIZE, type FcmProviderOptions, fcmProvider } from './fcm-provider.js'
+export { createFcmProvider, FCM_BATCH_SIZE, type FcmProviderOptions } from './fcm-provider.js'

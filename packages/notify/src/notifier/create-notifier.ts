@@ -17,12 +17,10 @@ import { verifyProviders } from '../delivery/verify-providers.js'
 import { NotifyError } from '../errors/notify-error.js'
 import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
 import { createKyselyNotifyStore } from '../store/kysely-store.js'
-import { createMemoryNotifyStore } from '../store/memory-store.js'
 import type { NotifyStore } from '../store/notify-store.js'
-import { mockProviders } from '../testing/mock-providers.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
 import { invalidMessage, parseSendInput } from '../validation/parse-send-input.js'
-import type { Dispatcher, Notifier, NotifierConfig } from './notifier-types.js'
+import type { Notifier, NotifierOptions, OutboxDispatcher } from './notifier-types.js'
 import { startOutboxDispatcher } from './outbox-dispatcher.js'
 import { outboxRow, sendAtMs } from './outbox-message.js'
 import { prepareSend } from './prepare-send.js'
@@ -30,23 +28,15 @@ import { sendBatch } from './send-batch.js'
 import { createSendPipeline } from './send-pipeline.js'
 import { createSendPolicy } from './send-policy.js'
 
-/** The configured providers (mock mode fills the channels without any), names checked unique. */
-function resolveProviders(config: NotifierConfig): ProvidersConfig {
-  const providers: ProvidersConfig = { ...(config.providers ?? {}) }
-  if (config.mode === 'mock') {
-    const mocks = mockProviders()
-    for (const channel of ['email', 'sms', 'push', 'webhook'] as const) {
-      if (!providers[channel] || providers[channel]?.length === 0) {
-        ;(providers as Record<string, AnyProvider[]>)[channel] = [mocks[channel]]
-      }
-    }
-  }
+/** The configured providers, their names checked unique (they key rate limits and the delivery log). */
+function resolveProviders(options: NotifierOptions): ProvidersConfig {
+  const providers: ProvidersConfig = { ...options.providers }
   const names = new Set<string>()
   for (const list of Object.values(providers) as AnyProvider[][]) {
     for (const provider of list) {
       if (names.has(provider.name)) {
         throw new NotifyError(
-          'NOTIFY_INVALID_CONFIG',
+          'NOTIFY_INVALID_OPTIONS',
           `two providers are named "${provider.name}"; names must be unique`,
         )
       }
@@ -56,22 +46,17 @@ function resolveProviders(config: NotifierConfig): ProvidersConfig {
   return providers
 }
 
-/** The store of the options: the given one, a Kysely store on `db`, or (mock mode) a memory store. */
-async function resolveStore(config: NotifierConfig): Promise<NotifyStore> {
-  if (config.mode !== 'mock' && config.mode !== 'production') {
-    throw new NotifyError('NOTIFY_INVALID_CONFIG', 'mode must be "mock" or "production"')
-  }
-  if (config.mode === 'production' && !config.db && !config.store) {
+/** The store of the options: the given one, or a Kysely store on `db`; migrated. */
+async function resolveStore(options: NotifierOptions): Promise<NotifyStore> {
+  if (!options.store && !options.db) {
     throw new NotifyError(
-      'NOTIFY_INVALID_CONFIG',
-      'production mode needs `db` (or a `store`): the delivery log, idempotency keys and outbox must be durable',
+      'NOTIFY_INVALID_OPTIONS',
+      'createNotifier needs `store` or `db`: the delivery log, idempotency keys and outbox must live somewhere (in unit tests: the memory store of @opskit/notify/testing)',
     )
   }
   const store =
-    config.store ??
-    (config.db
-      ? createKyselyNotifyStore({ db: config.db, tablePrefix: config.tablePrefix ?? 'opskit_' })
-      : createMemoryNotifyStore())
+    options.store ??
+    createKyselyNotifyStore({ db: options.db as HostDatabase, tablePrefix: options.tablePrefix ?? 'opskit_' })
   await store.migrate()
   return store
 }
@@ -82,25 +67,25 @@ async function resolveStore(config: NotifierConfig): Promise<NotifyStore> {
  *
  * @example
  * ```ts
- * const notifier = await createNotifier({ mode: 'production', db, providers: { email: [smtpProvider({ host, port })] } })
+ * const notifier = await createNotifier({ db, providers: { email: [createSmtpProvider({ host, port })] } })
  * await notifier.send({ to: { email: 'ada@example.com' }, channels: ['email'], template: 'welcome', data: { name: 'Ada' } })
  * ```
  */
-export async function createNotifier(config: NotifierConfig): Promise<Notifier> {
-  const clock: Clock = config.clock ?? systemClock
-  const logger: Logger = (config.logger ?? noopLogger).child({ component: 'opskit-notify' })
-  const defaults = config.defaults ?? {}
+export async function createNotifier(options: NotifierOptions): Promise<Notifier> {
+  const clock: Clock = options.clock ?? systemClock
+  const logger: Logger = (options.logger ?? noopLogger).child({ component: 'opskit-notify' })
+  const defaults = options.defaults ?? {}
   const nextId = createUuidV7Generator(clock)
-  const store = await resolveStore(config)
-  const providers = resolveProviders(config)
+  const providers = resolveProviders(options)
+  const store = await resolveStore(options)
   const defaultLocale = defaults.locale ?? 'en'
   const templates = await createTemplatesApi({
     store,
     clock,
     defaultLocale,
-    ...(config.templateDirectory ? { directory: config.templateDirectory } : {}),
-    ...(config.partials ? { partials: config.partials } : {}),
-    ...(config.templates ? { templates: config.templates } : {}),
+    ...(options.templateDirectory ? { directory: options.templateDirectory } : {}),
+    ...(options.partials ? { partials: options.partials } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
   })
   const chain = createProviderChain({
     clock,
@@ -124,9 +109,9 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
     prepare,
     deliver: createChannelDelivery({ store, clock, logger, nextId, chain, providers, defaults }),
     staleAfterMs: defaults.staleAfterMs ?? 120_000,
-    metrics: config.metrics,
+    metrics: options.metrics,
   })
-  const dispatchers = new Set<Dispatcher>()
+  const dispatchers = new Set<OutboxDispatcher>()
   let closed = false
   const assertOpen = () => {
     if (closed) throw new NotifyError('NOTIFY_CLOSED', 'the notifier is closed')
@@ -138,7 +123,6 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
   const apiContext = { store, clock, invalid: invalidMessage }
 
   return {
-    mode: config.mode,
     templates,
     preferences: createPreferencesApi(apiContext),
     devices: createDevicesApi(apiContext),
@@ -163,7 +147,7 @@ export async function createNotifier(config: NotifierConfig): Promise<Notifier> 
       await store.enqueueOutbox([row], options?.trx ? { trx: options.trx as HostDatabase } : undefined)
       return { id: row.id, idempotencyKey }
     },
-    startDispatcher(options = {}) {
+    startOutboxDispatcher(options = {}) {
       assertOpen()
       const dispatcher = startOutboxDispatcher({
         store,

@@ -70,16 +70,18 @@ export interface NotifyMetrics {
 }
 
 /** Options of {@link createNotifier}. */
-export interface NotifierConfig {
-  /** `mock` needs no credentials (mock providers, memory store by default); `production` wants a database. */
-  mode: 'mock' | 'production'
-  /** The host's Kysely database: the delivery log, preferences, devices, inbox and outbox live there. */
-  db?: HostDatabase
-  /** A store of the host's own instead of `db`. */
+export interface NotifierOptions {
+  /**
+   * Where the delivery log, idempotency keys, preferences, devices, inbox and outbox live:
+   * `await createKyselyNotifyStore({ db })`, or a store of the host's own (in unit tests the
+   * memory store of `@opskit/notify/testing`). Give `store` or `db`.
+   */
   store?: NotifyStore
-  /** Prefix of the tables in `db`. @default 'opskit_' */
+  /** Shortcut for `store`: the host's Kysely database, on which the notifier creates (and closes) its own Kysely store. */
+  db?: HostDatabase
+  /** Prefix of the tables in `db` (with the `db` shortcut only). @default 'opskit_' */
   tablePrefix?: string
-  /** Providers per channel, tried in order; mock mode fills missing channels with mocks. */
+  /** Providers per channel, tried in order (`mockProviders().providers` from `/testing` in unit tests). */
   providers?: ProvidersConfig
   /** Templates to register (LiquidJS; see the README's Templates section). */
   templates?: NotificationTemplate[]
@@ -118,7 +120,7 @@ export interface ProviderHealth {
 }
 
 /** A running outbox dispatcher. */
-export interface Dispatcher {
+export interface OutboxDispatcher {
   /** This dispatcher's lease owner id. */
   readonly owner: string
   /** Claims and sends one batch now; resolves with the number of rows handled. */
@@ -127,8 +129,8 @@ export interface Dispatcher {
   stop(): Promise<void>
 }
 
-/** Options of `startDispatcher()`. */
-export interface DispatcherOptions {
+/** Options of `startOutboxDispatcher()`. */
+export interface OutboxDispatcherOptions {
   /** Rows claimed per batch. @default 50 */
   batchSize?: number
   /** Wait between empty polls. @default 500 */
@@ -206,8 +208,6 @@ export interface WebhooksApi {
 
 /** The object {@link createNotifier} returns. */
 export interface Notifier {
-  /** The mode it was created in. */
-  readonly mode: 'mock' | 'production'
   /** Validates, renders, applies preferences and delivers on every channel; see {@link SendResult}. */
   send(input: SendInput): Promise<SendResult>
   /** Validates every input first (nothing is sent if one is invalid), then sends them, a few at a time. */
@@ -230,7 +230,7 @@ export interface Notifier {
    */
   enqueue(input: SendInput, options?: { trx?: HostDatabase }): Promise<{ id: string; idempotencyKey: string }>
   /** Starts an outbox dispatcher (several may run, in one or many processes). */
-  startDispatcher(options?: DispatcherOptions): Dispatcher
+  startOutboxDispatcher(options?: OutboxDispatcherOptions): OutboxDispatcher
   /** Checks every provider without sending. */
   verifyProviders(): Promise<ProviderHealth[]>
   /** Stops dispatchers and closes providers. */

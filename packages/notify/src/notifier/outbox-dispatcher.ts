@@ -1,14 +1,14 @@
 import { type Clock, isOpskitError, type Logger } from '@opskit/core'
 import type { NotifyStore } from '../store/notify-store.js'
 import type { OutboxRecord } from '../store/records.js'
-import type { Dispatcher, DispatcherOptions, SendResult } from './notifier-types.js'
+import type { OutboxDispatcher, OutboxDispatcherOptions, SendResult } from './notifier-types.js'
 
 interface DispatcherContext {
   store: NotifyStore
   clock: Clock
   logger: Logger
   owner: string
-  options: DispatcherOptions
+  options: OutboxDispatcherOptions
   send: (
     message: Record<string, unknown>,
   ) => Promise<{ result: SendResult; inFlight?: boolean; deferUntil?: number }>
@@ -16,7 +16,7 @@ interface DispatcherContext {
 }
 
 /** Polls the outbox, claims rows under a lease, sends them through the notifier and records the outcome. */
-export function startOutboxDispatcher(context: DispatcherContext): Dispatcher {
+export function startOutboxDispatcher(context: DispatcherContext): OutboxDispatcher {
   const { store, clock, logger, owner } = context
   const batchSize = context.options.batchSize ?? 50
   const pollIntervalMs = context.options.pollIntervalMs ?? 500

@@ -4,7 +4,7 @@ import { receiptStage } from '../store/receipt-stage.js'
 import type { DeliveryReceipt } from '../store/records.js'
 
 /** The signed parts of a SendGrid Event Webhook request. */
-export interface SendgridSignatureInput {
+export interface SendGridSignatureInput {
   /** The raw request body, byte for byte as received (parse it only afterwards). */
   body: string | Uint8Array
   /** The `X-Twilio-Email-Event-Webhook-Signature` header (base64 DER ECDSA signature). */
@@ -18,8 +18,8 @@ export interface SendgridSignatureInput {
   publicKey: string | KeyObject
 }
 
-/** Input of {@link parseSendgridEvents}. */
-export interface SendgridEventsInput extends SendgridSignatureInput {
+/** Input of {@link parseSendGridEvents}. */
+export interface SendGridEventsInput extends SendGridSignatureInput {
   /** The provider name the messages were sent with. @default 'sendgrid' */
   provider?: string
   /**
@@ -56,7 +56,7 @@ function importKey(publicKey: string | KeyObject): KeyObject {
       })
   } catch (error) {
     throw new NotifyError(
-      'NOTIFY_INVALID_CONFIG',
+      'NOTIFY_INVALID_OPTIONS',
       '[sendgrid] the event webhook verification key does not parse',
       {
         cause: error,
@@ -69,7 +69,7 @@ function importKey(publicKey: string | KeyObject): KeyObject {
     key.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
   ) {
     throw new NotifyError(
-      'NOTIFY_INVALID_CONFIG',
+      'NOTIFY_INVALID_OPTIONS',
       '[sendgrid] the event webhook verification key must be a P-256 (prime256v1) public key',
     )
   }
@@ -79,10 +79,10 @@ function importKey(publicKey: string | KeyObject): KeyObject {
 /**
  * Whether a SendGrid Event Webhook request is signed by the key: ECDSA P-256 with SHA-256 over
  * `timestamp + rawBody`, the signature DER-encoded in base64. Checks the signature only (no time
- * window; {@link parseSendgridEvents} adds that). Throws `NOTIFY_INVALID_CONFIG` for a key that is
+ * window; {@link parseSendGridEvents} adds that). Throws `NOTIFY_INVALID_OPTIONS` for a key that is
  * not a P-256 public key.
  */
-export function verifySendgridSignature(input: SendgridSignatureInput): boolean {
+export function verifySendGridSignature(input: SendGridSignatureInput): boolean {
   const key = importKey(input.publicKey)
   if (!input.signature || !input.timestamp) return false
   const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : Buffer.from(input.body)
@@ -95,7 +95,7 @@ export function verifySendgridSignature(input: SendgridSignatureInput): boolean 
 }
 
 /** The part of a `sg_message_id` that SendGrid returned as `X-Message-Id` when the mail was sent. */
-export function sendgridMessageId(sgMessageId: string): string {
+export function sendGridMessageId(sgMessageId: string): string {
   const dot = sgMessageId.indexOf('.')
   return dot < 0 ? sgMessageId : sgMessageId.slice(0, dot)
 }
@@ -116,7 +116,7 @@ function smtpCode(event: SendgridEvent): string | undefined {
 }
 
 /**
- * Verifies a SendGrid Event Webhook POST ({@link verifySendgridSignature} plus a time window on
+ * Verifies a SendGrid Event Webhook POST ({@link verifySendGridSignature} plus a time window on
  * the signed timestamp) and turns its events into {@link DeliveryReceipt}s for
  * `notifier.deliveries.recordReceipt()`, oldest first (same second: processed → deferred →
  * delivered/bounce/blocked/dropped → open/click → spamreport/unsubscribe), so recording them in
@@ -133,12 +133,12 @@ function smtpCode(event: SendgridEvent): string | undefined {
  *
  * Throws `NOTIFY_INVALID_SIGNATURE` when the signature is missing or wrong or the timestamp is
  * outside the window (`details.reason`: `signature` or `timestamp`), `NOTIFY_INVALID_MESSAGE` when
- * the body is not a JSON array, `NOTIFY_INVALID_CONFIG` for a bad key.
+ * the body is not a JSON array, `NOTIFY_INVALID_OPTIONS` for a bad key.
  *
  * @example
  * ```ts
  * app.post('/hooks/sendgrid', express.raw({ type: 'application/json' }), async (req, res) => {
- *   const receipts = parseSendgridEvents({
+ *   const receipts = parseSendGridEvents({
  *     body: req.body,
  *     signature: req.get('x-twilio-email-event-webhook-signature'),
  *     timestamp: req.get('x-twilio-email-event-webhook-timestamp'),
@@ -149,8 +149,8 @@ function smtpCode(event: SendgridEvent): string | undefined {
  * })
  * ```
  */
-export function parseSendgridEvents(input: SendgridEventsInput): DeliveryReceipt[] {
-  if (!verifySendgridSignature(input)) {
+export function parseSendGridEvents(input: SendGridEventsInput): DeliveryReceipt[] {
+  if (!verifySendGridSignature(input)) {
     throw new NotifyError('NOTIFY_INVALID_SIGNATURE', '[sendgrid] event webhook signature does not match', {
       details: { reason: 'signature' },
     })
@@ -200,7 +200,7 @@ export function parseSendgridEvents(input: SendgridEventsInput): DeliveryReceipt
     entries.push({
       receipt: {
         provider,
-        providerMessageId: sendgridMessageId(sgMessageId),
+        providerMessageId: sendGridMessageId(sgMessageId),
         status,
         ...(at !== undefined ? { occurredAt: at * 1000 } : {}),
         ...(errorCode ? { errorCode } : {}),

@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 export {
-  parseSendgridEvents,
-  type SendgridEventsInput,
-  type SendgridSignatureInput,
-  sendgridMessageId,
-  verifySendgridSignature,
+  parseSendGridEvents,
+  type SendGridEventsInput,
+  type SendGridSignatureInput,
+  sendGridMessageId,
+  verifySendGridSignature,
 } from './event-webhook.js'
-export { type SendgridProviderOptions, sendgridProvider } from './sendgrid-provider.js'
+export { createSendGridProvider, type SendGridProviderOptions } from './sendgrid-provider.js'

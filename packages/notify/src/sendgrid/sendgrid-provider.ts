@@ -3,14 +3,14 @@ import {
   type HostResolver,
   isOpskitError,
   type OutboundResponse,
-  requiredOptionError,
+  parseRetryAfter,
 } from '@opskit/core'
-import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
+import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider, EmailTracking } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 
-/** Options of {@link sendgridProvider}. */
-export interface SendgridProviderOptions {
+/** Options of {@link createSendGridProvider}. */
+export interface SendGridProviderOptions {
   /** Provider name in the delivery log. @default 'sendgrid' */
   name?: string
   /** API key (`SG.…`), sent as a bearer token; never logged. */
@@ -66,13 +66,13 @@ function address(value: string): { email: string; name?: string } {
  *
  * @example
  * ```ts
- * import { sendgridProvider } from '@opskit/notify/sendgrid'
- * const email = sendgridProvider({ apiKey: process.env.SENDGRID_API_KEY!, from: 'no-reply@acme.test' })
+ * import { createSendGridProvider } from '@opskit/notify/sendgrid'
+ * const email = createSendGridProvider({ apiKey: process.env.SENDGRID_API_KEY!, from: 'no-reply@acme.test' })
  * ```
  */
-export function sendgridProvider(options: SendgridProviderOptions): EmailProvider {
-  if (!options.apiKey) throw requiredOptionError('notify', 'sendgrid', 'apiKey')
-  if (!options.from) throw requiredOptionError('notify', 'sendgrid', 'from')
+export function createSendGridProvider(options: SendGridProviderOptions): EmailProvider {
+  if (!options.apiKey) throw missingOptionError('sendgrid', 'apiKey')
+  if (!options.from) throw missingOptionError('sendgrid', 'from')
   const name = options.name ?? 'sendgrid'
   const baseUrl = (options.baseUrl ?? 'https://api.sendgrid.com').replace(/\/$/, '')
   const timeoutMs = options.timeoutMs ?? 15_000

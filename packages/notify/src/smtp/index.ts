@@ -2,4 +2,4 @@
  * `@opskit/notify/smtp`: email over SMTP with nodemailer's pooled transport (optional peer `nodemailer`).
  * @packageDocumentation
  */
-export { type SmtpProviderOptions, smtpProvider } from './smtp-provider.js'
+export { createSmtpProvider, type SmtpProviderOptions } from './smtp-provider.js'

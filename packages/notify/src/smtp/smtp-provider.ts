@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto'
-import { requiredOptionError } from '@opskit/core'
 import nodemailer from 'nodemailer'
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
-import { providerError, throwIfAborted } from '../errors/notify-error.js'
+import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 
-/** Options of {@link smtpProvider}. */
+/** Options of {@link createSmtpProvider}. */
 export interface SmtpProviderOptions {
   /** Provider name in the delivery log. @default 'smtp' */
   name?: string
@@ -74,13 +73,13 @@ function domainOf(address: string): string {
  *
  * @example
  * ```ts
- * import { smtpProvider } from '@opskit/notify/smtp'
- * const email = smtpProvider({ host: 'smtp.example.com', port: 587, auth: { user, pass }, from: 'no-reply@example.com' })
+ * import { createSmtpProvider } from '@opskit/notify/smtp'
+ * const email = createSmtpProvider({ host: 'smtp.example.com', port: 587, auth: { user, pass }, from: 'no-reply@example.com' })
  * ```
  */
-export function smtpProvider(options: SmtpProviderOptions): EmailProvider {
-  if (!options.host) throw requiredOptionError('notify', 'smtp', 'host')
-  if (!options.from) throw requiredOptionError('notify', 'smtp', 'from')
+export function createSmtpProvider(options: SmtpProviderOptions): EmailProvider {
+  if (!options.host) throw missingOptionError('smtp', 'host')
+  if (!options.from) throw missingOptionError('smtp', 'from')
   const name = options.name ?? 'smtp'
   const transportOptions: SMTPPool.Options = {
     pool: true,

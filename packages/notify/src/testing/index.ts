@@ -21,6 +21,7 @@ export {
   runNotifyStoreConformance,
 } from './conformance/store-conformance.js'
 export { expectSent, type SentExpectation } from './expect-sent.js'
+export { createMemoryNotifyStore } from './memory-notify-store.js'
 export {
   createMockEmailProvider,
   createMockPushProvider,

@@ -1,14 +1,21 @@
 import { NotifyError } from '../errors/notify-error.js'
-import { applyReceipt } from './apply-receipt.js'
-import type { NotifyStore } from './notify-store.js'
-import type { DeviceRecord, InboxItem, NotificationRecord, OutboxRecord, UserPreferences } from './records.js'
-import { memoryTemplateMethods } from './template-rows.js'
+import { applyReceipt } from '../store/apply-receipt.js'
+import type { NotifyStore } from '../store/notify-store.js'
+import type {
+  DeviceRecord,
+  InboxItem,
+  NotificationRecord,
+  OutboxRecord,
+  UserPreferences,
+} from '../store/records.js'
+import { memoryTemplateMethods } from '../store/template-rows.js'
 
 const copy = <T>(value: T): T => structuredClone(value)
 
 /**
- * A {@link NotifyStore} in process memory: the default in mock mode and in the host's unit
- * tests. Nothing survives a restart; production mode wants the Kysely store.
+ * A {@link NotifyStore} in process memory, for the host's unit tests
+ * (`createNotifier({ store: createMemoryNotifyStore(), providers: mockProviders().providers })`).
+ * Nothing survives a restart; a service uses `createKyselyNotifyStore`.
  */
 export function createMemoryNotifyStore(): NotifyStore {
   const notifications = new Map<string, NotificationRecord>()

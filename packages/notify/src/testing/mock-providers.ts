@@ -200,12 +200,12 @@ export interface MockProviders {
 }
 
 /**
- * A mock provider for every channel, as mock mode uses by default.
+ * A mock provider for every channel; `providers` is what `createNotifier` takes.
  *
  * @example
  * ```ts
  * const mocks = mockProviders()
- * const notifier = await createNotifier({ mode: 'mock', providers: mocks.providers })
+ * const notifier = await createNotifier({ store: createMemoryNotifyStore(), providers: mocks.providers })
  * await notifier.send({ to: { email: 'a@example.com' }, channels: ['email'], content: { subject: 'Hi', text: 'Hello' } })
  * expectSent(mocks, { channel: 'email', to: 'a@example.com', subject: 'Hi' })
  * ```

@@ -4,4 +4,4 @@
  * @packageDocumentation
  */
 export { parseTwilioStatusCallback, type TwilioStatusCallbackInput } from './status-callback.js'
-export { type TwilioProviderOptions, twilioProvider } from './twilio-provider.js'
+export { createTwilioProvider, type TwilioProviderOptions } from './twilio-provider.js'

@@ -1,10 +1,10 @@
-import { isOpskitError, requiredOptionError } from '@opskit/core'
+import { isOpskitError, parseRetryAfter } from '@opskit/core'
 import twilio from 'twilio'
-import { NotifyError, parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
+import { missingOptionError, NotifyError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { SmsMessage, SmsProvider } from '../providers/sms-provider.js'
 
-/** Options of {@link twilioProvider}. */
+/** Options of {@link createTwilioProvider}. */
 export interface TwilioProviderOptions {
   /** Provider name in the delivery log. @default 'twilio' */
   name?: string
@@ -48,16 +48,16 @@ interface HttpRequestOptions {
  *
  * @example
  * ```ts
- * import { twilioProvider } from '@opskit/notify/twilio'
- * const sms = twilioProvider({ accountSid, authToken, from: '+15005550006' })
+ * import { createTwilioProvider } from '@opskit/notify/twilio'
+ * const sms = createTwilioProvider({ accountSid, authToken, from: '+15005550006' })
  * ```
  */
-export function twilioProvider(options: TwilioProviderOptions): SmsProvider {
-  if (!options.accountSid) throw requiredOptionError('notify', 'twilio', 'accountSid')
-  if (!options.authToken) throw requiredOptionError('notify', 'twilio', 'authToken')
-  if (!options.from && !options.messagingServiceSid) throw requiredOptionError('notify', 'twilio', 'from')
+export function createTwilioProvider(options: TwilioProviderOptions): SmsProvider {
+  if (!options.accountSid) throw missingOptionError('twilio', 'accountSid')
+  if (!options.authToken) throw missingOptionError('twilio', 'authToken')
+  if (!options.from && !options.messagingServiceSid) throw missingOptionError('twilio', 'from')
   if (!options.accountSid.startsWith('AC')) {
-    throw new NotifyError('NOTIFY_INVALID_CONFIG', '[twilio] accountSid must start with AC')
+    throw new NotifyError('NOTIFY_INVALID_OPTIONS', '[twilio] accountSid must start with AC')
   }
   const name = options.name ?? 'twilio'
   const inner = new twilio.RequestClient({ timeout: options.timeoutMs ?? 15_000, keepAlive: true })

@@ -10,7 +10,7 @@ export {
   type ResolvedAddress,
 } from '@opskit/core'
 export {
+  createWebhookProvider,
   type StandardWebhookProvider,
   type WebhookProviderOptions,
-  webhookProvider,
 } from './webhook-provider.js'

@@ -3,15 +3,15 @@ import {
   createOutboundHttpClient,
   type HostResolver,
   isOpskitError,
-  requiredOptionError,
+  parseRetryAfter,
   systemClock,
   webhookHeaders,
 } from '@opskit/core'
-import { parseRetryAfter, providerError, throwIfAborted } from '../errors/notify-error.js'
+import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { WebhookMessage, WebhookProvider } from '../providers/webhook-provider.js'
 
-/** Options of {@link webhookProvider}. */
+/** Options of {@link createWebhookProvider}. */
 export interface WebhookProviderOptions {
   /** Provider name in the delivery log. @default 'webhook' */
   name?: string
@@ -59,14 +59,14 @@ export interface StandardWebhookProvider extends WebhookProvider {
  *
  * @example
  * ```ts
- * import { webhookProvider } from '@opskit/notify/webhook'
- * const hooks = webhookProvider({ secrets: process.env.WEBHOOK_SECRET! })
+ * import { createWebhookProvider } from '@opskit/notify/webhook'
+ * const hooks = createWebhookProvider({ secrets: process.env.WEBHOOK_SECRET! })
  * ```
  */
-export function webhookProvider(options: WebhookProviderOptions): StandardWebhookProvider {
+export function createWebhookProvider(options: WebhookProviderOptions): StandardWebhookProvider {
   const secrets = Array.isArray(options.secrets) ? options.secrets : [options.secrets]
   if (secrets.length === 0 || secrets.some((secret) => !secret))
-    throw requiredOptionError('notify', 'webhook', 'secrets')
+    throw missingOptionError('webhook', 'secrets')
   const name = options.name ?? 'webhook'
   const clock = options.clock ?? systemClock
   const timeoutMs = options.timeoutMs ?? 15_000
