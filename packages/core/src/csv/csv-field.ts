@@ -25,7 +25,7 @@ export function neutraliseFormula(text: string): string {
 /** Options of {@link encodeCsvText}. */
 export interface CsvTextOptions {
   /** Apply {@link neutraliseFormula} before quoting. @default true */
-  neutralise?: boolean
+  neutralise?: boolean | undefined
 }
 
 /**

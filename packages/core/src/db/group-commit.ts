@@ -34,15 +34,15 @@ export interface WalFile {
 /** Options for {@link createGroupCommit}. */
 export interface GroupCommitOptions {
   /** Most writes in one transaction. @default 256 */
-  maxBatch?: number
+  maxBatch?: number | undefined
   /** Opens the database's `-wal` file for {@link WalFile.sync}; replaceable in tests. */
-  openWal?: (path: string) => Promise<WalFile>
+  openWal?: ((path: string) => Promise<WalFile>) | undefined
 }
 
 /** Options of {@link GroupCommit.run}. */
 export interface GroupCommitRunOptions {
   /** What the returned promise waits for. @default 'durable' */
-  wait?: 'durable' | 'committed'
+  wait?: 'durable' | 'committed' | undefined
 }
 
 /** Runs writes queued in the same turn of the event loop in one transaction (one fsync). */

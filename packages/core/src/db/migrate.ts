@@ -15,7 +15,7 @@ export interface MigrateOptions {
   /** The package's migrations. */
   migrations: MigrationSet
   /** Prefix of every table the package creates. @default 'opskit_' */
-  tablePrefix?: string
+  tablePrefix?: string | undefined
 }
 
 /** What {@link migrate} did. */

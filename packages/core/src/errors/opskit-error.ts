@@ -7,13 +7,13 @@ export interface OpskitErrorOptions<Code extends string = string> {
   /** What went wrong, written for the developer who reads it in a log. */
   message: string
   /** The opskit package that raised the error, e.g. `audit`. @default 'core' */
-  package?: string
+  package?: string | undefined
   /** The underlying error, if any. Non-Error causes are wrapped in an `Error`. */
   cause?: unknown
   /** Structured context (field paths, limits, ids). Never put secrets here. */
-  details?: Record<string, unknown>
+  details?: Record<string, unknown> | undefined
   /** Whether repeating the same call may succeed (transient failure). @default false */
-  retryable?: boolean
+  retryable?: boolean | undefined
 }
 
 function normaliseCause(cause: unknown): Error | undefined {

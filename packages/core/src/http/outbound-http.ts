@@ -17,27 +17,27 @@ export interface OutboundHttpOptions {
    * in tests. The resolver, the connection pinning and the other limits still apply.
    * @default false
    */
-  allowPrivateNetworks?: boolean
+  allowPrivateNetworks?: boolean | undefined
   /**
    * Resolves a hostname to all its addresses; the connection goes to the addresses it returns,
    * after the guard checked every one of them.
    * @default the system resolver (`dns.lookup(host, { all: true })`)
    */
-  resolver?: HostResolver
+  resolver?: HostResolver | undefined
   /** Whole-request timeout (connect, send, answer, body). @default 15000 */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
   /** Bytes of a response body kept; the rest is discarded and the response marked `truncated`. @default 65536 */
-  maxResponseBytes?: number
+  maxResponseBytes?: number | undefined
 }
 
 /** One request of an {@link OutboundHttpClient}. */
 export interface OutboundRequest {
   /** @default 'POST' when a body is given, else 'GET' */
-  method?: string
-  headers?: Record<string, string>
-  body?: string | Uint8Array
+  method?: string | undefined
+  headers?: Record<string, string> | undefined
+  body?: string | Uint8Array | undefined
   /** Aborts the request (on top of the client's timeout). */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /** The answer to an {@link OutboundRequest}. A 3xx is returned as it is: redirects are never followed. */

@@ -1,7 +1,7 @@
 /** Options of {@link parseRetryAfter}. */
 export interface RetryAfterOptions {
   /** Longest delay returned, in ms; a longer one is cut to it. @default no cap */
-  maxMs?: number
+  maxMs?: number | undefined
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']

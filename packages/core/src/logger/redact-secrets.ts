@@ -3,11 +3,11 @@ import { SECRET_FIELD_NAMES } from './logger.js'
 /** Options of {@link redactSecrets} and {@link createSecretRedactor}. */
 export interface SecretRedactionOptions {
   /** More field names to hide, on top of {@link SECRET_FIELD_NAMES}. */
-  names?: readonly string[]
+  names?: readonly string[] | undefined
   /** What replaces a secret. @default '[Redacted]' */
-  censor?: string
+  censor?: string | undefined
   /** Objects nested deeper than this are replaced by `'[Truncated]'` (they were not inspected). @default 10 */
-  maxDepth?: number
+  maxDepth?: number | undefined
 }
 
 /** `Authorization`, `x-api-key` and `API_KEY` all become `authorization`, `xapikey`, `apikey`. */

@@ -4,7 +4,7 @@ export type Redactor = <T>(value: T) => T
 /** Options for {@link createRedactor}. */
 export interface RedactorOptions {
   /** Replace redacted values with this instead of removing the key. */
-  censor?: string
+  censor?: string | undefined
 }
 
 type Segment = string | typeof WILDCARD

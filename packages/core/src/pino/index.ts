@@ -5,17 +5,17 @@ import { createSecretRedactor } from '../logger/redact-secrets.js'
 /** Options for {@link createPinoLogger}. */
 export interface PinoLoggerOptions {
   /** Minimum level written. @default 'info' */
-  level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+  level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' | undefined
   /** Logger name, e.g. the host service's name. */
-  name?: string
+  name?: string | undefined
   /** More paths to redact, in pino's path syntax, on top of the secret fields. */
-  redact?: readonly string[]
+  redact?: readonly string[] | undefined
   /** More field names to hide at any depth and in any case, on top of `SECRET_FIELD_NAMES`. */
-  secretNames?: readonly string[]
+  secretNames?: readonly string[] | undefined
   /** Where lines go. @default stdout */
-  destination?: DestinationStream
+  destination?: DestinationStream | undefined
   /** Further pino options (they win over the ones above, except redaction which is merged). */
-  pino?: Omit<LoggerOptions, 'redact'>
+  pino?: Omit<LoggerOptions, 'redact'> | undefined
 }
 
 /**
@@ -26,7 +26,7 @@ export interface PinoLoggerOptions {
  * depth up to 10 (deeper objects are written `[Truncated]`).
  */
 export function createPinoLogger(options: PinoLoggerOptions = {}): Logger {
-  const redact = createSecretRedactor({ ...(options.secretNames ? { names: options.secretNames } : {}) })
+  const redact = createSecretRedactor({ names: options.secretNames })
   const host = options.pino?.formatters
   const config: LoggerOptions = {
     level: options.level ?? 'info',

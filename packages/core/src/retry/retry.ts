@@ -6,28 +6,28 @@ export type JitterMode = 'none' | 'full' | 'equal'
 /** Options for {@link retry}. */
 export interface RetryOptions {
   /** Further attempts after the first. @default 3 */
-  retries?: number
+  retries?: number | undefined
   /** Delay before the first retry, doubled each time. @default 100 */
-  baseMs?: number
+  baseMs?: number | undefined
   /** Upper bound of one delay. @default 30000 */
-  maxMs?: number
+  maxMs?: number | undefined
   /** Jitter applied to each delay. @default 'full' */
-  jitter?: JitterMode
+  jitter?: JitterMode | undefined
   /** Whether an error may be retried; permanent errors return false and fail at once. @default () => true */
-  isRetryable?: (error: unknown, attempt: number) => boolean
+  isRetryable?: ((error: unknown, attempt: number) => boolean) | undefined
   /**
    * A delay the failure itself asks for (e.g. HTTP `Retry-After`), in ms. When it returns a
    * number, that delay is used instead of the computed one (still capped by `maxMs`).
    */
   retryAfterMs?: (error: unknown) => number | undefined
   /** Called before each wait with the attempt that failed and the delay chosen. */
-  onRetry?: (info: { error: unknown; attempt: number; delayMs: number }) => void
+  onRetry?: ((info: { error: unknown; attempt: number; delayMs: number }) => void) | undefined
   /** Source of time; tests pass a fake clock. @default systemClock */
-  clock?: Clock
+  clock?: Clock | undefined
   /** Random numbers in [0, 1) for jitter. @default Math.random */
-  random?: () => number
+  random?: (() => number) | undefined
   /** Aborts the waits and stops further attempts. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /** The delay before retry number `attempt` (1-based), before any `Retry-After` override. */

@@ -13,17 +13,17 @@ export interface OpenSqliteOptions {
    * transaction across power loss; `normal` in WAL mode keeps them across process crashes only.
    * @default 'full'
    */
-  synchronous?: SqliteSynchronous
+  synchronous?: SqliteSynchronous | undefined
   /** How long a writer waits for another connection's lock before failing. @default 5000 */
-  busyTimeoutMs?: number
+  busyTimeoutMs?: number | undefined
   /** Open read-only. @default false */
-  readonly?: boolean
+  readonly?: boolean | undefined
   /**
    * How many prepared statements to keep for reuse (least recently used go first). Kysely
    * prepares every query anew; reusing the statement for the same SQL saves that work on hot
    * paths. 0 turns the cache off. @default 256
    */
-  statementCacheSize?: number
+  statementCacheSize?: number | undefined
 }
 
 /** A better-sqlite3 database whose `prepare(sql)` goes through a {@link createStatementCache}. */

@@ -8,16 +8,16 @@ export interface StoreConformanceOptions<S> {
   /** A fresh, empty store per test. */
   create: () => Promise<S>
   /** Called after each test with the store `create` returned (close it, drop its data). */
-  destroy?: (store: S) => Promise<void>
+  destroy?: ((store: S) => Promise<void>) | undefined
   /** Opens a second store on the same data (as another process would); durability cases need it. */
-  reopen?: () => Promise<S>
+  reopen?: (() => Promise<S>) | undefined
 }
 
 /** One case of a package's store conformance suite. */
 export interface StoreConformanceCase<S> {
   name: string
   /** `'reopen'`: the case is reported as skipped (not passed) when the target has no `reopen`. */
-  needs?: 'reopen'
+  needs?: 'reopen' | undefined
   run: (context: { store: S; reopen: () => Promise<S> }) => Promise<void>
 }
 

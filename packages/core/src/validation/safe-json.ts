@@ -6,9 +6,9 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 /** Limits for {@link jsonObjectSchema}. */
 export interface JsonLimits {
   /** Deepest allowed nesting of objects and arrays. @default 8 */
-  maxDepth?: number
+  maxDepth?: number | undefined
   /** Largest allowed serialised size in bytes. @default 65536 */
-  maxBytes?: number
+  maxBytes?: number | undefined
 }
 
 /** Whether `value` is a JSON leaf: null, a string, a boolean or a finite number. */

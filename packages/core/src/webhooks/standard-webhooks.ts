@@ -91,9 +91,9 @@ export interface WebhookVerifyInput {
   /** The secret, or several during rotation: any match passes. */
   secrets: WebhookSignInput['secrets']
   /** Allowed distance between the webhook timestamp and now. @default 300 */
-  toleranceSeconds?: number
+  toleranceSeconds?: number | undefined
   /** The receiver's current time in ms. @default Date.now() */
-  now?: number
+  now?: number | undefined
 }
 
 function header(headers: WebhookVerifyInput['headers'], name: string): string | undefined {

@@ -42,7 +42,7 @@ export class WorkerRequestError extends Error {
  */
 export function createWorkerClient<TRequest, TReply>(
   worker: Worker,
-  options: { onExit?: (error: Error) => void } = {},
+  options: { onExit?: ((error: Error) => void) | undefined } = {},
 ): WorkerClient<TRequest, TReply> {
   const waiting = new Map<number, { resolve: (reply: TReply) => void; reject: (error: Error) => void }>()
   let nextId = 1
