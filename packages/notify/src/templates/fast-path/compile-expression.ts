@@ -21,9 +21,10 @@ import {
   escapeOutput,
   findScope,
   isTruthy,
+  type KeyReader,
+  keyReader,
   type LiteralDrop,
   NIL,
-  readProperty,
   toValue,
 } from './values.js'
 
@@ -85,30 +86,41 @@ function compilePath(token: PathToken, lenient: boolean, scope: ExpressionScope)
   if (root === 'forloop' && scope.inLoop) {
     const field = FORLOOP_FIELDS[String(rest[0])]
     if (!field || rest.length === 0) unsupported(`forloop access ${token.getText()}`)
-    const after = rest.slice(1)
+    const after = rest.slice(1).map(keyReader)
     return (ctx) => {
       const loop = (findScope(ctx, 'forloop') as { forloop: LoopState }).forloop
       return walk(field(loop), after, lenient)
     }
   }
-  if (rest.length === 0) {
+  const readRoot = keyReader(root)
+  const readers = rest.map(keyReader)
+  const missing = () => (lenient ? null : bail())
+  if (readers.length === 0) {
     return (ctx) => {
-      const value = checkResult(readProperty(findScope(ctx, root), root))
-      return value === undefined ? (lenient ? null : bail()) : value
+      const value = readRoot(findScope(ctx, root))
+      return value === undefined ? missing() : value
+    }
+  }
+  if (readers.length === 1) {
+    const [readKey] = readers as [KeyReader]
+    return (ctx) => {
+      const parent = readRoot(findScope(ctx, root))
+      if (parent === undefined) return missing()
+      const value = readKey(parent)
+      return value === undefined ? missing() : value
     }
   }
   return (ctx) => {
-    const value = checkResult(readProperty(findScope(ctx, root), root))
-    if (value === undefined) return lenient ? null : bail()
-    return walk(value, rest, lenient)
+    const value = readRoot(findScope(ctx, root))
+    return value === undefined ? missing() : walk(value, readers, lenient)
   }
 }
 
-/** Reads `keys` one after another; an undefined step is `nil` when lenient, otherwise LiquidJS's error. */
-function walk(start: unknown, keys: ReadonlyArray<string | number>, lenient: boolean): unknown {
+/** Reads key after key; an undefined step is `nil` when lenient, otherwise LiquidJS's error. */
+function walk(start: unknown, readers: readonly KeyReader[], lenient: boolean): unknown {
   let value = start
-  for (const key of keys) {
-    value = checkResult(readProperty(value, key))
+  for (const read of readers) {
+    value = read(value)
     if (value === undefined) return lenient ? null : bail()
   }
   return value
@@ -214,8 +226,11 @@ interface FilterInternals {
   token: unknown
 }
 
+/** One filter applied to a value. */
+type Step = (value: unknown, ctx: Context) => unknown
+
 /** One filter: LiquidJS's own function, `this` as LiquidJS binds it, arguments evaluated strictly. */
-function compileFilter(filter: Filter, scope: ExpressionScope): (value: unknown, ctx: Context) => unknown {
+function compileFilter(filter: Filter, scope: ExpressionScope): Step {
   const internals = filter as unknown as FilterInternals
   const outputEscape = scope.liquid.options.outputEscape
   if (outputEscape !== undefined && internals.handler === outputEscape) {
@@ -271,8 +286,12 @@ export function compileValue(value: Value, lenient: boolean, scope: ExpressionSc
   const steps = filters.map((filter) => compileFilter(filter, scope))
   if (steps.length === 0) return initial
   if (steps.length === 1) {
-    const [only] = steps as [(value: unknown, ctx: Context) => unknown]
+    const [only] = steps as [Step]
     return (ctx) => only(initial(ctx), ctx)
+  }
+  if (steps.length === 2) {
+    const [first, second] = steps as [Step, Step]
+    return (ctx) => second(first(initial(ctx), ctx), ctx)
   }
   return (ctx) => {
     let out = initial(ctx)

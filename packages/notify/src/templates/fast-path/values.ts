@@ -97,6 +97,28 @@ export function readProperty(obj: unknown, key: string | number): unknown {
   return value
 }
 
+/** Reads one key of a value: {@link readProperty}, then {@link checkResult}. */
+export type KeyReader = (obj: unknown) => unknown
+
+/**
+ * A reader of `key`, chosen once at compile time: a plain name (not `size`, `first`, `last`, nor
+ * an index) is an own property or nothing, without the checks of the special keys.
+ */
+export function keyReader(key: string | number): KeyReader {
+  if (typeof key === 'number' || key === 'size' || key === 'first' || key === 'last') {
+    return (obj) => checkResult(readProperty(obj, key))
+  }
+  return (obj) => {
+    if (obj === null || obj === undefined) return obj
+    if (obj instanceof Drop || obj instanceof LiteralDrop) bail()
+    if (typeof (obj as { toLiquid?: unknown }).toLiquid === 'function') bail()
+    if (!hasOwn.call(obj, key)) return undefined
+    const value = (obj as Record<string, unknown>)[key]
+    if (typeof value === 'function') bail()
+    return typeof value === 'object' ? checkResult(value) : value
+  }
+}
+
 /** `stringify`: strings as they are, nil as `''`, arrays joined without separator, the rest `String()`. */
 export function stringify(value: unknown): string {
   const plain = toValue(value)
