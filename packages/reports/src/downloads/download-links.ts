@@ -52,6 +52,42 @@ type RefusalCode =
   | 'REPORTS_TOKEN_IP_MISMATCH'
   | 'REPORTS_ARTIFACT_NOT_FOUND'
 
+/** The audit target of a link: the stored object, or the report artifact. */
+function targetOf(artifactId: string | null, object: LinkedObject | undefined) {
+  return object
+    ? { type: 'stored_object' as const, id: object.storageKey, name: object.filename }
+    : { type: 'report_artifact' as const, id: artifactId ?? 'unknown' }
+}
+
+/** Who tried to redeem which token, and when. */
+interface RedeemAttempt {
+  tokenHash: string
+  ip: string | null
+  userAgent: string | null
+  at: Date
+}
+
+/** Records a redeem attempt with its outcome (`ok` or why it was refused) and audits it. */
+async function recordAttempt(
+  context: DownloadLinksContext,
+  attempt: RedeemAttempt,
+  outcome: string,
+  stored: TokenRecord | undefined,
+): Promise<void> {
+  const { ip, userAgent } = attempt
+  const entry: RedeemRecord = { id: uuidv7(), ...attempt, artifactId: stored?.artifactId ?? null, outcome }
+  await context.store.recordRedeem(entry)
+  await context.audit({
+    action: outcome === 'ok' ? 'report.download' : 'report.download.refused',
+    category: 'export',
+    severity: outcome === 'ok' ? 'info' : 'warning',
+    outcome: outcome === 'ok' ? 'success' : 'failure',
+    actor: { id: ip ?? 'anonymous', type: 'user', ...(ip && { ip }), ...(userAgent && { userAgent }) },
+    target: targetOf(stored?.artifactId ?? null, stored?.object),
+    metadata: { reason: outcome },
+  })
+}
+
 /**
  * Download links for report artifacts and for any object the storage adapter holds, with one
  * mechanism for both: 256-bit tokens stored as SHA-256, expiry, a download limit counted by one
@@ -73,11 +109,6 @@ export function createDownloadLinks(context: DownloadLinksContext) {
       throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no finished artifact "${target}"`)
     return { artifactId: target, object: undefined, name: run.filename }
   }
-
-  const targetOf = (artifactId: string | null, object: LinkedObject | undefined) =>
-    object
-      ? { type: 'stored_object' as const, id: object.storageKey, name: object.filename }
-      : { type: 'report_artifact' as const, id: artifactId ?? 'unknown' }
 
   async function create(
     target: string | StoredObjectTarget,
@@ -121,32 +152,9 @@ export function createDownloadLinks(context: DownloadLinksContext) {
     const now = new Date(clock.now())
     const ip = client.ip ?? null
     const tokenHash = hashToken(String(token))
-    const record = async (outcome: string, stored: TokenRecord | undefined) => {
-      const entry: RedeemRecord = {
-        id: uuidv7(),
-        tokenHash,
-        artifactId: stored?.artifactId ?? null,
-        ip,
-        userAgent: client.userAgent ?? null,
-        outcome,
-        at: now,
-      }
-      await store.recordRedeem(entry)
-      await context.audit({
-        action: outcome === 'ok' ? 'report.download' : 'report.download.refused',
-        category: 'export',
-        severity: outcome === 'ok' ? 'info' : 'warning',
-        outcome: outcome === 'ok' ? 'success' : 'failure',
-        actor: {
-          id: ip ?? 'anonymous',
-          type: 'user',
-          ...(ip ? { ip } : {}),
-          ...(client.userAgent ? { userAgent: client.userAgent } : {}),
-        },
-        target: targetOf(stored?.artifactId ?? null, stored?.object),
-        metadata: { reason: outcome },
-      })
-    }
+    const attempt: RedeemAttempt = { tokenHash, ip, userAgent: client.userAgent ?? null, at: now }
+    const record = (outcome: string, stored: TokenRecord | undefined) =>
+      recordAttempt(context, attempt, outcome, stored)
     const refuse = async (outcome: string, code: RefusalCode, stored?: TokenRecord): Promise<never> => {
       await record(outcome, stored)
       throw new ReportsError(code, `download refused: ${outcome.replace('_', ' ')}`, {

@@ -1,4 +1,4 @@
-import { parseInput, type TimerHandle, uuidv7 } from '@opskit/core'
+import { parseInput, uuidv7 } from '@opskit/core'
 import type { createDownloadLinks } from '../downloads/download-links.js'
 import type { ReportNotifier } from '../downloads/hooks.js'
 import type {
@@ -14,6 +14,7 @@ import type { RunResult } from '../runner/run-result.js'
 import type { ScheduleRecord } from '../store/reports-store.js'
 import { invalidParams, scheduleInputSchema } from '../validation/reports-schemas.js'
 import { compile, nextSlot } from './cron.js'
+import { type PollingLoop, startPollingLoop } from './polling-loop.js'
 
 /** How long a delivered download link stays valid unless the schedule says otherwise. */
 const DEFAULT_LINK_LIFETIME_MS = 7 * 24 * 3_600_000
@@ -26,7 +27,7 @@ export interface SchedulerContext extends RunContext {
   notifier: ReportNotifier | undefined
 }
 
-/** Stored delivery settings; `linkExpiresIn` (seconds) is how schedules stored before 0.1 say it. */
+/** Stored delivery settings; `linkExpiresIn` (seconds) is how schedules stored by earlier versions say it. */
 interface StoredDelivery {
   to: unknown
   linkExpiresInMs?: number
@@ -41,7 +42,7 @@ export function createScheduler(context: SchedulerContext) {
   const { store, clock, logger } = context
   /** Notifiers given to `schedule()` in this process, by schedule id. */
   const notifiers = new Map<string, ReportNotifier>()
-  let loop: (BackgroundLoop & { stopped: boolean }) | undefined
+  let loop: PollingLoop | undefined
 
   async function schedule<I>(input: ScheduleInput<I>): Promise<ScheduleRecord> {
     context.assertOpen()
@@ -79,75 +80,18 @@ export function createScheduler(context: SchedulerContext) {
     await store.deleteSchedule(id)
   }
 
-  async function deliver(schedule: ScheduleRecord, result: RunResult): Promise<void> {
-    const deliverTo = schedule.deliverTo as StoredDelivery | null
-    if (!deliverTo) return
-    const notifier = notifiers.get(schedule.id) ?? context.notifier
-    if (!notifier) {
-      logger.warn(
-        { scheduleId: schedule.id },
-        'scheduled report has recipients but no notifier in this process',
-      )
-      return
-    }
-    const run = await store.getRun(result.artifactId)
-    const link = await context.links.create(result.artifactId, {
-      expiresInMs:
-        deliverTo.linkExpiresInMs ??
-        (deliverTo.linkExpiresIn ? deliverTo.linkExpiresIn * 1000 : DEFAULT_LINK_LIFETIME_MS),
-      maxDownloads: 10,
-    })
-    await notifier.send({
-      to: deliverTo.to,
-      report: schedule.report,
-      title: context.registry.get(schedule.report)?.title ?? schedule.report,
-      artifactId: result.artifactId,
-      filename: run?.filename ?? result.artifactId,
-      format: schedule.format,
-      rows: result.rows,
-      bytes: result.bytes,
-      url: link.url,
-      expiresAt: link.expiresAt,
-      scheduleId: schedule.id,
-    })
-  }
-
-  /** Records a scheduled run that could not start (report not registered here, params no longer parse). */
-  async function recordUnrunnable(schedule: ScheduleRecord, id: string, error: unknown): Promise<void> {
-    const at = new Date(clock.now())
-    await store.insertRun({
-      id,
-      report: schedule.report,
-      format: schedule.format,
-      params: schedule.params,
-      status: 'failed',
-      rows: 0,
-      bytes: 0,
-      sha256: null,
-      durationMs: 0,
-      error: String((error as Error)?.message ?? error),
-      storageKey: null,
-      filename: '',
-      contentType: '',
-      scheduleId: schedule.id,
-      startedAt: at,
-      finishedAt: at,
-    })
-    logger.error({ err: error, scheduleId: schedule.id, runId: id }, 'scheduled report cannot run')
-  }
-
   /** Runs one claimed slot of a schedule under run id `id`; failures are recorded and logged. */
   async function runSlot(schedule: ScheduleRecord, id: string): Promise<void> {
     let prepared: PreparedRun
     try {
       prepared = prepareRun(context, schedule.report, schedule.params, schedule.format)
     } catch (error) {
-      await recordUnrunnable(schedule, id, error)
+      await recordUnrunnable(context, schedule, id, error)
       return
     }
     try {
       const result = await executeRun(context, prepared, { scheduleId: schedule.id, id })
-      await deliver(schedule, result)
+      await deliverRun(context, notifiers.get(schedule.id) ?? context.notifier, schedule, result)
     } catch (error) {
       logger.error({ err: error, scheduleId: schedule.id, runId: id }, 'scheduled report failed')
     }
@@ -179,28 +123,16 @@ export function createScheduler(context: SchedulerContext) {
 
   function start(options: SchedulerOptions = {}): BackgroundLoop {
     context.assertOpen()
-    if (loop && !loop.stopped) return handleOf(loop)
-    const interval = Math.max(10, options.intervalMs ?? 30_000)
-    let timer: TimerHandle | undefined
-    let round: Promise<unknown> = Promise.resolve()
-    const current = {
-      stopped: false,
-      async stop() {
-        current.stopped = true
-        if (timer) clock.clearTimeout(timer)
-        await round
-      },
+    if (!loop || loop.stopped) {
+      loop = startPollingLoop({
+        clock,
+        logger,
+        intervalMs: Math.max(10, options.intervalMs ?? 30_000),
+        round: runDueSchedules,
+      })
     }
-    const tick = () => {
-      round = runDueSchedules()
-        .catch((error: unknown) => logger.error({ err: error }, 'schedule dispatch failed'))
-        .finally(() => {
-          if (!current.stopped) timer = clock.setTimeout(tick, interval)
-        })
-    }
-    timer = clock.setTimeout(tick, 0)
-    loop = current
-    return handleOf(current)
+    const running = loop
+    return { stop: () => running.stop() }
   }
 
   /** Stops the polling loop, if any, and waits for its round in progress. */
@@ -218,14 +150,78 @@ export function createScheduler(context: SchedulerContext) {
   }
 }
 
-/** The public face of a running loop. */
-function handleOf(loop: BackgroundLoop): BackgroundLoop {
-  return { stop: () => loop.stop() }
-}
-
 /** A schedule names a report by its definition or its name. */
 function reportRef(report: ReportRef<unknown>): ReportRef {
   if (typeof report === 'string' ? report.length === 0 : typeof report?.name !== 'string')
     throw invalidParams('report: must be a report definition or a report name', [])
   return report
+}
+
+/** Sends a scheduled run's artifact, as a download link, through the schedule's notifier. */
+async function deliverRun(
+  context: SchedulerContext,
+  notifier: ReportNotifier | undefined,
+  schedule: ScheduleRecord,
+  result: RunResult,
+): Promise<void> {
+  const { store, logger } = context
+  const deliverTo = schedule.deliverTo as StoredDelivery | null
+  if (!deliverTo) return
+  if (!notifier) {
+    logger.warn(
+      { scheduleId: schedule.id },
+      'scheduled report has recipients but no notifier in this process',
+    )
+    return
+  }
+  const run = await store.getRun(result.artifactId)
+  const link = await context.links.create(result.artifactId, {
+    expiresInMs:
+      deliverTo.linkExpiresInMs ??
+      (deliverTo.linkExpiresIn ? deliverTo.linkExpiresIn * 1000 : DEFAULT_LINK_LIFETIME_MS),
+    maxDownloads: 10,
+  })
+  await notifier.send({
+    to: deliverTo.to,
+    report: schedule.report,
+    title: context.registry.get(schedule.report)?.title ?? schedule.report,
+    artifactId: result.artifactId,
+    filename: run?.filename ?? result.artifactId,
+    format: schedule.format,
+    rows: result.rows,
+    bytes: result.bytes,
+    url: link.url,
+    expiresAt: link.expiresAt,
+    scheduleId: schedule.id,
+  })
+}
+
+/** Records a scheduled run that could not start (report not registered here, params no longer parse). */
+async function recordUnrunnable(
+  context: RunContext,
+  schedule: ScheduleRecord,
+  id: string,
+  error: unknown,
+): Promise<void> {
+  const { store, clock, logger } = context
+  const at = new Date(clock.now())
+  await store.insertRun({
+    id,
+    report: schedule.report,
+    format: schedule.format,
+    params: schedule.params,
+    status: 'failed',
+    rows: 0,
+    bytes: 0,
+    sha256: null,
+    durationMs: 0,
+    error: String((error as Error)?.message ?? error),
+    storageKey: null,
+    filename: '',
+    contentType: '',
+    scheduleId: schedule.id,
+    startedAt: at,
+    finishedAt: at,
+  })
+  logger.error({ err: error, scheduleId: schedule.id, runId: id }, 'scheduled report cannot run')
 }

@@ -4,77 +4,11 @@ import type {
   ReportsStore,
   RunFilter,
   RunOutcome,
-  RunRecord,
   ScheduleRecord,
   TokenRecord,
 } from '../reports-store.js'
 import { reportsMigrations, reportsTables } from './migrations.js'
-
-type Raw = Record<string, unknown>
-const num = (value: unknown) => (value === null || value === undefined ? 0 : Number(value))
-const date = (value: unknown) => new Date(Number(value))
-const dateOrNull = (value: unknown) =>
-  value === null || value === undefined ? null : new Date(Number(value))
-const strOrNull = (value: unknown) => (value === null || value === undefined ? null : String(value))
-
-function toRun(row: Raw): RunRecord {
-  return {
-    id: String(row.id),
-    report: String(row.report),
-    format: String(row.format),
-    params: JSON.parse(String(row.params)) as Record<string, unknown>,
-    status: row.status as RunRecord['status'],
-    rows: num(row.rows),
-    bytes: num(row.bytes),
-    sha256: strOrNull(row.sha256),
-    durationMs: num(row.duration_ms),
-    error: strOrNull(row.error),
-    storageKey: strOrNull(row.storage_key),
-    filename: String(row.filename),
-    contentType: String(row.content_type),
-    scheduleId: strOrNull(row.schedule_id),
-    startedAt: date(row.started_at),
-    finishedAt: dateOrNull(row.finished_at),
-  }
-}
-
-function toToken(row: Raw): TokenRecord {
-  const token: TokenRecord = {
-    tokenHash: String(row.token_hash),
-    artifactId: String(row.artifact_id),
-    expiresAt: date(row.expires_at),
-    maxDownloads: num(row.max_downloads),
-    downloadCount: num(row.download_count),
-    bindIp: strOrNull(row.bind_ip),
-    revokedAt: dateOrNull(row.revoked_at),
-    createdAt: date(row.created_at),
-  }
-  if (row.storage_key === null || row.storage_key === undefined) return token
-  return {
-    ...token,
-    object: {
-      storageKey: String(row.storage_key),
-      filename: String(row.filename),
-      contentType: String(row.content_type),
-    },
-  }
-}
-
-function toSchedule(row: Raw): ScheduleRecord {
-  return {
-    id: String(row.id),
-    report: String(row.report),
-    params: JSON.parse(String(row.params)) as Record<string, unknown>,
-    cron: String(row.cron),
-    timeZone: String(row.timezone),
-    format: String(row.format),
-    deliverTo:
-      row.deliver_to === null || row.deliver_to === undefined ? null : JSON.parse(String(row.deliver_to)),
-    nextRunAt: date(row.next_run_at),
-    enabled: num(row.enabled) === 1,
-    createdAt: date(row.created_at),
-  }
-}
+import { date, type Raw, strOrNull, toRun, toSchedule, toToken } from './rows.js'
 
 /** Options of {@link createKyselyReportsStore}. */
 export interface KyselyReportsStoreOptions {
@@ -105,11 +39,21 @@ export async function createKyselyReportsStore(options: KyselyReportsStoreOption
   })
   if (applied.length > 0) (options.logger ?? noopLogger).info({ applied }, 'reports migrations applied')
   const t = reportsTables(prefix)
-  const db = options.db
   return {
     async close() {
       // The database belongs to the host (or to createReports, which destroys what it opened).
     },
+    ...runMethods(options.db, t),
+    ...tokenMethods(options.db, t),
+    ...scheduleMethods(options.db, t),
+  }
+}
+
+type Tables = ReturnType<typeof reportsTables>
+
+/** Run history: insert, finish once, fail stale runs, read and list. */
+function runMethods(db: HostDatabase, t: Tables) {
+  return {
     async insertRun(run) {
       await db
         .insertInto(t.runs)
@@ -176,6 +120,12 @@ export async function createKyselyReportsStore(options: KyselyReportsStoreOption
         .execute()
       return rows.map((row) => toRun(row as Raw))
     },
+  } satisfies Partial<ReportsStore>
+}
+
+/** Download tokens (the one-update counter) and redeem records. */
+function tokenMethods(db: HostDatabase, t: Tables) {
+  return {
     async insertToken(token: TokenRecord) {
       await db
         .insertInto(t.tokens)
@@ -255,6 +205,12 @@ export async function createKyselyReportsStore(options: KyselyReportsStoreOption
         }
       })
     },
+  } satisfies Partial<ReportsStore>
+}
+
+/** Schedules, slot claims and conditional advances. */
+function scheduleMethods(db: HostDatabase, t: Tables) {
+  return {
     async insertSchedule(schedule: ScheduleRecord) {
       await db
         .insertInto(t.schedules)
@@ -332,5 +288,5 @@ export async function createKyselyReportsStore(options: KyselyReportsStoreOption
       await db.deleteFrom(t.slots).where('schedule_id', '=', id).execute()
       await db.deleteFrom(t.schedules).where('id', '=', id).execute()
     },
-  }
+  } satisfies Partial<ReportsStore>
 }
