@@ -61,8 +61,11 @@ export type { WebhookMessage, WebhookProvider } from './providers/webhook-provid
 export { type PushTarget, pushTokenKind, servesDevice } from './push/push-routing.js'
 export type { RateLimit } from './rate-limit/token-bucket.js'
 export { countSmsSegments, type SmsSegmentInfo } from './sms/segments.js'
-export { createKyselyNotifyStore, type KyselyNotifyStoreOptions } from './store/kysely-store.js'
-export { notifyMigrations } from './store/migrations.js'
+export {
+  createKyselyNotifyStore,
+  type KyselyNotifyStoreOptions,
+} from './store/kysely/kysely-notify-store.js'
+export { notifyMigrations } from './store/kysely/migrations.js'
 export type { NotifyStore } from './store/notify-store.js'
 export type {
   Delivery,

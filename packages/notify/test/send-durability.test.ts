@@ -61,8 +61,7 @@ forEachDialect('notify send under concurrency', ({ db, dialect, openAnother }) =
 
 forEachDialect('notify store send path', ({ db }) => {
   it('claims of one group: a taken key is skipped, a failing row fails alone, the others are claimed', async () => {
-    const store = createKyselyNotifyStore({ db: db(), tablePrefix: 'path_' })
-    await store.migrate()
+    const store = await createKyselyNotifyStore({ db: db(), tablePrefix: 'path_' })
     const record = (id: string, key: string): NotificationRecord => ({
       id,
       idempotencyKey: key,

@@ -4,10 +4,12 @@ import { createMemoryNotifyStore, runNotifyStoreConformance } from '../src/testi
 
 runNotifyStoreConformance({ name: 'memory', create: async () => createMemoryNotifyStore() })
 
-forEachDialect('kysely notify store', ({ db }) => {
+forEachDialect('kysely notify store', ({ db, openAnother }) => {
   runNotifyStoreConformance({
     name: 'kysely',
-    supportsTransactions: true,
-    create: async () => createKyselyNotifyStore({ db: db(), tablePrefix: 'app_' }),
+    db,
+    create: () => createKyselyNotifyStore({ db: db(), tablePrefix: 'app_' }),
+    // another connection to the same database, as a second process would open it
+    reopen: () => createKyselyNotifyStore({ db: openAnother(), tablePrefix: 'app_' }),
   })
 })

@@ -16,7 +16,7 @@ import { createProviderChain } from '../delivery/provider-chain.js'
 import { verifyProviders } from '../delivery/verify-providers.js'
 import { NotifyError } from '../errors/notify-error.js'
 import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
-import { createKyselyNotifyStore } from '../store/kysely-store.js'
+import { createKyselyNotifyStore } from '../store/kysely/kysely-notify-store.js'
 import type { NotifyStore } from '../store/notify-store.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
 import { invalidMessage, parseSendInput } from '../validation/parse-send-input.js'
@@ -46,7 +46,7 @@ function resolveProviders(options: NotifierOptions): ProvidersConfig {
   return providers
 }
 
-/** The store of the options: the given one, or a Kysely store on `db`; migrated. */
+/** The store of the options: the given one, or a Kysely store on `db` (migrated by its factory). */
 async function resolveStore(options: NotifierOptions): Promise<NotifyStore> {
   if (!options.store && !options.db) {
     throw new NotifyError(
@@ -54,11 +54,12 @@ async function resolveStore(options: NotifierOptions): Promise<NotifyStore> {
       'createNotifier needs `store` or `db`: the delivery log, idempotency keys and outbox must live somewhere (in unit tests: the memory store of @opskit/notify/testing)',
     )
   }
-  const store =
-    options.store ??
-    createKyselyNotifyStore({ db: options.db as HostDatabase, tablePrefix: options.tablePrefix ?? 'opskit_' })
-  await store.migrate()
-  return store
+  if (options.store) return options.store
+  return createKyselyNotifyStore({
+    db: options.db as HostDatabase,
+    ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  })
 }
 
 /**

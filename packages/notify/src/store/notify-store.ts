@@ -14,12 +14,12 @@ import type {
 
 /**
  * Where the notifier keeps its delivery log, idempotency keys, preferences, devices, inbox and
- * outbox. `createMemoryNotifyStore()` and `createKyselyNotifyStore(db)` implement it and pass
- * `runNotifyStoreConformance`; a host may bring its own.
+ * outbox. `await createKyselyNotifyStore({ db })` and (for tests) `createMemoryNotifyStore()` from
+ * `/testing` implement it and pass `runNotifyStoreConformance`; a host may bring its own. A store
+ * is ready when its factory resolves (the Kysely store migrates first); reads of something that
+ * does not exist return `undefined`.
  */
 export interface NotifyStore {
-  /** Creates or upgrades the tables (no-op for the memory store). */
-  migrate(): Promise<void>
 
   /**
    * Inserts a notification; `false` when its idempotency key is already taken (nothing written).
@@ -118,6 +118,6 @@ export interface NotifyStore {
   /** Deletes a stored template or partial; returns whether it existed. */
   deleteTemplate?(key: TemplateKey): Promise<boolean>
 
-  /** Releases resources the store owns (never the host's database). */
+  /** Releases resources the store owns (never the host's database); calling it again does nothing. */
   close(): Promise<void>
 }

@@ -5,6 +5,10 @@
  */
 export { createFakeClock, type FakeClock } from '@opskit/core/testing'
 export {
+  type NotifyStoreConformanceOptions,
+  runNotifyStoreConformance,
+} from './conformance/notify-store.js'
+export {
   type ProviderConformanceOptions,
   type ProviderHarness,
   type ReceivedEmail,
@@ -16,10 +20,6 @@ export {
   runSmsProviderConformance,
   runWebhookProviderConformance,
 } from './conformance/provider-conformance.js'
-export {
-  type NotifyStoreConformanceOptions,
-  runNotifyStoreConformance,
-} from './conformance/store-conformance.js'
 export { expectSent, type SentExpectation } from './expect-sent.js'
 export { createMemoryNotifyStore } from './memory-notify-store.js'
 export {

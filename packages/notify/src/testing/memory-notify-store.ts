@@ -29,7 +29,6 @@ export function createMemoryNotifyStore(): NotifyStore {
 
   return {
     ...memoryTemplateMethods(),
-    migrate: async () => {},
     async insertNotification(record) {
       if (byKey.has(record.idempotencyKey)) return false
       byKey.set(record.idempotencyKey, record.id)

@@ -1,7 +1,14 @@
-import { assertTablePrefix, dialectOf, type HostDatabase, migrate } from '@opskit/core'
-import { applyReceipt } from './apply-receipt.js'
+import {
+  assertTablePrefix,
+  DEFAULT_TABLE_PREFIX,
+  dialectOf,
+  type HostDatabase,
+  type Logger,
+  migrate,
+} from '@opskit/core'
+import { applyReceipt } from '../apply-receipt.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
-import type { NotifyStore } from './notify-store.js'
+import type { NotifyStore } from '../notify-store.js'
 import type {
   Delivery,
   DeviceRecord,
@@ -9,16 +16,18 @@ import type {
   NotificationRecord,
   OutboxRecord,
   UserPreferences,
-} from './records.js'
+} from '../records.js'
 import { createSendPath } from './send-path.js'
-import { kyselyTemplateMethods } from './template-rows.js'
+import { kyselyTemplateMethods } from '../template-rows.js'
 
 /** Options for {@link createKyselyNotifyStore}. */
 export interface KyselyNotifyStoreOptions {
   /** The host's Kysely instance (SQLite or PostgreSQL). */
   db: HostDatabase
-  /** Prefix of the tables. @default 'opskit_' */
+  /** Prefix of the tables. @default 'opskit_' (`DEFAULT_TABLE_PREFIX`) */
   tablePrefix?: string
+  /** Told which migrations ran. */
+  logger?: Logger
 }
 
 type Row = Record<string, unknown>
@@ -91,15 +100,19 @@ function toOutbox(row: Row): OutboxRecord {
  * under SQLite's single-writer transaction elsewhere; both set a lease so a crashed
  * dispatcher's rows are taken over once it expires.
  *
+ * Async: it creates or upgrades the tables before it resolves. `close()` ends the store's own
+ * work (group commits in flight), never the host's `db`.
+ *
  * @example
  * ```ts
- * const store = createKyselyNotifyStore({ db })
- * await store.migrate()
+ * const notifier = await createNotifier({ store: await createKyselyNotifyStore({ db }), providers })
  * ```
  */
-export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): NotifyStore {
+export async function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Promise<NotifyStore> {
   const { db } = options
-  const prefix = assertTablePrefix(options.tablePrefix ?? 'opskit_')
+  const prefix = assertTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)
+  const { applied } = await migrate(db, { namespace: 'notify', migrations: notifyMigrations, tablePrefix: prefix })
+  if (applied.length > 0) options.logger?.info({ applied }, 'notify tables migrated')
   const t = notifyTables(prefix)
   const dialect = dialectOf(db)
   const postgres = dialect === 'postgres'
@@ -108,9 +121,6 @@ export function createKyselyNotifyStore(options: KyselyNotifyStoreOptions): Noti
 
   return {
     ...kyselyTemplateMethods(db, t.templates),
-    async migrate() {
-      await migrate(db, { namespace: 'notify', migrations: notifyMigrations, tablePrefix: prefix })
-    },
     insertNotification: (record, insertOptions) => sendPath.claim(record, insertOptions),
     async getNotificationByKey(key) {
       const row = await db

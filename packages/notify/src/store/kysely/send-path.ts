@@ -2,7 +2,7 @@ import { type Dialect, type HostDatabase, placeholder, placeholderRows } from '@
 import { createGroupCommit, createStatementBatch, type Outcome, settleEach } from '@opskit/core/internal'
 import { CompiledQuery } from 'kysely'
 import type { notifyTables } from './migrations.js'
-import type { Delivery, NotificationRecord } from './records.js'
+import type { Delivery, NotificationRecord } from '../records.js'
 
 /** The store's reads and writes on the path of every send. */
 export interface SendPath {
