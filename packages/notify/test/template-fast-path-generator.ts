@@ -184,8 +184,9 @@ export function templateGenerator(seed: number): TemplateGenerator {
       return out + tag('endif')
     }
     if (roll < 0.72) {
+      const elsif = chance(0.25) ? tag(`elsif ${condition()}`) + body(depth - 1, partials) : ''
       const otherwise = chance(0.4) ? tag('else') + body(depth - 1, partials) : ''
-      return tag(`unless ${condition()}`) + body(depth - 1, partials) + otherwise + tag('endunless')
+      return tag(`unless ${condition()}`) + body(depth - 1, partials) + elsif + otherwise + tag('endunless')
     }
     if (roll < 0.84) {
       const variable = pick(['item', 'x', 'line'])
