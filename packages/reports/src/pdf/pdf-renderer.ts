@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream'
-import { importOptional } from '@opskit/core'
+import { importOptional } from '@opskit/core/internal'
 import type PDFKitModule from 'pdfkit'
 import type { Renderer, RenderInput, TotalsLine } from '../render/renderer.js'
 import { type Cell, humanRowFormatter } from '../render/values.js'

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream'
-import { encodeCsvText, quoteCsvField } from '@opskit/core'
+import { encodeCsvText, quoteCsvField } from '@opskit/core/internal'
 import type { Renderer, RenderInput } from './renderer.js'
 import { TextSink } from './text-sink.js'
 import { type Cell, humanRowFormatter, machineValue } from './values.js'

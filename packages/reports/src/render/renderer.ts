@@ -44,7 +44,7 @@ export interface RenderInput {
    */
   totals(): Cell[]
   /** The chart, if the report has one. */
-  chart?: ReportChart
+  chart?: ReportChart | undefined
   /**
    * Chart points gathered from the first rows; complete once `rows` is exhausted. When the chart
    * shows money with a per-row currency, only rows of one currency (`chartCurrency()`) are used.
@@ -53,7 +53,7 @@ export interface RenderInput {
   /** The currency of the chart's money series, when they take it from a currency column. */
   chartCurrency(): string | null
   /** Aborted when the run is cancelled. */
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 /**

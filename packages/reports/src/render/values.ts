@@ -1,4 +1,4 @@
-import { wallClock } from '@opskit/core'
+import { wallClock } from '@opskit/core/internal'
 import type { ColumnType, ReportColumn } from '../definition/report-definition.js'
 
 /**
@@ -84,7 +84,7 @@ export function machineValue(type: ColumnType, cell: Cell): string | number | nu
   return cell
 }
 
-export { isValidTimeZone, type WallClock, wallClock } from '@opskit/core'
+export { isValidTimeZone, type WallClock, wallClock } from '@opskit/core/internal'
 
 /** The calendar date (`YYYY-MM-DD`) of `epochMs` in `timeZone`. */
 export function dateInZone(epochMs: number, timeZone: string): string {
@@ -193,4 +193,4 @@ export function humanRowFormatter(
  * formula: its start and whatever follows a `,`, `;`, tab, `|` or line break (`neutraliseFormula`
  * of `@opskit/core`, shared with audit exports).
  */
-export { neutraliseFormula as escapeFormula } from '@opskit/core'
+export { neutraliseFormula as escapeFormula } from '@opskit/core/internal'

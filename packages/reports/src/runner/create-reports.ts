@@ -1,15 +1,8 @@
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import {
-  DEFAULT_TABLE_PREFIX,
-  dialectOf,
-  type HostDatabase,
-  importOptional,
-  noopLogger,
-  parseInput,
-  systemClock,
-} from '@opskit/core'
+import { DEFAULT_TABLE_PREFIX, type HostDatabase, noopLogger, parseInput, systemClock } from '@opskit/core'
+import { dialectOf, importOptional } from '@opskit/core/internal'
 import { sql } from 'kysely'
 import { createDownloadLinks } from '../downloads/download-links.js'
 import type { ReportAuditEvent } from '../downloads/hooks.js'

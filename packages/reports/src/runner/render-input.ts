@@ -110,10 +110,10 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
     totalKinds,
     totalLines: () => (hasTotals ? totals.lines() : []),
     totals: () => totals.single(),
-    ...(chart ? { chart } : {}),
+    chart,
     chartData: () => chartPoints,
     chartCurrency: () => chartCurrency,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
     rowCount: () => count,
   }
 }

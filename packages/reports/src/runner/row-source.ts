@@ -1,4 +1,5 @@
-import { dialectOf, type HostDatabase } from '@opskit/core'
+import type { HostDatabase } from '@opskit/core'
+import { dialectOf } from '@opskit/core/internal'
 import { type Compilable, CompiledQuery } from 'kysely'
 import type { ReportRow, ReportSource } from '../definition/report-definition.js'
 

@@ -1,5 +1,5 @@
 // SpreadsheetML parts of the streaming XLSX writer (ECMA-376 / ISO/IEC 29500, transitional).
-import { setBounded } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 import { wallClock } from '../render/values.js'
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -44,6 +44,18 @@ export function escapeXml(text: string): string {
 /** Removes the characters XML 1.0 cannot carry (see {@link escapeXml}) without escaping. */
 export function stripInvalidXml(text: string): string {
   return text.replace(INVALID_XML, '')
+}
+
+/**
+ * The decimal text of a number, exactly as `String(value)` writes it. A template literal or
+ * `String()` puts every number it converts into V8's number-to-string cache, which keeps the
+ * new string alive through young-generation collections: over a long export those strings are
+ * promoted and V8 grows its young generation to the maximum, tens of MB of resident memory.
+ * `JSON.stringify` formats a finite number with the same algorithm (ECMA-262 Number::toString)
+ * without that cache, and is no slower.
+ */
+export function numberText(value: number): string {
+  return Number.isFinite(value) ? JSON.stringify(value) : String(value)
 }
 
 /** Column letters of a 0-based column index (0 → A, 26 → AA). */

@@ -17,6 +17,7 @@ import {
   EXCEL_MAX_ROWS,
   escapeXml,
   excelSerial,
+  numberText,
   ROOT_RELS,
   StyleTable,
   stripInvalidXml,
@@ -89,8 +90,11 @@ function inlineText(text: string): string {
   return preserve ? `<is><t xml:space="preserve">${escaped}</t></is>` : `<is><t>${escaped}</t></is>`
 }
 
-/** Turns one cell of a column into its `<c>` element; `cells` is the whole row (for its currency). */
-type CellEncoder = (cell: Cell, row: number, cells: readonly Cell[]) => string
+/**
+ * Turns one cell of a column into its `<c>` element; `row` is the row number as text (see
+ * {@link numberText}) and `cells` the whole row (for its currency).
+ */
+type CellEncoder = (cell: Cell, row: string, cells: readonly Cell[]) => string
 
 /**
  * The encoder of a money column whose currency comes from another column of the row: each
@@ -149,11 +153,11 @@ function cellEncoder(
         ? (cell, row) => `${open}${row}"${s} t="inlineStr">${inlineText(escapeFormula(cell as string))}</c>`
         : (cell, row) => `${open}${row}"${s} t="inlineStr">${inlineText(cell as string)}</c>`
     case 'date':
-      return (cell, row) => `${open}${row}"${s}><v>${dateSerial(cell as string)}</v></c>`
+      return (cell, row) => `${open}${row}"${s}><v>${numberText(dateSerial(cell as string))}</v></c>`
     case 'datetime':
-      return (cell, row) => `${open}${row}"${s}><v>${excelSerial(toWall(cell as number))}</v></c>`
+      return (cell, row) => `${open}${row}"${s}><v>${numberText(excelSerial(toWall(cell as number)))}</v></c>`
     default:
-      return (cell, row) => `${open}${row}"${s}><v>${cell as number}</v></c>`
+      return (cell, row) => `${open}${row}"${s}><v>${numberText(cell as number)}</v></c>`
   }
 }
 
@@ -254,10 +258,11 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
         for await (const cells of input.rows) {
           if (row >= maxRows) await openSheet()
           row++
-          let xml = `<row r="${row}">`
+          const rowText = numberText(row)
+          let xml = `<row r="${rowText}">`
           for (let i = 0; i < count; i++) {
             const cell = cells[i]
-            if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, row, cells)
+            if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, rowText, cells)
           }
           const wait = send(chunker.push(`${xml}</row>`))
           if (wait) await wait
@@ -266,11 +271,12 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
         for (const line of input.totalLines()) {
           if (row >= maxRows) await openSheet()
           row++
-          let xml = `<row r="${row}">`
+          const rowText = numberText(row)
+          let xml = `<row r="${rowText}">`
           for (let i = 0; i < count; i++) {
             const cell = line.cells[i] ?? null
-            if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, row, line.cells)
-            else if (i === 0) xml += labelEncoder(options.totalsLabel ?? 'Total', row, line.cells)
+            if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, rowText, line.cells)
+            else if (i === 0) xml += labelEncoder(options.totalsLabel ?? 'Total', rowText, line.cells)
           }
           await send(chunker.push(`${xml}</row>`))
         }
