@@ -5,12 +5,19 @@ import type { Delivery } from '../store/records.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
 import { chainDelivery, type DeliveryContext, type DeliveryRequest, priceOf } from './delivery-context.js'
 
+/** Click/open tracking as a send gives it (a member may be present and undefined: not set). */
+type TrackingInput = { [K in keyof EmailTracking]?: EmailTracking[K] | undefined }
+
 /** The tracking of one email: the notifier's default, overridden member by member by the message's. */
 function emailTracking(
-  defaults: EmailTracking | undefined,
-  message: EmailTracking | undefined,
+  defaults: TrackingInput | undefined,
+  message: TrackingInput | undefined,
 ): { tracking?: EmailTracking } {
-  const tracking = { ...defaults, ...message }
+  const tracking: EmailTracking = {}
+  for (const source of [defaults, message]) {
+    if (source?.clicks !== undefined) tracking.clicks = source.clicks
+    if (source?.opens !== undefined) tracking.opens = source.opens
+  }
   return Object.keys(tracking).length > 0 ? { tracking } : {}
 }
 

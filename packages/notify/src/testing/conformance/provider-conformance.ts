@@ -49,8 +49,8 @@ export interface ReceivedSms {
 /** A push as the backend saw it (one entry per token). */
 export interface ReceivedPush {
   token: string
-  title?: string
-  body?: string
+  title?: string | undefined
+  body?: string | undefined
 }
 
 /** A webhook as the receiver saw it. */
