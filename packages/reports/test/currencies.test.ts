@@ -130,7 +130,7 @@ forEachDialect('money per currency in the built-in reports', ({ db, dialect }) =
 
   const run = async (name: string, format: string) => {
     const want = HAND[name] as HandFigures
-    const result = await reports.run(name.split(' ')[0] as string, want.params, { format })
+    const result = await reports.run(name.split(' ')[0] ?? '', want.params, { format })
     const link = await reports.createDownloadLink(result.artifactId)
     const chunks: Buffer[] = []
     for await (const chunk of (await reports.redeem(link.token)).stream) chunks.push(chunk as Buffer)

@@ -65,7 +65,7 @@ export function createRenderInput<P>(options: RenderInputOptions<P>): RenderInpu
   const totalKinds = definition.totals ?? {}
   const totals = createTotals(columns, totalKinds)
   const hasTotals = Object.keys(totalKinds).length > 0
-  const checkCurrency = currencyCheck(definition as ReportDefinition<unknown>)
+  const checkCurrency = currencyCheck(definition)
   const chart = definition.chart
   // A chart never puts two currencies on one axis: it plots the rows of the first currency seen.
   const chartByCurrency =
