@@ -72,7 +72,8 @@ export {
 export type { MetricsRegistry } from './metrics/register.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
-export { createMonitor, type Monitor, type MonitorConfig } from './monitor/create-monitor.js'
+export type { EscalationPolicy, EvaluationLoop } from './monitor/alerts-types.js'
+export { createMonitor, type Monitor, type MonitorOptions } from './monitor/create-monitor.js'
 export type { AlertInstance, AlertState, PostableAlert } from './rules/alert-types.js'
 export { type Duration, parseDuration } from './rules/duration.js'
 export type {

@@ -75,6 +75,23 @@ describe('Slack incoming webhook', () => {
     const second = await slack.send(notification, AbortSignal.timeout(5000)).catch((e: unknown) => e)
     expect(second).toMatchObject({ retryable: true, details: { retryAfterMs: 2000 } })
   })
+
+  it('429 with Retry-After as an HTTP-date waits until that date (RFC 9110 §10.2.3)', async () => {
+    const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 90_000)
+    fake.enqueue('POST', '/hook', {
+      status: 429,
+      headers: { 'retry-after': at.toUTCString() },
+      body: 'slow down',
+    })
+    const slack = createSlackChannel({ webhookUrl: `${fake.url}/hook`, allowPrivateNetworks: true })
+    const error = (await slack.send(notification, AbortSignal.timeout(5000)).catch((e: unknown) => e)) as {
+      retryable: boolean
+      details?: { retryAfterMs?: number }
+    }
+    expect(error.retryable).toBe(true)
+    expect(error.details?.retryAfterMs).toBeGreaterThan(80_000)
+    expect(error.details?.retryAfterMs).toBeLessThanOrEqual(91_000)
+  })
 })
 
 describe('PagerDuty Events v2', () => {
@@ -249,7 +266,7 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
       createSlackChannel({ webhookUrl: `${fake.url}/manager`, allowPrivateNetworks: true }),
     )
     m.alerts.route({ receiver: 'oncall', groupBy: ['alertname'], groupWait: '30s', groupInterval: '5m' })
-    m.alerts.escalation({ levels: [{ afterMs: '10m', receivers: ['manager'] }] })
+    m.alerts.escalation({ levels: [{ after: '10m', receivers: ['manager'] }] })
     m.alerts.addRule({ name: 'QueueStuck', expr: 'queue_depth > 100', labels: { severity: 'critical' } })
     m.alerts.samples.set('queue_depth', { queue: 'mail' }, 500)
     const paths = () =>
@@ -310,7 +327,7 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     )
     m.alerts.receiver('manager', manager)
     m.alerts.route({ receiver: 'team', groupWait: '30s', groupInterval: '5m', repeatInterval: '20m' })
-    m.alerts.escalation({ levels: [{ afterMs: '10m', receivers: ['manager'] }] })
+    m.alerts.escalation({ levels: [{ after: '10m', receivers: ['manager'] }] })
     m.alerts.addRule({ name: 'Down', expr: 'up == 0' })
     m.alerts.samples.set('up', { job: 'api' }, 0)
     const minutes = async (n: number) => {

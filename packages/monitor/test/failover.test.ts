@@ -60,7 +60,7 @@ describe('leader election on PostgreSQL', () => {
     const interval = 200
     const a = await build('monitor-a')
     cleanups.push(() => a.close())
-    a.alerts.start(interval)
+    const aLoop = a.alerts.start(interval)
     await vi.waitFor(() => expect(a.alerts.state().leader).toBe(true), { timeout: 5000 })
     await vi.waitFor(() => expect(fake.requests).toHaveLength(1), { timeout: 5000 })
 
@@ -84,7 +84,7 @@ describe('leader election on PostgreSQL', () => {
     await expect(b.alerts.acknowledge('missing', 'ana')).rejects.toMatchObject({ code: 'MONITOR_NOT_FOUND' })
 
     // the leader "dies": it stops evaluating and its database sessions are killed
-    a.alerts.stop()
+    await aLoop.stop()
     const admin = database(url, 'admin')
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'monitor-a'`.execute(
       admin,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import type { RouteConfig } from '../src/alerting/index.js'
 import { H, type Harness, harness, M, recordingChannel, S, T0 } from './helpers/dispatch.js'
 
-const route = {
+const route: RouteConfig = {
   receiver: 'team',
   groupBy: ['alertname'],
   groupWait: '30s',

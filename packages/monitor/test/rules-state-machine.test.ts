@@ -4,6 +4,7 @@ import {
   type AlertState,
   createPushSampleSource,
   createRuleEngine,
+  type Duration,
   type PostableAlert,
 } from '../src/index.js'
 
@@ -12,7 +13,7 @@ const T0 = Date.UTC(2026, 0, 1)
 
 interface Vector {
   id: string
-  rule: { for?: string; keepFiringFor?: string }
+  rule: { for?: Duration; keepFiringFor?: Duration }
   /** Minute → whether the condition holds (series present). */
   present: (minute: number) => boolean
   minutes: number

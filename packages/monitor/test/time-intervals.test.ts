@@ -10,7 +10,7 @@ describe('time intervals (Alertmanager time_intervals)', () => {
       {
         weekdays: ['monday:friday'],
         times: [{ startTime: '09:00', endTime: '17:00' }],
-        location: 'Europe/Paris',
+        timeZone: 'Europe/Paris',
       },
     ])
     // Monday 2026-01-05; Paris is UTC+1 in winter.
@@ -22,9 +22,9 @@ describe('time intervals (Alertmanager time_intervals)', () => {
     expect(office(at('2026-01-03T10:00:00Z'))).toBe(false)
   })
 
-  it('follows daylight saving time in the location', () => {
+  it('follows daylight saving time in the time zone', () => {
     const standup = compileTimeIntervals('standup', [
-      { times: [{ startTime: '09:00', endTime: '10:00' }], location: 'America/New_York' },
+      { times: [{ startTime: '09:00', endTime: '10:00' }], timeZone: 'America/New_York' },
     ])
     // New York moves to UTC-4 on 2026-03-08.
     expect(standup(at('2026-03-06T14:30:00Z'))).toBe(true)
@@ -66,7 +66,7 @@ describe('time intervals (Alertmanager time_intervals)', () => {
     ['an unknown weekday', [{ weekdays: ['funday'] }], /not a valid weekday/],
     ['a backwards month range', [{ months: ['december:february'] }], /ends before it starts/],
     ['day 0', [{ daysOfMonth: ['0'] }], /not a valid day of the month/],
-    ['an unknown zone', [{ location: 'Mars/Olympus' }], /unknown time zone/],
+    ['an unknown zone', [{ timeZone: 'Mars/Olympus' }], /unknown time zone/],
     ['an unknown field', [{ hours: ['1'] } as unknown as TimeIntervalSpec], /time interval "bad"/],
     ['no interval', [], /time interval "bad"/],
   ])('refuses %s with MONITOR_INVALID_OPTIONS', (_case, specs, message) => {

@@ -81,7 +81,7 @@ export function wireAlerts(options: { monitor: Monitor; logger: Logger; interval
     groupInterval: 1000,
     repeatInterval: '1h',
   })
-  alerts.escalation({ levels: [{ afterMs: ESCALATE_AFTER_MS, receivers: ['on-call-lead'] }] })
+  alerts.escalation({ levels: [{ after: ESCALATE_AFTER_MS, receivers: ['on-call-lead'] }] })
   for (const rule of ALERT_RULES) alerts.addRule(rule)
 
   const lastState = new Map<string, AlertState | 'resolved'>()

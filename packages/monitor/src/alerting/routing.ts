@@ -4,6 +4,7 @@ import { MonitorError } from '../errors/monitor-error.js'
 import type { LabelMatcher } from '../labels/label-matchers.js'
 import type { Labels } from '../labels/labels.js'
 import { type Duration, parseDuration } from '../rules/duration.js'
+import { durationString } from '../validation/duration-schema.js'
 import { type MatcherInput, matchesAll, parseMatcher } from './matchers.js'
 
 /** A node of the routing tree (Alertmanager's `<route>`). Unset fields are inherited from the parent. */
@@ -51,9 +52,9 @@ const routeSchema: z.ZodType<RouteConfig> = z.lazy(() =>
     .object({
       receiver: z.string().min(1).optional(),
       groupBy: z.array(z.string().min(1)).optional(),
-      groupWait: z.union([z.number().nonnegative(), z.string()]).optional(),
-      groupInterval: z.union([z.number().positive(), z.string()]).optional(),
-      repeatInterval: z.union([z.number().positive(), z.string()]).optional(),
+      groupWait: z.union([z.number().nonnegative(), durationString]).optional(),
+      groupInterval: z.union([z.number().positive(), durationString]).optional(),
+      repeatInterval: z.union([z.number().positive(), durationString]).optional(),
       matchers: z
         .array(
           z.union([

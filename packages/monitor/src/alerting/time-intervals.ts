@@ -1,4 +1,5 @@
-import { isValidTimeZone, parseInput, wallClock } from '@opskit/core'
+import { parseInput } from '@opskit/core'
+import { isValidTimeZone, wallClock } from '@opskit/core/internal'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
 
@@ -18,7 +19,7 @@ export interface TimeIntervalSpec {
   /** `'2026'`, `'2026:2027'`. */
   years?: string[]
   /** IANA time zone the fields are read in. @default 'UTC' */
-  location?: string
+  timeZone?: string
 }
 
 /** Whether an instant (epoch ms) falls in a named set of time intervals. */
@@ -47,7 +48,7 @@ const intervalSchema = z
     daysOfMonth: z.array(z.string()).optional(),
     months: z.array(z.string()).optional(),
     years: z.array(z.string()).optional(),
-    location: z.string().optional(),
+    timeZone: z.string().optional(),
   })
   .strict()
 
@@ -99,8 +100,8 @@ const named =
   }
 
 function compileInterval(name: string, spec: TimeIntervalSpec): TimeIntervalTest {
-  const location = spec.location ?? 'UTC'
-  if (!isValidTimeZone(location)) throw invalid(name, `unknown time zone "${location}"`)
+  const timeZone = spec.timeZone ?? 'UTC'
+  if (!isValidTimeZone(timeZone)) throw invalid(name, `unknown time zone "${timeZone}"`)
   const times = spec.times?.map(({ startTime, endTime }) => {
     const range: [number, number] = [minutesOf(name, startTime), minutesOf(name, endTime)]
     if (range[0] >= range[1]) throw invalid(name, `start time ${startTime} is not before end time ${endTime}`)
@@ -134,7 +135,7 @@ function compileInterval(name: string, spec: TimeIntervalSpec): TimeIntervalTest
     !ranges || ranges.some(([start, end]) => value >= start && value <= end)
 
   return (epochMs) => {
-    const wall = wallClock(epochMs, location)
+    const wall = wallClock(epochMs, timeZone)
     const minute = wall.hour * 60 + wall.minute
     if (times && !times.some(([start, end]) => minute >= start && minute < end)) return false
     if (!within(weekdays, new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay())) return false
@@ -162,7 +163,7 @@ function compileInterval(name: string, spec: TimeIntervalSpec): TimeIntervalTest
  * ```ts
  * const offHours = compileTimeIntervals('off-hours', [
  *   { weekdays: ['saturday', 'sunday'] },
- *   { weekdays: ['monday:friday'], times: [{ startTime: '00:00', endTime: '08:00' }], location: 'Europe/Paris' },
+ *   { weekdays: ['monday:friday'], times: [{ startTime: '00:00', endTime: '08:00' }], timeZone: 'Europe/Paris' },
  * ])
  * offHours(Date.now())
  * ```

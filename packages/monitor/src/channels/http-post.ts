@@ -3,6 +3,7 @@ import {
   type HostResolver,
   isOpskitError,
   type OutboundHttpClient,
+  parseRetryAfter,
 } from '@opskit/core'
 import { MonitorError } from '../errors/monitor-error.js'
 
@@ -63,12 +64,10 @@ export async function postJson(
   }
   const status = response.status
   if (status === 429 || status >= 500) {
-    const retryAfter = Number(response.headers['retry-after'])
+    // seconds or an HTTP-date (core's parser); a date already past asks for no wait
+    const retryAfterMs = parseRetryAfter(response.headers['retry-after'])
     throw fail(channel, `HTTP ${status}`, true, {
-      details: {
-        status,
-        ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
-      },
+      details: { status, ...(retryAfterMs ? { retryAfterMs } : {}) },
     })
   }
   if (status >= 300 && status < 400)

@@ -4,6 +4,7 @@ import type { Silence } from '../alerting/silences.js'
 import type { Incident } from '../incidents/incident.js'
 import type { AlertInstance } from '../rules/alert-types.js'
 import type { MonitorStore, StateDocument, StateKind } from '../store/monitor-store.js'
+import type { AlertsApi, AlertsHooks } from './alerts-api.js'
 
 /** Everything the monitor restores after a restart or on becoming the leader. */
 export interface PersistedState {
@@ -51,4 +52,31 @@ export function createPersistence(store: MonitorStore, logger: Logger): Persiste
       }
     },
   }
+}
+
+/** Plugs persistence into the alerting hooks and restores the stored state; returns the reload. */
+export async function wirePersistence(
+  persistence: Persistence,
+  hooks: AlertsHooks,
+  alerting: Pick<AlertsApi, 'engine' | 'silences' | 'dispatcher'>,
+): Promise<() => Promise<void>> {
+  const reload = async () => {
+    const state = await persistence.load()
+    alerting.engine.restore(state.alerts)
+    alerting.silences.restore(state.silences)
+    alerting.dispatcher.restore({ incidents: state.incidents, log: state.log })
+  }
+  hooks.onIncident = (i) => persistence.put('incident', i.id, i)
+  hooks.onSilence = (s) => persistence.put('silence', s.id, s)
+  hooks.onLog = (key, entry) =>
+    entry ? persistence.put('nflog', key, entry) : persistence.delete('nflog', key)
+  hooks.afterEvaluate = async (instances) => {
+    persistence.replaceAll(
+      'alert',
+      instances.map((i) => ({ id: `${i.rule}|${i.fingerprint}`, body: i })),
+    )
+    await persistence.flush()
+  }
+  await reload()
+  return reload
 }

@@ -9,12 +9,22 @@ const UNITS: Record<string, number> = {
   w: 604_800_000,
 }
 
-/** A duration: milliseconds, or a Prometheus-style string such as `90s`, `5m`, `1h30m`, `3d`. */
-export type Duration = number | string
+/** The units of a {@link Duration} string. */
+export type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd' | 'w'
+
+/**
+ * A duration: milliseconds, or a string of up to three number-unit parts such as `90s`, `5m`,
+ * `1h30m`, `3d` (parsed at run time, so a string from configuration can be cast to it).
+ */
+export type Duration =
+  | number
+  | `${number}${DurationUnit}`
+  | `${number}${DurationUnit}${number}${DurationUnit}`
+  | `${number}${DurationUnit}${number}${DurationUnit}${number}${DurationUnit}`
 
 /** Parses a {@link Duration} to milliseconds; throws `MONITOR_INVALID_OPTIONS` (or `code`) when invalid. */
 export function parseDuration(
-  value: Duration,
+  value: Duration | string,
   field: string,
   code:
     | 'MONITOR_INVALID_OPTIONS'

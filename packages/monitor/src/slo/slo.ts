@@ -4,6 +4,7 @@ import { MonitorError } from '../errors/monitor-error.js'
 import { type Duration, parseDuration } from '../rules/duration.js'
 import { parseExpr } from '../rules/promql/parser.js'
 import type { RuleEngine } from '../rules/rule-engine-types.js'
+import { durationString } from '../validation/duration-schema.js'
 
 /** A multi-window burn-rate preset (Google SRE Workbook, "Alerting on SLOs"). */
 export interface BurnRatePreset {
@@ -84,7 +85,7 @@ const schema = z
   .object({
     name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a metric-style name'),
     objective: z.number().gt(0).lt(1),
-    window: z.union([z.number().positive(), z.string()]).optional(),
+    window: z.union([z.number().positive(), durationString]).optional(),
     good: z.string().min(1),
     total: z.string().min(1),
     latency: z.string().min(1).optional(),

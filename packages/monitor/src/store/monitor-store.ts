@@ -12,8 +12,9 @@ export interface StateDocument<T = unknown> {
 
 /**
  * Where the monitor keeps alert instances, silences, incidents and the notification log so
- * they survive a restart. Implementations: {@link createMemoryMonitorStore} and
- * `createKyselyMonitorStore` (SQLite and PostgreSQL); each passes `runMonitorStoreConformance`.
+ * they survive a restart. Implementations: `createKyselyMonitorStore` (SQLite and PostgreSQL)
+ * and, for tests, `createMemoryMonitorStore` from `@opskit/monitor/testing`; each passes
+ * `runMonitorStoreConformance`.
  */
 export interface MonitorStore {
   /** Inserts or replaces a document. */
@@ -24,4 +25,6 @@ export interface MonitorStore {
   list<T = unknown>(kind: StateKind): Promise<Array<StateDocument<T>>>
   /** Atomically replaces every document of a kind with `documents`. */
   replaceAll(kind: StateKind, documents: ReadonlyArray<StateDocument>): Promise<void>
+  /** Releases the store's resources; idempotent. Never closes a database the host passed in. */
+  close(): Promise<void>
 }

@@ -1,9 +1,15 @@
+import { MonitorError } from '../errors/monitor-error.js'
 import type { MonitorStore, StateDocument, StateKind } from '../store/monitor-store.js'
 
-/** An in-memory {@link MonitorStore} (state is lost on restart): the default without `db`. */
+/**
+ * An in-memory {@link MonitorStore} for tests: state is lost with the process. (Without a `db`
+ * or `store`, `createMonitor` keeps its state in its own objects and persists nothing.)
+ */
 export function createMemoryMonitorStore(): MonitorStore {
   const data = new Map<StateKind, Map<string, string>>()
+  let closed = false
   const kindMap = (kind: StateKind) => {
+    if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor store is closed')
     let m = data.get(kind)
     if (!m) {
       m = new Map()
@@ -24,9 +30,14 @@ export function createMemoryMonitorStore(): MonitorStore {
         .map(([id, body]) => ({ id, body: JSON.parse(body) as T }))
     },
     async replaceAll(kind, documents: ReadonlyArray<StateDocument>) {
+      kindMap(kind)
       const m = new Map<string, string>()
       for (const d of documents) m.set(d.id, JSON.stringify(d.body))
       data.set(kind, m)
+    },
+    async close() {
+      closed = true
+      data.clear()
     },
   }
 }

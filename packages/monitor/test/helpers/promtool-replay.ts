@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { createFakeClock } from '@opskit/core/testing'
 import { parse as parseYaml } from 'yaml'
-import { createPushSampleSource, createRuleEngine, parseExpr } from '../../src/index.js'
+import { createPushSampleSource, createRuleEngine, type Duration, parseExpr } from '../../src/index.js'
 import type { Labels } from '../../src/labels/labels.js'
 
 /** The promtool binary, or undefined when it is not installed. */
@@ -176,8 +176,8 @@ export function loadGroup(file: PromtoolFile, group: TestGroup) {
       name: rule.alert,
       id: `${rule.alert}#${file.rules.indexOf(rule)}`,
       expr: rule.expr,
-      ...(rule.for ? { for: rule.for } : {}),
-      ...(rule.keep_firing_for ? { keepFiringFor: rule.keep_firing_for } : {}),
+      ...(rule.for ? { for: rule.for as Duration } : {}),
+      ...(rule.keep_firing_for ? { keepFiringFor: rule.keep_firing_for as Duration } : {}),
       ...(rule.labels ? { labels: rule.labels } : {}),
       ...(rule.annotations ? { annotations: rule.annotations } : {}),
     })

@@ -1,29 +1,46 @@
-import { assertTablePrefix, DEFAULT_TABLE_PREFIX, type HostDatabase, migrate } from '@opskit/core'
+import {
+  assertTablePrefix,
+  DEFAULT_TABLE_PREFIX,
+  type HostDatabase,
+  type Logger,
+  migrate,
+  noopLogger,
+} from '@opskit/core'
+import { MonitorError } from '../../errors/monitor-error.js'
 import type { MonitorStore, StateDocument, StateKind } from '../monitor-store.js'
 import { monitorMigrations } from './migrations.js'
 
 /** Options of {@link createKyselyMonitorStore}. */
 export interface KyselyMonitorStoreOptions {
-  /** The host's Kysely (SQLite or PostgreSQL). */
+  /** The host's Kysely (SQLite or PostgreSQL); the store never closes it. */
   db: HostDatabase
-  /** @default 'opskit_' */
+  /** Prefix of the store's table `<prefix>monitor_state`. @default 'opskit_' */
   tablePrefix?: string
-  /** Run the migrations first. @default true */
-  migrate?: boolean
+  /** @default noopLogger */
+  logger?: Logger
 }
 
-/** A {@link MonitorStore} on the host's database: one table `<prefix>monitor_state`. */
+/**
+ * A {@link MonitorStore} on the host's database: one table `<prefix>monitor_state`. Resolves
+ * once the migrations (namespace `monitor`) have run.
+ */
 export async function createKyselyMonitorStore(options: KyselyMonitorStoreOptions): Promise<MonitorStore> {
   const prefix = assertTablePrefix(options.tablePrefix ?? DEFAULT_TABLE_PREFIX)
   const table = `${prefix}monitor_state`
   const { db } = options
-  if (options.migrate !== false)
-    await migrate(db, { namespace: 'monitor', migrations: monitorMigrations, tablePrefix: prefix })
+  const logger = options.logger ?? noopLogger
+  await migrate(db, { namespace: 'monitor', migrations: monitorMigrations, tablePrefix: prefix })
+  logger.debug({ table }, 'monitor state store ready')
+  let closed = false
+  const open = () => {
+    if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor store is closed')
+    return db
+  }
   const now = () => Date.now()
   return {
     async put(kind, id, body) {
       const row = { kind, id, body: JSON.stringify(body), updated_at: now() }
-      await db
+      await open()
         .insertInto(table)
         .values(row)
         .onConflict((oc) =>
@@ -32,32 +49,35 @@ export async function createKyselyMonitorStore(options: KyselyMonitorStoreOption
         .execute()
     },
     async delete(kind, id) {
-      await db.deleteFrom(table).where('kind', '=', kind).where('id', '=', id).execute()
+      await open().deleteFrom(table).where('kind', '=', kind).where('id', '=', id).execute()
     },
     async list<T>(kind: StateKind) {
-      const rows = (await db
+      const rows = (await open()
         .selectFrom(table)
         .select(['id', 'body'])
         .where('kind', '=', kind)
         .orderBy('id')
-        .execute()) as Array<{
-        id: string
-        body: string
-      }>
+        .execute()) as Array<{ id: string; body: string }>
       return rows.map((r) => ({ id: r.id, body: JSON.parse(r.body) as T }))
     },
     async replaceAll(kind, documents: ReadonlyArray<StateDocument>) {
-      await db.transaction().execute(async (trx) => {
-        await trx.deleteFrom(table).where('kind', '=', kind).execute()
-        const at = now()
-        for (let i = 0; i < documents.length; i += 200) {
-          const chunk = documents.slice(i, i + 200)
-          await trx
-            .insertInto(table)
-            .values(chunk.map((d) => ({ kind, id: d.id, body: JSON.stringify(d.body), updated_at: at })))
-            .execute()
-        }
-      })
+      await open()
+        .transaction()
+        .execute(async (trx) => {
+          await trx.deleteFrom(table).where('kind', '=', kind).execute()
+          const at = now()
+          for (let i = 0; i < documents.length; i += 200) {
+            const chunk = documents.slice(i, i + 200)
+            await trx
+              .insertInto(table)
+              .values(chunk.map((d) => ({ kind, id: d.id, body: JSON.stringify(d.body), updated_at: at })))
+              .execute()
+          }
+        })
+    },
+    async close() {
+      // the host owns `db`: closing the store only stops its use
+      closed = true
     },
   }
 }

@@ -1,0 +1,68 @@
+import type { Clock, Logger } from '@opskit/core'
+import { uuidv7 } from '@opskit/core'
+import { MonitorError } from '../errors/monitor-error.js'
+import type { Incident } from '../incidents/incident.js'
+import type { LeaderElector } from '../store/kysely/leader-election.js'
+import type { MonitorStore } from '../store/monitor-store.js'
+import type { AlertsApi, AlertsHooks, IncidentCommand } from './alerts-api.js'
+import type { Persistence } from './persistence.js'
+
+/** What leader election is wired to. */
+export interface LeadershipContext {
+  clock: Clock
+  logger: Logger
+  elector: LeaderElector
+  store: MonitorStore
+  persistence: Persistence | undefined
+  alerting: Pick<AlertsApi, 'silences' | 'dispatcher'>
+  /** Restores the whole stored state (on becoming the leader). */
+  reload: () => Promise<void>
+}
+
+/** The incident a forwarded command will give, as the follower answers it at once. */
+function expectedOutcome(stored: Incident, command: IncidentCommand, now: number): Incident {
+  if (stored.status === 'resolved') return stored
+  return command.op === 'acknowledge'
+    ? {
+        ...stored,
+        status: 'acknowledged',
+        acknowledgedAt: stored.acknowledgedAt ?? now,
+        acknowledgedBy: stored.acknowledgedBy ?? command.by,
+      }
+    : { ...stored, status: 'resolved', resolvedAt: now, resolvedBy: command.by, resolution: 'manual' }
+}
+
+/**
+ * Only the leader evaluates: a new leader restores the stored state, the leader reloads silences
+ * and applies the incident actions followers stored; a follower stores its actions for it.
+ */
+export function wireLeadership(ctx: LeadershipContext, hooks: AlertsHooks): void {
+  const { store, alerting, logger } = ctx
+  let wasLeader = false
+  const applyCommands = async () => {
+    for (const { id, body } of await store.list<IncidentCommand>('command')) {
+      try {
+        if (body.op === 'acknowledge')
+          await alerting.dispatcher.incidents.acknowledge(body.incidentId, body.by)
+        else await alerting.dispatcher.incidents.resolve(body.incidentId, body.by)
+      } catch (error) {
+        logger.warn({ err: error, command: body }, 'a forwarded incident action could not be applied')
+      }
+      await store.delete('command', id)
+    }
+  }
+  hooks.canEvaluate = async () => {
+    const leader = await ctx.elector.isLeader()
+    if (leader && !wasLeader) await ctx.reload()
+    else if (leader && ctx.persistence) alerting.silences.restore((await ctx.persistence.load()).silences)
+    wasLeader = leader
+    if (leader) await applyCommands()
+    return leader
+  }
+  hooks.forward = async (command) => {
+    const stored = (await store.list<Incident>('incident')).find((d) => d.id === command.incidentId)?.body
+    if (!stored) throw new MonitorError('MONITOR_NOT_FOUND', `no incident with id ${command.incidentId}`)
+    await store.put('command', uuidv7(), command)
+    return expectedOutcome(stored, command, ctx.clock.now())
+  }
+}

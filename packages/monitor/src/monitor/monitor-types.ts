@@ -1,0 +1,73 @@
+import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { Grafana } from '../grafana/grafana-handler.js'
+import type { Health } from '../health/health-registry.js'
+import type { BusinessMetrics } from '../metrics/business-metrics.js'
+import type { HttpInstrumentation } from '../metrics/http-metrics.js'
+import type { MetricsHandler, MetricsHandlerOptions } from '../metrics/metrics-handler.js'
+import type { MetricsRegistry } from '../metrics/register.js'
+import type { SampleSource } from '../rules/sample-source.js'
+import type { Slos } from '../slo/slo.js'
+import type { MonitorStore } from '../store/monitor-store.js'
+import type { Alerts, Incidents } from './alerts-api.js'
+
+/** Options of {@link createMonitor}. */
+export interface MonitorOptions {
+  /** The service's name, used in health output and as the `service` of notifications. */
+  serviceName: string
+  /** The host's prom-client registry; a new one is created when omitted. */
+  registry?: MetricsRegistry
+  /**
+   * The host's Kysely database: a shortcut for `store: await createKyselyMonitorStore({ db,
+   * tablePrefix, logger })` (created and closed by the monitor, never the database itself), and
+   * on PostgreSQL the leader election of the evaluating instance.
+   */
+  db?: HostDatabase
+  /** Clock for timestamps and timers. @default systemClock */
+  clock?: Clock
+  /** Logger. @default noopLogger */
+  logger?: Logger
+  /** Register prom-client's default process metrics (idempotent). @default true */
+  defaultMetrics?: boolean
+  /** Maximum distinct label sets per metric before new ones fold into `__other__`. @default 1000 */
+  maxSeriesPerMetric?: number
+  /** Where rules read samples; defaults to the registry (plus `alerts.samples`, always). */
+  sampleSource?: SampleSource
+  /** Link put in notifications (`externalURL`, `generatorURL`). @default '' */
+  externalUrl?: string
+  /** In-stage retries of a failed notification before the next group interval. @default 2 */
+  notifyRetries?: number
+  /** Prefix of the monitor's table when `db` is given, and of its leader lock's name. @default 'opskit_' */
+  tablePrefix?: string
+  /**
+   * Where alert state survives restarts: `await createKyselyMonitorStore({ db })` or the host's own
+   * {@link MonitorStore}; the host closes it. Wins over `db` for state (`db` still elects the
+   * leader on PostgreSQL). Without `store` or `db`, state lives in the process only.
+   */
+  store?: MonitorStore
+}
+
+/** A monitor built by {@link createMonitor}. */
+export interface Monitor {
+  /** The service name given in the configuration. */
+  readonly serviceName: string
+  /** The prom-client registry every metric of this monitor is on. */
+  readonly registry: MetricsRegistry
+  /** RED metrics for HTTP servers. */
+  readonly http: HttpInstrumentation
+  /** Cardinality-guarded business metric helpers. */
+  readonly metrics: BusinessMetrics
+  /** Liveness, readiness and startup checks and their HTTP handler. */
+  readonly health: Health
+  /** Alert rules, routing, silences, inhibition, acknowledgement and escalation. */
+  readonly alerts: Alerts
+  /** Incidents with their timeline, MTTA and MTTR. */
+  readonly incidents: Incidents
+  /** SLOs with multi-window burn-rate alerts and SLA reports. */
+  readonly slo: Slos
+  /** A Grafana JSON datasource over the rule engine's samples, alerts and incidents. */
+  readonly grafana: Grafana
+  /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */
+  metricsHandler(options?: MetricsHandlerOptions): MetricsHandler
+  /** Stops timers and releases resources. Safe to call twice. */
+  close(): Promise<void>
+}
