@@ -20,7 +20,6 @@ import type {
  * does not exist return `undefined`.
  */
 export interface NotifyStore {
-
   /**
    * Inserts a notification; `false` when its idempotency key is already taken (nothing written).
    * Resolves once the row is durable; with `{ wait: 'committed' }` a store may resolve as soon as

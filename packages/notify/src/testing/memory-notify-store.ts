@@ -12,23 +12,12 @@ import { memoryTemplateMethods } from '../store/template-rows.js'
 
 const copy = <T>(value: T): T => structuredClone(value)
 
-/**
- * A {@link NotifyStore} in process memory, for the host's unit tests
- * (`createNotifier({ store: createMemoryNotifyStore(), providers: mockProviders().providers })`).
- * Nothing survives a restart; a service uses `createKyselyNotifyStore`.
- */
-export function createMemoryNotifyStore(): NotifyStore {
+/** Notifications by id, by idempotency key and by provider message id. */
+function memoryNotificationMethods() {
   const notifications = new Map<string, NotificationRecord>()
   const byKey = new Map<string, string>()
   const byProviderId = new Map<string, string>()
-  const preferences = new Map<string, UserPreferences>()
-  const devices = new Map<string, DeviceRecord>()
-  const inbox = new Map<string, InboxItem>()
-  const outbox = new Map<string, OutboxRecord>()
-  const disabled = new Map<string, { url: string; reason: string; disabledAt: number }>()
-
   return {
-    ...memoryTemplateMethods(),
     async insertNotification(record) {
       if (byKey.has(record.idempotencyKey)) return false
       byKey.set(record.idempotencyKey, record.id)
@@ -77,6 +66,15 @@ export function createMemoryNotifyStore(): NotifyStore {
         .slice(0, query.limit)
         .map(copy)
     },
+  } satisfies Partial<NotifyStore>
+}
+
+/** Preferences, devices and inbox items. */
+function memoryUserMethods() {
+  const preferences = new Map<string, UserPreferences>()
+  const devices = new Map<string, DeviceRecord>()
+  const inbox = new Map<string, InboxItem>()
+  return {
     async getPreferences(userId) {
       const found = preferences.get(userId)
       return found && copy(found)
@@ -147,6 +145,14 @@ export function createMemoryNotifyStore(): NotifyStore {
       }
       return changed
     },
+  } satisfies Partial<NotifyStore>
+}
+
+/** Outbox rows and disabled webhook endpoints; `{ trx }` is refused (no SQL to join). */
+function memoryOutboxMethods() {
+  const outbox = new Map<string, OutboxRecord>()
+  const disabled = new Map<string, { url: string; reason: string; disabledAt: number }>()
+  return {
     async enqueueOutbox(rows, options) {
       if (options?.trx) {
         throw new NotifyError(
@@ -200,6 +206,20 @@ export function createMemoryNotifyStore(): NotifyStore {
     enableEndpoint: async (url) => disabled.delete(url),
     listDisabledEndpoints: async () =>
       [...disabled.values()].sort((a, b) => b.disabledAt - a.disabledAt).map((entry) => ({ ...entry })),
+  } satisfies Partial<NotifyStore>
+}
+
+/**
+ * A {@link NotifyStore} in process memory, for the host's unit tests
+ * (`createNotifier({ store: createMemoryNotifyStore(), providers: mockProviders().providers })`).
+ * Nothing survives a restart; a service uses `createKyselyNotifyStore`.
+ */
+export function createMemoryNotifyStore(): NotifyStore {
+  return {
+    ...memoryTemplateMethods(),
+    ...memoryNotificationMethods(),
+    ...memoryUserMethods(),
+    ...memoryOutboxMethods(),
     close: async () => {},
   }
 }

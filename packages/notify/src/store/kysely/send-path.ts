@@ -1,8 +1,8 @@
 import { type Dialect, type HostDatabase, placeholder, placeholderRows } from '@opskit/core'
 import { createGroupCommit, createStatementBatch, type Outcome, settleEach } from '@opskit/core/internal'
 import { CompiledQuery } from 'kysely'
-import type { notifyTables } from './migrations.js'
 import type { Delivery, NotificationRecord } from '../records.js'
+import type { notifyTables } from './migrations.js'
 
 /** The store's reads and writes on the path of every send. */
 export interface SendPath {
