@@ -139,7 +139,7 @@ async function exceljsBaseline(useSharedStrings: boolean) {
 async function rowSource() {
   let rows = 0
   for await (const _row of query().stream()) rows++
-  createWriteStream(outPath).end(String(rows))
+  await new Promise<void>((resolve) => createWriteStream(outPath).end(String(rows), resolve))
 }
 
 const started = performance.now()
