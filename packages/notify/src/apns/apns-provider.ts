@@ -1,9 +1,9 @@
 import { createHash, createPrivateKey, type KeyObject, sign } from 'node:crypto'
-import { type ClientHttp2Session, connect, constants } from 'node:http2'
 import { type Clock, systemClock } from '@opskit/core'
 import { missingOptionError, NotifyError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type { PushMessage, PushProvider, PushResult, PushTokenResult } from '../providers/push-provider.js'
+import { type ApnsResponse, createApnsConnection } from './apns-connection.js'
 
 /** Options of {@link createApnsProvider}. */
 export interface ApnsProviderOptions {
@@ -45,6 +45,59 @@ const RETRYABLE_REASONS = new Set([
   'ExpiredProviderToken',
 ])
 
+/** Reasons that mean the provider's own credentials or topic are wrong: the whole send fails. */
+const CREDENTIAL_REASONS = new Set([
+  'InvalidProviderToken',
+  'MissingProviderToken',
+  'BadTopic',
+  'TopicDisallowed',
+])
+
+/** The headers (without `authorization`) and JSON body of one push to one device token. */
+function apnsRequest(
+  message: PushMessage,
+  token: string,
+  bundleId: string,
+  now: number,
+): { headers: Record<string, string>; body: string; id: string } {
+  const background = message.title === undefined && message.body === undefined
+  const aps: Record<string, unknown> = {}
+  if (!background)
+    aps.alert = {
+      ...(message.title ? { title: message.title } : {}),
+      ...(message.body ? { body: message.body } : {}),
+    }
+  if (message.badge !== undefined) aps.badge = message.badge
+  if (message.sound) aps.sound = message.sound
+  if (background) aps['content-available'] = 1
+  const id = apnsId(message.idempotencyKey, token)
+  const headers: Record<string, string> = {
+    'apns-topic': bundleId,
+    'apns-push-type': background ? 'background' : 'alert',
+    'apns-priority': background || message.priority === 'normal' ? '5' : '10',
+    'apns-id': id,
+    'content-type': 'application/json',
+    ...(message.ttlSeconds === undefined
+      ? {}
+      : {
+          'apns-expiration': String(
+            message.ttlSeconds === 0 ? 0 : Math.floor(now / 1000) + message.ttlSeconds,
+          ),
+        }),
+    ...(message.collapseKey ? { 'apns-collapse-id': message.collapseKey } : {}),
+  }
+  return { headers, body: JSON.stringify({ ...(message.data ?? {}), aps }), id }
+}
+
+/** APNs's `reason` of a refusal, else `HTTP_<status>`. */
+function refusalReason(response: ApnsResponse): string {
+  try {
+    return (JSON.parse(response.body) as { reason?: string }).reason ?? `HTTP_${response.status}`
+  } catch {
+    return `HTTP_${response.status}`
+  }
+}
+
 /**
  * A {@link PushProvider} for Apple Push Notification service over `node:http2` with an ES256
  * provider token signed by `node:crypto` (no extra dependency). One HTTP/2 session is kept and
@@ -78,7 +131,7 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider {
     })
   }
   let jwt: { value: string; issuedAt: number } | undefined
-  let session: ClientHttp2Session | undefined
+  const connection = createApnsConnection(origin, timeoutMs)
 
   const providerToken = (force = false): string => {
     const now = clock.now()
@@ -90,102 +143,16 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider {
     return jwt.value
   }
 
-  const getSession = (): ClientHttp2Session => {
-    if (session && !session.closed && !session.destroyed) return session
-    const created = connect(origin)
-    created.on('error', () => {
-      if (session === created) session = undefined
-    })
-    created.on('close', () => {
-      if (session === created) session = undefined
-    })
-    created.on('goaway', () => {
-      if (session === created) session = undefined
-    })
-    created.unref()
-    session = created
-    return created
-  }
-
-  const post = (
-    token: string,
-    headers: Record<string, string>,
-    body: string,
-    signal?: AbortSignal,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> =>
-    new Promise((resolve, reject) => {
-      const stream = getSession().request(
-        {
-          [constants.HTTP2_HEADER_METHOD]: 'POST',
-          [constants.HTTP2_HEADER_PATH]: `/3/device/${encodeURIComponent(token)}`,
-          ...headers,
-        },
-        signal ? { signal } : {},
-      )
-      const chunks: Buffer[] = []
-      let responseHeaders: Record<string, string | string[] | undefined> = {}
-      const timer = setTimeout(() => stream.close(constants.NGHTTP2_CANCEL), timeoutMs)
-      timer.unref()
-      stream.on('response', (h) => {
-        responseHeaders = h as Record<string, string | string[] | undefined>
-      })
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('end', () => {
-        clearTimeout(timer)
-        resolve({
-          status: Number(responseHeaders[':status'] ?? 0),
-          headers: responseHeaders,
-          body: Buffer.concat(chunks).toString('utf8'),
-        })
-      })
-      stream.on('error', (error) => {
-        clearTimeout(timer)
-        reject(error)
-      })
-      stream.on('close', () => {
-        clearTimeout(timer)
-        if (stream.rstCode && stream.rstCode !== constants.NGHTTP2_NO_ERROR)
-          reject(new Error(`stream reset (${stream.rstCode})`))
-      })
-      stream.end(body)
-    })
-
   const sendOne = async (
     message: PushMessage,
     token: string,
     signal?: AbortSignal,
   ): Promise<PushTokenResult> => {
-    const background = message.title === undefined && message.body === undefined
-    const aps: Record<string, unknown> = {}
-    if (!background)
-      aps.alert = {
-        ...(message.title ? { title: message.title } : {}),
-        ...(message.body ? { body: message.body } : {}),
-      }
-    if (message.badge !== undefined) aps.badge = message.badge
-    if (message.sound) aps.sound = message.sound
-    if (background) aps['content-available'] = 1
-    const body = JSON.stringify({ ...(message.data ?? {}), aps })
-    const id = apnsId(message.idempotencyKey, token)
-    const headers: Record<string, string> = {
-      authorization: `bearer ${providerToken()}`,
-      'apns-topic': options.bundleId,
-      'apns-push-type': background ? 'background' : 'alert',
-      'apns-priority': background || message.priority === 'normal' ? '5' : '10',
-      'apns-id': id,
-      'content-type': 'application/json',
-      ...(message.ttlSeconds === undefined
-        ? {}
-        : {
-            'apns-expiration': String(
-              message.ttlSeconds === 0 ? 0 : Math.floor(clock.now() / 1000) + message.ttlSeconds,
-            ),
-          }),
-      ...(message.collapseKey ? { 'apns-collapse-id': message.collapseKey } : {}),
-    }
-    let response: Awaited<ReturnType<typeof post>>
+    const request = apnsRequest(message, token, options.bundleId, clock.now())
+    request.headers.authorization = `bearer ${providerToken()}`
+    let response: ApnsResponse
     try {
-      response = await post(token, headers, body, signal)
+      response = await connection.post(token, request.headers, request.body, signal)
     } catch {
       return {
         token,
@@ -196,20 +163,10 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider {
       }
     }
     if (response.status === 200)
-      return { token, ok: true, providerMessageId: String(response.headers['apns-id'] ?? id) }
-    let reason = `HTTP_${response.status}`
-    try {
-      reason = (JSON.parse(response.body) as { reason?: string }).reason ?? reason
-    } catch {
-      // keep the status as the reason
-    }
+      return { token, ok: true, providerMessageId: String(response.headers['apns-id'] ?? request.id) }
+    const reason = refusalReason(response)
     if (reason === 'ExpiredProviderToken') providerToken(true)
-    if (
-      reason === 'InvalidProviderToken' ||
-      reason === 'MissingProviderToken' ||
-      reason === 'BadTopic' ||
-      reason === 'TopicDisallowed'
-    ) {
+    if (CREDENTIAL_REASONS.has(reason)) {
       throw providerError({
         provider: name,
         retryable: false,
@@ -245,7 +202,7 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider {
     },
     async verify() {
       providerToken(true)
-      const current = getSession()
+      const current = connection.session()
       if (!current.connecting) return
       await new Promise<void>((resolve, reject) => {
         current.once('connect', () => resolve())
@@ -262,10 +219,6 @@ export function createApnsProvider(options: ApnsProviderOptions): PushProvider {
         )
       })
     },
-    async close() {
-      const current = session
-      session = undefined
-      if (current && !current.closed) await new Promise<void>((resolve) => current.close(() => resolve()))
-    },
+    close: () => connection.close(),
   }
 }
