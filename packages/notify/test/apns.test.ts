@@ -85,7 +85,7 @@ describe('apns provider', () => {
       data: { eventId: 'e1' },
       collapseKey: 'evt-e1',
       priority: 'high',
-      ttlSeconds: 3600,
+      ttlMs: 3_600_000,
       idempotencyKey: 'idem-e1',
     })
     expect(result.tokens.every((t) => t.ok)).toBe(true)

@@ -90,7 +90,7 @@ async function sendToScriptedTokens(fake: FcmWireFake, provider: ReturnType<type
     body: 'Gate B',
     data: { eventId: 'e1' },
     collapseKey: 'e1',
-    ttlSeconds: 60,
+    ttlMs: 60_000,
     priority: 'high',
     idempotencyKey: 'k',
   })

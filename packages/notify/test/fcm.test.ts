@@ -107,7 +107,7 @@ describe('fcm provider', () => {
       badge: 1,
       sound: 'ding',
       collapseKey: 'c',
-      ttlSeconds: 60,
+      ttlMs: 60_000,
       priority: 'high',
       idempotencyKey: 'k',
     })

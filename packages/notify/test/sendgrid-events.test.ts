@@ -240,7 +240,7 @@ describe('parseSendGridEvents', () => {
       )
     }
     expect(
-      parseSendGridEvents({ ...signed(events, String(now / 1000 - 3_600)), toleranceSeconds: 7_200 }),
+      parseSendGridEvents({ ...signed(events, String(now / 1000 - 3_600)), toleranceMs: 7_200_000 }),
     ).toHaveLength(1)
     expect(parseSendGridEvents(signed(events, String(now / 1000 - 299)))).toHaveLength(1)
     expect(() => parseSendGridEvents(signed({ event: 'delivered' }))).toThrow(

@@ -77,11 +77,11 @@ function apnsRequest(
     'apns-priority': background || message.priority === 'normal' ? '5' : '10',
     'apns-id': id,
     'content-type': 'application/json',
-    ...(message.ttlSeconds === undefined
+    ...(message.ttlMs === undefined
       ? {}
       : {
           'apns-expiration': String(
-            message.ttlSeconds === 0 ? 0 : Math.floor(now / 1000) + message.ttlSeconds,
+            message.ttlMs === 0 ? 0 : Math.floor((now + message.ttlMs) / 1000),
           ),
         }),
     ...(message.collapseKey ? { 'apns-collapse-id': message.collapseKey } : {}),

@@ -142,7 +142,7 @@ function pushBase(
     ...(input.push?.badge === undefined ? {} : { badge: input.push.badge }),
     ...(input.push?.sound ? { sound: input.push.sound } : {}),
     ...(input.push?.collapseKey ? { collapseKey: input.push.collapseKey } : {}),
-    ...(input.push?.ttlSeconds === undefined ? {} : { ttlSeconds: input.push.ttlSeconds }),
+    ...(input.push?.ttlMs === undefined ? {} : { ttlMs: input.push.ttlMs }),
     idempotencyKey: key,
   }
 }

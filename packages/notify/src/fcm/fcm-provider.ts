@@ -72,7 +72,7 @@ function toFcm(message: PushMessage, token: string): FcmMessage {
     ...(message.data ? { data: message.data } : {}),
     android: {
       priority: message.priority,
-      ...(message.ttlSeconds === undefined ? {} : { ttl: message.ttlSeconds * 1000 }),
+      ...(message.ttlMs === undefined ? {} : { ttl: message.ttlMs }),
       ...(message.collapseKey ? { collapseKey: message.collapseKey } : {}),
       ...(message.sound ? { notification: { sound: message.sound } } : {}),
     },

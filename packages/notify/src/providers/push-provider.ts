@@ -36,8 +36,8 @@ export interface PushMessage {
   collapseKey?: string
   /** `high` delivers at once (APNs priority 10); `normal` is power-aware (5). */
   priority: 'high' | 'normal'
-  /** Time to live in seconds; 0 = do not store. */
-  ttlSeconds?: number
+  /** Time to live in ms (APNs keeps whole seconds); 0 = do not store. */
+  ttlMs?: number
   /** Stable across retries and resends. */
   idempotencyKey: string
 }

@@ -23,11 +23,11 @@ export interface SendGridEventsInput extends SendGridSignatureInput {
   /** The provider name the messages were sent with. @default 'sendgrid' */
   provider?: string
   /**
-   * How far the signed timestamp may be from now, either way, in seconds. SendGrid retries a
+   * How far the signed timestamp may be from now, either way, in ms. SendGrid retries a
    * failed POST for up to 72 hours; raise this if your endpoint may be down longer than it.
-   * @default 300
+   * @default 300000 (5 minutes)
    */
-  toleranceSeconds?: number
+  toleranceMs?: number
   /** The current time in ms. @default Date.now() */
   now?: number
 }
@@ -155,13 +155,13 @@ export function parseSendGridEvents(input: SendGridEventsInput): DeliveryReceipt
       details: { reason: 'signature' },
     })
   }
-  const toleranceSeconds = input.toleranceSeconds ?? 300
-  const signedAt = Number(input.timestamp)
-  const nowSeconds = (input.now ?? Date.now()) / 1000
-  if (!/^\d{1,12}$/.test(input.timestamp ?? '') || Math.abs(nowSeconds - signedAt) > toleranceSeconds) {
+  const toleranceMs = input.toleranceMs ?? 300_000
+  const signedAtMs = Number(input.timestamp) * 1000
+  const now = input.now ?? Date.now()
+  if (!/^\d{1,12}$/.test(input.timestamp ?? '') || Math.abs(now - signedAtMs) > toleranceMs) {
     throw new NotifyError(
       'NOTIFY_INVALID_SIGNATURE',
-      `[sendgrid] event webhook timestamp is more than ${toleranceSeconds} s from now`,
+      `[sendgrid] event webhook timestamp is more than ${toleranceMs / 1000} s from now`,
       { details: { reason: 'timestamp' } },
     )
   }

@@ -50,7 +50,8 @@ export interface SendInput {
     badge?: number
     sound?: string
     collapseKey?: string
-    ttlSeconds?: number
+    /** Time to live in ms (whole seconds are what APNs keeps); 0 = deliver now or never. */
+    ttlMs?: number
     data?: Record<string, string>
   }
   /** Webhook extras: the event `type` (default: the template name or `notification`). */

@@ -82,7 +82,7 @@ export const sendInputSchema = z
         badge: z.number().int().min(0).max(99_999).optional(),
         sound: z.string().max(255).optional(),
         collapseKey: z.string().max(64).optional(),
-        ttlSeconds: z.number().int().min(0).max(2_419_200).optional(),
+        ttlMs: z.number().int().min(0).max(2_419_200_000).optional(),
         data: z.record(z.string().max(100), z.string().max(4096)).optional(),
       })
       .strict()
