@@ -80,9 +80,7 @@ function apnsRequest(
     ...(message.ttlMs === undefined
       ? {}
       : {
-          'apns-expiration': String(
-            message.ttlMs === 0 ? 0 : Math.floor((now + message.ttlMs) / 1000),
-          ),
+          'apns-expiration': String(message.ttlMs === 0 ? 0 : Math.floor((now + message.ttlMs) / 1000)),
         }),
     ...(message.collapseKey ? { 'apns-collapse-id': message.collapseKey } : {}),
   }
