@@ -116,6 +116,8 @@ export type AnomalyReason =
   | 'surprising-sequence'
   /** The step from the previous value was unusually large. */
   | 'unexpected-change'
+  /** The shape of the last 256 points is farther from every remembered window than ever before (ensemble). */
+  | 'unusual-shape'
   /** Far in the tail of the windowed Gaussian (z-score detector). */
   | 'gaussian-tail'
   /** The autoencoder could not reconstruct the latest window (autoencoder detector). */

@@ -2,6 +2,7 @@ import { AnomalyLikelihood, type AnomalyLikelihoodState, logLikelihood } from '.
 import { ChangeSurprise, type ChangeSurpriseState } from './change-surprise.js'
 import { ContextNovelty, type ContextNoveltyState } from './context-novelty.js'
 import type { Engine } from './engine.js'
+import { WindowNovelty, type WindowNoveltyState } from './window-novelty.js'
 
 /**
  * Temporal non-maximum suppression (as CAD OSE does): a score that does not exceed every score of
@@ -19,11 +20,14 @@ export interface EnsembleState {
   hi: number | null
   seen: number
   recent: number[]
+  /** The shape channel (absent in snapshots from before it existed). */
+  shape?: WindowNoveltyState
 }
 
 /**
- * The ensemble: an out-of-range check plus likelihood layers over three sequence-context models
- * and a change model; the largest score wins, then temporal non-maximum suppression.
+ * The ensemble: an out-of-range check, likelihood layers over three sequence-context models and a
+ * change model, and a window-shape novelty channel; the largest score wins, then temporal
+ * non-maximum suppression.
  */
 export function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engine {
   const likelihoodOptions = {
@@ -61,6 +65,10 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
     return score > previousMax ? score : score * suppressionFactor
   }
   const ready = likelihoodOptions.learningPeriod + likelihoodOptions.estimationSamples
+  // Snapshots from before the shape channel existed start it afresh (it warms up on new points).
+  const shape = state?.shape
+    ? WindowNovelty.from(o.warmup as number, state.shape)
+    : new WindowNovelty(o.warmup as number)
   return {
     step(value) {
       let byContext = 0
@@ -69,6 +77,7 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
         byContext = Math.max(byContext, logLikelihood(likelihood.step(context.step(value))))
       }
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
+      const byShape = shape.step(value)
       const tolerance = (hi - lo) * (o.spatialTolerance as number)
       // The range means something only once the likelihood layers start learning (a day of
       // 5-minute points by default): before that, a new extreme is ordinary.
@@ -87,8 +96,9 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
         suppress(0)
         return { score: 0, reason: 'warming-up' }
       }
-      const score = suppress(Math.min(1, Math.max(0, byContext, byChange)))
+      const score = suppress(Math.min(1, Math.max(0, byContext, byChange, byShape)))
       if (score < (o.threshold as number)) return { score, reason: 'normal' }
+      if (byShape > Math.max(byContext, byChange)) return { score, reason: 'unusual-shape' }
       return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
     },
     state: (): EnsembleState => ({
@@ -100,6 +110,7 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
       hi: Number.isFinite(hi) ? hi : null,
       seen,
       recent: [...recent],
+      shape: shape.toJSON(),
     }),
   }
 }
