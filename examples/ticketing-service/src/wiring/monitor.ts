@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HostDatabase, Logger } from '@opskit/core'
-import { checks, createMonitor, type Monitor, type RequestListener } from '@opskit/monitor'
+import {
+  checks,
+  createKyselyMonitorStore,
+  createMonitor,
+  type Monitor,
+  type RequestListener,
+} from '@opskit/monitor'
 import type { DomainHooks } from '../domain/hooks.js'
 
 /** Options of {@link wireMonitor}. */
@@ -30,10 +36,12 @@ export interface MonitorWiring {
 
 /** Wires @opskit/monitor: one module so that the rest of the service does not import it. */
 export async function wireMonitor(options: MonitorWiringOptions): Promise<MonitorWiring> {
-  // With `db`, the monitor keeps alert, incident and silence state in the service's database.
+  // The monitor keeps alert, incident and silence state in the service's database (the store
+  // migrates its table; closing it leaves the database to the service).
+  const store = await createKyselyMonitorStore({ db: options.db, logger: options.logger })
   const monitor = await createMonitor({
     serviceName: 'ticketing',
-    db: options.db,
+    store,
     logger: options.logger,
     externalUrl: options.externalUrl,
   })
@@ -86,6 +94,9 @@ export async function wireMonitor(options: MonitorWiringOptions): Promise<Monito
       monitor.http.wrap(listener, { route: (req) => options.routeOf((req.url ?? '/').split('?')[0] ?? '/') }),
     metrics: metricsHandler,
     health: healthHandler,
-    close: () => monitor.close(),
+    close: async () => {
+      await monitor.close()
+      await store.close()
+    },
   }
 }

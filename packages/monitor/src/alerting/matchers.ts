@@ -4,7 +4,7 @@ import { compileMatcher, matches } from '../labels/label-matchers.js'
 import type { Labels } from '../labels/labels.js'
 
 /** A matcher as configured: `'severity=~"page|critical"'`, or `{ name, op, value }`. */
-export type MatcherInput = string | { name: string; op?: MatchOp; value: string }
+export type MatcherInput = string | { name: string; op?: MatchOp | undefined; value: string }
 
 /** Parses one matcher; throws `code` (default `MONITOR_INVALID_OPTIONS`) when malformed. */
 export function parseMatcher(

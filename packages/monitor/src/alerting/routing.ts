@@ -9,27 +9,27 @@ import { type MatcherInput, matchesAll, parseMatcher } from './matchers.js'
 
 /** A node of the routing tree (Alertmanager's `<route>`). Unset fields are inherited from the parent. */
 export interface RouteConfig {
-  receiver?: string
+  receiver?: string | undefined
   /** Labels to group by; `['...']` groups by every label (no grouping). */
-  groupBy?: string[]
+  groupBy?: string[] | undefined
   /** @default '30s' */
-  groupWait?: Duration
+  groupWait?: Duration | undefined
   /** @default '5m' */
-  groupInterval?: Duration
+  groupInterval?: Duration | undefined
   /** @default '4h' */
-  repeatInterval?: Duration
+  repeatInterval?: Duration | undefined
   /** All must match; not allowed on the root. */
-  matchers?: MatcherInput[]
+  matchers?: MatcherInput[] | undefined
   /** Keep trying later siblings after this route matched. @default false */
-  continue?: boolean
+  continue?: boolean | undefined
   /**
    * Named time intervals (`alerts.timeInterval`) during which this route sends nothing; not
    * inherited by child routes, not allowed on the root (as in Alertmanager).
    */
-  muteTimeIntervals?: string[]
+  muteTimeIntervals?: string[] | undefined
   /** Named time intervals outside which this route sends nothing; mute intervals win. Not inherited. */
-  activeTimeIntervals?: string[]
-  routes?: RouteConfig[]
+  activeTimeIntervals?: string[] | undefined
+  routes?: RouteConfig[] | undefined
 }
 
 /** A compiled route with inherited settings. */

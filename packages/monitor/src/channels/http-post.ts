@@ -27,9 +27,9 @@ export interface OutboundChannelOptions {
 /** The guarded client of one channel (redirects never followed, bodies read up to 64 KiB). */
 export function channelClient(options: OutboundChannelOptions): OutboundHttpClient {
   return createOutboundHttpClient({
-    ...(options.allowPrivateNetworks === true ? { allowPrivateNetworks: true } : {}),
-    ...(options.resolver ? { resolver: options.resolver } : {}),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    allowPrivateNetworks: options.allowPrivateNetworks === true,
+    resolver: options.resolver,
+    timeoutMs: options.timeoutMs,
   })
 }
 

@@ -99,7 +99,11 @@ export const checks = {
   http(options: { url: string; expectStatus?: number; headers?: Record<string, string> }): HealthCheck {
     return dependency('component', (signal) =>
       timed(async () => {
-        const response = await fetch(options.url, { headers: options.headers, signal, redirect: 'manual' })
+        const response = await fetch(options.url, {
+          ...(options.headers ? { headers: options.headers } : {}),
+          signal,
+          redirect: 'manual',
+        })
         await response.body?.cancel()
         const ok = options.expectStatus === undefined ? response.ok : response.status === options.expectStatus
         if (!ok) throw Object.assign(new Error('bad status'), { code: `HTTP_${response.status}` })

@@ -40,7 +40,7 @@ export interface BasicAuthLimits {
 
 type PasswordVerifier = (password: string) => Promise<boolean>
 
-function passwordVerifier(config: { password?: string; passwordHash?: string }): {
+function passwordVerifier(config: { password?: string | undefined; passwordHash?: string | undefined }): {
   verify: PasswordVerifier
   costly: boolean
 } {
@@ -106,7 +106,7 @@ const MAX_TRACKED_CLIENTS = 10_000
  * the window ends, so a guesser gets neither CPU nor answers.
  */
 export function createBasicAuth(
-  config: { username: string; password?: string; passwordHash?: string },
+  config: { username: string; password?: string | undefined; passwordHash?: string | undefined },
   limits: BasicAuthLimits = {},
 ): BasicAuthCheck {
   const { verify, costly } = passwordVerifier(config)

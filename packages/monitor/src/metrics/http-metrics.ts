@@ -141,41 +141,10 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
   )
   // Read back: a histogram registered earlier on this registry keeps its own setting.
   const exemplars = keepsExemplars(duration)
-  // The counter and the in-flight gauge are kept as plain numbers on the hot path and handed to
-  // prom-client when the registry is collected (a scrape or a rule evaluation): prom-client hashes
-  // the label set on every inc()/dec(), which would otherwise be most of the per-request cost.
   const series = new Map<string, Series>()
   const overflow = new Map<string, Series>()
   const inFlightCounts = new Map<string, { value: number }>()
-  counterOn(
-    registry,
-    'http_server_requests_total',
-    'HTTP server requests completed.',
-    ['method', 'route', 'status_class'],
-    function collect() {
-      for (const s of series.values()) {
-        if (s.pending > 0) {
-          this.inc(s.labels, s.pending)
-          s.pending = 0
-        }
-      }
-      for (const s of overflow.values()) {
-        if (s.pending > 0) {
-          this.inc(s.labels, s.pending)
-          s.pending = 0
-        }
-      }
-    },
-  )
-  gaugeOn(
-    registry,
-    'http_server_requests_in_flight',
-    'HTTP server requests being served, by method.',
-    ['method'],
-    function collect() {
-      for (const [method, count] of inFlightCounts) this.set({ method }, count.value)
-    },
-  )
+  registerRedCollectors(registry, [series, overflow], inFlightCounts)
 
   const seriesFor = (method: string, route: string, status: string): Series => {
     const key = `${method}\u0000${route}\u0000${status}`
@@ -252,34 +221,13 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
   const ignoreSet = (options: HttpInstrumentOptions) =>
     new Set(options.ignorePaths ?? ['/metrics', '/healthz', '/readyz', '/startupz'])
 
-  const fastifyStarts = new WeakMap<IncomingMessage, { start: number; exemplar: TraceExemplar | undefined }>()
-  const fastifyPlugin = ((instance: FastifyLike, _options: unknown, done: () => void) => {
-    const ignore = ignoreSet({})
-    instance.addHook('onRequest', (request, _reply, next) => {
-      if (!ignore.has(pathOf(request.url))) {
-        inFlightFor(KNOWN_METHODS.has(request.method) ? request.method : '_OTHER').value++
-        fastifyStarts.set(request.raw, {
-          start: performance.now(),
-          exemplar: exemplars ? sampledSpanExemplar() : undefined,
-        })
-      }
-      next()
-    })
-    instance.addHook('onResponse', (request, reply, next) => {
-      const started = fastifyStarts.get(request.raw)
-      if (started !== undefined) {
-        const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER'
-        inFlightFor(method).value--
-        const route = request.routeOptions?.url ?? request.routerPath ?? UNMATCHED_ROUTE
-        const s = seriesFor(method, route, statusClass(reply.statusCode))
-        observe(s, (performance.now() - started.start) / 1000, started.exemplar)
-      }
-      next()
-    })
-    done()
-  }) as FastifyPluginLike
-  fastifyPlugin[Symbol.for('skip-override')] = true
-  fastifyPlugin[Symbol.for('fastify.display-name')] = '@opskit/monitor'
+  const fastifyPlugin = createFastifyPlugin({
+    ignore: ignoreSet({}),
+    inFlightFor,
+    seriesFor,
+    observe,
+    exemplars,
+  })
 
   return {
     wrap(handler, options = {}) {
@@ -316,4 +264,83 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
       ;(req as WithRoute)[routeOverride] = template
     },
   }
+}
+
+/**
+ * The request counter and the in-flight gauge: kept as plain numbers on the hot path and handed
+ * to prom-client when the registry is collected (a scrape or a rule evaluation), since
+ * prom-client hashes the label set on every inc()/dec().
+ */
+function registerRedCollectors(
+  registry: MetricsRegistry,
+  seriesMaps: ReadonlyArray<Map<string, Series>>,
+  inFlightCounts: Map<string, { value: number }>,
+): void {
+  counterOn(
+    registry,
+    'http_server_requests_total',
+    'HTTP server requests completed.',
+    ['method', 'route', 'status_class'],
+    function collect() {
+      for (const map of seriesMaps) {
+        for (const s of map.values()) {
+          if (s.pending > 0) {
+            this.inc(s.labels, s.pending)
+            s.pending = 0
+          }
+        }
+      }
+    },
+  )
+  gaugeOn(
+    registry,
+    'http_server_requests_in_flight',
+    'HTTP server requests being served, by method.',
+    ['method'],
+    function collect() {
+      for (const [method, count] of inFlightCounts) this.set({ method }, count.value)
+    },
+  )
+}
+
+/** What the Fastify plugin shares with the other integrations: the series and in-flight counts. */
+interface FastifyPluginContext {
+  ignore: ReadonlySet<string>
+  inFlightFor(method: string): { value: number }
+  seriesFor(method: string, route: string, status: string): Series
+  observe(s: Series, seconds: number, exemplar: TraceExemplar | undefined): void
+  exemplars: boolean
+}
+
+/** The Fastify plugin: `onRequest` starts the clock, `onResponse` records with the route template. */
+function createFastifyPlugin(ctx: FastifyPluginContext): FastifyPluginLike {
+  const { ignore, inFlightFor, seriesFor, observe, exemplars } = ctx
+  const fastifyStarts = new WeakMap<IncomingMessage, { start: number; exemplar: TraceExemplar | undefined }>()
+  const fastifyPlugin = ((instance: FastifyLike, _options: unknown, done: () => void) => {
+    instance.addHook('onRequest', (request, _reply, next) => {
+      if (!ignore.has(pathOf(request.url))) {
+        inFlightFor(KNOWN_METHODS.has(request.method) ? request.method : '_OTHER').value++
+        fastifyStarts.set(request.raw, {
+          start: performance.now(),
+          exemplar: exemplars ? sampledSpanExemplar() : undefined,
+        })
+      }
+      next()
+    })
+    instance.addHook('onResponse', (request, reply, next) => {
+      const started = fastifyStarts.get(request.raw)
+      if (started !== undefined) {
+        const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER'
+        inFlightFor(method).value--
+        const route = request.routeOptions?.url ?? request.routerPath ?? UNMATCHED_ROUTE
+        const s = seriesFor(method, route, statusClass(reply.statusCode))
+        observe(s, (performance.now() - started.start) / 1000, started.exemplar)
+      }
+      next()
+    })
+    done()
+  }) as FastifyPluginLike
+  fastifyPlugin[Symbol.for('skip-override')] = true
+  fastifyPlugin[Symbol.for('fastify.display-name')] = '@opskit/monitor'
+  return fastifyPlugin
 }

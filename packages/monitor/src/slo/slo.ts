@@ -37,17 +37,17 @@ export interface SloDefinition {
   /** Target ratio of good events, e.g. `0.999`. */
   objective: number
   /** The SLO period. @default '30d' */
-  window?: Duration
+  window?: Duration | undefined
   /** Selector of the counter(s) of good events, e.g. `http_server_requests_total{status_class!="5xx"}`. */
   good: string
   /** Selector of the counter(s) of all events. */
   total: string
   /** Selector of a histogram's `_bucket` series, for the p95 of SLA reports. */
-  latency?: string
+  latency?: string | undefined
   /** Don't alert unless the long window saw at least this many events (low-traffic services). @default 0 */
-  minEvents?: number
+  minEvents?: number | undefined
   /** Extra labels on the alerts. */
-  labels?: Record<string, string>
+  labels?: Record<string, string> | undefined
 }
 
 /** An SLA report: what the retained history says about an SLO. */

@@ -75,8 +75,8 @@ export async function startTracing(options: TracingOptions): Promise<TracingHand
     serviceName: o.serviceName,
     spanProcessors,
     instrumentations: (o.instrumentations ?? []) as NonNullable<
-      ConstructorParameters<SdkNode['NodeSDK']>[0]
-    >['instrumentations'],
+      NonNullable<ConstructorParameters<SdkNode['NodeSDK']>[0]>['instrumentations']
+    >,
     // no metrics or logs pipelines: metrics go through prom-client
     autoDetectResources: false,
   })
