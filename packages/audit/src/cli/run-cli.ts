@@ -73,12 +73,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const audit = await createAuditLog({
       db,
       writerThread: false,
-      ...(values.prefix ? { tablePrefix: values.prefix } : {}),
+      tablePrefix: values.prefix,
     })
     try {
       if (command === 'verify') {
         const result = await audit.verify({
-          ...(values.tenant ? { tenantId: values.tenant } : {}),
+          tenantId: values.tenant,
           ...(values.from ? { from: Number(values.from) } : {}),
           ...(values.to ? { to: Number(values.to) } : {}),
           ...(values.checkpoint?.length
@@ -106,16 +106,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       const viewer = { id: values.viewer ?? safeUserName(), type: 'user' as const }
       const filter: AuditQuery = {
-        ...(values.tenant ? { tenantId: values.tenant } : {}),
-        ...(values.actor ? { actorId: values.actor } : {}),
-        ...(values.action ? { action: values.action } : {}),
-        ...(values.category ? { category: values.category as AuditCategory } : {}),
-        ...(values.outcome ? { outcome: values.outcome as AuditOutcome } : {}),
-        ...(values.severity ? { severity: values.severity as AuditSeverity } : {}),
-        ...(values['target-type'] ? { targetType: values['target-type'] } : {}),
-        ...(values['target-id'] ? { targetId: values['target-id'] } : {}),
-        ...(values.from ? { from: values.from } : {}),
-        ...(values.to ? { to: values.to } : {}),
+        tenantId: values.tenant,
+        actorId: values.actor,
+        action: values.action,
+        category: values.category as AuditCategory | undefined,
+        outcome: values.outcome as AuditOutcome | undefined,
+        severity: values.severity as AuditSeverity | undefined,
+        targetType: values['target-type'],
+        targetId: values['target-id'],
+        from: values.from,
+        to: values.to,
         viewer,
       }
       if (command === 'query') {

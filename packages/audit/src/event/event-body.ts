@@ -102,12 +102,12 @@ export function encodeBody(
 export interface IndexedContent {
   tenantId?: string | undefined
   occurredAt: number
-  actor: { id?: string }
+  actor: { id?: string | undefined }
   action: string
   category: string
   outcome: string
   severity: string
-  target?: { type: string; id?: string } | undefined
+  target?: { type: string; id?: string | undefined } | undefined
 }
 
 /**

@@ -19,44 +19,44 @@ export interface AuditLogOptions {
    * Shortcut for `store: await createKyselyAuditStore({ db, tablePrefix, subjectKeyWrappingKey, writerThread })`:
    * the host's Kysely instance, on which the log makes (and owns) its store. Required unless `store` is given.
    */
-  db?: HostDatabase
+  db?: HostDatabase | undefined
   /**
    * The store: `await createKyselyAuditStore({ db })`, `createMemoryAuditStore()` from `/testing`, or
    * your own {@link AuditStore}. `close()` closes it.
    */
-  store?: AuditStore
+  store?: AuditStore | undefined
   /** Prefix of the audit tables. @default 'opskit_' */
-  tablePrefix?: string
+  tablePrefix?: string | undefined
   /**
    * 32 bytes, kept outside the audited database, under which each subject's data key is wrapped
    * before it is stored (see `KyselyAuditStoreOptions.subjectKeyWrappingKey`). Recommended with
    * `encryptPersonalData`. With `store`, give it to the store instead.
    */
-  subjectKeyWrappingKey?: Uint8Array
+  subjectKeyWrappingKey?: Uint8Array | undefined
   /** Ed25519 private key (KeyObject or PEM) that signs checkpoints. Keep it outside the audited database. */
-  signingKey?: KeyInput
+  signingKey?: KeyInput | undefined
   /** Name in the signature lines. @default the checkpoint origin */
-  keyName?: string
+  keyName?: string | undefined
   /** Checkpoint origin prefix; tenant chains append `/tenant/<id>`. @default 'opskit-audit' */
-  origin?: string
+  origin?: string | undefined
   /** Make a signed checkpoint of a chain every N events written by this process. @default 1000 */
-  checkpointEvery?: number
+  checkpointEvery?: number | undefined
   /**
    * Receives every checkpoint and every retention statement (`kind: 'retention'`, made by
    * `applyRetention`): ship each outside the database (file, object lock, SIEM, witness) and pass
    * them all to `verify({ checkpoint })`.
    */
-  onCheckpoint?: (checkpoint: AuditCheckpoint) => void | Promise<void>
+  onCheckpoint?: ((checkpoint: AuditCheckpoint) => void | Promise<void>) | undefined
   /** Paths removed from each event before hashing (`metadata.password`, `after.*.ssn`, …). */
-  redact?: readonly string[]
+  redact?: readonly string[] | undefined
   /** `required`: every log and query must carry `tenantId`. @default 'optional' */
-  tenantMode?: 'optional' | 'required'
+  tenantMode?: 'optional' | 'required' | undefined
   /** Encrypt actor name/email/ip/userAgent with per-subject keys (for `forgetSubject`). @default true */
-  encryptPersonalData?: boolean
+  encryptPersonalData?: boolean | undefined
   /** Record reads and exports of the log as `audit.*` events. @default true */
-  auditReads?: boolean
+  auditReads?: boolean | undefined
   /** Most events per group commit. @default 1000 */
-  maxBatch?: number
+  maxBatch?: number | undefined
   /**
    * Commit events from a worker thread on its own connection to the SQLite file, so inserts and
    * fsyncs do not block the host's event loop and the next events are validated, sealed and
@@ -67,11 +67,11 @@ export interface AuditLogOptions {
    * e.g. in an app bundled with `@opskit/audit` inside, is logged as a warning); `true` requires
    * it (`AUDIT_INVALID_OPTIONS` otherwise); `false` never starts it. @default 'auto'
    */
-  writerThread?: boolean | 'auto'
+  writerThread?: boolean | 'auto' | undefined
   /** Source of `recordedAt` and default `occurredAt`. @default systemClock */
-  clock?: Clock
+  clock?: Clock | undefined
   /** Where background failures (hooks, checkpoint shipping, retried commits) are reported. @default noopLogger */
-  logger?: Logger
+  logger?: Logger | undefined
   /** Metric callbacks; `createPrometheusAuditMetrics` from `@opskit/audit/prometheus` builds them for prom-client. */
-  metrics?: AuditMetrics
+  metrics?: AuditMetrics | undefined
 }

@@ -35,26 +35,26 @@ export type AuditViewer = Pick<AuditActor, 'id'> & Partial<AuditActor>
 
 /** Filter of `query`, `export`, `complianceSummary`. Times: Date, ISO string or epoch ms. */
 export interface AuditQuery {
-  tenantId?: string
-  actorId?: string
-  action?: string
+  tenantId?: string | undefined
+  actorId?: string | undefined
+  action?: string | undefined
   /** Actions starting with this, e.g. `user.`. */
-  actionPrefix?: string
-  category?: AuditCategory
-  targetType?: string
-  targetId?: string
-  outcome?: AuditOutcome
-  severity?: AuditSeverity
+  actionPrefix?: string | undefined
+  category?: AuditCategory | undefined
+  targetType?: string | undefined
+  targetId?: string | undefined
+  outcome?: AuditOutcome | undefined
+  severity?: AuditSeverity | undefined
   /** Inclusive lower bound on `occurredAt`. */
-  from?: Date | string | number
+  from?: Date | string | number | undefined
   /** Exclusive upper bound on `occurredAt`. */
-  to?: Date | string | number
+  to?: Date | string | number | undefined
   /** Page size, 1..1000. @default 100 */
-  limit?: number
+  limit?: number | undefined
   /** `nextCursor` of the previous page. */
-  cursor?: string
+  cursor?: string | undefined
   /** Who is reading (recorded in the `audit.query` event). @default the system actor */
-  viewer?: AuditViewer
+  viewer?: AuditViewer | undefined
 }
 
 /** A page of events, newest first. */
@@ -97,13 +97,13 @@ export type ExportFormat = 'csv' | 'ndjson' | 'json' | 'ocsf'
 /** Options of `verify`. */
 export interface VerifyOptions {
   /** Ed25519 public key (KeyObject or PEM) that must have signed every checkpoint. @default the signing key's */
-  publicKey?: KeyInput
+  publicKey?: KeyInput | undefined
   /** First seq to check (the event before it is trusted). */
-  from?: number
+  from?: number | undefined
   /** Last seq to check. */
-  to?: number
+  to?: number | undefined
   /** Only this tenant's chain. */
-  tenantId?: string
+  tenantId?: string | undefined
   /**
    * The records kept outside the database, as `onCheckpoint` received them (text or parsed):
    * checkpoints and retention statements. The only defence against deletion of the newest events
@@ -111,7 +111,7 @@ export interface VerifyOptions {
    * same root hash; when any records are given, every chain's retention anchor must be one of the
    * retention statements, and a checkpoint before the anchor must be covered by one.
    */
-  checkpoint?: OutsideRecordInput
+  checkpoint?: OutsideRecordInput | undefined
 }
 
 /** What `verify` found. */

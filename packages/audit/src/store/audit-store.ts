@@ -109,7 +109,7 @@ export interface AuditStore {
    * last of a run `more` so that the store commits them together. The store keeps every chain
    * gap-free whatever order they finish in. Without it, one append at a time.
    */
-  readonly pipeline?: { readonly maxInFlight: number; readonly chunkSize: number }
+  readonly pipeline?: { readonly maxInFlight: number; readonly chunkSize: number } | undefined
   /**
    * Appends in one atomic write: locks each chain head first (so concurrent writers, also in
    * other processes, serialise per chain), hands the heads to `plan.seal`, inserts its rows and

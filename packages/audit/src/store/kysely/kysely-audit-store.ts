@@ -1,17 +1,9 @@
 import { DEFAULT_TABLE_PREFIX, dialectOf, type HostDatabase, type Logger, migrate } from '@opskit/core'
-import { CompiledQuery, type Kysely, sql } from 'kysely'
+import { CompiledQuery, type Kysely } from 'kysely'
 import { createSubjectKeyWrap, toWrappingKey } from '../../crypto/key-wrap.js'
 import { AuditError } from '../../errors/audit-error.js'
 import { GENESIS_HASH } from '../../event/canonical.js'
-import {
-  type AppendPlan,
-  type AuditStore,
-  type ChainHead,
-  lastRowOfEachChain,
-  type StoredCheckpoint,
-  type StoredEventRow,
-  type StoreFilter,
-} from '../audit-store.js'
+import { type AppendPlan, type AuditStore, type ChainHead, lastRowOfEachChain } from '../audit-store.js'
 import {
   checkpointParameters,
   eventColumnArrays,
@@ -23,6 +15,14 @@ import {
   pushEventParameters,
   SQLITE_INSERT_CHUNK,
 } from './event-statements.js'
+import {
+  readAnchor,
+  readChain,
+  readChainHeads,
+  readCheckpoints,
+  readEvents,
+  retainBelow,
+} from './kysely-reads.js'
 import { auditMigrations, auditTables } from './migrations.js'
 import { destroySqliteKey } from './secure-erase.js'
 import { openSqliteWriter, type SqliteWriter } from './sqlite-writer.js'
@@ -55,53 +55,15 @@ export interface KyselyAuditStoreOptions {
   subjectKeyWrappingKey?: Uint8Array | undefined
 }
 
-type Row = Record<string, unknown>
 // biome-ignore lint/suspicious/noExplicitAny: the store addresses its own prefixed tables only
 type Db = Kysely<any>
 
-const RETENTION_BATCH = 10_000
 /**
  * How the log feeds the writer thread: chunks of 100 events, so that the thread inserts each
  * while the host seals the next, and up to 16 at once, so that the next group is sealed while one
  * commits.
  */
 const WRITER_PIPELINE = { maxInFlight: 16, chunkSize: 100 } as const
-
-function fromRow(row: Row): StoredEventRow {
-  return {
-    chainId: String(row.chain_id),
-    seq: Number(row.seq),
-    id: String(row.id),
-    tenantId: row.tenant_id == null ? null : String(row.tenant_id),
-    occurredAt: Number(row.occurred_at),
-    recordedAt: Number(row.recorded_at),
-    actorId: String(row.actor_id),
-    action: String(row.action),
-    category: String(row.category),
-    outcome: String(row.outcome),
-    severity: String(row.severity),
-    targetType: row.target_type == null ? null : String(row.target_type),
-    targetId: row.target_id == null ? null : String(row.target_id),
-    body: String(row.body),
-    leafHash: String(row.leaf_hash).trim(),
-    prevHash: String(row.prev_hash).trim(),
-    hash: String(row.hash).trim(),
-  }
-}
-
-function fromCheckpoint(row: Row): StoredCheckpoint {
-  return {
-    chainId: String(row.chain_id),
-    seq: Number(row.seq),
-    hash: String(row.hash).trim(),
-    text: String(row.text),
-    createdAt: Number(row.created_at),
-  }
-}
-
-function storeFailed(what: string, cause: unknown): AuditError {
-  return new AuditError('AUDIT_STORE_FAILED', `${what} failed`, { cause, retryable: true })
-}
 
 /**
  * The audit store on the host's database through Kysely: SQLite (better-sqlite3) or PostgreSQL
@@ -149,16 +111,7 @@ export async function createKyselyAuditStore(options: KyselyAuditStoreOptions): 
   }
 
   /** The stored head of every chain (or one), by chain id. */
-  const readHeads = async (chainId?: string): Promise<ChainHead[]> => {
-    let query = db.selectFrom(t.chains).selectAll()
-    if (chainId !== undefined) query = query.where('chain_id', '=', chainId)
-    const rows = await query.orderBy('chain_id').execute()
-    return rows.map((row) => ({
-      chainId: String(row.chain_id),
-      seq: Number(row.last_seq),
-      hash: String(row.last_hash).trim(),
-    }))
-  }
+  const readHeads = (chainId?: string) => readChainHeads(db, t.chains, chainId)
 
   /** Runs SQL text on `executor` (the store's database or an open transaction). */
   const runOn =
@@ -217,41 +170,8 @@ export async function createKyselyAuditStore(options: KyselyAuditStoreOptions): 
       return rows
     },
 
-    async readEvents(filter: StoreFilter, { limit, beforeId }) {
-      let query = db.selectFrom(t.events).selectAll()
-      if (filter.chainId !== undefined) query = query.where('chain_id', '=', filter.chainId)
-      if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId)
-      if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId)
-      if (filter.action !== undefined) query = query.where('action', '=', filter.action)
-      if (filter.actionPrefix !== undefined)
-        query = query.where(sql`substr(action, 1, ${filter.actionPrefix.length})`, '=', filter.actionPrefix)
-      if (filter.category !== undefined) query = query.where('category', '=', filter.category)
-      if (filter.targetType !== undefined) query = query.where('target_type', '=', filter.targetType)
-      if (filter.targetId !== undefined) query = query.where('target_id', '=', filter.targetId)
-      if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome)
-      if (filter.severity !== undefined) query = query.where('severity', '=', filter.severity)
-      if (filter.from !== undefined) query = query.where('occurred_at', '>=', filter.from)
-      if (filter.to !== undefined) query = query.where('occurred_at', '<', filter.to)
-      if (beforeId !== undefined) query = query.where('id', '<', beforeId)
-      try {
-        const rows = await query.orderBy('id', 'desc').limit(limit).execute()
-        return rows.map(fromRow)
-      } catch (error) {
-        throw storeFailed('reading audit events', error)
-      }
-    },
-
-    async readChain(chainId, { afterSeq, toSeq, limit }) {
-      let query = db
-        .selectFrom(t.events)
-        .selectAll()
-        .where('chain_id', '=', chainId)
-        .where('seq', '>', afterSeq)
-      if (toSeq !== undefined) query = query.where('seq', '<=', toSeq)
-      const rows = await query.orderBy('seq', 'asc').limit(limit).execute()
-      return rows.map(fromRow)
-    },
-
+    readEvents: (filter, options) => readEvents(db, t.events, filter, options),
+    readChain: (chainId, options) => readChain(db, t.events, chainId, options),
     heads: readHeads,
 
     getKeys(keyIds) {
@@ -272,61 +192,9 @@ export async function createKyselyAuditStore(options: KyselyAuditStoreOptions): 
       await runOn(db)(insertCheckpointStatement(t.checkpoints, dialect), checkpointParameters(checkpoint))
     },
 
-    async checkpoints(chainId) {
-      const rows = await db
-        .selectFrom(t.checkpoints)
-        .selectAll()
-        .where('chain_id', '=', chainId)
-        .orderBy('seq', 'asc')
-        .execute()
-      return rows.map(fromCheckpoint)
-    },
-
-    async retain(anchor) {
-      await db
-        .insertInto(t.anchors)
-        .values({
-          chain_id: anchor.chainId,
-          seq: anchor.seq,
-          hash: anchor.hash,
-          text: anchor.text,
-          created_at: anchor.createdAt,
-        })
-        .onConflict((oc) => oc.columns(['chain_id', 'seq']).doNothing())
-        .execute()
-      // Once the anchor is recorded, verify starts after it, so deleting in bounded batches (short
-      // write locks on SQLite) is safe to interrupt and resume: rows at or below it are ignored.
-      const first = await db
-        .selectFrom(t.events)
-        .select(sql<unknown>`min(seq)`.as('low'))
-        .where('chain_id', '=', anchor.chainId)
-        .executeTakeFirst()
-      let low = first?.low == null ? anchor.seq + 1 : Number(first.low)
-      let deleted = 0
-      while (low <= anchor.seq) {
-        const high = Math.min(anchor.seq, low + RETENTION_BATCH - 1)
-        const result = await db
-          .deleteFrom(t.events)
-          .where('chain_id', '=', anchor.chainId)
-          .where('seq', '>=', low)
-          .where('seq', '<=', high)
-          .executeTakeFirst()
-        deleted += Number(result.numDeletedRows)
-        low = high + 1
-      }
-      return deleted
-    },
-
-    async anchor(chainId) {
-      const row = await db
-        .selectFrom(t.anchors)
-        .selectAll()
-        .where('chain_id', '=', chainId)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst()
-      return row ? fromCheckpoint(row) : undefined
-    },
+    checkpoints: (chainId) => readCheckpoints(db, t.checkpoints, chainId),
+    retain: (anchor) => retainBelow(db, t, anchor),
+    anchor: (chainId) => readAnchor(db, t.anchors, chainId),
 
     async close() {
       const closing = writer

@@ -8,7 +8,7 @@ export interface WriterSetup {
   busyTimeoutMs: number
   tables: { events: string; chains: string; keys: string; checkpoints: string }
   /** The host's key that wraps subject keys, when it gave one. */
-  keyWrappingKey?: Uint8Array
+  keyWrappingKey?: Uint8Array | undefined
 }
 
 /** One chain of a write: where the writer expects its head, and where the head moves to. */

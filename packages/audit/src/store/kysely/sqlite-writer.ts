@@ -89,7 +89,7 @@ export async function openSqliteWriter(
       keys: tables.keys,
       checkpoints: tables.checkpoints,
     },
-    ...(keyWrappingKey ? { keyWrappingKey: new Uint8Array(keyWrappingKey) } : {}),
+    keyWrappingKey: keyWrappingKey && new Uint8Array(keyWrappingKey),
   }
   let worker: ReturnType<typeof startModuleWorker>
   try {
@@ -108,8 +108,7 @@ export async function openSqliteWriter(
         logger?.error({ err: error }, 'audit writer thread stopped; appending on the host connection')
     },
   })
-  const ask = <K extends WriterRequest['kind']>(request: WriterRequest & { kind: K }) =>
-    client.request(request) as Promise<WriterReplies[K]>
+  const ask = asker(client)
   try {
     await ask({ kind: 'ready' })
     started = true
@@ -122,6 +121,25 @@ export async function openSqliteWriter(
     )
   }
 
+  return threadedWriter(client, ask, storedHeads)
+}
+
+/** Typed requests to the thread: each kind resolves to its own reply. */
+function asker(client: WorkerClient<WriterRequest, unknown>) {
+  return <K extends WriterRequest['kind']>(request: WriterRequest & { kind: K }) =>
+    client.request(request) as Promise<WriterReplies[K]>
+}
+type Ask = ReturnType<typeof asker>
+
+/**
+ * The writer over a started thread: seals each plan on the heads it predicts (the stored heads
+ * at first, then the last rows it posted) and posts it; a plan the thread refuses goes inline.
+ */
+function threadedWriter(
+  client: WorkerClient<WriterRequest, unknown>,
+  ask: Ask,
+  storedHeads: readonly ChainHead[],
+): SqliteWriter {
   // Stored heads to chain the first batches on; if another writer moves one first, the thread
   // refuses the batch and it goes inline.
   const heads = new Map(storedHeads.map((head) => [head.chainId, head]))
