@@ -1,5 +1,11 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { type AuditActor, type AuditCheckpoint, type AuditLog, createAuditLog } from '@opskit/audit'
+import {
+  type AuditActor,
+  type AuditCheckpoint,
+  type AuditLog,
+  createAuditLog,
+  createKyselyAuditStore,
+} from '@opskit/audit'
 import type { HostDatabase, Logger } from '@opskit/core'
 import { z } from 'zod'
 import type { DomainHooks, RequestActor } from '../domain/hooks.js'
@@ -53,7 +59,7 @@ export async function wireAudit(options: {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   const checkpoints: AuditCheckpoint[] = []
   const log = await createAuditLog({
-    db: options.db,
+    store: await createKyselyAuditStore({ db: options.db, logger: options.logger }),
     signingKey: privateKey,
     keyName: 'ticketing-example',
     checkpointEvery: 100,
