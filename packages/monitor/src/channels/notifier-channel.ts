@@ -1,4 +1,5 @@
-import { escapeHtml, sha256Hex } from '@opskit/core'
+import { sha256Hex } from '@opskit/core'
+import { escapeHtml } from '@opskit/core/internal'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { AlertChannel, AlertNotification } from './alert-channel.js'
 import { notificationText, notificationTitle } from './render.js'

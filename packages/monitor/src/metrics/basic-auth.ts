@@ -1,5 +1,6 @@
 import { randomBytes, type ScryptOptions, scrypt, scryptSync } from 'node:crypto'
-import { type Clock, constantTimeEqual, setBounded, sha256Hex, systemClock } from '@opskit/core'
+import { type Clock, constantTimeEqual, sha256Hex, systemClock } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 import { MonitorError } from '../errors/monitor-error.js'
 
 const SCRYPT = { N: 16_384, r: 8, p: 1 }

@@ -1,4 +1,5 @@
-import { importOptional, parseInput } from '@opskit/core'
+import { parseInput } from '@opskit/core'
+import { importOptional } from '@opskit/core/internal'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
 
