@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createMemoryAuditStore } from '../src/testing/index.js'
-import { type AuditLog, createAuditLog, isAuditError } from './helpers.js'
+import { type AuditLog, createAuditLog, isOpskitError } from './helpers.js'
 
 const base = { action: 'user.login', category: 'authentication' } as const
 
@@ -68,7 +68,7 @@ describe('log() takes a copy of the event at call time', () => {
       () => undefined,
       (e: unknown) => e,
     )
-    expect(isAuditError(error, 'AUDIT_INVALID_EVENT')).toBe(true)
+    expect(isOpskitError(error, 'AUDIT_INVALID_EVENT')).toBe(true)
     expect((await good).seq).toBe(1)
     await audit.close()
   })
@@ -147,7 +147,7 @@ describe('free text from requests is kept, escaped and flagged, never a reason t
         () => undefined,
         (e: unknown) => e,
       )
-      expect(isAuditError(error, 'AUDIT_INVALID_EVENT'), JSON.stringify(event)).toBe(true)
+      expect(isOpskitError(error, 'AUDIT_INVALID_EVENT'), JSON.stringify(event)).toBe(true)
     }
     await audit.close()
   })

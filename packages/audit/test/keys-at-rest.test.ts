@@ -5,7 +5,7 @@ import { forEachDialect } from '@opskit/test-support'
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import { decryptField } from '../src/crypto/subject-crypto.js'
-import { createAuditLog, createKyselyAuditStore, isAuditError } from './helpers.js'
+import { createAuditLog, createKyselyAuditStore, isOpskitError } from './helpers.js'
 
 let counter = 0
 
@@ -65,7 +65,7 @@ forEachDialect('subject keys at rest', ({ db, dialect, location }) => {
         () => undefined,
         (e: unknown) => e,
       )
-      expect(isAuditError(error, 'AUDIT_INVALID_OPTIONS')).toBe(true)
+      expect(isOpskitError(error, 'AUDIT_INVALID_OPTIONS')).toBe(true)
       await expect(wrong.logLogin({ actor: { id: 'ada', email: 'ada@example.com' } })).rejects.toMatchObject({
         code: 'AUDIT_INVALID_OPTIONS',
       })
@@ -79,7 +79,7 @@ forEachDialect('subject keys at rest', ({ db, dialect, location }) => {
         () => undefined,
         (e: unknown) => e,
       )
-      expect(isAuditError(error, 'AUDIT_INVALID_OPTIONS'), tablePrefix).toBe(true)
+      expect(isOpskitError(error, 'AUDIT_INVALID_OPTIONS'), tablePrefix).toBe(true)
     }
     await expect(
       createKyselyAuditStore({ db: db(), subjectKeyWrappingKey: randomBytes(16) }),

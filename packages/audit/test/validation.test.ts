@@ -1,7 +1,7 @@
 import { forEachDialect } from '@opskit/test-support'
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
-import { type AuditEventInput, createAuditLog, isAuditError } from './helpers.js'
+import { type AuditEventInput, createAuditLog, isOpskitError } from './helpers.js'
 
 const ok = { action: 'user.login', category: 'authentication', actor: { id: 'u_1' } } as const
 const deep = (levels: number): Record<string, unknown> => {
@@ -67,7 +67,7 @@ forEachDialect('audit input validation', ({ db }) => {
         () => undefined,
         (e: unknown) => e,
       )
-      expect(isAuditError(error, 'AUDIT_INVALID_EVENT'), name).toBe(true)
+      expect(isOpskitError(error, 'AUDIT_INVALID_EVENT'), name).toBe(true)
       const issues = (error as { details: { issues: Array<{ path: string }> } }).details.issues
       if (path)
         expect(

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto'
-import { setBounded } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 import type { SubjectKey } from '../store/audit-store.js'
 
 /**

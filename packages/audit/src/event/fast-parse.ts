@@ -1,4 +1,4 @@
-import { isBoundedJsonObject } from '@opskit/core'
+import { isBoundedJsonObject } from '@opskit/core/internal'
 import { z } from 'zod'
 import {
   AUDIT_ACTOR_TYPES,

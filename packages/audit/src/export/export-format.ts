@@ -1,4 +1,4 @@
-import { encodeCsvText, quoteCsvField } from '@opskit/core'
+import { encodeCsvText, quoteCsvField } from '@opskit/core/internal'
 import type { AuditEvent } from '../event/event-schema.js'
 import type { ExportFormat } from '../log/audit-log.js'
 

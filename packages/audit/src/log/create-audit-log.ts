@@ -16,6 +16,7 @@ import { createReadApi } from './read-api.js'
 import { type ResolvedAuditLogOptions, resolveAuditLogOptions } from './resolve-options.js'
 import { createRetentionApi } from './retention.js'
 import type { PendingEvent } from './seal-batch.js'
+import { loadActiveTraceId } from './trace-context.js'
 import { createVerify } from './verify-log.js'
 
 /** The store the log writes to: the one given, or a Kysely store it makes on `db` (and owns). */
@@ -54,6 +55,7 @@ function checkThreshold(filter: EventFilter): void {
 export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog> {
   const resolved = resolveAuditLogOptions(options)
   const store = await openStore(options, resolved)
+  const activeTraceId = await loadActiveTraceId()
   const newId = createUuidV7Generator(resolved.clock)
   const hooks = new EventHooks((error) =>
     resolved.logger.error({ err: error }, 'audit onEvent handler failed'),
@@ -67,7 +69,7 @@ export async function createAuditLog(options: AuditLogOptions): Promise<AuditLog
     if (closed) return Promise.reject(new AuditError('AUDIT_CLOSED', 'the audit log is closed'))
     let event: PendingEvent['event']
     try {
-      event = prepareEvent(input, resolved)
+      event = prepareEvent(input, resolved, activeTraceId)
     } catch (error) {
       return Promise.reject(error)
     }

@@ -1,4 +1,3 @@
-import { isSpanContextValid, trace } from '@opentelemetry/api'
 import { parseInput } from '@opskit/core'
 import { AuditError } from '../errors/audit-error.js'
 import { type AuditEventInput, auditEventSchema, type ParsedAuditEvent } from '../event/event-schema.js'
@@ -7,6 +6,7 @@ import { takeEvent } from '../event/intake.js'
 import type { AuditLog, HelperEventInput, LoggedEvent } from './audit-log.js'
 import type { ResolvedAuditLogOptions } from './resolve-options.js'
 import type { PendingEvent } from './seal-batch.js'
+import type { ActiveTraceId } from './trace-context.js'
 
 function invalidEvent(message: string, issues: unknown): AuditError {
   return new AuditError('AUDIT_INVALID_EVENT', `invalid audit event: ${message}`, { details: { issues } })
@@ -21,6 +21,7 @@ function invalidEvent(message: string, issues: unknown): AuditError {
 export function prepareEvent(
   input: AuditEventInput,
   options: Pick<ResolvedAuditLogOptions, 'redact' | 'tenantRequired' | 'clock'>,
+  activeTraceId: ActiveTraceId,
 ): PendingEvent['event'] {
   const taken = takeEvent(input)
   const redacted = options.redact(taken.event)
@@ -36,8 +37,8 @@ export function prepareEvent(
       },
     )
   if (event.correlationId === undefined) {
-    const context = trace.getActiveSpan()?.spanContext()
-    if (context && isSpanContextValid(context)) event.correlationId = context.traceId
+    const traceId = activeTraceId()
+    if (traceId !== undefined) event.correlationId = traceId
   }
   if (event.occurredAt === undefined) event.occurredAt = options.clock.now()
   return event as PendingEvent['event']

@@ -1,13 +1,6 @@
 import type { KeyObject } from 'node:crypto'
-import {
-  type Clock,
-  createRedactor,
-  type Logger,
-  noopLogger,
-  parseInput,
-  type Redactor,
-  systemClock,
-} from '@opskit/core'
+import { type Clock, type Logger, noopLogger, parseInput, systemClock } from '@opskit/core'
+import { createRedactor, type Redactor } from '@opskit/core/internal'
 import { toPrivateKey, toPublicKey } from '../checkpoint/checkpoint.js'
 import { AuditError } from '../errors/audit-error.js'
 import { auditLogOptionsSchema } from '../validation/audit-log-options-schema.js'

@@ -1,4 +1,4 @@
-import { dialectOf } from '@opskit/core'
+import { dialectOf } from '@opskit/core/internal'
 import { type Kysely, sql } from 'kysely'
 import { RETENTION_HEADER } from '../../checkpoint/retention-statement.js'
 

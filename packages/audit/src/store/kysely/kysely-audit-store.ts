@@ -1,4 +1,5 @@
-import { DEFAULT_TABLE_PREFIX, dialectOf, type HostDatabase, type Logger, migrate } from '@opskit/core'
+import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate } from '@opskit/core'
+import { dialectOf } from '@opskit/core/internal'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { createSubjectKeyWrap, toWrappingKey } from '../../crypto/key-wrap.js'
 import { AuditError } from '../../errors/audit-error.js'

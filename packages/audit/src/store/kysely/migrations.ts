@@ -1,4 +1,5 @@
-import { assertTablePrefix, dialectOf, type MigrationSet } from '@opskit/core'
+import type { MigrationSet } from '@opskit/core'
+import { assertTablePrefix, dialectOf } from '@opskit/core/internal'
 import { type Kysely, sql } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
 import { createAnchorGuard } from './anchor-guard.js'

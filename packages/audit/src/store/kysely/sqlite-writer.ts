@@ -1,4 +1,5 @@
-import { type Logger, readSqliteSettings, setBounded } from '@opskit/core'
+import type { Logger } from '@opskit/core'
+import { readSqliteSettings, setBounded } from '@opskit/core/internal'
 import { createWorkerClient, startModuleWorker, type WorkerClient } from '@opskit/core/worker'
 import type { Kysely } from 'kysely'
 import { AuditError } from '../../errors/audit-error.js'
