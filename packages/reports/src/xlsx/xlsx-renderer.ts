@@ -26,6 +26,7 @@ import {
   workbookXml,
   worksheetStart,
 } from './spreadsheet-ml.js'
+import { Utf8Chunker } from './utf8-chunker.js'
 import { type ZipEntryWriter, ZipWriter } from './zip-writer.js'
 
 /** Options of {@link createXlsxRenderer}. */
@@ -160,8 +161,6 @@ function cellEncoder(
   }
 }
 
-const CHUNK_CHARS = 64 * 1024
-
 function sheetNameOf(options: XlsxOptions, title: string): string {
   // Excel forbids \ / ? * [ ] : in sheet names, a leading or trailing apostrophe, and > 31 chars.
   const cleaned = stripInvalidXml(options.sheetName ?? title)
@@ -233,26 +232,23 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
       const sheetNames: string[] = []
 
       let entry: ZipEntryWriter | undefined
-      let text = ''
+      // Each row's XML is copied into UTF-8 chunks as soon as it is built (see Utf8Chunker).
+      const chunker = new Utf8Chunker()
       let row = 0
-      const flush = async () => {
-        const chunk = Buffer.from(text, 'utf8')
-        text = ''
-        const wait = entry?.write(chunk)
-        if (wait) await wait
-      }
+      const send = (chunk: Buffer | undefined) =>
+        chunk && chunk.length > 0 ? entry?.write(chunk) : undefined
       const openSheet = async () => {
         if (entry) await closeSheet()
         const number = sheetNames.length + 1
         const suffix = number === 1 ? '' : ` (${number})`
         sheetNames.push(`${baseName.slice(0, 31 - suffix.length)}${suffix}`)
         entry = await zip.openEntry(`xl/worksheets/sheet${number}.xml`)
-        text = `${worksheetStart(widths, number === 1)}<row r="1">${headerCells}</row>`
+        await send(chunker.push(`${worksheetStart(widths, number === 1)}<row r="1">${headerCells}</row>`))
         row = 1
       }
       const closeSheet = async () => {
-        text += WORKSHEET_END
-        await flush()
+        await send(chunker.push(WORKSHEET_END))
+        await send(chunker.take())
         await entry?.end()
         entry = undefined
       }
@@ -268,8 +264,8 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
             const cell = cells[i]
             if (cell !== null && cell !== undefined) xml += (encoders[i] as CellEncoder)(cell, rowText, cells)
           }
-          text += `${xml}</row>`
-          if (text.length >= CHUNK_CHARS) await flush()
+          const wait = send(chunker.push(`${xml}</row>`))
+          if (wait) await wait
         }
         // One totals row per currency: money is never summed across currencies.
         for (const line of input.totalLines()) {
@@ -282,7 +278,7 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
             if (cell !== null) xml += (totalEncoders[i] as CellEncoder)(cell, rowText, line.cells)
             else if (i === 0) xml += labelEncoder(options.totalsLabel ?? 'Total', rowText, line.cells)
           }
-          text += `${xml}</row>`
+          await send(chunker.push(`${xml}</row>`))
         }
         await closeSheet()
       }
