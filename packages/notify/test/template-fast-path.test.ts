@@ -11,7 +11,7 @@ import { templateGenerator } from './template-fast-path-generator.js'
 
 type Outcome =
   | { ok: true; parts: string[] }
-  | { ok: false; code?: string; message: string; details?: unknown }
+  | { ok: false; code?: string | undefined; message: string; details?: unknown }
 
 function outcome(run: () => string[]): Outcome {
   try {

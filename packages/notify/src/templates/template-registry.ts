@@ -147,7 +147,8 @@ function renderEntry(
   const out: RenderedTemplate = { locale: entry.template.locale }
   const rendered = engine.renderParts(entry.compiled, data, format)
   entry.names.forEach((part, i) => {
-    out[part] = rendered[i]
+    const value = rendered[i]
+    if (value !== undefined) out[part] = value
   })
   if (out.text === undefined && out.html !== undefined) out.text = htmlToText(out.html)
   return out
