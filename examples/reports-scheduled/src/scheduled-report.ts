@@ -70,20 +70,19 @@ export async function startScheduledReports(options: {
   const reports = await createReports({
     db,
     storage: createFilesystemStorage({ directory: join(dir, 'artifacts') }),
-    timezone: 'Europe/Berlin',
+    timeZone: 'Europe/Berlin',
     downloadBaseUrl: 'https://shop.example/reports/download',
     clock: options.clock ?? systemClock,
     // The delivery hook: a real host e-mails the link (e.g. through @opskit/notify).
     notifier: { send: (delivery) => options.onDelivery(delivery) },
   })
-  reports.register(hourlySales as Parameters<Reports['register']>[0])
   const schedule = await reports.schedule({
-    report: 'hourly-sales',
+    report: hourlySales,
     params: {},
     cron: '* * * * *',
-    timezone: 'Europe/Berlin',
+    timeZone: 'Europe/Berlin',
     format: 'csv',
-    deliver: { to: 'owner@shop.example', linkExpiresIn: 3600 },
+    deliver: { to: 'owner@shop.example', linkExpiresInMs: 3_600_000 },
   })
   return {
     reports,
