@@ -22,6 +22,21 @@ export const TRUNCATION_MARKER = '…[truncated]'
 const ACTOR_TEXT: Readonly<Record<string, number>> = { id: 256, name: 256, userAgent: 1024 }
 const TARGET_TEXT: Readonly<Record<string, number>> = { id: 256, name: 256 }
 /** Optional free text that may simply be dropped when it is empty (a required `actor.id` may not). */
+/** The members with free-text fields, each field with its length limit and path, built once. */
+const TEXT_MEMBERS = (
+  [
+    ['actor', ACTOR_TEXT],
+    ['target', TARGET_TEXT],
+  ] as const
+).map(([key, limits]) => ({
+  key,
+  fields: Object.keys(limits).map((field) => ({
+    field,
+    max: limits[field] as number,
+    path: `${key}.${field}`,
+  })),
+}))
+const JSON_MEMBERS = ['before', 'after', 'metadata'] as const
 const DROPPABLE = new Set(['reason', 'actor.name', 'actor.userAgent', 'target.id', 'target.name'])
 /** String leaves of an over-size `before`/`after`/`metadata` are cut to this length. */
 const JSON_STRING_CUT = 1024
@@ -154,18 +169,14 @@ export function takeEvent(input: unknown): TakenEvent {
   if (!isPlainObject(input)) return { event: input, sanitized }
   const event = copyMembers(input)
   cleanText(event, 'reason', 1024, 'reason', sanitized)
-  for (const [key, fields] of [
-    ['actor', ACTOR_TEXT],
-    ['target', TARGET_TEXT],
-  ] as const) {
+  for (const { key, fields } of TEXT_MEMBERS) {
     const member = event[key]
     if (!isPlainObject(member)) continue
     const copy = copyMembers(member)
-    for (const field of Object.keys(fields))
-      cleanText(copy, field, fields[field] as number, `${key}.${field}`, sanitized)
+    for (const { field, max, path } of fields) cleanText(copy, field, max, path, sanitized)
     event[key] = copy
   }
-  for (const key of ['before', 'after', 'metadata'] as const) {
+  for (const key of JSON_MEMBERS) {
     if (event[key] === undefined) continue
     const size = { bound: 0 }
     const copy = copyJson(event[key], 0, size)

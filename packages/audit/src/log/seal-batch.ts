@@ -65,6 +65,16 @@ export function planBatch(
     seal: ({ heads, keys }) => {
       sealedKeys = keys
       const recordedAt = options.clock.now()
+      // One field sealer per subject for the whole batch, not a closure per event.
+      const sealers = new Map<string, (field: string, value: string) => string>()
+      const sealerOf = (key: SubjectKey) => {
+        let seal = sealers.get(key.subjectId)
+        if (!seal) {
+          seal = (field, value) => sealer.seal(key, field, value)
+          sealers.set(key.subjectId, seal)
+        }
+        return seal
+      }
       const out: StoredEventRow[] = []
       for (const { chainId } of chains) {
         const head = heads.get(chainId) as ChainHead
@@ -73,10 +83,7 @@ export function planBatch(
         for (const pending of byChain.get(chainId) as PendingEvent[]) {
           seq++
           const key = keys.get(pending.event.actor.id)
-          const actorJson = encodeActor(
-            pending.event.actor,
-            key ? (field, value) => sealer.seal(key, field, value) : undefined,
-          )
+          const actorJson = encodeActor(pending.event.actor, key ? sealerOf(key) : undefined)
           const position = { id: pending.id, chainId, seq, recordedAt }
           const encoded = encodeBody(pending.event, position, actorJson)
           const leaf = leafHash(encoded)
