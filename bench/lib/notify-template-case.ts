@@ -4,7 +4,7 @@
 // recipient's locale and the order's currency, picked once per render from a cache as a
 // hand-written renderer would (the template reads both from its input too). The outputs are
 // compared first.
-import { escapeHtml } from '@opskit/core'
+import { escapeHtml } from '@opskit/core/internal'
 import { createTemplateRegistry } from '@opskit/notify'
 import { type ComparisonRow, opsPerSecond, ratioAtLeast } from './compare.js'
 

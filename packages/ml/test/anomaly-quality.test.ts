@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { describe, expect, it } from 'vitest'
 import { type AnomalyDetectorOptions, createAnomalyDetector } from '../src/index.js'
 

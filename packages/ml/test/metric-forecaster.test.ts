@@ -1,4 +1,5 @@
-import { isOpskitError, mulberry32 } from '@opskit/core'
+import { isOpskitError } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { describe, expect, it } from 'vitest'
 import { createMetricForecaster, type MlErrorCode, normalQuantile } from '../src/index.js'
 

@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { describe, expect, it } from 'vitest'
 import { SlidingMax } from '../src/detectors/window-novelty.js'
 import { createAnomalyDetector } from '../src/index.js'

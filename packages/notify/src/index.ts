@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-export { escapeHtml } from '@opskit/core'
+export { escapeHtml } from '@opskit/core/internal'
 export type { NotifierTemplates } from './apis/templates-api.js'
 export { configFromEnv, type NotifyEnvConfig } from './config/config-from-env.js'
 export {

@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { convert } from 'html-to-text'
 import { describe, expect, it } from 'vitest'
 import { htmlToText } from '../src/index.js'

@@ -2,7 +2,7 @@
 // outputs with filters, if/elsif/else, unless, for with else and forloop, assign, render of a
 // partial with arguments, comments), and random data for them: missing variables, nil, empty
 // arrays, strings that need HTML escaping, numbers of every shape, prototype names.
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 
 type Random = () => number
 

@@ -1,4 +1,5 @@
-import { BlockedAddressError, generateWebhookSecret, guardedLookup, isBlockedAddress } from '@opskit/core'
+import { BlockedAddressError, generateWebhookSecret, isBlockedAddress } from '@opskit/core'
+import { guardedLookup } from '@opskit/core/internal'
 import { type HttpFake, startHttpFake } from '@opskit/test-support'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

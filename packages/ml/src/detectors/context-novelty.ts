@@ -1,4 +1,4 @@
-import { setBounded } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 
 /** Most contexts a model keeps; a metric that drifts forever would otherwise grow the table forever. */
 export const MAX_CONTEXTS = 4096

@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { MlError } from '../errors/ml-error.js'
 import { createMetricForecaster } from './metric-forecaster.js'
 

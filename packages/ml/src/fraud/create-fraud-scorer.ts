@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { MlError } from '../errors/ml-error.js'
 import { toModelStore } from '../store/model-io.js'
 import type { ModelIO } from '../store/model-store.js'

@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import type { FraudSession, LabelledSession, SessionLocation } from './session.js'
 
 /** Options of {@link generateSessions}. */

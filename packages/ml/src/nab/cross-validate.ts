@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import type { AnomalyDetectorOptions } from '../detectors/anomaly-detector-types.js'
 import { MlError } from '../errors/ml-error.js'
 import { NAB_PROFILE_NAMES, type NabProfileName } from './profiles.js'

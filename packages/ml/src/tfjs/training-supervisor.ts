@@ -1,4 +1,5 @@
-import { backoffDelay, type Clock, type Logger } from '@opskit/core'
+import type { Clock, Logger } from '@opskit/core'
+import { backoffDelay } from '@opskit/core/internal'
 
 /** What a `training-failed` listener receives. */
 export interface TrainingFailedEvent {

@@ -8,7 +8,7 @@
  * `sum / count` gives, while 2.42's own `avg` uses an incremental mean that rounds differently).
  */
 
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 
 /** One expression of the suite. */
 export interface ExprCase {

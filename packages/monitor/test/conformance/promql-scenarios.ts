@@ -8,7 +8,7 @@
  * in any order (see the README's note on Prometheus 3's compensated summation).
  */
 
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 
 /** One input series of a scenario. */
 export interface InputSeries {

@@ -1,4 +1,4 @@
-import { importOptional } from '@opskit/core'
+import { importOptional } from '@opskit/core/internal'
 import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type {

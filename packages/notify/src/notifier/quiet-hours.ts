@@ -1,4 +1,4 @@
-import { wallClock } from '@opskit/core'
+import { wallClock } from '@opskit/core/internal'
 
 function minutesOfDay(now: number, timeZone: string): { minutes: number; seconds: number } {
   const time = wallClock(now, timeZone)
@@ -10,7 +10,7 @@ const toMinutes = (hhmm: string): number => {
   return (h as number) * 60 + (m as number)
 }
 
-export { isValidTimeZone } from '@opskit/core'
+export { isValidTimeZone } from '@opskit/core/internal'
 
 /**
  * When quiet hours `start`–`end` (HH:MM in `timeZone`, possibly across midnight) hold at `now`,

@@ -1,4 +1,4 @@
-import { setBounded } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 import type { Context } from 'liquidjs'
 
 /** What LiquidJS binds `this` to in a filter (the part the filters read). */

@@ -1,4 +1,5 @@
-import { parseInput, setBounded } from '@opskit/core'
+import { parseInput } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 import { z } from 'zod'
 import { NotifyError } from '../errors/notify-error.js'
 import { htmlToText } from '../text/html-to-text.js'

@@ -1,4 +1,4 @@
-import { isValidTimeZone } from '@opskit/core'
+import { isValidTimeZone } from '@opskit/core/internal'
 import { z } from 'zod'
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h)')

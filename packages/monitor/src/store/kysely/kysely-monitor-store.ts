@@ -1,11 +1,5 @@
-import {
-  assertTablePrefix,
-  DEFAULT_TABLE_PREFIX,
-  type HostDatabase,
-  type Logger,
-  migrate,
-  noopLogger,
-} from '@opskit/core'
+import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate, noopLogger } from '@opskit/core'
+import { assertTablePrefix } from '@opskit/core/internal'
 import { MonitorError } from '../../errors/monitor-error.js'
 import type { MonitorStore, StateDocument, StateKind } from '../monitor-store.js'
 import { monitorMigrations } from './migrations.js'

@@ -1,11 +1,5 @@
-import {
-  assertTablePrefix,
-  DEFAULT_TABLE_PREFIX,
-  dialectOf,
-  type HostDatabase,
-  type Logger,
-  migrate,
-} from '@opskit/core'
+import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate } from '@opskit/core'
+import { assertTablePrefix, dialectOf } from '@opskit/core/internal'
 import type { NotifyStore } from '../notify-store.js'
 import { kyselyTemplateMethods } from '../template-rows.js'
 import { notifyMigrations, notifyTables } from './migrations.js'

@@ -1,5 +1,13 @@
-import { type Dialect, type HostDatabase, placeholder, placeholderRows } from '@opskit/core'
-import { createGroupCommit, createStatementBatch, type Outcome, settleEach } from '@opskit/core/internal'
+import type { HostDatabase } from '@opskit/core'
+import {
+  createGroupCommit,
+  createStatementBatch,
+  type Dialect,
+  type Outcome,
+  placeholder,
+  placeholderRows,
+  settleEach,
+} from '@opskit/core/internal'
 import { CompiledQuery } from 'kysely'
 import type { Delivery, NotificationRecord } from '../records.js'
 import type { notifyTables } from './migrations.js'

@@ -1,4 +1,5 @@
-import type { Dialect, HostDatabase } from '@opskit/core'
+import type { HostDatabase } from '@opskit/core'
+import type { Dialect } from '@opskit/core/internal'
 import type { notifyTables } from './migrations.js'
 import type { SendPath } from './send-path.js'
 
