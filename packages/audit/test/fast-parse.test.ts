@@ -1,4 +1,4 @@
-import { mulberry32 } from '@opskit/core'
+import { mulberry32 } from '@opskit/core/internal'
 import { describe, expect, it } from 'vitest'
 import { auditEventSchema } from '../src/event/event-schema.js'
 import { parseEventFast } from '../src/event/fast-parse.js'

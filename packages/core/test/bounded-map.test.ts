@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { setBounded } from '../src/index.js'
+import { setBounded } from '../src/internal/index.js'
 
 describe('setBounded', () => {
   it('drops the oldest entries to stay within capacity', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, retry, systemClock } from '../src/index.js'
+import { retry, systemClock } from '../src/index.js'
+import { backoffDelay } from '../src/internal/index.js'
 import { createFakeClock } from '../src/testing/index.js'
 
 describe('fake clock', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { encodeCsvText, neutraliseFormula, quoteCsvField } from '../src/index.js'
+import { encodeCsvText, neutraliseFormula, quoteCsvField } from '../src/internal/index.js'
 
 const DDE = `=cmd|'/C calc'!A0`
 

@@ -2,15 +2,8 @@ import Database from 'better-sqlite3'
 import { CompiledQuery, type Migration, sql } from 'kysely'
 import { afterEach, describe, expect, it } from 'vitest'
 import { forEachDialect, tempSqlitePath } from '../../../test-support/src/index.js'
-import {
-  dialectOf,
-  isOpskitError,
-  type MigrationSet,
-  migrate,
-  placeholder,
-  placeholderRows,
-  readSqliteSettings,
-} from '../src/index.js'
+import { isOpskitError, type MigrationSet, migrate } from '../src/index.js'
+import { dialectOf, placeholder, placeholderRows, readSqliteSettings } from '../src/internal/index.js'
 import { openSqlite } from '../src/sqlite/index.js'
 import { createStatementCache } from '../src/sqlite/statement-cache.js'
 

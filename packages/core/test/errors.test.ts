@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import {
-  CoreError,
-  isBoundedJsonObject,
-  isOpskitError,
-  jsonObjectSchema,
-  OpskitError,
-  parseInput,
-  requiredOptionError,
-} from '../src/index.js'
+import { CoreError, isOpskitError, jsonObjectSchema, OpskitError, parseInput } from '../src/index.js'
+import { isBoundedJsonObject, requiredOptionError } from '../src/internal/index.js'
 
 class DemoError extends OpskitError<'DEMO_BAD' | 'DEMO_WORSE'> {}
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { escapeHtml } from '../src/index.js'
+import { escapeHtml } from '../src/internal/index.js'
 
 describe('escapeHtml', () => {
   it('escapes the five HTML-significant characters and nothing else', () => {

@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   constantTimeEqual,
-  createRedactor,
   createUuidV7Generator,
   hmacSha256,
   isUuidV7,
@@ -11,6 +10,7 @@ import {
   uuidv7Timestamp,
   verifyHmacSha256,
 } from '../src/index.js'
+import { createRedactor } from '../src/internal/index.js'
 import { createFakeClock } from '../src/testing/index.js'
 
 describe('uuidv7', () => {

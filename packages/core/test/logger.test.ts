@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { type CoreError, importOptional, isOpskitError, noopLogger, secretRedactPaths } from '../src/index.js'
+import { type CoreError, isOpskitError, noopLogger, secretRedactPaths } from '../src/index.js'
+import { importOptional } from '../src/internal/index.js'
 import { createPinoLogger } from '../src/pino/index.js'
 import { createMemoryLogger } from '../src/testing/index.js'
 

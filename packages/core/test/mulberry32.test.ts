@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mulberry32 } from '../src/index.js'
+import { mulberry32 } from '../src/internal/index.js'
 
 describe('mulberry32', () => {
   it('repeats its sequence for a seed, in [0, 1), and differs between seeds', () => {

@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { createSecretRedactor, normaliseFieldName, redactSecrets, SECRET_FIELD_NAMES } from '../src/index.js'
+import { createSecretRedactor, redactSecrets, SECRET_FIELD_NAMES } from '../src/index.js'
+import { normaliseFieldName } from '../src/internal/index.js'
 import { createPinoLogger } from '../src/pino/index.js'
 
 function captureLines() {

@@ -1,13 +1,13 @@
 import { BlockList } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { isBlockedAddress } from '../src/index.js'
 import {
   blockedAddressRange,
   IPV4_SPECIAL_PURPOSE,
   IPV6_SPECIAL_PURPOSE,
-  isBlockedAddress,
   type SpecialPurposeRange,
   specialPurposeRange,
-} from '../src/index.js'
+} from '../src/internal/index.js'
 
 // The first and last address of every registry entry, computed with node's own address parser
 // (SocketAddress/BlockList), not ours, then judged by the guard.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isValidTimeZone, wallClock } from '../src/index.js'
+import { isValidTimeZone, wallClock } from '../src/internal/index.js'
 
 describe('wallClock', () => {
   it('reads the local time of an instant, across a DST change', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
-  decodeWebhookSecret,
   generateWebhookSecret,
   isOpskitError,
   signWebhook,
   verifyWebhook,
   webhookHeaders,
 } from '../src/index.js'
+import { decodeWebhookSecret } from '../src/internal/index.js'
 
 // The published test vector of the Standard Webhooks specification.
 const VECTOR = {
