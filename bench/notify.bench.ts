@@ -155,24 +155,23 @@ async function smtpCase(tls: boolean) {
       html: m.html,
     })
   }
-  const runs = await alternate(
-    {
-      pooled: () => rate(MESSAGES, IN_FLIGHT, (i) => pooled.send(mail(i))),
-      unpooled: () => rate(MESSAGES, IN_FLIGHT, sendUnpooled),
-      sequential: () => rate(MESSAGES / 3, 1, sendUnpooled),
-    },
-    { runs: RUNS },
-  )
+  const cases: Record<string, () => Promise<number>> = {
+    pooled: () => rate(MESSAGES, IN_FLIGHT, (i) => pooled.send(mail(i))),
+    unpooled: () => rate(MESSAGES, IN_FLIGHT, sendUnpooled),
+  }
+  // One at a time only in plaintext: with a TLS handshake per message it would take minutes.
+  if (!tls) cases.sequential = () => rate(MESSAGES / 3, 1, sendUnpooled)
+  const runs = await alternate(cases, { runs: RUNS })
   await pooled.close?.()
   unpooled.close()
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  const expected = RUNS * (2 * MESSAGES + MESSAGES / 3)
+  const expected = RUNS * (2 * MESSAGES + (tls ? 0 : MESSAGES / 3))
   if (received !== expected)
     throw new Error(`the SMTP server received ${received} mails, expected ${expected}`)
   return {
     pooled: spread(runs.pooled!),
     unpooled: spread(runs.unpooled!),
-    sequential: spread(runs.sequential!),
+    sequential: runs.sequential ? spread(runs.sequential) : undefined,
     inFlight: IN_FLIGHT,
   }
 }
@@ -235,9 +234,9 @@ const rows: ComparisonRow[] = [
     unit: 'mails/s',
   },
   {
-    case: `different concurrency, information only: pooled SMTP, ${smtp.inFlight} in flight, vs one nodemailer connection per message sent one after another (STARTTLS)`,
-    ours: smtp.pooled,
-    baseline: smtp.sequential,
+    case: `different concurrency, information only: pooled SMTP, ${smtpPlain.inFlight} in flight, vs one nodemailer connection per message sent one after another (plaintext)`,
+    ours: smtpPlain.pooled,
+    baseline: smtpPlain.sequential,
     unit: 'mails/s',
   },
   template,
