@@ -42,7 +42,10 @@ export {
   secretRedactPaths,
 } from './logger/logger.js'
 export { createSecretRedactor, redactSecrets, type SecretRedactionOptions } from './logger/redact-secrets.js'
+export type { RetentionPolicy, RetentionReport, RetentionRule } from './retention/retention-policy.js'
 export { type JitterMode, type RetryOptions, retry } from './retry/retry.js'
+export type { TenantMode } from './tenancy/tenant-scope.js'
+export { type Duration, type DurationUnit, parseDuration } from './time/duration.js'
 export { describeIssues, type InputIssue, parseInput } from './validation/parse-input.js'
 export { type JsonLimits, jsonObjectSchema } from './validation/safe-json.js'
 export {

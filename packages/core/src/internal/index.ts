@@ -9,6 +9,7 @@
 export { abortReason, sleepWithTimers } from '../clock/clock.js'
 export { setBounded } from '../collections/bounded-map.js'
 export { type CsvTextOptions, encodeCsvText, neutraliseFormula, quoteCsvField } from '../csv/csv-field.js'
+export { type BatchedDeleteOptions, deleteInBatches } from '../db/batched-delete.js'
 export {
   createGroupCommit,
   type GroupCommit,
@@ -36,8 +37,19 @@ export { normaliseFieldName } from '../logger/redact-secrets.js'
 export { createRedactor, type Redactor, type RedactorOptions } from '../logger/redactor.js'
 export { importOptional } from '../optional/import-optional.js'
 export { mulberry32 } from '../random/mulberry32.js'
+export {
+  emptyRetentionReport,
+  type ResolvedRetentionRule,
+  resolveRetentionPolicy,
+} from '../retention/retention-policy.js'
 export { backoffDelay } from '../retry/retry.js'
 export { createStatementCache, type StatementCache } from '../sqlite/statement-cache.js'
+export {
+  createTenantScope,
+  NO_TENANT,
+  type TenantScope,
+  type TenantScopeErrors,
+} from '../tenancy/tenant-scope.js'
 export { isValidTimeZone, type WallClock, wallClock } from '../time/wall-clock.js'
 export { FORBIDDEN_KEYS, isBoundedJsonObject } from '../validation/safe-json.js'
 export { decodeWebhookSecret } from '../webhooks/standard-webhooks.js'
