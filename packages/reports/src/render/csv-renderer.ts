@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream'
 import { encodeCsvText, quoteCsvField } from '@opskit/core/internal'
+import { numberText } from '../xlsx/spreadsheet-ml.js'
+import { Utf8Chunker } from '../xlsx/utf8-chunker.js'
 import type { Renderer, RenderInput } from './renderer.js'
-import { TextSink } from './text-sink.js'
+import { endStream, waitForDrain } from './text-sink.js'
 import { type Cell, humanRowFormatter, machineValue } from './values.js'
 
 const MACHINE_CHARS = /[0-9A-Za-z.:+-]/
@@ -56,7 +58,9 @@ function rowEncoder(input: RenderInput, encoding: RowEncoding): (cells: readonly
     if (encoding.localized) return (_cell, shown) => quote(shown)
     if (column.type === 'datetime')
       return (cell) => (cell === null ? '' : plain(String(machineValue('datetime', cell))))
-    return (cell) => (cell === null ? '' : plain(String(cell)))
+    // Not String(): numbers formatted through it stay in V8's number-to-string cache and
+    // survive young-generation collections (see numberText).
+    return (cell) => (cell === null ? '' : plain(numberText(cell as number)))
   })
   const human = encoding.localized ? humanRowFormatter(input.columns, input) : undefined
   const count = encoders.length
@@ -91,7 +95,11 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
     contentType: 'text/csv; charset=utf-8',
     extension: 'csv',
     async render(input: RenderInput, out: Writable): Promise<void> {
-      const sink = new TextSink(out)
+      // Each record is copied into UTF-8 chunks as soon as it is built (see Utf8Chunker): a
+      // string accumulated over many records survives young-generation collections.
+      const chunker = new Utf8Chunker()
+      const send = (chunk: Buffer | undefined) =>
+        chunk && chunk.length > 0 && !out.write(chunk) ? waitForDrain(out) : undefined
       const encodeRow = rowEncoder(input, {
         delimiter,
         localized: options.localized ?? false,
@@ -99,23 +107,26 @@ export function createCsvRenderer(options: CsvOptions = {}): Renderer {
         quote,
         escapeDefault,
       })
-      if (options.bom) sink.push('\uFEFF')
+      if (options.bom) await send(chunker.push('\uFEFF'))
       if (options.header ?? true) {
         const header = text(escapeDefault)
-        sink.push(input.columns.map((column) => header(column.header)).join(delimiter) + newline)
+        await send(
+          chunker.push(input.columns.map((column) => header(column.header)).join(delimiter) + newline),
+        )
       }
       for await (const cells of input.rows) {
-        const wait = sink.push(encodeRow(cells) + newline)
+        const wait = send(chunker.push(encodeRow(cells) + newline))
         if (wait) await wait
       }
       if (options.totals ?? true) {
         const label = text(escapeDefault)('Total')
         for (const line of input.totalLines()) {
           const encoded = encodeRow(line.cells)
-          sink.push((line.cells[0] === null ? label : '') + encoded + newline)
+          await send(chunker.push((line.cells[0] === null ? label : '') + encoded + newline))
         }
       }
-      await sink.end()
+      await send(chunker.take())
+      await endStream(out)
     },
   }
 }
