@@ -29,6 +29,21 @@ export {
   createWebhookChannel,
   type WebhookChannelOptions,
 } from './channels/webhook-channel.js'
+export type { CollectorErrorHandler } from './collectors/collector-errors.js'
+export {
+  type DiskCollectorOptions,
+  type DiskSpace,
+  readDiskSpace,
+  registerDiskCollector,
+} from './collectors/disk-collector.js'
+export { registerHostCollector } from './collectors/host-collector.js'
+export { POOL_METRICS, type PoolLike, registerPoolCollector } from './collectors/pool-collector.js'
+export { HEAP_LIMIT_METRIC, registerRuntimeCollector } from './collectors/runtime-collector.js'
+export {
+  registerSqliteCollector,
+  SQLITE_METRICS,
+  type SqliteCollectorOptions,
+} from './collectors/sqlite-collector.js'
 export { MonitorError, type MonitorErrorCode } from './errors/monitor-error.js'
 export type { Grafana, GrafanaSource } from './grafana/grafana-handler.js'
 export { checks } from './health/built-in-checks.js'
@@ -74,6 +89,16 @@ export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
 export type { EscalationPolicy, EvaluationLoop } from './monitor/alerts-types.js'
 export { createMonitor, type Monitor, type MonitorOptions } from './monitor/create-monitor.js'
+export { type DefaultRule, defaultRules } from './pack/default-rules.js'
+export { type DefaultRulePack, installDefaultRulePack, type RulePackTarget } from './pack/install.js'
+export {
+  DEFAULT_RULE_THRESHOLDS,
+  type DefaultRuleName,
+  type DefaultRulePackOptions,
+  type DefaultRuleThresholds,
+  type PromDuration,
+} from './pack/pack-options.js'
+export { DEFAULT_PACK_GROUP } from './pack/rule-file-text.js'
 export type { AlertInstance, AlertState, PostableAlert } from './rules/alert-types.js'
 export { type Duration, parseDuration } from './rules/duration.js'
 export type {
