@@ -44,6 +44,8 @@ export type {
   AuditLog,
   AuditPage,
   AuditQuery,
+  AuditRetentionKind,
+  AuditRetentionReport,
   AuditViewer,
   ComplianceSummary,
   EventFilter,
@@ -52,7 +54,6 @@ export type {
   ExportFormat,
   HelperEventInput,
   LoggedEvent,
-  RetentionResult,
   VerifyOptions,
   VerifyResult,
 } from './log/audit-log.js'

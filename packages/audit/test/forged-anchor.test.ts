@@ -208,7 +208,10 @@ forEachDialect('forged retention anchors', ({ db, dialect }) => {
     const { audit, publicKey, outside, time, t, prefix } = await seed(db())
     await dropAnchorGuard(db(), dialect, prefix)
     time.set(Date.UTC(2027, 0, 1))
-    await audit.applyRetention({ olderThan: Date.UTC(2025, 6, 1), tenantId: 'acme' })
+    await audit.applyRetention(
+      { events: { olderThan: new Date(Date.UTC(2025, 6, 1)) } },
+      { tenantId: 'acme' },
+    )
     const genuine = await rowAt(db(), t('anchors'), 'acme', 10)
     const target = await rowAt(db(), t('events'), 'acme', 25)
     await sql`INSERT INTO ${t('anchors')} (chain_id, seq, hash, "text", created_at)
@@ -225,7 +228,7 @@ forEachDialect('forged retention anchors', ({ db, dialect }) => {
   it('a genuine retention verifies against outside records; without them verify says what it cannot rule out', async () => {
     const { audit, publicKey, outside, time } = await seed(db())
     time.set(Date.UTC(2027, 0, 1))
-    const retained = await audit.applyRetention({ olderThan: Date.UTC(2025, 6, 1) })
+    const retained = await audit.applyRetention({ events: { olderThan: new Date(Date.UTC(2025, 6, 1)) } })
     expect(retained.chains.map((c) => [c.chainId, c.anchorSeq])).toEqual([
       ['acme', 10],
       ['globex', 10],

@@ -25,8 +25,8 @@ forEachDialect('audit retention on the database', ({ db }) => {
     )
     now = Date.UTC(2026, 0, 1)
     await Promise.all(Array.from({ length: 20 }, () => audit.logDataAccess({ actor: { id: 'u' } })))
-    const result = await audit.applyRetention({ olderThan: Date.UTC(2025, 6, 1) })
-    expect(result).toMatchObject({ deleted: old, anchorSeq: old })
+    const result = await audit.applyRetention({ events: { olderThan: new Date(Date.UTC(2025, 6, 1)) } })
+    expect(result).toMatchObject({ removed: { events: old }, anchorSeq: old })
     const left = await sql<{ n: unknown }>`SELECT count(*) AS n FROM ret_audit_events`.execute(db())
     expect(Number(left.rows[0]?.n)).toBe(21)
     await expect(sql`DELETE FROM ret_audit_events WHERE seq = ${old + 1}`.execute(db())).rejects.toThrow(

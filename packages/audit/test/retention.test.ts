@@ -33,8 +33,10 @@ describe('retention anchors and partial verification', () => {
     for (let i = 0; i < 4; i++) await audit.logLogin({ actor: { id: 'u' } })
     time.set(Date.UTC(2026, 0, 1))
     for (let i = 0; i < 4; i++) await audit.logLogin({ actor: { id: 'u' } })
-    expect(await audit.applyRetention({ olderThan: Date.UTC(2025, 6, 1) })).toMatchObject({
-      deleted: 4,
+    expect(
+      await audit.applyRetention({ events: { olderThan: new Date(Date.UTC(2025, 6, 1)) } }),
+    ).toMatchObject({
+      removed: { events: 4 },
       anchorSeq: 4,
     })
     expect((await audit.verify()).ok).toBe(true)
@@ -47,7 +49,9 @@ describe('retention anchors and partial verification', () => {
     if (!victim) throw new Error('seq 6 missing')
     victim.body = victim.body.replace('user.login', 'user.logout')
     time.set(Date.UTC(2027, 0, 1))
-    await expect(audit.applyRetention({ olderThan: Date.UTC(2026, 6, 1) })).rejects.toMatchObject({
+    await expect(
+      audit.applyRetention({ events: { olderThan: new Date(Date.UTC(2026, 6, 1)) } }),
+    ).rejects.toMatchObject({
       code: 'AUDIT_CHAIN_BROKEN',
     })
     expect(store.chains.get('')?.[0]?.seq).toBe(5)
@@ -64,5 +68,45 @@ describe('retention anchors and partial verification', () => {
     const later = await audit.verify({ from: 7 })
     expect(later.failures.map((f) => [f.seq, f.kind])).toEqual([[8, 'modified']])
     expect(later.checked).toBe(4)
+  })
+})
+
+describe('one retention and tenancy shape (issue 21)', () => {
+  it('takes a duration before now, reports removed per kind, refuses a malformed policy before deleting', async () => {
+    const time = manualClock(Date.UTC(2025, 0, 1))
+    const audit = await createAuditLog({
+      store: createMemoryAuditStore(),
+      clock: time.clock,
+      auditReads: false,
+    })
+    for (let i = 0; i < 3; i++) await audit.logLogin({ actor: { id: 'u' } })
+    time.set(Date.UTC(2026, 0, 1))
+    await audit.logLogin({ actor: { id: 'u' } })
+    for (const bad of [
+      { events: { keepLast: 1 } },
+      { logs: { olderThan: '1d' } },
+      { events: { olderThan: 'a year' } },
+    ])
+      await expect(audit.applyRetention(bad as never)).rejects.toMatchObject({ code: 'AUDIT_INVALID_QUERY' })
+    const report = await audit.applyRetention({ events: { olderThan: '180d' } })
+    expect(report).toMatchObject({ removed: { events: 3 }, anchorSeq: 3 })
+    expect(report.startedAt).toEqual(new Date(Date.UTC(2026, 0, 1)))
+    expect((await audit.applyRetention({})).removed).toEqual({ events: 0 })
+    await audit.close()
+  })
+
+  it("tenantMode 'off' refuses an event or a read that names a tenant", async () => {
+    const audit = await createAuditLog({
+      store: createMemoryAuditStore(),
+      tenantMode: 'off',
+      auditReads: false,
+    })
+    await expect(audit.logLogin({ actor: { id: 'u' }, tenantId: 'acme' })).rejects.toMatchObject({
+      code: 'AUDIT_INVALID_EVENT',
+    })
+    await expect(audit.query({ tenantId: 'acme' })).rejects.toMatchObject({ code: 'AUDIT_INVALID_QUERY' })
+    await audit.logLogin({ actor: { id: 'u' } })
+    expect((await audit.query({})).events).toHaveLength(1)
+    await audit.close()
   })
 })

@@ -1,4 +1,4 @@
-import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { Clock, HostDatabase, Logger, TenantMode } from '@opskit/core'
 import type { KeyInput } from '../checkpoint/checkpoint.js'
 import type { AuditStore } from '../store/audit-store.js'
 import type { AuditCheckpoint } from './audit-log.js'
@@ -49,8 +49,12 @@ export interface AuditLogOptions {
   onCheckpoint?: ((checkpoint: AuditCheckpoint) => void | Promise<void>) | undefined
   /** Paths removed from each event before hashing (`metadata.password`, `after.*.ssn`, …). */
   redact?: readonly string[] | undefined
-  /** `required`: every log and query must carry `tenantId`. @default 'optional' */
-  tenantMode?: 'optional' | 'required' | undefined
+  /**
+   * `required`: every log, query, export and erasure carries `tenantId`; `optional`: events may
+   * carry one (each tenant is its own chain) and a read without one spans the whole log (an
+   * operator's view); `off`: no tenants, an event or read naming one is refused. @default 'optional'
+   */
+  tenantMode?: TenantMode | undefined
   /** Encrypt actor name/email/ip/userAgent with per-subject keys (for `forgetSubject`). @default true */
   encryptPersonalData?: boolean | undefined
   /** Record reads and exports of the log as `audit.*` events. @default true */

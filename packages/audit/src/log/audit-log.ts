@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { RetentionPolicy, RetentionReport } from '@opskit/core'
 import type { Checkpoint, KeyInput } from '../checkpoint/checkpoint.js'
 import type { RetentionStatement } from '../checkpoint/retention-statement.js'
 import type {
@@ -147,12 +148,14 @@ export type AuditCheckpoint = (
   chainId: string
 }
 
-/** What `applyRetention` did. */
-export interface RetentionResult {
-  /** Events deleted, over all chains. */
-  deleted: number
+/** The kinds of record audit retention removes: events (below a signed retention anchor). */
+export type AuditRetentionKind = 'events'
+
+/** What `applyRetention` did: events removed, and the anchor written per chain. */
+export interface AuditRetentionReport extends RetentionReport<AuditRetentionKind> {
   /** The highest anchor seq written (0 when nothing was old enough). */
   anchorSeq: number
+  /** Per chain (tenant id, or `''`): events deleted and the seq of its new anchor. */
   chains: Array<{ chainId: string; deleted: number; anchorSeq: number }>
 }
 
@@ -231,8 +234,15 @@ export interface AuditLog {
   verify(options?: VerifyOptions): Promise<VerifyResult>
   /** Streams matching events (newest first) in `format`; the export is audited when it ends. */
   export(filter: Omit<AuditQuery, 'limit' | 'cursor'>, options: { format: ExportFormat }): Readable
-  /** Deletes events recorded before `olderThan` through a signed anchor, then logs `audit.retention`. */
-  applyRetention(options: { olderThan: Date | string | number; tenantId?: string }): Promise<RetentionResult>
+  /**
+   * Deletes events recorded before `policy.events.olderThan` (a duration such as `'400d'`, or a
+   * date) through a signed anchor per chain, then logs `audit.retention`. Without `tenantId` it
+   * applies to every chain. `keepLast` does not apply: a chain is only ever cut below an anchor.
+   */
+  applyRetention(
+    policy: RetentionPolicy<AuditRetentionKind>,
+    options?: { tenantId?: string },
+  ): Promise<AuditRetentionReport>
   /** Destroys a subject's data key: their personal fields read as erased; events still verify. Logs `gdpr.erasure`. */
   forgetSubject(
     subjectId: string,

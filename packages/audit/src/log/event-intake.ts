@@ -20,7 +20,7 @@ function invalidEvent(message: string, issues: unknown): AuditError {
  */
 export function prepareEvent(
   input: AuditEventInput,
-  options: Pick<ResolvedAuditLogOptions, 'redact' | 'tenantRequired' | 'clock'>,
+  options: Pick<ResolvedAuditLogOptions, 'redact' | 'tenantMode' | 'clock'>,
   activeTraceId: ActiveTraceId,
 ): PendingEvent['event'] {
   const taken = takeEvent(input)
@@ -28,7 +28,7 @@ export function prepareEvent(
   const event: ParsedAuditEvent & { sanitized?: string[] } =
     parseEventFast(redacted) ?? parseInput(auditEventSchema, redacted, invalidEvent)
   if (taken.sanitized.length > 0) event.sanitized = taken.sanitized
-  if (options.tenantRequired && event.tenantId === undefined)
+  if (options.tenantMode === 'required' && event.tenantId === undefined)
     throw new AuditError(
       'AUDIT_TENANT_REQUIRED',
       'invalid audit event: tenantId is required (tenantMode: required)',
@@ -36,6 +36,10 @@ export function prepareEvent(
         details: { issues: [{ path: 'tenantId', message: 'required' }] },
       },
     )
+  if (options.tenantMode === 'off' && event.tenantId !== undefined)
+    throw new AuditError('AUDIT_INVALID_EVENT', 'invalid audit event: tenantId given but tenantMode is off', {
+      details: { issues: [{ path: 'tenantId', message: 'tenantMode is off' }] },
+    })
   if (event.correlationId === undefined) {
     const traceId = activeTraceId()
     if (traceId !== undefined) event.correlationId = traceId

@@ -85,7 +85,7 @@ function exportEvents(
   const format = exportOptions.format
   if (!['csv', 'ndjson', 'json', 'ocsf'].includes(format))
     throw new AuditError('AUDIT_INVALID_QUERY', 'invalid export: format must be csv, ndjson, json or ocsf')
-  const storeFilter = toStoreFilter(filter, context.options.tenantRequired)
+  const storeFilter = toStoreFilter(filter, context.options.tenantMode)
   const chunks = exportChunks(format)
   async function* generate(): AsyncGenerator<string> {
     await context.flush()
@@ -128,7 +128,7 @@ export function createReadApi(context: AuditLogContext): AuditReadApi {
   const { store, options } = context
   return {
     async query(filter = {}) {
-      const storeFilter = toStoreFilter(filter, options.tenantRequired)
+      const storeFilter = toStoreFilter(filter, options.tenantMode)
       const limit = filter.limit ?? 100
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new AuditError('AUDIT_INVALID_QUERY', 'invalid query: limit must be an integer in 1..1000')
@@ -151,7 +151,7 @@ export function createReadApi(context: AuditLogContext): AuditReadApi {
     },
 
     async activitySummary(actorId, summaryOptions = {}) {
-      const filter = toStoreFilter({ ...summaryOptions, actorId }, options.tenantRequired)
+      const filter = toStoreFilter({ ...summaryOptions, actorId }, options.tenantMode)
       await context.flush()
       const summary: ActivitySummary = { total: 0, byAction: {}, byOutcome: {} }
       let last = -1
@@ -177,7 +177,7 @@ export function createReadApi(context: AuditLogContext): AuditReadApi {
     },
 
     async complianceSummary(filter = {}) {
-      const storeFilter = toStoreFilter(filter, options.tenantRequired)
+      const storeFilter = toStoreFilter(filter, options.tenantMode)
       await context.flush()
       const summary: ComplianceSummary = {
         total: 0,

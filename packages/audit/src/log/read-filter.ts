@@ -1,4 +1,4 @@
-import { parseInput } from '@opskit/core'
+import { parseInput, type TenantMode } from '@opskit/core'
 import { AuditError } from '../errors/audit-error.js'
 import { auditInstantSchema, tenantIdSchema } from '../event/event-schema.js'
 import type { StoreFilter } from '../store/audit-store.js'
@@ -28,16 +28,19 @@ export function decodeCursor(cursor: string): string {
 }
 
 /**
- * A read's tenant id, validated; `AUDIT_TENANT_REQUIRED` when `tenantRequired` and there is none.
+ * A read's tenant id, validated: `AUDIT_TENANT_REQUIRED` when the mode is `required` and there is
+ * none, `AUDIT_INVALID_QUERY` for any tenant when the mode is `off`.
  */
-export function requireTenant(tenantId: string | undefined, tenantRequired: boolean): string | undefined {
+export function requireTenant(tenantId: string | undefined, tenantMode: TenantMode): string | undefined {
+  if (tenantId !== undefined && tenantMode === 'off')
+    throw new AuditError('AUDIT_INVALID_QUERY', 'invalid query: tenantId given but tenantMode is off')
   if (tenantId !== undefined)
     return parseInput(
       tenantIdSchema,
       tenantId,
       (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: tenantId: ${message}`),
     )
-  if (tenantRequired)
+  if (tenantMode === 'required')
     throw new AuditError('AUDIT_TENANT_REQUIRED', 'tenantId is required (tenantMode: required)')
   return undefined
 }
@@ -54,8 +57,8 @@ const STRING_FILTERS = [
 ] as const
 
 /** Checks a query's filter and turns it into the store's (times in epoch ms). */
-export function toStoreFilter(filter: AuditQuery, tenantRequired: boolean): StoreFilter {
-  const tenantId = requireTenant(filter.tenantId, tenantRequired)
+export function toStoreFilter(filter: AuditQuery, tenantMode: TenantMode): StoreFilter {
+  const tenantId = requireTenant(filter.tenantId, tenantMode)
   const out: StoreFilter = {}
   if (tenantId !== undefined) out.tenantId = tenantId
   for (const key of STRING_FILTERS) {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import { type Clock, type Logger, noopLogger, parseInput, systemClock } from '@opskit/core'
+import { type Clock, type Logger, noopLogger, parseInput, systemClock, type TenantMode } from '@opskit/core'
 import { createRedactor, type Redactor } from '@opskit/core/internal'
 import { toPrivateKey, toPublicKey } from '../checkpoint/checkpoint.js'
 import { AuditError } from '../errors/audit-error.js'
@@ -22,7 +22,7 @@ export interface ResolvedAuditLogOptions {
   originBase: string
   checkpointEvery: number
   maxBatch: number
-  tenantRequired: boolean
+  tenantMode: TenantMode
   encryptPersonalData: boolean
   auditReads: boolean
   redact: Redactor
@@ -60,7 +60,7 @@ export function resolveAuditLogOptions(options: AuditLogOptions): ResolvedAuditL
     originBase: options.origin ?? 'opskit-audit',
     checkpointEvery: options.checkpointEvery ?? 1000,
     maxBatch: options.maxBatch ?? 1000,
-    tenantRequired: options.tenantMode === 'required',
+    tenantMode: options.tenantMode ?? 'optional',
     encryptPersonalData: options.encryptPersonalData ?? true,
     auditReads: options.auditReads ?? true,
     redact: createRedactor(options.redact ?? []),

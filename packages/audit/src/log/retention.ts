@@ -1,12 +1,15 @@
+import { emptyRetentionReport, resolveRetentionPolicy } from '@opskit/core/internal'
 import { createRetentionStatement } from '../checkpoint/retention-statement.js'
 import { AuditError } from '../errors/audit-error.js'
 import type { ChainHead, StoredEventRow } from '../store/audit-store.js'
 import { verifyChain } from '../verify/verify-chain.js'
-import type { AuditLog, RetentionResult } from './audit-log.js'
+import type { AuditLog, AuditRetentionKind, AuditRetentionReport } from './audit-log.js'
 import type { Checkpointer } from './checkpointer.js'
 import { type AuditLogContext, actorOf, originOf, SYSTEM_ACTOR } from './log-context.js'
 import { SCAN_PAGE } from './read-api.js'
-import { instant, requireTenant } from './read-filter.js'
+import { requireTenant } from './read-filter.js'
+
+const RETENTION_KINDS: readonly AuditRetentionKind[] = ['events']
 
 /** Retention and erasure: `applyRetention` and `forgetSubject`. */
 export type AuditRetentionApi = Pick<AuditLog, 'applyRetention' | 'forgetSubject'>
@@ -85,31 +88,40 @@ async function retainChain(
 export function createRetentionApi(context: RetentionContext): AuditRetentionApi {
   const { store, options } = context
   return {
-    async applyRetention(retention) {
-      const cutoff = instant(retention.olderThan, 'olderThan')
-      if (cutoff === undefined)
-        throw new AuditError('AUDIT_INVALID_QUERY', 'invalid retention: olderThan is required')
+    async applyRetention(policy, retentionOptions = {}) {
+      const startedAt = options.clock.now()
+      const invalid = (message: string) =>
+        new AuditError('AUDIT_INVALID_QUERY', `invalid retention: ${message}`)
+      const rules = resolveRetentionPolicy(policy, { all: RETENTION_KINDS, keepLast: [] }, startedAt, invalid)
       const tenantId =
-        retention.tenantId === undefined
+        retentionOptions.tenantId === undefined
           ? undefined
-          : requireTenant(retention.tenantId, options.tenantRequired)
-      await context.flush()
-      const result: RetentionResult = { deleted: 0, anchorSeq: 0, chains: [] }
-      for (const head of await store.heads(tenantId)) {
-        const last = await lastRowBefore(context, head.chainId, cutoff)
-        if (!last) continue
-        const deleted = await retainChain(context, head, last, cutoff)
-        result.deleted += deleted
-        result.anchorSeq = Math.max(result.anchorSeq, last.seq)
-        result.chains.push({ chainId: head.chainId, deleted, anchorSeq: last.seq })
+          : requireTenant(retentionOptions.tenantId, options.tenantMode)
+      const report: AuditRetentionReport = {
+        ...emptyRetentionReport(RETENTION_KINDS, new Date(startedAt)),
+        anchorSeq: 0,
+        chains: [],
       }
-      return result
+      const cutoff = rules.get('events')?.cutoff
+      if (cutoff !== undefined) {
+        await context.flush()
+        for (const head of await store.heads(tenantId)) {
+          const last = await lastRowBefore(context, head.chainId, cutoff)
+          if (!last) continue
+          const deleted = await retainChain(context, head, last, cutoff)
+          report.removed.events += deleted
+          report.anchorSeq = Math.max(report.anchorSeq, last.seq)
+          report.chains.push({ chainId: head.chainId, deleted, anchorSeq: last.seq })
+        }
+      }
+      report.durationMs = options.clock.now() - startedAt
+      return report
     },
 
     async forgetSubject(subjectId, forgetOptions = {}) {
       if (typeof subjectId !== 'string' || subjectId.length === 0 || subjectId.length > 256)
         throw new AuditError('AUDIT_INVALID_QUERY', 'invalid erasure: subjectId must be a non-empty string')
-      const tenantId = requireTenant(forgetOptions.tenantId, options.tenantRequired)
+      const tenantId = requireTenant(forgetOptions.tenantId, options.tenantMode)
       await context.flush()
       const erased = await store.destroyKey(subjectId)
       context.sealer.clear()

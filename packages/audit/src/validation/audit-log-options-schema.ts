@@ -9,7 +9,7 @@ export const auditLogOptionsSchema = z.looseObject({
   keyName: z.string().optional(),
   checkpointEvery: z.number().int().min(1, 'must be a positive integer').optional(),
   maxBatch: z.number().int().min(1, 'must be a positive integer').optional(),
-  tenantMode: z.enum(['optional', 'required']).optional(),
+  tenantMode: z.enum(['off', 'optional', 'required']).optional(),
   encryptPersonalData: z.boolean().optional(),
   auditReads: z.boolean().optional(),
   redact: z.array(z.string()).readonly().optional(),

@@ -230,15 +230,17 @@ export const auditStoreConformanceCases: readonly StoreConformanceCase<AuditStor
     for (let i = 0; i < 5; i++) await audit.logDataAccess({ actor })
     now = Date.UTC(2026, 6, 1)
     for (let i = 0; i < 3; i++) await audit.logDataAccess({ actor })
-    const result = await audit.applyRetention({ olderThan: Date.UTC(2026, 3, 1) })
-    expect(result).toMatchObject({ deleted: 5, anchorSeq: 5 })
+    const result = await audit.applyRetention({ events: { olderThan: new Date(Date.UTC(2026, 3, 1)) } })
+    expect(result).toMatchObject({ removed: { events: 5 }, anchorSeq: 5 })
     expect((await store.anchor(''))?.seq).toBe(5)
     const rest = await audit.query({ limit: 100 })
     expect(rest.events.map((e) => e.seq)).toEqual([9, 8, 7, 6])
     expect(rest.events[0]?.action).toBe('audit.retention')
     const verdict = await audit.verify()
     expect(verdict).toMatchObject({ ok: true, headSeq: 9, checked: 4 })
-    expect((await audit.applyRetention({ olderThan: Date.UTC(2026, 3, 1) })).deleted).toBe(0)
+    expect(
+      (await audit.applyRetention({ events: { olderThan: new Date(Date.UTC(2026, 3, 1)) } })).removed.events,
+    ).toBe(0)
   }),
 
   logCase(
