@@ -202,6 +202,10 @@ describe('createAnomalyDetector options, keyed on kind', () => {
       { kind: 'ensemble', stepSize: 10 },
       { kind: 'nope' },
       { warmup: 0 },
+      { shapeWindow: 100 },
+      { shapeWindow: 8 },
+      { shapeFloor: 0 },
+      { shapeFloor: 1.5 },
     ]) {
       const error = await createAnomalyDetector(bad as never).catch((e: unknown) => e)
       expect(isOpskitError(error, 'ML_INVALID_OPTIONS'), JSON.stringify(bad)).toBe(true)

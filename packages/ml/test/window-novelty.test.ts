@@ -1,7 +1,7 @@
 import { mulberry32 } from '@opskit/core/internal'
 import { describe, expect, it } from 'vitest'
 import { SlidingMax } from '../src/detectors/window-novelty.js'
-import { createAnomalyDetector } from '../src/index.js'
+import { createAnomalyDetector, restoreAnomalyDetector } from '../src/index.js'
 
 describe('ensemble shape channel', () => {
   const start = Date.UTC(2024, 0, 1)
@@ -19,6 +19,23 @@ describe('ensemble shape channel', () => {
     expect(inFlat.some((r) => r.isAnomaly && r.reason === 'unusual-shape')).toBe(true)
     const before = results.slice(1000, 3000).filter((r) => r.isAnomaly)
     expect(before.length).toBeLessThanOrEqual(2)
+  })
+
+  it('judges the shape over shapeWindow points, and a restored detector keeps that window', async () => {
+    const detector = await createAnomalyDetector({ shapeWindow: 64, shapeFloor: 0.9 })
+    for (let i = 0; i < 3100; i++)
+      detector.update({ timestamp: start + i * 300_000, value: values[i] as number })
+    const snapshot = detector.snapshot()
+    expect(snapshot.options).toMatchObject({ shapeWindow: 64, shapeFloor: 0.9 })
+    const shape = (snapshot.state as { engine: { shape: { values: number[]; pending: number[][] } } }).engine
+      .shape
+    expect(shape.values).toHaveLength(64)
+    expect(shape.pending).toHaveLength(64)
+    const restored = await restoreAnomalyDetector(snapshot)
+    for (let i = 3100; i < 3400; i++) {
+      const point = { timestamp: start + i * 300_000, value: values[i] as number }
+      expect(restored.update(point)).toEqual(detector.update(point))
+    }
   })
 
   it('keeps the maximum of the last values exactly (monotonic queue against brute force)', () => {

@@ -43,6 +43,16 @@ export interface EnsembleDetectorOptions {
    * (temporal non-maximum suppression, so one event alarms once). @default 0.7
    */
   readonly suppressionFactor?: number
+  /**
+   * Points per window of the shape channel (a multiple of 8, from 16 to 4,096): the window is
+   * averaged in 8 blocks and compared with the remembered windows. @default 256
+   */
+  readonly shapeWindow?: number
+  /**
+   * Shape-channel score of a window just farther from every remembered window than ever before
+   * (it rises to 1 at twice that distance), in (0, 1]. @default 0.5
+   */
+  readonly shapeFloor?: number
 }
 
 /** NAB's Windowed Gaussian (pure TypeScript): the cheap fallback. */
@@ -116,7 +126,7 @@ export type AnomalyReason =
   | 'surprising-sequence'
   /** The step from the previous value was unusually large. */
   | 'unexpected-change'
-  /** The shape of the last 256 points is farther from every remembered window than ever before (ensemble). */
+  /** The shape of the last `shapeWindow` points is farther from every remembered window than ever before (ensemble). */
   | 'unusual-shape'
   /** Far in the tail of the windowed Gaussian (z-score detector). */
   | 'gaussian-tail'

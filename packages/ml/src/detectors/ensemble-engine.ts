@@ -66,9 +66,13 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
   }
   const ready = likelihoodOptions.learningPeriod + likelihoodOptions.estimationSamples
   // Snapshots from before the shape channel existed start it afresh (it warms up on new points).
-  const shape = state?.shape
-    ? WindowNovelty.from(o.warmup as number, state.shape)
-    : new WindowNovelty(o.warmup as number)
+  // Snapshots from before the shape options existed continue with the values they were made with.
+  const shapeOptions = {
+    warmup: o.warmup as number,
+    window: o.shapeWindow ?? 256,
+    floor: o.shapeFloor ?? 0.5,
+  }
+  const shape = state?.shape ? WindowNovelty.from(shapeOptions, state.shape) : new WindowNovelty(shapeOptions)
   return {
     step(value) {
       let byContext = 0

@@ -10,12 +10,9 @@ export interface WindowNoveltyState {
   calibration: number[]
 }
 
-/** Points per window: the shape a point is judged in. */
-const WINDOW = 256
-/** Points averaged into one feature (8 features per window). */
-const BLOCK = 32
-/** Features per window. */
-const FEATURES = WINDOW / BLOCK
+/** Features per window: the window is averaged in this many equal blocks. */
+export const SHAPE_FEATURES = 8
+const FEATURES = SHAPE_FEATURES
 /** Past windows remembered (the most recent ones). */
 const MEMORY = 1000
 /** Past nonconformities the current one is compared with. */
@@ -23,12 +20,22 @@ const CALIBRATION = 2000
 /** Nonconformities collected before the channel scores. */
 const MIN_CALIBRATION = 20
 
+/** Global parameters of {@link WindowNovelty}. */
+export interface WindowNoveltyOptions {
+  /** Points used to choose the scaling (the warm-up range). */
+  readonly warmup: number
+  /** Points per window, a multiple of {@link SHAPE_FEATURES}. */
+  readonly window: number
+  /** Score of a nonconformity just beyond the calibration maximum (it rises to 1 at twice it). */
+  readonly floor: number
+}
+
 /**
  * Shape novelty over windows, in the spirit of KNN-CAD's conformal scoring over ARTime-like
- * windows: the last 256 values, averaged in blocks of 32 and scaled by the warm-up range, form a
+ * windows: the last `window` values, averaged in 8 blocks and scaled by the warm-up range, form a
  * feature vector; its nonconformity is the distance to the nearest window remembered (windows that
  * overlap the current one are never compared). The score is 0 unless the nonconformity exceeds
- * every one of the last 2,000: then 0.5 just beyond that maximum, rising to 1 at twice it.
+ * every one of the last 2,000: then `floor` just beyond that maximum, rising to 1 at twice it.
  */
 export class WindowNovelty {
   private warm: number[] = []
@@ -44,13 +51,17 @@ export class WindowNovelty {
   private lastNearest = 0
   private calibration = new SlidingMax(CALIBRATION)
 
-  constructor(readonly warmup: number) {}
+  private readonly block: number
+
+  constructor(readonly options: WindowNoveltyOptions) {
+    this.block = options.window / FEATURES
+  }
 
   /** Scores then learns one value; returns a score in [0, 1]. */
   step(value: number): number {
     if (this.scale === 0) {
       this.warm.push(value)
-      if (this.warm.length < this.warmup) return 0
+      if (this.warm.length < this.options.warmup) return 0
       let lo = Number.POSITIVE_INFINITY
       let hi = Number.NEGATIVE_INFINITY
       for (const v of this.warm) {
@@ -68,27 +79,29 @@ export class WindowNovelty {
   }
 
   private learn(value: number): number {
+    const { window, floor } = this.options
+    const block = this.block
     this.values.push(value)
-    if (this.values.length > WINDOW) this.values.shift()
-    if (this.values.length < WINDOW) return 0
+    if (this.values.length > window) this.values.shift()
+    if (this.values.length < window) return 0
     const features: number[] = []
-    for (let start = 0; start < WINDOW; start += BLOCK) {
+    for (let start = 0; start < window; start += block) {
       let sum = 0
-      for (let i = start; i < start + BLOCK; i++) sum += this.values[i] as number
-      features.push((sum / BLOCK - this.lo) / this.scale)
+      for (let i = start; i < start + block; i++) sum += this.values[i] as number
+      features.push((sum / block - this.lo) / this.scale)
     }
     let score = 0
     if (this.stored > 0) {
       const distance = this.nearest(features)
       const max = this.calibration.max()
       if (this.calibration.size >= MIN_CALIBRATION && distance > max) {
-        score = max === 0 ? 1 : Math.min(1, 0.5 + 0.5 * Math.log2(distance / max))
+        score = max === 0 ? 1 : Math.min(1, floor + (1 - floor) * Math.log2(distance / max))
       }
       this.calibration.push(distance)
     }
     // A window joins the memory once it no longer overlaps the current one.
     this.pending.push(features)
-    if (this.pending.length > WINDOW) {
+    if (this.pending.length > window) {
       this.memory.set(this.pending.shift() as number[], this.next * FEATURES)
       this.next = (this.next + 1) % MEMORY
       this.stored = Math.min(this.stored + 1, MEMORY)
@@ -142,8 +155,8 @@ export class WindowNovelty {
     }
   }
 
-  static from(warmup: number, state: WindowNoveltyState): WindowNovelty {
-    const w = new WindowNovelty(warmup)
+  static from(options: WindowNoveltyOptions, state: WindowNoveltyState): WindowNovelty {
+    const w = new WindowNovelty(options)
     w.warm = [...state.warm]
     w.lo = state.lo
     w.scale = state.scale

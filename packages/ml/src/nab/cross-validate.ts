@@ -145,12 +145,18 @@ export function crossValidateNab<P>(
 }
 
 /**
- * The small grid `opskit-ml nab-cv` searches: the ensemble's defaults first, then neighbours of
- * its NAB-chosen global parameters (quantisation levels and warm-up).
+ * The grid `opskit-ml nab-cv` searches: the ensemble's defaults first, then neighbours of each of
+ * its NAB-chosen global parameters: quantisation levels × warm-up, and the shape channel's window
+ * × floor (so neither the window size nor the shape score enters the held-out figure pre-chosen).
  */
 export const NAB_CV_GRID: readonly AnomalyDetectorOptions[] = [
   {},
   ...[15, 20, 30].flatMap((levels) =>
     [200, 250, 300].flatMap((warmup) => (levels === 20 && warmup === 250 ? [] : [{ levels, warmup }])),
+  ),
+  ...[64, 128, 256, 512].flatMap((shapeWindow) =>
+    [0.4, 0.5, 0.6].flatMap((shapeFloor) =>
+      shapeWindow === 256 && shapeFloor === 0.5 ? [] : [{ shapeWindow, shapeFloor }],
+    ),
   ),
 ]

@@ -1,6 +1,7 @@
 import { type Clock, type Logger, parseInput } from '@opskit/core'
 import { z } from 'zod'
 import type { PureDetectorOptions } from '../detectors/anomaly-detector-types.js'
+import { SHAPE_FEATURES } from '../detectors/window-novelty.js'
 import { invalidOptions } from './invalid-options.js'
 
 const positiveInt = z.number().int().positive()
@@ -25,6 +26,14 @@ const ensembleSchema = z.strictObject({
   estimationSamples: positiveInt.optional(),
   historicWindowSize: positiveInt.optional(),
   suppressionFactor: z.number().min(0).max(1).optional(),
+  shapeWindow: z
+    .number()
+    .int()
+    .min(SHAPE_FEATURES * 2)
+    .max(4096)
+    .refine((n) => n % SHAPE_FEATURES === 0, `must be a multiple of ${SHAPE_FEATURES}`)
+    .optional(),
+  shapeFloor: z.number().gt(0).max(1).optional(),
 })
 
 const pureSchema = z.discriminatedUnion('kind', [zscoreSchema, ensembleSchema])
@@ -89,6 +98,8 @@ export function resolveDetectorOptions(options: PureDetectorOptions): ResolvedDe
       estimationSamples: parsed.estimationSamples ?? 100,
       historicWindowSize: parsed.historicWindowSize ?? 8640,
       suppressionFactor: parsed.suppressionFactor ?? 0.7,
+      shapeWindow: parsed.shapeWindow ?? 256,
+      shapeFloor: parsed.shapeFloor ?? 0.5,
     },
   }
 }
