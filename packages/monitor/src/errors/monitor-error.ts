@@ -13,6 +13,9 @@ export type MonitorErrorCode =
   | 'MONITOR_UNKNOWN_RECEIVER'
   | 'MONITOR_CHANNEL_FAILED'
   | 'MONITOR_NOT_FOUND'
+  | 'MONITOR_CONFLICT'
+  | 'MONITOR_RULE_READ_ONLY'
+  | 'MONITOR_TENANT_REQUIRED'
 
 /** The one error class of `@opskit/monitor`; its `code` is a {@link MonitorErrorCode}. */
 export class MonitorError extends OpskitError<MonitorErrorCode> {

@@ -2,20 +2,23 @@ import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate, noopLogg
 import { assertTablePrefix } from '@opskit/core/internal'
 import { MonitorError } from '../../errors/monitor-error.js'
 import type { MonitorStore, StateDocument, StateKind } from '../monitor-store.js'
+import { kyselyIncidentStore } from './kysely-incident-store.js'
+import { kyselyRuleStore } from './kysely-rule-store.js'
 import { monitorMigrations } from './migrations.js'
 
 /** Options of {@link createKyselyMonitorStore}. */
 export interface KyselyMonitorStoreOptions {
   /** The host's Kysely (SQLite or PostgreSQL); the store never closes it. */
   db: HostDatabase
-  /** Prefix of the store's table `<prefix>monitor_state`. @default 'opskit_' */
+  /** Prefix of the store's tables (`<prefix>monitor_state`, `…monitor_rules`, `…monitor_incidents`). @default 'opskit_' */
   tablePrefix?: string
   /** @default noopLogger */
   logger?: Logger
 }
 
 /**
- * A {@link MonitorStore} on the host's database: one table `<prefix>monitor_state`. Resolves
+ * A {@link MonitorStore} on the host's database: documents in `<prefix>monitor_state`, rules
+ * created at run time in `<prefix>monitor_rules`, incidents in `<prefix>monitor_incidents`. Resolves
  * once the migrations (namespace `monitor`) have run.
  */
 export async function createKyselyMonitorStore(options: KyselyMonitorStoreOptions): Promise<MonitorStore> {
@@ -32,6 +35,8 @@ export async function createKyselyMonitorStore(options: KyselyMonitorStoreOption
   }
   const now = () => Date.now()
   return {
+    ...kyselyRuleStore(open, `${prefix}monitor_rules`),
+    ...kyselyIncidentStore(open, { incidents: `${prefix}monitor_incidents`, state: table }),
     async put(kind, id, body) {
       const row = { kind, id, body: JSON.stringify(body), updated_at: now() }
       await open()

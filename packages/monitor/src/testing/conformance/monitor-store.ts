@@ -1,13 +1,16 @@
 import { runStoreConformance, type StoreConformanceOptions } from '@opskit/core/testing'
 import { expect } from 'vitest'
 import type { MonitorStore } from '../../store/monitor-store.js'
+import { incidentCases } from './incident-cases.js'
+import { ruleCases } from './rule-cases.js'
 
 /** Options of {@link runMonitorStoreConformance}: core's harness options for a {@link MonitorStore}. */
 export type MonitorStoreConformanceOptions = StoreConformanceOptions<MonitorStore>
 
 /**
  * The behaviour every {@link MonitorStore} must have, on core's `runStoreConformance`; call it
- * inside a vitest file. The durability case needs `reopen` (skipped without it).
+ * inside a vitest file. The durability cases need `reopen` (skipped without it). Covers documents,
+ * rules created at run time (versions, conflicts) and incidents (tenant scoping, retention).
  */
 export function runMonitorStoreConformance(options: MonitorStoreConformanceOptions): void {
   runStoreConformance<MonitorStore>('MonitorStore conformance', options, [
@@ -62,7 +65,11 @@ export function runMonitorStoreConformance(options: MonitorStoreConformanceOptio
         await store.close()
         await store.close()
         await expect(store.list('silence')).rejects.toMatchObject({ code: 'MONITOR_CLOSED' })
+        await expect(store.listRules()).rejects.toMatchObject({ code: 'MONITOR_CLOSED' })
+        await expect(store.getIncident('', 'x')).rejects.toMatchObject({ code: 'MONITOR_CLOSED' })
       },
     },
+    ...ruleCases,
+    ...incidentCases,
   ])
 }
