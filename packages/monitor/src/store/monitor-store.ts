@@ -6,6 +6,7 @@
 export type StateKind = 'alert' | 'silence' | 'incident' | 'nflog' | 'command'
 
 import type { Incident } from '../incidents/incident.js'
+import type { MonitorHistoryStore } from './history-store.js'
 import type { IncidentPurge, IncidentQuery, RuleSpec, StoredRule } from './monitor-store-types.js'
 
 export type {
@@ -70,7 +71,7 @@ export interface IncidentStore {
  * and, for tests, `createMemoryMonitorStore` from `@opskit/monitor/testing`; each passes
  * `runMonitorStoreConformance`.
  */
-export interface MonitorStore extends RuleStore, IncidentStore {
+export interface MonitorStore extends RuleStore, IncidentStore, MonitorHistoryStore {
   /** Inserts or replaces a document. */
   put(kind: StateKind, id: string, body: unknown): Promise<void>
   /** Deletes a document; unknown ids are ignored. */

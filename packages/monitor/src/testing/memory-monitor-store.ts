@@ -1,6 +1,7 @@
 import { MonitorError } from '../errors/monitor-error.js'
 import { createLocalRuleStore } from '../store/local-rule-store.js'
 import type { MonitorStore, StateDocument, StateKind } from '../store/monitor-store.js'
+import { createMemoryHistoryStore } from './memory-history-store.js'
 import { memoryIncidentStore } from './memory-incident-store.js'
 
 /**
@@ -33,6 +34,7 @@ export function createMemoryMonitorStore(): MonitorStore {
     ]),
   ) as unknown as typeof rules
   return {
+    ...createMemoryHistoryStore(() => closed),
     ...guarded,
     ...memoryIncidentStore(check, () => kindMap('nflog')),
     async put(kind, id, body) {

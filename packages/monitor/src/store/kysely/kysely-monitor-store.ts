@@ -2,6 +2,7 @@ import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate, noopLogg
 import { assertTablePrefix } from '@opskit/core/internal'
 import { MonitorError } from '../../errors/monitor-error.js'
 import type { MonitorStore, StateDocument, StateKind } from '../monitor-store.js'
+import { kyselyHistoryStore } from './kysely-history-store.js'
 import { kyselyIncidentStore } from './kysely-incident-store.js'
 import { kyselyRuleStore } from './kysely-rule-store.js'
 import { monitorMigrations } from './migrations.js'
@@ -36,6 +37,7 @@ export async function createKyselyMonitorStore(options: KyselyMonitorStoreOption
   const now = () => Date.now()
   return {
     ...kyselyRuleStore(open, `${prefix}monitor_rules`),
+    ...kyselyHistoryStore(open, prefix),
     ...kyselyIncidentStore(open, { incidents: `${prefix}monitor_incidents`, state: table }),
     async put(kind, id, body) {
       const row = { kind, id, body: JSON.stringify(body), updated_at: now() }

@@ -1,5 +1,6 @@
 import type { MigrationSet } from '@opskit/core'
 import { type Kysely, sql } from 'kysely'
+import { historyMigrations } from './history-migrations.js'
 
 /** The monitor's migrations (namespace `monitor`). */
 export const monitorMigrations: MigrationSet = (prefix) => ({
@@ -63,6 +64,7 @@ export const monitorMigrations: MigrationSet = (prefix) => ({
       await db.schema.dropTable(`${prefix}monitor_rules`).execute()
     },
   },
+  ...historyMigrations(prefix),
 })
 
 /** Moves the incidents 0001 kept as `incident` documents into their own table (tenant `''`). */

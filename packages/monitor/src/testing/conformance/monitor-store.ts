@@ -1,6 +1,7 @@
 import { runStoreConformance, type StoreConformanceOptions } from '@opskit/core/testing'
 import { expect } from 'vitest'
 import type { MonitorStore } from '../../store/monitor-store.js'
+import { historyStoreCases } from './history-store.js'
 import { incidentCases } from './incident-cases.js'
 import { ruleCases } from './rule-cases.js'
 
@@ -71,5 +72,6 @@ export function runMonitorStoreConformance(options: MonitorStoreConformanceOptio
     },
     ...ruleCases,
     ...incidentCases,
+    ...historyStoreCases,
   ])
 }
