@@ -1,7 +1,7 @@
 // @opskit/notify: the send pipeline (validation, preferences, templates, idempotency, delivery log
 // on SQLite) against calling the mock provider directly, at the same concurrency; pooled SMTP
-// against nodemailer's unpooled transport at the same concurrency. The target rows are the ones
-// with a 2 ms provider; the no-op rows are information (a pipeline that writes durably cannot keep
+// against nodemailer's unpooled transport at the same concurrency (bench/lib/notify-smtp-case.ts).
+// The pipeline's target rows are the ones with a 2 ms provider; the no-op rows are information (a pipeline that writes durably cannot keep
 // half the rate of a call that does no I/O). Every case runs RUNS times, ours and the baseline
 // alternating; rows print min/median/max and a target is met when the medians meet it.
 // Run: cd bench && node --expose-gc --import tsx notify.bench.ts [--quick]
@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqlite } from '@opskit/core/sqlite'
 import { createNotifier } from '@opskit/notify'
-import { createSmtpProvider } from '@opskit/notify/smtp'
 import { createMockSmsProvider } from '@opskit/notify/testing'
-import nodemailer from 'nodemailer'
-import { SMTPServer } from 'smtp-server'
 import { alternate, type ComparisonRow, printRows, ratioAtLeast, spread, timed } from './lib/compare.js'
+import { smtpRows } from './lib/notify-smtp-case.js'
 import { templateCase } from './lib/notify-template-case.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'opskit-notify-bench-'))
@@ -97,85 +95,6 @@ async function pipelineCase(latencyMs: number, synchronous: 'full' | 'normal', k
   return { ours: spread(runs.ours!), baseline: spread(runs.baseline!) }
 }
 
-/**
- * Pooled SMTP against nodemailer's unpooled transport (a connection per message), 25 in flight
- * each. With `tls`, both sides must upgrade with STARTTLS before sending (`requireTLS`), as every
- * submission server on port 587 demands; smtp-server then uses its built-in self-signed
- * certificate, which both clients accept. Without, plaintext on loopback: a connection costs
- * almost nothing there, so that row is information only.
- */
-async function smtpCase(tls: boolean) {
-  let received = 0
-  const server = new SMTPServer({
-    disabledCommands: tls ? ['AUTH'] : ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    maxClients: 200,
-    onData(stream, _session, callback) {
-      stream.on('data', () => {})
-      stream.on('end', () => {
-        received++
-        callback()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const port = (server.server.address() as { port: number }).port
-  const MESSAGES = quick ? 60 : 600
-  const IN_FLIGHT = 25
-  const mail = (i: number) => ({
-    to: [`user${i}@example.com`],
-    subject: `Receipt ${i}`,
-    text: 'Thanks for your order.',
-    html: '<p>Thanks for your order.</p>',
-    idempotencyKey: `smtp-${i}`,
-  })
-  const pooled = createSmtpProvider({
-    host: '127.0.0.1',
-    port,
-    from: 'no-reply@acme.test',
-    maxConnections: 5,
-    requireTLS: tls,
-    allowInsecureTls: tls,
-  })
-  const unpooled = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: tls,
-    ...(tls ? { tls: { rejectUnauthorized: false } } : {}),
-  })
-  const sendUnpooled = (i: number) => {
-    const m = mail(i)
-    return unpooled.sendMail({
-      from: 'no-reply@acme.test',
-      to: m.to,
-      subject: m.subject,
-      text: m.text,
-      html: m.html,
-    })
-  }
-  const cases: Record<string, () => Promise<number>> = {
-    pooled: () => rate(MESSAGES, IN_FLIGHT, (i) => pooled.send(mail(i))),
-    unpooled: () => rate(MESSAGES, IN_FLIGHT, sendUnpooled),
-  }
-  // One at a time only in plaintext: with a TLS handshake per message it would take minutes.
-  if (!tls) cases.sequential = () => rate(MESSAGES / 3, 1, sendUnpooled)
-  const runs = await alternate(cases, { runs: RUNS })
-  await pooled.close?.()
-  unpooled.close()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  const expected = RUNS * (2 * MESSAGES + (tls ? 0 : MESSAGES / 3))
-  if (received !== expected)
-    throw new Error(`the SMTP server received ${received} mails, expected ${expected}`)
-  return {
-    pooled: spread(runs.pooled!),
-    unpooled: spread(runs.unpooled!),
-    sequential: runs.sequential ? spread(runs.sequential) : undefined,
-    inFlight: IN_FLIGHT,
-  }
-}
-
 const noop = await pipelineCase(0, 'full')
 const noopNormal = await pipelineCase(0, 'normal')
 const networked = await pipelineCase(2, 'full')
@@ -184,8 +103,7 @@ const keyless = await pipelineCase(2, 'full', false)
 // A fast real HTTP API (Twilio, SendGrid and FCM answer in tens to hundreds of milliseconds): the
 // pipeline's two fsyncs and its CPU then hide behind the provider's latency.
 const realistic = await pipelineCase(20, 'full')
-const smtp = await smtpCase(true)
-const smtpPlain = await smtpCase(false)
+const smtp = await smtpRows(RUNS, quick)
 const template = await templateCase(RUNS)
 const rows: ComparisonRow[] = [
   {
@@ -220,25 +138,7 @@ const rows: ComparisonRow[] = [
     ...realistic,
     unit: 'sends/s',
   },
-  {
-    case: `pooled SMTP (5 connections) vs nodemailer unpooled (a connection per message), ${smtp.inFlight} in flight each, both with STARTTLS required`,
-    ours: smtp.pooled,
-    baseline: smtp.unpooled,
-    unit: 'mails/s',
-    target: ratioAtLeast(3),
-  },
-  {
-    case: `information only: the same on plaintext loopback (no TLS; a fresh connection costs almost nothing)`,
-    ours: smtpPlain.pooled,
-    baseline: smtpPlain.unpooled,
-    unit: 'mails/s',
-  },
-  {
-    case: `different concurrency, information only: pooled SMTP, ${smtpPlain.inFlight} in flight, vs one nodemailer connection per message sent one after another (plaintext)`,
-    ours: smtpPlain.pooled,
-    baseline: smtpPlain.sequential,
-    unit: 'mails/s',
-  },
+  ...smtp,
   template,
 ]
 printRows(`@opskit/notify (${RUNS} alternating runs per case)`, rows)

@@ -4,6 +4,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js'
 import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
 import type { EmailMessage, EmailProvider } from '../providers/email-provider.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
+import { connectWithoutNagle } from './smtp-socket.js'
 
 /** Options of {@link createSmtpProvider}. */
 export interface SmtpProviderOptions {
@@ -81,15 +82,19 @@ export function createSmtpProvider(options: SmtpProviderOptions): EmailProvider 
   if (!options.host) throw missingOptionError('smtp', 'host')
   if (!options.from) throw missingOptionError('smtp', 'from')
   const name = options.name ?? 'smtp'
+  const port = options.port ?? 587
+  const socketTimeout = options.socketTimeoutMs ?? 30_000
   const transportOptions: SMTPPool.Options = {
     pool: true,
     host: options.host,
-    port: options.port ?? 587,
+    port,
+    // Each connection with Nagle's algorithm off (see connectWithoutNagle).
+    getSocket: connectWithoutNagle(options.host, port, socketTimeout),
     secure: options.secure ?? false,
     requireTLS: options.requireTLS ?? false,
     maxConnections: options.maxConnections ?? 5,
     maxMessages: options.maxMessages ?? 100,
-    socketTimeout: options.socketTimeoutMs ?? 30_000,
+    socketTimeout,
     ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     ...(options.auth ? { auth: { user: options.auth.user, pass: options.auth.pass } } : {}),
     ...(options.allowInsecureTls ? { tls: { rejectUnauthorized: false } } : {}),
