@@ -8,7 +8,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { getHeapStatistics } from 'node:v8'
+import { getHeapStatistics, setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { HostDatabase } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
 import { createFakeClock } from '@opskit/core/testing'
@@ -57,6 +58,12 @@ function busyLoop(ms: number): void {
   }
 }
 
+/** A full garbage collection (V8's `gc`, exposed for this test only). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc')
+  ;(runInNewContext('gc') as () => void)()
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const settle = () => sleep(50)
 
@@ -73,6 +80,8 @@ async function blockEventLoop(): Promise<void> {
 describe('default rule pack: each rule fires when its condition is driven', () => {
   it('EventLoopLagHigh: a busy loop before each evaluation', async () => {
     const monitor = await packed()
+    await monitor.registry.getMetricsAsJSON() // resets the delay histogram: whatever stalled before is gone
+    await settle()
     expect(await stateAt(monitor, 'EventLoopLagHigh', 0)).toEqual([])
     await blockEventLoop()
     expect(await stateAt(monitor, 'EventLoopLagHigh', 1)).toEqual(['pending'])
@@ -83,6 +92,7 @@ describe('default rule pack: each rule fires when its condition is driven', () =
   })
 
   it('HeapUsageHigh: 128 MB of live arrays cross a threshold 48 MB above the current heap', async () => {
+    collectGarbage() // so that the baseline is the live heap, not garbage a later GC would free
     const { used_heap_size, heap_size_limit } = getHeapStatistics()
     const heapUsedRatio = (used_heap_size + 48 * 2 ** 20) / heap_size_limit
     const monitor = await packed({ thresholds: { heapUsedRatio } })
