@@ -20,6 +20,7 @@ export {
   type RecordedRequest,
   startHttpFake,
 } from './http-fake.js'
+export { describePackageExports, type PackageExportsSpec } from './package-exports.js'
 export {
   findPostgresBinary,
   openPostgres,

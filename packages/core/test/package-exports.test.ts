@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { describePackageExports } from '../../../test-support/src/index.js'
 import * as internalSource from '../src/internal/index.js'
 
 // Resolves the built package the way a dependent package does: by name, from the repository
@@ -42,18 +42,19 @@ describe('@opskit/core/internal', () => {
       expect.arrayContaining(['placeholderRows', 'createWorkerClient', 'setBounded']),
     )
   })
+})
 
-  it('declares types for both conditions, and the files exist', () => {
-    const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
-      exports: Record<string, Record<string, { types: string; default: string }>>
-    }
-    const entry = pkg.exports['./internal']
-    expect(entry).toBeDefined()
-    for (const condition of ['import', 'require'] as const) {
-      const target = entry?.[condition]
-      expect(target?.types).toMatch(condition === 'import' ? /\.d\.ts$/ : /\.d\.cts$/)
-      for (const file of [target?.types, target?.default])
-        expect(existsSync(join(packageDir, file ?? ''))).toBe(true)
-    }
-  })
+describePackageExports({
+  packageDir,
+  expected: {
+    '.': ['OpskitError', 'isOpskitError', 'createOutboundHttpClient', 'parseDuration', 'migrate'],
+    './testing': ['createFakeClock', 'createMemoryLogger', 'runStoreConformance'],
+    './sqlite': ['openSqlite'],
+    './pino': ['createPinoLogger'],
+    './worker': ['startModuleWorker', 'createWorkerClient'],
+    './sql': ['placeholder', 'placeholderRows', 'createStatementCache'],
+    './internal': ['createTenantScope', 'deleteInBatches', 'resolveRetentionPolicy', 'setBounded'],
+  },
+  notAtRoot: ['createTenantScope', 'deleteInBatches', 'setBounded', 'openSqlite', 'runStoreConformance'],
+  requireResolveOnly: ['./testing'],
 })
