@@ -15,10 +15,9 @@ import { createFakeClock } from '@opskit/core/testing'
 import { postgresUrl, tempSqlitePath } from '@opskit/test-support'
 import { sql } from 'kysely'
 import pg from 'pg'
-import type { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cachedRead } from '../src/collectors/cached-read.js'
-import { createMonitor, installDefaultRulePack, type Monitor } from '../src/index.js'
+import { createMonitor, installDefaultRulePack, type MetricsRegistry, type Monitor } from '../src/index.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -33,7 +32,7 @@ async function monitorWith(defaultMetrics = true): Promise<Monitor> {
 
 /** The samples of a metric on the registry, as `labels → value`. */
 async function samples(
-  registry: Registry,
+  registry: MetricsRegistry,
   name: string,
 ): Promise<Array<{ labels: Record<string, string>; value: number }>> {
   const metric = registry.getSingleMetric(name)
@@ -183,7 +182,7 @@ describe('collectors', () => {
 })
 
 describe('installDefaultRulePack: options', () => {
-  const names = (registry: Registry) =>
+  const names = (registry: MetricsRegistry) =>
     registry
       .getMetricsAsArray()
       .map((m) => m.name)
