@@ -283,7 +283,7 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     await m.alerts.evaluate()
     await clock.advance(30_000)
     await vi.waitFor(() => expect(paths()).toEqual(['/v2/enqueue:trigger', '/slack:']))
-    const [incident] = m.incidents.list()
+    const [incident] = await m.incidents.list()
     expect(incident).toMatchObject({ status: 'triggered', receiver: 'oncall' })
     // the failed Slack send is retried at the next group interval (5:30); PagerDuty is not re-sent
     await minutes(5)
@@ -293,7 +293,7 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     await minutes(10)
     expect(fake.requests.some((r) => r.path === '/manager')).toBe(false)
     expect(paths().filter((p) => p.endsWith('trigger'))).toHaveLength(1)
-    const after = m.incidents.get(incident?.id as string)
+    const after = await m.incidents.get(incident?.id as string)
     expect(after?.status).toBe('acknowledged')
     expect(after?.timeline.map((e) => e.type)).toEqual([
       'triggered',
@@ -307,8 +307,10 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     m.alerts.samples.set('queue_depth', { queue: 'mail' }, 0)
     await minutes(6)
     await vi.waitFor(() => expect(paths().at(-1)).toBe('/v2/enqueue:resolve'))
-    await vi.waitFor(() => expect(m.incidents.get(incident?.id as string)?.status).toBe('resolved'))
-    const stats = m.incidents.stats()
+    await vi.waitFor(async () =>
+      expect((await m.incidents.get(incident?.id as string))?.status).toBe('resolved'),
+    )
+    const stats = await m.incidents.stats()
     expect(stats).toMatchObject({ count: 1, acknowledged: 1, resolved: 1 })
     expect(stats.mttaMs).toBe(5 * 60_000)
     const metrics = await m.registry.getSingleMetricAsString('opskit_monitor_notifications_total')
@@ -345,8 +347,8 @@ describe('end to end: rule → route → PagerDuty, ack mirrored, escalation, re
     )
     expect(manager.sent).toHaveLength(1)
     expect(manager.sent[0]?.notification).toMatchObject({ reason: 'escalation', escalationLevel: 1 })
-    expect(manager.sent[0]?.at).toBe((m.incidents.list()[0]?.triggeredAt ?? 0) + 10 * 60_000)
-    const incident = m.incidents.list()[0]
+    const incident = (await m.incidents.list())[0]
+    expect(manager.sent[0]?.at).toBe((incident?.triggeredAt ?? 0) + 10 * 60_000)
     expect(incident?.escalationLevel).toBe(1)
     expect(incident?.timeline.filter((e) => e.type === 'escalated')).toHaveLength(1)
   })

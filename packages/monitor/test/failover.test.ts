@@ -75,10 +75,10 @@ describe('leader election on PostgreSQL', () => {
     expect(b.alerts.state().rules[0]?.lastEvaluation).toBeUndefined()
 
     // an acknowledgement made on the follower is applied by the leader within an interval
-    const incidentId = a.incidents.list()[0]?.id as string
+    const incidentId = (await a.incidents.list())[0]?.id as string
     const optimistic = await b.alerts.acknowledge(incidentId, 'ana')
     expect(optimistic).toMatchObject({ id: incidentId, status: 'acknowledged', acknowledgedBy: 'ana' })
-    await vi.waitFor(() => expect(a.incidents.get(incidentId)?.status).toBe('acknowledged'), {
+    await vi.waitFor(async () => expect((await a.incidents.get(incidentId))?.status).toBe('acknowledged'), {
       timeout: 5000,
     })
     await expect(b.alerts.acknowledge('missing', 'ana')).rejects.toMatchObject({ code: 'MONITOR_NOT_FOUND' })
@@ -98,7 +98,7 @@ describe('leader election on PostgreSQL', () => {
     expect(takeover).toBeLessThan(2 * interval + 300)
     expect(b.alerts.state().leader).toBe(true)
     expect(b.alerts.state().alerts[0]).toMatchObject({ state: 'firing' })
-    await vi.waitFor(() => expect(b.incidents.get(incidentId)?.status).toBe('acknowledged'))
+    await vi.waitFor(async () => expect((await b.incidents.get(incidentId))?.status).toBe('acknowledged'))
     // b restored the notification log: the firing group is not notified again, however many
     // evaluations (8 × 200 ms, past the 1 s group interval) and flushes b has made since
     const evaluations = async () =>

@@ -21,7 +21,7 @@ describe('manual resolve and incident updates', () => {
     await h.at(M)
     const [incident] = h.dispatcher.incidents.list()
     expect(incident?.status).toBe('triggered')
-    const noted = h.dispatcher.incidents.note(incident?.id as string, {
+    const noted = await h.dispatcher.incidents.note(incident?.id as string, {
       assignee: 'ana',
       note: 'looking',
       by: 'bob',

@@ -70,7 +70,7 @@ describe('state survives a restart (SQLite file)', () => {
     await clock.advance(60_000)
     await first.monitor.alerts.evaluate()
     await vi.waitFor(() => expect(fake.requests).toHaveLength(1))
-    const incident = first.monitor.incidents.list()[0]
+    const incident = (await first.monitor.incidents.list())[0]
     await first.monitor.alerts.acknowledge(incident?.id as string, 'ana')
     const silence = first.monitor.alerts.silence({
       matchers: ['team="x"'],
@@ -89,7 +89,7 @@ describe('state survives a restart (SQLite file)', () => {
     const lag = state.alerts.find((a) => a.rule === 'Lag')
     expect(lag).toMatchObject({ state: 'pending', activeAt: Date.UTC(2026, 0, 1) })
     expect(state.silences.map((s) => s.id)).toEqual([silence.id])
-    expect(second.monitor.incidents.get(incident?.id as string)).toMatchObject({
+    expect(await second.monitor.incidents.get(incident?.id as string)).toMatchObject({
       status: 'acknowledged',
       acknowledgedBy: 'ana',
     })

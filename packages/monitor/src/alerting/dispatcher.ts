@@ -2,7 +2,11 @@ import type { Clock, Logger } from '@opskit/core'
 import type { AlertChannel } from '../channels/alert-channel.js'
 import type { EscalationLevel } from '../incidents/escalation.js'
 import type { Incident } from '../incidents/incident.js'
-import { createIncidentManager, type IncidentManager } from '../incidents/incident-manager.js'
+import {
+  createIncidentManager,
+  type IncidentManager,
+  type IncidentOptions,
+} from '../incidents/incident-manager.js'
 import type { PostableAlert } from '../rules/alert-types.js'
 import {
   type AggregationGroup,
@@ -36,6 +40,8 @@ export interface DispatcherOptions {
   notifyRetries?: number | undefined
   /** Called whenever an incident changes (for persistence). */
   onIncident?: ((incident: Incident) => void) | undefined
+  /** Tenants, the in-memory cap and the store lookup of incidents. */
+  incidentOptions?: IncidentOptions | undefined
   /** Called whenever the notification log changes (for persistence); `undefined` entry = deleted. */
   onLog?: ((key: string, entry: NotificationLogEntry | undefined) => void) | undefined
 }
@@ -76,6 +82,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     escalation: options.escalation,
     groups,
     onIncident: options.onIncident,
+    ...options.incidentOptions,
   })
   const flush: FlushContext = {
     ...dispatch,

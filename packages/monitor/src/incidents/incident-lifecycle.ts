@@ -16,6 +16,8 @@ export interface IncidentContext extends DispatchContext {
   groups: ReadonlyMap<string, AggregationGroup>
   /** Called whenever an incident changes (for persistence). */
   onIncident?: ((incident: Incident) => void) | undefined
+  /** The alert label whose value (in the group's labels) is an incident's tenant. */
+  tenantLabel?: string | undefined
 }
 
 /** The incidents' state, passed explicitly to the lifecycle steps. */
@@ -26,6 +28,8 @@ export interface IncidentState extends IncidentContext, IncidentEvents {
   /** Group key by id of the silence a manual resolve installed. */
   manualSilences: Map<string, string>
   escalator: Escalation
+  /** Called when an incident is resolved: the cache may now let it go. */
+  settled(incidentId: string): void
 }
 
 /** The key of a group's incident for one receiver. */
@@ -51,8 +55,10 @@ export function openIncident(
     for (const a of firing) if (!existing.alerts.includes(a.fingerprint)) existing.alerts.push(a.fingerprint)
     return existing
   }
+  const tenantId = state.tenantLabel === undefined ? undefined : group.labels[state.tenantLabel]
   const incident: Incident = {
     id: uuidv7(),
+    ...(tenantId ? { tenantId } : {}),
     groupKey: group.key,
     receiver: group.route.receiver,
     groupLabels: group.labels,
@@ -85,6 +91,7 @@ export function closeIncident(
   state.escalator.clear(incident.id)
   state.open.delete(incidentKey(incident.groupKey, incident.receiver))
   state.addEvent(incident, { type: 'resolved', ...(by ? { by } : {}), reason: resolution })
+  state.settled(incident.id)
 }
 
 /** A manual resolve: silences the group's firing alerts until they clear, and tells resolution-aware receivers. */

@@ -4,6 +4,7 @@ import { MonitorError } from '../errors/monitor-error.js'
 import type { PostableAlert } from '../rules/alert-types.js'
 import { createEscalation } from './escalation.js'
 import type { Incident, IncidentEvent } from './incident.js'
+import { createIncidentCache, DEFAULT_RESOLVED_INCIDENT_CACHE } from './incident-cache.js'
 import {
   closeIncident,
   type IncidentContext,
@@ -16,20 +17,40 @@ import {
 
 export type { IncidentContext }
 
+/** How an incident manager keeps and finds incidents. */
+export interface IncidentOptions {
+  /** The alert label whose value is an incident's tenant. @default none (no tenants) */
+  tenantLabel?: string | undefined
+  /** Resolved incidents kept in memory besides the open ones. @default 1000 */
+  resolvedCacheSize?: number | undefined
+  /** Finds an incident that is no longer in memory (in a store), within a tenant. */
+  lookup?: ((tenantId: string, id: string) => Promise<Incident | undefined>) | undefined
+}
+
+/** A note or assignment: `monitor.incidents.update`. */
+export interface IncidentNote {
+  note?: string | undefined
+  assignee?: string | undefined
+  by?: string | undefined
+}
+
 /**
  * Incidents: the lifecycle of one aggregation group for one receiver (triggered, acknowledged,
- * resolved) with its timeline and escalation. Reads return copies.
+ * resolved) with its timeline and escalation, over a bounded cache (every open incident and the
+ * most recently resolved ones). Actions take the caller's tenant (`''` for none): an incident of
+ * another tenant is not found. Reads return copies.
  */
 export interface IncidentManager {
-  /** Every incident, newest first. */
+  /** The cached incidents, newest first. */
   list(): Incident[]
+  /** A cached incident. */
   get(id: string): Incident | undefined
   /** Stops repeats and escalation; mirrored to channels that support it (PagerDuty). */
-  acknowledge(id: string, by: string): Promise<Incident>
+  acknowledge(id: string, by: string, tenantId?: string): Promise<Incident>
   /** Resolves by hand, silencing the group's alerts until their condition clears once. */
-  resolve(id: string, by: string): Promise<Incident>
+  resolve(id: string, by: string, tenantId?: string): Promise<Incident>
   /** Adds a note to the timeline, or assigns the incident. */
-  note(id: string, change: { note?: string; assignee?: string; by?: string }): Incident
+  note(id: string, change: IncidentNote, tenantId?: string): Promise<Incident>
   /** Restores incidents (e.g. from a store); escalation resumes for triggered ones. */
   restore(incidents: readonly Incident[]): void
   /** The dispatcher's view: the open incident of a group for a receiver. */
@@ -52,8 +73,9 @@ export interface IncidentManager {
 }
 
 /** Builds the {@link IncidentManager} of a dispatcher. */
-export function createIncidentManager(ctx: IncidentContext): IncidentManager {
-  const incidents = new Map<string, Incident>()
+export function createIncidentManager(ctx: IncidentContext & IncidentOptions): IncidentManager {
+  const cache = createIncidentCache(ctx.resolvedCacheSize ?? DEFAULT_RESOLVED_INCIDENT_CACHE)
+  const { incidents } = cache
   const addEvent: IncidentState['addEvent'] = (incident, event) => {
     incident.timeline.push({ at: ctx.clock.now(), ...event })
     ctx.onIncident?.(structuredClone(incident))
@@ -66,12 +88,20 @@ export function createIncidentManager(ctx: IncidentContext): IncidentManager {
     manualSilences: new Map(),
     addEvent,
     escalator: escalation,
+    settled: cache.settled,
   }
   const { open, manualSilences } = state
 
-  const find = (id: string) => {
-    const incident = incidents.get(id)
-    if (!incident) throw new MonitorError('MONITOR_NOT_FOUND', `no incident with id ${id}`)
+  /** The caller's incident: cached, or looked up (and cached); another tenant's is not found. */
+  const find = async (id: string, tenantId = '') => {
+    let incident = incidents.get(id)
+    if (!incident) {
+      incident = await ctx.lookup?.(tenantId, id)
+      if (incident && !incidents.has(id)) cache.add(incident)
+      incident = incidents.get(id) ?? incident
+    }
+    if (!incident || (incident.tenantId ?? '') !== tenantId)
+      throw new MonitorError('MONITOR_NOT_FOUND', `no incident with id ${id}`)
     return incident
   }
 
@@ -82,8 +112,8 @@ export function createIncidentManager(ctx: IncidentContext): IncidentManager {
       const found = incidents.get(id)
       return found ? structuredClone(found) : undefined
     },
-    async acknowledge(id, by) {
-      const incident = find(id)
+    async acknowledge(id, by, tenantId) {
+      const incident = await find(id, tenantId)
       if (typeof by !== 'string' || by.length === 0)
         throw new MonitorError('MONITOR_INVALID_OPTIONS', 'acknowledge needs who acknowledged')
       if (incident.status !== 'triggered') return structuredClone(incident)
@@ -95,13 +125,13 @@ export function createIncidentManager(ctx: IncidentContext): IncidentManager {
       await mirrorAcknowledgement(state, incident, by)
       return structuredClone(incident)
     },
-    async resolve(id, by) {
-      const incident = find(id)
+    async resolve(id, by, tenantId) {
+      const incident = await find(id, tenantId)
       if (incident.status !== 'resolved') await resolveByHand(state, incident, by)
       return structuredClone(incident)
     },
-    note(id, change) {
-      const incident = find(id)
+    async note(id, change, tenantId) {
+      const incident = await find(id, tenantId)
       if (change.assignee !== undefined) incident.assignee = change.assignee
       addEvent(incident, {
         type: 'note',
@@ -112,7 +142,7 @@ export function createIncidentManager(ctx: IncidentContext): IncidentManager {
     },
     restore(list) {
       for (const incident of list) {
-        incidents.set(incident.id, incident)
+        cache.add(incident)
         if (incident.status !== 'resolved')
           open.set(incidentKey(incident.groupKey, incident.receiver), incident.id)
         if (incident.manualSilenceId && incident.status === 'resolved')

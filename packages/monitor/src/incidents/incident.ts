@@ -25,6 +25,8 @@ export interface IncidentEvent {
 /** An incident: the lifecycle of one aggregation group for one receiver. */
 export interface Incident {
   id: string
+  /** The tenant (the alerts' `tenantLabel` value) when the monitor runs with tenants and it is set. */
+  tenantId?: string
   groupKey: string
   receiver: string
   groupLabels: Labels

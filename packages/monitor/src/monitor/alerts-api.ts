@@ -1,4 +1,5 @@
 import type { Clock, Logger } from '@opskit/core'
+import type { TenantScope } from '@opskit/core/internal'
 import { createDispatcher, type Dispatcher } from '../alerting/dispatcher.js'
 import { createInhibitor } from '../alerting/inhibition.js'
 import { compileRoutes, type RouteNode } from '../alerting/routing.js'
@@ -7,15 +8,17 @@ import { compileTimeIntervals, type TimeIntervalTest } from '../alerting/time-in
 import type { AlertChannel } from '../channels/alert-channel.js'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { EscalationLevel } from '../incidents/escalation.js'
-import { incidentStats } from '../incidents/incident.js'
+import type { IncidentOptions } from '../incidents/incident-manager.js'
 import { parseDuration } from '../rules/duration.js'
 import { createRuleEngine } from '../rules/rule-engine.js'
 import type { RuleEngine } from '../rules/rule-engine-types.js'
 import { createPushSampleSource, type SampleSource } from '../rules/sample-source.js'
-import type { Alerts, AlertsHooks, Incidents } from './alerts-types.js'
+import type { Alerts, AlertsHooks, IncidentCommand, Incidents } from './alerts-types.js'
 import { parseEscalationPolicy } from './escalation-policy.js'
 import { type RunningLoop, startEvaluationLoop } from './evaluation-loop.js'
+import { applyIncidentCommand, cacheReads, createIncidentsApi, type IncidentReads } from './incidents-api.js'
 import type { SelfMetrics } from './self-metrics.js'
+import { withTenantGrouping } from './tenant-grouping.js'
 
 export type { Alerts, AlertsHooks, AlertsState, IncidentCommand, Incidents } from './alerts-types.js'
 
@@ -28,6 +31,12 @@ export interface AlertsApiContext {
   selfMetrics: SelfMetrics
   hooks: AlertsHooks
   notifyRetries?: number | undefined
+  /** Resolves the tenant of each incident call. */
+  tenantOf: TenantScope
+  /** Tenant label, cache cap and store lookup of incidents. */
+  incidentOptions: IncidentOptions
+  /** Where incident reads go. @default this instance's cache */
+  reads?: IncidentReads | undefined
 }
 
 /** The alerting API with the parts the monitor wires to persistence and leader election. */
@@ -49,26 +58,6 @@ function checkReceiver(name: string, channels: readonly AlertChannel[]): void {
         'MONITOR_INVALID_OPTIONS',
         `receiver "${name}": every channel must implement AlertChannel`,
       )
-  }
-}
-
-/** The incidents API over a dispatcher's incidents. */
-function incidentsApi(dispatcher: Dispatcher): Incidents {
-  return {
-    list: (filter) =>
-      dispatcher.incidents.list().filter((i) => !filter?.status || i.status === filter.status),
-    get: (id) => dispatcher.incidents.get(id),
-    update: (id, change) => dispatcher.incidents.note(id, change),
-    stats: (range) =>
-      incidentStats(
-        dispatcher.incidents
-          .list()
-          .filter(
-            (i) =>
-              (range?.from === undefined || i.triggeredAt >= range.from) &&
-              (range?.to === undefined || i.triggeredAt < range.to),
-          ),
-      ),
   }
 }
 
@@ -96,6 +85,7 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     notifyRetries: ctx.notifyRetries,
     onIncident: (incident) => hooks.onIncident?.(incident),
     onLog: (key, entry) => hooks.onLog?.(key, entry),
+    incidentOptions: ctx.incidentOptions,
   })
   const source: SampleSource = {
     async collect() {
@@ -113,10 +103,16 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
   let loop: RunningLoop | undefined
   let closed = false
   const forwarding = () => hooks.forward !== undefined && loop?.active === true && !leader
+  const act = (command: IncidentCommand) =>
+    forwarding() && hooks.forward
+      ? hooks.forward(command)
+      : applyIncidentCommand(dispatcher.incidents, command)
+  const { tenantLabel } = ctx.incidentOptions
 
   const evaluate = async (at?: number) => {
     if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor is closed')
     const started = performance.now()
+    await hooks.beforeEvaluate?.()
     const out = await engine.evaluate(at)
     const statuses = engine.rules()
     ctx.selfMetrics.evaluation(
@@ -139,7 +135,7 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     },
     route(config) {
       root = compileRoutes(
-        config,
+        tenantLabel === undefined ? config : withTenantGrouping(config, tenantLabel),
         (name) => receivers.has(name),
         (name) => timeIntervals.has(name),
       )
@@ -151,14 +147,10 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     updateSilence: (id, change) => silences.update(id, change),
     expireSilence: (id) => silences.expire(id),
     inhibit: (rule) => inhibitor.add(rule),
-    acknowledge: (id, by) =>
-      forwarding() && hooks.forward
-        ? hooks.forward({ op: 'acknowledge', incidentId: id, by })
-        : dispatcher.incidents.acknowledge(id, by),
-    resolve: (id, by) =>
-      forwarding() && hooks.forward
-        ? hooks.forward({ op: 'resolve', incidentId: id, by })
-        : dispatcher.incidents.resolve(id, by),
+    acknowledge: async (id, by, options) =>
+      act({ op: 'acknowledge', incidentId: id, by, tenantId: ctx.tenantOf(options?.tenantId) }),
+    resolve: async (id, by, options) =>
+      act({ op: 'resolve', incidentId: id, by, tenantId: ctx.tenantOf(options?.tenantId) }),
     escalation(policy) {
       escalationLevels = parseEscalationPolicy(policy, (name) => receivers.has(name))
     },
@@ -170,6 +162,7 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
         throw new MonitorError('MONITOR_INVALID_OPTIONS', 'the evaluation interval must be at least 10 ms')
       void loop?.stop()
       engine.setInterval(ms)
+      hooks.onInterval?.(ms)
       const started: RunningLoop = startEvaluationLoop({
         clock,
         logger: ctx.logger,
@@ -193,7 +186,11 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
   }
   return {
     alerts,
-    incidents: incidentsApi(dispatcher),
+    incidents: createIncidentsApi({
+      reads: ctx.reads ?? cacheReads(dispatcher.incidents),
+      tenantOf: ctx.tenantOf,
+      act,
+    }),
     engine,
     dispatcher,
     silences,

@@ -6,6 +6,7 @@ import type { Silence, SilenceInput, SilenceState } from '../alerting/silences.j
 import type { TimeIntervalSpec } from '../alerting/time-intervals.js'
 import type { AlertChannel } from '../channels/alert-channel.js'
 import type { Incident, IncidentStats } from '../incidents/incident.js'
+import type { IncidentNote } from '../incidents/incident-manager.js'
 import type { AlertInstance, PostableAlert } from '../rules/alert-types.js'
 import type { Duration } from '../rules/duration.js'
 import type { AlertRuleDefinition, RuleStatus } from '../rules/rule-engine-types.js'
@@ -55,11 +56,12 @@ export interface Alerts {
   /**
    * Acknowledges an incident: no repeats or escalation; mirrored to channels that support it
    * (PagerDuty). On an instance that is not the leader, the action is stored for the leader,
-   * which applies it within one interval; the incident returned is the expected result.
+   * which applies it within one interval; the incident returned is the expected result. An
+   * incident of another tenant is `MONITOR_NOT_FOUND`.
    */
-  acknowledge(incidentId: string, by: string): Promise<Incident>
+  acknowledge(incidentId: string, by: string, options?: TenantOption): Promise<Incident>
   /** Resolves an incident by hand, silencing its alerts until their condition clears once. */
-  resolve(incidentId: string, by: string): Promise<Incident>
+  resolve(incidentId: string, by: string, options?: TenantOption): Promise<Incident>
   /** Escalation levels applied to every incident while unacknowledged and firing. */
   escalation(policy: EscalationPolicy): void
   /** Evaluates every rule once at `at` (default now) and dispatches the alerts that need sending. */
@@ -73,13 +75,25 @@ export interface Alerts {
   state(): AlertsState
 }
 
-/** The incidents API: `monitor.incidents`. */
+/** The tenant of a call (`tenantMode` says whether it is refused, optional or required). */
+export interface TenantOption {
+  tenantId?: string | undefined
+}
+
+/**
+ * The incidents API: `monitor.incidents`. Reads go to the store (what every instance shares;
+ * without a store, this instance's bounded cache); every call sees only its tenant's incidents.
+ */
 export interface Incidents {
-  list(filter?: { status?: Incident['status'] }): Incident[]
-  get(id: string): Incident | undefined
-  update(id: string, change: { note?: string; assignee?: string; by?: string }): Incident
-  /** MTTA and MTTR over incidents triggered in `[from, to)`. */
-  stats(range?: { from?: number; to?: number }): IncidentStats
+  /** The tenant's incidents, newest first: at most `limit` (default 1000, at most 10,000). */
+  list(
+    filter?: { status?: Incident['status'] | undefined; limit?: number | undefined } & TenantOption,
+  ): Promise<Incident[]>
+  get(id: string, options?: TenantOption): Promise<Incident | undefined>
+  /** Adds a note or assigns; forwarded to the leader like acknowledgements. */
+  update(id: string, change: IncidentNote & TenantOption): Promise<Incident>
+  /** MTTA and MTTR over the tenant's incidents triggered in `[from, to)` (the newest 100,000). */
+  stats(range?: { from?: number | undefined; to?: number | undefined } & TenantOption): Promise<IncidentStats>
 }
 
 /** Hooks the persistence layer plugs in. */
@@ -88,15 +102,23 @@ export interface AlertsHooks {
   onSilence?: (silence: Silence) => void
   onLog?: DispatcherOptions['onLog']
   afterEvaluate?: (instances: AlertInstance[]) => Promise<void>
+  /** Runs before each evaluation (rules created at run time are synced). */
+  beforeEvaluate?: () => Promise<void>
+  /** The evaluation interval `start()` was given (leases follow it). */
+  onInterval?: (ms: number) => void
   /** Whether this instance may evaluate now (leader election). */
   canEvaluate?: () => Promise<boolean>
   /** Hands an incident action to the leader when this instance runs but is not the leader. */
   forward?: (command: IncidentCommand) => Promise<Incident>
 }
 
-/** An incident action forwarded to the leader. */
+/** An incident action, run by the leader (forwarded to it from other instances). */
 export interface IncidentCommand {
-  op: 'acknowledge' | 'resolve'
+  op: 'acknowledge' | 'resolve' | 'note'
   incidentId: string
   by: string
+  /** The caller's resolved tenant (`''` for none). */
+  tenantId: string
+  /** The note or assignment of a `note`. */
+  change?: Omit<IncidentNote, 'by'>
 }

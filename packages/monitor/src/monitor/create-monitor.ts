@@ -1,5 +1,4 @@
 import { DEFAULT_TABLE_PREFIX, noopLogger, parseInput, systemClock } from '@opskit/core'
-import { dialectOf } from '@opskit/core/internal'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { MonitorError } from '../errors/monitor-error.js'
 import { createGrafana } from '../grafana/grafana-handler.js'
@@ -12,13 +11,11 @@ import { counterOn, type MetricsRegistry } from '../metrics/register.js'
 import { registrySampleSource } from '../rules/sample-source.js'
 import { createSlos } from '../slo/slo.js'
 import { createKyselyMonitorStore } from '../store/kysely/kysely-monitor-store.js'
-import { createAdvisoryLockElector } from '../store/kysely/leader-election.js'
 import type { MonitorStore } from '../store/monitor-store.js'
 import { monitorOptionsSchema } from '../validation/monitor-options.js'
-import { type AlertsHooks, createAlertsApi } from './alerts-api.js'
-import { wireLeadership } from './leadership.js'
+import { createAlertsApi } from './alerts-api.js'
+import { createMonitorState } from './monitor-state.js'
 import type { Monitor, MonitorOptions } from './monitor-types.js'
-import { createPersistence, wirePersistence } from './persistence.js'
 import { createSelfMetrics } from './self-metrics.js'
 
 export type { Monitor, MonitorOptions } from './monitor-types.js'
@@ -69,33 +66,28 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
       ? await createKyselyMonitorStore({ db, tablePrefix, logger })
       : undefined
   const store = options.store ?? owned
-  const persistence = store ? createPersistence(store, logger) : undefined
-  const elector =
-    db && dialectOf(db) === 'postgres'
-      ? createAdvisoryLockElector(db, `${tablePrefix}${parsed.serviceName}`, logger)
-      : undefined
-  const hooks: AlertsHooks = {}
+  const state = createMonitorState({ ...parsed, store, db, tablePrefix, clock, logger })
   const alerting = createAlertsApi({
+    ...state.alerts,
     clock,
     logger,
     source: options.sampleSource ?? registrySampleSource(registry),
     externalUrl: parsed.externalUrl ?? '',
     selfMetrics,
-    hooks,
     notifyRetries: parsed.notifyRetries,
   })
-  const reload = persistence ? await wirePersistence(persistence, hooks, alerting) : undefined
-  if (elector && store && reload)
-    wireLeadership({ clock, logger, elector, store, persistence, alerting, reload }, hooks)
+  const wired = await state.wire(alerting)
   let closed = false
   return {
     health,
     alerts: alerting.alerts,
     incidents: alerting.incidents,
+    rules: wired.rules,
+    applyRetention: wired.applyRetention,
     slo: createSlos(alerting.engine),
     grafana: createGrafana({
       engine: alerting.engine,
-      incidents: () => alerting.incidents.list(),
+      incidents: () => alerting.dispatcher.incidents.list(),
       alerts: () => alerting.engine.instances(),
     }),
     serviceName: parsed.serviceName,
@@ -109,8 +101,7 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
       health.markShuttingDown()
       health.close()
       await alerting.close()
-      await persistence?.flush()
-      await elector?.release()
+      await wired.close()
       await owned?.close()
     },
   }

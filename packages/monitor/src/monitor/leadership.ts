@@ -1,10 +1,12 @@
 import type { Clock, Logger } from '@opskit/core'
 import { uuidv7 } from '@opskit/core'
+import type { Silence } from '../alerting/silences.js'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { Incident } from '../incidents/incident.js'
 import type { LeaderElector } from '../store/kysely/leader-election.js'
 import type { MonitorStore } from '../store/monitor-store.js'
 import type { AlertsApi, AlertsHooks, IncidentCommand } from './alerts-api.js'
+import { applyIncidentCommand } from './incidents-api.js'
 import type { Persistence } from './persistence.js'
 
 /** What leader election is wired to. */
@@ -21,7 +23,18 @@ export interface LeadershipContext {
 
 /** The incident a forwarded command will give, as the follower answers it at once. */
 function expectedOutcome(stored: Incident, command: IncidentCommand, now: number): Incident {
+  if (command.op === 'note') {
+    const { note, assignee } = command.change ?? {}
+    const text = note ?? `assigned to ${assignee ?? ''}`
+    const event = { at: now, type: 'note' as const, ...(command.by ? { by: command.by } : {}), text }
+    return {
+      ...stored,
+      ...(assignee === undefined ? {} : { assignee }),
+      timeline: [...stored.timeline, event],
+    }
+  }
   if (stored.status === 'resolved') return stored
+  if (command.op === 'acknowledge' && stored.status === 'acknowledged') return stored
   return command.op === 'acknowledge'
     ? {
         ...stored,
@@ -42,9 +55,7 @@ export function wireLeadership(ctx: LeadershipContext, hooks: AlertsHooks): void
   const applyCommands = async () => {
     for (const { id, body } of await store.list<IncidentCommand>('command')) {
       try {
-        if (body.op === 'acknowledge')
-          await alerting.dispatcher.incidents.acknowledge(body.incidentId, body.by)
-        else await alerting.dispatcher.incidents.resolve(body.incidentId, body.by)
+        await applyIncidentCommand(alerting.dispatcher.incidents, { ...body, tenantId: body.tenantId ?? '' })
       } catch (error) {
         logger.warn({ err: error, command: body }, 'a forwarded incident action could not be applied')
       }
@@ -54,13 +65,19 @@ export function wireLeadership(ctx: LeadershipContext, hooks: AlertsHooks): void
   hooks.canEvaluate = async () => {
     const leader = await ctx.elector.isLeader()
     if (leader && !wasLeader) await ctx.reload()
-    else if (leader && ctx.persistence) alerting.silences.restore((await ctx.persistence.load()).silences)
+    else if (leader && ctx.persistence) {
+      await ctx.persistence.flush()
+      alerting.silences.restore((await store.list<Silence>('silence')).map((d) => d.body))
+    }
     wasLeader = leader
     if (leader) await applyCommands()
     return leader
   }
+  hooks.onInterval = (ms) => ctx.elector.setInterval?.(ms)
   hooks.forward = async (command) => {
-    const stored = (await store.list<Incident>('incident')).find((d) => d.id === command.incidentId)?.body
+    if (command.op === 'acknowledge' && (typeof command.by !== 'string' || command.by.length === 0))
+      throw new MonitorError('MONITOR_INVALID_OPTIONS', 'acknowledge needs who acknowledged')
+    const stored = await store.getIncident(command.tenantId, command.incidentId)
     if (!stored) throw new MonitorError('MONITOR_NOT_FOUND', `no incident with id ${command.incidentId}`)
     await store.put('command', uuidv7(), command)
     return expectedOutcome(stored, command, ctx.clock.now())

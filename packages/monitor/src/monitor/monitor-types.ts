@@ -1,4 +1,4 @@
-import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { Clock, HostDatabase, Logger, RetentionPolicy, RetentionReport, TenantMode } from '@opskit/core'
 import type { Grafana } from '../grafana/grafana-handler.js'
 import type { Health } from '../health/health-registry.js'
 import type { BusinessMetrics } from '../metrics/business-metrics.js'
@@ -9,6 +9,8 @@ import type { SampleSource } from '../rules/sample-source.js'
 import type { Slos } from '../slo/slo.js'
 import type { MonitorStore } from '../store/monitor-store.js'
 import type { Alerts, Incidents } from './alerts-api.js'
+import type { MonitorRetentionKind, MonitorRetentionOptions } from './retention.js'
+import type { Rules } from './runtime-rules.js'
 
 /** Options of {@link createMonitor}. */
 export interface MonitorOptions {
@@ -44,6 +46,16 @@ export interface MonitorOptions {
    * leader on PostgreSQL). Without `store` or `db`, state lives in the process only.
    */
   store?: MonitorStore
+  /**
+   * Incidents per tenant (issue 21): `'off'` (no tenants; a `tenantId` is refused), `'optional'`
+   * (calls without a tenant see the incidents without one) or `'required'` (every incident call
+   * names its tenant, else `MONITOR_TENANT_REQUIRED`). @default 'off'
+   */
+  tenantMode?: TenantMode
+  /** The alert label whose value is an incident's tenant (every route also groups by it). @default 'tenant' */
+  tenantLabel?: string
+  /** Resolved incidents kept in memory besides the open ones (older ones are read from the store). @default 1000 */
+  incidentCacheSize?: number
 }
 
 /** A monitor built by {@link createMonitor}. */
@@ -62,6 +74,17 @@ export interface Monitor {
   readonly alerts: Alerts
   /** Incidents with their timeline, MTTA and MTTR. */
   readonly incidents: Incidents
+  /** Rules created, changed and deleted at run time, stored and shared by every instance. */
+  readonly rules: Rules
+  /**
+   * Removes resolved incidents and stale notification-log entries per the policy, in short
+   * batches; without `tenantId`, across every tenant (an operator's action, also under
+   * `tenantMode: 'required'`). Nothing is removed for kinds the policy leaves out.
+   */
+  applyRetention(
+    policy: RetentionPolicy<MonitorRetentionKind>,
+    options?: MonitorRetentionOptions,
+  ): Promise<RetentionReport<MonitorRetentionKind>>
   /** SLOs with multi-window burn-rate alerts and SLA reports. */
   readonly slo: Slos
   /** A Grafana JSON datasource over the rule engine's samples, alerts and incidents. */

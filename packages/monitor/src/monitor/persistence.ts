@@ -17,11 +17,16 @@ export interface PersistedState {
 /** Write-behind persistence: changes are queued in order; `flush()` waits for them. */
 export interface Persistence {
   put(kind: StateKind, id: string, body: unknown): void
+  saveIncident(incident: Incident): void
   delete(kind: StateKind, id: string): void
   replaceAll(kind: StateKind, documents: StateDocument[]): void
   flush(): Promise<void>
-  load(): Promise<PersistedState>
+  /** The stored state; incidents: the open ones and those resolved at or after `resolvedSince`. */
+  load(resolvedSince: number): Promise<PersistedState>
 }
+
+/** How long after its resolution an incident is restored (a manual resolve's silence lasts 24 h). */
+export const RESTORE_RESOLVED_MS = 24 * 3_600_000
 
 /** Builds {@link Persistence} over a store; failures are logged and the next change retries the write. */
 export function createPersistence(store: MonitorStore, logger: Logger): Persistence {
@@ -33,21 +38,23 @@ export function createPersistence(store: MonitorStore, logger: Logger): Persiste
   }
   return {
     put: (kind, id, body) => enqueue(`saving ${kind}`, () => store.put(kind, id, body)),
+    saveIncident: (incident) =>
+      enqueue('saving an incident', () => store.saveIncident(incident.tenantId ?? '', incident)),
     delete: (kind, id) => enqueue(`deleting ${kind}`, () => store.delete(kind, id)),
     replaceAll: (kind, docs) => enqueue(`saving ${kind}s`, () => store.replaceAll(kind, docs)),
     flush: () => chain,
-    async load() {
+    async load(resolvedSince) {
       await chain
       const [alerts, silences, incidents, log] = await Promise.all([
         store.list<AlertInstance>('alert'),
         store.list<Silence>('silence'),
-        store.list<Incident>('incident'),
+        store.openIncidents(resolvedSince),
         store.list<NotificationLogEntry>('nflog'),
       ])
       return {
         alerts: alerts.map((d) => d.body),
         silences: silences.map((d) => d.body),
-        incidents: incidents.map((d) => d.body),
+        incidents,
         log: log.map((d) => [d.id, d.body] as [string, NotificationLogEntry]),
       }
     },
@@ -59,14 +66,15 @@ export async function wirePersistence(
   persistence: Persistence,
   hooks: AlertsHooks,
   alerting: Pick<AlertsApi, 'engine' | 'silences' | 'dispatcher'>,
+  now: () => number,
 ): Promise<() => Promise<void>> {
   const reload = async () => {
-    const state = await persistence.load()
+    const state = await persistence.load(now() - RESTORE_RESOLVED_MS)
     alerting.engine.restore(state.alerts)
     alerting.silences.restore(state.silences)
     alerting.dispatcher.restore({ incidents: state.incidents, log: state.log })
   }
-  hooks.onIncident = (i) => persistence.put('incident', i.id, i)
+  hooks.onIncident = (i) => persistence.saveIncident(i)
   hooks.onSilence = (s) => persistence.put('silence', s.id, s)
   hooks.onLog = (key, entry) =>
     entry ? persistence.put('nflog', key, entry) : persistence.delete('nflog', key)

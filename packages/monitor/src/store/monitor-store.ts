@@ -54,8 +54,11 @@ export interface IncidentStore {
   saveIncident(tenantId: string, incident: Incident): Promise<void>
   getIncident(tenantId: string, id: string): Promise<Incident | undefined>
   listIncidents(query: IncidentQuery): Promise<Incident[]>
-  /** Every tenant's triggered and acknowledged incidents (what a new leader restores). */
-  openIncidents(): Promise<Incident[]>
+  /**
+   * Every tenant's triggered and acknowledged incidents, and those resolved at or after
+   * `resolvedSince` (epoch ms; none when undefined), in id order: what a new leader restores.
+   */
+  openIncidents(resolvedSince?: number): Promise<Incident[]>
   /** Deletes one batch of resolved incidents; resolves to how many. */
   purgeIncidents(purge: IncidentPurge): Promise<number>
   /**

@@ -52,9 +52,13 @@ export function memoryIncidentStore(check: () => void, nflog: LogTimes): Inciden
       )
       return parse(matching.sort(byNewest).slice(0, q.limit))
     },
-    async openIncidents() {
+    async openIncidents(resolvedSince) {
       check()
-      return parse([...rows].filter(([, r]) => r.status !== 'resolved').sort(([a], [b]) => (a < b ? -1 : 1)))
+      const restored = [...rows].filter(
+        ([, r]) =>
+          r.status !== 'resolved' || (resolvedSince !== undefined && (r.resolvedAt ?? 0) >= resolvedSince),
+      )
+      return parse(restored.sort(([a], [b]) => (a < b ? -1 : 1)))
     },
     async purgeIncidents(purge) {
       check()

@@ -19,4 +19,10 @@ export const monitorOptionsSchema = z.object({
   notifyRetries: z.number().int().min(0).max(10).optional(),
   tablePrefix: z.string().optional(),
   store: z.custom<MonitorStore>((v) => typeof (v as MonitorStore)?.put === 'function').optional(),
+  tenantMode: z.enum(['off', 'optional', 'required']).optional(),
+  tenantLabel: z
+    .string()
+    .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name')
+    .optional(),
+  incidentCacheSize: z.number().int().min(0).max(1_000_000).optional(),
 })

@@ -57,11 +57,15 @@ export function kyselyIncidentStore(open: () => HostDatabase, tables: IncidentTa
       const rows = await q.orderBy('triggered_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()
       return parse(rows as Array<{ body: string }>)
     },
-    async openIncidents() {
+    async openIncidents(resolvedSince) {
       const rows = await open()
         .selectFrom(incidents)
         .select('body')
-        .where('status', '<>', 'resolved')
+        .where((eb) =>
+          resolvedSince === undefined
+            ? eb('status', '<>', 'resolved')
+            : eb.or([eb('status', '<>', 'resolved'), eb('resolved_at', '>=', resolvedSince)]),
+        )
         .orderBy('id')
         .execute()
       return parse(rows as Array<{ body: string }>)

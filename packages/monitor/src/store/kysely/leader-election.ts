@@ -8,6 +8,8 @@ export interface LeaderElector {
   isLeader(): Promise<boolean>
   /** Gives leadership up and returns the held connection. */
   release(): Promise<void>
+  /** The evaluation interval (`isLeader()` is called about once per interval); leases follow it. */
+  setInterval?(ms: number): void
 }
 
 /** Always the leader: one instance (SQLite, memory). */

@@ -44,6 +44,8 @@ export const incidentCases: ReadonlyArray<StoreConformanceCase<MonitorStore>> = 
       expect(ids(await store.listIncidents({ tenantId: 'acme', from: 2, to: 3, limit: 9 }))).toEqual(['i2'])
       expect(ids(await store.listIncidents({ tenantId: '', limit: 9 }))).toEqual(['n1'])
       expect(ids(await store.openIncidents())).toEqual(['i2', 'i3', 'n1'])
+      expect(ids(await store.openIncidents(101))).toEqual(['i1', 'i2', 'i3', 'n1'])
+      expect(ids(await store.openIncidents(102))).toEqual(['i2', 'i3', 'n1'])
     },
   },
   {
