@@ -4,7 +4,7 @@
  * sizes); the default metrics reused, never registered twice; the pack's options validated with
  * nothing left registered on a failure.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -166,6 +166,30 @@ describe('collectors', () => {
     expect(bare.registry.getSingleMetric('process_start_time_seconds')).toBeUndefined()
     expect(bare.alerts.state().rules).toEqual([])
   })
+
+  it.runIf(existsSync('/usr/bin/promtool'))(
+    'the exposition passes promtool check metrics but for names chosen on purpose',
+    async () => {
+      const monitor = await monitorWith()
+      const pool = { totalCount: 1, idleCount: 1, waitingCount: 0, options: { max: 4 } }
+      const pack = await installDefaultRulePack(monitor, { diskPaths: [tmpdir()], pools: { main: pool } })
+      cleanups.push(() => pack.close())
+      const text = await monitor.registry.metrics()
+      const run = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })
+      const problems = `${run.stdout}${run.stderr}`.split('\n').filter((l) => l.trim() !== '')
+      // node_exporter's own camelCase names, and prom-client's gauges named *_total: nothing of the pack's own
+      const accepted =
+        /^(node_memory_Mem(Total|Available)_bytes metric names should be written in 'snake_case'|nodejs_active_\w+_total non-counter metrics)/
+      expect(problems.filter((l) => !accepted.test(l))).toEqual([])
+      for (const name of [
+        'node_filesystem_avail_bytes',
+        'opskit_db_pool_waiting_requests',
+        'node_cpu_seconds_total',
+        'nodejs_heap_size_limit_bytes',
+      ])
+        expect(text).toContain(`# TYPE ${name} `)
+    },
+  )
 
   it('a statfs result is shared by concurrent collections and reused for cacheMs', async () => {
     let reads = 0

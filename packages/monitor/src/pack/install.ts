@@ -46,6 +46,10 @@ async function checkDiskPaths(paths: readonly string[]): Promise<void> {
   }
 }
 
+/** The `cacheMs` option, when given, as collector options. */
+const cache = (options: ParsedPackOptions) =>
+  options.cacheMs !== undefined ? { cacheMs: options.cacheMs } : {}
+
 /** Registers every collector the options call for; the names registered (all removed again on failure). */
 async function registerCollectors(registry: MetricsRegistry, options: ParsedPackOptions): Promise<string[]> {
   const onError = loggingErrorHandler(options.logger ?? noopLogger)
@@ -73,9 +77,6 @@ async function registerCollectors(registry: MetricsRegistry, options: ParsedPack
     throw error
   }
 }
-
-const cache = (options: ParsedPackOptions) =>
-  options.cacheMs !== undefined ? { cacheMs: options.cacheMs } : {}
 
 /**
  * Installs the default rule pack on a monitor in one call: registers the collectors the rules

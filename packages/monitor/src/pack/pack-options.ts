@@ -86,6 +86,7 @@ export interface DefaultRulePackOptions {
   logger?: Logger | undefined
 }
 
+/** Every rule of the pack, in the order the pack adds them. */
 export const RULE_NAMES: readonly DefaultRuleName[] = [
   'ProcessRestarting',
   'InstanceDown',
