@@ -234,7 +234,13 @@ describe('samples with their own timestamps and queries at any time', () => {
     await engine.evaluate(T0 + 10 * MIN - 1)
     expect(elements(engine.query('count_over_time(x[1h])', { at: T0 + MIN }))).toEqual([['{}', 1]])
     await engine.evaluate(T0 + 10 * MIN)
-    expect(elements(engine.query('count_over_time(x[1h])', { at: T0 + MIN }))).toEqual([])
+    // the samples are gone, and a query reaching back there says so (it no longer answers [])
+    expect(() => engine.query('count_over_time(x[1h])', { at: T0 + MIN })).toThrowError(
+      expect.objectContaining({
+        code: 'MONITOR_HISTORY_UNAVAILABLE',
+        details: { metric: 'x', availableFrom: T0 },
+      }),
+    )
   })
 
   it('rejects a malformed sample with MONITOR_INVALID_SAMPLE and keeps nothing of it', () => {

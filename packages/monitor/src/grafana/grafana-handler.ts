@@ -4,6 +4,7 @@ import type { Incident } from '../incidents/incident.js'
 import { createAccessGuard, type MetricsHandlerOptions } from '../metrics/metrics-handler.js'
 import type { AlertInstance } from '../rules/alert-types.js'
 import type { RuleEngine } from '../rules/rule-engine-types.js'
+import { grafanaQuery, toMs } from './grafana-query.js'
 
 /** What the Grafana datasource reads. */
 export interface GrafanaSource {
@@ -19,7 +20,10 @@ export interface Grafana {
    * `/tag-keys`, `/tag-values`) and the newer JSON-datasource one (`POST /metrics`,
    * `/metric-payload-options`, `/variable`), behind the same access options as `/metrics`
    * (closed by default). Query targets are rule expressions; the target `ALERTS` as a table
-   * lists alert instances. Paths are matched at their end, so it can be mounted under a prefix.
+   * lists alert instances. A plain selector of a recorded metric is read from the persisted
+   * history (one point per bucket, the target payload's `aggregate`, `avg` by default); a range
+   * starting before what the monitor can answer gets `meta.availableFrom` on its series. Paths
+   * are matched at their end, so it can be mounted under a prefix.
    */
   handler(options?: MetricsHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void>
 }
@@ -39,34 +43,6 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
     ? (parsed as Record<string, unknown>)
     : {}
-}
-
-function toMs(value: unknown, fallback: number): number {
-  if (typeof value === 'number') return value
-  if (typeof value === 'string') {
-    const t = Date.parse(value)
-    if (!Number.isNaN(t)) return t
-  }
-  return fallback
-}
-
-function downsample(points: Array<[number, number]>, max: number): Array<[number, number]> {
-  if (max <= 0 || points.length <= max) return points
-  const stride = Math.ceil(points.length / max)
-  const out: Array<[number, number]> = []
-  for (let i = 0; i < points.length; i += stride) {
-    const bucket = points.slice(i, i + stride)
-    out.push([
-      (bucket[bucket.length - 1] as [number, number])[0],
-      bucket.reduce((s, p) => s + p[1], 0) / bucket.length,
-    ])
-  }
-  return out
-}
-
-function seriesName(labels: Record<string, string>, target: string): string {
-  const entries = Object.entries(labels)
-  return entries.length === 0 ? target : `{${entries.map(([k, v]) => `${k}="${v}"`).join(', ')}}`
 }
 
 /** Builds {@link Grafana}. */
@@ -127,50 +103,8 @@ export function createGrafana(source: GrafanaSource): Grafana {
                   .labelValues(typeof body.key === 'string' ? body.key : '')
                   .map((text) => ({ text })),
               )
-            case 'query': {
-              const range = (body.range ?? {}) as Record<string, unknown>
-              const to = toMs(range.to, Date.now())
-              const from = toMs(range.from, to - 3_600_000)
-              const maxDataPoints = typeof body.maxDataPoints === 'number' ? body.maxDataPoints : 1000
-              const targets = Array.isArray(body.targets)
-                ? (body.targets as Array<Record<string, unknown>>)
-                : []
-              const out: unknown[] = []
-              for (const t of targets) {
-                const target = typeof t.target === 'string' ? t.target : ''
-                if (!target || t.hide === true) continue
-                if (target === 'ALERTS' || t.type === 'table') {
-                  out.push({
-                    type: 'table',
-                    columns: [
-                      { text: 'alertname', type: 'string' },
-                      { text: 'state', type: 'string' },
-                      { text: 'labels', type: 'string' },
-                      { text: 'value', type: 'number' },
-                      { text: 'activeAt', type: 'time' },
-                    ],
-                    rows: source
-                      .alerts()
-                      .map((a) => [
-                        a.labels.alertname ?? a.rule,
-                        a.state,
-                        JSON.stringify(a.labels),
-                        a.value,
-                        a.activeAt,
-                      ]),
-                  })
-                  continue
-                }
-                for (const s of source.engine.series(target, from, to)) {
-                  out.push({
-                    target: seriesName(s.labels, target),
-                    refId: t.refId,
-                    datapoints: downsample(s.points, maxDataPoints).map(([time, value]) => [value, time]),
-                  })
-                }
-              }
-              return send(res, 200, out)
-            }
+            case 'query':
+              return send(res, 200, await grafanaQuery(source, body))
             case 'annotations': {
               const range = (body.range ?? {}) as Record<string, unknown>
               const to = toMs(range.to, Date.now())

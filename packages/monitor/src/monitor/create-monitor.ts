@@ -3,13 +3,13 @@ import { collectDefaultMetrics, Registry } from 'prom-client'
 import { MonitorError } from '../errors/monitor-error.js'
 import { createGrafana } from '../grafana/grafana-handler.js'
 import { createHealth } from '../health/health-registry.js'
+import { wireMonitorHistory } from '../history/wire-history.js'
 import { createBusinessMetrics } from '../metrics/business-metrics.js'
 import { createCardinalityGuard } from '../metrics/cardinality-guard.js'
 import { createHttpInstrumentation } from '../metrics/http-metrics.js'
 import { createMetricsHandler } from '../metrics/metrics-handler.js'
 import { counterOn, type MetricsRegistry } from '../metrics/register.js'
 import { registrySampleSource } from '../rules/sample-source.js'
-import { createSlos } from '../slo/slo.js'
 import { createKyselyMonitorStore } from '../store/kysely/kysely-monitor-store.js'
 import type { MonitorStore } from '../store/monitor-store.js'
 import { monitorOptionsSchema } from '../validation/monitor-options.js'
@@ -77,6 +77,15 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
     notifyRetries: parsed.notifyRetries,
   })
   const wired = await state.wire(alerting)
+  const sources = [options.sampleSource ?? registrySampleSource(registry), alerting.alerts.samples]
+  const history = wireMonitorHistory({
+    store,
+    options: options.history,
+    clock,
+    logger,
+    engine: alerting.engine,
+    sources,
+  })
   let closed = false
   return {
     health,
@@ -84,7 +93,8 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
     incidents: alerting.incidents,
     rules: wired.rules,
     applyRetention: wired.applyRetention,
-    slo: createSlos(alerting.engine),
+    slo: history.slo,
+    query: history.query,
     grafana: createGrafana({
       engine: alerting.engine,
       incidents: () => alerting.dispatcher.incidents.list(),
@@ -101,6 +111,7 @@ export async function createMonitor(options: MonitorOptions): Promise<Monitor> {
       health.markShuttingDown()
       health.close()
       await alerting.close()
+      await history.history.close()
       await wired.close()
       await owned?.close()
     },

@@ -1,10 +1,12 @@
 import type { Clock, HostDatabase, Logger, RetentionPolicy, RetentionReport, TenantMode } from '@opskit/core'
 import type { Grafana } from '../grafana/grafana-handler.js'
 import type { Health } from '../health/health-registry.js'
+import type { MonitorHistoryOptions } from '../history/history-options.js'
 import type { BusinessMetrics } from '../metrics/business-metrics.js'
 import type { HttpInstrumentation } from '../metrics/http-metrics.js'
 import type { MetricsHandler, MetricsHandlerOptions } from '../metrics/metrics-handler.js'
 import type { MetricsRegistry } from '../metrics/register.js'
+import type { Value as QueryValue } from '../rules/promql/evaluate.js'
 import type { SampleSource } from '../rules/sample-source.js'
 import type { Slos } from '../slo/slo.js'
 import type { MonitorStore } from '../store/monitor-store.js'
@@ -56,6 +58,8 @@ export interface MonitorOptions {
   tenantLabel?: string
   /** Resolved incidents kept in memory besides the open ones (older ones are read from the store). @default 1000 */
   incidentCacheSize?: number
+  /** SLO counters' and recording rules' history: flush interval and retention per resolution. */
+  history?: MonitorHistoryOptions
 }
 
 /** A monitor built by {@link createMonitor}. */
@@ -85,8 +89,10 @@ export interface Monitor {
     policy: RetentionPolicy<MonitorRetentionKind>,
     options?: MonitorRetentionOptions,
   ): Promise<RetentionReport<MonitorRetentionKind>>
-  /** SLOs with multi-window burn-rate alerts and SLA reports. */
+  /** SLOs with multi-window burn-rate alerts and SLA reports on persisted per-minute counters. */
   readonly slo: Slos
+  /** `engine.queryHistory`: an instant query at `at`, from memory or the persisted recording-rule history. */
+  query(expr: string, options?: { at?: number }): Promise<QueryValue>
   /** A Grafana JSON datasource over the rule engine's samples, alerts and incidents. */
   readonly grafana: Grafana
   /** The `/metrics` handler; closed unless `allow` or `basicAuth` is given. */

@@ -1,4 +1,6 @@
 import type { Clock } from '@opskit/core'
+import type { RecordingArchive } from '../history/history-archive.js'
+import { createHistoryQueries, historyUnavailable, missingHistory } from '../history/history-queries.js'
 import { matches } from '../labels/label-matchers.js'
 import type { Labels } from '../labels/labels.js'
 import { type EvalContext, evaluate } from './promql/evaluate.js'
@@ -35,20 +37,38 @@ export interface EngineQueryContext {
   clock: Clock
   /** The last evaluation: its time and the samples it collected, by metric name. */
   last: () => { ts: number; byName: Map<string, Sample[]> } | undefined
+  /** The persisted history of recording rules, when the monitor has one. */
+  archive: () => RecordingArchive | undefined
+  /** Whether a recording rule records this metric. */
+  recorded: (name: string) => boolean
 }
 
 /** The engine's queries over kept samples: instant queries, series, metric and label names. */
 export function createEngineQueries(
   ctx: EngineQueryContext,
-): Pick<RuleEngine, 'query' | 'series' | 'metricNames' | 'labelNames' | 'labelValues'> {
+): Pick<
+  RuleEngine,
+  'query' | 'queryHistory' | 'rangeHistory' | 'series' | 'metricNames' | 'labelNames' | 'labelValues'
+> {
   const { history } = ctx
+  const defaultAt = () => ctx.last()?.ts ?? ctx.clock.now()
   const lastLabels = (each: (labels: Labels) => void) => {
     for (const list of ctx.last()?.byName.values() ?? []) for (const s of list) each(s.labels)
   }
   return {
+    ...createHistoryQueries({
+      history,
+      archive: ctx.archive,
+      recorded: ctx.recorded,
+      evaluateAt: (expr, at, from) => evaluate(expr, evalContextAt(from, at)),
+      defaultAt,
+    }),
     query(source, queryOptions) {
       const expr = parseExpr(source)
-      return evaluate(expr, evalContextAt(history, queryOptions?.at ?? ctx.last()?.ts ?? ctx.clock.now()))
+      const at = queryOptions?.at ?? defaultAt()
+      const missing = missingHistory(history, expr, at)
+      if (missing) throw historyUnavailable(missing.name, missing.cut, ctx.archive() !== undefined)
+      return evaluate(expr, evalContextAt(history, at))
     },
     series(source, from, to) {
       const expr = parseExpr(source)

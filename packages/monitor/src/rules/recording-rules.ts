@@ -1,6 +1,7 @@
 import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
+import type { RecordingArchive } from '../history/history-archive.js'
 import { type Labels, labelsKey } from '../labels/labels.js'
 import type { Expr } from './promql/ast.js'
 import { type EvalContext, evaluate } from './promql/evaluate.js'
@@ -89,12 +90,14 @@ function recordedLabels(rule: CompiledRecordingRule, labels: Labels): Labels {
 /**
  * Evaluates a recording rule at `ctx.at` and stores its result in `history`, as Prometheus'
  * rule group does: a number becomes one series without labels, two results with the same labels
- * are an error, and series stored last time but missing now are marked stale.
+ * are an error, and series stored last time but missing now are marked stale. With `archive`,
+ * each stored sample is also handed to the persisted history.
  */
 export function evaluateRecordingRule(
   rule: CompiledRecordingRule,
   ctx: EvalContext,
   history: SampleHistory,
+  archive?: RecordingArchive,
 ): void {
   const started = performance.now()
   const ts = ctx.at
@@ -121,7 +124,10 @@ export function evaluateRecordingRule(
         `exceeded limit of ${limit} with ${current.size} series`,
       )
     const name = rule.def.record
-    for (const [key, { labels, value: v }] of current) history.appendKeyed(name, labels, key, ts, v)
+    for (const [key, { labels, value: v }] of current) {
+      history.appendKeyed(name, labels, key, ts, v)
+      archive?.record(name, labels, ts, v)
+    }
     for (const [key, labels] of rule.previous)
       if (!current.has(key)) history.appendKeyed(name, labels, key, ts, Number.NaN, true)
     rule.previous = new Map([...current].map(([key, { labels }]) => [key, labels]))

@@ -1,7 +1,10 @@
 import type { Clock } from '@opskit/core'
+import type { RecordingArchive } from '../history/history-archive.js'
+import type { HistoryAggregate, HistoryRange } from '../history/history-queries.js'
 import type { Labels } from '../labels/labels.js'
 import type { AlertInstance, PostableAlert } from './alert-types.js'
 import type { Duration } from './duration.js'
+import type { SelectorExpr } from './promql/ast.js'
 import type { Value } from './promql/evaluate.js'
 import type { RecordingRuleDefinition } from './recording-rules.js'
 import type { TimedSample } from './sample-history.js'
@@ -91,6 +94,22 @@ export interface RuleEngine {
    * {@link RuleEngineOptions.retentionMs}, the rules and {@link RuleEngine.retain} say.
    */
   query(expr: string, options?: { at?: number }): Value
+  /**
+   * {@link RuleEngine.query} that also reaches past the in-memory history: recorded metrics are
+   * read from the persisted history ({@link RuleEngine.useArchive}; each bucket's latest sample
+   * beyond the raw window). Throws `MONITOR_HISTORY_UNAVAILABLE` (`details.availableFrom`) when
+   * neither memory nor the archive holds what the expression reads.
+   */
+  queryHistory(expr: string, options?: { at?: number }): Promise<Value>
+  /** Points of a plain selector over a range, from the archive for recorded metrics (Grafana). */
+  rangeHistory(
+    selector: SelectorExpr,
+    from: number,
+    to: number,
+    aggregate: HistoryAggregate,
+  ): Promise<HistoryRange>
+  /** Hands recording rules' results to a persisted history and reads it for older times. */
+  useArchive(archive: RecordingArchive | undefined): void
   /**
    * Adds samples with their own timestamps (backfill, replay, tests), read by later evaluations
    * and queries like collected ones; a sample with `stale: true` ends its series there.

@@ -1,3 +1,4 @@
+import type { RecordingArchive } from '../history/history-archive.js'
 import { type CompiledRule, compileAlertRule } from './alert-rule.js'
 import { ALERTS_FOR_STATE_METRIC, ALERTS_METRIC, createAlertSeriesWriter } from './alert-series.js'
 import { type AlertStateContext, alertsToSend } from './alert-state.js'
@@ -46,6 +47,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const pendingRestore = new Map<string, AlertInstance[]>()
   const retained = new Map<string, number>()
   let last: { ts: number; byName: Map<string, Sample[]> } | undefined
+  let archive: RecordingArchive | undefined
   /** Whether ALERTS are written: a rule or `retain()` reads them, or all history is kept. */
   let writeAlertSeries = (options.retentionMs ?? 0) > 0
 
@@ -67,7 +69,16 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const contextAt = (ts: number, instants?: Map<string, Sample[]>) => evalContextAt(history, ts, instants)
 
   return {
-    ...createEngineQueries({ history, clock: options.clock, last: () => last }),
+    ...createEngineQueries({
+      history,
+      clock: options.clock,
+      last: () => last,
+      archive: () => archive,
+      recorded: (name) => [...recordings.values()].some((r) => r.def.record === name),
+    }),
+    useArchive(to) {
+      archive = to
+    },
     append(samples) {
       for (const sample of samples) history.append(parseTimedSample(sample))
     },
@@ -117,7 +128,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
       const alerts: PostableAlert[] = []
       for (const rule of order.values()) {
         if (rule.kind === 'record') {
-          evaluateRecordingRule(rule, ctx, history)
+          evaluateRecordingRule(rule, ctx, history, archive)
           instants.delete(rule.def.record)
           continue
         }

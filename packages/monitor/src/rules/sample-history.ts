@@ -115,6 +115,11 @@ export interface SampleHistory {
   /** Metric names with at least one series. */
   names(): string[]
   /**
+   * The latest time at or before which pruning has dropped samples of `name` (reads reaching that
+   * far back are incomplete), or `undefined` when none were dropped.
+   */
+  prunedBefore(name: string): number | undefined
+  /**
    * Drops what is `keepMs(name)` or more older than `now` (in batches: up to a few older points of
    * a series may stay until the next call), and series left empty.
    */
@@ -172,6 +177,8 @@ export function createSampleHistory(): SampleHistory {
   const collected = new Map<string, Collected>()
   /** Entries by label object: sources that keep their label objects skip building the key. */
   const entryCache = new WeakMap<Labels, SeriesEntry>()
+  /** Per metric, the latest `oldest` pruning dropped samples at or before. */
+  const cuts = new Map<string, number>()
 
   const metricFor = (name: string): MetricSeries => {
     let metric = byName.get(name)
@@ -276,10 +283,12 @@ export function createSampleHistory(): SampleHistory {
       return out
     },
     names: () => [...byName.keys()],
+    prunedBefore: (name) => cuts.get(name),
     prune(now, keepMs) {
       for (const [name, metric] of byName) {
         const oldest = now - keepMs(name)
         if (oldest < metric.pruneDue) continue
+        cuts.set(name, Math.max(cuts.get(name) ?? oldest, oldest))
         let due = Number.POSITIVE_INFINITY
         let dropped = false
         for (const entry of metric.list) {

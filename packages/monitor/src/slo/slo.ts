@@ -2,9 +2,11 @@ import { parseInput } from '@opskit/core'
 import { z } from 'zod'
 import { MonitorError } from '../errors/monitor-error.js'
 import { type Duration, parseDuration } from '../rules/duration.js'
+import type { SelectorExpr } from '../rules/promql/ast.js'
 import { parseExpr } from '../rules/promql/parser.js'
 import type { RuleEngine } from '../rules/rule-engine-types.js'
 import { durationString } from '../validation/duration-schema.js'
+import type { SloAccounting } from './slo-accounting.js'
 
 /** A multi-window burn-rate preset (Google SRE Workbook, "Alerting on SLOs"). */
 export interface BurnRatePreset {
@@ -56,19 +58,23 @@ export interface SlaReport {
   objective: number
   windowMs: number
   /**
-   * Events in the retained history (up to `windowMs`): `increase(total[window])`, extrapolated as
-   * Prometheus does, so a history shorter than the window adds half a sample interval's events.
+   * Events counted in the window by every instance (the persisted per-minute counters, rolled up
+   * into hours after `history.sloMinutesMs`): exact counter increases, not extrapolated.
    */
   totalEvents: number
-  /** good / total over the retained history (1 when there were no events). */
+  /** good / total over the window (1 when there were no events). */
   availability: number
   /** `availability` × 100. */
   uptimePercent: number
   /** 1 − (1 − availability) / (1 − objective); negative when the budget is overspent. */
   errorBudgetRemaining: number
-  /** Burn rate per window (`5m`, `30m`, `1h`, `6h`, `3d`). */
+  /**
+   * Burn rate per window (`5m`, `30m`, `1h`, `6h`, `3d`) from the counters of every instance: the
+   * minutes (or hours, past `history.sloMinutesMs`) starting within the window; a window without
+   * events has none.
+   */
   burnRates: Record<string, number>
-  /** p95 from the latency histogram over the retained history, in its unit (seconds). */
+  /** p95 from the latency histogram over this instance's in-memory history, in its unit (seconds). */
   p95Latency?: number
 }
 
@@ -76,8 +82,12 @@ export interface SlaReport {
 export interface Slos {
   /** Defines an SLO and adds its page and ticket burn-rate alert rules. */
   define(definition: SloDefinition): void
-  /** The SLA report of an SLO, from the samples of the last evaluation. */
-  report(name: string): SlaReport
+  /**
+   * The SLA report of an SLO at the clock's now: this instance writes its counts first, then the
+   * report reads the counts of every instance from the store, so every instance (and a restarted
+   * one) answers the same.
+   */
+  report(name: string): Promise<SlaReport>
   list(): SloDefinition[]
 }
 
@@ -94,18 +104,30 @@ const schema = z
   })
   .strict()
 
-function selectorName(selector: string, field: string): string {
+function selectorOf(selector: string, field: string): SelectorExpr {
   const expr = parseExpr(selector)
-  if (expr.type !== 'selector')
+  if (expr.type !== 'selector' || expr.rangeMs !== undefined || expr.offsetMs)
     throw new MonitorError(
       'MONITOR_INVALID_OPTIONS',
       `slo.${field}: expected a selector such as name{label="v"}`,
     )
-  return expr.name
+  return expr
 }
 
-/** Builds {@link Slos} on a rule engine. */
-export function createSlos(engine: RuleEngine): Slos {
+/** What SLOs are built on: the rule engine (alerts, p95) and the persisted counters. */
+export interface SloContext {
+  engine: RuleEngine
+  accounting: SloAccounting
+  now: () => number
+  /** Called when an SLO is defined (the monitor starts its flush loop). */
+  onDefine: () => void
+}
+
+const BURN_WINDOWS = ['5m', '30m', '1h', '6h', '3d'] as const
+
+/** Builds {@link Slos} on a rule engine and the per-minute counters. */
+export function createSlos(ctx: SloContext): Slos {
+  const { engine } = ctx
   const slos = new Map<string, SloDefinition & { windowMs: number }>()
   const errorRatio = (d: SloDefinition, window: string) =>
     `(1 - sum(rate(${d.good}[${window}])) / sum(rate(${d.total}[${window}])))`
@@ -122,8 +144,9 @@ export function createSlos(engine: RuleEngine): Slos {
         (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `invalid SLO: ${message}`),
       )
       const windowMs = parseDuration(d.window ?? '30d', 'window')
-      const metrics = [selectorName(d.good, 'good'), selectorName(d.total, 'total')]
-      if (d.latency) metrics.push(selectorName(d.latency, 'latency'))
+      const good = selectorOf(d.good, 'good')
+      const total = selectorOf(d.total, 'total')
+      const latency = d.latency ? selectorOf(d.latency, 'latency') : undefined
       const budget = 1 - d.objective
       for (const severity of ['page', 'ticket'] as const) {
         const rows = BURN_RATE_PRESETS.filter((p) => p.severity === severity).map((p) => {
@@ -141,30 +164,45 @@ export function createSlos(engine: RuleEngine): Slos {
           },
         })
       }
-      for (const metric of metrics) engine.retain(metric, windowMs)
+      if (latency) engine.retain(latency.name, windowMs)
       slos.set(d.name, { ...d, windowMs })
+      ctx.accounting.track({ name: d.name, good, total })
+      ctx.onDefine()
     },
-    report(name) {
+    async report(name) {
       const d = slos.get(name)
       if (!d) throw new MonitorError('MONITOR_NOT_FOUND', `no SLO named ${name}`)
+      await ctx.accounting.sync()
+      const now = ctx.now()
+      const buckets = await ctx.accounting.counts(name, now - d.windowMs, now + 1)
+      const sums = (fromMs: number) => {
+        let good = 0
+        let total = 0
+        for (const b of buckets)
+          if (b.start >= fromMs) {
+            good += b.good
+            total += b.total
+          }
+        return { good, total }
+      }
       const budget = 1 - d.objective
-      const w = `${Math.round(d.windowMs / 1000)}s`
-      const total = scalarOf(`sum(increase(${d.total}[${w}]))`) ?? 0
-      const good = scalarOf(`sum(increase(${d.good}[${w}]))`) ?? 0
-      const availability = total > 0 ? good / total : 1
+      const all = sums(now - d.windowMs)
+      const availability = all.total > 0 ? all.good / all.total : 1
       const burnRates: Record<string, number> = {}
-      for (const window of ['5m', '30m', '1h', '6h', '3d']) {
-        const ratio = scalarOf(errorRatio(d, window))
-        if (ratio !== undefined && Number.isFinite(ratio)) burnRates[window] = ratio / budget
+      for (const window of BURN_WINDOWS) {
+        const w = sums(now - parseDuration(window, 'window'))
+        if (w.total > 0) burnRates[window] = (1 - w.good / w.total) / budget
       }
       const p95 = d.latency
-        ? scalarOf(`histogram_quantile(0.95, sum by (le) (increase(${d.latency}[${w}])))`)
+        ? scalarOf(
+            `histogram_quantile(0.95, sum by (le) (increase(${d.latency}[${Math.round(d.windowMs / 1000)}s])))`,
+          )
         : undefined
       return {
         name,
         objective: d.objective,
         windowMs: d.windowMs,
-        totalEvents: total,
+        totalEvents: all.total,
         availability,
         uptimePercent: availability * 100,
         errorBudgetRemaining: 1 - (1 - availability) / budget,

@@ -173,21 +173,22 @@ function historyMethods(
         })
     },
     async downsampleHistory(fromStep, toStep, from, to) {
-      // per series and target bucket: min/max/sum/count of the finer buckets, and the value of
-      // the finer bucket holding the latest sample (joined back on its last_at)
+      // per series and target bucket, one sorting pass (window functions, no self-join): the
+      // finer buckets' min/max/sum/count and the value of the one holding the latest sample
+      const b = sql`(bucket / ${int(toStep)}) * ${int(toStep)}`
       await sql`
         insert into ${history} (metric, step, bucket, series, v_last, v_last_at, v_min, v_max, v_sum, v_count)
-        select a.metric, ${int(toStep)}, a.b, a.series, m.v_last, a.lt, a.mn, a.mx, a.sm, a.ct
-        from (
-          select metric, series, (bucket / ${int(toStep)}) * ${int(toStep)} as b,
-            min(v_min) as mn, max(v_max) as mx, sum(v_sum) as sm, sum(v_count) as ct, max(v_last_at) as lt
+        select metric, ${int(toStep)}, b, series, lv, lt, mn, mx, sm, ct from (
+          select metric, series, ${b} as b,
+            first_value(v_last) over w as lv, max(v_last_at) over w as lt, min(v_min) over w as mn,
+            max(v_max) over w as mx, sum(v_sum) over w as sm, sum(v_count) over w as ct,
+            row_number() over w as rn
           from ${history}
           where step = ${int(fromStep)} and bucket >= ${int(from)} and bucket < ${int(to)}
-          group by metric, series, (bucket / ${int(toStep)}) * ${int(toStep)}
-        ) a
-        join ${history} m on m.metric = a.metric and m.series = a.series and m.step = ${int(fromStep)}
-          and m.bucket >= a.b and m.bucket < a.b + ${int(toStep)} and m.v_last_at = a.lt
-        where true
+          window w as (partition by metric, series, ${b} order by v_last_at desc
+            rows between unbounded preceding and unbounded following)
+        ) x
+        where rn = 1
         on conflict (metric, step, bucket, series) do update set
           v_last = excluded.v_last, v_last_at = excluded.v_last_at, v_min = excluded.v_min,
           v_max = excluded.v_max, v_sum = excluded.v_sum, v_count = excluded.v_count`.execute(open())
