@@ -56,6 +56,7 @@ export {
   type IncidentStatus,
   incidentStats,
 } from './incidents/incident.js'
+export type { IncidentNote } from './incidents/incident-manager.js'
 export type { LabelMatcher, MatchOp } from './labels/label-matchers.js'
 export type { Labels } from './labels/labels.js'
 export { hashPassword } from './metrics/basic-auth.js'
@@ -87,8 +88,15 @@ export {
 export type { MetricsRegistry } from './metrics/register.js'
 export { UNMATCHED_ROUTE } from './metrics/route-matcher.js'
 export type { Alerts, AlertsState, Incidents } from './monitor/alerts-api.js'
-export type { EscalationPolicy, EvaluationLoop } from './monitor/alerts-types.js'
+export type {
+  EscalationPolicy,
+  EvaluationLoop,
+  IncidentCommand,
+  TenantOption,
+} from './monitor/alerts-types.js'
 export { createMonitor, type Monitor, type MonitorOptions } from './monitor/create-monitor.js'
+export type { MonitorRetentionKind, MonitorRetentionOptions } from './monitor/retention.js'
+export type { Rules } from './monitor/runtime-rules.js'
 export { type DefaultRule, defaultRules } from './pack/default-rules.js'
 export { type DefaultRulePack, installDefaultRulePack, type RulePackTarget } from './pack/install.js'
 export {
@@ -150,5 +158,17 @@ export {
   type KyselyMonitorStoreOptions,
 } from './store/kysely/kysely-monitor-store.js'
 export { monitorMigrations } from './store/kysely/migrations.js'
-export type { MonitorStore, StateDocument, StateKind } from './store/monitor-store.js'
+export type {
+  AlertRuleSpec,
+  IncidentPurge,
+  IncidentQuery,
+  IncidentStore,
+  MonitorStore,
+  RecordingRuleSpec,
+  RuleSpec,
+  RuleStore,
+  StateDocument,
+  StateKind,
+  StoredRule,
+} from './store/monitor-store.js'
 export { startTracing, type TracingHandle, type TracingOptions } from './tracing/start-tracing.js'

@@ -7,7 +7,7 @@
  */
 
 export type { EscalationLevel } from '../incidents/escalation.js'
-export type { IncidentManager } from '../incidents/incident-manager.js'
+export type { IncidentManager, IncidentNote, IncidentOptions } from '../incidents/incident-manager.js'
 export { fingerprint } from '../labels/labels.js'
 export { createAdvisoryLockElector, type LeaderElector, soloLeader } from '../store/kysely/leader-election.js'
 export type { GroupSnapshot } from './aggregation-group.js'
