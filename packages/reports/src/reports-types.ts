@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { Clock, HostDatabase, Logger, RetentionPolicy, RetentionReport, TenantMode } from '@opskit/core'
 import type { ReportDefinition } from './definition/report-definition.js'
 import type { ReportAuditHook, ReportNotifier } from './downloads/hooks.js'
 import type { Renderer } from './render/renderer.js'
@@ -32,12 +32,22 @@ export interface ReportsOptions {
   locale?: string
   /** Extra renderers (e.g. `createXlsxRenderer()`, `createPdfRenderer()`); CSV, NDJSON, JSON are built in. */
   renderers?: readonly Renderer[]
-  /** Base of download URLs: `${downloadBaseUrl}/${token}`. @default '/reports/downloads' */
+  /**
+   * Base of download URLs: `${downloadBaseUrl}/${token}`; `{tenantId}` in it is replaced by the
+   * link's tenant (URL-encoded), e.g. `https://ops.example.com/t/{tenantId}/downloads`.
+   * @default '/reports/downloads'
+   */
   downloadBaseUrl?: string
   /** Audit hook for download links and redeems (e.g. an `@opskit/audit` log). */
   audit?: ReportAuditHook
   /** Notifier used for scheduled deliveries when a schedule has none in this process. */
   notifier?: ReportNotifier
+  /**
+   * Tenancy of runs, links, redeems and schedules (see the README's "Tenancy"): `'off'` refuses
+   * any `tenantId`, `'optional'` scopes calls without one to the rows stored without one,
+   * `'required'` refuses calls without one (`REPORTS_TENANT_REQUIRED`). @default 'off'
+   */
+  tenantMode?: TenantMode
   /** How many exports run at once; more wait in a queue. @default 2 */
   exportConcurrency?: number
   /** Clock. @default systemClock */
@@ -52,16 +62,22 @@ export interface ReportsOptions {
  */
 export type ReportRef<I = unknown> = ReportDefinition<unknown, I> | string
 
+/** The tenant of a call (see `ReportsOptions.tenantMode`). */
+export interface TenantOption {
+  /** The tenant the call acts for; checked against `tenantMode`. */
+  tenantId?: string
+}
+
 /** Options of `run` and `stream`. */
-export interface RunOptions {
+export interface RunOptions extends TenantOption {
   /** Output format: `csv`, `ndjson`, `json`, or one added through `renderers` (`xlsx`, `pdf`). */
   format: string
   /** Cancels the run. */
   signal?: AbortSignal
 }
 
-/** Input of `schedule`. */
-export interface ScheduleInput<I = unknown> {
+/** Input of `schedule`; its runs belong to `tenantId`. */
+export interface ScheduleInput<I = unknown> extends TenantOption {
   /** The report (a definition, or the name of a registered one). */
   report: ReportRef<I>
   /** Its parameters (typed by the definition's schema when `report` is a definition). */
@@ -85,8 +101,8 @@ export interface ScheduleDelivery {
   linkExpiresInMs?: number
 }
 
-/** Filter of `history`. */
-export interface HistoryFilter {
+/** Filter of `history` (the runs of `tenantId`). */
+export interface HistoryFilter extends TenantOption {
   report?: string
   scheduleId?: string
   from?: Date
@@ -94,8 +110,8 @@ export interface HistoryFilter {
   limit?: number
 }
 
-/** Input of `export`. */
-export interface ExportInput<I = unknown> {
+/** Input of `export`; the run belongs to `tenantId`. */
+export interface ExportInput<I = unknown> extends TenantOption {
   /** The exported entity: a report definition, or the name of a registered one. */
   entity: ReportRef<I>
   /** Its parameters (typed by the definition's schema when `entity` is a definition). */
@@ -123,8 +139,8 @@ export interface BackgroundLoop {
   stop(): Promise<void>
 }
 
-/** Options of `createDownloadLink`. */
-export interface DownloadLinkOptions {
+/** Options of `createDownloadLink`; the link belongs to `tenantId` (and must name its run). */
+export interface DownloadLinkOptions extends TenantOption {
   /** Lifetime in milliseconds (at least 1 s, at most 366 days). @default 3_600_000 (one hour) */
   expiresInMs?: number
   /** How many downloads the link allows. @default 1 */
@@ -155,10 +171,37 @@ export interface DownloadLink {
   artifactId: string
 }
 
-/** Who redeems a link. */
-export interface RedeemClient {
+/**
+ * Who redeems a link, and under which tenant: the host passes the tenant its download route
+ * names (e.g. `/t/:tenantId/downloads/:token`); a token of another tenant is refused exactly
+ * like an unknown token.
+ */
+export interface RedeemClient extends TenantOption {
   ip?: string
   userAgent?: string
+}
+
+/** Kinds of records `applyRetention` removes (see the README's "Retention"). */
+export type ReportsRetentionKind = 'runs' | 'links' | 'redeems' | 'scheduleSlots'
+
+/** Options of `applyRetention` and `sweepOrphans`. */
+export interface RetentionOptions extends TenantOption {
+  /** Stops between two batches (what was removed stays removed). */
+  signal?: AbortSignal
+}
+
+/** What `sweepOrphans` reconciled. */
+export interface SweepReport {
+  /** Runs left marked for deletion by an interrupted retention run, now removed with their objects. */
+  finishedRuns: number
+  /** Artifact objects no run row names, now deleted. */
+  orphanObjects: number
+}
+
+/** What `applyRetention` removed per kind, plus what its opening orphan sweep reconciled. */
+export type ReportsRetentionReport = RetentionReport<ReportsRetentionKind> & {
+  /** The orphan sweep run at the start. */
+  sweep: SweepReport
 }
 
 /** A redeemed download. */
@@ -201,15 +244,15 @@ export interface Reports {
     options?: DownloadLinkOptions,
   ): Promise<DownloadLink>
   /** Revokes a download link; later redeems fail with `REPORTS_TOKEN_INVALID` (reason `revoked`). */
-  revokeDownloadLink(token: string): Promise<void>
+  revokeDownloadLink(token: string, options?: TenantOption): Promise<void>
   /** Redeems a token: counts one download atomically and opens the file. */
   redeem(token: string, client?: RedeemClient): Promise<Download>
   /** Stores a schedule and returns it with its next run (UTC). */
   schedule<I>(input: ScheduleInput<I>): Promise<ScheduleRecord>
-  /** Schedules in the store. */
-  schedules(): Promise<ScheduleRecord[]>
-  /** Removes a schedule. */
-  unschedule(id: string): Promise<void>
+  /** The tenant's schedules. */
+  schedules(options?: TenantOption): Promise<ScheduleRecord[]>
+  /** Removes a schedule of the tenant (another tenant's id is ignored). */
+  unschedule(id: string, options?: TenantOption): Promise<void>
   /** Runs every due schedule once (one run per slot across instances; late slots run once). */
   runDueSchedules(): Promise<DispatchResult>
   /**
@@ -221,7 +264,25 @@ export interface Reports {
    * Marks runs left `running` by a crashed process (started more than `olderThanMs` ago) as
    * failed, so history does not show them as in progress; returns how many. Call at startup.
    */
-  recoverInterruptedRuns(options?: { olderThanMs?: number }): Promise<number>
+  recoverInterruptedRuns(options?: { olderThanMs?: number; tenantId?: string }): Promise<number>
+  /**
+   * Removes what `policy` names, in short batches (see the README's "Retention"): finished runs
+   * with their artifact objects (`keepLast` per report), links that can no longer be redeemed,
+   * redeem records and past schedule slot claims. Starts with {@link Reports.sweepOrphans}.
+   * Without `tenantId` it applies to every tenant (an operator action, also under
+   * `tenantMode: 'required'`); with one, to that tenant only. An invalid policy throws
+   * `REPORTS_INVALID_OPTIONS` and removes nothing.
+   */
+  applyRetention(
+    policy: RetentionPolicy<ReportsRetentionKind>,
+    options?: RetentionOptions,
+  ): Promise<ReportsRetentionReport>
+  /**
+   * Reconciles storage with the runs: finishes runs an interrupted retention left marked for
+   * deletion (object, then row) and deletes artifact objects (keys under `reports.`) that no run
+   * row names. Objects the host stored itself are never touched. Without `tenantId`, all tenants.
+   */
+  sweepOrphans(options?: RetentionOptions): Promise<SweepReport>
   /** The store in use. */
   readonly store: ReportsStore
   /**

@@ -62,7 +62,7 @@ describe('export jobs', () => {
     expect(result.artifactId).toBe(job.id)
     expect(events.map((e) => e.rows)).toEqual([0, 1000, 2000, 3000, 4000, 4200])
     expect(events.every((e) => e.estimated === 4200)).toBe(true)
-    expect(storage.keys()).toContain(`${job.id}.csv`)
+    expect(storage.keys()).toContain(`reports._.${job.id}.csv`)
     expect((await reports.history({ report: 'orders-export' }))[0]).toMatchObject({
       status: 'succeeded',
       rows: 4200,

@@ -70,7 +70,7 @@ forEachDialect('download links for stored objects', ({ db, dialect }) => {
     expect(audited.filter((e) => e.action === 'report.download.refused').at(-1)?.metadata).toEqual({
       reason: 'exhausted',
     })
-    const redeems = await reports.store.listRedeems({ artifactId: link.artifactId })
+    const redeems = await reports.store.listRedeems('', { artifactId: link.artifactId })
     expect(redeems.map((r) => r.outcome)).toEqual(['ok', 'ok', 'exhausted'])
   })
 
@@ -138,8 +138,8 @@ forEachDialect('download links for stored objects', ({ db, dialect }) => {
     const link = await reports.createDownloadLink({ ...target, storageKey: 'gone.pdf' })
     await storage.delete('gone.pdf')
     await expect(reports.redeem(link.token)).rejects.toMatchObject({ code: 'REPORTS_ARTIFACT_NOT_FOUND' })
-    expect((await reports.store.listRedeems({ artifactId: link.artifactId })).map((r) => r.outcome)).toEqual([
-      'missing',
-    ])
+    expect(
+      (await reports.store.listRedeems('', { artifactId: link.artifactId })).map((r) => r.outcome),
+    ).toEqual(['missing'])
   })
 })

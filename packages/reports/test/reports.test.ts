@@ -185,7 +185,7 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
       await text((o as PromiseFulfilledResult<{ stream: NodeJS.ReadableStream }>).value.stream as never)
     const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[]
     expect(refused.every((o) => (o.reason as { code: string }).code === 'REPORTS_TOKEN_EXHAUSTED')).toBe(true)
-    const redeems = await reports.store.listRedeems({ artifactId })
+    const redeems = await reports.store.listRedeems('', { artifactId })
     expect(redeems).toHaveLength(50)
     expect(redeems.filter((r) => r.outcome === 'ok')).toHaveLength(5)
     expect(audited.filter((e) => e.action === 'report.download' && e.target.id === artifactId)).toHaveLength(
@@ -218,6 +218,7 @@ forEachDialect('reports service', ({ db, dialect, location }) => {
       code: 'REPORTS_TOKEN_EXPIRED',
     })
     const stored = await reports.store.getToken(
+      '',
       (await import('../src/downloads/tokens.js')).hashToken(link.token),
     )
     expect(stored?.downloadCount).toBe(1)
@@ -347,9 +348,9 @@ describe('SQLite download tokens redeemed from several processes', () => {
       )
       expect(invoiceOutcomes.filter((o) => o === 'ok')).toHaveLength(3)
       const { hashToken } = await import('../src/downloads/tokens.js')
-      expect((await reports.store.getToken(hashToken(limited.token)))?.downloadCount).toBe(5)
-      expect((await reports.store.getToken(hashToken(single.token)))?.downloadCount).toBe(1)
-      const redeems = await reports.store.listRedeems({ tokenHash: hashToken(limited.token) })
+      expect((await reports.store.getToken('', hashToken(limited.token)))?.downloadCount).toBe(5)
+      expect((await reports.store.getToken('', hashToken(single.token)))?.downloadCount).toBe(1)
+      const redeems = await reports.store.listRedeems('', { tokenHash: hashToken(limited.token) })
       expect(redeems).toHaveLength(40)
       expect(new Set(redeems.map((r) => r.userAgent)).size).toBe(4)
     } finally {

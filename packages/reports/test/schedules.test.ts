@@ -225,6 +225,7 @@ describe('scheduler policies', () => {
     // A schedule written by an earlier version, with the link lifetime in seconds.
     await store.insertSchedule({
       id: 'stored-before',
+      tenantId: '',
       report: 'tiny',
       params: { n: 1 },
       cron: '0 8 * * *',

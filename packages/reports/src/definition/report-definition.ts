@@ -67,6 +67,11 @@ export interface QueryContext {
   /** The generation time (from the reports clock). */
   now: Date
   /**
+   * The tenant the report runs for (`''` without one): filter the host's rows by it so that a
+   * tenant's report shows only its own data.
+   */
+  tenantId: string
+  /**
    * Streams another query's rows from the read connection (the SQLite read connection or a
    * PostgreSQL cursor), for reports that post-process rows in JavaScript.
    */

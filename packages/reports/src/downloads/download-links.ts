@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import { type Clock, parseInput, sha256Hex, uuidv7 } from '@opskit/core'
+import { NO_TENANT, type TenantScope } from '@opskit/core/internal'
 import { ReportsError } from '../errors/reports-error.js'
 import type {
   Download,
@@ -7,6 +8,7 @@ import type {
   DownloadLinkOptions,
   RedeemClient,
   StoredObjectTarget,
+  TenantOption,
 } from '../reports-types.js'
 import type { StorageAdapter } from '../storage/storage-adapter.js'
 import type { LinkedObject, RedeemRecord, ReportsStore, TokenRecord } from '../store/reports-store.js'
@@ -19,8 +21,10 @@ export interface DownloadLinksContext {
   store: ReportsStore
   storage: StorageAdapter
   clock: Clock
-  /** Base of download URLs, without a trailing slash. */
+  /** Base of download URLs, without a trailing slash; `{tenantId}` in it is replaced by the link's tenant. */
   baseUrl: string
+  /** Resolves a call's `tenantId` under the service's `tenantMode`. */
+  tenantOf: TenantScope
   /** Logs an audit event (never throws). */
   audit(event: ReportAuditEvent): Promise<void>
   /** Throws `REPORTS_CLOSED` once the service is closed. */
@@ -61,6 +65,7 @@ function targetOf(artifactId: string | null, object: LinkedObject | undefined) {
 
 /** Who tried to redeem which token, and when. */
 interface RedeemAttempt {
+  tenantId: string
   tokenHash: string
   ip: string | null
   userAgent: string | null
@@ -84,6 +89,7 @@ async function recordAttempt(
     outcome: outcome === 'ok' ? 'success' : 'failure',
     actor: { id: ip ?? 'anonymous', type: 'user', ...(ip && { ip }), ...(userAgent && { userAgent }) },
     target: targetOf(stored?.artifactId ?? null, stored?.object),
+    ...(attempt.tenantId !== NO_TENANT && { tenantId: attempt.tenantId }),
     metadata: { reason: outcome },
   })
 }
@@ -97,31 +103,34 @@ async function recordAttempt(
 export function createDownloadLinks(context: DownloadLinksContext) {
   const { store, storage, clock } = context
 
-  const resolveTarget = async (target: string | StoredObjectTarget) => {
+  const resolveTarget = async (tenantId: string, target: string | StoredObjectTarget) => {
     if (typeof target !== 'string') {
       const object = parseInput(objectTargetSchema, target, invalidParams)
       if (!(await storage.exists(object.storageKey)))
         throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no stored object "${object.storageKey}"`)
       return { artifactId: objectId(object.storageKey), object, name: object.filename }
     }
-    const run = await store.getRun(target)
+    const run = await store.getRun(tenantId, target)
     if (run?.status !== 'succeeded')
       throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no finished artifact "${target}"`)
     return { artifactId: target, object: undefined, name: run.filename }
   }
 
-  async function create(
+  /** A link for the (resolved) tenant: scheduled deliveries use their schedule's tenant. */
+  async function createFor(
+    tenantId: string,
     target: string | StoredObjectTarget,
     options: DownloadLinkOptions = {},
   ): Promise<DownloadLink> {
     context.assertOpen()
     const parsed = parseInput(linkOptionsSchema, options, invalidParams)
-    const { artifactId, object, name } = await resolveTarget(target)
+    const { artifactId, object, name } = await resolveTarget(tenantId, target)
     const token = generateToken()
     const now = clock.now()
     const expiresAt = new Date(now + parsed.expiresInMs)
     await store.insertToken({
       tokenHash: hashToken(token),
+      tenantId,
       artifactId,
       ...(object && { object }),
       expiresAt,
@@ -138,21 +147,32 @@ export function createDownloadLinks(context: DownloadLinksContext) {
       outcome: 'success',
       actor: { id: 'reports', type: 'service' },
       target: { ...targetOf(artifactId, object), name },
+      ...(tenantId !== NO_TENANT && { tenantId }),
       metadata: {
         expiresAt: expiresAt.toISOString(),
         maxDownloads: parsed.maxDownloads,
         bound: !!parsed.bindIp,
       },
     })
-    return { token, url: `${context.baseUrl}/${token}`, expiresAt, artifactId }
+    const base = context.baseUrl.replaceAll('{tenantId}', encodeURIComponent(tenantId))
+    return { token, url: `${base}/${token}`, expiresAt, artifactId }
+  }
+
+  async function create(
+    target: string | StoredObjectTarget,
+    options: DownloadLinkOptions = {},
+  ): Promise<DownloadLink> {
+    context.assertOpen()
+    return createFor(context.tenantOf(options.tenantId), target, options)
   }
 
   async function redeem(token: string, client: RedeemClient = {}): Promise<Download> {
     context.assertOpen()
+    const tenantId = context.tenantOf(client.tenantId)
     const now = new Date(clock.now())
     const ip = client.ip ?? null
     const tokenHash = hashToken(String(token))
-    const attempt: RedeemAttempt = { tokenHash, ip, userAgent: client.userAgent ?? null, at: now }
+    const attempt: RedeemAttempt = { tenantId, tokenHash, ip, userAgent: client.userAgent ?? null, at: now }
     const record = (outcome: string, stored: TokenRecord | undefined) =>
       recordAttempt(context, attempt, outcome, stored)
     const refuse = async (outcome: string, code: RefusalCode, stored?: TokenRecord): Promise<never> => {
@@ -162,10 +182,12 @@ export function createDownloadLinks(context: DownloadLinksContext) {
       })
     }
     if (!isWellFormedToken(String(token))) return refuse('malformed', 'REPORTS_TOKEN_INVALID')
-    if (await store.consumeToken(tokenHash, now, ip)) {
-      const stored = await store.getToken(tokenHash)
-      const file = stored ? await fileOf(stored) : undefined
-      if (!stored || !file) return refuse('unknown', 'REPORTS_TOKEN_INVALID', stored)
+    if (await store.consumeToken(tenantId, tokenHash, now, ip)) {
+      const stored = await store.getToken(tenantId, tokenHash)
+      if (!stored) return refuse('unknown', 'REPORTS_TOKEN_INVALID')
+      // A run removed (or being removed) by retention: refused like a deleted object.
+      const file = await fileOf(stored)
+      if (!file) return refuse('missing', 'REPORTS_ARTIFACT_NOT_FOUND', stored)
       let stream: Readable
       try {
         stream = await storage.read(file.storageKey)
@@ -186,7 +208,8 @@ export function createDownloadLinks(context: DownloadLinksContext) {
         },
       }
     }
-    const stored = await store.getToken(tokenHash)
+    // Another tenant's token is not found here: refused exactly like an unknown one.
+    const stored = await store.getToken(tenantId, tokenHash)
     if (!stored) return refuse('unknown', 'REPORTS_TOKEN_INVALID')
     if (stored.revokedAt) return refuse('revoked', 'REPORTS_TOKEN_INVALID', stored)
     if (stored.expiresAt.getTime() <= now.getTime()) return refuse('expired', 'REPORTS_TOKEN_EXPIRED', stored)
@@ -198,15 +221,16 @@ export function createDownloadLinks(context: DownloadLinksContext) {
   /** The file a token opens: its stored object, or its report run's artifact. */
   async function fileOf(stored: TokenRecord): Promise<LinkedObject | undefined> {
     if (stored.object) return stored.object
-    const run = await store.getRun(stored.artifactId)
-    if (!run?.storageKey) return undefined
+    const run = await store.getRun(stored.tenantId, stored.artifactId)
+    if (run?.status !== 'succeeded' || !run.storageKey) return undefined
     return { storageKey: run.storageKey, filename: run.filename, contentType: run.contentType }
   }
 
-  async function revoke(token: string): Promise<void> {
+  async function revoke(token: string, options: TenantOption = {}): Promise<void> {
     context.assertOpen()
-    await store.revokeToken(hashToken(String(token)), new Date(clock.now()))
+    const tenantId = context.tenantOf(options.tenantId)
+    await store.revokeToken(tenantId, hashToken(String(token)), new Date(clock.now()))
   }
 
-  return { create, redeem, revoke }
+  return { create, createFor, redeem, revoke }
 }

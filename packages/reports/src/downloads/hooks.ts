@@ -1,12 +1,21 @@
-/** An audit event about a report download, shaped like an `@opskit/audit` event. */
+/**
+ * An audit event about a report download or a retention run, shaped like an `@opskit/audit`
+ * event: links and redeems (`category: 'export'`), and one `reports.retention` event per
+ * `applyRetention` with the counts removed (`category: 'compliance'`).
+ */
 export interface ReportAuditEvent {
-  action: 'report.download' | 'report.download.refused' | 'report.link.created'
-  category: 'export'
+  action: 'report.download' | 'report.download.refused' | 'report.link.created' | 'reports.retention'
+  category: 'export' | 'compliance'
   severity: 'info' | 'warning'
   outcome: 'success' | 'failure'
   actor: { id: string; type: 'user' | 'service'; ip?: string; userAgent?: string }
-  /** A report run (`report_artifact`) or any stored object a link pointed at (`stored_object`, id = its key). */
-  target: { type: 'report_artifact' | 'stored_object'; id: string; name?: string }
+  /**
+   * A report run (`report_artifact`), any stored object a link pointed at (`stored_object`, id =
+   * its key), or the reports store (`reports_store`) for retention.
+   */
+  target: { type: 'report_artifact' | 'stored_object' | 'reports_store'; id: string; name?: string }
+  /** The tenant of the call; absent without one. */
+  tenantId?: string
   metadata: Record<string, unknown>
 }
 

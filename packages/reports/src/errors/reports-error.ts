@@ -17,6 +17,7 @@ export type ReportsErrorCode =
   | 'REPORTS_CLOSED'
   | 'REPORTS_MIXED_CURRENCIES'
   | 'REPORTS_INVALID_CURRENCY'
+  | 'REPORTS_TENANT_REQUIRED'
 
 /**
  * The one error class of `@opskit/reports`; its `code` is a {@link ReportsErrorCode}. Match with

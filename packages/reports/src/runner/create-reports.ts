@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { DEFAULT_TABLE_PREFIX, type HostDatabase, noopLogger, parseInput, systemClock } from '@opskit/core'
-import { dialectOf, importOptional } from '@opskit/core/internal'
+import { createTenantScope, dialectOf, importOptional } from '@opskit/core/internal'
 import { sql } from 'kysely'
 import { createDownloadLinks } from '../downloads/download-links.js'
 import type { ReportAuditEvent } from '../downloads/hooks.js'
@@ -10,7 +10,8 @@ import { ReportsError } from '../errors/reports-error.js'
 import { createCsvRenderer } from '../render/csv-renderer.js'
 import { createJsonRenderer, createNdjsonRenderer } from '../render/json-renderers.js'
 import type { Renderer } from '../render/renderer.js'
-import type { ReportRef, Reports, ReportsOptions } from '../reports-types.js'
+import type { ReportRef, Reports, ReportsOptions, RunOptions } from '../reports-types.js'
+import { createRetention } from '../retention/reports-retention.js'
 import { createScheduler } from '../schedules/scheduler.js'
 import { createFilesystemStorage } from '../storage/filesystem-storage.js'
 import { createKyselyReportsStore } from '../store/kysely/kysely-reports-store.js'
@@ -86,6 +87,10 @@ export async function createReports(options: ReportsOptions): Promise<Reports> {
   const assertOpen = () => {
     if (closed) throw new ReportsError('REPORTS_CLOSED', 'the reports service is closed')
   }
+  const tenantOf = createTenantScope(options.tenantMode ?? 'off', {
+    required: (message) => new ReportsError('REPORTS_TENANT_REQUIRED', message),
+    invalid: (message) => invalidParams(message, [{ path: ['tenantId'], message }]),
+  })
   const context: ExportContext = {
     db: options.db,
     readDb: options.readDb ?? ownedReadDb ?? options.db,
@@ -97,6 +102,7 @@ export async function createReports(options: ReportsOptions): Promise<Reports> {
     locale: options.locale ?? 'en-US',
     renderers: rendererMap(options.renderers),
     registry: createReportRegistry(),
+    tenantOf,
     assertOpen,
     slots: new Semaphore(options.exportConcurrency ?? 2),
     controllers: new Set(),
@@ -114,9 +120,11 @@ export async function createReports(options: ReportsOptions): Promise<Reports> {
     storage: context.storage,
     clock,
     baseUrl: (options.downloadBaseUrl ?? '/reports/downloads').replace(/\/+$/, ''),
+    tenantOf,
     audit,
     assertOpen,
   })
+  const retention = createRetention({ ...context, audit })
   const scheduler = createScheduler({ ...context, links, notifier: options.notifier })
 
   return {
@@ -125,12 +133,14 @@ export async function createReports(options: ReportsOptions): Promise<Reports> {
       assertOpen()
       context.registry.register(definition)
     },
-    async run(report: ReportRef, params: unknown, runOptions: { format: string; signal?: AbortSignal }) {
-      const prepared = prepareRun(context, checkedRef(report), params, runOptions.format)
+    async run(report: ReportRef, params: unknown, runOptions: RunOptions) {
+      const tenantId = tenantOf(runOptions.tenantId)
+      const prepared = prepareRun(context, checkedRef(report), params, runOptions.format, tenantId)
       return executeRun(context, prepared, { signal: runOptions.signal })
     },
-    stream(report: ReportRef, params: unknown, runOptions: { format: string; signal?: AbortSignal }) {
-      const prepared = prepareRun(context, checkedRef(report), params, runOptions.format)
+    stream(report: ReportRef, params: unknown, runOptions: RunOptions) {
+      const tenantId = tenantOf(runOptions.tenantId)
+      const prepared = prepareRun(context, checkedRef(report), params, runOptions.format, tenantId)
       const out = new PassThrough({ highWaterMark: 64 * 1024 })
       renderRun(context, prepared, out, { signal: runOptions.signal }).catch((error: unknown) =>
         out.destroy(error as Error),
@@ -139,7 +149,9 @@ export async function createReports(options: ReportsOptions): Promise<Reports> {
     },
     async history(filter = {}) {
       assertOpen()
-      return store.listRuns(parseInput(historyFilterSchema, filter, invalidParams))
+      const { tenantId, ...rest } = filter
+      const tenant = tenantOf(tenantId)
+      return store.listRuns(tenant, parseInput(historyFilterSchema, rest, invalidParams))
     },
     async export(input) {
       return startExport(context, input)
@@ -154,13 +166,17 @@ export async function createReports(options: ReportsOptions): Promise<Reports> {
     startScheduler: scheduler.start,
     async recoverInterruptedRuns(recoverOptions = {}) {
       assertOpen()
+      const tenantId = recoverOptions.tenantId === undefined ? undefined : tenantOf(recoverOptions.tenantId)
       const now = clock.now()
       return store.failStaleRuns(
         new Date(now - Math.max(0, recoverOptions.olderThanMs ?? 3_600_000)),
         'interrupted: the process ended while the report was running',
         new Date(now),
+        tenantId,
       )
     },
+    applyRetention: retention.applyRetention,
+    sweepOrphans: retention.sweepOrphans,
     async close() {
       if (closed) return
       closed = true

@@ -22,11 +22,12 @@ export interface ExportContext extends RunContext {
  */
 export function startExport<I>(context: ExportContext, input: ExportInput<I>): ExportJob {
   context.assertOpen()
-  const { entity, ...rest } = input
+  const { entity, tenantId, ...rest } = input
+  const tenant = context.tenantOf(tenantId)
   if (typeof entity === 'string' ? entity.length === 0 : typeof entity?.name !== 'string')
     throw invalidParams('entity: must be a report definition or a report name', [])
   const parsed = parseInput(exportInputSchema, rest, invalidParams)
-  const prepared = prepareRun(context, entity, parsed.filters ?? {}, parsed.format)
+  const prepared = prepareRun(context, entity, parsed.filters ?? {}, parsed.format, tenant)
   const controller = new AbortController()
   context.controllers.add(controller)
   const id = uuidv7()

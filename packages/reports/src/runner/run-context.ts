@@ -1,4 +1,5 @@
 import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { TenantScope } from '@opskit/core/internal'
 import type { ReportDefinition } from '../definition/report-definition.js'
 import { ReportsError } from '../errors/reports-error.js'
 import type { Renderer } from '../render/renderer.js'
@@ -21,6 +22,8 @@ export interface RunContext {
   /** Renderers by format. */
   renderers: ReadonlyMap<string, Renderer>
   registry: ReportRegistry
+  /** Resolves a call's `tenantId` under the service's `tenantMode` (the stored value, `''` for none). */
+  tenantOf: TenantScope
   /** Throws `REPORTS_CLOSED` once the service is closed. */
   assertOpen(): void
 }

@@ -5,6 +5,7 @@ import type { ReportDefinition } from '../definition/report-definition.js'
 import { ReportsError } from '../errors/reports-error.js'
 import type { Renderer } from '../render/renderer.js'
 import type { ReportRef } from '../reports-types.js'
+import { artifactKey } from '../storage/artifact-keys.js'
 import type { RunRecord } from '../store/reports-store.js'
 import { invalidParams } from '../validation/reports-schemas.js'
 import { createRenderInput } from './render-input.js'
@@ -17,6 +18,8 @@ export interface PreparedRun {
   definition: ReportDefinition<unknown, unknown>
   renderer: Renderer
   params: Record<string, unknown>
+  /** The resolved tenant of the run (`''` for none). */
+  tenantId: string
 }
 
 /** What a run may carry besides its report. */
@@ -31,12 +34,14 @@ export interface RunExtras {
 /**
  * Resolves the report and the renderer and parses the parameters; throws before anything is
  * written (`REPORTS_CLOSED`, `REPORTS_NOT_FOUND`, `REPORTS_FORMAT_UNAVAILABLE`, `REPORTS_INVALID_PARAMS`).
+ * `tenantId` is already resolved by the caller's tenant scope.
  */
 export function prepareRun(
   context: RunContext,
   report: ReportRef,
   params: unknown,
   format: string,
+  tenantId: string,
 ): PreparedRun {
   context.assertOpen()
   const definition = context.registry.resolve(report)
@@ -49,7 +54,7 @@ export function prepareRun(
     )
   }
   const parsed = parseInput(definition.params, params, invalidParams) as Record<string, unknown>
-  return { definition, renderer, params: parsed }
+  return { definition, renderer, params: parsed, tenantId }
 }
 
 /** Renders a prepared report into `out` (which the renderer ends); returns the render input. */
@@ -63,6 +68,7 @@ export async function renderRun(
   const source = await prepared.definition.query(context.db, prepared.params, {
     timeZone: context.timeZone,
     now,
+    tenantId: prepared.tenantId,
     stream: (query) => streamRows(query, context.readDb),
   })
   const onProgress = extras.onProgress
@@ -104,6 +110,7 @@ function startedRun(prepared: PreparedRun, id: string, startedAt: number, extras
   const { definition, renderer } = prepared
   return {
     id,
+    tenantId: prepared.tenantId,
     report: definition.name,
     format: renderer.format,
     params: prepared.params,
@@ -113,7 +120,7 @@ function startedRun(prepared: PreparedRun, id: string, startedAt: number, extras
     sha256: null,
     durationMs: 0,
     error: null,
-    storageKey: `${id}.${renderer.extension}`,
+    storageKey: artifactKey(prepared.tenantId, id, renderer.extension),
     filename: `${definition.name}-${new Date(startedAt).toISOString().slice(0, 10)}-${id.slice(-8)}.${renderer.extension}`,
     contentType: renderer.contentType,
     scheduleId: extras.scheduleId ?? null,
@@ -156,7 +163,7 @@ export async function executeRun(
         : (storeOutcome as PromiseRejectedResult).reason
     const cancelled = extras.signal?.aborted === true
     await storage.delete(storageKey).catch(() => {})
-    await store.finishRun(id, {
+    await store.finishRun(prepared.tenantId, id, {
       status: cancelled ? 'cancelled' : 'failed',
       rows: 0,
       bytes: 0,
@@ -177,7 +184,7 @@ export async function executeRun(
   const input = renderOutcome.value
   const sha256 = counter.digest()
   const rows = input.rowCount()
-  await store.finishRun(id, {
+  await store.finishRun(prepared.tenantId, id, {
     status: 'succeeded',
     rows,
     bytes: counter.bytes(),

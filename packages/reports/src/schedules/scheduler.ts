@@ -7,6 +7,7 @@ import type {
   ReportRef,
   ScheduleInput,
   SchedulerOptions,
+  TenantOption,
 } from '../reports-types.js'
 import type { RunContext } from '../runner/run-context.js'
 import { executeRun, type PreparedRun, prepareRun } from '../runner/run-pipeline.js'
@@ -46,15 +47,17 @@ export function createScheduler(context: SchedulerContext) {
 
   async function schedule<I>(input: ScheduleInput<I>): Promise<ScheduleRecord> {
     context.assertOpen()
-    const { report, ...rest } = input
+    const { report, tenantId, ...rest } = input
+    const tenant = context.tenantOf(tenantId)
     const parsed = parseInput(scheduleInputSchema, rest, invalidParams)
     const zone = parsed.timeZone ?? context.timeZone
-    const prepared = prepareRun(context, reportRef(report), parsed.params ?? {}, parsed.format)
+    const prepared = prepareRun(context, reportRef(report), parsed.params ?? {}, parsed.format, tenant)
     compile(parsed.cron, zone)
     const now = new Date(clock.now())
     const deliver = parsed.deliver
     const record: ScheduleRecord = {
       id: uuidv7(),
+      tenantId: tenant,
       report: prepared.definition.name,
       params: prepared.params,
       cron: parsed.cron,
@@ -75,16 +78,22 @@ export function createScheduler(context: SchedulerContext) {
     return record
   }
 
-  async function unschedule(id: string): Promise<void> {
+  async function unschedule(id: string, options: TenantOption = {}): Promise<void> {
+    const tenant = context.tenantOf(options.tenantId)
+    if (!(await store.getSchedule(tenant, id))) return
     notifiers.delete(id)
-    await store.deleteSchedule(id)
+    await store.deleteSchedule(tenant, id)
+  }
+
+  async function schedules(options: TenantOption = {}): Promise<ScheduleRecord[]> {
+    return store.listSchedules(context.tenantOf(options.tenantId))
   }
 
   /** Runs one claimed slot of a schedule under run id `id`; failures are recorded and logged. */
   async function runSlot(schedule: ScheduleRecord, id: string): Promise<void> {
     let prepared: PreparedRun
     try {
-      prepared = prepareRun(context, schedule.report, schedule.params, schedule.format)
+      prepared = prepareRun(context, schedule.report, schedule.params, schedule.format, schedule.tenantId)
     } catch (error) {
       await recordUnrunnable(context, schedule, id, error)
       return
@@ -108,7 +117,7 @@ export function createScheduler(context: SchedulerContext) {
       // Misfire policy: however many slots were missed, run once now and move to the next slot after now.
       const next = nextSlot(schedule.cron, schedule.timeZone, now)
       const claimed = await store.claimSlot(schedule.id, slot, now)
-      await store.advanceSchedule(schedule.id, slot, next)
+      await store.advanceSchedule(schedule.tenantId, schedule.id, slot, next)
       if (!claimed) {
         skipped++
         continue
@@ -142,7 +151,7 @@ export function createScheduler(context: SchedulerContext) {
 
   return {
     schedule,
-    schedules: () => store.listSchedules(),
+    schedules,
     unschedule,
     runDueSchedules,
     start,
@@ -174,8 +183,8 @@ async function deliverRun(
     )
     return
   }
-  const run = await store.getRun(result.artifactId)
-  const link = await context.links.create(result.artifactId, {
+  const run = await store.getRun(schedule.tenantId, result.artifactId)
+  const link = await context.links.createFor(schedule.tenantId, result.artifactId, {
     expiresInMs:
       deliverTo.linkExpiresInMs ??
       (deliverTo.linkExpiresIn ? deliverTo.linkExpiresIn * 1000 : DEFAULT_LINK_LIFETIME_MS),
@@ -207,6 +216,7 @@ async function recordUnrunnable(
   const at = new Date(clock.now())
   await store.insertRun({
     id,
+    tenantId: schedule.tenantId,
     report: schedule.report,
     format: schedule.format,
     params: schedule.params,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -61,6 +61,12 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): Stor
     },
     async delete(key: string): Promise<void> {
       await rm(pathOf(key), { force: true })
+    },
+    async *list(prefix: string): AsyncIterable<string> {
+      await ready
+      // Temporary files (`.tmp-*`) never match KEY, so writes in progress are not listed.
+      for await (const entry of await opendir(directory))
+        if (entry.isFile() && entry.name.startsWith(prefix) && KEY.test(entry.name)) yield entry.name
     },
     async exists(key: string): Promise<boolean> {
       try {

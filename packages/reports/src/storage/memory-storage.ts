@@ -24,6 +24,9 @@ export function createMemoryStorage(): StorageAdapter & { keys(): string[] } {
     async exists(key: string): Promise<boolean> {
       return objects.has(key)
     },
+    async *list(prefix: string): AsyncIterable<string> {
+      for (const key of [...objects.keys()]) if (key.startsWith(prefix)) yield key
+    },
     keys: () => [...objects.keys()],
   }
 }

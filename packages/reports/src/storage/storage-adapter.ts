@@ -20,4 +20,10 @@ export interface StorageAdapter {
   delete(key: string): Promise<void>
   /** Whether an object exists. */
   exists(key: string): Promise<boolean>
+  /**
+   * The keys of the complete objects whose key starts with `prefix` (in any order; objects still
+   * being written are not listed). Retention's orphan sweep uses it (S3: `ListObjectsV2` with
+   * `Prefix`, page by page).
+   */
+  list(prefix: string): AsyncIterable<string>
 }

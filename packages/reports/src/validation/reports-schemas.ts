@@ -35,9 +35,10 @@ export const reportsOptionsSchema = z.object({
   locale: z.string().refine(isLocaleTag, 'not a BCP 47 locale tag').optional(),
   downloadBaseUrl: z.string().optional(),
   exportConcurrency: z.number().int().positive().max(1_000).optional(),
+  tenantMode: z.enum(['off', 'optional', 'required']).optional(),
 })
 
-/** Filter of `history`. */
+/** Filter of `history` (the tenant is resolved separately). */
 export const historyFilterSchema = z.object({
   report: z.string().min(1).optional(),
   scheduleId: z.string().min(1).optional(),

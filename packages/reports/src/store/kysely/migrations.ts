@@ -11,6 +11,9 @@ export function reportsTables(prefix: string) {
   }
 }
 
+/** The table names of one prefix. */
+export type ReportsTables = ReturnType<typeof reportsTables>
+
 /** The reports store's migrations (run by `createReports` through core `migrate`). */
 export function reportsMigrations(prefix: string): Record<string, Migration> {
   const t = reportsTables(prefix)
@@ -109,6 +112,64 @@ export function reportsMigrations(prefix: string): Record<string, Migration> {
         for (const column of ['content_type', 'filename', 'storage_key'])
           await db.schema.alterTable(t.tokens).dropColumn(column).execute()
       },
+    },
+    // Tenancy (issue 21): every tenanted table gets tenant_id ('' = none); indexes lead with it.
+    '0003_tenancy': tenancyMigration(t),
+  }
+}
+
+/** Migration 0003: a `tenant_id` column on runs, tokens, redeems and schedules, and indexes for tenant and retention queries. */
+function tenancyMigration(t: ReportsTables): Migration {
+  return {
+    async up(db: Kysely<unknown>) {
+      for (const table of [t.runs, t.tokens, t.redeems, t.schedules])
+        await db.schema
+          .alterTable(table)
+          .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull().defaultTo(''))
+          .execute()
+      await db.schema
+        .createIndex(`${t.runs}_tenant_report_idx`)
+        .on(t.runs)
+        .columns(['tenant_id', 'report', 'started_at'])
+        .execute()
+      await db.schema
+        .createIndex(`${t.runs}_tenant_started_idx`)
+        .on(t.runs)
+        .columns(['tenant_id', 'started_at'])
+        .execute()
+      await db.schema
+        .createIndex(`${t.runs}_status_idx`)
+        .on(t.runs)
+        .columns(['status', 'finished_at'])
+        .execute()
+      await db.schema.createIndex(`${t.runs}_storage_key_idx`).on(t.runs).column('storage_key').execute()
+      await db.schema
+        .createIndex(`${t.redeems}_tenant_artifact_idx`)
+        .on(t.redeems)
+        .columns(['tenant_id', 'artifact_id'])
+        .execute()
+      await db.schema.createIndex(`${t.redeems}_at_idx`).on(t.redeems).column('at').execute()
+      await db.schema.createIndex(`${t.tokens}_expires_idx`).on(t.tokens).column('expires_at').execute()
+      await db.schema
+        .createIndex(`${t.schedules}_tenant_idx`)
+        .on(t.schedules)
+        .columns(['tenant_id', 'created_at'])
+        .execute()
+    },
+    async down(db: Kysely<unknown>) {
+      for (const index of [
+        `${t.schedules}_tenant_idx`,
+        `${t.tokens}_expires_idx`,
+        `${t.redeems}_at_idx`,
+        `${t.redeems}_tenant_artifact_idx`,
+        `${t.runs}_storage_key_idx`,
+        `${t.runs}_status_idx`,
+        `${t.runs}_tenant_started_idx`,
+        `${t.runs}_tenant_report_idx`,
+      ])
+        await db.schema.dropIndex(index).ifExists().execute()
+      for (const table of [t.schedules, t.redeems, t.tokens, t.runs])
+        await db.schema.alterTable(table).dropColumn('tenant_id').execute()
     },
   }
 }

@@ -1,6 +1,9 @@
 // Row decoding of the Kysely reports store: numbers and instants come back as strings or
 // bigints from some drivers, JSON columns as text.
-import type { RunRecord, ScheduleRecord, TokenRecord } from '../reports-store.js'
+import type { RedeemRecord, RunRecord, ScheduleRecord, TokenRecord } from '../reports-store.js'
+
+/** The status of a run row that retention has marked for deletion (never returned by reads). */
+export const DELETING = 'deleting'
 
 /** A row as the database driver returns it. */
 export type Raw = Record<string, unknown>
@@ -14,6 +17,7 @@ export const strOrNull = (value: unknown) => (value === null || value === undefi
 export function toRun(row: Raw): RunRecord {
   return {
     id: String(row.id),
+    tenantId: String(row.tenant_id ?? ''),
     report: String(row.report),
     format: String(row.format),
     params: JSON.parse(String(row.params)) as Record<string, unknown>,
@@ -36,6 +40,7 @@ export function toRun(row: Raw): RunRecord {
 export function toToken(row: Raw): TokenRecord {
   const token: TokenRecord = {
     tokenHash: String(row.token_hash),
+    tenantId: String(row.tenant_id ?? ''),
     artifactId: String(row.artifact_id),
     expiresAt: date(row.expires_at),
     maxDownloads: num(row.max_downloads),
@@ -59,6 +64,7 @@ export function toToken(row: Raw): TokenRecord {
 export function toSchedule(row: Raw): ScheduleRecord {
   return {
     id: String(row.id),
+    tenantId: String(row.tenant_id ?? ''),
     report: String(row.report),
     params: JSON.parse(String(row.params)) as Record<string, unknown>,
     cron: String(row.cron),
@@ -69,5 +75,19 @@ export function toSchedule(row: Raw): ScheduleRecord {
     nextRunAt: date(row.next_run_at),
     enabled: num(row.enabled) === 1,
     createdAt: date(row.created_at),
+  }
+}
+
+/** Decodes a `reports_redeems` row. */
+export function toRedeem(row: Raw): RedeemRecord {
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id ?? ''),
+    tokenHash: String(row.token_hash),
+    artifactId: strOrNull(row.artifact_id),
+    ip: strOrNull(row.ip),
+    userAgent: strOrNull(row.user_agent),
+    outcome: String(row.outcome),
+    at: date(row.at),
   }
 }

@@ -6,6 +6,8 @@ import {
 } from '@opskit/core/testing'
 import { expect } from 'vitest'
 import type { ReportsStore, RunRecord } from '../../store/reports-store.js'
+import { retentionCases } from './retention-cases.js'
+import { tenancyCases } from './tenancy-cases.js'
 
 /** Options of {@link runReportsStoreConformance}: core's harness options for a {@link ReportsStore}. */
 export type { StoreConformanceOptions as ReportsStoreConformanceOptions } from '@opskit/core/testing'
@@ -15,6 +17,7 @@ const at = (iso: string) => new Date(iso)
 function run(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
     id: uuidv7(),
+    tenantId: '',
     report: 'sales',
     format: 'csv',
     params: { from: '2026-01-01' },
@@ -49,9 +52,9 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
         error: null,
         finishedAt: at('2026-03-01T10:00:01Z'),
       }
-      expect(await store.finishRun(record.id, outcome)).toBe(true)
-      expect(await store.finishRun(record.id, { ...outcome, status: 'failed' })).toBe(false)
-      const read = await store.getRun(record.id)
+      expect(await store.finishRun('', record.id, outcome)).toBe(true)
+      expect(await store.finishRun('', record.id, { ...outcome, status: 'failed' })).toBe(false)
+      const read = await store.getRun('', record.id)
       expect(read).toMatchObject({
         status: 'succeeded',
         rows: 12,
@@ -59,7 +62,7 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
         params: { from: '2026-01-01' },
       })
       expect(read?.finishedAt?.toISOString()).toBe('2026-03-01T10:00:01.000Z')
-      expect(await store.getRun('missing')).toBeUndefined()
+      expect(await store.getRun('', 'missing')).toBeUndefined()
     },
   },
   {
@@ -69,7 +72,7 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
       const fresh = run({ report: 'stale', startedAt: at('2026-02-03T00:00:00Z') })
       const done = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
       for (const r of [stale, fresh, done]) await store.insertRun(r)
-      await store.finishRun(done.id, {
+      await store.finishRun('', done.id, {
         status: 'succeeded',
         rows: 1,
         bytes: 1,
@@ -81,9 +84,9 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
       expect(
         await store.failStaleRuns(at('2026-02-02T00:00:00Z'), 'interrupted', at('2026-02-04T00:00:00Z')),
       ).toBe(1)
-      expect(await store.getRun(stale.id)).toMatchObject({ status: 'failed', error: 'interrupted' })
-      expect((await store.getRun(fresh.id))?.status).toBe('running')
-      expect((await store.getRun(done.id))?.status).toBe('succeeded')
+      expect(await store.getRun('', stale.id)).toMatchObject({ status: 'failed', error: 'interrupted' })
+      expect((await store.getRun('', fresh.id))?.status).toBe('running')
+      expect((await store.getRun('', done.id))?.status).toBe('succeeded')
     },
   },
   {
@@ -94,20 +97,20 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
       await store.insertRun(
         run({ report: 'refunds', startedAt: at('2026-04-03T00:00:00Z'), scheduleId: 's1' }),
       )
-      const all = await store.listRuns({ report: 'refunds' })
+      const all = await store.listRuns('', { report: 'refunds' })
       expect(all.map((r) => r.startedAt.toISOString().slice(0, 10))).toEqual([
         '2026-04-03',
         '2026-04-02',
         '2026-04-01',
       ])
-      const window = await store.listRuns({
+      const window = await store.listRuns('', {
         report: 'refunds',
         from: at('2026-04-02T00:00:00Z'),
         to: at('2026-04-03T00:00:00Z'),
       })
       expect(window).toHaveLength(1)
-      expect(await store.listRuns({ scheduleId: 's1' })).toHaveLength(1)
-      expect(await store.listRuns({ report: 'refunds', limit: 2 })).toHaveLength(2)
+      expect(await store.listRuns('', { scheduleId: 's1' })).toHaveLength(1)
+      expect(await store.listRuns('', { report: 'refunds', limit: 2 })).toHaveLength(2)
     },
   },
   {
@@ -115,6 +118,7 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
     run: async ({ store }) => {
       const hash = 'a'.repeat(64)
       await store.insertToken({
+        tenantId: '',
         tokenHash: hash,
         artifactId: 'art',
         expiresAt: at('2026-05-01T00:00:00Z'),
@@ -126,10 +130,10 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
       })
       const now = at('2026-04-10T00:00:00Z')
       const outcomes = await Promise.all(
-        Array.from({ length: 50 }, () => store.consumeToken(hash, now, '10.0.0.1')),
+        Array.from({ length: 50 }, () => store.consumeToken('', hash, now, '10.0.0.1')),
       )
       expect(outcomes.filter(Boolean)).toHaveLength(5)
-      expect((await store.getToken(hash))?.downloadCount).toBe(5)
+      expect((await store.getToken('', hash))?.downloadCount).toBe(5)
     },
   },
   {
@@ -148,10 +152,10 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
         filename: 'Rechnung 42 – März.pdf',
         contentType: 'application/pdf',
       }
-      await store.insertToken({ ...base, tokenHash: 'f'.repeat(64), artifactId: 'obj', object })
-      await store.insertToken({ ...base, tokenHash: '0'.repeat(64), artifactId: 'run' })
-      expect((await store.getToken('f'.repeat(64)))?.object).toEqual(object)
-      expect((await store.getToken('0'.repeat(64)))?.object).toBeUndefined()
+      await store.insertToken({ ...base, tenantId: '', tokenHash: 'f'.repeat(64), artifactId: 'obj', object })
+      await store.insertToken({ ...base, tenantId: '', tokenHash: '0'.repeat(64), artifactId: 'run' })
+      expect((await store.getToken('', 'f'.repeat(64)))?.object).toEqual(object)
+      expect((await store.getToken('', '0'.repeat(64)))?.object).toBeUndefined()
     },
   },
   {
@@ -165,21 +169,22 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
         revokedAt: null,
         createdAt: at('2026-04-01T00:00:00Z'),
       }
-      await store.insertToken({ ...base, tokenHash: 'b'.repeat(64), bindIp: '10.0.0.9' })
-      await store.insertToken({ ...base, tokenHash: 'c'.repeat(64), bindIp: null })
-      expect(await store.consumeToken('b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.8')).toBe(false)
-      expect(await store.consumeToken('b'.repeat(64), at('2026-04-10T00:00:00Z'), null)).toBe(false)
-      expect(await store.consumeToken('b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.9')).toBe(true)
-      expect(await store.consumeToken('c'.repeat(64), at('2026-05-01T00:00:00Z'), null)).toBe(false)
-      await store.revokeToken('c'.repeat(64), at('2026-04-10T00:00:00Z'))
-      expect(await store.consumeToken('c'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
-      expect(await store.consumeToken('d'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
+      await store.insertToken({ ...base, tenantId: '', tokenHash: 'b'.repeat(64), bindIp: '10.0.0.9' })
+      await store.insertToken({ ...base, tenantId: '', tokenHash: 'c'.repeat(64), bindIp: null })
+      expect(await store.consumeToken('', 'b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.8')).toBe(false)
+      expect(await store.consumeToken('', 'b'.repeat(64), at('2026-04-10T00:00:00Z'), null)).toBe(false)
+      expect(await store.consumeToken('', 'b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.9')).toBe(true)
+      expect(await store.consumeToken('', 'c'.repeat(64), at('2026-05-01T00:00:00Z'), null)).toBe(false)
+      await store.revokeToken('', 'c'.repeat(64), at('2026-04-10T00:00:00Z'))
+      expect(await store.consumeToken('', 'c'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
+      expect(await store.consumeToken('', 'd'.repeat(64), at('2026-04-11T00:00:00Z'), null)).toBe(false)
     },
   },
   {
     name: 'records redeems',
     run: async ({ store }) => {
       await store.recordRedeem({
+        tenantId: '',
         id: uuidv7(),
         tokenHash: 'e'.repeat(64),
         artifactId: 'art-r',
@@ -188,7 +193,7 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
         outcome: 'ok',
         at: at('2026-04-10T00:00:00Z'),
       })
-      const list = await store.listRedeems({ artifactId: 'art-r' })
+      const list = await store.listRedeems('', { artifactId: 'art-r' })
       expect(list).toHaveLength(1)
       expect(list[0]).toMatchObject({ ip: '1.2.3.4', userAgent: 'curl', outcome: 'ok' })
     },
@@ -199,6 +204,7 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
       const id = uuidv7()
       const slot = at('2026-06-01T06:00:00Z')
       await store.insertSchedule({
+        tenantId: '',
         id,
         report: 'sales',
         params: {},
@@ -220,13 +226,13 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
       expect(claims.filter(Boolean)).toHaveLength(1)
       await store.setSlotRun(id, slot, 'run-1')
       const next = at('2026-06-02T06:00:00Z')
-      expect(await store.advanceSchedule(id, slot, next)).toBe(true)
-      expect(await store.advanceSchedule(id, slot, next)).toBe(false)
-      expect((await store.getSchedule(id))?.nextRunAt.toISOString()).toBe(next.toISOString())
-      await store.setScheduleEnabled(id, false)
+      expect(await store.advanceSchedule('', id, slot, next)).toBe(true)
+      expect(await store.advanceSchedule('', id, slot, next)).toBe(false)
+      expect((await store.getSchedule('', id))?.nextRunAt.toISOString()).toBe(next.toISOString())
+      await store.setScheduleEnabled('', id, false)
       expect((await store.dueSchedules(at('2026-07-01T00:00:00Z'), 10)).map((s) => s.id)).not.toContain(id)
-      await store.deleteSchedule(id)
-      expect(await store.getSchedule(id)).toBeUndefined()
+      await store.deleteSchedule('', id)
+      expect(await store.getSchedule('', id)).toBeUndefined()
     },
   },
 ]
@@ -239,7 +245,7 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
     run: async ({ store, reopen }) => {
       const record = run({ report: 'durable' })
       await store.insertRun(record)
-      await store.finishRun(record.id, {
+      await store.finishRun('', record.id, {
         status: 'succeeded',
         rows: 3,
         bytes: 30,
@@ -250,6 +256,7 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
       })
       const hash = '1'.repeat(64)
       await store.insertToken({
+        tenantId: '',
         tokenHash: hash,
         artifactId: record.id,
         expiresAt: at('2026-05-01T00:00:00Z'),
@@ -259,9 +266,10 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
         revokedAt: null,
         createdAt: at('2026-04-01T00:00:00Z'),
       })
-      expect(await store.consumeToken(hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
+      expect(await store.consumeToken('', hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
       const scheduleId = uuidv7()
       await store.insertSchedule({
+        tenantId: '',
         id: scheduleId,
         report: 'durable',
         params: { from: '2026-01-01' },
@@ -274,15 +282,15 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
         createdAt: at('2026-05-01T00:00:00Z'),
       })
       const other = await reopen()
-      expect(await other.getRun(record.id)).toMatchObject({
+      expect(await other.getRun('', record.id)).toMatchObject({
         status: 'succeeded',
         rows: 3,
         sha256: 'cd'.repeat(32),
       })
-      expect((await other.getToken(hash))?.downloadCount).toBe(1)
-      expect(await other.consumeToken(hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
-      expect(await store.consumeToken(hash, at('2026-04-02T00:00:00Z'), null)).toBe(false)
-      expect(await other.getSchedule(scheduleId)).toMatchObject({
+      expect((await other.getToken('', hash))?.downloadCount).toBe(1)
+      expect(await other.consumeToken('', hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
+      expect(await store.consumeToken('', hash, at('2026-04-02T00:00:00Z'), null)).toBe(false)
+      expect(await other.getSchedule('', scheduleId)).toMatchObject({
         timeZone: 'America/New_York',
         params: { from: '2026-01-01' },
         deliverTo: null,
@@ -296,6 +304,7 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
       const id = uuidv7()
       const slot = at('2026-06-01T06:00:00Z')
       await store.insertSchedule({
+        tenantId: '',
         id,
         report: 'sales',
         params: {},
@@ -310,8 +319,8 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
       const other = await reopen()
       expect(await store.claimSlot(id, slot, slot)).toBe(true)
       expect(await other.claimSlot(id, slot, slot)).toBe(false)
-      expect(await other.advanceSchedule(id, slot, at('2026-06-02T06:00:00Z'))).toBe(true)
-      expect(await store.advanceSchedule(id, slot, at('2026-06-02T06:00:00Z'))).toBe(false)
+      expect(await other.advanceSchedule('', id, slot, at('2026-06-02T06:00:00Z'))).toBe(true)
+      expect(await store.advanceSchedule('', id, slot, at('2026-06-02T06:00:00Z'))).toBe(false)
     },
   },
 ]
@@ -319,7 +328,8 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
 /**
  * The behaviour every {@link ReportsStore} must have, on core's `runStoreConformance`: run
  * history, the one-update download counter (parallel consumers never exceed the limit), slot
- * claims and conditional advances; with `reopen`, that a second store on the same data (another
+ * claims and conditional advances, tenant isolation (every cross-tenant path matches nothing)
+ * and retention (tombstoned runs, keepLast per tenant and report, ended links only); with `reopen`, that a second store on the same data (another
  * process) sees all of it and shares the counters and claims. Import it in a test file (vitest).
  *
  * @example
@@ -328,5 +338,10 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
  * ```
  */
 export function runReportsStoreConformance(options: StoreConformanceOptions<ReportsStore>): void {
-  runStoreConformance('ReportsStore conformance', options, [...behaviour, ...durability])
+  runStoreConformance('ReportsStore conformance', options, [
+    ...behaviour,
+    ...tenancyCases,
+    ...retentionCases,
+    ...durability,
+  ])
 }

@@ -1,0 +1,85 @@
+import { artifactKeyPrefix } from '../storage/artifact-keys.js'
+import type { StorageAdapter } from '../storage/storage-adapter.js'
+import type { DeletingRun, ReportsStore } from '../store/reports-store.js'
+
+/** Rows read per round, and keys checked per lookup. */
+const PAGE = 500
+/** Object deletions in flight at once. */
+const DELETE_CONCURRENCY = 16
+
+interface SweepContext {
+  store: ReportsStore
+  storage: StorageAdapter
+}
+
+async function deleteObjects(storage: StorageAdapter, keys: readonly string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += DELETE_CONCURRENCY)
+    await Promise.all(keys.slice(i, i + DELETE_CONCURRENCY).map((key) => storage.delete(key)))
+}
+
+/**
+ * Finishes runs marked for deletion: their objects first, then their rows (a crash in between
+ * leaves the tombstone, which the next sweep finishes). Returns the rows this call deleted.
+ */
+async function finishMarkedRuns(
+  { store, storage }: SweepContext,
+  tenantId: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  let removed = 0
+  for (;;) {
+    signal?.throwIfAborted()
+    const marked: DeletingRun[] = await store.runsBeingDeleted({ tenantId, limit: PAGE })
+    if (marked.length === 0) return removed
+    await deleteObjects(
+      storage,
+      marked.flatMap((run) => (run.storageKey ? [run.storageKey] : [])),
+    )
+    const deleted = await store.deleteRunRows(marked)
+    removed += deleted
+    // Another process finished them first: what is left is theirs.
+    if (marked.length < PAGE || deleted === 0) return removed
+  }
+}
+
+/** Deletes the artifact objects (keys under `reports.`) that no run row names. */
+async function deleteOrphanObjects(
+  { store, storage }: SweepContext,
+  tenantId: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  let deleted = 0
+  const settle = async (keys: string[]) => {
+    if (keys.length === 0) return
+    const named = await store.storageKeysInUse(keys)
+    const orphans = keys.filter((key) => !named.has(key))
+    await deleteObjects(storage, orphans)
+    deleted += orphans.length
+  }
+  let page: string[] = []
+  for await (const key of storage.list(artifactKeyPrefix(tenantId))) {
+    page.push(key)
+    if (page.length < PAGE) continue
+    signal?.throwIfAborted()
+    await settle(page)
+    page = []
+  }
+  await settle(page)
+  return deleted
+}
+
+/**
+ * Reconciles storage with the run rows of one tenant (or all): finishes tombstoned runs and,
+ * unless `orphans` is false, deletes artifact objects without a row. An object is written only
+ * after its run row exists, so an object without a row is never a run in progress.
+ */
+export async function sweepStorage(
+  context: SweepContext,
+  tenantId: string | undefined,
+  signal: AbortSignal | undefined,
+  orphans = true,
+): Promise<{ finishedRuns: number; orphanObjects: number }> {
+  const finishedRuns = await finishMarkedRuns(context, tenantId, signal)
+  const orphanObjects = orphans ? await deleteOrphanObjects(context, tenantId, signal) : 0
+  return { finishedRuns, orphanObjects }
+}
