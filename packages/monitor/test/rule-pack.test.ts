@@ -178,8 +178,11 @@ describe('default rule pack: each rule fires when its condition is driven', () =
       await held
     })
     await inside
+    const started = performance.now()
     expect(await stateAt(monitor, 'SqliteConnectionContended', 1)).toEqual(['pending'])
     expect(await stateAt(monitor, 'SqliteConnectionContended', 3)).toEqual(['firing'])
+    // the held connection never holds the evaluations up for more than the probe's timeout each
+    expect(performance.now() - started).toBeLessThan(2 * 150 + 1000)
     release()
     await transaction
     await settle()
