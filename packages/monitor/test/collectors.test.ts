@@ -15,6 +15,7 @@ import { createFakeClock } from '@opskit/core/testing'
 import { postgresUrl, tempSqlitePath } from '@opskit/test-support'
 import { sql } from 'kysely'
 import pg from 'pg'
+import { Gauge } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cachedRead } from '../src/collectors/cached-read.js'
 import { createMonitor, installDefaultRulePack, type MetricsRegistry, type Monitor } from '../src/index.js'
@@ -250,6 +251,32 @@ describe('installDefaultRulePack: options', () => {
     // and a later install on the same monitor works
     const pack = await installDefaultRulePack(monitor)
     pack.close()
+  })
+
+  it('rolls back a collector that fails halfway', async () => {
+    const monitor = await monitorWith(false)
+    // the host has its own metric of one of the SQLite collector's names: that collector fails after its first gauge
+    new Gauge({ name: 'opskit_sqlite_wal_bytes', help: 'the host', registers: [monitor.registry] })
+    const before = names(monitor.registry)
+    const file = tempSqlitePath()
+    const db = openSqlite(file.path)
+    cleanups.push(async () => {
+      await db.destroy()
+      file.cleanup()
+    })
+    const clash = await installDefaultRulePack(monitor, { sqlite: { app: db } }).catch((e: unknown) => e)
+    expect(isOpskitError(clash, 'MONITOR_INVALID_OPTIONS')).toBe(true)
+    expect(names(monitor.registry)).toEqual(before)
+  })
+
+  it('lets only one of two concurrent installs on one registry through', async () => {
+    const monitor = await monitorWith()
+    const results = await Promise.allSettled([
+      installDefaultRulePack(monitor),
+      installDefaultRulePack(monitor),
+    ])
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+    for (const r of results) if (r.status === 'fulfilled') r.value.close()
   })
 
   it('refuses a second install on one registry until the first is closed', async () => {

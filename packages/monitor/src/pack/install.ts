@@ -53,6 +53,7 @@ const cache = (options: ParsedPackOptions) =>
 /** Registers every collector the options call for; the names registered (all removed again on failure). */
 async function registerCollectors(registry: MetricsRegistry, options: ParsedPackOptions): Promise<string[]> {
   const onError = loggingErrorHandler(options.logger ?? noopLogger)
+  const before = new Set(registry.getMetricsAsArray().map((m) => m.name))
   const added: string[] = []
   try {
     added.push(...registerRuntimeCollector(registry), ...registerHostCollector(registry))
@@ -73,7 +74,9 @@ async function registerCollectors(registry: MetricsRegistry, options: ParsedPack
       )
     return added
   } catch (error) {
-    for (const name of added) registry.removeSingleMetric(name)
+    // everything registered since the start, also by a collector that failed halfway
+    for (const metric of registry.getMetricsAsArray())
+      if (!before.has(metric.name)) registry.removeSingleMetric(metric.name)
     throw error
   }
 }
@@ -108,10 +111,10 @@ export async function installDefaultRulePack(
       'MONITOR_INVALID_OPTIONS',
       'the default rule pack is already installed on this registry',
     )
-  await checkDiskPaths(parsed.diskPaths ?? [])
-  installed.add(registry)
+  installed.add(registry) // before the first await, so that two concurrent installs cannot both pass
   let added: string[]
   try {
+    await checkDiskPaths(parsed.diskPaths ?? [])
     added = await registerCollectors(registry, parsed)
   } catch (error) {
     installed.delete(registry)
