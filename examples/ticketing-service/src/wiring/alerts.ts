@@ -86,7 +86,9 @@ export function wireAlerts(options: { monitor: Monitor; logger: Logger; interval
 
   const lastState = new Map<string, AlertState | 'resolved'>()
   const lastIncident = new Map<string, string>()
-  const observe = () => {
+  /** The incidents as of the last evaluation or acknowledgement (monitor reads are async). */
+  let latest: Incident[] = []
+  const observe = async () => {
     const at = Date.now()
     for (const instance of alerts.state().alerts) {
       const now: AlertState | 'resolved' =
@@ -106,7 +108,8 @@ export function wireAlerts(options: { monitor: Monitor; logger: Logger; interval
       if (transitions.length > 500) transitions.shift()
       publish({ type: 'transition', transition })
     }
-    for (const incident of monitor.incidents.list()) {
+    latest = await monitor.incidents.list()
+    for (const incident of latest) {
       const version = `${incident.status}:${incident.escalationLevel}`
       if (lastIncident.get(incident.id) === version) continue
       lastIncident.set(incident.id, version)
@@ -115,7 +118,7 @@ export function wireAlerts(options: { monitor: Monitor; logger: Logger; interval
   }
   const evaluate = async () => {
     await alerts.evaluate()
-    observe()
+    await observe()
   }
   let running = false
   const timer = setInterval(() => {
@@ -133,10 +136,10 @@ export function wireAlerts(options: { monitor: Monitor; logger: Logger; interval
     transitions,
     notifications,
     instances: () => alerts.state().alerts,
-    incidents: () => monitor.incidents.list(),
+    incidents: () => latest,
     async acknowledge(id, by) {
       const incident = await alerts.acknowledge(id, by)
-      observe()
+      await observe()
       return incident
     },
     evaluate,
