@@ -4,10 +4,13 @@
  * acknowledge, resolve, annotate nor purge it — tried as an attacker would, on the memory store
  * and on SQLite and PostgreSQL. Also: retention removes resolved incidents only.
  */
+import { noopLogger } from '@opskit/core'
 import { createFakeClock } from '@opskit/core/testing'
 import { forEachDialect } from '@opskit/test-support'
 import { describe, expect, it } from 'vitest'
 import { createKyselyMonitorStore, createMonitor, type Monitor, type MonitorStore } from '../src/index.js'
+import type { AlertsHooks } from '../src/monitor/alerts-types.js'
+import { wireLeadership } from '../src/monitor/leadership.js'
 import { createMemoryMonitorStore, createMockChannel } from '../src/testing/index.js'
 
 interface Setup {
@@ -127,5 +130,52 @@ describe('tenantMode off', () => {
       code: 'MONITOR_INVALID_OPTIONS',
     })
     await monitor.close()
+  })
+})
+
+describe('an action forwarded by a follower', () => {
+  it("cannot reach another tenant's incident (attack on the follower path)", async () => {
+    const store = createMemoryMonitorStore()
+    const victim = {
+      id: 'victim',
+      tenantId: 'acme',
+      groupKey: 'g',
+      receiver: 'team',
+      groupLabels: {},
+      title: 'Down',
+      status: 'triggered' as const,
+      triggeredAt: 1,
+      escalationLevel: 0,
+      alerts: [],
+      timeline: [],
+    }
+    await store.saveIncident('acme', victim)
+    const hooks: AlertsHooks = {}
+    wireLeadership(
+      {
+        clock: createFakeClock(0),
+        logger: noopLogger,
+        elector: { isLeader: async () => false, release: async () => undefined },
+        store,
+        persistence: undefined,
+        alerting: {} as never,
+        reload: async () => undefined,
+      },
+      hooks,
+    )
+    const forward = hooks.forward as NonNullable<AlertsHooks['forward']>
+    for (const op of ['acknowledge', 'resolve', 'note'] as const)
+      await expect(
+        forward({ op, incidentId: 'victim', by: 'mallory', tenantId: 'evil' }),
+      ).rejects.toMatchObject({
+        code: 'MONITOR_NOT_FOUND',
+      })
+    expect(await store.list('command')).toEqual([])
+    await expect(
+      forward({ op: 'acknowledge', incidentId: 'victim', by: 'ana', tenantId: 'acme' }),
+    ).resolves.toMatchObject({
+      status: 'acknowledged',
+    })
+    expect(await store.list('command')).toHaveLength(1)
   })
 })
