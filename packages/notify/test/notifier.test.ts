@@ -194,9 +194,9 @@ describe('createNotifier: send', () => {
         events.push(`claim ${record.state} wait=${options?.wait ?? 'durable'}`)
         return memory.insertNotification(record, options)
       },
-      completeNotification: async (id, deliveries, now) => {
+      completeNotification: async (tenantId, id, deliveries, now) => {
         events.push('log')
-        return memory.completeNotification(id, deliveries, now)
+        return memory.completeNotification(tenantId, id, deliveries, now)
       },
     }
     const sms = createMockSmsProvider()
@@ -469,7 +469,8 @@ describe('createNotifier: preferences, devices, inbox', () => {
     expect(none.deliveries[0]).toMatchObject({ status: 'skipped', error: { code: 'NO_DEVICES' } })
     await clock.advance(10_000)
     await notifier.devices.register({ userId: 'u3', token: 'fresh-token-cccc', platform: 'web' })
-    expect(await notifier.devices.prune({ olderThanMs: 5_000 })).toBe(1)
+    const retention = await notifier.applyRetention({ devices: { olderThan: 5_000 } })
+    expect(retention.removed).toEqual({ deliveries: 0, inbox: 0, outbox: 0, devices: 1 })
     expect((await notifier.devices.list('u3')).map((d) => d.token)).toEqual(['fresh-token-cccc'])
   })
 

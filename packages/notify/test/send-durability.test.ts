@@ -64,6 +64,7 @@ forEachDialect('notify store send path', ({ db }) => {
     const store = await createKyselyNotifyStore({ db: db(), tablePrefix: 'path_' })
     const record = (id: string, key: string): NotificationRecord => ({
       id,
+      tenantId: '',
       idempotencyKey: key,
       state: 'sending',
       deliveries: [],
@@ -82,23 +83,25 @@ forEachDialect('notify store send path', ({ db }) => {
       'rejected',
       true,
     ])
-    expect((await store.getNotificationByKey('k1'))?.id).toBe('n1')
-    expect(await store.getNotificationByKey('k3')).toBeUndefined()
+    expect((await store.getNotificationByKey('', 'k1'))?.id).toBe('n1')
+    expect(await store.getNotificationByKey('', 'k3')).toBeUndefined()
     await Promise.all([
       store.completeNotification(
+        '',
         'n1',
         [{ channel: 'sms', provider: 'p', status: 'sent', providerMessageId: 'm1', attempts: 1 }],
         2,
       ),
       store.completeNotification(
+        '',
         'n4',
         [{ channel: 'sms', provider: 'p', status: 'sent', providerMessageId: 'm4', attempts: 1 }],
         2,
       ),
     ])
-    expect((await store.getNotification('n4'))?.state).toBe('done')
+    expect((await store.getNotification('', 'n4'))?.state).toBe('done')
     expect(
-      await store.recordReceipt({ provider: 'p', providerMessageId: 'm1', status: 'delivered' }, 3),
+      await store.recordReceipt('', { provider: 'p', providerMessageId: 'm1', status: 'delivered' }, 3),
     ).toBe(true)
     await store.close()
   })

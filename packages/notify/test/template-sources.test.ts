@@ -150,7 +150,7 @@ describe('templates stored in the host database', () => {
       const preview = second.templates.render('invoice', { number: 7, total: 1234.5 }, { locale: 'de-AT' })
       expect(preview.email?.subject).toBe('Rechnung 7')
       expect(preview.email?.html?.replace(/\u00a0/g, ' ')).toBe('<main><p>Summe: € 1.234,50</p></main>')
-      const stored = await (await createKyselyNotifyStore({ db })).listTemplates?.()
+      const stored = await (await createKyselyNotifyStore({ db })).listTemplates?.('')
       expect(
         stored?.map((r) =>
           r.kind === 'partial' ? `partial:${r.name}` : `${r.template.name}:${r.template.locale}`,

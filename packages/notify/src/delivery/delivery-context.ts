@@ -25,6 +25,8 @@ export interface DeliveryRequest {
   input: ParsedSendInput
   content: RenderedContent
   notificationId: string
+  /** The send's tenant (`''` for none): its devices, its inbox, its rate-limit buckets. */
+  tenantId: string
   /** The idempotency key, passed on to the providers. */
   key: string
 }

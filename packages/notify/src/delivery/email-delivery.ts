@@ -71,7 +71,7 @@ export async function deliverEmail(context: DeliveryContext, request: DeliveryRe
         providerCode: 'NO_ATTACHMENTS',
       })
     }
-    return chain.call(provider, (signal) => provider.send(message, { signal }))
+    return chain.call(request.tenantId, provider, (signal) => provider.send(message, { signal }))
   })
   return chainDelivery('email', outcome, () =>
     priceOf(defaults, defaults.pricing?.emailPerMessage, message.to.length),

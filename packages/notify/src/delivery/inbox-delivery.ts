@@ -6,6 +6,7 @@ export async function deliverInbox(context: DeliveryContext, request: DeliveryRe
   const { input, content } = request
   await context.store.addInboxItem({
     id: context.nextId(),
+    tenantId: request.tenantId,
     userId: input.userId as string,
     ...(content.title === undefined ? {} : { title: content.title }),
     body: content.text,

@@ -1,4 +1,5 @@
 import { type Clock, isOpskitError, type Logger, retry } from '@opskit/core'
+import { setBounded } from '@opskit/core/internal'
 import { providerError } from '../errors/notify-error.js'
 import type { AnyProvider } from '../providers/index.js'
 import type { ProviderResult } from '../providers/provider-common.js'
@@ -27,14 +28,19 @@ export interface ProviderChainOptions {
   clock: Clock
   logger: Logger
   rateLimits: Record<string, RateLimit>
+  /** Most per-tenant buckets kept (least recently used dropped first). */
+  maxBuckets: number
   sendTimeoutMs: number
   retry: { retries: number; baseMs: number; maxMs: number }
 }
 
 /** How the notifier calls providers: rate limits, a timeout per call, retries, failover. */
 export interface ProviderChain {
-  /** One provider call: waits for the provider's token bucket, aborts after the timeout, types any error. */
-  call<R>(provider: AnyProvider, call: (signal: AbortSignal) => Promise<R>): Promise<R>
+  /**
+   * One provider call: waits for the tenant's token bucket of the provider, aborts after the
+   * timeout, types any error.
+   */
+  call<R>(tenantId: string, provider: AnyProvider, call: (signal: AbortSignal) => Promise<R>): Promise<R>
   /** Runs `attempt` with exponential backoff and full jitter while it throws retryable errors. */
   withRetries<R>(attempt: () => Promise<R>): Promise<R>
   /** Tries each provider in order, with retries on each; stops early when the recipient is invalid. */
@@ -49,8 +55,20 @@ export interface ProviderChain {
 export function createProviderChain(options: ProviderChainOptions): ProviderChain {
   const { clock, logger, sendTimeoutMs } = options
   const buckets = new Map<string, TokenBucket>()
-  for (const [name, limit] of Object.entries(options.rateLimits))
-    buckets.set(name, createTokenBucket(limit, clock))
+  /** The bucket of a tenant and provider: per tenant, or one per provider with `scope: 'provider'`. */
+  const bucketOf = (tenantId: string, name: string): TokenBucket | undefined => {
+    const limit = options.rateLimits[name]
+    if (limit === undefined) return undefined
+    const key = limit.scope === 'provider' ? `\u0000${name}` : `${tenantId}\u0000${name}`
+    let bucket = buckets.get(key)
+    if (bucket === undefined) {
+      bucket = createTokenBucket(limit, clock)
+      setBounded(buckets, key, bucket, options.maxBuckets)
+    } else if (limit.scope !== 'provider') {
+      setBounded(buckets, key, bucket, options.maxBuckets) // the most recently used goes last
+    }
+    return bucket
+  }
   const retryOptions = {
     ...options.retry,
     jitter: 'full' as const,
@@ -62,8 +80,12 @@ export function createProviderChain(options: ProviderChainOptions): ProviderChai
     },
   }
 
-  const call = async <R>(provider: AnyProvider, send: (signal: AbortSignal) => Promise<R>): Promise<R> => {
-    await buckets.get(provider.name)?.take()
+  const call = async <R>(
+    tenantId: string,
+    provider: AnyProvider,
+    send: (signal: AbortSignal) => Promise<R>,
+  ): Promise<R> => {
+    await bucketOf(tenantId, provider.name)?.take()
     const controller = new AbortController()
     const timer = clock.setTimeout(() => controller.abort(), sendTimeoutMs)
     try {

@@ -13,6 +13,8 @@ import { errorSummary, type ProviderChain } from './provider-chain.js'
 interface PushChainContext {
   chain: ProviderChain
   logger: Logger
+  /** The send's tenant (its rate-limit buckets). */
+  tenantId: string
 }
 
 /** A token's last answer, and the provider that gave it. */
@@ -39,7 +41,7 @@ async function sendToProvider(
         const chunk = now.slice(start, start + size)
         let part: Awaited<ReturnType<PushProvider['send']>>
         try {
-          part = await context.chain.call(provider, (signal) =>
+          part = await context.chain.call(context.tenantId, provider, (signal) =>
             provider.send({ ...base, tokens: chunk }, { signal }),
           )
         } catch (error) {
@@ -116,11 +118,15 @@ async function sendAlongChain(
 }
 
 /** The devices a push goes to: the given tokens, else the user's registered devices. */
-async function pushTargets(store: NotifyStore, input: ParsedSendInput): Promise<PushTarget[]> {
+async function pushTargets(
+  store: NotifyStore,
+  tenantId: string,
+  input: ParsedSendInput,
+): Promise<PushTarget[]> {
   if (input.to?.deviceTokens) {
     return input.to.deviceTokens.map((token) => ({ token, kind: pushTokenKind(token) }))
   }
-  const devices = await store.listDevices(input.userId as string)
+  const devices = await store.listDevices(tenantId, input.userId as string)
   return devices.map((device) => ({
     token: device.token,
     platform: device.platform,
@@ -153,9 +159,9 @@ function pushBase(
  * one {@link Delivery} (`provider` lists the providers that delivered, comma-separated).
  */
 export async function deliverPush(context: DeliveryContext, request: DeliveryRequest): Promise<Delivery> {
-  const { input, content, key } = request
+  const { input, content, key, tenantId } = request
   const providers = context.providers.push ?? []
-  const targets = await pushTargets(context.store, input)
+  const targets = await pushTargets(context.store, tenantId, input)
   if (targets.length === 0) {
     return {
       channel: 'push',
@@ -168,7 +174,8 @@ export async function deliverPush(context: DeliveryContext, request: DeliveryReq
   const base = pushBase(input, content, key)
   const { routes, unrouted } = routePushTargets(targets, providers)
   const outcomes = []
-  for (const route of routes) outcomes.push({ route, ...(await sendAlongChain(context, route, base)) })
+  for (const route of routes)
+    outcomes.push({ route, ...(await sendAlongChain({ ...context, tenantId }, route, base)) })
 
   const failed: Array<{ token: string; code: string }> = unrouted.map((token) => ({
     token,
@@ -186,7 +193,7 @@ export async function deliverPush(context: DeliveryContext, request: DeliveryReq
     }
   }
   if (gone.length > 0) {
-    const removed = await context.store.removeDevices(gone)
+    const removed = await context.store.removeDevices(tenantId, gone)
     context.logger.info({ pruned: removed }, 'pruned unregistered device tokens')
   }
   const attempts = outcomes.reduce((sum, outcome) => sum + outcome.attempts, 0)

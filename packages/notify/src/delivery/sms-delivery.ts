@@ -29,7 +29,7 @@ export async function deliverSms(context: DeliveryContext, request: DeliveryRequ
   const phone = request.input.to?.phone as string
   const body = request.content.text
   const outcome = await chain.viaProviders('sms', context.providers.sms ?? [], (provider) =>
-    chain.call(provider, (signal) =>
+    chain.call(request.tenantId, provider, (signal) =>
       provider.send({ to: phone, body, idempotencyKey: request.key }, { signal }),
     ),
   )

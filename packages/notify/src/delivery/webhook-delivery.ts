@@ -27,7 +27,7 @@ export async function deliverWebhook(context: DeliveryContext, request: Delivery
     idempotencyKey: request.key,
   }
   const outcome = await chain.viaProviders('webhook', context.providers.webhook ?? [], (provider) =>
-    chain.call(provider, (signal) => provider.send(message, { signal })),
+    chain.call(request.tenantId, provider, (signal) => provider.send(message, { signal })),
   )
   if (isOpskitError(outcome.error) && outcome.error.details?.status === 410) {
     await store.disableEndpoint(url, '410 Gone', context.clock.now())

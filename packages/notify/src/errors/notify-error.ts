@@ -13,6 +13,7 @@ export type NotifyErrorCode =
   | 'NOTIFY_STORE_UNSUPPORTED'
   | 'NOTIFY_INVALID_SIGNATURE'
   | 'NOTIFY_CLOSED'
+  | 'NOTIFY_TENANT_REQUIRED'
 
 /** The one error class of `@opskit/notify`; its `code` is a {@link NotifyErrorCode}. */
 export class NotifyError extends OpskitError<NotifyErrorCode> {

@@ -19,7 +19,9 @@ import type { AnyProvider, ProvidersConfig } from '../providers/index.js'
 import { createKyselyNotifyStore } from '../store/kysely/kysely-notify-store.js'
 import type { NotifyStore } from '../store/notify-store.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
+import { notifyTenantScope } from '../validation/notifier-options.js'
 import { invalidMessage, parseSendInput } from '../validation/parse-send-input.js'
+import { applyRetention } from './apply-retention.js'
 import type { Notifier, NotifierOptions, OutboxDispatcher } from './notifier-types.js'
 import { startOutboxDispatcher } from './outbox-dispatcher.js'
 import { outboxRow, sendAtMs } from './outbox-message.js'
@@ -76,14 +78,17 @@ export async function createNotifier(options: NotifierOptions): Promise<Notifier
   const clock: Clock = options.clock ?? systemClock
   const logger: Logger = (options.logger ?? noopLogger).child({ component: 'opskit-notify' })
   const defaults = options.defaults ?? {}
+  const tenantOf = notifyTenantScope(options.tenantMode)
   const nextId = createUuidV7Generator(clock)
   const providers = resolveProviders(options)
   const store = await resolveStore(options)
   const defaultLocale = defaults.locale ?? 'en'
-  const templates = await createTemplatesApi({
+  const { templates, templatesOf } = await createTemplatesApi({
     store,
     clock,
     defaultLocale,
+    tenantOf,
+    maxTenantSets: options.maxTenantTemplateSets ?? 1000,
     ...(options.templateDirectory ? { directory: options.templateDirectory } : {}),
     ...(options.partials ? { partials: options.partials } : {}),
     ...(options.templates ? { templates: options.templates } : {}),
@@ -92,6 +97,7 @@ export async function createNotifier(options: NotifierOptions): Promise<Notifier
     clock,
     logger,
     rateLimits: defaults.rateLimits ?? {},
+    maxBuckets: defaults.maxRateLimitBuckets ?? 10_000,
     sendTimeoutMs: defaults.sendTimeoutMs ?? 30_000,
     retry: {
       retries: defaults.retry?.retries ?? 3,
@@ -99,8 +105,8 @@ export async function createNotifier(options: NotifierOptions): Promise<Notifier
       maxMs: defaults.retry?.maxMs ?? 30_000,
     },
   })
-  const prepare = (input: ParsedSendInput) =>
-    prepareSend({ store, providers, templates, defaultLocale }, input)
+  const prepare = (input: ParsedSendInput, tenantId: string) =>
+    prepareSend({ store, providers, templatesOf, defaultLocale }, input, tenantId)
   const sendParsed = createSendPipeline({
     store,
     clock,
@@ -117,11 +123,11 @@ export async function createNotifier(options: NotifierOptions): Promise<Notifier
   const assertOpen = () => {
     if (closed) throw new NotifyError('NOTIFY_CLOSED', 'the notifier is closed')
   }
-  const send = (input: ParsedSendInput, resume: boolean) => {
+  const send = (input: ParsedSendInput, resume: boolean, tenantId: string) => {
     assertOpen()
-    return sendParsed(input, resume)
+    return sendParsed(input, resume, tenantId)
   }
-  const apiContext = { store, clock, invalid: invalidMessage }
+  const apiContext = { store, clock, invalid: invalidMessage, tenantOf }
 
   return {
     templates,
@@ -131,20 +137,22 @@ export async function createNotifier(options: NotifierOptions): Promise<Notifier
     deliveries: createDeliveriesApi(apiContext),
     webhooks: createWebhooksApi(apiContext),
     async send(input) {
-      return (await send(parseSendInput(input), false)).result
+      const parsed = parseSendInput(input)
+      return (await send(parsed, false, tenantOf(parsed.tenantId))).result
     },
     async sendBatch(inputs, options) {
       assertOpen()
-      return sendBatch({ prepare, send }, inputs, options?.concurrency ?? 8)
+      return sendBatch({ tenantOf, prepare, send }, inputs, options?.concurrency ?? 8)
     },
     async enqueue(input, options) {
       assertOpen()
       const parsed = parseSendInput(input)
-      await prepare(parsed)
+      const tenantId = tenantOf(parsed.tenantId)
+      await prepare(parsed, tenantId)
       const now = clock.now()
       const idempotencyKey = parsed.idempotencyKey ?? nextId()
       const availableAt = Math.max(now, sendAtMs(parsed.sendAt) ?? now)
-      const row = outboxRow(parsed, { id: nextId(), idempotencyKey, availableAt, createdAt: now })
+      const row = outboxRow(parsed, { id: nextId(), tenantId, idempotencyKey, availableAt, createdAt: now })
       await store.enqueueOutbox([row], options?.trx ? { trx: options.trx as HostDatabase } : undefined)
       return { id: row.id, idempotencyKey }
     },
@@ -156,14 +164,18 @@ export async function createNotifier(options: NotifierOptions): Promise<Notifier
         logger,
         owner: nextId(),
         options,
-        send: async (message) => {
+        send: async (message, tenantId) => {
           assertOpen()
-          return sendParsed(parseSendInput(message), true)
+          return sendParsed(parseSendInput(message), true, tenantId)
         },
         onStop: () => dispatchers.delete(dispatcher),
       })
       dispatchers.add(dispatcher)
       return dispatcher
+    },
+    applyRetention: async (policy, retentionOptions) => {
+      assertOpen()
+      return applyRetention({ store, clock, logger, tenantOf }, policy, retentionOptions)
     },
     verifyProviders: () => verifyProviders(providers),
     async close() {

@@ -1,9 +1,9 @@
-import type { Clock, HostDatabase, Logger } from '@opskit/core'
+import type { Clock, HostDatabase, Logger, RetentionPolicy, RetentionReport, TenantMode } from '@opskit/core'
 import type { NotifierTemplates } from '../apis/templates-api.js'
 import type { EmailTracking } from '../providers/email-provider.js'
 import type { ProvidersConfig } from '../providers/index.js'
 import type { RateLimit } from '../rate-limit/token-bucket.js'
-import type { NotifyStore } from '../store/notify-store.js'
+import type { NotifyRetentionKind, NotifyStore } from '../store/notify-store.js'
 import type {
   Delivery,
   DeliveryReceipt,
@@ -36,8 +36,14 @@ export interface NotifierDefaults {
   criticalCategories?: string[]
   /** Retries per provider on transient errors (exponential backoff, full jitter, Retry-After honoured). */
   retry?: { retries?: number; baseMs?: number; maxMs?: number }
-  /** Per-provider token buckets, by provider name. */
+  /**
+   * Token buckets by provider name: one per tenant and provider (a tenant's burst never delays
+   * another tenant's sends), or with `scope: 'provider'` one per provider shared by every tenant
+   * (the vendor account's own limit).
+   */
   rateLimits?: Record<string, RateLimit>
+  /** Most per-tenant token buckets kept in memory (the least recently used go first). @default 10000 */
+  maxRateLimitBuckets?: number
   /** Prices for the delivery log. */
   pricing?: PriceTable
   /** Abort one provider call after this long (counted as transient). @default 30000 */
@@ -93,6 +99,14 @@ export interface NotifierOptions {
    */
   templateDirectory?: string
   defaults?: NotifierDefaults
+  /**
+   * How calls name tenants (see the README's "Tenancy"): `'off'` (default) refuses any
+   * `tenantId`; `'optional'` works on the untenanted scope without one; `'required'` throws
+   * `NOTIFY_TENANT_REQUIRED` without one. No call reads or changes another tenant's rows.
+   */
+  tenantMode?: TenantMode
+  /** Most tenants whose template overrides are kept compiled in memory. @default 1000 */
+  maxTenantTemplateSets?: number
   clock?: Clock
   logger?: Logger
   metrics?: NotifyMetrics
@@ -145,57 +159,71 @@ export interface OutboxDispatcherOptions {
   onError?: (error: unknown) => void
 }
 
+/**
+ * The tenant of a call: required under `tenantMode: 'required'`, refused under `'off'`; under
+ * `'optional'` a call without one works on the rows stored without a tenant.
+ */
+export interface TenantOption {
+  tenantId?: string
+}
+
 /** `notifier.preferences`. */
 export interface PreferencesApi {
   /** A user's preferences (`{}` when never set). */
-  get(userId: string): Promise<UserPreferences>
+  get(userId: string, options?: TenantOption): Promise<UserPreferences>
   /** Replaces a user's preferences (validated: IANA time zone, HH:MM quiet hours). */
-  set(userId: string, preferences: UserPreferences): Promise<void>
+  set(userId: string, preferences: UserPreferences, options?: TenantOption): Promise<void>
   /** Merges changes into a user's preferences. */
-  update(userId: string, changes: UserPreferences): Promise<UserPreferences>
+  update(userId: string, changes: UserPreferences, options?: TenantOption): Promise<UserPreferences>
 }
 
-/** `notifier.devices`. */
+/** `notifier.devices`; stale devices go with `notifier.applyRetention({ devices: { olderThan } })`. */
 export interface DevicesApi {
-  /** Registers a push token for a user (re-registering moves it to that user and refreshes last-seen). */
-  register(device: { userId: string; token: string; platform: DeviceRecord['platform'] }): Promise<void>
+  /**
+   * Registers a push token for a user of a tenant (re-registering in the same tenant moves it to
+   * that user and refreshes last-seen).
+   */
+  register(
+    device: { userId: string; token: string; platform: DeviceRecord['platform'] } & TenantOption,
+  ): Promise<void>
   /** A user's devices, oldest first. */
-  list(userId: string): Promise<DeviceRecord[]>
-  /** Removes a token; false when it was not registered. */
-  remove(token: string): Promise<boolean>
+  list(userId: string, options?: TenantOption): Promise<DeviceRecord[]>
+  /** Removes a token; false when it was not registered (in this tenant). */
+  remove(token: string, options?: TenantOption): Promise<boolean>
   /** Records that a device was seen now (app opened). */
-  seen(token: string): Promise<void>
-  /** Removes devices not seen for `olderThanMs`; returns how many. */
-  prune(options: { olderThanMs: number }): Promise<number>
+  seen(token: string, options?: TenantOption): Promise<void>
 }
 
 /** `notifier.inbox`: the in-app channel's inbox. */
 export interface InboxApi {
   /** A user's inbox, newest first (`limit` 1–500, default 50). */
-  list(userId: string, options?: { unreadOnly?: boolean; limit?: number }): Promise<InboxItem[]>
+  list(
+    userId: string,
+    options?: { unreadOnly?: boolean; limit?: number } & TenantOption,
+  ): Promise<InboxItem[]>
   /** Unread items of a user. */
-  unreadCount(userId: string): Promise<number>
-  /** Marks items read (only the user's own); returns how many changed. */
-  markRead(userId: string, ids: string | string[]): Promise<number>
+  unreadCount(userId: string, options?: TenantOption): Promise<number>
+  /** Marks items read (only the user's own, in the tenant); returns how many changed. */
+  markRead(userId: string, ids: string | string[], options?: TenantOption): Promise<number>
   /** Marks every unread item of a user read; returns how many changed. */
-  markAllRead(userId: string): Promise<number>
+  markAllRead(userId: string, options?: TenantOption): Promise<number>
 }
 
 /** `notifier.deliveries`: the delivery log. */
 export interface DeliveriesApi {
-  /** A notification by id. */
-  get(id: string): Promise<NotificationRecord | undefined>
-  /** The notification that holds an idempotency key. */
-  getByIdempotencyKey(key: string): Promise<NotificationRecord | undefined>
+  /** A notification by id (of the call's tenant only). */
+  get(id: string, options?: TenantOption): Promise<NotificationRecord | undefined>
+  /** The notification that holds an idempotency key in the call's tenant. */
+  getByIdempotencyKey(key: string, options?: TenantOption): Promise<NotificationRecord | undefined>
   /** The delivery log, newest first (`limit` 1–1000, default 50). */
-  list(options?: { userId?: string; limit?: number }): Promise<NotificationRecord[]>
+  list(options?: { userId?: string; limit?: number } & TenantOption): Promise<NotificationRecord[]>
   /**
    * Records a provider's later delivery report (e.g. from `parseTwilioStatusCallback`) on the
    * delivery it concerns, with the final price when given; false when no delivery has that id.
    * Reports may arrive out of order: one older than the recorded report (by `occurredAt`, or by
-   * stage when either has no time) changes nothing.
+   * stage when either has no time) changes nothing. Only the tenant's deliveries are matched.
    */
-  recordReceipt(receipt: DeliveryReceipt): Promise<boolean>
+  recordReceipt(receipt: DeliveryReceipt, options?: TenantOption): Promise<boolean>
 }
 
 /** `notifier.webhooks`: endpoints disabled after they answered 410 Gone (kept in the store). */
@@ -229,6 +257,16 @@ export interface Notifier {
    * it is sent if and only if that transaction commits. A dispatcher sends it.
    */
   enqueue(input: SendInput, options?: { trx?: HostDatabase }): Promise<{ id: string; idempotencyKey: string }>
+  /**
+   * Removes expired records in short batches (see the README's "Retention"): kinds without a
+   * rule are kept. With `tenantId` only that tenant's records; without, every tenant's (an
+   * operator action, in every `tenantMode`). An invalid policy throws `NOTIFY_INVALID_OPTIONS`
+   * and deletes nothing.
+   */
+  applyRetention(
+    policy: RetentionPolicy<NotifyRetentionKind>,
+    options?: { tenantId?: string; signal?: AbortSignal },
+  ): Promise<RetentionReport<NotifyRetentionKind>>
   /** Starts an outbox dispatcher (several may run, in one or many processes). */
   startOutboxDispatcher(options?: OutboxDispatcherOptions): OutboxDispatcher
   /** Checks every provider without sending. */

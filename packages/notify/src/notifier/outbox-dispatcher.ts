@@ -11,6 +11,7 @@ interface DispatcherContext {
   options: OutboxDispatcherOptions
   send: (
     message: Record<string, unknown>,
+    tenantId: string,
   ) => Promise<{ result: SendResult; inFlight?: boolean; deferUntil?: number }>
   onStop: () => void
 }
@@ -29,20 +30,21 @@ export function startOutboxDispatcher(context: DispatcherContext): OutboxDispatc
 
   const handle = async (row: OutboxRecord) => {
     try {
-      const outcome = await context.send({ ...row.message, idempotencyKey: row.idempotencyKey })
+      const outcome = await context.send({ ...row.message, idempotencyKey: row.idempotencyKey }, row.tenantId)
       if (outcome.inFlight) {
-        await store.releaseOutbox(row.id, owner, clock.now() + leaseMs)
+        await store.releaseOutbox(row.tenantId, row.id, owner, clock.now() + leaseMs)
       } else if (outcome.deferUntil !== undefined && outcome.deferUntil > clock.now()) {
-        await store.releaseOutbox(row.id, owner, outcome.deferUntil)
+        await store.releaseOutbox(row.tenantId, row.id, owner, outcome.deferUntil)
       } else {
-        await store.finishOutbox(row.id, owner, 'done')
+        await store.finishOutbox(row.tenantId, row.id, owner, 'done')
       }
     } catch (error) {
       if (isOpskitError(error) && !error.retryable && error.code !== 'NOTIFY_CLOSED') {
         logger.error({ outboxId: row.id, code: error.code }, 'outbox message cannot be sent; marked failed')
-        await store.finishOutbox(row.id, owner, 'failed')
+        await store.finishOutbox(row.tenantId, row.id, owner, 'failed')
       } else {
         await store.releaseOutbox(
+          row.tenantId,
           row.id,
           owner,
           clock.now() + Math.min(60_000, 1000 * 2 ** Math.min(row.attempts, 6)),

@@ -11,7 +11,7 @@ export function sendAtMs(value: ParsedSendInput['sendAt']): number | undefined {
 
 /** A JSON-safe copy of a parsed message, for the outbox (attachment bytes as base64). */
 function serialise(input: ParsedSendInput, idempotencyKey: string): Record<string, unknown> {
-  const { sendAt: _sendAt, ...rest } = input
+  const { sendAt: _sendAt, tenantId: _tenantId, ...rest } = input
   return {
     ...rest,
     idempotencyKey,
@@ -28,13 +28,17 @@ function serialise(input: ParsedSendInput, idempotencyKey: string): Record<strin
   }
 }
 
-/** A pending outbox row that sends `input` under `idempotencyKey` from `availableAt` on. */
+/**
+ * A pending outbox row that sends `input` in `tenantId` under `idempotencyKey` from `availableAt`
+ * on; the dispatcher sends it in the row's tenant (the message itself carries none).
+ */
 export function outboxRow(
   input: ParsedSendInput,
-  row: { id: string; idempotencyKey: string; availableAt: number; createdAt: number },
+  row: { id: string; tenantId: string; idempotencyKey: string; availableAt: number; createdAt: number },
 ): OutboxRecord {
   return {
     id: row.id,
+    tenantId: row.tenantId,
     message: serialise(input, row.idempotencyKey),
     idempotencyKey: row.idempotencyKey,
     state: 'pending',

@@ -17,7 +17,8 @@ const MAX_PUSH_BYTES = 4000
 export interface PrepareContext {
   store: NotifyStore
   providers: ProvidersConfig
-  templates: TemplateRegistry
+  /** The templates a tenant sees: the defaults with its overrides on top. */
+  templatesOf: (tenantId: string) => Promise<TemplateRegistry>
   defaultLocale: string
 }
 
@@ -80,15 +81,20 @@ function checkSizes(input: ParsedSendInput, rendered: Map<Channel, RenderedConte
  * channel, rendering in the recipient's locale and time zone, size limits of the rendered
  * content — done before anything is recorded or sent.
  */
-export async function prepareSend(context: PrepareContext, input: ParsedSendInput): Promise<PreparedSend> {
+export async function prepareSend(
+  context: PrepareContext,
+  input: ParsedSendInput,
+  tenantId: string,
+): Promise<PreparedSend> {
   checkRecipients(input)
   checkProviders(input, context.providers)
-  const preferences = input.userId ? await context.store.getPreferences(input.userId) : undefined
+  const preferences = input.userId ? await context.store.getPreferences(tenantId, input.userId) : undefined
+  const templates = input.template === undefined ? undefined : await context.templatesOf(tenantId)
   const locale = input.locale ?? preferences?.locale ?? context.defaultLocale
   const timeZone = preferences?.timeZone ?? 'UTC'
   const rendered = new Map<Channel, RenderedContent>()
   for (const channel of input.channels as Channel[]) {
-    rendered.set(channel, renderContent(input, channel, context.templates, { locale, timeZone }))
+    rendered.set(channel, renderContent(input, channel, templates, { locale, timeZone }))
   }
   checkSizes(input, rendered)
   return { preferences, rendered }

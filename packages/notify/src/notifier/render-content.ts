@@ -19,11 +19,11 @@ export interface RenderedContent {
 export function renderContent(
   input: ParsedSendInput,
   channel: Channel,
-  templates: TemplateRegistry,
+  templates: TemplateRegistry | undefined,
   format: { locale: string; timeZone: string },
 ): RenderedContent {
   const data = input.data ?? {}
-  if (input.template) {
+  if (input.template && templates) {
     const found = templates.resolve(input.template, channel, format.locale)
     if (!found) {
       if (channel === 'webhook') return { text: '' }

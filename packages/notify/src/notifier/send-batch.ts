@@ -1,4 +1,5 @@
 import { isOpskitError } from '@opskit/core'
+import type { TenantScope } from '@opskit/core/internal'
 import { NotifyError } from '../errors/notify-error.js'
 import type { ParsedSendInput } from '../validation/message-schema.js'
 import { parseSendInput } from '../validation/parse-send-input.js'
@@ -6,9 +7,10 @@ import type { SendResult } from './notifier-types.js'
 import type { PreparedSend } from './prepare-send.js'
 import type { SendParsed } from './send-pipeline.js'
 
-/** What a batch send needs: preparation (to validate every item first) and the pipeline. */
+/** What a batch send needs: the tenant scope, preparation (to validate every item first) and the pipeline. */
 export interface SendBatchContext {
-  prepare: (input: ParsedSendInput) => Promise<PreparedSend>
+  tenantOf: TenantScope
+  prepare: (input: ParsedSendInput, tenantId: string) => Promise<PreparedSend>
   send: SendParsed
 }
 
@@ -36,15 +38,22 @@ export async function sendBatch(
   concurrency: number,
 ): Promise<SendResult[]> {
   const parsed: ParsedSendInput[] = []
-  for (const [index, input] of inputs.entries())
-    parsed.push(await checkItem(index, () => parseSendInput(input)))
-  for (const [index, input] of parsed.entries()) await checkItem(index, () => context.prepare(input))
+  const tenants: string[] = []
+  for (const [index, input] of inputs.entries()) {
+    const item = await checkItem(index, () => parseSendInput(input))
+    parsed.push(item)
+    tenants.push(await checkItem(index, () => context.tenantOf(item.tenantId)))
+  }
+  for (const [index, input] of parsed.entries())
+    await checkItem(index, () => context.prepare(input, tenants[index] as string))
   const results: SendResult[] = new Array(parsed.length)
   let next = 0
   const worker = async () => {
     while (next < parsed.length) {
       const index = next++
-      results[index] = (await context.send(parsed[index] as ParsedSendInput, false)).result
+      results[index] = (
+        await context.send(parsed[index] as ParsedSendInput, false, tenants[index] as string)
+      ).result
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, parsed.length) }, worker))

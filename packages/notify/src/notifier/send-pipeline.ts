@@ -26,15 +26,18 @@ export interface SendPipelineContext {
   logger: Logger
   nextId: () => string
   policy: SendPolicy
-  prepare: (input: ParsedSendInput) => Promise<PreparedSend>
+  prepare: (input: ParsedSendInput, tenantId: string) => Promise<PreparedSend>
   deliver: DeliverChannel
   /** A notification left `sending` this long may be taken over. */
   staleAfterMs: number
   metrics: NotifyMetrics | undefined
 }
 
-/** Sends a parsed message; `resume` is true when the outbox sends a row it holds. */
-export type SendParsed = (input: ParsedSendInput, resume: boolean) => Promise<SendOutcome>
+/**
+ * Sends a parsed message in a resolved tenant (`''` for none); `resume` is true when the outbox
+ * sends a row it holds.
+ */
+export type SendParsed = (input: ParsedSendInput, resume: boolean, tenantId: string) => Promise<SendOutcome>
 
 /** One send once its notification is claimed: its record, key, and what `prepare` gave. */
 interface ClaimedSend {
@@ -64,12 +67,13 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
    * resumes) the record taken over for sending.
    */
   const takeOver = async (
+    tenantId: string,
     key: string,
     resume: boolean,
     deferUntil: number | undefined,
     now: number,
   ): Promise<SendOutcome | NotificationRecord> => {
-    const existing = (await store.getNotificationByKey(key)) as NotificationRecord
+    const existing = (await store.getNotificationByKey(tenantId, key)) as NotificationRecord
     if (existing.state === 'done') return duplicate(existing, key)
     if (existing.state === 'queued' && !resume) return duplicate(existing, key)
     if (existing.state === 'queued' && deferUntil !== undefined)
@@ -77,7 +81,7 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
     if (existing.state === 'sending' && existing.updatedAt > now - context.staleAfterMs) {
       return duplicate(existing, key, { inFlight: true })
     }
-    const taken = await store.transitionNotification(existing.id, {
+    const taken = await store.transitionNotification(tenantId, existing.id, {
       from: existing.state,
       expectedUpdatedAt: existing.updatedAt,
       to: 'sending',
@@ -108,6 +112,7 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
           input,
           content: send.prepared.rendered.get(channel) as RenderedContent,
           notificationId: send.record.id,
+          tenantId: send.record.tenantId,
           key: send.key,
         })
     const { provider, status, attempts } = delivery
@@ -125,8 +130,8 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
     return delivery
   }
 
-  return async (input, resume) => {
-    const prepared = await context.prepare(input)
+  return async (input, resume, tenantId) => {
+    const prepared = await context.prepare(input, tenantId)
     const now = clock.now()
     const key = input.idempotencyKey ?? nextId()
     const deferUntil = policy.deferUntil(input, prepared.preferences, now)
@@ -137,6 +142,7 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
         : channels.map((channel): Delivery => ({ channel, provider: '', status: 'queued', attempts: 0 }))
     let record: NotificationRecord = {
       id: nextId(),
+      tenantId,
       idempotencyKey: key,
       ...(input.userId ? { userId: input.userId } : {}),
       ...(input.category ? { category: input.category } : {}),
@@ -149,7 +155,13 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
       // the outbox row first: a crash before the record is written leaves a row that sends it
       // later, never a queued record with nothing to send it; a spare row finds the key taken
       await store.enqueueOutbox([
-        outboxRow(input, { id: nextId(), idempotencyKey: key, availableAt: deferUntil, createdAt: now }),
+        outboxRow(input, {
+          id: nextId(),
+          tenantId,
+          idempotencyKey: key,
+          availableAt: deferUntil,
+          createdAt: now,
+        }),
       ])
     }
     // With a key the claim must be durable before any provider call: a repeat, in any process and
@@ -161,7 +173,7 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
       input.idempotencyKey === undefined && deferUntil === undefined ? { wait: 'committed' } : undefined,
     )
     if (!claimed) {
-      const taken = await takeOver(key, resume, deferUntil, now)
+      const taken = await takeOver(tenantId, key, resume, deferUntil, now)
       if ('result' in taken) return taken
       record = taken
     } else if (deferUntil !== undefined) {
@@ -173,7 +185,7 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
     }
     const send: ClaimedSend = { record, key, prepared }
     const deliveries = await Promise.all(channels.map((channel) => deliverChannel(channel, input, send)))
-    await store.completeNotification(record.id, deliveries, clock.now())
+    await store.completeNotification(tenantId, record.id, deliveries, clock.now())
     return { result: { id: record.id, idempotencyKey: key, deliveries, duplicate: false } }
   }
 }

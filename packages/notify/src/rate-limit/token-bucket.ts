@@ -5,6 +5,11 @@ export interface RateLimit {
   perSecond: number
   /** @default perSecond */
   burst?: number
+  /**
+   * `'tenant'`: one bucket per tenant (each tenant gets the full rate); `'provider'`: one bucket
+   * shared by every tenant. @default 'tenant'
+   */
+  scope?: 'tenant' | 'provider'
 }
 
 /** A token bucket: {@link TokenBucket.take} waits (on the clock) until a token is free. */

@@ -12,6 +12,21 @@ import type {
   UserPreferences,
 } from './records.js'
 
+/** The kinds of records `notifier.applyRetention()` removes; see {@link NotifyStore.deleteExpired}. */
+export type NotifyRetentionKind = 'deliveries' | 'inbox' | 'outbox' | 'devices'
+
+/** One batch of {@link NotifyStore.deleteExpired}. */
+export interface RetentionBatchQuery {
+  /** Records older than this (epoch ms). */
+  cutoff?: number
+  /** Keep the newest `keepLast` of each owner (inbox: each user of each tenant). */
+  keepLast?: number
+  /** Only this tenant (`''` for rows without one); every tenant when left out. */
+  tenantId?: string
+  /** At most this many records. */
+  limit: number
+}
+
 /**
  * Where the notifier keeps its delivery log, idempotency keys, preferences, devices, inbox and
  * outbox. `await createKyselyNotifyStore({ db })` and (for tests) `createMemoryNotifyStore()` from
@@ -31,54 +46,64 @@ export interface NotifyStore {
     record: NotificationRecord,
     options?: { wait?: 'durable' | 'committed' },
   ): Promise<boolean>
-  /** The notification holding an idempotency key. */
-  getNotificationByKey(idempotencyKey: string): Promise<NotificationRecord | undefined>
-  /** A notification by id. */
-  getNotification(id: string): Promise<NotificationRecord | undefined>
+  /** The notification holding an idempotency key in a tenant (keys are unique per tenant). */
+  getNotificationByKey(tenantId: string, idempotencyKey: string): Promise<NotificationRecord | undefined>
+  /** A notification of a tenant by id (another tenant's id finds nothing). */
+  getNotification(tenantId: string, id: string): Promise<NotificationRecord | undefined>
   /**
    * Moves a notification to `to` only if it is still in `from` and unchanged since
    * `expectedUpdatedAt` (compare-and-swap, so one of several racers wins).
    */
   transitionNotification(
+    tenantId: string,
     id: string,
     change: { from: NotificationState; expectedUpdatedAt: number; to: NotificationState; now: number },
   ): Promise<boolean>
   /** Records the final deliveries (state `done`). */
-  completeNotification(id: string, deliveries: Delivery[], now: number): Promise<void>
+  completeNotification(tenantId: string, id: string, deliveries: Delivery[], now: number): Promise<void>
   /**
    * Attaches a provider's delivery report to the delivery that carried `providerMessageId`
-   * (and its price, when given); returns false when no delivery has that id.
+   * of the tenant (and its price, when given); returns false when no delivery of that tenant has that id.
    */
-  recordReceipt(receipt: DeliveryReceipt, now: number): Promise<boolean>
-  /** The delivery log, newest first. */
-  listNotifications(query: { userId?: string; limit: number }): Promise<NotificationRecord[]>
+  recordReceipt(tenantId: string, receipt: DeliveryReceipt, now: number): Promise<boolean>
+  /** A tenant's delivery log, newest first. */
+  listNotifications(query: {
+    tenantId: string
+    userId?: string
+    limit: number
+  }): Promise<NotificationRecord[]>
 
-  /** A user's preferences (`undefined` when never set). */
-  getPreferences(userId: string): Promise<UserPreferences | undefined>
-  /** Replaces a user's preferences. */
-  setPreferences(userId: string, preferences: UserPreferences): Promise<void>
+  /** A user's preferences in a tenant (`undefined` when never set). */
+  getPreferences(tenantId: string, userId: string): Promise<UserPreferences | undefined>
+  /** Replaces a user's preferences in a tenant. */
+  setPreferences(tenantId: string, userId: string, preferences: UserPreferences): Promise<void>
 
-  /** Registers a device token (re-registering moves it to the user and refreshes last-seen). */
+  /**
+   * Registers a device token in its tenant (re-registering in the same tenant moves it to the
+   * user and refreshes last-seen).
+   */
   upsertDevice(device: DeviceRecord): Promise<void>
-  /** A user's devices, oldest first. */
-  listDevices(userId: string): Promise<DeviceRecord[]>
-  /** Removes tokens; returns how many existed. */
-  removeDevices(tokens: readonly string[]): Promise<number>
-  /** Sets last-seen of a token. */
-  touchDevice(token: string, now: number): Promise<void>
-  /** Removes devices not seen since `lastSeenBefore`; returns how many. */
-  pruneDevices(lastSeenBefore: number): Promise<number>
+  /** A user's devices in a tenant, oldest first. */
+  listDevices(tenantId: string, userId: string): Promise<DeviceRecord[]>
+  /** Removes tokens of a tenant; returns how many existed. */
+  removeDevices(tenantId: string, tokens: readonly string[]): Promise<number>
+  /** Sets last-seen of a tenant's token. */
+  touchDevice(tenantId: string, token: string, now: number): Promise<void>
 
-  /** Adds an inbox item. */
+  /** Adds an inbox item (in `item.tenantId`). */
   addInboxItem(item: InboxItem): Promise<void>
-  /** A user's inbox, newest first. */
-  listInbox(userId: string, query: { unreadOnly?: boolean; limit: number }): Promise<InboxItem[]>
-  /** Unread items of a user. */
-  unreadCount(userId: string): Promise<number>
-  /** Marks items of a user read; returns how many changed. */
-  markRead(userId: string, ids: readonly string[], now: number): Promise<number>
-  /** Marks every unread item of a user read; returns how many changed. */
-  markAllRead(userId: string, now: number): Promise<number>
+  /** A user's inbox in a tenant, newest first. */
+  listInbox(
+    tenantId: string,
+    userId: string,
+    query: { unreadOnly?: boolean; limit: number },
+  ): Promise<InboxItem[]>
+  /** Unread items of a user in a tenant. */
+  unreadCount(tenantId: string, userId: string): Promise<number>
+  /** Marks items of a user in a tenant read; returns how many changed. */
+  markRead(tenantId: string, userId: string, ids: readonly string[], now: number): Promise<number>
+  /** Marks every unread item of a user in a tenant read; returns how many changed. */
+  markAllRead(tenantId: string, userId: string, now: number): Promise<number>
 
   /**
    * Adds outbox rows. With `trx` (a Kysely transaction of the host's database) the rows commit or
@@ -86,18 +111,22 @@ export interface NotifyStore {
    */
   enqueueOutbox(rows: readonly OutboxRecord[], options?: { trx?: HostDatabase }): Promise<void>
   /**
-   * Claims up to `limit` pending rows that are available and not leased by a live owner: sets
-   * the lease and counts an attempt. Never gives one row to two owners at once.
+   * Claims up to `limit` pending rows that are available and not leased by a live owner, of
+   * every tenant (each row keeps its `tenantId`): sets the lease and counts an attempt. Never
+   * gives one row to two owners at once.
    */
   claimOutbox(claim: { owner: string; limit: number; leaseMs: number; now: number }): Promise<OutboxRecord[]>
   /** Finishes a claimed row (only while `owner` holds it); returns false when the lease was lost. */
-  finishOutbox(id: string, owner: string, state: 'done' | 'failed'): Promise<boolean>
+  finishOutbox(tenantId: string, id: string, owner: string, state: 'done' | 'failed'): Promise<boolean>
   /** Hands a claimed row back for a later attempt at `availableAt`. */
-  releaseOutbox(id: string, owner: string, availableAt: number): Promise<void>
-  /** Row counts per state. */
+  releaseOutbox(tenantId: string, id: string, owner: string, availableAt: number): Promise<void>
+  /** Row counts per state, over every tenant. */
   outboxCounts(): Promise<Record<OutboxRecord['state'], number>>
 
-  /** Records that a webhook endpoint answered 410 Gone: no more deliveries to it. */
+  /**
+   * Records that a webhook endpoint answered 410 Gone: no more deliveries to it. Disabled
+   * endpoints are global (about a URL, not a tenant's data): a URL gone for one tenant is gone.
+   */
   disableEndpoint(url: string, reason: string, now: number): Promise<void>
   /** Whether deliveries to a webhook endpoint are disabled. */
   isEndpointDisabled(url: string): Promise<boolean>
@@ -107,15 +136,26 @@ export interface NotifyStore {
   listDisabledEndpoints(): Promise<Array<{ url: string; reason: string; disabledAt: number }>>
 
   /**
-   * Templates and partials kept in the database, partials first, then by name, channel and locale.
-   * Optional: a store without it offers no stored templates (`notifier.templates.save()` then
-   * throws `NOTIFY_STORE_UNSUPPORTED`).
+   * A tenant's templates and partials kept in the database (`NO_TENANT`: the defaults), partials
+   * first, then by name, channel and locale. Optional: a store without it offers no stored
+   * templates (`notifier.templates.save()` then throws `NOTIFY_STORE_UNSUPPORTED`).
    */
-  listTemplates?(): Promise<TemplateRecord[]>
-  /** Adds or replaces a template (by name, channel and locale) or a partial (by name). */
-  saveTemplate?(record: TemplateRecord): Promise<void>
-  /** Deletes a stored template or partial; returns whether it existed. */
-  deleteTemplate?(key: TemplateKey): Promise<boolean>
+  listTemplates?(tenantId: string): Promise<TemplateRecord[]>
+  /** Adds or replaces a tenant's template (by name, channel and locale) or partial (by name). */
+  saveTemplate?(tenantId: string, record: TemplateRecord): Promise<void>
+  /** Deletes a tenant's stored template or partial; returns whether it existed. */
+  deleteTemplate?(tenantId: string, key: TemplateKey): Promise<boolean>
+
+  /**
+   * Deletes ONE batch of at most `limit` expired records of a kind (in one short transaction)
+   * and resolves to how many it deleted; `notifier.applyRetention` calls it until a batch comes
+   * back short. `cutoff` (epoch ms): older records only; `keepLast` (inbox): never the newest
+   * `keepLast` of each user; `tenantId`: that tenant only, else every tenant. What each kind
+   * removes: `deliveries` notifications in state `done` created before the cutoff, with their
+   * provider-message links (never `queued` or `sending` ones); `inbox` items; `outbox` rows in
+   * state `done` or `failed` (never `pending`); `devices` not seen since the cutoff.
+   */
+  deleteExpired(kind: NotifyRetentionKind, query: RetentionBatchQuery): Promise<number>
 
   /** Releases resources the store owns (never the host's database); calling it again does nothing. */
   close(): Promise<void>

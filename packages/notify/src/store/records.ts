@@ -70,6 +70,8 @@ export type NotificationState = 'queued' | 'sending' | 'done'
 /** A notification in the delivery log. */
 export interface NotificationRecord {
   id: string
+  /** The tenant the notification belongs to (`''`, `NO_TENANT`, when none). */
+  tenantId: string
   idempotencyKey: string
   userId?: string
   category?: string
@@ -95,6 +97,8 @@ export interface UserPreferences {
 
 /** A registered push device. */
 export interface DeviceRecord {
+  /** The tenant the device is registered in (`''` when none); a token may be registered in several tenants. */
+  tenantId: string
   userId: string
   token: string
   /**
@@ -109,6 +113,8 @@ export interface DeviceRecord {
 /** One in-app inbox item. */
 export interface InboxItem {
   id: string
+  /** The tenant of the item (`''` when none). */
+  tenantId: string
   userId: string
   title?: string
   body: string
@@ -121,6 +127,8 @@ export interface InboxItem {
 /** A row of the outbox. */
 export interface OutboxRecord {
   id: string
+  /** The tenant the message is sent in (`''` when none); the dispatcher sends it in that tenant. */
+  tenantId: string
   /** The notification input, as `enqueue` received it (validated). */
   message: Record<string, unknown>
   idempotencyKey: string

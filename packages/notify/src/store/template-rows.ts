@@ -66,32 +66,37 @@ const keyOf = (key: TemplateKey) => ({
   locale: key.kind === 'partial' ? '' : (key.locale ?? ''),
 })
 
-/** The template methods of the Kysely store, on `<prefix>notify_templates`. */
+/** The template methods of the Kysely store, on `<prefix>notify_templates`, per tenant. */
 export function kyselyTemplateMethods(
   db: HostDatabase,
   table: string,
 ): Required<Pick<NotifyStore, 'listTemplates' | 'saveTemplate' | 'deleteTemplate'>> {
   return {
-    async listTemplates() {
-      const rows = (await db.selectFrom(table).selectAll().execute()) as unknown as TemplateRow[]
+    async listTemplates(tenantId) {
+      const rows = (await db
+        .selectFrom(table)
+        .select(['kind', 'name', 'channel', 'locale', 'body', 'updated_at'])
+        .where('tenant_id', '=', tenantId)
+        .execute()) as unknown as TemplateRow[]
       return rows.sort(compareTemplateRows).map(fromTemplateRow)
     },
-    async saveTemplate(record) {
+    async saveTemplate(tenantId, record) {
       const row = toTemplateRow(record)
       await db
         .insertInto(table)
-        .values(row)
+        .values({ ...row, tenant_id: tenantId })
         .onConflict((oc) =>
           oc
-            .columns(['kind', 'name', 'channel', 'locale'])
+            .columns(['tenant_id', 'kind', 'name', 'channel', 'locale'])
             .doUpdateSet({ body: row.body, updated_at: row.updated_at }),
         )
         .execute()
     },
-    async deleteTemplate(key) {
+    async deleteTemplate(tenantId, key) {
       const k = keyOf(key)
       const result = await db
         .deleteFrom(table)
+        .where('tenant_id', '=', tenantId)
         .where('kind', '=', k.kind)
         .where('name', '=', k.name)
         .where('channel', '=', k.channel)
@@ -102,19 +107,23 @@ export function kyselyTemplateMethods(
   }
 }
 
-/** The template methods of the memory store. */
+/** The template methods of the memory store, per tenant. */
 export function memoryTemplateMethods(): Required<
   Pick<NotifyStore, 'listTemplates' | 'saveTemplate' | 'deleteTemplate'>
 > {
-  const rows = new Map<string, TemplateRow>()
-  const id = (k: { kind: string; name: string; channel: string; locale: string }) =>
-    `${k.kind}\u0000${k.name}\u0000${k.channel}\u0000${k.locale}`
+  const rows = new Map<string, TemplateRow & { tenantId: string }>()
+  const id = (tenantId: string, k: { kind: string; name: string; channel: string; locale: string }) =>
+    `${tenantId}\u0000${k.kind}\u0000${k.name}\u0000${k.channel}\u0000${k.locale}`
   return {
-    listTemplates: async () => [...rows.values()].sort(compareTemplateRows).map(fromTemplateRow),
-    async saveTemplate(record) {
+    listTemplates: async (tenantId) =>
+      [...rows.values()]
+        .filter((row) => row.tenantId === tenantId)
+        .sort(compareTemplateRows)
+        .map(fromTemplateRow),
+    async saveTemplate(tenantId, record) {
       const row = toTemplateRow(record)
-      rows.set(id(row), row)
+      rows.set(id(tenantId, row), { ...row, tenantId })
     },
-    deleteTemplate: async (key) => rows.delete(id(keyOf(key))),
+    deleteTemplate: async (tenantId, key) => rows.delete(id(tenantId, keyOf(key))),
   }
 }

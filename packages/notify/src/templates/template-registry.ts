@@ -66,6 +66,8 @@ export interface TemplateRegistry {
   list(): NotificationTemplate[]
   /** Names of the registered partials and layouts. */
   partials(): string[]
+  /** The source of a registered partial or layout. */
+  partialSource(name: string): string | undefined
   /**
    * Renders every part of a template (of every channel it has, or `options.channel`'s) for a
    * preview or a template editor; throws `NOTIFY_TEMPLATE_NOT_FOUND` when there is none, and
@@ -235,6 +237,7 @@ export function createTemplateRegistry(
     resolve: (name, channel, locale) => lookup(name, channel, locale)?.template,
     list: () => [...entries.values()].map((entry) => entry.template),
     partials: () => engine.partials(),
+    partialSource: (name) => engine.partialSource(name),
     render(name, data, options = {}) {
       const format = { locale: options.locale ?? defaultLocale, timeZone: options.timeZone ?? 'UTC' }
       const channels = options.channel ? [options.channel] : CHANNELS

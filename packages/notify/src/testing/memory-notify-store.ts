@@ -9,39 +9,59 @@ import type {
   UserPreferences,
 } from '../store/records.js'
 import { memoryTemplateMethods } from '../store/template-rows.js'
+import { expireFrom, type MemoryExpirers } from './memory-retention.js'
 
 const copy = <T>(value: T): T => structuredClone(value)
+/** A key unique per tenant. */
+const scoped = (tenantId: string, key: string) => `${tenantId}\u0000${key}`
 
 /** Notifications by id, by idempotency key and by provider message id. */
-function memoryNotificationMethods() {
+function memoryNotificationMethods(expirers: MemoryExpirers) {
   const notifications = new Map<string, NotificationRecord>()
   const byKey = new Map<string, string>()
   const byProviderId = new Map<string, string>()
+  expirers.deliveries = (query) =>
+    expireFrom(notifications, query, {
+      time: (record) => record.createdAt,
+      eligible: (record) => record.state === 'done',
+      onDelete: (record) => {
+        byKey.delete(scoped(record.tenantId, record.idempotencyKey))
+        for (const delivery of record.deliveries) {
+          if (delivery.providerMessageId)
+            byProviderId.delete(`${delivery.provider}\u0000${delivery.providerMessageId}`)
+        }
+      },
+    })
+  const ofTenant = (tenantId: string, id: string) => {
+    const found = notifications.get(id)
+    return found?.tenantId === tenantId ? found : undefined
+  }
   return {
     async insertNotification(record) {
-      if (byKey.has(record.idempotencyKey)) return false
-      byKey.set(record.idempotencyKey, record.id)
+      const key = scoped(record.tenantId, record.idempotencyKey)
+      if (byKey.has(key)) return false
+      byKey.set(key, record.id)
       notifications.set(record.id, copy(record))
       return true
     },
-    async getNotificationByKey(key) {
-      const id = byKey.get(key)
+    async getNotificationByKey(tenantId, key) {
+      const id = byKey.get(scoped(tenantId, key))
       const found = id === undefined ? undefined : notifications.get(id)
       return found && copy(found)
     },
-    async getNotification(id) {
-      const found = notifications.get(id)
+    async getNotification(tenantId, id) {
+      const found = ofTenant(tenantId, id)
       return found && copy(found)
     },
-    async transitionNotification(id, change) {
-      const found = notifications.get(id)
+    async transitionNotification(tenantId, id, change) {
+      const found = ofTenant(tenantId, id)
       if (!found || found.state !== change.from || found.updatedAt !== change.expectedUpdatedAt) return false
       found.state = change.to
       found.updatedAt = change.now
       return true
     },
-    async completeNotification(id, deliveries, now) {
-      const found = notifications.get(id)
+    async completeNotification(tenantId, id, deliveries, now) {
+      const found = ofTenant(tenantId, id)
       if (!found) return
       found.state = 'done'
       found.deliveries = copy(deliveries)
@@ -51,9 +71,9 @@ function memoryNotificationMethods() {
           byProviderId.set(`${delivery.provider}\u0000${delivery.providerMessageId}`, id)
       }
     },
-    async recordReceipt(receipt, now) {
+    async recordReceipt(tenantId, receipt, now) {
       const id = byProviderId.get(`${receipt.provider}\u0000${receipt.providerMessageId}`)
-      const found = id === undefined ? undefined : notifications.get(id)
+      const found = id === undefined ? undefined : ofTenant(tenantId, id)
       const deliveries = found && applyReceipt(found.deliveries, receipt, now)
       if (!found || !deliveries) return false
       found.deliveries = deliveries
@@ -61,7 +81,11 @@ function memoryNotificationMethods() {
     },
     async listNotifications(query) {
       return [...notifications.values()]
-        .filter((record) => query.userId === undefined || record.userId === query.userId)
+        .filter(
+          (record) =>
+            record.tenantId === query.tenantId &&
+            (query.userId === undefined || record.userId === query.userId),
+        )
         .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
         .slice(0, query.limit)
         .map(copy)
@@ -69,76 +93,77 @@ function memoryNotificationMethods() {
   } satisfies Partial<NotifyStore>
 }
 
-/** Preferences, devices and inbox items. */
-function memoryUserMethods() {
+/** Preferences, devices and inbox items, per tenant. */
+function memoryUserMethods(expirers: MemoryExpirers) {
   const preferences = new Map<string, UserPreferences>()
+  /** Devices by tenant and token. */
   const devices = new Map<string, DeviceRecord>()
   const inbox = new Map<string, InboxItem>()
+  expirers.devices = (query) =>
+    query.cutoff === undefined ? 0 : expireFrom(devices, query, { time: (device) => device.lastSeenAt })
+  expirers.inbox = (query) =>
+    expireFrom(inbox, query, {
+      time: (item) => item.createdAt,
+      owner: (item) => scoped(item.tenantId, item.userId),
+    })
+  const usersItems = (tenantId: string, userId: string) =>
+    [...inbox.values()].filter((item) => item.tenantId === tenantId && item.userId === userId)
   return {
-    async getPreferences(userId) {
-      const found = preferences.get(userId)
+    async getPreferences(tenantId, userId) {
+      const found = preferences.get(scoped(tenantId, userId))
       return found && copy(found)
     },
-    async setPreferences(userId, value) {
-      preferences.set(userId, copy(value))
+    async setPreferences(tenantId, userId, value) {
+      preferences.set(scoped(tenantId, userId), copy(value))
     },
     async upsertDevice(device) {
-      const existing = devices.get(device.token)
-      devices.set(device.token, { ...device, createdAt: existing?.createdAt ?? device.createdAt })
+      const key = scoped(device.tenantId, device.token)
+      const existing = devices.get(key)
+      devices.set(key, { ...device, createdAt: existing?.createdAt ?? device.createdAt })
     },
-    async listDevices(userId) {
+    async listDevices(tenantId, userId) {
       return [...devices.values()]
-        .filter((device) => device.userId === userId)
+        .filter((device) => device.tenantId === tenantId && device.userId === userId)
         .sort((a, b) => a.createdAt - b.createdAt)
         .map(copy)
     },
-    async removeDevices(tokens) {
+    async removeDevices(tenantId, tokens) {
       let removed = 0
-      for (const token of tokens) if (devices.delete(token)) removed++
+      for (const token of tokens) if (devices.delete(scoped(tenantId, token))) removed++
       return removed
     },
-    async touchDevice(token, now) {
-      const found = devices.get(token)
+    async touchDevice(tenantId, token, now) {
+      const found = devices.get(scoped(tenantId, token))
       if (found) found.lastSeenAt = now
-    },
-    async pruneDevices(before) {
-      let removed = 0
-      for (const [token, device] of devices) {
-        if (device.lastSeenAt < before) {
-          devices.delete(token)
-          removed++
-        }
-      }
-      return removed
     },
     async addInboxItem(item) {
       inbox.set(item.id, copy(item))
     },
-    async listInbox(userId, query) {
-      return [...inbox.values()]
-        .filter((item) => item.userId === userId && (!query.unreadOnly || item.readAt === undefined))
+    async listInbox(tenantId, userId, query) {
+      return usersItems(tenantId, userId)
+        .filter((item) => !query.unreadOnly || item.readAt === undefined)
         .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1))
         .slice(0, query.limit)
         .map(copy)
     },
-    async unreadCount(userId) {
-      return [...inbox.values()].filter((item) => item.userId === userId && item.readAt === undefined).length
+    async unreadCount(tenantId, userId) {
+      return usersItems(tenantId, userId).filter((item) => item.readAt === undefined).length
     },
-    async markRead(userId, ids, now) {
+    async markRead(tenantId, userId, ids, now) {
       let changed = 0
       for (const id of ids) {
         const item = inbox.get(id)
-        if (item && item.userId === userId && item.readAt === undefined) {
+        if (item && item.tenantId === tenantId && item.userId === userId && item.readAt === undefined) {
           item.readAt = now
           changed++
         }
       }
       return changed
     },
-    async markAllRead(userId, now) {
+    async markAllRead(tenantId, userId, now) {
       let changed = 0
-      for (const item of inbox.values()) {
-        if (item.userId === userId && item.readAt === undefined) {
+      for (const item of usersItems(tenantId, userId)) {
+        if (item.readAt === undefined) {
           item.readAt = now
           changed++
         }
@@ -149,8 +174,10 @@ function memoryUserMethods() {
 }
 
 /** Outbox rows and disabled webhook endpoints; `{ trx }` is refused (no SQL to join). */
-function memoryOutboxMethods() {
+function memoryOutboxMethods(expirers: MemoryExpirers) {
   const outbox = new Map<string, OutboxRecord>()
+  expirers.outbox = (query) =>
+    expireFrom(outbox, query, { time: (row) => row.createdAt, eligible: (row) => row.state !== 'pending' })
   const disabled = new Map<string, { url: string; reason: string; disabledAt: number }>()
   return {
     async enqueueOutbox(rows, options) {
@@ -180,16 +207,17 @@ function memoryOutboxMethods() {
       }
       return claimed
     },
-    async finishOutbox(id, owner, state) {
+    async finishOutbox(tenantId, id, owner, state) {
       const row = outbox.get(id)
-      if (!row || row.leaseOwner !== owner || row.state !== 'pending') return false
+      if (!row || row.tenantId !== tenantId || row.leaseOwner !== owner || row.state !== 'pending')
+        return false
       row.state = state
       delete row.leaseUntil
       return true
     },
-    async releaseOutbox(id, owner, availableAt) {
+    async releaseOutbox(tenantId, id, owner, availableAt) {
       const row = outbox.get(id)
-      if (!row || row.leaseOwner !== owner || row.state !== 'pending') return
+      if (!row || row.tenantId !== tenantId || row.leaseOwner !== owner || row.state !== 'pending') return
       row.availableAt = availableAt
       delete row.leaseUntil
       delete row.leaseOwner
@@ -215,11 +243,13 @@ function memoryOutboxMethods() {
  * Nothing survives a restart; a service uses `createKyselyNotifyStore`.
  */
 export function createMemoryNotifyStore(): NotifyStore {
+  const expirers: MemoryExpirers = {}
   return {
     ...memoryTemplateMethods(),
-    ...memoryNotificationMethods(),
-    ...memoryUserMethods(),
-    ...memoryOutboxMethods(),
+    ...memoryNotificationMethods(expirers),
+    ...memoryUserMethods(expirers),
+    ...memoryOutboxMethods(expirers),
+    deleteExpired: async (kind, query) => expirers[kind]?.(query) ?? 0,
     close: async () => {},
   }
 }

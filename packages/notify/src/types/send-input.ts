@@ -12,6 +12,11 @@ export interface SendAttachment {
 
 /** What `notifier.send()` takes. Give `template` or `content`. */
 export interface SendInput {
+  /**
+   * The tenant it is sent in (see `tenantMode`): its preferences, devices, inbox, template
+   * overrides, idempotency keys and rate-limit buckets. Required under `'required'`, refused under `'off'`.
+   */
+  tenantId?: string
   /** The user it concerns: preferences, devices and the in-app inbox are looked up by it. */
   userId?: string
   /** Addresses per channel; push falls back to the user's registered devices. */

@@ -23,6 +23,8 @@ export const MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 /** Schema of `notifier.send()` input. */
 export const sendInputSchema = z
   .object({
+    /** Its shape is checked by the notifier's tenant scope (`NOTIFY_INVALID_MESSAGE`). */
+    tenantId: z.string().max(128).optional(),
     userId: z.string().min(1).max(300).optional(),
     to: z
       .object({

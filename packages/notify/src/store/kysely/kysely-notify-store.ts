@@ -5,6 +5,7 @@ import { kyselyTemplateMethods } from '../template-rows.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
 import { notificationMethods } from './notification-methods.js'
 import { outboxMethods } from './outbox-methods.js'
+import { retentionMethods } from './retention-methods.js'
 import { createSendPath } from './send-path.js'
 import type { KyselyStoreContext } from './store-context.js'
 import { userMethods } from './user-methods.js'
@@ -53,6 +54,7 @@ export async function createKyselyNotifyStore(options: KyselyNotifyStoreOptions)
     ...notificationMethods(context),
     ...userMethods(context),
     ...outboxMethods(context),
+    ...retentionMethods(context),
     close: () => {
       closed ??= sendPath.close()
       return closed

@@ -1,5 +1,6 @@
 import type { MigrationSet } from '@opskit/core'
 import type { Kysely, Migration } from 'kysely'
+import { tenancyMigration } from './tenancy-migration.js'
 
 /** The table names of the notify store for a prefix. */
 export function notifyTables(prefix: string) {
@@ -129,5 +130,6 @@ export const notifyMigrations: MigrationSet = (prefix) => {
     '0002_disabled_endpoints': disabledEndpoints,
     '0003_provider_messages': providerMessages,
     '0004_templates': templates,
+    '0005_tenancy': tenancyMigration(t),
   }
 }

@@ -21,34 +21,42 @@ export function notificationMethods(
   const postgres = context.dialect === 'postgres'
   return {
     insertNotification: (record, insertOptions) => sendPath.claim(record, insertOptions),
-    async getNotificationByKey(key) {
+    async getNotificationByKey(tenantId, key) {
       const row = await db
         .selectFrom(t.notifications)
         .selectAll()
+        .where('tenant_id', '=', tenantId)
         .where('idempotency_key', '=', key)
         .executeTakeFirst()
       return row && toNotification(row)
     },
-    async getNotification(id) {
-      const row = await db.selectFrom(t.notifications).selectAll().where('id', '=', id).executeTakeFirst()
+    async getNotification(tenantId, id) {
+      const row = await db
+        .selectFrom(t.notifications)
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst()
       return row && toNotification(row)
     },
-    async transitionNotification(id, change) {
+    async transitionNotification(tenantId, id, change) {
       const result = await db
         .updateTable(t.notifications)
         .set({ state: change.to, updated_at: change.now })
+        .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .where('state', '=', change.from)
         .where('updated_at', '=', change.expectedUpdatedAt)
         .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
-    completeNotification: (id, deliveries, now) => sendPath.complete(id, deliveries, now),
-    async recordReceipt(receipt, now) {
+    completeNotification: (tenantId, id, deliveries, now) => sendPath.complete(tenantId, id, deliveries, now),
+    async recordReceipt(tenantId, receipt, now) {
       return db.transaction().execute(async (trx) => {
         const link = await trx
           .selectFrom(t.providerMessages)
           .select('notification_id')
+          .where('tenant_id', '=', tenantId)
           .where('provider', '=', receipt.provider)
           .where('provider_message_id', '=', receipt.providerMessageId)
           .executeTakeFirst()
@@ -56,6 +64,7 @@ export function notificationMethods(
         let select = trx
           .selectFrom(t.notifications)
           .select('deliveries')
+          .where('tenant_id', '=', tenantId)
           .where('id', '=', String(link.notification_id))
         if (postgres) select = select.forUpdate()
         const row = await select.executeTakeFirst()
@@ -66,13 +75,14 @@ export function notificationMethods(
         await trx
           .updateTable(t.notifications)
           .set({ deliveries: JSON.stringify(deliveries) })
+          .where('tenant_id', '=', tenantId)
           .where('id', '=', String(link.notification_id))
           .execute()
         return true
       })
     },
     async listNotifications(query) {
-      let builder = db.selectFrom(t.notifications).selectAll()
+      let builder = db.selectFrom(t.notifications).selectAll().where('tenant_id', '=', query.tenantId)
       if (query.userId !== undefined) builder = builder.where('user_id', '=', query.userId)
       const rows = await builder
         .orderBy('created_at', 'desc')

@@ -32,6 +32,7 @@ export function outboxMethods(
         .values(
           rows.map((row) => ({
             id: row.id,
+            tenant_id: row.tenantId,
             message: JSON.stringify(row.message),
             idempotency_key: row.idempotencyKey,
             state: row.state,
@@ -71,20 +72,22 @@ export function outboxMethods(
         return rows.map(toOutbox).sort((a, b) => a.availableAt - b.availableAt || (a.id < b.id ? -1 : 1))
       })
     },
-    async finishOutbox(id, owner, state) {
+    async finishOutbox(tenantId, id, owner, state) {
       const result = await db
         .updateTable(t.outbox)
         .set({ state, lease_until: null })
+        .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .where('state', '=', 'pending')
         .executeTakeFirst()
       return Number(result.numUpdatedRows) > 0
     },
-    async releaseOutbox(id, owner, availableAt) {
+    async releaseOutbox(tenantId, id, owner, availableAt) {
       await db
         .updateTable(t.outbox)
         .set({ available_at: availableAt, lease_until: null, lease_owner: null })
+        .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .where('lease_owner', '=', owner)
         .where('state', '=', 'pending')

@@ -13,6 +13,7 @@ export function toNotification(row: Row): NotificationRecord {
   const category = optStr(row.category)
   return {
     id: String(row.id),
+    tenantId: String(row.tenant_id ?? ''),
     idempotencyKey: String(row.idempotency_key),
     ...(userId === undefined ? {} : { userId }),
     ...(category === undefined ? {} : { category }),
@@ -25,6 +26,7 @@ export function toNotification(row: Row): NotificationRecord {
 
 export function toDevice(row: Row): DeviceRecord {
   return {
+    tenantId: String(row.tenant_id ?? ''),
     userId: String(row.user_id),
     token: String(row.token),
     platform: row.platform as DeviceRecord['platform'],
@@ -39,6 +41,7 @@ export function toInbox(row: Row): InboxItem {
   const readAt = optNum(row.read_at)
   return {
     id: String(row.id),
+    tenantId: String(row.tenant_id ?? ''),
     userId: String(row.user_id),
     ...(title === undefined ? {} : { title }),
     body: String(row.body),
@@ -54,6 +57,7 @@ export function toOutbox(row: Row): OutboxRecord {
   const leaseUntil = optNum(row.lease_until)
   return {
     id: String(row.id),
+    tenantId: String(row.tenant_id ?? ''),
     message: JSON.parse(String(row.message)),
     idempotencyKey: String(row.idempotency_key),
     state: row.state as OutboxRecord['state'],

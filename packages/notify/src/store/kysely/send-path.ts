@@ -12,18 +12,26 @@ import { CompiledQuery } from 'kysely'
 import type { Delivery, NotificationRecord } from '../records.js'
 import type { notifyTables } from './migrations.js'
 
+/** One delivery-log write: a notification's final deliveries. */
+interface Completion {
+  tenantId: string
+  id: string
+  deliveries: Delivery[]
+  now: number
+}
+
 /** The store's reads and writes on the path of every send. */
 export interface SendPath {
   /** The idempotency claim: `false` when the key is taken. */
   claim(record: NotificationRecord, options?: { wait?: 'durable' | 'committed' }): Promise<boolean>
   /** The delivery log: final deliveries, state `done`, provider message ids indexed. */
-  complete(id: string, deliveries: Delivery[], now: number): Promise<void>
-  /** A user's stored preferences (JSON text). */
-  preferences(userId: string): Promise<string | undefined>
+  complete(tenantId: string, id: string, deliveries: Delivery[], now: number): Promise<void>
+  /** A user's stored preferences in a tenant (JSON text). */
+  preferences(tenantId: string, userId: string): Promise<string | undefined>
   close(): Promise<void>
 }
 
-/** Most rows in one multi-row statement (8 parameters each stays far below SQLite's limit). */
+/** Most rows in one multi-row statement (9 parameters each stays far below SQLite's limit). */
 const CHUNK = 500
 
 /** SQL text of the send path, built once, for SQLite (`?`) or PostgreSQL (`$n`) placeholders. */
@@ -40,33 +48,39 @@ function statements(t: ReturnType<typeof notifyTables>, dialect: Dialect) {
       return text
     }
   }
-  const columns = 'id, idempotency_key, user_id, category, state, deliveries, created_at, updated_at'
+  const columns =
+    'id, tenant_id, idempotency_key, user_id, category, state, deliveries, created_at, updated_at'
   return {
     /** Inserts `count` notifications, skipping taken keys; returns the ids inserted. */
     insertNotifications: cached(
       (count) =>
-        `INSERT INTO "${t.notifications}" (${columns}) VALUES ${rows(count, 8)} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+        `INSERT INTO "${t.notifications}" (${columns}) VALUES ${rows(count, 9)} ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
     ),
-    /** Completes `count` notifications: (id, deliveries, updated_at) rows joined by id (SQLite 3.33+). */
+    /**
+     * Completes `count` notifications: (id, deliveries, updated_at, tenant_id) rows joined by id
+     * and tenant (SQLite 3.33+).
+     */
     completeNotifications: cached(
       (count) =>
-        `UPDATE "${t.notifications}" SET state = 'done', deliveries = v.column2, updated_at = v.column3 FROM (VALUES ${rows(count, 3)}) AS v WHERE "${t.notifications}".id = v.column1`,
+        `UPDATE "${t.notifications}" SET state = 'done', deliveries = v.column2, updated_at = v.column3 FROM (VALUES ${rows(count, 4)}) AS v WHERE "${t.notifications}".id = v.column1 AND "${t.notifications}".tenant_id = v.column4`,
     ),
-    completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${placeholder(dialect, 1)}, updated_at = ${placeholder(dialect, 2)} WHERE id = ${placeholder(dialect, 3)}`,
-    /** Indexes `count` provider message ids (provider, id, notification) for receipts. */
+    completeNotification: `UPDATE "${t.notifications}" SET state = 'done', deliveries = ${placeholder(dialect, 1)}, updated_at = ${placeholder(dialect, 2)} WHERE id = ${placeholder(dialect, 3)} AND tenant_id = ${placeholder(dialect, 4)}`,
+    /** Indexes `count` provider message ids (provider, id, notification, tenant) for receipts. */
     linkMessages: cached(
       (count) =>
-        `INSERT INTO "${t.providerMessages}" (provider, provider_message_id, notification_id) VALUES ${rows(count, 3)} ON CONFLICT (provider, provider_message_id) DO NOTHING`,
+        `INSERT INTO "${t.providerMessages}" (provider, provider_message_id, notification_id, tenant_id) VALUES ${rows(count, 4)} ON CONFLICT (provider, provider_message_id) DO NOTHING`,
     ),
-    /** Preferences of `count` users. */
+    /** Preferences of `count` users of one tenant (the tenant is the first parameter). */
     preferences: cached(
-      (count) => `SELECT user_id, preferences FROM "${t.preferences}" WHERE user_id IN ${rows(1, count)}`,
+      (count) =>
+        `SELECT user_id, preferences FROM "${t.preferences}" WHERE tenant_id = ${placeholder(dialect, 1)} AND user_id IN ${placeholderRows(dialect, 1, count, 2)}`,
     ),
   }
 }
 
 const claimParameters = (record: NotificationRecord): unknown[] => [
   record.id,
+  record.tenantId,
   record.idempotencyKey,
   record.userId ?? null,
   record.category ?? null,
@@ -76,31 +90,32 @@ const claimParameters = (record: NotificationRecord): unknown[] => [
   record.updatedAt,
 ]
 
-/** Provider message ids of deliveries, flattened as (provider, provider_message_id, notification_id). */
-function links(id: string, deliveries: readonly Delivery[]): unknown[] {
+/** Provider message ids of deliveries, flattened as (provider, provider_message_id, notification_id, tenant_id). */
+function links(tenantId: string, id: string, deliveries: readonly Delivery[]): unknown[] {
   const values: unknown[] = []
   for (const delivery of deliveries) {
     if (delivery.providerMessageId && delivery.provider)
-      values.push(delivery.provider, delivery.providerMessageId, id)
+      values.push(delivery.provider, delivery.providerMessageId, id, tenantId)
   }
   return values
 }
 
 /**
  * Reads preferences in batches: the users asked for in the same turn of the event loop (the sends
- * that a finished batch of writes let go on) are read with one `IN (…)` query.
+ * that a finished batch of writes let go on) are read with one `IN (…)` query per tenant.
  */
 function createPreferencesLoader(db: HostDatabase, statement: (count: number) => string) {
   type Caller = { resolve: (value: string | undefined) => void; reject: (error: unknown) => void }
-  let waiting: Map<string, Caller[]> | undefined
-  const load = async (batch: Map<string, Caller[]>) => {
+  /** Callers by tenant, then by user. */
+  let waiting: Map<string, Map<string, Caller[]>> | undefined
+  const loadTenant = async (tenantId: string, batch: Map<string, Caller[]>) => {
     const userIds = [...batch.keys()]
     try {
       const found = new Map<string, string>()
       for (let start = 0; start < userIds.length; start += CHUNK) {
         const chunk = userIds.slice(start, start + CHUNK)
         const { rows } = await db.executeQuery<{ user_id: unknown; preferences: unknown }>(
-          CompiledQuery.raw(statement(chunk.length), chunk),
+          CompiledQuery.raw(statement(chunk.length), [tenantId, ...chunk]),
         )
         for (const row of rows) found.set(String(row.user_id), String(row.preferences))
       }
@@ -109,19 +124,24 @@ function createPreferencesLoader(db: HostDatabase, statement: (count: number) =>
       for (const callers of batch.values()) for (const caller of callers) caller.reject(error)
     }
   }
-  return (userId: string) =>
+  return (tenantId: string, userId: string) =>
     new Promise<string | undefined>((resolve, reject) => {
       if (!waiting) {
-        const batch = new Map<string, Caller[]>()
+        const batch = new Map<string, Map<string, Caller[]>>()
         waiting = batch
         queueMicrotask(() => {
           waiting = undefined
-          void load(batch)
+          for (const [tenant, users] of batch) void loadTenant(tenant, users)
         })
       }
-      const callers = waiting.get(userId)
+      let users = waiting.get(tenantId)
+      if (!users) {
+        users = new Map()
+        waiting.set(tenantId, users)
+      }
+      const callers = users.get(userId)
       if (callers) callers.push({ resolve, reject })
-      else waiting.set(userId, [{ resolve, reject }])
+      else users.set(userId, [{ resolve, reject }])
     })
 }
 
@@ -146,19 +166,24 @@ export function createSendPath(
     )
     return rows.length > 0
   }
-  const completeOne = async (executor: HostDatabase, id: string, deliveries: Delivery[], now: number) => {
+  const completeOne = async (executor: HostDatabase, row: Completion) => {
     await executor.executeQuery(
-      CompiledQuery.raw(text.completeNotification, [JSON.stringify(deliveries), now, id]),
+      CompiledQuery.raw(text.completeNotification, [
+        JSON.stringify(row.deliveries),
+        row.now,
+        row.id,
+        row.tenantId,
+      ]),
     )
-    const values = links(id, deliveries)
+    const values = links(row.tenantId, row.id, row.deliveries)
     if (values.length > 0)
-      await executor.executeQuery(CompiledQuery.raw(text.linkMessages(values.length / 3), values))
+      await executor.executeQuery(CompiledQuery.raw(text.linkMessages(values.length / 4), values))
   }
 
   if (dialect === 'postgres') {
     return {
       claim: (record) => insertOne(db, record),
-      complete: (id, deliveries, now) => completeOne(db, id, deliveries, now),
+      complete: (tenantId, id, deliveries, now) => completeOne(db, { tenantId, id, deliveries, now }),
       preferences,
       close: async () => {},
     }
@@ -184,11 +209,10 @@ export function createSendPath(
   const durableClaims = createStatementBatch(group, insertMany)
   const committedClaims = createStatementBatch(group, insertMany, { wait: 'committed' })
 
-  type Completion = { id: string; deliveries: Delivery[]; now: number }
   const completions = createStatementBatch<Completion, void>(group, async (executor, rows) => {
     // one notification twice in a group (a stale sender and its successor) keeps the per-row order
     if (new Set(rows.map((row) => row.id)).size < rows.length) {
-      return settleEach(rows, (row) => completeOne(executor, row.id, row.deliveries, row.now))
+      return settleEach(rows, (row) => completeOne(executor, row))
     }
     try {
       for (let start = 0; start < rows.length; start += CHUNK) {
@@ -196,25 +220,25 @@ export function createSendPath(
         await executor.executeQuery(
           CompiledQuery.raw(
             text.completeNotifications(chunk.length),
-            chunk.flatMap((row) => [row.id, JSON.stringify(row.deliveries), row.now]),
+            chunk.flatMap((row) => [row.id, JSON.stringify(row.deliveries), row.now, row.tenantId]),
           ),
         )
       }
-      const values = rows.flatMap((row) => links(row.id, row.deliveries))
-      for (let start = 0; start < values.length; start += CHUNK * 3) {
-        const chunk = values.slice(start, start + CHUNK * 3)
-        await executor.executeQuery(CompiledQuery.raw(text.linkMessages(chunk.length / 3), chunk))
+      const values = rows.flatMap((row) => links(row.tenantId, row.id, row.deliveries))
+      for (let start = 0; start < values.length; start += CHUNK * 4) {
+        const chunk = values.slice(start, start + CHUNK * 4)
+        await executor.executeQuery(CompiledQuery.raw(text.linkMessages(chunk.length / 4), chunk))
       }
       return rows.map((): Outcome<void> => ({ ok: true, value: undefined }))
     } catch {
       // a failed statement rolled back alone: find the row at fault, one statement each
-      return settleEach(rows, (row) => completeOne(executor, row.id, row.deliveries, row.now))
+      return settleEach(rows, (row) => completeOne(executor, row))
     }
   })
 
   return {
     claim: (record, options) => (options?.wait === 'committed' ? committedClaims : durableClaims)(record),
-    complete: (id, deliveries, now) => completions({ id, deliveries, now }),
+    complete: (tenantId, id, deliveries, now) => completions({ tenantId, id, deliveries, now }),
     preferences,
     close: () => group.close(),
   }

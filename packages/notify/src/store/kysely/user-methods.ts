@@ -14,7 +14,6 @@ export function userMethods(
   | 'listDevices'
   | 'removeDevices'
   | 'touchDevice'
-  | 'pruneDevices'
   | 'addInboxItem'
   | 'listInbox'
   | 'unreadCount'
@@ -23,22 +22,23 @@ export function userMethods(
 > {
   const { db, t, sendPath } = context
   return {
-    async getPreferences(userId) {
-      const stored = await sendPath.preferences(userId)
+    async getPreferences(tenantId, userId) {
+      const stored = await sendPath.preferences(tenantId, userId)
       return stored === undefined ? undefined : (JSON.parse(stored) as UserPreferences)
     },
-    async setPreferences(userId, value) {
+    async setPreferences(tenantId, userId, value) {
       const preferences = JSON.stringify(value)
       await db
         .insertInto(t.preferences)
-        .values({ user_id: userId, preferences })
-        .onConflict((oc) => oc.column('user_id').doUpdateSet({ preferences }))
+        .values({ tenant_id: tenantId, user_id: userId, preferences })
+        .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({ preferences }))
         .execute()
     },
     async upsertDevice(device) {
       await db
         .insertInto(t.devices)
         .values({
+          tenant_id: device.tenantId,
           token: device.token,
           user_id: device.userId,
           platform: device.platform,
@@ -46,7 +46,7 @@ export function userMethods(
           last_seen_at: device.lastSeenAt,
         })
         .onConflict((oc) =>
-          oc.column('token').doUpdateSet({
+          oc.columns(['tenant_id', 'token']).doUpdateSet({
             user_id: device.userId,
             platform: device.platform,
             last_seen_at: device.lastSeenAt,
@@ -54,36 +54,40 @@ export function userMethods(
         )
         .execute()
     },
-    async listDevices(userId) {
+    async listDevices(tenantId, userId) {
       const rows = await db
         .selectFrom(t.devices)
         .selectAll()
+        .where('tenant_id', '=', tenantId)
         .where('user_id', '=', userId)
         .orderBy('created_at')
         .orderBy('token')
         .execute()
       return rows.map(toDevice)
     },
-    async removeDevices(tokens) {
+    async removeDevices(tenantId, tokens) {
       if (tokens.length === 0) return 0
       const result = await db
         .deleteFrom(t.devices)
+        .where('tenant_id', '=', tenantId)
         .where('token', 'in', [...tokens])
         .executeTakeFirst()
       return Number(result.numDeletedRows)
     },
-    async touchDevice(token, now) {
-      await db.updateTable(t.devices).set({ last_seen_at: now }).where('token', '=', token).execute()
-    },
-    async pruneDevices(before) {
-      const result = await db.deleteFrom(t.devices).where('last_seen_at', '<', before).executeTakeFirst()
-      return Number(result.numDeletedRows)
+    async touchDevice(tenantId, token, now) {
+      await db
+        .updateTable(t.devices)
+        .set({ last_seen_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('token', '=', token)
+        .execute()
     },
     async addInboxItem(item) {
       await db
         .insertInto(t.inbox)
         .values({
           id: item.id,
+          tenant_id: item.tenantId,
           user_id: item.userId,
           title: item.title ?? null,
           body: item.body,
@@ -94,8 +98,12 @@ export function userMethods(
         })
         .execute()
     },
-    async listInbox(userId, query) {
-      let builder = db.selectFrom(t.inbox).selectAll().where('user_id', '=', userId)
+    async listInbox(tenantId, userId, query) {
+      let builder = db
+        .selectFrom(t.inbox)
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
       if (query.unreadOnly) builder = builder.where('read_at', 'is', null)
       const rows = await builder
         .orderBy('created_at', 'desc')
@@ -104,30 +112,33 @@ export function userMethods(
         .execute()
       return rows.map(toInbox)
     },
-    async unreadCount(userId) {
+    async unreadCount(tenantId, userId) {
       const row = await db
         .selectFrom(t.inbox)
         .select((eb) => eb.fn.countAll().as('n'))
+        .where('tenant_id', '=', tenantId)
         .where('user_id', '=', userId)
         .where('read_at', 'is', null)
         .executeTakeFirst()
       return Number(row?.n ?? 0)
     },
-    async markRead(userId, ids, now) {
+    async markRead(tenantId, userId, ids, now) {
       if (ids.length === 0) return 0
       const result = await db
         .updateTable(t.inbox)
         .set({ read_at: now })
+        .where('tenant_id', '=', tenantId)
         .where('user_id', '=', userId)
         .where('id', 'in', [...ids])
         .where('read_at', 'is', null)
         .executeTakeFirst()
       return Number(result.numUpdatedRows)
     },
-    async markAllRead(userId, now) {
+    async markAllRead(tenantId, userId, now) {
       const result = await db
         .updateTable(t.inbox)
         .set({ read_at: now })
+        .where('tenant_id', '=', tenantId)
         .where('user_id', '=', userId)
         .where('read_at', 'is', null)
         .executeTakeFirst()

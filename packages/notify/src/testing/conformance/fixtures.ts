@@ -8,6 +8,7 @@ export const id = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++
 /** A notification record (state `sending`, user `user-1`), with overrides. */
 export const notification = (overrides: Partial<NotificationRecord> = {}): NotificationRecord => ({
   id: id('n'),
+  tenantId: '',
   idempotencyKey: id('key'),
   userId: 'user-1',
   state: 'sending',
@@ -20,6 +21,7 @@ export const notification = (overrides: Partial<NotificationRecord> = {}): Notif
 /** A pending outbox row, with overrides. */
 export const row = (overrides: Partial<OutboxRecord> = {}): OutboxRecord => ({
   id: id('o'),
+  tenantId: '',
   message: { channels: ['email'], content: { subject: 's', text: 't' } },
   idempotencyKey: id('ok'),
   state: 'pending',

@@ -14,9 +14,9 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
       expect(
         await store.insertNotification({ ...notification(), idempotencyKey: first.idempotencyKey }),
       ).toBe(false)
-      expect(await store.getNotificationByKey(first.idempotencyKey)).toEqual(first)
-      expect(await store.getNotification(first.id)).toEqual(first)
-      expect(await store.getNotification('missing')).toBeUndefined()
+      expect(await store.getNotificationByKey('', first.idempotencyKey)).toEqual(first)
+      expect(await store.getNotification('', first.id)).toEqual(first)
+      expect(await store.getNotification('', 'missing')).toBeUndefined()
     },
   },
   {
@@ -34,7 +34,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
         store.insertNotification(records[2] as NotificationRecord, { wait: 'committed' }),
       ])
       expect(claims.filter(Boolean)).toHaveLength(1)
-      expect(await store.getNotificationByKey(key)).toEqual(records[claims.indexOf(true)])
+      expect(await store.getNotificationByKey('', key)).toEqual(records[claims.indexOf(true)])
     },
   },
   {
@@ -43,7 +43,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
       const record = notification({ state: 'queued' })
       await store.insertNotification(record)
       expect(
-        await store.transitionNotification(record.id, {
+        await store.transitionNotification('', record.id, {
           from: 'queued',
           expectedUpdatedAt: 999,
           to: 'sending',
@@ -51,7 +51,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
         }),
       ).toBe(false)
       expect(
-        await store.transitionNotification(record.id, {
+        await store.transitionNotification('', record.id, {
           from: 'queued',
           expectedUpdatedAt: 1_000,
           to: 'sending',
@@ -59,7 +59,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
         }),
       ).toBe(true)
       expect(
-        await store.transitionNotification(record.id, {
+        await store.transitionNotification('', record.id, {
           from: 'queued',
           expectedUpdatedAt: 1_000,
           to: 'sending',
@@ -77,8 +77,8 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
           segments: 2,
         },
       ]
-      await store.completeNotification(record.id, deliveries, 3_000)
-      const done = await store.getNotification(record.id)
+      await store.completeNotification('', record.id, deliveries, 3_000)
+      const done = await store.getNotification('', record.id)
       expect(done).toMatchObject({ state: 'done', updatedAt: 3_000, deliveries })
     },
   },
@@ -104,21 +104,24 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
           providerMessageId: `<m-${record.id}>`,
         },
       ]
-      await store.completeNotification(record.id, deliveries, 2_000)
+      await store.completeNotification('', record.id, deliveries, 2_000)
       expect(
         await store.recordReceipt(
+          '',
           { provider: 'twilio', providerMessageId: 'SM-unknown', status: 'delivered' },
           3_000,
         ),
       ).toBe(false)
       expect(
         await store.recordReceipt(
+          '',
           { provider: 'other', providerMessageId: `SM-${record.id}`, status: 'delivered' },
           3_000,
         ),
       ).toBe(false)
       expect(
         await store.recordReceipt(
+          '',
           {
             provider: 'twilio',
             providerMessageId: `SM-${record.id}`,
@@ -129,7 +132,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
           3_000,
         ),
       ).toBe(true)
-      const updated = await store.getNotification(record.id)
+      const updated = await store.getNotification('', record.id)
       expect(updated?.deliveries[0]).toEqual({
         ...deliveries[0],
         cost: { amount: 0.0079, currency: 'USD' },
@@ -152,6 +155,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
         providerMessageId,
       })
       await store.completeNotification(
+        '',
         record.id,
         [delivery('sendgrid', `sg-${record.id}`), delivery('twilio', `SM-${record.id}`)],
         1_000,
@@ -163,27 +167,27 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
         ...(occurredAt !== undefined ? { occurredAt } : {}),
       })
       const statuses = async () =>
-        (await store.getNotification(record.id))?.deliveries.map((d) => d.receipt?.status)
+        (await store.getNotification('', record.id))?.deliveries.map((d) => d.receipt?.status)
       // Event times decide: a delivered at t=20 is not overwritten by a deferred from t=10 …
-      expect(await store.recordReceipt(receipt('sendgrid', 'delivered', 20_000), 2_000)).toBe(true)
-      expect(await store.recordReceipt(receipt('sendgrid', 'deferred', 10_000), 3_000)).toBe(true)
+      expect(await store.recordReceipt('', receipt('sendgrid', 'delivered', 20_000), 2_000)).toBe(true)
+      expect(await store.recordReceipt('', receipt('sendgrid', 'deferred', 10_000), 3_000)).toBe(true)
       expect(await statuses()).toEqual(['delivered', undefined])
       // … while a later open is recorded, with the time it happened.
-      await store.recordReceipt(receipt('sendgrid', 'open', 30_000), 4_000)
-      expect((await store.getNotification(record.id))?.deliveries[0]?.receipt).toEqual({
+      await store.recordReceipt('', receipt('sendgrid', 'open', 30_000), 4_000)
+      expect((await store.getNotification('', record.id))?.deliveries[0]?.receipt).toEqual({
         status: 'open',
         at: 4_000,
         occurredAt: 30_000,
       })
       // Without event times the stage decides: a late `sent` does not undo `delivered`.
-      await store.recordReceipt(receipt('twilio', 'delivered'), 5_000)
-      await store.recordReceipt(receipt('twilio', 'sent'), 6_000)
+      await store.recordReceipt('', receipt('twilio', 'delivered'), 5_000)
+      await store.recordReceipt('', receipt('twilio', 'sent'), 6_000)
       expect(await statuses()).toEqual(['open', 'delivered'])
-      await store.recordReceipt(receipt('twilio', 'read'), 7_000)
+      await store.recordReceipt('', receipt('twilio', 'read'), 7_000)
       expect(await statuses()).toEqual(['open', 'read'])
       // Every report is in the history, in event order, the late ones included.
       const history = async (index: number) =>
-        (await store.getNotification(record.id))?.deliveries[index]?.receipts?.map((r) => r.status)
+        (await store.getNotification('', record.id))?.deliveries[index]?.receipts?.map((r) => r.status)
       expect(await history(0)).toEqual(['deferred', 'delivered', 'open'])
       expect(await history(1)).toEqual(['delivered', 'sent', 'read'])
     },
@@ -195,6 +199,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
       await store.insertNotification(record)
       const messageId = `sg-${record.id}`
       await store.completeNotification(
+        '',
         record.id,
         [
           {
@@ -208,12 +213,16 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
         1_000,
       )
       const report = (status: string, occurredAt: number) =>
-        store.recordReceipt({ provider: 'sendgrid', providerMessageId: messageId, status, occurredAt }, 2_000)
+        store.recordReceipt(
+          '',
+          { provider: 'sendgrid', providerMessageId: messageId, status, occurredAt },
+          2_000,
+        )
       await report('delivered', 10_000)
       // A webhook the provider retried is the same report.
       await report('delivered', 10_000)
       for (let i = 1; i <= MAX_RECEIPT_HISTORY + 5; i++) await report('open', 10_000 + i * 1_000)
-      const delivery = (await store.getNotification(record.id))?.deliveries[0]
+      const delivery = (await store.getNotification('', record.id))?.deliveries[0]
       const times = delivery?.receipts?.map((r) => r.occurredAt)
       expect(times).toHaveLength(MAX_RECEIPT_HISTORY)
       expect(times?.slice(0, 2)).toEqual([10_000, 11_000])
@@ -228,7 +237,7 @@ export const notificationCases: StoreConformanceCase<NotifyStore>[] = [
       const userId = id('log-user')
       for (const createdAt of [10, 30, 20])
         await store.insertNotification(notification({ userId, createdAt, updatedAt: createdAt }))
-      const list = await store.listNotifications({ userId, limit: 2 })
+      const list = await store.listNotifications({ tenantId: '', userId, limit: 2 })
       expect(list.map((r) => r.createdAt)).toEqual([30, 20])
     },
   },

@@ -5,7 +5,9 @@ import type { NotifyStore } from '../../store/notify-store.js'
 import { notification } from './fixtures.js'
 import { notificationCases } from './notification-cases.js'
 import { outboxCases } from './outbox-cases.js'
+import { retentionCases } from './retention-cases.js'
 import { templateStoreCases } from './template-store-cases.js'
+import { tenancyCases } from './tenancy-cases.js'
 import { userCases } from './user-cases.js'
 
 /** Options of {@link runNotifyStoreConformance}. */
@@ -36,12 +38,12 @@ const durabilityCases: StoreConformanceCase<NotifyStore>[] = [
       const record = notification()
       expect(await store.insertNotification(record)).toBe(true)
       const deliveries = [{ channel: 'sms' as const, provider: 'p', status: 'sent' as const, attempts: 1 }]
-      await store.completeNotification(record.id, deliveries, 2_000)
+      await store.completeNotification('', record.id, deliveries, 2_000)
       const other = await reopen()
       expect(
         await other.insertNotification({ ...notification(), idempotencyKey: record.idempotencyKey }),
       ).toBe(false)
-      expect(await other.getNotificationByKey(record.idempotencyKey)).toMatchObject({
+      expect(await other.getNotificationByKey('', record.idempotencyKey)).toMatchObject({
         id: record.id,
         state: 'done',
         deliveries,
@@ -54,7 +56,8 @@ const durabilityCases: StoreConformanceCase<NotifyStore>[] = [
  * The suite every {@link NotifyStore} passes, on `@opskit/core`'s `runStoreConformance`: the
  * memory store and the Kysely store on SQLite and PostgreSQL. It covers idempotency keys,
  * compare-and-swap transitions, the delivery log, preferences, devices, the inbox, outbox
- * claims with leases, host transactions, stored templates, and (with `reopen`) durability.
+ * claims with leases, host transactions, stored templates, cross-tenant attacks, batched
+ * retention deletes, and (with `reopen`) durability.
  */
 export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions): void {
   runStoreConformance(
@@ -68,6 +71,8 @@ export function runNotifyStoreConformance(options: NotifyStoreConformanceOptions
     [
       ...notificationCases,
       ...userCases,
+      ...tenancyCases,
+      ...retentionCases,
       ...outboxCases(options.db),
       ...(options.templates === false ? [] : templateStoreCases()),
       ...durabilityCases,

@@ -29,15 +29,15 @@ export function outboxCases(database: (() => HostDatabase) | undefined): StoreCo
         ).toBe(true)
         const b = await store.claimOutbox({ owner: 'b', limit: 10, leaseMs: 1_000, now: now + 1 })
         expect(b.filter((r) => rows.some((x) => x.id === r.id))).toEqual([])
-        expect(await store.finishOutbox(rows[0]?.id as string, 'b', 'done')).toBe(false)
-        expect(await store.finishOutbox(rows[0]?.id as string, 'a', 'done')).toBe(true)
-        expect(await store.finishOutbox(rows[0]?.id as string, 'a', 'done')).toBe(false)
+        expect(await store.finishOutbox('', rows[0]?.id as string, 'b', 'done')).toBe(false)
+        expect(await store.finishOutbox('', rows[0]?.id as string, 'a', 'done')).toBe(true)
+        expect(await store.finishOutbox('', rows[0]?.id as string, 'a', 'done')).toBe(false)
         // a's lease on rows[1] expires: another owner takes it over, and a can no longer finish it
         const c = await store.claimOutbox({ owner: 'c', limit: 10, leaseMs: 1_000, now: now + 2_000 })
         const taken = c.find((r) => r.id === rows[1]?.id)
         expect(taken?.attempts).toBe(2)
-        expect(await store.finishOutbox(rows[1]?.id as string, 'a', 'done')).toBe(false)
-        await store.releaseOutbox(rows[1]?.id as string, 'c', now + 3_000)
+        expect(await store.finishOutbox('', rows[1]?.id as string, 'a', 'done')).toBe(false)
+        await store.releaseOutbox('', rows[1]?.id as string, 'c', now + 3_000)
         expect(
           (await store.claimOutbox({ owner: 'd', limit: 10, leaseMs: 1_000, now: now + 2_500 })).some(
             (r) => r.id === rows[1]?.id,
@@ -46,7 +46,7 @@ export function outboxCases(database: (() => HostDatabase) | undefined): StoreCo
         const d = await store.claimOutbox({ owner: 'd', limit: 10, leaseMs: 1_000, now: base + 6_000 })
         expect(d.map((r) => r.id)).toEqual(expect.arrayContaining([rows[1]?.id, rows[2]?.id]))
         expect(d.find((r) => r.id === rows[2]?.id)?.message).toEqual(rows[2]?.message)
-        expect(await store.finishOutbox(rows[2]?.id as string, 'd', 'failed')).toBe(true)
+        expect(await store.finishOutbox('', rows[2]?.id as string, 'd', 'failed')).toBe(true)
         const counts = await store.outboxCounts()
         expect(counts.done).toBeGreaterThanOrEqual(1)
         expect(counts.failed).toBeGreaterThanOrEqual(1)

@@ -42,14 +42,14 @@ export function templateStoreCases(): StoreConformanceCase<NotifyStore>[] {
           source: '<main>{% block content %}{% endblock %}</main>',
           updatedAt: 999,
         }
-        await s.saveTemplate(sms)
-        await s.saveTemplate(welcomeDe)
-        await s.saveTemplate(partial)
-        const mine = (await s.listTemplates()).filter((r) =>
+        await s.saveTemplate('', sms)
+        await s.saveTemplate('', welcomeDe)
+        await s.saveTemplate('', partial)
+        const mine = (await s.listTemplates('')).filter((r) =>
           (r.kind === 'partial' ? r.name : r.template.name).startsWith(prefix),
         )
         expect(mine).toEqual([partial, sms, welcomeDe])
-        const all = await s.listTemplates()
+        const all = await s.listTemplates('')
         const firstTemplate = all.findIndex((r) => r.kind === 'template')
         expect(all.slice(firstTemplate).every((r) => r.kind === 'template')).toBe(true)
 
@@ -58,13 +58,13 @@ export function templateStoreCases(): StoreConformanceCase<NotifyStore>[] {
           template: { ...sms.template, text: 'Your code: {{ code }}' },
           updatedAt: 2_000,
         }
-        await s.saveTemplate(replaced)
-        await s.saveTemplate({
+        await s.saveTemplate('', replaced)
+        await s.saveTemplate('', {
           ...partial,
           source: '<div>{% block content %}{% endblock %}</div>',
           updatedAt: 2_001,
         })
-        const after = (await s.listTemplates()).filter((r) =>
+        const after = (await s.listTemplates('')).filter((r) =>
           (r.kind === 'partial' ? r.name : r.template.name).startsWith(prefix),
         )
         expect(after).toHaveLength(3)
@@ -74,21 +74,31 @@ export function templateStoreCases(): StoreConformanceCase<NotifyStore>[] {
         })
 
         expect(
-          await s.deleteTemplate({ kind: 'template', name: `${prefix}-code`, channel: 'sms', locale: 'en' }),
+          await s.deleteTemplate('', {
+            kind: 'template',
+            name: `${prefix}-code`,
+            channel: 'sms',
+            locale: 'en',
+          }),
         ).toBe(true)
         expect(
-          await s.deleteTemplate({ kind: 'template', name: `${prefix}-code`, channel: 'sms', locale: 'en' }),
+          await s.deleteTemplate('', {
+            kind: 'template',
+            name: `${prefix}-code`,
+            channel: 'sms',
+            locale: 'en',
+          }),
         ).toBe(false)
         expect(
-          await s.deleteTemplate({
+          await s.deleteTemplate('', {
             kind: 'template',
             name: `${prefix}-welcome`,
             channel: 'email',
             locale: 'de',
           }),
         ).toBe(false)
-        expect(await s.deleteTemplate({ kind: 'partial', name: `${prefix}-layout` })).toBe(true)
-        const left = (await s.listTemplates()).filter((r) =>
+        expect(await s.deleteTemplate('', { kind: 'partial', name: `${prefix}-layout` })).toBe(true)
+        const left = (await s.listTemplates('')).filter((r) =>
           (r.kind === 'partial' ? r.name : r.template.name).startsWith(prefix),
         )
         expect(left).toEqual([welcomeDe])
