@@ -1,0 +1,165 @@
+import { type HostDatabase, isOpskitError } from '@opskit/core'
+import { forEachDialect } from '@opskit/test-support'
+import type { Transaction } from 'kysely'
+import { describe, expect, it } from 'vitest'
+import { createKyselyNotifyStore, createNotifier, type NotifyStore } from '../src/index.js'
+import type { NotificationRecord } from '../src/store/records.js'
+import { createMemoryNotifyStore, mockProviders } from '../src/testing/index.js'
+
+const DAY = 86_400_000
+
+/**
+ * The host's database with every `transaction()` timed from its first statement to its commit:
+ * how long it held SQLite's write lock (the store's retention batches are the only transactions
+ * of these tests; sends write through group commits on a held connection).
+ */
+function timedTransactions(db: HostDatabase, holds: number[]): HostDatabase {
+  const bound = <T extends object>(target: T, key: string | symbol) => {
+    const value = Reflect.get(target, key)
+    return typeof value === 'function' ? value.bind(target) : value
+  }
+  return new Proxy(db, {
+    get(target, key) {
+      if (key !== 'transaction') return bound(target, key)
+      return () => {
+        const builder = target.transaction()
+        return new Proxy(builder, {
+          get(inner, innerKey) {
+            if (innerKey !== 'execute') return bound(inner, innerKey)
+            return async <R>(work: (trx: Transaction<never>) => Promise<R>) => {
+              let started = 0
+              const result = await inner.execute(async (trx) => {
+                started = performance.now()
+                return work(trx as never)
+              })
+              holds.push(performance.now() - started)
+              return result
+            }
+          },
+        })
+      }
+    },
+  })
+}
+
+/** A store that counts its `deleteExpired` batches. */
+function countingStore(inner: NotifyStore) {
+  const batches: Array<{ kind: string; deleted: number }> = []
+  const store: NotifyStore = {
+    ...inner,
+    async deleteExpired(kind, query) {
+      const deleted = await inner.deleteExpired(kind, query)
+      batches.push({ kind, deleted })
+      return deleted
+    },
+  }
+  return { store, batches }
+}
+
+/** `count` done notifications created `ageMs` ago, inserted in parallel chunks. */
+async function seedDeliveries(
+  store: NotifyStore,
+  count: number,
+  ageMs: number,
+  tenantId = '',
+): Promise<void> {
+  const createdAt = Date.now() - ageMs
+  for (let start = 0; start < count; start += 1_000) {
+    const chunk: Promise<boolean>[] = []
+    for (let i = start; i < Math.min(count, start + 1_000); i++) {
+      const record: NotificationRecord = {
+        id: `seed-${tenantId}-${i}`,
+        tenantId,
+        idempotencyKey: `seed-key-${i}`,
+        userId: `user-${i % 100}`,
+        state: 'done',
+        deliveries: [
+          { channel: 'in_app', provider: 'inbox', status: 'sent', attempts: 1, providerMessageId: `m-${i}` },
+        ],
+        createdAt,
+        updatedAt: createdAt,
+      }
+      chunk.push(store.insertNotification(record))
+    }
+    await Promise.all(chunk)
+  }
+}
+
+describe('applyRetention: the policy', () => {
+  it('an invalid policy throws NOTIFY_INVALID_OPTIONS and deletes nothing; a tenant run covers that tenant only', async () => {
+    const memory = createMemoryNotifyStore()
+    const notifier = await createNotifier({
+      store: memory,
+      providers: mockProviders().providers,
+      tenantMode: 'optional',
+    })
+    await seedDeliveries(memory, 10, 100 * DAY, 'acme')
+    await seedDeliveries(memory, 10, 100 * DAY, 'globex')
+    for (const policy of [
+      { deliveries: { olderThan: '30d' }, everything: { olderThan: '1d' } },
+      { deliveries: { olderThan: '30d' }, outbox: { keepLast: 3 } },
+      { deliveries: {} },
+      { deliveries: { olderThan: 'soon' } },
+    ]) {
+      const error = await notifier.applyRetention(policy as never).catch((caught: unknown) => caught)
+      expect(isOpskitError(error, 'NOTIFY_INVALID_OPTIONS')).toBe(true)
+    }
+    expect(await notifier.deliveries.list({ tenantId: 'acme' })).toHaveLength(10)
+    const acme = await notifier.applyRetention({ deliveries: { olderThan: '30d' } }, { tenantId: 'acme' })
+    expect(acme.removed).toEqual({ deliveries: 10, inbox: 0, outbox: 0, devices: 0 })
+    expect(await notifier.deliveries.list({ tenantId: 'globex' })).toHaveLength(10)
+    const all = await notifier.applyRetention({ deliveries: { olderThan: '30d' } })
+    expect(all.removed.deliveries).toBe(10)
+    expect(await notifier.deliveries.list({ tenantId: 'globex' })).toEqual([])
+  })
+})
+
+forEachDialect('applyRetention under load', ({ db }) => {
+  it('purges 20k old delivery rows in short batches while sends go on; new rows and in-flight ones stay', async () => {
+    const holds: number[] = []
+    const kysely = await createKyselyNotifyStore({ db: timedTransactions(db(), holds), tablePrefix: 'ret_' })
+    const { store, batches } = countingStore(kysely)
+    holds.length = 0 // the migrations' own transactions
+    const notifier = await createNotifier({ store, providers: mockProviders().providers })
+    await seedDeliveries(store, 20_000, 100 * DAY)
+    const stuck: NotificationRecord = {
+      id: 'stuck-sending',
+      tenantId: '',
+      idempotencyKey: 'stuck',
+      state: 'sending',
+      deliveries: [],
+      createdAt: Date.now() - 100 * DAY,
+      updatedAt: Date.now() - 100 * DAY,
+    }
+    await store.insertNotification(stuck)
+
+    let purging = true
+    const sent: string[] = []
+    const sender = (async () => {
+      for (let i = 0; purging; i++) {
+        const result = await notifier.send({
+          userId: `live-${i % 10}`,
+          channels: ['in_app'],
+          content: { text: `live ${i}` },
+          idempotencyKey: `live-${i}`,
+        })
+        sent.push(result.id)
+      }
+    })()
+    const report = await notifier.applyRetention({ deliveries: { olderThan: '30d' } })
+    purging = false
+    await sender
+
+    expect(report.removed.deliveries).toBe(20_000)
+    expect(sent.length).toBeGreaterThan(0)
+    const left = await notifier.deliveries.list({ limit: 1_000 })
+    expect(left.filter((record) => record.id.startsWith('seed-'))).toEqual([])
+    expect(left.map((record) => record.id)).toEqual(expect.arrayContaining([...sent, stuck.id]))
+    const deliveryBatches = batches.filter((batch) => batch.kind === 'deliveries')
+    expect(deliveryBatches.length).toBeGreaterThan(4)
+    expect(holds).toHaveLength(deliveryBatches.filter((batch) => batch.deleted > 0).length)
+    // each batch's delete is one short transaction (the adaptive size aims at ~20 ms)
+    expect(Math.max(...holds)).toBeLessThan(100)
+    await notifier.close()
+  }, 120_000)
+})
