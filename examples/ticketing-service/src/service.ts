@@ -122,6 +122,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
 
   const monitor = await wireMonitor({
     externalUrl: `${baseUrl}/ops`,
+    dataDir: dirname(options.dbPath),
     db: hostDb,
     hooks,
     logger,

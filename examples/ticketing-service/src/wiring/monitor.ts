@@ -4,6 +4,7 @@ import {
   checks,
   createKyselyMonitorStore,
   createMonitor,
+  installDefaultRulePack,
   type Monitor,
   type RequestListener,
 } from '@opskit/monitor'
@@ -20,6 +21,8 @@ export interface MonitorWiringOptions {
   metricsAuth?: { username: string; password: string }
   /** Where alert notifications link to (the operator page). */
   externalUrl: string
+  /** The folder of the service's database, watched by the default rule pack's DiskSpaceLow. */
+  dataDir: string
 }
 
 /** @opskit/monitor in the ticketing service: RED metrics, business counters, health, `/metrics`. */
@@ -44,6 +47,13 @@ export async function wireMonitor(options: MonitorWiringOptions): Promise<Monito
     store,
     logger: options.logger,
     externalUrl: options.externalUrl,
+  })
+  // The default rule pack: restarts, event-loop lag, heap, HTTP errors and latency burn, the
+  // SQLite handle's contention and the data folder's free space, with the collectors they read.
+  const rulePack = await installDefaultRulePack(monitor, {
+    sqlite: { tickets: options.db },
+    diskPaths: [options.dataDir],
+    labels: { team: 'tickets' },
   })
   monitor.health.register('event-loop', async () => ({ status: 'pass' }), { kind: 'liveness' })
   // Probes from the orchestrator and the load balancer within two seconds share one query.
@@ -95,6 +105,7 @@ export async function wireMonitor(options: MonitorWiringOptions): Promise<Monito
     metrics: metricsHandler,
     health: healthHandler,
     close: async () => {
+      rulePack.close()
       await monitor.close()
       await store.close()
     },
