@@ -16,7 +16,8 @@ import type {
 
 // The writer thread's grouping, driven through its own protocol: appends announced with `more`
 // share one transaction, a refused append writes nothing inside a group, a failing one takes the
-// whole group back, and a group whose announced append never comes still commits.
+// whole group back, and a group whose announced append never comes still commits. Checkpoints
+// and subject keys are written inside the open group.
 
 const temps: Array<{ cleanup(): void }> = []
 afterAll(() => {
@@ -90,6 +91,16 @@ const stored = () => {
   db.close()
   return { seqs, head: { seq: chain.last_seq, hash: chain.last_hash.trim() } }
 }
+
+const readAll = (sql: string) => {
+  const db = new Database(path, { readonly: true })
+  const rows = db.prepare(sql).pluck().all()
+  db.close()
+  return rows
+}
+const checkpointsStored = () =>
+  readAll(`SELECT text FROM ${tables.checkpoints} WHERE text LIKE 'checkpoint %'`)
+const keysStored = () => readAll(`SELECT key_id FROM ${tables.keys}`)
 
 beforeEach(async () => {
   const temp = tempSqlitePath()
@@ -173,6 +184,55 @@ describe('writer thread groups', () => {
     const next = append(head, 1, false)
     expect(await ask(next)).toBe('committed')
     expect(stored().seqs).toEqual([1, 2])
+  })
+
+  it("writes a checkpoint posted inside a group in the group's transaction, not in one of its own", async () => {
+    // The log signs a checkpoint every checkpointEvery events while the next group is open:
+    // committing that group early for it, then the checkpoint alone, cost two more commits.
+    const first = append(head, 2, true)
+    // At seq 2 (the log's close made the one at seq 1; a second one there would be ignored).
+    const checkpoint = { chainId: '', seq: 2, hash: first.to.hash, text: 'checkpoint 2', createdAt: 1 }
+    const clash = append(first.to, 2, false, '00000000-0000-7000-8000-000000000002')
+    const outcomes = await Promise.allSettled([
+      ask(first),
+      ask({ kind: 'checkpoint', checkpoint }),
+      ask(clash),
+    ])
+    // One transaction: the failing append takes the checkpoint back with the rest of the group.
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(stored()).toEqual({ seqs: [1], head })
+    expect(checkpointsStored()).toEqual([])
+    // Answered with the group when it commits.
+    const next = append(head, 1, true)
+    const answers = await Promise.all([
+      ask(next),
+      ask({ kind: 'checkpoint', checkpoint }),
+      ask(append(next.to, 1, false)),
+    ])
+    expect(answers).toEqual(['committed', true, 'committed'])
+    expect(checkpointsStored()).toEqual(['checkpoint 2'])
+  })
+
+  it('makes subject keys inside the open group, so a key is durable with the rows sealed with it', async () => {
+    const first = append(head, 2, true)
+    const clash = append(first.to, 2, false, '00000000-0000-7000-8000-000000000002')
+    const [appended, keys, clashed] = await Promise.allSettled([
+      ask(first),
+      ask({ kind: 'keys', subjects: ['subject-1'] }),
+      ask(clash),
+    ])
+    // The key was answered at once, then went back with the group.
+    expect(keys.status).toBe('fulfilled')
+    const made = (keys as PromiseFulfilledResult<WriterReplies['keys']>).value
+    expect(made.map((key) => key.subjectId)).toEqual(['subject-1'])
+    expect([appended.status, clashed.status]).toEqual(['rejected', 'rejected'])
+    expect(keysStored()).toEqual([])
+    // Rows sealed with the lost key are refused, and the subject gets a key again.
+    const sealed = { ...append(head, 1, false), keyIds: [(made[0] as { keyId: string }).keyId] }
+    expect(await ask(sealed)).toBe('key-destroyed')
+    const again = await ask({ kind: 'keys', subjects: ['subject-1'] })
+    expect(await ask({ ...append(head, 1, false), keyIds: [again[0]?.keyId as string] })).toBe('committed')
+    expect(keysStored()).toEqual([again[0]?.keyId])
   })
 
   it('rejects an append whose row width is wrong without touching the chain', async () => {

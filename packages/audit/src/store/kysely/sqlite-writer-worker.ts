@@ -3,6 +3,7 @@ import { createStatementCache, placeholderRows } from '@opskit/core/sql'
 import { type WorkerReply, type WorkerRequest, workerErrorReply } from '@opskit/core/worker'
 import Database from 'better-sqlite3'
 import { createSubjectKeyWrap } from '../../crypto/key-wrap.js'
+import type { StoredCheckpoint } from '../audit-store.js'
 import {
   checkpointParameters,
   EVENT_COLUMNS,
@@ -29,9 +30,11 @@ import { ensureSubjectKeys, type RunSql } from './subject-keys.js'
  * the group, which commits when the last of them arrives (the host caps a group at its
  * `maxBatch` events), or when the announced one did not come within {@link GROUP_WAIT_MS}; every
  * append of the group is answered after that commit. So the host seals the next rows while this
- * thread inserts the previous ones, and a thousand events still pay one commit. WAL checkpoints
- * run after a group's answers are posted (about every {@link CHECKPOINT_PAGES} WAL pages, as
- * SQLite's automatic checkpoint), not inside its commit, so callers do not wait for them.
+ * thread inserts the previous ones, and a thousand events still pay one commit. A signed
+ * checkpoint posted while a group is open is written in the group's transaction and answered
+ * with it (the log signs one per `checkpointEvery` events). WAL checkpoints run after a group's
+ * answers are posted (about every {@link CHECKPOINT_PAGES} WAL pages, as SQLite's automatic
+ * checkpoint), not inside its commit, so callers do not wait for them.
  * Requests are handled one at a time, in the order posted.
  */
 const setup = workerData as WriterSetup
@@ -56,6 +59,7 @@ const run: RunSql = async (text, parameters) => {
 
 const readHeadText = readHeadStatement(setup.tables.chains, 'sqlite')
 const setHeadText = setHeadStatement(setup.tables.chains, 'sqlite')
+const insertCheckpointText = insertCheckpointStatement(setup.tables.checkpoints, 'sqlite')
 // One prepared single-row INSERT run per row: 6.5–7 µs per row here, against 9.7–10 µs for
 // 100-row multi-row statements binding 1,700 parameters at once (bench/RESULTS.md).
 const insertEvent = db.prepare(insertEventsStatement(setup.tables.events, 'sqlite', 1, new Map()))
@@ -68,6 +72,8 @@ const rollback = db.prepare('ROLLBACK')
 /** Appends written in the open transaction, answered when it commits. */
 interface Group {
   ids: number[]
+  /** Checkpoints written in the open transaction (see {@link onCheckpoint}). */
+  checkpointIds: number[]
   rows: number
   /** Key ids seen in the group's transaction: none can be destroyed while it holds the write lock. */
   keyIds: Set<string>
@@ -129,11 +135,13 @@ function commitGroup(): void {
   try {
     commit.run()
   } catch (error) {
-    if (db.inTransaction) rollback.run()
-    replyAll(committed.ids.map((id) => workerErrorReply(id, error)))
+    failGroup(committed, error)
     return
   }
-  replyAll(committed.ids.map((id) => ({ id, ok: true, reply: 'committed' })))
+  replyAll([
+    ...committed.ids.map((id): Reply => ({ id, ok: true, reply: 'committed' })),
+    ...committed.checkpointIds.map((id): Reply => ({ id, ok: true, reply: true })),
+  ])
   rowsSinceCheckpoint += committed.rows
   if (rowsSinceCheckpoint >= checkpointEveryRows) checkpoint()
 }
@@ -153,46 +161,95 @@ function checkpoint(): void {
   rowsSinceCheckpoint = 0
 }
 
+/** The open group, or a new one (`BEGIN IMMEDIATE`). */
+function openGroup(): Group {
+  if (!group) {
+    begin.run()
+    group = { ids: [], checkpointIds: [], rows: 0, keyIds: new Set() }
+  }
+  return group
+}
+
+/**
+ * Fails every request of `failed` (a group whose transaction is lost) and `alsoFailing`, rolling
+ * the transaction back if SQLite has not.
+ */
+function failGroup(failed: Group, error: unknown, ...alsoFailing: number[]): void {
+  if (group === failed) group = undefined
+  if (db.inTransaction) rollback.run()
+  replyAll([...failed.ids, ...failed.checkpointIds, ...alsoFailing].map((id) => workerErrorReply(id, error)))
+}
+
+/**
+ * After a statement of a non-append request failed inside `open`: when SQLite undid the statement
+ * alone, only that request fails; when the transaction went with it, the whole group fails.
+ */
+function failInGroup(open: Group, id: number, error: unknown): void {
+  if (db.inTransaction) reply(workerErrorReply(id, error))
+  else failGroup(open, error, id)
+}
+
 function onAppend(id: number, request: AppendRequest): void {
   let outcome: AppendOutcome
   try {
-    if (!group) {
-      begin.run()
-      group = { ids: [], rows: 0, keyIds: new Set() }
-    }
-    outcome = write(group, request)
+    outcome = write(openGroup(), request)
   } catch (error) {
     // Part of this append may be written: the whole group rolls back and every append in it fails.
-    const failed = group?.ids ?? []
-    group = undefined
-    if (db.inTransaction) rollback.run()
-    replyAll([...failed, id].map((waiting) => workerErrorReply(waiting, error)))
+    if (group) failGroup(group, error, id)
+    else reply(workerErrorReply(id, error))
     return
   }
-  if (outcome === 'committed') group.ids.push(id)
+  if (outcome === 'committed') group?.ids.push(id)
   else reply({ id, ok: true, reply: outcome })
   if (!request.more) commitGroup()
 }
 
-async function onOther(request: Exclude<WriterRequest, AppendRequest>) {
-  switch (request.kind) {
-    case 'ready':
-    case 'flush':
-      return true
-    case 'keys': {
-      const keys = await ensureSubjectKeys(run, setup.tables.keys, 'sqlite', request.subjects, keyWrap)
-      return [...keys.values()].map((key) => ({
-        subjectId: key.subjectId,
-        keyId: key.keyId,
-        key: key.key.toString('base64'),
-      }))
-    }
-    case 'checkpoint':
-      await run(
-        insertCheckpointStatement(setup.tables.checkpoints, 'sqlite'),
-        checkpointParameters(request.checkpoint),
-      )
-      return true
+/**
+ * A signed checkpoint is written in the open group's transaction (one is opened if none is) and
+ * answered when the group commits, as its appends are: the next appends join it, where a
+ * transaction of its own would cost one more commit, and committing an open group early for it
+ * one more again.
+ */
+function onCheckpoint(id: number, checkpoint: StoredCheckpoint): void {
+  let open: Group
+  try {
+    open = openGroup()
+  } catch (error) {
+    reply(workerErrorReply(id, error))
+    return
+  }
+  try {
+    statements.prepare(insertCheckpointText).run(...checkpointParameters(checkpoint))
+    open.checkpointIds.push(id)
+  } catch (error) {
+    failInGroup(open, id, error)
+  }
+}
+
+/**
+ * Subject keys are made in the open group's transaction (one is opened if none is) and answered
+ * at once, so the appends sealed with them can join the same group. A key is durable with the
+ * first rows sealed with it: if the group rolls back, those rows fail with it, and a later append
+ * naming the key finds it missing (`key-destroyed`) and goes inline, where it is made again.
+ */
+async function onKeys(id: number, subjects: string[]): Promise<void> {
+  let open: Group
+  try {
+    open = openGroup()
+  } catch (error) {
+    reply(workerErrorReply(id, error))
+    return
+  }
+  try {
+    const keys = await ensureSubjectKeys(run, setup.tables.keys, 'sqlite', subjects, keyWrap)
+    const wire = [...keys.values()].map((key) => ({
+      subjectId: key.subjectId,
+      keyId: key.keyId,
+      key: key.key.toString('base64'),
+    }))
+    reply({ id, ok: true, reply: wire })
+  } catch (error) {
+    failInGroup(open, id, error)
   }
 }
 
@@ -213,12 +270,12 @@ async function drain(): Promise<void> {
       onAppend(id, request)
       continue
     }
-    // Anything else first commits the open group: keys and checkpoints are not held back by it.
-    commitGroup()
-    try {
-      reply({ id, ok: true, reply: await onOther(request) })
-    } catch (error) {
-      reply(workerErrorReply(id, error))
+    if (request.kind === 'checkpoint') onCheckpoint(id, request.checkpoint)
+    else if (request.kind === 'keys') await onKeys(id, request.subjects)
+    else {
+      // `ready` and `flush`: the open group commits first.
+      commitGroup()
+      reply({ id, ok: true, reply: true })
     }
   }
   if (group) groupTimer = setTimeout(commitGroup, GROUP_WAIT_MS)
