@@ -44,7 +44,7 @@ describe('opskit-ml nab', () => {
   )
 
   it('nab-cv prints usage and fails without a data directory or with a bad seed', async () => {
-    for (const args of [[], ['--data', '/tmp', '--seed', 'x']]) {
+    for (const args of [[], ['--data', '/tmp', '--seed', 'x'], ['--data', '/tmp', '--seed', '1,x']]) {
       await expect(run(process.execPath, ['--import', 'tsx', CLI, 'nab-cv', ...args])).rejects.toMatchObject({
         code: 2,
         stderr: expect.stringContaining('opskit-ml nab-cv --data'),

@@ -14,7 +14,7 @@ import { runDetectorOnNab } from '../nab/run-detector.js'
 import { scoreNabCorpus } from '../nab/scorer.js'
 
 const USAGE = `usage: opskit-ml nab --data <NAB dir> --detector <ensemble|zscore|autoencoder> [--out <results dir>]
-       opskit-ml nab-cv --data <NAB dir> [--seed <n>]
+       opskit-ml nab-cv --data <NAB dir> [--seed <n>[,<n>...]]
 
 nab: runs the detector online over every file of the NAB corpus, writes NAB results files
 (<out>/<category>/<detector>_<file>.csv) when --out is given, scores them with the NAB scorer
@@ -22,7 +22,8 @@ and prints the three profiles beside the published scoreboard.
 
 nab-cv: two-fold cross-validation of the ensemble's global parameters: on each half of the files
 (split by category with the seed) the best of a small grid and the thresholds are chosen, then
-scored on the other half; prints both folds, their mean and the full-corpus score of the defaults.`
+scored on the other half; prints both folds, their mean and the full-corpus score of the defaults.
+Several seeds (--seed 1,2) score several splits from one run of the grid.`
 
 interface ScoreboardRow {
   detector: string
@@ -97,8 +98,8 @@ async function nabCv(args: string[]): Promise<number> {
     options: { data: { type: 'string' }, seed: { type: 'string' } },
     strict: true,
   })
-  const seed = Number(values.seed ?? '1')
-  if (!values.data || !Number.isInteger(seed)) {
+  const seeds = (values.seed ?? '1').split(',').map(Number)
+  if (!values.data || !seeds.every(Number.isInteger)) {
     console.error(USAGE)
     return 2
   }
@@ -108,24 +109,27 @@ async function nabCv(args: string[]): Promise<number> {
   for (const params of NAB_CV_GRID) {
     candidates.push({ params, scores: (await runDetectorOnNab(files, params)).scores })
   }
-  const cv = crossValidateNab(files, candidates, seed)
   const full = scoreNabCorpus(files.map((f, i) => ({ ...f, scores: candidates[0]?.scores[i] as number[] })))
   console.log(
-    `ensemble, ${NAB_CV_GRID.length} candidates, seed ${seed}, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+    `ensemble, ${NAB_CV_GRID.length} candidates, ${((performance.now() - started) / 1000).toFixed(0)} s`,
   )
-  console.log(
-    '| fold | chosen on the train half | train (std / lowFP / lowFN) | held-out half (std / lowFP / lowFN) |',
-  )
-  console.log('| --- | --- | --- | --- |')
-  for (const [i, fold] of cv.folds.entries()) {
+  for (const seed of seeds) {
+    const cv = crossValidateNab(files, candidates, seed)
+    console.log(`\nseed ${seed}\n`)
     console.log(
-      `| ${i + 1} (${fold.train.length} → ${fold.test.length} files) | \`${JSON.stringify(fold.chosen)}\` | ${fmt(fold.trainScore)} | ${fmt(fold.testScore)} |`,
+      '| fold | chosen on the train half | train (std / lowFP / lowFN) | held-out half (std / lowFP / lowFN) |',
+    )
+    console.log('| --- | --- | --- | --- |')
+    for (const [i, fold] of cv.folds.entries()) {
+      console.log(
+        `| ${i + 1} (${fold.train.length} → ${fold.test.length} files) | \`${JSON.stringify(fold.chosen)}\` | ${fmt(fold.trainScore)} | ${fmt(fold.testScore)} |`,
+      )
+    }
+    console.log(`| **mean of the held-out halves** | | | **${fmt(cv.mean)}** |`)
+    console.log(
+      `| full corpus, defaults \`${JSON.stringify(NAB_CV_GRID[0])}\` | | | ${fmt(profileRecordOf(full))} |`,
     )
   }
-  console.log(`| **mean of the held-out halves** | | | **${fmt(cv.mean)}** |`)
-  console.log(
-    `| full corpus, defaults \`${JSON.stringify(NAB_CV_GRID[0])}\` | | | ${fmt(profileRecordOf(full))} |`,
-  )
   return 0
 }
 
