@@ -6,7 +6,7 @@ import type { Value } from '../rules/promql/evaluate.js'
 import { parseExpr } from '../rules/promql/parser.js'
 import { referencedMetrics } from '../rules/promql/referenced-metrics.js'
 import { createSampleHistory, LOOKBACK_DELTA_MS, type SampleHistory } from '../rules/sample-history.js'
-import type { HistoryBucket } from '../store/history-store.js'
+import { type HistoryBucket, HOUR_MS } from '../store/history-store.js'
 import type { RecordingArchive } from './history-archive.js'
 
 /** What a bucket of the persisted history shows as one point. */
@@ -30,8 +30,8 @@ export interface HistoryQueryContext {
   archive: () => RecordingArchive | undefined
   /** Whether a recording rule records this metric (only those are persisted). */
   recorded: (name: string) => boolean
-  /** Instant evaluation over `history` at `at`. */
-  evaluateAt: (expr: Expr, at: number, history: SampleHistory) => Value
+  /** Instant evaluation over `history` at `at`, instant reads looking back `lookbackMs`. */
+  evaluateAt: (expr: Expr, at: number, history: SampleHistory, lookbackMs?: number) => Value
   defaultAt: () => number
 }
 
@@ -49,6 +49,15 @@ export function missingHistory(
     if (cut !== undefined && neededFrom(at, range) < cut) return { name, cut }
   }
   return undefined
+}
+
+/** Whether a read of `expr` at `at` starts before the oldest in-memory sample of a metric it reads. */
+function beforeMemory(history: SampleHistory, expr: Expr, at: number): boolean {
+  for (const [name, range] of referencedMetrics(expr)) {
+    const oldest = history.oldest(name)
+    if (oldest === undefined || neededFrom(at, range) < oldest) return true
+  }
+  return false
 }
 
 /** The typed error of a read beyond the in-memory history. */
@@ -83,15 +92,23 @@ const bucketValue = (b: HistoryBucket, aggregate: HistoryAggregate): number => {
 
 /** Evaluations and ranges reaching past the in-memory history, answered from the archive. */
 export function createHistoryQueries(ctx: HistoryQueryContext) {
-  /** Loads the archived samples `expr` needs at `at` (each bucket's latest sample) into a fresh history. */
+  /**
+   * Loads the archived samples `expr` needs at `at` into a fresh history: each bucket's latest
+   * sample at its own time, from one hour earlier (a coarse bucket ends before `at`); instant
+   * reads then look back as far as the coarsest bucket loaded.
+   */
   const loadArchived = async (archive: RecordingArchive, expr: Expr, at: number) => {
     const loaded = createSampleHistory()
+    let lookbackMs = LOOKBACK_DELTA_MS
     for (const [name, range] of referencedMetrics(expr)) {
-      for (const s of await archive.read(name, neededFrom(at, range), at))
-        for (const b of s.buckets)
+      for (const s of await archive.read(name, neededFrom(at, range) - HOUR_MS, at))
+        for (const b of s.buckets) {
+          if (b.lastAt > at) continue
           loaded.append({ name, labels: s.labels, value: b.last, timestamp: b.lastAt })
+          lookbackMs = Math.max(lookbackMs, b.stepMs)
+        }
     }
-    return loaded
+    return { loaded, lookbackMs }
   }
   return {
     /**
@@ -101,12 +118,17 @@ export function createHistoryQueries(ctx: HistoryQueryContext) {
     async queryHistory(source: string, options?: { at?: number }): Promise<Value> {
       const expr = parseExpr(source)
       const at = options?.at ?? ctx.defaultAt()
-      const missing = missingHistory(ctx.history, expr, at)
-      if (!missing) return ctx.evaluateAt(expr, at, ctx.history)
       const archive = ctx.archive()
-      const persisted = [...referencedMetrics(expr).keys()].every((name) => ctx.recorded(name))
-      if (!archive || !persisted) throw historyUnavailable(missing.name, missing.cut, false)
-      return ctx.evaluateAt(expr, at, await loadArchived(archive, expr, at))
+      const names = [...referencedMetrics(expr).keys()]
+      const persisted = archive !== undefined && names.every((name) => ctx.recorded(name))
+      // memory answers when it reaches back far enough: nothing pruned there, and (for recorded
+      // metrics, which the archive also has) samples from before the start of the read
+      const missing = missingHistory(ctx.history, expr, at)
+      const memoryLate = persisted && beforeMemory(ctx.history, expr, at)
+      if (!missing && !memoryLate) return ctx.evaluateAt(expr, at, ctx.history)
+      if (!archive || !persisted) throw historyUnavailable(missing?.name ?? '', missing?.cut ?? at, false)
+      const { loaded, lookbackMs } = await loadArchived(archive, expr, at)
+      return ctx.evaluateAt(expr, at, loaded, lookbackMs)
     },
     /**
      * Points of a plain selector in `[from, to]`: the persisted buckets of a recorded metric

@@ -6,23 +6,27 @@ import type { Labels } from '../labels/labels.js'
 import { type EvalContext, evaluate } from './promql/evaluate.js'
 import { parseExpr } from './promql/parser.js'
 import type { RuleEngine } from './rule-engine-types.js'
-import type { SampleHistory } from './sample-history.js'
+import { LOOKBACK_DELTA_MS, type SampleHistory } from './sample-history.js'
 import type { Sample } from './sample-source.js'
 
-/** The evaluation context at `ts` over `history`; `instants` memoises instant reads within one evaluation. */
+/**
+ * The evaluation context at `ts` over `history`; `instants` memoises instant reads within one
+ * evaluation; `lookbackMs` widens instant reads (downsampled history).
+ */
 export function evalContextAt(
   history: SampleHistory,
   ts: number,
   instants = new Map<string, Sample[]>(),
+  lookbackMs = LOOKBACK_DELTA_MS,
 ): EvalContext {
   return {
     at: ts,
     sawSeries: false,
     current: (name, offsetMs = 0) => {
-      if (offsetMs !== 0) return history.instant(name, ts - offsetMs)
+      if (offsetMs !== 0) return history.instant(name, ts - offsetMs, lookbackMs)
       let list = instants.get(name)
       if (!list) {
-        list = history.instant(name, ts)
+        list = history.instant(name, ts, lookbackMs)
         instants.set(name, list)
       }
       return list
@@ -60,7 +64,8 @@ export function createEngineQueries(
       history,
       archive: ctx.archive,
       recorded: ctx.recorded,
-      evaluateAt: (expr, at, from) => evaluate(expr, evalContextAt(from, at)),
+      evaluateAt: (expr, at, from, lookbackMs) =>
+        evaluate(expr, evalContextAt(from, at, undefined, lookbackMs)),
       defaultAt,
     }),
     query(source, queryOptions) {

@@ -119,6 +119,8 @@ export interface SampleHistory {
    * far back are incomplete), or `undefined` when none were dropped.
    */
   prunedBefore(name: string): number | undefined
+  /** The time of the oldest sample of `name` kept, or `undefined` when none is. */
+  oldest(name: string): number | undefined
   /**
    * Drops what is `keepMs(name)` or more older than `now` (in batches: up to a few older points of
    * a series may stay until the next call), and series left empty.
@@ -284,6 +286,14 @@ export function createSampleHistory(): SampleHistory {
     },
     names: () => [...byName.keys()],
     prunedBefore: (name) => cuts.get(name),
+    oldest(name) {
+      let oldest: number | undefined
+      for (const entry of byName.get(name)?.list ?? []) {
+        const first = entry.times[0]
+        if (first !== undefined && (oldest === undefined || first < oldest)) oldest = first
+      }
+      return oldest
+    },
     prune(now, keepMs) {
       for (const [name, metric] of byName) {
         const oldest = now - keepMs(name)
