@@ -23,7 +23,7 @@ export interface MonitorOptions {
   /**
    * The host's Kysely database: a shortcut for `store: await createKyselyMonitorStore({ db,
    * tablePrefix, logger })` (created and closed by the monitor, never the database itself), and
-   * on PostgreSQL the leader election of the evaluating instance.
+   * the leader election of the evaluating instance (PostgreSQL advisory lock, SQLite lease row).
    */
   db?: HostDatabase
   /** Clock for timestamps and timers. @default systemClock */
@@ -45,7 +45,7 @@ export interface MonitorOptions {
   /**
    * Where alert state survives restarts: `await createKyselyMonitorStore({ db })` or the host's own
    * {@link MonitorStore}; the host closes it. Wins over `db` for state (`db` still elects the
-   * leader on PostgreSQL). Without `store` or `db`, state lives in the process only.
+   * leader; give the `db` the store is on). Without `store` or `db`, state lives in the process only.
    */
   store?: MonitorStore
   /**
