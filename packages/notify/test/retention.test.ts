@@ -114,7 +114,7 @@ describe('applyRetention: the policy', () => {
   })
 })
 
-forEachDialect('applyRetention under load', ({ db }) => {
+forEachDialect('applyRetention under load', ({ db, dialect }) => {
   it('purges 20k old delivery rows in short batches while sends go on; new rows and in-flight ones stay', async () => {
     const holds: number[] = []
     const kysely = await createKyselyNotifyStore({ db: timedTransactions(db(), holds), tablePrefix: 'ret_' })
@@ -158,8 +158,9 @@ forEachDialect('applyRetention under load', ({ db }) => {
     const deliveryBatches = batches.filter((batch) => batch.kind === 'deliveries')
     expect(deliveryBatches.length).toBeGreaterThan(4)
     expect(holds).toHaveLength(deliveryBatches.filter((batch) => batch.deleted > 0).length)
-    // each batch's delete is one short transaction (the adaptive size aims at ~20 ms)
-    expect(Math.max(...holds)).toBeLessThan(100)
+    // SQLite: each batch's delete holds the one write lock briefly (batches sized to ~20 ms);
+    // PostgreSQL locks only the rows deleted, none a writer uses, and sizes batches to ~200 ms
+    expect(Math.max(...holds)).toBeLessThan(dialect === 'sqlite' ? 100 : 1_000)
     await notifier.close()
   }, 120_000)
 })

@@ -57,7 +57,12 @@ export async function applyRetention(
           ...(tenantId === undefined ? {} : { tenantId }),
           limit,
         }),
-      options.signal ? { signal: options.signal } : {},
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(context.store.retentionTargetBatchMs === undefined
+          ? {}
+          : { targetBatchMs: context.store.retentionTargetBatchMs }),
+      },
     )
   }
   report.durationMs = context.clock.now() - started

@@ -156,6 +156,13 @@ export interface NotifyStore {
    * state `done` or `failed` (never `pending`); `devices` not seen since the cutoff.
    */
   deleteExpired(kind: NotifyRetentionKind, query: RetentionBatchQuery): Promise<number>
+  /**
+   * How long one `deleteExpired` batch may take, in ms: `applyRetention` sizes its batches to it.
+   * A store whose deletes lock out writers (SQLite's single write lock) keeps it short; one whose
+   * deletes block no writer (PostgreSQL locks only the rows deleted) may take longer batches,
+   * which a commit's fsync would otherwise dominate. @default 20
+   */
+  readonly retentionTargetBatchMs?: number
 
   /** Releases resources the store owns (never the host's database); calling it again does nothing. */
   close(): Promise<void>
