@@ -96,6 +96,10 @@ function tenancyCases(name: string, store: () => Promise<MonitorStore>) {
       expect(await monitor.incidents.get(ids.acme, { tenantId: 'acme' })).toMatchObject({
         status: 'resolved',
       })
+      // an operator's run (no tenant) covers every tenant
+      const all = await monitor.applyRetention({ incidents: { keepLast: 0 } })
+      expect(all.removed).toEqual({ incidents: 1, notificationLog: 0 })
+      expect(await monitor.incidents.list({ tenantId: 'acme' })).toEqual([])
       await monitor.close()
     })
   })
