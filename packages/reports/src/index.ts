@@ -49,11 +49,16 @@ export type {
   ReportRef,
   Reports,
   ReportsOptions,
+  ReportsRetentionKind,
+  ReportsRetentionReport,
+  RetentionOptions,
   RunOptions,
   ScheduleDelivery,
   ScheduleInput,
   SchedulerOptions,
   StoredObjectTarget,
+  SweepReport,
+  TenantOption,
 } from './reports-types.js'
 export { createReports } from './runner/create-reports.js'
 export { ExportJob, type ExportJobEvents, type ExportProgress } from './runner/export-job.js'
@@ -68,12 +73,16 @@ export {
 } from './store/kysely/kysely-reports-store.js'
 export { reportsMigrations, reportsTables } from './store/kysely/migrations.js'
 export type {
+  DeletingRun,
   LinkedObject,
   RedeemRecord,
+  ReportsRowKind,
   ReportsStore,
+  RowRetentionBatch,
   RunFilter,
   RunOutcome,
   RunRecord,
+  RunRetentionBatch,
   RunStatus,
   ScheduleRecord,
   TokenRecord,

@@ -21,8 +21,17 @@ const KEYS_PER_QUERY = 500
  * limit ?)`, the same SQL on SQLite and PostgreSQL), so `deleteInBatches` bounds each lock.
  */
 export function retentionMethods(db: HostDatabase, t: ReportsTables) {
-  /** Ids of one batch of finished runs matching the rule (keepLast with a window function). */
+  /**
+   * Ids of one batch of finished runs matching the rule; with keepLast, ranked per (tenant,
+   * report) by a window function (computed only then: it reads every finished run of the scope).
+   */
   function runCandidates(batch: RunRetentionBatch) {
+    if (batch.keepLast === undefined) {
+      let old = db.selectFrom(t.runs).select('id').where('status', 'in', FINISHED)
+      if (batch.tenantId !== undefined) old = old.where('tenant_id', '=', batch.tenantId)
+      if (batch.cutoff !== undefined) old = old.where('finished_at', '<', batch.cutoff)
+      return old.orderBy('id').limit(batch.limit)
+    }
     let finished = db
       .selectFrom(t.runs)
       .select([
@@ -34,8 +43,7 @@ export function retentionMethods(db: HostDatabase, t: ReportsTables) {
       ])
       .where('status', 'in', FINISHED)
     if (batch.tenantId !== undefined) finished = finished.where('tenant_id', '=', batch.tenantId)
-    let candidates = db.selectFrom(finished.as('c')).select('c.id')
-    if (batch.keepLast !== undefined) candidates = candidates.where('c.rn', '>', batch.keepLast)
+    let candidates = db.selectFrom(finished.as('c')).select('c.id').where('c.rn', '>', batch.keepLast)
     if (batch.cutoff !== undefined) candidates = candidates.where('c.finished_at', '<', batch.cutoff)
     return candidates.orderBy('c.id').limit(batch.limit)
   }
