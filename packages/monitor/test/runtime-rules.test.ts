@@ -138,6 +138,21 @@ describe('monitor.rules', () => {
     await monitor.close()
   })
 
+  it('a store that cannot be read does not stop evaluation: the rules applied so far keep running', async () => {
+    const store = createMemoryMonitorStore()
+    const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false, store })
+    monitor.alerts.samples.set('up', {}, 0)
+    await monitor.rules.create({ alert: 'Down', expr: 'up == 0' })
+    store.rulesRevision = async () => {
+      throw new Error('database is down')
+    }
+    await monitor.alerts.evaluate()
+    expect(monitor.alerts.state().alerts).toEqual([
+      expect.objectContaining({ rule: 'Down', state: 'firing' }),
+    ])
+    await monitor.close()
+  })
+
   it('without a store, rules live in the process', async () => {
     const monitor = await createMonitor({ serviceName: 'svc', defaultMetrics: false })
     await monitor.rules.create({ record: 'job:up:sum', expr: 'sum(up)' })

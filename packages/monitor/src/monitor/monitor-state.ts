@@ -101,7 +101,16 @@ export function createMonitorState(options: MonitorStateOptions): {
         logger,
       })
       await runtime.sync()
-      hooks.beforeEvaluate = runtime.sync
+      // a store that cannot be read must not stop evaluation: the rules applied so far keep running
+      hooks.beforeEvaluate = () =>
+        runtime
+          .sync()
+          .catch((error: unknown) =>
+            logger.warn(
+              { err: error },
+              'rules created at run time could not be synced; retrying next evaluation',
+            ),
+          )
       return {
         rules: runtime.rules,
         applyRetention: (policy, retention) =>
