@@ -35,6 +35,7 @@ export {
   holtDaysToSellout,
   type SalesCurve,
   type SalesGeneratorOptions,
+  type SalesShape,
   seasonalNaiveDaysToSellout,
 } from './forecast/sales.js'
 export {

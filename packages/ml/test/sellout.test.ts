@@ -34,6 +34,38 @@ describe('sell-out forecasting', () => {
     }
   })
 
+  it('generates plateaus with a second wave and early sell-outs on request, and the same diffusion curves by default', () => {
+    const byDefault = generateSalesCurves({ count: 60, seed: 4 })
+    expect(generateSalesCurves({ count: 60, seed: 4, shapes: ['diffusion'] })).toEqual(byDefault)
+    expect(byDefault.every((c) => c.shape === 'diffusion')).toBe(true)
+    // A lull and a second wave: 5 days selling less than half of the 5 days before them, then
+    // 5 days selling over 1.5 times the lull.
+    const hasLull = (c: { dailySales: readonly number[] }) =>
+      c.dailySales.some((_, i) => {
+        if (i < 5 || i + 10 > c.dailySales.length) return false
+        const sum = (from: number) => c.dailySales.slice(from, from + 5).reduce((a, b) => a + b, 0)
+        return sum(i) < 0.5 * sum(i - 5) && sum(i + 5) > 1.5 * sum(i)
+      })
+    const plateaus = generateSalesCurves({ count: 60, seed: 4, shapes: ['plateau'] })
+    expect(plateaus.filter(hasLull).length).toBeGreaterThan(25)
+    expect(byDefault.filter(hasLull).length).toBeLessThan(3)
+    const early = generateSalesCurves({ count: 60, seed: 4, shapes: ['early-sellout'] })
+    expect(early.every((c) => c.selloutDay !== null && c.selloutDay < c.horizonDays / 2)).toBe(true)
+    const firstDayShare = early.map((c) => (c.dailySales[0] as number) / c.capacity).sort((a, b) => a - b)
+    expect(firstDayShare[30]).toBeGreaterThan(0.25)
+    const mixed = generateSalesCurves({
+      count: 90,
+      seed: 4,
+      shapes: ['diffusion', 'plateau', 'early-sellout'],
+    })
+    expect(new Set(mixed.map((c) => c.shape)).size).toBe(3)
+    for (const shapes of [[], ['spiky']]) {
+      expect(() => generateSalesCurves({ count: 1, shapes: shapes as never })).toThrow(
+        expect.objectContaining({ code: 'ML_INVALID_INPUT' }),
+      )
+    }
+  })
+
   it('the seasonal-naive baseline repeats the last week until the capacity is gone', () => {
     const week = [10, 10, 10, 10, 10, 30, 30]
     expect(seasonalNaiveDaysToSellout({ capacity: 200, dailySales: week, horizonDays: 60 })).toBe(6 + 10 / 30)

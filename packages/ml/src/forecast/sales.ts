@@ -12,10 +12,20 @@ export interface SalesCurve {
   readonly horizonDays: number
 }
 
+/**
+ * Shapes of generated sales: `diffusion` (Bass diffusion with weekday pattern, on-sale spike and
+ * last-week surge), `plateau` (the same, with a lull of 5–15 days at 10–35% of the demand in the
+ * first half, ended by a second on-sale wave), `early-sellout` (a large market and a fast diffusion
+ * with a big on-sale spike: sold out in the first third to half of the sale).
+ */
+export type SalesShape = 'diffusion' | 'plateau' | 'early-sellout'
+
 /** A curve with its known outcome (generated data). */
 export interface GeneratedSalesCurve extends SalesCurve {
   /** Fractional day at which cumulative sales reached capacity, or `null` when it never sold out. */
   readonly selloutDay: number | null
+  /** The shape the curve was generated with. */
+  readonly shape: SalesShape
 }
 
 /** Options of {@link generateSalesCurves}. */
@@ -23,32 +33,62 @@ export interface SalesGeneratorOptions {
   readonly count: number
   /** @default 1 */
   readonly seed?: number
+  /**
+   * Shapes to draw from, each curve one of them with equal odds. With one shape no draw is made,
+   * so `['diffusion']` gives the same curves as before shapes existed. @default ['diffusion']
+   */
+  readonly shapes?: readonly SalesShape[]
 }
+
+const SALES_SHAPES: readonly SalesShape[] = ['diffusion', 'plateau', 'early-sellout']
 
 /**
  * Generates ticket-sale curves with known sell-out times: Bass-diffusion demand (innovation p,
  * imitation q) over a 20–60 day sale, a weekday pattern, an on-sale spike, a last-week surge and
- * noise; capacity 300–5,000; market size 0.7–1.8× capacity, so about two thirds sell out.
+ * noise; capacity 300–5,000; market size 0.7–1.8× capacity, so about two thirds sell out. Other
+ * {@link SalesShape}s add a lull with a second wave, or an early sell-out.
  */
 export function generateSalesCurves(options: SalesGeneratorOptions): GeneratedSalesCurve[] {
+  const shapes = options.shapes ?? ['diffusion']
+  if (shapes.length === 0 || shapes.some((shape) => !SALES_SHAPES.includes(shape))) {
+    throw new MlError('ML_INVALID_INPUT', `shapes must be a non-empty list of ${SALES_SHAPES.join(', ')}`)
+  }
   const random = mulberry32(options.seed ?? 1)
   const between = (lo: number, hi: number) => lo + random() * (hi - lo)
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
   return Array.from({ length: options.count }, () => {
+    const shape =
+      shapes.length === 1
+        ? (shapes[0] as SalesShape)
+        : (shapes[Math.floor(random() * shapes.length)] as SalesShape)
+    const early = shape === 'early-sellout'
     const capacity = Math.round(between(300, 5000))
     const horizonDays = Math.round(between(20, 60))
-    const market = capacity * between(0.7, 1.8)
+    const market = capacity * (early ? between(1.2, 2) : between(0.7, 1.8))
     const p = between(0.01, 0.05)
-    const q = between(0.1, 0.5) * (40 / horizonDays)
+    const q = between(0.1, 0.5) * (40 / horizonDays) * (early ? 2 : 1)
     const bass = (t: number) => (1 - Math.exp(-(p + q) * t)) / (1 + (q / p) * Math.exp(-(p + q) * t))
     const weekdayPhase = Math.floor(random() * 7)
-    const spike = between(0.02, 0.08)
+    // The on-sale spike, as a share of the market (early sell-out: 25–45% of the capacity).
+    const spike = early ? (capacity / market) * between(0.25, 0.45) : between(0.02, 0.08)
+    // A lull in the first half, ended by a second on-sale wave (plateau shape only).
+    const lull =
+      shape === 'plateau'
+        ? {
+            start: Math.floor(between(0.05, 0.25) * horizonDays),
+            days: Math.round(between(5, 15)),
+            level: between(0.1, 0.35),
+            wave: between(0.05, 0.15),
+          }
+        : undefined
     const dailySales: number[] = []
     let sold = 0
     let selloutDay: number | null = null
     for (let day = 0; day < horizonDays && selloutDay === null; day++) {
       let demand = market * (bass(day + 1) - bass(day))
       if (day === 0) demand += market * spike
+      if (lull && day >= lull.start && day < lull.start + lull.days) demand *= lull.level
+      if (lull && day === lull.start + lull.days) demand += market * lull.wave
       if (horizonDays - day <= 7) demand *= 1.3
       const weekday = (day + weekdayPhase) % 7
       demand *= weekday >= 5 ? 1.25 : 0.95
@@ -64,7 +104,7 @@ export function generateSalesCurves(options: SalesGeneratorOptions): GeneratedSa
         sold += units
       }
     }
-    return { capacity, dailySales, horizonDays, selloutDay }
+    return { capacity, dailySales, horizonDays, selloutDay, shape }
   })
 }
 
