@@ -31,6 +31,7 @@ export type {
   PriceTable,
   ProviderHealth,
   SendResult,
+  TenantOption,
   WebhooksApi,
 } from './notifier/notifier-types.js'
 export type {
@@ -66,7 +67,7 @@ export {
   type KyselyNotifyStoreOptions,
 } from './store/kysely/kysely-notify-store.js'
 export { notifyMigrations } from './store/kysely/migrations.js'
-export type { NotifyStore } from './store/notify-store.js'
+export type { NotifyRetentionKind, NotifyStore, RetentionBatchQuery } from './store/notify-store.js'
 export type {
   Delivery,
   DeliveryReceipt,
