@@ -10,7 +10,6 @@ import {
 } from '../store/history-store.js'
 import type { ResolvedHistoryOptions } from './history-options.js'
 import { bucketStart } from './in-process-history-store.js'
-import { seriesText } from './series-text.js'
 
 /** One series of the persisted history, its buckets in time order. */
 export interface ArchivedSeries {
@@ -121,18 +120,17 @@ export function createHistoryArchive(ctx: {
     flush,
     async read(metric, from, to) {
       await flush().catch(() => undefined)
-      const bySeries = new Map<string, ArchivedSeries>()
+      // the store returns buckets by series then start, one labels object per series
+      const out: ArchivedSeries[] = []
+      let current: ArchivedSeries | undefined
       for (const bucket of await store.readHistory(metric, segments(from, to))) {
-        const key = seriesText(bucket.labels)
-        let s = bySeries.get(key)
-        if (!s) {
-          s = { labels: bucket.labels, buckets: [] }
-          bySeries.set(key, s)
+        if (current?.labels !== bucket.labels) {
+          current = { labels: bucket.labels, buckets: [] }
+          out.push(current)
         }
-        s.buckets.push(bucket)
+        current.buckets.push(bucket)
       }
-      for (const s of bySeries.values()) s.buckets.sort((a, b) => a.start - b.start)
-      return [...bySeries.values()]
+      return out
     },
   }
 }

@@ -138,7 +138,15 @@ export function createInProcessHistoryStore(isClosed: () => boolean = () => fals
       for (const s of segments)
         for (const b of level(metric, s.stepMs).values()) if (b.start >= s.from && b.start < s.to) out.push(b)
       out.sort((a, b) => (a.series < b.series ? -1 : a.series > b.series ? 1 : a.start - b.start))
-      return out.map(({ series, ...b }) => ({ ...b, labels: JSON.parse(series) as Labels }))
+      const labelsOf = new Map<string, Labels>()
+      return out.map(({ series, ...b }) => {
+        let labels = labelsOf.get(series)
+        if (!labels) {
+          labels = JSON.parse(series) as Labels
+          labelsOf.set(series, labels)
+        }
+        return { ...b, labels }
+      })
     },
     async pruneHistory(cuts) {
       open()

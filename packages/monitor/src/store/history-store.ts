@@ -102,7 +102,10 @@ export interface MonitorHistoryStore {
     from: number,
     to: number,
   ): Promise<void>
-  /** The buckets of `metric` in the given segments (one consistent read), by series then start. */
+  /**
+   * The buckets of `metric` in the given segments (one consistent read), by series then start;
+   * the buckets of one series share one `labels` object.
+   */
   readHistory(metric: string, segments: readonly HistorySegment[]): Promise<HistoryBucket[]>
   /** Deletes buckets past their retention. */
   pruneHistory(cuts: HistoryCuts): Promise<void>
