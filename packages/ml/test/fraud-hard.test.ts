@@ -40,4 +40,32 @@ describe('hard generated sessions', () => {
       sessions.reduce((sum, s) => sum + rules.score(s.session).score, 0) / sessions.length
     expect(meanRules(late)).toBeLessThan(meanRules(early))
   })
+
+  it('adversarial sessions are harder for the rules than hard ones, and humans drift too', async () => {
+    const adversarial = generateSessions({ count: 4000, seed: 9, difficulty: 'adversarial' })
+    expect(generateSessions({ count: 4000, seed: 9, difficulty: 'adversarial' })).toEqual(adversarial)
+    const rate = adversarial.filter((s) => s.fraud).length / adversarial.length
+    expect(rate).toBeGreaterThan(0.06)
+    expect(rate).toBeLessThan(0.1)
+    const rules = await createFraudScorer()
+    const auc = (sessions: typeof adversarial) =>
+      rocAuc(
+        sessions.map((s) => rules.score(s.session).score),
+        sessions.map((s) => (s.fraud ? 1 : 0)),
+      )
+    expect(auc(adversarial)).toBeLessThan(
+      auc(generateSessions({ count: 4000, seed: 9, difficulty: 'hard' })) - 0.03,
+    )
+    // Human drift: group orders (more than 4 tickets) grow from the first ten days to the last ten.
+    const start = Date.UTC(2025, 0, 1)
+    const humans = adversarial.filter((s) => !s.fraud)
+    const bulkShare = (from: number, to: number) => {
+      const inRange = humans.filter((s) => {
+        const day = ((s.session.requests[0] as number) - start) / 86_400_000
+        return day >= from && day < to
+      })
+      return inRange.filter((s) => (s.session.ticketsRequested ?? 0) > 4).length / inRange.length
+    }
+    expect(bulkShare(20, 30)).toBeGreaterThan(bulkShare(0, 10) + 0.08)
+  })
 })

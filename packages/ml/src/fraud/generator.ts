@@ -12,9 +12,13 @@ export interface SessionGeneratorOptions {
   /**
    * `hard` adds what makes real traffic hard: bots that mimic human timing, pointer and typing
    * with browser user agents, humans who legitimately buy in bulk or retry cards, and drift over
-   * the 30 days (the share of mimicking bots grows from 20% to 60% of fraud). @default 'standard'
+   * the 30 days (the share of mimicking bots grows from 20% to 60% of fraud). `adversarial` goes
+   * further: the mimicking bots (30% to 80% of fraud over the 30 days) take a human's whole session
+   * and give themselves away only by a slightly larger appetite on half of them, human-operated
+   * fraud often uses one card, and humans drift too (group buyers grow from 10% to 30%).
+   * @default 'standard'
    */
-  readonly difficulty?: 'standard' | 'hard'
+  readonly difficulty?: 'standard' | 'hard' | 'adversarial'
 }
 
 const BROWSERS = [
@@ -61,7 +65,9 @@ export function generateSessions(options: SessionGeneratorOptions): LabelledSess
   const int = (lo: number, hi: number) => Math.floor(between(lo, hi + 1))
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
   const base = Date.UTC(2025, 0, 1)
-  const hard = options.difficulty === 'hard'
+  const adversarial = options.difficulty === 'adversarial'
+  const hard = options.difficulty === 'hard' || adversarial
+  const dayOf = (start: number) => (start - base) / 86_400_000
 
   const timeline = (start: number, count: number, gap: () => number) => {
     const out = [start]
@@ -86,8 +92,9 @@ export function generateSessions(options: SessionGeneratorOptions): LabelledSess
     const locations = [near(home, start), near(home, end)]
     if (random() < 0.02) locations.push(near(pick(CITIES.filter((c) => c !== home)), end + 60_000))
     const roll = random()
-    // Hard: more legitimate group buyers and card retries, overlapping what fraud does.
-    const bulk = random() < (hard ? 0.15 : 0.05)
+    // Hard: more legitimate group buyers and card retries, overlapping what fraud does; adversarial:
+    // more of them as the month goes on (drift on the human side).
+    const bulk = random() < (adversarial ? 0.1 + (0.2 * dayOf(start)) / 30 : hard ? 0.15 : 0.05)
     return {
       userAgent: pick(BROWSERS),
       requests,
@@ -107,15 +114,30 @@ export function generateSessions(options: SessionGeneratorOptions): LabelledSess
     ticketsRequested: int(4, 12),
   })
 
+  /** A bot that replays a whole human session; half of them ask for a few more tickets or a 2nd card. */
+  const replay = (start: number): FraudSession => {
+    const session = human(start)
+    return {
+      ...session,
+      ticketsRequested: random() < 0.5 ? (session.ticketsRequested ?? 1) : int(3, 8),
+      paymentMethods: random() < 0.7 ? (session.paymentMethods ?? 1) : 2,
+    }
+  }
+
   const fraud = (start: number): FraudSession => {
-    // Drift: in hard mode the share of mimicking bots grows over the 30 days.
-    const day = (start - base) / 86_400_000
-    if (hard && random() < 0.2 + (0.4 * day) / 30) return mimic(start)
+    // Drift: in hard and adversarial modes the share of mimicking bots grows over the 30 days.
+    const day = dayOf(start)
+    if (adversarial && random() < 0.3 + (0.5 * day) / 30) return replay(start)
+    if (!adversarial && hard && random() < 0.2 + (0.4 * day) / 30) return mimic(start)
     const kind = random()
     const home = pick(CITIES)
     if (kind >= 0.85) {
       // Human-operated fraud (stolen cards used by hand): looks like a customer.
-      return { ...human(start), paymentMethods: int(2, 3), ticketsRequested: int(2, 6) }
+      return {
+        ...human(start),
+        paymentMethods: adversarial ? int(1, 3) : int(2, 3),
+        ticketsRequested: int(2, 6),
+      }
     }
     if (kind < 0.15) {
       const requests = timeline(start, int(30, 200), () => 1000 + gaussian() * between(5, 60))
