@@ -15,7 +15,7 @@ export interface SessionGeneratorOptions {
    * the 30 days (the share of mimicking bots grows from 20% to 60% of fraud). `adversarial` goes
    * further: the mimicking bots (30% to 80% of fraud over the 30 days) take a human's whole session
    * and give themselves away only by a slightly larger appetite on half of them, human-operated
-   * fraud often uses one card, and humans drift too (group buyers grow from 10% to 30%).
+   * fraud uses a single card in a third of cases, and humans drift too (group buyers grow from 10% to 30%).
    * @default 'standard'
    */
   readonly difficulty?: 'standard' | 'hard' | 'adversarial'
