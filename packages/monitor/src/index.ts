@@ -49,6 +49,9 @@ export type { Grafana, GrafanaSource } from './grafana/grafana-handler.js'
 export { checks } from './health/built-in-checks.js'
 export type { HealthCheck, HealthCheckResult, HealthKind, HealthStatus } from './health/health-check.js'
 export type { Health, HealthCheckEntry, HealthCheckOptions, HealthReport } from './health/health-registry.js'
+export type { ArchivedSeries, RecordingArchive } from './history/history-archive.js'
+export type { MonitorHistoryOptions } from './history/history-options.js'
+export type { HistoryAggregate, HistoryRange } from './history/history-queries.js'
 export {
   type Incident,
   type IncidentEvent,
@@ -153,6 +156,18 @@ export {
   type SloDefinition,
   type Slos,
 } from './slo/slo.js'
+export {
+  type HistoryBucket,
+  type HistoryCuts,
+  type HistoryPoint,
+  type HistorySegment,
+  type HistoryStep,
+  HOUR_MS,
+  MINUTE_MS,
+  type MonitorHistoryStore,
+  type SloCountBucket,
+  type SloCountRow,
+} from './store/history-store.js'
 export {
   createKyselyMonitorStore,
   type KyselyMonitorStoreOptions,
