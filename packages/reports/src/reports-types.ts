@@ -196,6 +196,11 @@ export interface SweepReport {
   finishedRuns: number
   /** Artifact objects no run row names, now deleted. */
   orphanObjects: number
+  /**
+   * Leftovers of artifact writes interrupted more than a day ago (a process killed mid-report),
+   * removed where the storage adapter has `sweepIncomplete` (the filesystem adapter's `.tmp-*`).
+   */
+  incompleteWrites: number
 }
 
 /** What `applyRetention` removed per kind, plus what its opening orphan sweep reconciled. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqlite } from '@opskit/core/sqlite'
@@ -10,7 +10,7 @@ describe('a process killed mid-report', () => {
   const dir = mkdtempSync(join(tmpdir(), 'reports-crash-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  it('leaves a running run, no artifact and no download link', async () => {
+  it('leaves a running run, no artifact and no download link; the sweep removes the partial write a day later', async () => {
     const dbPath = join(dir, 'host.db')
     const artifacts = join(dir, 'artifacts')
     const child = spawn(
@@ -43,6 +43,18 @@ describe('a process killed mid-report', () => {
       status: 'failed',
       error: expect.stringContaining('interrupted'),
     })
+    // The interrupted write's temporary file goes with the sweep once a day has passed untouched.
+    const temps = readdirSync(artifacts)
+    expect(temps.length).toBeGreaterThan(0)
+    expect((await reports.sweepOrphans()).incompleteWrites).toBe(0)
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3_600_000)
+    for (const file of temps) utimesSync(join(artifacts, file), twoDaysAgo, twoDaysAgo)
+    expect(await reports.sweepOrphans()).toEqual({
+      finishedRuns: 0,
+      orphanObjects: 0,
+      incompleteWrites: temps.length,
+    })
+    expect(readdirSync(artifacts)).toEqual([])
     await reports.close()
     await db.destroy()
   })

@@ -91,12 +91,12 @@ forEachDialect('retention killed between object and row', ({ db, dialect, locati
     const orphan = `reports.acme.${uuidv7()}.csv`
     await storage.write(orphan, Readable.from([Buffer.from('n\r\n1\r\n')]), { contentType: 'text/csv' })
 
-    expect(await reports.sweepOrphans()).toEqual({ finishedRuns: 2, orphanObjects: 1 })
+    expect(await reports.sweepOrphans()).toEqual({ finishedRuns: 2, orphanObjects: 1, incompleteWrites: 0 })
     expect(await reports.store.runsBeingDeleted({ limit: 10 })).toEqual([])
     const [kept] = await reports.history({ tenantId: 'acme' })
     expect(await keysOf(storage)).toEqual([invoice, kept?.storageKey].sort())
     // Nothing left to reconcile; the host's own object is never swept.
-    expect(await reports.sweepOrphans()).toEqual({ finishedRuns: 0, orphanObjects: 0 })
+    expect(await reports.sweepOrphans()).toEqual({ finishedRuns: 0, orphanObjects: 0, incompleteWrites: 0 })
     expect(await storage.exists(invoice)).toBe(true)
   })
 })

@@ -1,3 +1,5 @@
+import type { Clock } from '@opskit/core'
+import type { SweepReport } from '../reports-types.js'
 import { artifactKeyPrefix } from '../storage/artifact-keys.js'
 import type { StorageAdapter } from '../storage/storage-adapter.js'
 import type { DeletingRun, ReportsStore } from '../store/reports-store.js'
@@ -7,9 +9,13 @@ const PAGE = 500
 /** Object deletions in flight at once. */
 const DELETE_CONCURRENCY = 16
 
+/** Leftovers of interrupted writes are removed once nothing has touched them for this long. */
+export const INCOMPLETE_WRITE_GRACE_MS = 24 * 3_600_000
+
 interface SweepContext {
   store: ReportsStore
   storage: StorageAdapter
+  clock: Clock
 }
 
 async function deleteObjects(storage: StorageAdapter, keys: readonly string[]): Promise<void> {
@@ -70,16 +76,21 @@ async function deleteOrphanObjects(
 
 /**
  * Reconciles storage with the run rows of one tenant (or all): finishes tombstoned runs and,
- * unless `orphans` is false, deletes artifact objects without a row. An object is written only
- * after its run row exists, so an object without a row is never a run in progress.
+ * unless `orphans` is false, deletes artifact objects without a row and (where the adapter can)
+ * leftovers of writes interrupted more than a day ago. An object is written only after its run
+ * row exists, so an object without a row is never a run in progress.
  */
 export async function sweepStorage(
   context: SweepContext,
   tenantId: string | undefined,
   signal: AbortSignal | undefined,
   orphans = true,
-): Promise<{ finishedRuns: number; orphanObjects: number }> {
+): Promise<SweepReport> {
   const finishedRuns = await finishMarkedRuns(context, tenantId, signal)
-  const orphanObjects = orphans ? await deleteOrphanObjects(context, tenantId, signal) : 0
-  return { finishedRuns, orphanObjects }
+  if (!orphans) return { finishedRuns, orphanObjects: 0, incompleteWrites: 0 }
+  const orphanObjects = await deleteOrphanObjects(context, tenantId, signal)
+  const untouchedSince = new Date(context.clock.now() - INCOMPLETE_WRITE_GRACE_MS)
+  const incompleteWrites =
+    (await context.storage.sweepIncomplete?.(artifactKeyPrefix(tenantId), untouchedSince)) ?? 0
+  return { finishedRuns, orphanObjects, incompleteWrites }
 }

@@ -8,6 +8,8 @@ import { ReportsError } from '../errors/reports-error.js'
 import type { StorageAdapter, StoredObject } from './storage-adapter.js'
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/
+/** A write in progress (or interrupted): `.tmp-<16 hex>-<key>`. */
+const TEMP = /^\.tmp-[0-9a-f]{16}-(.+)$/
 
 /** Options of {@link createFilesystemStorage}. */
 export interface FilesystemStorageOptions {
@@ -67,6 +69,23 @@ export function createFilesystemStorage(options: FilesystemStorageOptions): Stor
       // Temporary files (`.tmp-*`) never match KEY, so writes in progress are not listed.
       for await (const entry of await opendir(directory))
         if (entry.isFile() && entry.name.startsWith(prefix) && KEY.test(entry.name)) yield entry.name
+    },
+    async sweepIncomplete(prefix: string, untouchedSince: Date): Promise<number> {
+      await ready
+      let removed = 0
+      for await (const entry of await opendir(directory)) {
+        const key = entry.name.match(TEMP)?.[1]
+        if (!entry.isFile() || key === undefined || !key.startsWith(prefix)) continue
+        const path = join(directory, entry.name)
+        const modified = await stat(path).then(
+          (s) => s.mtimeMs,
+          () => Number.POSITIVE_INFINITY,
+        )
+        if (modified >= untouchedSince.getTime()) continue
+        await rm(path, { force: true })
+        removed++
+      }
+      return removed
     },
     async exists(key: string): Promise<boolean> {
       try {

@@ -26,4 +26,10 @@ export interface StorageAdapter {
    * `Prefix`, page by page).
    */
   list(prefix: string): AsyncIterable<string>
+  /**
+   * Optional: removes leftovers of interrupted writes (a process killed mid-write) for keys
+   * starting with `prefix` that nothing has touched since `untouchedSince`; returns how many.
+   * The filesystem adapter removes its `.tmp-*` files; S3 would abort stale multipart uploads.
+   */
+  sweepIncomplete?(prefix: string, untouchedSince: Date): Promise<number>
 }
