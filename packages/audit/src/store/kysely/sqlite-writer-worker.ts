@@ -31,8 +31,9 @@ import { ensureSubjectKeys, type RunSql } from './subject-keys.js'
  * `maxBatch` events), or when the announced one did not come within {@link GROUP_WAIT_MS}; every
  * append of the group is answered after that commit. So the host seals the next rows while this
  * thread inserts the previous ones, and a thousand events still pay one commit. A signed
- * checkpoint posted while a group is open is written in the group's transaction and answered
- * with it (the log signs one per `checkpointEvery` events). WAL checkpoints run after a group's
+ * checkpoint is written in the open group's transaction (a group is opened for it if none is)
+ * and answered with it (the log signs one per `checkpointEvery` events); subject keys asked for
+ * while a group is open are made in it. WAL checkpoints run after a group's
  * answers are posted (about every {@link CHECKPOINT_PAGES} WAL pages, as SQLite's automatic
  * checkpoint), not inside its commit, so callers do not wait for them.
  * Requests are handled one at a time, in the order posted.
@@ -208,7 +209,8 @@ function onAppend(id: number, request: AppendRequest): void {
  * A signed checkpoint is written in the open group's transaction (one is opened if none is) and
  * answered when the group commits, as its appends are: the next appends join it, where a
  * transaction of its own would cost one more commit, and committing an open group early for it
- * one more again.
+ * one more again. A group opened for it commits with the next appends, at a flush, or after
+ * {@link GROUP_WAIT_MS}.
  */
 function onCheckpoint(id: number, checkpoint: StoredCheckpoint): void {
   let open: Group
@@ -227,19 +229,15 @@ function onCheckpoint(id: number, checkpoint: StoredCheckpoint): void {
 }
 
 /**
- * Subject keys are made in the open group's transaction (one is opened if none is) and answered
- * at once, so the appends sealed with them can join the same group. A key is durable with the
- * first rows sealed with it: if the group rolls back, those rows fail with it, and a later append
- * naming the key finds it missing (`key-destroyed`) and goes inline, where it is made again.
+ * Subject keys are made in the open group's transaction, when one is open, and answered at once,
+ * so the appends sealed with them join the same group: a key is durable with the first rows
+ * sealed with it (if the group rolls back, those rows fail with it, and a later append naming the
+ * key finds it missing, `key-destroyed`, and goes inline, where it is made again). With no group
+ * open they are committed on their own before the answer, so no group holds the write lock for
+ * a plan that goes inline (a chain this process has not seen yet).
  */
 async function onKeys(id: number, subjects: string[]): Promise<void> {
-  let open: Group
-  try {
-    open = openGroup()
-  } catch (error) {
-    reply(workerErrorReply(id, error))
-    return
-  }
+  const open = group
   try {
     const keys = await ensureSubjectKeys(run, setup.tables.keys, 'sqlite', subjects, keyWrap)
     const wire = [...keys.values()].map((key) => ({
@@ -249,7 +247,8 @@ async function onKeys(id: number, subjects: string[]): Promise<void> {
     }))
     reply({ id, ok: true, reply: wire })
   } catch (error) {
-    failInGroup(open, id, error)
+    if (open) failInGroup(open, id, error)
+    else reply(workerErrorReply(id, error))
   }
 }
 

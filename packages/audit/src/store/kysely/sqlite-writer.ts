@@ -220,7 +220,9 @@ function threadedWriter(
         await turn
         posted = post(plan, await keysFor(plan.subjects))
       } finally {
-        if (!posted && plan.more) void ask({ kind: 'flush' }).catch(() => {})
+        // Going inline: commit what the thread holds open (the appends announced before this
+        // one, a checkpoint) so that the host's connection does not wait for the write lock.
+        if (!posted) void ask({ kind: 'flush' }).catch(() => {})
         endTurn()
       }
       if (!posted) return undefined
