@@ -78,6 +78,35 @@ function tenantAttacks(store: () => Promise<NotifyStore>) {
     await notifier.close()
   })
 
+  it('the outbox sends each row in the tenant it was enqueued in', async () => {
+    const { notifier, mocks } = await tenanted(await store())
+    const key = fresh('receipt')
+    const userId = fresh('u')
+    await notifier.preferences.set(userId, { channels: { sms: false } }, { tenantId: 'globex' })
+    for (const tenantId of ['acme', 'globex']) {
+      await notifier.enqueue({
+        tenantId,
+        userId,
+        to: { phone: '+14155550100' },
+        channels: ['sms'],
+        content: { text: `for ${tenantId}` },
+        idempotencyKey: key,
+      })
+    }
+    const dispatcher = notifier.startOutboxDispatcher({ autoStart: false })
+    while ((await dispatcher.runOnce()) > 0) {}
+    await dispatcher.stop()
+    // globex's user opted out of SMS in globex only: acme's row is sent, globex's skipped
+    expect(mocks.sms.sent.map((m) => m.body)).toEqual(['for acme'])
+    const acme = await notifier.deliveries.getByIdempotencyKey(key, { tenantId: 'acme' })
+    const globex = await notifier.deliveries.getByIdempotencyKey(key, { tenantId: 'globex' })
+    expect(acme?.deliveries.map((d) => d.status)).toEqual(['sent'])
+    expect(globex?.deliveries.map((d) => d.status)).toEqual(['skipped'])
+    expect(acme?.tenantId).toBe('acme')
+    expect(globex?.tenantId).toBe('globex')
+    await notifier.close()
+  })
+
   it('another tenant cannot list or mark a user’s inbox, nor see the delivery log', async () => {
     const { notifier } = await tenanted(await store())
     const userId = fresh('u')
