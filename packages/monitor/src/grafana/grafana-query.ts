@@ -13,7 +13,8 @@ interface TimeSeriesResult {
   meta?: { availableFrom: number; persisted: false }
 }
 
-function toMs(value: unknown, fallback: number): number {
+/** A Grafana time (ms or an ISO string) in ms, else `fallback`. */
+export function toMs(value: unknown, fallback: number): number {
   if (typeof value === 'number') return value
   if (typeof value === 'string') {
     const t = Date.parse(value)
@@ -116,5 +117,3 @@ export async function grafanaQuery(source: GrafanaSource, body: Record<string, u
   }
   return out
 }
-
-export { toMs }
