@@ -71,9 +71,13 @@ forEachDialect('tenant isolation', ({ db, dialect }) => {
     expect(historyA[0]?.storageKey).toContain('.acme.')
     expect(historyB[0]?.storageKey).not.toContain('.acme.')
     expect(historyB[0]?.storageKey).not.toBe(historyA[0]?.storageKey)
-    // Another tenant cannot make a link to acme's artifact.
+    // Another tenant cannot make a link to acme's artifact, by run id or by its storage key.
     expect(await codeOf(reports.createDownloadLink(a.artifactId, { tenantId: 'globex:eu@1' }))).toBe(
       'REPORTS_ARTIFACT_NOT_FOUND',
+    )
+    const byKey = { storageKey: historyA[0]?.storageKey ?? '', filename: 'a.csv', contentType: 'text/csv' }
+    expect(await codeOf(reports.createDownloadLink(byKey, { tenantId: 'globex:eu@1' }))).toBe(
+      'REPORTS_INVALID_PARAMS',
     )
   })
 

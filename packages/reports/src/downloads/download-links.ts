@@ -10,6 +10,7 @@ import type {
   StoredObjectTarget,
   TenantOption,
 } from '../reports-types.js'
+import { ARTIFACT_KEY_PREFIX } from '../storage/artifact-keys.js'
 import type { StorageAdapter } from '../storage/storage-adapter.js'
 import type { LinkedObject, RedeemRecord, ReportsStore, TokenRecord } from '../store/reports-store.js'
 import { invalidParams, linkOptionsSchema, objectTargetSchema } from '../validation/reports-schemas.js'
@@ -95,6 +96,35 @@ async function recordAttempt(
 }
 
 /**
+ * What a link points at: a finished run of the tenant (by id), or a stored object the host put in
+ * the storage adapter (never a report artifact by its key, which would skip the tenant check).
+ */
+async function resolveTarget(
+  { store, storage }: DownloadLinksContext,
+  tenantId: string,
+  target: string | StoredObjectTarget,
+) {
+  if (typeof target !== 'string') {
+    const object = parseInput(objectTargetSchema, target, invalidParams)
+    // A report artifact is linked by its run id (checked against the tenant), never by its key.
+    if (
+      object.storageKey.startsWith(ARTIFACT_KEY_PREFIX) ||
+      (await store.storageKeysInUse([object.storageKey])).size > 0
+    )
+      throw invalidParams('storageKey: report artifacts are linked by their run id', [
+        { path: ['storageKey'], message: 'names a report artifact' },
+      ])
+    if (!(await storage.exists(object.storageKey)))
+      throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no stored object "${object.storageKey}"`)
+    return { artifactId: objectId(object.storageKey), object, name: object.filename }
+  }
+  const run = await store.getRun(tenantId, target)
+  if (run?.status !== 'succeeded')
+    throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no finished artifact "${target}"`)
+  return { artifactId: target, object: undefined, name: run.filename }
+}
+
+/**
  * Download links for report artifacts and for any object the storage adapter holds, with one
  * mechanism for both: 256-bit tokens stored as SHA-256, expiry, a download limit counted by one
  * conditional update (race-safe across processes), optional IP binding, every attempt recorded
@@ -102,19 +132,6 @@ async function recordAttempt(
  */
 export function createDownloadLinks(context: DownloadLinksContext) {
   const { store, storage, clock } = context
-
-  const resolveTarget = async (tenantId: string, target: string | StoredObjectTarget) => {
-    if (typeof target !== 'string') {
-      const object = parseInput(objectTargetSchema, target, invalidParams)
-      if (!(await storage.exists(object.storageKey)))
-        throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no stored object "${object.storageKey}"`)
-      return { artifactId: objectId(object.storageKey), object, name: object.filename }
-    }
-    const run = await store.getRun(tenantId, target)
-    if (run?.status !== 'succeeded')
-      throw new ReportsError('REPORTS_ARTIFACT_NOT_FOUND', `no finished artifact "${target}"`)
-    return { artifactId: target, object: undefined, name: run.filename }
-  }
 
   /** A link for the (resolved) tenant: scheduled deliveries use their schedule's tenant. */
   async function createFor(
@@ -124,7 +141,7 @@ export function createDownloadLinks(context: DownloadLinksContext) {
   ): Promise<DownloadLink> {
     context.assertOpen()
     const parsed = parseInput(linkOptionsSchema, options, invalidParams)
-    const { artifactId, object, name } = await resolveTarget(tenantId, target)
+    const { artifactId, object, name } = await resolveTarget(context, tenantId, target)
     const token = generateToken()
     const now = clock.now()
     const expiresAt = new Date(now + parsed.expiresInMs)
