@@ -1,4 +1,5 @@
 import { setBounded } from '@opskit/core/internal'
+import { valueRange } from './stats.js'
 
 /** Most contexts a model keeps; a metric that drifts forever would otherwise grow the table forever. */
 export const MAX_CONTEXTS = 4096
@@ -36,12 +37,7 @@ export class ContextNovelty {
     if (this.resolution === 0) {
       this.warm.push(value)
       if (this.warm.length < this.warmup) return 0
-      let lo = Number.POSITIVE_INFINITY
-      let hi = Number.NEGATIVE_INFINITY
-      for (const v of this.warm) {
-        lo = Math.min(lo, v)
-        hi = Math.max(hi, v)
-      }
+      const { lo, hi } = valueRange(this.warm)
       const range = hi - lo
       this.resolution = range > 0 ? range / this.levels : Math.max(Math.abs(hi) * 1e-3, 1e-6)
       const history = this.warm

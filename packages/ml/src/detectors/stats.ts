@@ -120,3 +120,14 @@ export class RollingWindow {
     return w
   }
 }
+
+/** The smallest and largest of `values` (the warm-up range the quantising channels scale by). */
+export function valueRange(values: readonly number[]): { lo: number; hi: number } {
+  let lo = Number.POSITIVE_INFINITY
+  let hi = Number.NEGATIVE_INFINITY
+  for (const v of values) {
+    lo = Math.min(lo, v)
+    hi = Math.max(hi, v)
+  }
+  return { lo, hi }
+}

@@ -1,3 +1,5 @@
+import { valueRange } from './stats.js'
+
 /** Serializable state of {@link WindowNovelty}. */
 export interface WindowNoveltyState {
   warm: number[]
@@ -62,12 +64,7 @@ export class WindowNovelty {
     if (this.scale === 0) {
       this.warm.push(value)
       if (this.warm.length < this.options.warmup) return 0
-      let lo = Number.POSITIVE_INFINITY
-      let hi = Number.NEGATIVE_INFINITY
-      for (const v of this.warm) {
-        lo = Math.min(lo, v)
-        hi = Math.max(hi, v)
-      }
+      const { lo, hi } = valueRange(this.warm)
       this.lo = lo
       this.scale = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1)
       const history = this.warm
