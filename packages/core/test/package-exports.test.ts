@@ -53,8 +53,21 @@ describePackageExports({
     './pino': ['createPinoLogger'],
     './worker': ['startModuleWorker', 'createWorkerClient'],
     './sql': ['placeholder', 'placeholderRows', 'createStatementCache'],
-    './internal': ['createTenantScope', 'deleteInBatches', 'resolveRetentionPolicy', 'setBounded'],
+    './internal': [
+      'checkTenantId',
+      'createTenantScope',
+      'deleteInBatches',
+      'resolveRetentionPolicy',
+      'setBounded',
+    ],
   },
-  notAtRoot: ['createTenantScope', 'deleteInBatches', 'setBounded', 'openSqlite', 'runStoreConformance'],
+  notAtRoot: [
+    'checkTenantId',
+    'createTenantScope',
+    'deleteInBatches',
+    'setBounded',
+    'openSqlite',
+    'runStoreConformance',
+  ],
   requireResolveOnly: ['./testing'],
 })

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { tempSqlitePath } from '../../../test-support/src/index.js'
 import { CoreError, parseDuration } from '../src/index.js'
 import {
+  checkTenantId,
   createTenantScope,
   deleteInBatches,
   emptyRetentionReport,
@@ -34,6 +35,35 @@ describe('createTenantScope', () => {
     for (const bad of ['', 'a b', 'x'.repeat(129), 'a\nb', "a'--"])
       expect(() => scope(bad)).toThrow(/tenantId must/)
     expect(() => createTenantScope('strict' as never, { required, invalid })).toThrow(/tenantMode must/)
+  })
+})
+
+describe('checkTenantId', () => {
+  const errors = { required, invalid }
+  it('leaves a call without a tenant undefined unless the mode is required', () => {
+    expect(checkTenantId('off', undefined, errors)).toBeUndefined()
+    expect(checkTenantId('optional', undefined, errors)).toBeUndefined()
+    expect(() => checkTenantId('required', undefined, errors)).toThrow(
+      expect.objectContaining({ code: 'CORE_REQUIRED_OPTION' }),
+    )
+  })
+  it('returns a valid tenant under optional and required, refuses one under off', () => {
+    expect(checkTenantId('optional', 'acme', errors)).toBe('acme')
+    expect(checkTenantId('required', 'a.b_c:d@e-1', errors)).toBe('a.b_c:d@e-1')
+    expect(() => checkTenantId('off', 'acme', errors)).toThrow(
+      expect.objectContaining({
+        code: 'CORE_INVALID_ARGUMENT',
+        message: expect.stringMatching(/tenantMode is off/),
+      }),
+    )
+  })
+  it('refuses malformed ids, non-strings and unknown modes with the invalid error', () => {
+    for (const bad of ['', 'a b', 'x'.repeat(129), 'a\nb', "a'--", 42])
+      expect(() => checkTenantId('required', bad as never, errors)).toThrow(
+        expect.objectContaining({ code: 'CORE_INVALID_ARGUMENT' }),
+      )
+    expect(checkTenantId('required', 'x'.repeat(128), errors)).toBe('x'.repeat(128))
+    expect(() => checkTenantId('strict' as never, undefined, errors)).toThrow(/tenantMode must/)
   })
 })
 

@@ -1,6 +1,7 @@
 import { parseInput, type TenantMode } from '@opskit/core'
+import { checkTenantId, type TenantScopeErrors } from '@opskit/core/internal'
 import { AuditError } from '../errors/audit-error.js'
-import { auditInstantSchema, tenantIdSchema } from '../event/event-schema.js'
+import { auditInstantSchema } from '../event/event-schema.js'
 import type { StoreFilter } from '../store/audit-store.js'
 import type { AuditQuery } from './audit-log.js'
 
@@ -27,22 +28,20 @@ export function decodeCursor(cursor: string): string {
   return id
 }
 
+/** Audit's errors for core's tenant-id rule on reads, retention and erasure. */
+const readTenantErrors: TenantScopeErrors = {
+  required: (message) => new AuditError('AUDIT_TENANT_REQUIRED', message),
+  invalid: (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: ${message}`),
+}
+
 /**
- * A read's tenant id, validated: `AUDIT_TENANT_REQUIRED` when the mode is `required` and there is
- * none, `AUDIT_INVALID_QUERY` for any tenant when the mode is `off`.
+ * A read's tenant id, checked by core's {@link checkTenantId}: `AUDIT_TENANT_REQUIRED` when the
+ * mode is `required` and there is none, `AUDIT_INVALID_QUERY` for a malformed id or any tenant
+ * when the mode is `off`. Unlike a package's `TenantScope`, no tenant stays `undefined`: under
+ * `'off'` and `'optional'` such a read spans the whole log (every tenant's chain).
  */
 export function requireTenant(tenantId: string | undefined, tenantMode: TenantMode): string | undefined {
-  if (tenantId !== undefined && tenantMode === 'off')
-    throw new AuditError('AUDIT_INVALID_QUERY', 'invalid query: tenantId given but tenantMode is off')
-  if (tenantId !== undefined)
-    return parseInput(
-      tenantIdSchema,
-      tenantId,
-      (message) => new AuditError('AUDIT_INVALID_QUERY', `invalid query: tenantId: ${message}`),
-    )
-  if (tenantMode === 'required')
-    throw new AuditError('AUDIT_TENANT_REQUIRED', 'tenantId is required (tenantMode: required)')
-  return undefined
+  return checkTenantId(tenantMode, tenantId, readTenantErrors)
 }
 
 const STRING_FILTERS = [

@@ -45,6 +45,7 @@ export {
 export { backoffDelay } from '../retry/retry.js'
 export { createStatementCache, type StatementCache } from '../sqlite/statement-cache.js'
 export {
+  checkTenantId,
   createTenantScope,
   NO_TENANT,
   type TenantScope,

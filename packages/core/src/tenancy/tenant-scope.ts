@@ -30,8 +30,49 @@ export interface TenantScopeErrors {
  */
 export type TenantScope = (tenantId: string | undefined) => string
 
+function isTenantMode(mode: unknown): mode is TenantMode {
+  return mode === 'off' || mode === 'optional' || mode === 'required'
+}
+
+function modeError(mode: unknown, errors: TenantScopeErrors): Error {
+  return errors.invalid(`tenantMode must be 'off', 'optional' or 'required', got ${JSON.stringify(mode)}`)
+}
+
 /**
- * Makes the {@link TenantScope} of a package for `mode`.
+ * The tenant-id rule of every opskit package, applied to one call: the validated tenant id, or
+ * `undefined` when the call names none and `mode` allows that (`'off'`, `'optional'`). Throws
+ * `errors.required` for no tenant under `'required'`, `errors.invalid` for a tenant under `'off'`,
+ * a malformed id (the empty string would alias {@link NO_TENANT}) or an unknown mode.
+ *
+ * What `undefined` means is the caller's: a {@link TenantScope} stores and reads it as
+ * {@link NO_TENANT}; audit's reads take it as "the whole log" under `'optional'`.
+ *
+ * @example
+ * ```ts
+ * checkTenantId('optional', undefined, errors) // undefined
+ * checkTenantId('optional', 'acme', errors) // 'acme'
+ * checkTenantId('off', 'acme', errors) // throws errors.invalid(…)
+ * ```
+ */
+export function checkTenantId(
+  mode: TenantMode,
+  tenantId: string | undefined,
+  errors: TenantScopeErrors,
+): string | undefined {
+  if (!isTenantMode(mode)) throw modeError(mode, errors)
+  if (tenantId === undefined) {
+    if (mode === 'required') throw errors.required('tenantId is required (tenantMode: required)')
+    return undefined
+  }
+  if (mode === 'off') throw errors.invalid('tenantId given but tenantMode is off')
+  if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId))
+    throw errors.invalid('tenantId must be 1–128 letters, digits or . _ : @ -')
+  return tenantId
+}
+
+/**
+ * Makes the {@link TenantScope} of a package for `mode` ({@link checkTenantId}, with no tenant
+ * resolved to {@link NO_TENANT}). An unknown mode throws `errors.invalid` here, not at the first call.
  *
  * @example
  * ```ts
@@ -44,16 +85,6 @@ export type TenantScope = (tenantId: string | undefined) => string
  * ```
  */
 export function createTenantScope(mode: TenantMode, errors: TenantScopeErrors): TenantScope {
-  if (mode !== 'off' && mode !== 'optional' && mode !== 'required')
-    throw errors.invalid(`tenantMode must be 'off', 'optional' or 'required', got ${JSON.stringify(mode)}`)
-  return (tenantId) => {
-    if (tenantId === undefined) {
-      if (mode === 'required') throw errors.required('tenantId is required (tenantMode: required)')
-      return NO_TENANT
-    }
-    if (mode === 'off') throw errors.invalid('tenantId given but tenantMode is off')
-    if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId))
-      throw errors.invalid('tenantId must be 1–128 letters, digits or . _ : @ -')
-    return tenantId
-  }
+  if (!isTenantMode(mode)) throw modeError(mode, errors)
+  return (tenantId) => checkTenantId(mode, tenantId, errors) ?? NO_TENANT
 }
