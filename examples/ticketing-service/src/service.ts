@@ -1,16 +1,14 @@
-import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
-import { isOpskitError, type Logger, migrate, noopLogger, uuidv7 } from '@opskit/core'
+import { type Logger, migrate, noopLogger, uuidv7 } from '@opskit/core'
 import { openSqlite } from '@opskit/core/sqlite'
 import { createLoginThrottle, type LoginThrottleOptions } from './auth/login-throttle.js'
 import { createPasswordHasher, type PasswordHasher, type ScryptCost } from './auth/passwords.js'
 import { createSessionStore } from './auth/sessions.js'
 import { ticketingMigrations } from './db/migrations.js'
 import type { TicketingDb } from './db/schema.js'
-import { CriticalListenerError, DomainHooks } from './domain/hooks.js'
-import { HttpError } from './http/http-error.js'
-import { sendJson } from './http/json.js'
+import { DomainHooks } from './domain/hooks.js'
+import { listenEarly } from './http/early-listen.js'
+import { createRequestHandler } from './http/request-handler.js'
 import { Router } from './http/router.js'
 import { createLatencySampler } from './metrics/latency-sampler.js'
 import { registerOpsRoutes } from './ops/ops-routes.js'
@@ -107,18 +105,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
   registerApiRoutes(router, { db, sessions, hooks, now, loginThrottle, passwords })
 
   // Listen first, answering 503 until everything is wired: the address goes into alert links.
-  let listener: RequestListener = (_req, res) => {
-    res.writeHead(503, { 'retry-after': '1' }).end()
-  }
-  const server = createServer((req, res) => listener(req, res))
-  server.keepAliveTimeout = 5_000
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve())
-  })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const baseUrl = `http://${host}:${address.port}`
+  const { server, baseUrl, serve } = await listenEarly(options.port ?? 0, options.host ?? '127.0.0.1')
 
   const monitor = await wireMonitor({
     externalUrl: `${baseUrl}/ops`,
@@ -147,66 +134,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     : undefined
 
   let extraLatencyMs = 0
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    try {
-      if (url.pathname === '/metrics') return await monitor.metrics(req, res)
-      if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/startupz') {
-        return await monitor.health(req, res)
-      }
-      if (extraLatencyMs > 0 && url.pathname.startsWith('/api/')) {
-        await new Promise((resolve) => setTimeout(resolve, extraLatencyMs))
-      }
-      const match = router.match(req.method ?? 'GET', url.pathname)
-      if ('status' in match) {
-        throw match.status === 404
-          ? new HttpError(404, 'NOT_FOUND', 'no such resource')
-          : new HttpError(405, 'METHOD_NOT_ALLOWED', 'method not allowed here')
-      }
-      await match.handler({ req, res, params: match.params, url })
-    } catch (error) {
-      if (res.headersSent) {
-        res.destroy()
-        return
-      }
-      if (error instanceof HttpError) {
-        sendJson(
-          res,
-          error.status,
-          {
-            error: {
-              code: error.code,
-              message: error.message,
-              ...(error.details ? { details: error.details } : {}),
-            },
-          },
-          error.headers,
-        )
-        return
-      }
-      if (error instanceof CriticalListenerError) {
-        // The change could not be recorded where it must be (the audit trail): fail closed.
-        sendJson(
-          res,
-          503,
-          {
-            error: {
-              code: 'AUDIT_UNAVAILABLE',
-              message: 'the action could not be recorded; try again later',
-            },
-          },
-          { 'retry-after': '5' },
-        )
-        return
-      }
-      logger.error({ err: error, path: url.pathname }, 'request failed')
-      sendJson(res, isOpskitError(error) ? 400 : 500, {
-        error: isOpskitError(error)
-          ? { code: error.code, message: error.message }
-          : { code: 'INTERNAL', message: 'internal error' },
-      })
-    }
-  }
+  const handle = createRequestHandler({ router, monitor, logger, extraLatencyMs: () => extraLatencyMs })
 
   const alerts = wireAlerts({
     monitor: monitor.monitor,
@@ -237,7 +165,7 @@ export async function startTicketingService(options: TicketingServiceOptions): P
     latency,
     logger,
   })
-  listener = monitor.wrap(handle)
+  serve(monitor.wrap(handle))
   let closing: Promise<void> | undefined
 
   return {

@@ -11,6 +11,9 @@ export const SPIKE_EXTRA_MS = 900
 /** `[0, 1, …, n - 1]`. */
 export const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
+/** Resolves after `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
 /** Throws unless the response has `status`. */
 export function expectStatus(res: ApiResponse, status: number, what: string): void {
   if (res.status !== status) {

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { dailySalesReport } from '../reports/daily-sales.js'
 import { sumOf } from './api-client.js'
-import { CUSTOMERS, type DemoContext } from './demo-context.js'
+import { CUSTOMERS, type DemoContext, sleep } from './demo-context.js'
 import type { ReceivedMail } from './local-smtp.js'
 import type { DemoStep } from './step-runner.js'
 
@@ -26,7 +26,7 @@ export function evidenceSteps(ctx: DemoContext): DemoStep[] {
             notify.providers.sms.sent.length === 0) &&
           Date.now() < deadline
         ) {
-          await new Promise((resolve) => setTimeout(resolve, 200))
+          await sleep(200)
         }
         const welcome = subjects(/^Welcome/)
         const confirmations = subjects(/ticket\(s\) for/)

@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises'
 import { isOpskitError } from '@opskit/core'
+import { unmappedIp } from '../http/client-ip.js'
 import { HttpError } from '../http/http-error.js'
 import type { Router } from '../http/router.js'
 import type { ReportsWiring } from '../wiring/reports.js'
@@ -19,7 +20,7 @@ export function registerReportRoutes(router: Router, wiring: ReportsWiring): voi
     let download: Awaited<ReturnType<ReportsWiring['reports']['redeem']>>
     try {
       download = await wiring.reports.redeem(params.token ?? '', {
-        ip: actor.ip.startsWith('::ffff:') ? actor.ip.slice(7) : actor.ip,
+        ip: unmappedIp(actor.ip),
         userAgent: actor.userAgent,
       })
     } catch (error) {

@@ -9,6 +9,7 @@ import {
 import type { HostDatabase, Logger } from '@opskit/core'
 import { z } from 'zod'
 import type { DomainHooks, RequestActor } from '../domain/hooks.js'
+import { auditIp } from '../http/client-ip.js'
 
 /** @opskit/audit in the ticketing service: every domain event becomes a chained audit record. */
 export interface AuditWiring {
@@ -20,12 +21,6 @@ export interface AuditWiring {
   close(): Promise<void>
 }
 
-/** Strips the IPv4-mapped IPv6 prefix node:http reports for IPv4 clients. */
-function plainIp(ip: string): string | undefined {
-  const v4 = ip.startsWith('::ffff:') ? ip.slice(7) : ip
-  return v4 === 'unknown' ? undefined : v4
-}
-
 const emailSchema = z.email()
 
 /**
@@ -34,7 +29,7 @@ const emailSchema = z.email()
  * odd value is recorded (escaped and cut by @opskit/audit) instead of failing the record.
  */
 function actor(a: RequestActor, fallbackEmail?: string): AuditActor {
-  const ip = plainIp(a.ip)
+  const ip = auditIp(a.ip)
   const typed = a.email ?? fallbackEmail
   const email = typed !== undefined && emailSchema.safeParse(typed).success ? typed : undefined
   const name = typed !== undefined && email === undefined && typed !== '' ? typed : undefined
