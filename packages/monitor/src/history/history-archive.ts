@@ -8,8 +8,8 @@ import {
   MINUTE_MS,
   type MonitorHistoryStore,
 } from '../store/history-store.js'
+import { bucketStart } from './buckets.js'
 import type { ResolvedHistoryOptions } from './history-options.js'
-import { bucketStart } from './in-process-history-store.js'
 
 /** One series of the persisted history, its buckets in time order. */
 export interface ArchivedSeries {

@@ -2,9 +2,9 @@ import type { Clock, Logger } from '@opskit/core'
 import type { Sample } from '../rules/sample-source.js'
 import { createSloAccounting, type SloAccounting } from '../slo/slo-accounting.js'
 import { HOUR_MS, type MonitorHistoryStore } from '../store/history-store.js'
+import { bucketStart } from './buckets.js'
 import { createHistoryArchive, type HistoryArchive } from './history-archive.js'
 import type { ResolvedHistoryOptions } from './history-options.js'
-import { bucketStart } from './in-process-history-store.js'
 
 /** What the monitor's history is built on. */
 export interface MonitorHistoryContext {

@@ -1,5 +1,5 @@
 import type { Logger } from '@opskit/core'
-import { bucketStart } from '../history/in-process-history-store.js'
+import { bucketStart } from '../history/buckets.js'
 import { matches } from '../labels/label-matchers.js'
 import { labelsKey } from '../labels/labels.js'
 import type { SelectorExpr } from '../rules/promql/ast.js'

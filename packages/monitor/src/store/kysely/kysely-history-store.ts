@@ -1,6 +1,6 @@
 import type { HostDatabase } from '@opskit/core'
 import { sql } from 'kysely'
-import { bucketStart } from '../../history/in-process-history-store.js'
+import { bucketStart } from '../../history/buckets.js'
 import { seriesText } from '../../history/series-text.js'
 import type { Labels } from '../../labels/labels.js'
 import {
