@@ -4,10 +4,17 @@ import { createAuditLog } from './helpers.js'
 
 const actor = { id: 'u_1' }
 const viewer = { id: 'auditor', role: 'compliance' }
+/** A log on a fresh memory store under `tenantMode` (audit's default, 'optional', when absent). */
+const openLog = (tenantMode?: 'off' | 'optional' | 'required') =>
+  createAuditLog({
+    store: createMemoryAuditStore(),
+    auditReads: false,
+    ...(tenantMode ? { tenantMode } : {}),
+  })
 
 describe("reads, retention and erasure check their tenant with core's rule", () => {
   it("'optional': a read without a tenant spans the whole log; with one, only that tenant", async () => {
-    const audit = await createAuditLog({ store: createMemoryAuditStore(), auditReads: false })
+    const audit = await openLog()
     await audit.logLogin({ actor, tenantId: 'acme' })
     await audit.logLogin({ actor, tenantId: 'globex' })
     await audit.logLogin({ actor })
@@ -20,7 +27,7 @@ describe("reads, retention and erasure check their tenant with core's rule", () 
   })
 
   it('a malformed tenant id is AUDIT_INVALID_QUERY on every read-side call, before anything runs', async () => {
-    const audit = await createAuditLog({ store: createMemoryAuditStore(), auditReads: false })
+    const audit = await openLog()
     await audit.logLogin({ actor: { id: 'u_2' }, tenantId: 'acme' })
     for (const bad of ['', 'acme corp', 't'.repeat(129), "acme'--"]) {
       const refused = {
@@ -38,11 +45,7 @@ describe("reads, retention and erasure check their tenant with core's rule", () 
   })
 
   it("'required': reads and erasure without a tenant are AUDIT_TENANT_REQUIRED; retention spans all tenants", async () => {
-    const audit = await createAuditLog({
-      store: createMemoryAuditStore(),
-      tenantMode: 'required',
-      auditReads: false,
-    })
+    const audit = await openLog('required')
     await audit.logLogin({ actor, tenantId: 'acme' })
     await expect(audit.query({})).rejects.toMatchObject({ code: 'AUDIT_TENANT_REQUIRED' })
     await expect(audit.forgetSubject('u_1')).rejects.toMatchObject({ code: 'AUDIT_TENANT_REQUIRED' })
@@ -53,11 +56,7 @@ describe("reads, retention and erasure check their tenant with core's rule", () 
   })
 
   it("'off': naming a tenant in a read, erasure or retention is AUDIT_INVALID_QUERY", async () => {
-    const audit = await createAuditLog({
-      store: createMemoryAuditStore(),
-      tenantMode: 'off',
-      auditReads: false,
-    })
+    const audit = await openLog('off')
     const refused = { code: 'AUDIT_INVALID_QUERY', message: expect.stringMatching(/tenantMode is off/) }
     await expect(audit.query({ tenantId: 'acme' })).rejects.toMatchObject(refused)
     await expect(audit.forgetSubject('u_1', { tenantId: 'acme' })).rejects.toMatchObject(refused)
