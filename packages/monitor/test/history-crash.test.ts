@@ -44,9 +44,15 @@ async function startHost(dialect: string, location: string, start: number): Prom
     answers.push(line)
     for (const wake of waiting.splice(0)) wake()
   })
+  // a host that dies without answering wakes the waiter, which then fails instead of hanging
+  let closed = false
+  child.once('close', () => {
+    closed = true
+    for (const wake of waiting.splice(0)) wake()
+  })
   const next = async (): Promise<unknown> => {
     while (answers.length === 0) {
-      if (child.exitCode !== null) throw new Error(`host exited with ${child.exitCode}`)
+      if (closed) throw new Error(`host exited (${child.exitCode ?? child.signalCode}) without answering`)
       await new Promise<void>((resolve) => waiting.push(resolve))
     }
     return JSON.parse(answers.shift() as string)
