@@ -1,10 +1,11 @@
 import { type HostDatabase, isOpskitError } from '@opskit/core'
-import { forEachDialect } from '@opskit/test-support'
+import { openSqlite } from '@opskit/core/sqlite'
+import { forEachDialect, tempSqlitePath } from '@opskit/test-support'
 import type { Transaction } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { createKyselyNotifyStore, createNotifier, type NotifyStore } from '../src/index.js'
 import type { NotificationRecord } from '../src/store/records.js'
-import { createMemoryNotifyStore, mockProviders } from '../src/testing/index.js'
+import { createMemoryNotifyStore, createMockSmsProvider, mockProviders } from '../src/testing/index.js'
 
 const DAY = 86_400_000
 
@@ -111,6 +112,86 @@ describe('applyRetention: the policy', () => {
     const all = await notifier.applyRetention({ deliveries: { olderThan: '30d' } })
     expect(all.removed.deliveries).toBe(10)
     expect(await notifier.deliveries.list({ tenantId: 'globex' })).toEqual([])
+  })
+})
+
+describe('applyRetention: batches while writers wait', () => {
+  it('sizes batches for a tenth of the target while the store reports waiting writes', async () => {
+    // a store whose delete batches take at least 0.01 ms per row (a busy wait: a loaded machine only
+    // makes them slower, so sizes can only come out smaller) and whose writers wait from the 4th batch on
+    const memory = createMemoryNotifyStore()
+    const limits: number[] = []
+    let waiting = false
+    const store: NotifyStore = {
+      ...memory,
+      retentionTargetBatchMs: 20,
+      retentionWritersWaiting: () => waiting,
+      async deleteExpired(_kind, query) {
+        limits.push(query.limit)
+        waiting = limits.length >= 3
+        const end = performance.now() + query.limit / 100
+        while (performance.now() < end) {
+          // busy: the batch "holds the lock"
+        }
+        return limits.length < 12 ? query.limit : 0
+      },
+    }
+    const notifier = await createNotifier({ store, providers: mockProviders().providers })
+    await notifier.applyRetention({ deliveries: { olderThan: '30d' } })
+    expect(limits).toHaveLength(12)
+    expect(limits[0]).toBe(500) // idle: the usual first batch
+    // writers waiting from the 4th batch: sized from the previous batch's rate to 2 ms, at most
+    // 200 rows at 0.01 ms per row (sized for 20 ms they would be 1,000)
+    for (const limit of limits.slice(3)) expect(limit).toBeLessThanOrEqual(200)
+    await notifier.close()
+  })
+
+  it('the SQLite store reports a send waiting for its claim or its delivery-log write, and nothing else', async () => {
+    const file = tempSqlitePath('writers-waiting.db')
+    const database = openSqlite(file.path)
+    try {
+      const store = await createKyselyNotifyStore({ db: database })
+      const waitingAt: Record<string, boolean> = {}
+      const sms = createMockSmsProvider()
+      const send = sms.send.bind(sms)
+      sms.send = async (message, options) => {
+        waitingAt.providerCall = store.retentionWritersWaiting?.() ?? false // claim durable, nothing pending
+        return send(message, options)
+      }
+      const observed: NotifyStore = {
+        ...store,
+        async insertNotification(record, options) {
+          const claim = store.insertNotification(record, options)
+          waitingAt.claim = store.retentionWritersWaiting?.() ?? false
+          return claim
+        },
+        async completeNotification(tenantId, id, deliveries, now) {
+          const completion = store.completeNotification(tenantId, id, deliveries, now)
+          waitingAt.completion = store.retentionWritersWaiting?.() ?? false
+          return completion
+        },
+      }
+      const notifier = await createNotifier({ store: observed, providers: { sms: [sms] } })
+      waitingAt.before = store.retentionWritersWaiting?.() ?? false
+      await notifier.send({
+        to: { phone: '+14155550100' },
+        channels: ['sms'],
+        content: { text: 'x' },
+        idempotencyKey: 'k',
+      })
+      waitingAt.after = store.retentionWritersWaiting?.() ?? false
+      expect(waitingAt).toEqual({
+        before: false,
+        claim: true,
+        providerCall: false,
+        completion: true,
+        after: false,
+      })
+      await notifier.close()
+    } finally {
+      await database.destroy()
+      file.cleanup()
+    }
   })
 })
 

@@ -62,6 +62,9 @@ export async function applyRetention(
         ...(context.store.retentionTargetBatchMs === undefined
           ? {}
           : { targetBatchMs: context.store.retentionTargetBatchMs }),
+        ...(context.store.retentionWritersWaiting === undefined
+          ? {}
+          : { writersWaiting: () => context.store.retentionWritersWaiting?.() === true }),
       },
     )
   }

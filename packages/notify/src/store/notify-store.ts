@@ -163,6 +163,13 @@ export interface NotifyStore {
    * which a commit's fsync would otherwise dominate. @default 20
    */
   readonly retentionTargetBatchMs?: number
+  /**
+   * Whether writes of sends are waiting for the lock a `deleteExpired` batch takes, right now:
+   * while it answers true, `applyRetention` sizes its batches to a tenth of
+   * `retentionTargetBatchMs`, so a send is held up by a short batch. Optional: a store whose
+   * deletes block no writer (PostgreSQL) leaves it out.
+   */
+  retentionWritersWaiting?(): boolean
 
   /** Releases resources the store owns (never the host's database); calling it again does nothing. */
   close(): Promise<void>

@@ -57,6 +57,8 @@ export async function createKyselyNotifyStore(options: KyselyNotifyStoreOptions)
     ...retentionMethods(context),
     // PostgreSQL deletes lock only the rows deleted (none a writer uses): longer batches, fewer fsyncs
     retentionTargetBatchMs: dialect === 'postgres' ? 200 : 20,
+    // SQLite: a send's claim or completion waits for the write lock a delete batch holds
+    ...(dialect === 'postgres' ? {} : { retentionWritersWaiting: () => sendPath.pendingWrites() > 0 }),
     close: () => {
       closed ??= sendPath.close()
       return closed

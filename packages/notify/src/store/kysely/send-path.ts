@@ -28,6 +28,8 @@ export interface SendPath {
   complete(tenantId: string, id: string, deliveries: Delivery[], now: number): Promise<void>
   /** A user's stored preferences in a tenant (JSON text). */
   preferences(tenantId: string, userId: string): Promise<string | undefined>
+  /** Claims and completions called and not yet settled (SQLite: queued for, or in, a group). */
+  pendingWrites(): number
   close(): Promise<void>
 }
 
@@ -185,6 +187,7 @@ export function createSendPath(
       claim: (record) => insertOne(db, record),
       complete: (tenantId, id, deliveries, now) => completeOne(db, { tenantId, id, deliveries, now }),
       preferences,
+      pendingWrites: () => 0,
       close: async () => {},
     }
   }
@@ -236,10 +239,19 @@ export function createSendPath(
     }
   })
 
+  let pending = 0
+  const counted = <T>(write: Promise<T>): Promise<T> => {
+    pending++
+    return write.finally(() => {
+      pending--
+    })
+  }
   return {
-    claim: (record, options) => (options?.wait === 'committed' ? committedClaims : durableClaims)(record),
-    complete: (tenantId, id, deliveries, now) => completions({ tenantId, id, deliveries, now }),
+    claim: (record, options) =>
+      counted((options?.wait === 'committed' ? committedClaims : durableClaims)(record)),
+    complete: (tenantId, id, deliveries, now) => counted(completions({ tenantId, id, deliveries, now })),
     preferences,
+    pendingWrites: () => pending,
     close: () => group.close(),
   }
 }
