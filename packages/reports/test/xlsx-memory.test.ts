@@ -108,6 +108,23 @@ describe('XLSX writer memory', () => {
   })
 })
 
+describe('XLSX writer buffers', () => {
+  it('keeps next to no dead buffers outside the JS heap between collections', async () => {
+    // Chunks of XML and of compressed bytes live outside the JS heap and are freed only when a
+    // collection finds their Buffer dead; the peak of that memory is resident memory.
+    const baseline = process.memoryUsage().arrayBuffers
+    let peak = 0
+    await renderDiscarding(
+      rows(50_000, (index) => {
+        if (index % 10 === 0) peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline)
+      }),
+    )
+    // Measured: 160-185 KB with two recycled 16 KB XML buffers and 16 KB compressed chunks; a
+    // fresh 64 KB buffer per chunk (XML and compressed) left 1.2-1.3 MB dead between collections.
+    expect(peak).toBeLessThan(512 * 1024)
+  })
+})
+
 describe('Utf8Chunker', () => {
   it('hands out the bytes Buffer.from gives, a piece longer than a chunk in a larger one', () => {
     const pieces = [
@@ -127,7 +144,7 @@ describe('Utf8Chunker', () => {
       text.push(pieces[Math.floor(seed / 2 ** 16) % pieces.length] as string)
     }
     const size = 16 * 1024
-    const chunker = new Utf8Chunker(size)
+    const chunker = new Utf8Chunker({ size })
     const chunks: Buffer[] = []
     for (const piece of text) {
       const full = chunker.push(piece)
@@ -139,6 +156,30 @@ describe('Utf8Chunker', () => {
     const larger = chunks.filter((chunk) => chunk.length > size)
     expect(larger.length).toBeGreaterThan(0)
     expect(larger.length).toBeLessThanOrEqual(text.filter((piece) => piece.length * 3 > size).length)
+  })
+
+  it('recycles two buffers: a chunk stays intact until the next one is handed out', () => {
+    const chunker = new Utf8Chunker({ size: 64, recycle: true })
+    const homes = new Set<ArrayBuffer>()
+    let previous: { chunk: Buffer; copy: Buffer } | undefined
+    let text = ''
+    const out: Buffer[] = []
+    for (let i = 0; i < 500; i++) {
+      const piece = i % 50 === 0 ? `<${'ü'.repeat(40)}>` : `<c r="A${i}"/>`
+      text += piece
+      const chunk = chunker.push(piece)
+      if (!chunk) {
+        // The latest chunk stays intact while text only fills the next one.
+        if (previous) expect(previous.chunk.equals(previous.copy)).toBe(true)
+        continue
+      }
+      if (chunk.length <= 64) homes.add(chunk.buffer as ArrayBuffer)
+      previous = { chunk, copy: Buffer.from(chunk) }
+      out.push(previous.copy)
+    }
+    out.push(Buffer.from(chunker.take()))
+    expect(Buffer.concat(out).equals(Buffer.from(text, 'utf8'))).toBe(true)
+    expect(homes.size).toBe(2)
   })
 })
 

@@ -149,6 +149,26 @@ describe('ZipWriter', () => {
     })
   }
 
+  it('lets the caller reuse a chunk once write() has resolved (the compressor consumed it)', async () => {
+    // The XLSX writer fills the same two buffers over and over: a write() that resolved before
+    // zlib read the bytes would let the next row overwrite them in the compressor's queue.
+    const sink = collector()
+    const zip = new ZipWriter(sink.out, { level: 1 })
+    const entry = await zip.openEntry('reused.txt')
+    const chunk = Buffer.alloc(4096)
+    const written: Buffer[] = []
+    for (let i = 0; i < 500; i++) {
+      chunk.fill(`row ${i};`)
+      written.push(Buffer.from(chunk))
+      await entry.write(chunk)
+    }
+    await entry.end()
+    await zip.finish()
+    sink.out.end()
+    const { entries } = checkZip(sink.bytes())
+    expect(entries[0]?.data.equals(Buffer.concat(written))).toBe(true)
+  })
+
   it('refuses a second open entry and entries after finish', async () => {
     const zip = new ZipWriter(collector().out)
     const entry = await zip.openEntry('a')

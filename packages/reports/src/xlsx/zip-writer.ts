@@ -26,6 +26,8 @@ const FLAG_UTF8 = 0x0800
 const METHOD_DEFLATE = 8
 const VERSION_20 = 20
 const VERSION_ZIP64 = 45
+/** Bytes per compressed chunk a streamed entry hands to the target. */
+const COMPRESSED_CHUNK_BYTES = 16 * 1024
 
 interface EntryRecord {
   name: Buffer
@@ -50,8 +52,12 @@ function writeUInt64(buffer: Buffer, value: number, offset: number): void {
 
 /** An entry being written; feed it uncompressed bytes and end it before opening the next one. */
 export interface ZipEntryWriter {
-  /** Compresses `chunk`; returns a promise when the caller must wait for the compressor to drain. */
-  write(chunk: Buffer): Promise<void> | undefined
+  /**
+   * Compresses `chunk`; resolves once the compressor has consumed it, so the caller may then
+   * reuse its memory (waiting for it is also the backpressure: it resolves later while the
+   * target is full).
+   */
+  write(chunk: Buffer): Promise<void>
   /** Flushes the compressor and writes the entry's data descriptor. */
   end(): Promise<void>
   /** Abandons the entry after a failure, releasing the compressor (the archive is unusable). */
@@ -155,7 +161,8 @@ export class ZipWriter {
     }
     this.open = true
     await this.raw(this.localHeader(name, record.flags))
-    const deflate: DeflateRaw = createDeflateRaw({ level: this.level, chunkSize: 64 * 1024 })
+    // zlib's default 16 KB output chunks: each is a fresh buffer held until the target wrote it.
+    const deflate: DeflateRaw = createDeflateRaw({ level: this.level, chunkSize: COMPRESSED_CHUNK_BYTES })
     const out = this.out
     let waiting = false
     const resume = () => {
@@ -191,7 +198,10 @@ export class ZipWriter {
       write: (chunk) => {
         record.crc = crc32(chunk, record.crc)
         record.size += chunk.length
-        return deflate.write(chunk) ? undefined : waitForDrain(deflate)
+        return new Promise<void>((resolve, reject) => {
+          // A compressor destroyed by a failed target reports that failure, not the refused write.
+          deflate.write(chunk, (error) => (error ? reject(deflate.errored ?? error) : resolve()))
+        })
       },
       end: async () => {
         deflate.end()
