@@ -12,6 +12,7 @@ export {
   tempSqlitePath,
 } from './dialects.js'
 export { freePort } from './free-port.js'
+export { createScavengeProbe, median, scavengeSurvivals } from './gc-survival.js'
 export {
   type FakeHandler,
   type FakeResponse,

@@ -1,7 +1,7 @@
 // The CSV renderer's garbage must die young, as the XLSX writer's does (xlsx-memory.test.ts):
 // what survives V8's young-generation collections (scavenges) makes V8 grow the heap.
 import { Writable } from 'node:stream'
-import { GCProfiler, type HeapSpaceStatistics } from 'node:v8'
+import { median, scavengeSurvivals } from '@opskit/test-support'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineReport } from '../src/index.js'
@@ -29,13 +29,6 @@ async function* rows(count: number) {
   }
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
-
-function usedBytes(spaces: HeapSpaceStatistics[], name: string): number {
-  return spaces.find((space) => space.spaceName === name)?.spaceUsedSize ?? 0
-}
-
 describe('CSV renderer memory', () => {
   it('leaves next to nothing alive across the collections V8 runs by itself', async () => {
     const input = createRenderInput({
@@ -53,20 +46,8 @@ describe('CSV renderer memory', () => {
         callback()
       },
     })
-    const profiler = new GCProfiler()
-    profiler.start()
-    await createCsvRenderer().render(input, out)
-    const { statistics } = profiler.stop()
+    const survived = await scavengeSurvivals(() => createCsvRenderer().render(input, out))
     expect(bytes).toBeGreaterThan(100_000 * 20)
-    // Bytes a scavenge kept: what is left in the young generation plus what it promoted.
-    const survived = statistics
-      .filter((gc) => gc.gcType === 'Scavenge')
-      .map(
-        (gc) =>
-          usedBytes(gc.afterGC.heapSpaceStatistics, 'new_space') +
-          usedBytes(gc.afterGC.heapSpaceStatistics, 'old_space') -
-          usedBytes(gc.beforeGC.heapSpaceStatistics, 'old_space'),
-      )
     expect(survived.length).toBeGreaterThanOrEqual(5)
     // Numbers written through String() sit in V8's number-to-string cache and survive the
     // scavenges that would otherwise free them.

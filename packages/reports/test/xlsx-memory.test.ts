@@ -1,8 +1,7 @@
 // The XLSX writer's garbage must die young: what survives V8's young-generation collections
 // (scavenges) is what makes V8 grow the heap, and so the process's resident memory.
 import { Writable } from 'node:stream'
-import { GCProfiler, getHeapSpaceStatistics, type HeapSpaceStatistics, setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { createScavengeProbe, median, scavengeSurvivals } from '@opskit/test-support'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineReport } from '../src/index.js'
@@ -57,28 +56,15 @@ async function renderDiscarding(source: AsyncIterable<Record<string, unknown>>):
   )
 }
 
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
-
-function usedBytes(spaces: HeapSpaceStatistics[], name: string): number {
-  return spaces.find((space) => space.spaceName === name)?.spaceUsedSize ?? 0
-}
-
 describe('XLSX writer memory', () => {
   it('holds next to nothing in the young generation between rows', async () => {
     // A young-generation collection forced between rows keeps what the writer holds between
     // rows (plus what it promotes): the row's own strings, not the text of the rows before it.
-    setFlagsFromString('--expose-gc')
-    const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void
-    const used = (name: string) =>
-      getHeapSpaceStatistics().find((space) => space.space_name === name)?.space_used_size ?? 0
+    const scavenge = createScavengeProbe()
     const survived: number[] = []
     await renderDiscarding(
       rows(20_000, (index) => {
-        if (index % 25 !== 0) return
-        const old = used('old_space')
-        gc({ type: 'minor' })
-        survived.push(used('new_space') + used('old_space') - old)
+        if (index % 25 === 0) survived.push(scavenge())
       }),
     )
     expect(survived).toHaveLength(800)
@@ -88,19 +74,7 @@ describe('XLSX writer memory', () => {
   })
 
   it('leaves next to nothing alive across the collections V8 runs by itself', async () => {
-    const profiler = new GCProfiler()
-    profiler.start()
-    await renderDiscarding(rows(100_000))
-    const { statistics } = profiler.stop()
-    // Bytes a scavenge kept: what is left in the young generation plus what it promoted.
-    const survived = statistics
-      .filter((gc) => gc.gcType === 'Scavenge')
-      .map(
-        (gc) =>
-          usedBytes(gc.afterGC.heapSpaceStatistics, 'new_space') +
-          usedBytes(gc.afterGC.heapSpaceStatistics, 'old_space') -
-          usedBytes(gc.beforeGC.heapSpaceStatistics, 'old_space'),
-      )
+    const survived = await scavengeSurvivals(() => renderDiscarding(rows(100_000)))
     expect(survived.length).toBeGreaterThanOrEqual(5)
     // Measured: ~3 KB. Numbers written through template literals sit in V8's number-to-string
     // cache and survive: ~250 KB per scavenge, enough for V8 to double its young generation.
