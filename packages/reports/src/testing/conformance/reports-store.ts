@@ -5,53 +5,21 @@ import {
   type StoreConformanceOptions,
 } from '@opskit/core/testing'
 import { expect } from 'vitest'
-import type { ReportsStore, RunRecord } from '../../store/reports-store.js'
+import type { ReportsStore } from '../../store/reports-store.js'
+import { at, outcomeOf, runOf, scheduleOf, tokenOf } from './records.js'
 import { retentionCases } from './retention-cases.js'
 import { tenancyCases } from './tenancy-cases.js'
 
 /** Options of {@link runReportsStoreConformance}: core's harness options for a {@link ReportsStore}. */
 export type { StoreConformanceOptions as ReportsStoreConformanceOptions } from '@opskit/core/testing'
 
-const at = (iso: string) => new Date(iso)
-
-function run(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: uuidv7(),
-    tenantId: '',
-    report: 'sales',
-    format: 'csv',
-    params: { from: '2026-01-01' },
-    status: 'running',
-    rows: 0,
-    bytes: 0,
-    sha256: null,
-    durationMs: 0,
-    error: null,
-    storageKey: 'k.csv',
-    filename: 'sales.csv',
-    contentType: 'text/csv',
-    scheduleId: null,
-    startedAt: at('2026-03-01T10:00:00Z'),
-    finishedAt: null,
-    ...overrides,
-  }
-}
-
 const behaviour: StoreConformanceCase<ReportsStore>[] = [
   {
     name: 'records a run and finishes it once',
     run: async ({ store }) => {
-      const record = run()
+      const record = runOf('', { params: { from: '2026-01-01' } })
       await store.insertRun(record)
-      const outcome = {
-        status: 'succeeded' as const,
-        rows: 12,
-        bytes: 345,
-        sha256: 'ab'.repeat(32),
-        durationMs: 9,
-        error: null,
-        finishedAt: at('2026-03-01T10:00:01Z'),
-      }
+      const outcome = outcomeOf({ rows: 12, bytes: 345, sha256: 'ab'.repeat(32), durationMs: 9 })
       expect(await store.finishRun('', record.id, outcome)).toBe(true)
       expect(await store.finishRun('', record.id, { ...outcome, status: 'failed' })).toBe(false)
       const read = await store.getRun('', record.id)
@@ -68,19 +36,11 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
   {
     name: 'fails stale running runs only',
     run: async ({ store }) => {
-      const stale = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
-      const fresh = run({ report: 'stale', startedAt: at('2026-02-03T00:00:00Z') })
-      const done = run({ report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
+      const stale = runOf('', { report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
+      const fresh = runOf('', { report: 'stale', startedAt: at('2026-02-03T00:00:00Z') })
+      const done = runOf('', { report: 'stale', startedAt: at('2026-02-01T00:00:00Z') })
       for (const r of [stale, fresh, done]) await store.insertRun(r)
-      await store.finishRun('', done.id, {
-        status: 'succeeded',
-        rows: 1,
-        bytes: 1,
-        sha256: null,
-        durationMs: 1,
-        error: null,
-        finishedAt: at('2026-02-01T00:00:01Z'),
-      })
+      await store.finishRun('', done.id, outcomeOf({ finishedAt: at('2026-02-01T00:00:01Z') }))
       expect(
         await store.failStaleRuns(at('2026-02-02T00:00:00Z'), 'interrupted', at('2026-02-04T00:00:00Z')),
       ).toBe(1)
@@ -92,10 +52,10 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
   {
     name: 'lists runs newest first with filters',
     run: async ({ store }) => {
-      await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-01T00:00:00Z') }))
-      await store.insertRun(run({ report: 'refunds', startedAt: at('2026-04-02T00:00:00Z') }))
+      await store.insertRun(runOf('', { report: 'refunds', startedAt: at('2026-04-01T00:00:00Z') }))
+      await store.insertRun(runOf('', { report: 'refunds', startedAt: at('2026-04-02T00:00:00Z') }))
       await store.insertRun(
-        run({ report: 'refunds', startedAt: at('2026-04-03T00:00:00Z'), scheduleId: 's1' }),
+        runOf('', { report: 'refunds', startedAt: at('2026-04-03T00:00:00Z'), scheduleId: 's1' }),
       )
       const all = await store.listRuns('', { report: 'refunds' })
       expect(all.map((r) => r.startedAt.toISOString().slice(0, 10))).toEqual([
@@ -117,17 +77,7 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
     name: 'counts downloads with one conditional update, never past the limit',
     run: async ({ store }) => {
       const hash = 'a'.repeat(64)
-      await store.insertToken({
-        tenantId: '',
-        tokenHash: hash,
-        artifactId: 'art',
-        expiresAt: at('2026-05-01T00:00:00Z'),
-        maxDownloads: 5,
-        downloadCount: 0,
-        bindIp: null,
-        revokedAt: null,
-        createdAt: at('2026-04-01T00:00:00Z'),
-      })
+      await store.insertToken(tokenOf('', hash, { maxDownloads: 5 }))
       const now = at('2026-04-10T00:00:00Z')
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, () => store.consumeToken('', hash, now, '10.0.0.1')),
@@ -139,21 +89,13 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
   {
     name: 'keeps the stored object a link points at',
     run: async ({ store }) => {
-      const base = {
-        expiresAt: at('2026-05-01T00:00:00Z'),
-        maxDownloads: 1,
-        downloadCount: 0,
-        bindIp: null,
-        revokedAt: null,
-        createdAt: at('2026-04-01T00:00:00Z'),
-      }
       const object = {
         storageKey: 'invoices-42.pdf',
         filename: 'Rechnung 42 – März.pdf',
         contentType: 'application/pdf',
       }
-      await store.insertToken({ ...base, tenantId: '', tokenHash: 'f'.repeat(64), artifactId: 'obj', object })
-      await store.insertToken({ ...base, tenantId: '', tokenHash: '0'.repeat(64), artifactId: 'run' })
+      await store.insertToken(tokenOf('', 'f'.repeat(64), { maxDownloads: 1, artifactId: 'obj', object }))
+      await store.insertToken(tokenOf('', '0'.repeat(64), { maxDownloads: 1, artifactId: 'run' }))
       expect((await store.getToken('', 'f'.repeat(64)))?.object).toEqual(object)
       expect((await store.getToken('', '0'.repeat(64)))?.object).toBeUndefined()
     },
@@ -161,16 +103,8 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
   {
     name: 'refuses expired, revoked and wrong-IP tokens',
     run: async ({ store }) => {
-      const base = {
-        artifactId: 'art',
-        expiresAt: at('2026-05-01T00:00:00Z'),
-        maxDownloads: 3,
-        downloadCount: 0,
-        revokedAt: null,
-        createdAt: at('2026-04-01T00:00:00Z'),
-      }
-      await store.insertToken({ ...base, tenantId: '', tokenHash: 'b'.repeat(64), bindIp: '10.0.0.9' })
-      await store.insertToken({ ...base, tenantId: '', tokenHash: 'c'.repeat(64), bindIp: null })
+      await store.insertToken(tokenOf('', 'b'.repeat(64), { bindIp: '10.0.0.9' }))
+      await store.insertToken(tokenOf('', 'c'.repeat(64)))
       expect(await store.consumeToken('', 'b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.8')).toBe(false)
       expect(await store.consumeToken('', 'b'.repeat(64), at('2026-04-10T00:00:00Z'), null)).toBe(false)
       expect(await store.consumeToken('', 'b'.repeat(64), at('2026-04-10T00:00:00Z'), '10.0.0.9')).toBe(true)
@@ -203,19 +137,14 @@ const behaviour: StoreConformanceCase<ReportsStore>[] = [
     run: async ({ store }) => {
       const id = uuidv7()
       const slot = at('2026-06-01T06:00:00Z')
-      await store.insertSchedule({
-        tenantId: '',
-        id,
-        report: 'sales',
-        params: {},
-        cron: '0 8 * * *',
-        timeZone: 'Europe/Berlin',
-        format: 'csv',
-        deliverTo: { to: ['ops@example.com'] },
-        nextRunAt: slot,
-        enabled: true,
-        createdAt: at('2026-05-01T00:00:00Z'),
-      })
+      await store.insertSchedule(
+        scheduleOf('', {
+          id,
+          timeZone: 'Europe/Berlin',
+          deliverTo: { to: ['ops@example.com'] },
+          nextRunAt: slot,
+        }),
+      )
       expect((await store.dueSchedules(at('2026-06-01T05:59:59Z'), 10)).map((s) => s.id)).not.toContain(id)
       const due = await store.dueSchedules(at('2026-06-01T06:00:00Z'), 10)
       expect(due.find((s) => s.id === id)).toMatchObject({
@@ -243,44 +172,32 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
     name: 'a reopened store reads the runs, tokens and schedules written before',
     needs: 'reopen',
     run: async ({ store, reopen }) => {
-      const record = run({ report: 'durable' })
+      const record = runOf('', { report: 'durable' })
       await store.insertRun(record)
-      await store.finishRun('', record.id, {
-        status: 'succeeded',
-        rows: 3,
-        bytes: 30,
-        sha256: 'cd'.repeat(32),
-        durationMs: 2,
-        error: null,
-        finishedAt: at('2026-03-01T10:00:02Z'),
-      })
+      await store.finishRun(
+        '',
+        record.id,
+        outcomeOf({
+          rows: 3,
+          bytes: 30,
+          sha256: 'cd'.repeat(32),
+          durationMs: 2,
+          finishedAt: at('2026-03-01T10:00:02Z'),
+        }),
+      )
       const hash = '1'.repeat(64)
-      await store.insertToken({
-        tenantId: '',
-        tokenHash: hash,
-        artifactId: record.id,
-        expiresAt: at('2026-05-01T00:00:00Z'),
-        maxDownloads: 2,
-        downloadCount: 0,
-        bindIp: null,
-        revokedAt: null,
-        createdAt: at('2026-04-01T00:00:00Z'),
-      })
+      await store.insertToken(tokenOf('', hash, { artifactId: record.id, maxDownloads: 2 }))
       expect(await store.consumeToken('', hash, at('2026-04-02T00:00:00Z'), null)).toBe(true)
       const scheduleId = uuidv7()
-      await store.insertSchedule({
-        tenantId: '',
-        id: scheduleId,
-        report: 'durable',
-        params: { from: '2026-01-01' },
-        cron: '0 8 * * *',
-        timeZone: 'America/New_York',
-        format: 'csv',
-        deliverTo: null,
-        nextRunAt: at('2026-06-01T12:00:00Z'),
-        enabled: true,
-        createdAt: at('2026-05-01T00:00:00Z'),
-      })
+      await store.insertSchedule(
+        scheduleOf('', {
+          id: scheduleId,
+          report: 'durable',
+          params: { from: '2026-01-01' },
+          timeZone: 'America/New_York',
+          nextRunAt: at('2026-06-01T12:00:00Z'),
+        }),
+      )
       const other = await reopen()
       expect(await other.getRun('', record.id)).toMatchObject({
         status: 'succeeded',
@@ -303,19 +220,7 @@ const durability: StoreConformanceCase<ReportsStore>[] = [
     run: async ({ store, reopen }) => {
       const id = uuidv7()
       const slot = at('2026-06-01T06:00:00Z')
-      await store.insertSchedule({
-        tenantId: '',
-        id,
-        report: 'sales',
-        params: {},
-        cron: '0 8 * * *',
-        timeZone: 'UTC',
-        format: 'csv',
-        deliverTo: null,
-        nextRunAt: slot,
-        enabled: true,
-        createdAt: at('2026-05-01T00:00:00Z'),
-      })
+      await store.insertSchedule(scheduleOf('', { id, nextRunAt: slot }))
       const other = await reopen()
       expect(await store.claimSlot(id, slot, slot)).toBe(true)
       expect(await other.claimSlot(id, slot, slot)).toBe(false)

@@ -1,25 +1,15 @@
 import type { StoreConformanceCase } from '@opskit/core/testing'
 import { expect } from 'vitest'
-import type { ReportsStore, RunOutcome } from '../../store/reports-store.js'
-import { runOf, scheduleOf, tokenOf } from './tenancy-cases.js'
+import type { ReportsStore } from '../../store/reports-store.js'
+import { at, outcomeOf, runOf, scheduleOf, tokenOf } from './records.js'
 
-const at = (iso: string) => new Date(iso)
 const ms = (iso: string) => Date.parse(iso)
-const ended = (finishedAt: string): RunOutcome => ({
-  status: 'succeeded',
-  rows: 1,
-  bytes: 1,
-  sha256: null,
-  durationMs: 1,
-  error: null,
-  finishedAt: at(finishedAt),
-})
 
 /** Inserts a run of `tenantId` started on `day` and, unless `running`, finished that day. */
 async function runOn(store: ReportsStore, tenantId: string, day: string, report = 'sales', running = false) {
   const run = runOf(tenantId, { report, startedAt: at(`${day}T10:00:00Z`) })
   await store.insertRun(run)
-  if (!running) await store.finishRun(tenantId, run.id, ended(`${day}T10:00:01Z`))
+  if (!running) await store.finishRun(tenantId, run.id, outcomeOf({ finishedAt: at(`${day}T10:00:01Z`) }))
   return run
 }
 

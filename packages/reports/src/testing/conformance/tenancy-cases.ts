@@ -1,82 +1,8 @@
 import { uuidv7 } from '@opskit/core'
 import type { StoreConformanceCase } from '@opskit/core/testing'
 import { expect } from 'vitest'
-import type { ReportsStore, RunRecord, ScheduleRecord, TokenRecord } from '../../store/reports-store.js'
-
-const at = (iso: string) => new Date(iso)
-
-/** A run of `tenantId`. */
-export function runOf(tenantId: string, overrides: Partial<RunRecord> = {}): RunRecord {
-  const id = uuidv7()
-  return {
-    id,
-    tenantId,
-    report: 'sales',
-    format: 'csv',
-    params: {},
-    status: 'running',
-    rows: 0,
-    bytes: 0,
-    sha256: null,
-    durationMs: 0,
-    error: null,
-    storageKey: `reports.${tenantId || '_'}.${id}.csv`,
-    filename: 'sales.csv',
-    contentType: 'text/csv',
-    scheduleId: null,
-    startedAt: at('2026-03-01T10:00:00Z'),
-    finishedAt: null,
-    ...overrides,
-  }
-}
-
-/** A download token of `tenantId`. */
-export function tokenOf(
-  tenantId: string,
-  tokenHash: string,
-  overrides: Partial<TokenRecord> = {},
-): TokenRecord {
-  return {
-    tokenHash,
-    tenantId,
-    artifactId: 'art',
-    expiresAt: at('2026-05-01T00:00:00Z'),
-    maxDownloads: 3,
-    downloadCount: 0,
-    bindIp: null,
-    revokedAt: null,
-    createdAt: at('2026-04-01T00:00:00Z'),
-    ...overrides,
-  }
-}
-
-/** A schedule of `tenantId`. */
-export function scheduleOf(tenantId: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  return {
-    id: uuidv7(),
-    tenantId,
-    report: 'sales',
-    params: {},
-    cron: '0 8 * * *',
-    timeZone: 'UTC',
-    format: 'csv',
-    deliverTo: null,
-    nextRunAt: at('2026-06-01T08:00:00Z'),
-    enabled: true,
-    createdAt: at('2026-05-01T00:00:00Z'),
-    ...overrides,
-  }
-}
-
-const finished = {
-  status: 'succeeded' as const,
-  rows: 1,
-  bytes: 1,
-  sha256: null,
-  durationMs: 1,
-  error: null,
-  finishedAt: at('2026-03-01T10:00:01Z'),
-}
+import type { ReportsStore } from '../../store/reports-store.js'
+import { at, outcomeOf, runOf, scheduleOf, tokenOf } from './records.js'
 
 /** Every cross-tenant path through the store, tried as an attacker would: each must match nothing. */
 export const tenancyCases: StoreConformanceCase<ReportsStore>[] = [
@@ -89,13 +15,13 @@ export const tenancyCases: StoreConformanceCase<ReportsStore>[] = [
       expect(await store.getRun('', mine.id)).toBeUndefined()
       expect(await store.listRuns('globex', {})).toEqual([])
       expect(await store.listRuns('', {})).toEqual([])
-      expect(await store.finishRun('globex', mine.id, finished)).toBe(false)
+      expect(await store.finishRun('globex', mine.id, outcomeOf())).toBe(false)
       expect(
         await store.failStaleRuns(at('2026-04-01T00:00:00Z'), 'x', at('2026-04-01T00:00:00Z'), 'globex'),
       ).toBe(0)
       expect((await store.getRun('acme', mine.id))?.status).toBe('running')
       expect((await store.listRuns('acme', {})).map((r) => r.id)).toEqual([mine.id])
-      expect(await store.finishRun('acme', mine.id, finished)).toBe(true)
+      expect(await store.finishRun('acme', mine.id, outcomeOf())).toBe(true)
       expect((await store.getRun('acme', mine.id))?.tenantId).toBe('acme')
     },
   },
