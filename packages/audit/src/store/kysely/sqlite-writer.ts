@@ -33,6 +33,8 @@ export interface SqliteWriter {
    * rows, or to `undefined` when nothing was written and the append must go inline.
    */
   tryAppend(plan: AppendPlan): Promise<StoredEventRow[] | undefined>
+  /** Commits the open group: the append last posted with `more` has no follower after all. */
+  endGroup(): void
   /** Takes the heads and keys of an append made on the host's connection. */
   learn(rows: readonly StoredEventRow[], keys: ReadonlyMap<string, SubjectKey>): void
   /** Drops a subject's key (before it is destroyed). */
@@ -133,6 +135,38 @@ function asker(client: WorkerClient<WriterRequest, unknown>) {
 type Ask = ReturnType<typeof asker>
 
 /**
+ * Seal-and-post turns for batches that wait for something (keys from the thread): each runs after
+ * those handed over before it, so batches reach the thread in the order they were handed over.
+ * While none waits, a batch is sealed and posted at once, in the call that hands it over.
+ */
+function createTurns() {
+  let last: Promise<void> = Promise.resolve()
+  let waiting = 0
+  return {
+    /** A turn is waiting: what is handed over now must take a turn too, to keep its place. */
+    get waiting() {
+      return waiting > 0
+    },
+    /** Runs `step` after every turn taken before it. */
+    async run<T>(step: () => Promise<T> | T): Promise<T> {
+      const previous = last
+      let endTurn = () => {}
+      last = new Promise((resolve) => {
+        endTurn = resolve
+      })
+      waiting++
+      try {
+        await previous
+        return await step()
+      } finally {
+        waiting--
+        endTurn()
+      }
+    },
+  }
+}
+
+/**
  * The writer over a started thread: seals each plan on the heads it predicts (the stored heads
  * at first, then the last rows it posted) and posts it; a plan the thread refuses goes inline.
  */
@@ -145,9 +179,18 @@ function threadedWriter(
   // refuses the batch and it goes inline.
   const heads = new Map(storedHeads.map((head) => [head.chainId, head]))
   const keys = new Map<string, SubjectKey>()
-  /** Seal-and-post turns, so batches reach the thread in the order they were handed over. */
-  let sealing: Promise<void> = Promise.resolve()
+  const turns = createTurns()
   const rememberKey = (key: SubjectKey) => setBounded(keys, key.subjectId, key, KEY_CACHE_SIZE)
+  /** The remembered keys of `subjects`, or `undefined` when one is not remembered. */
+  const knownKeys = (subjects: readonly string[]) => {
+    const planKeys = new Map<string, SubjectKey>()
+    for (const subjectId of subjects) {
+      const key = keys.get(subjectId)
+      if (!key) return undefined
+      planKeys.set(subjectId, key)
+    }
+    return planKeys
+  }
 
   /** The keys of `subjects`, from memory or made or read by the thread. */
   const keysFor = async (subjects: readonly string[]) => {
@@ -200,6 +243,20 @@ function threadedWriter(
     return { rows, outcome: ask({ kind: 'append', chains, keyIds, parameters, more: plan.more === true }) }
   }
 
+  /** Seals and posts `plan` in its turn, once the thread made or read its keys. */
+  const postInTurn = (plan: AppendPlan) =>
+    turns.run(async () => {
+      let posted: Posted | undefined
+      try {
+        posted = post(plan, await keysFor(plan.subjects))
+      } finally {
+        // Going inline: commit what the thread holds open (the appends announced before this
+        // one, a checkpoint) so that the host's connection does not wait for the write lock.
+        if (!posted) void ask({ kind: 'flush' }).catch(() => {})
+      }
+      return posted
+    })
+
   return {
     get alive() {
       return client.alive
@@ -210,21 +267,16 @@ function threadedWriter(
       // Batches are sealed and posted one after another, in the order the log hands them over:
       // each seals on the heads the one before it left, and an append marked `more` is followed
       // by the next one, or by a flush.
-      const turn = sealing
-      let endTurn = () => {}
-      sealing = new Promise((resolve) => {
-        endTurn = resolve
-      })
       let posted: Posted | undefined
-      try {
-        await turn
-        posted = post(plan, await keysFor(plan.subjects))
-      } finally {
-        // Going inline: commit what the thread holds open (the appends announced before this
-        // one, a checkpoint) so that the host's connection does not wait for the write lock.
-        if (!posted) void ask({ kind: 'flush' }).catch(() => {})
-        endTurn()
-      }
+      const planKeys = turns.waiting ? undefined : knownKeys(plan.subjects)
+      if (planKeys)
+        try {
+          posted = post(plan, planKeys)
+        } finally {
+          // Going inline: commit what the thread holds open (see postInTurn).
+          if (!posted) void ask({ kind: 'flush' }).catch(() => {})
+        }
+      else posted = await postInTurn(plan)
       if (!posted) return undefined
       let outcome: WriterReplies['append']
       try {
@@ -238,6 +290,14 @@ function threadedWriter(
       for (const { chainId } of plan.chains) heads.delete(chainId)
       if (outcome === 'key-destroyed') for (const subjectId of plan.subjects) keys.delete(subjectId)
       return undefined
+    },
+
+    endGroup() {
+      if (!client.alive) return
+      const flush = () => void ask({ kind: 'flush' }).catch(() => {})
+      // After the appends still waiting for their turn, which may belong to the group.
+      if (turns.waiting) void turns.run(flush)
+      else flush()
     },
 
     learn(rows, learned) {
