@@ -53,6 +53,12 @@ export interface EnsembleDetectorOptions {
    * (it rises to 1 at twice that distance), in (0, 1]. @default 0.5
    */
   readonly shapeFloor?: number
+  /**
+   * Points over which the slow likelihood layers average the context models' raw surprise (the
+   * fast layers average 10), so a moderate surprise that lasts, such as noise growing inside the
+   * usual range, is flagged (`sustained-surprise`); 0 turns the slow layers off. @default 50
+   */
+  readonly sustainedWindow?: number
 }
 
 /** NAB's Windowed Gaussian (pure TypeScript): the cheap fallback. */
@@ -128,6 +134,8 @@ export type AnomalyReason =
   | 'unexpected-change'
   /** The shape of the last `shapeWindow` points is farther from every remembered window than ever before (ensemble). */
   | 'unusual-shape'
+  /** The sequence has been more surprising than usual for the last `sustainedWindow` points (ensemble). */
+  | 'sustained-surprise'
   /** Far in the tail of the windowed Gaussian (z-score detector). */
   | 'gaussian-tail'
   /** The autoencoder could not reconstruct the latest window (autoencoder detector). */

@@ -16,6 +16,11 @@ export interface EnsembleState {
   change: ChangeSurpriseState
   contextLikelihoods: AnomalyLikelihoodState[]
   changeLikelihood: AnomalyLikelihoodState
+  /**
+   * The slow likelihood layers over the context models (absent in snapshots from before they
+   * existed, and when `sustainedWindow` is 0).
+   */
+  sustainedLikelihoods?: AnomalyLikelihoodState[]
   lo: number | null
   hi: number | null
   seen: number
@@ -26,8 +31,8 @@ export interface EnsembleState {
 
 /**
  * The ensemble: an out-of-range check, likelihood layers over three sequence-context models and a
- * change model, and a window-shape novelty channel; the largest score wins, then temporal
- * non-maximum suppression.
+ * change model, slow likelihood layers over the same context models (sustained surprise), and a
+ * window-shape novelty channel; the largest score wins, then temporal non-maximum suppression.
  */
 export function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engine {
   const likelihoodOptions = {
@@ -47,6 +52,17 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
   const contextLikelihoods = state
     ? state.contextLikelihoods.map((l) => AnomalyLikelihood.from(likelihoodOptions, l))
     : contexts.map(() => new AnomalyLikelihood(likelihoodOptions))
+  // The same raw context surprise averaged over `sustainedWindow` points instead of 10: a moderate
+  // surprise that lasts (noise growing inside the usual range) stands out there, not point by point.
+  // Snapshots from before the option existed continue without these layers.
+  const sustainedWindow = o.sustainedWindow ?? 0
+  const sustainedOptions = { ...likelihoodOptions, averagingWindow: sustainedWindow }
+  const sustainedLikelihoods =
+    sustainedWindow === 0
+      ? []
+      : state?.sustainedLikelihoods
+        ? state.sustainedLikelihoods.map((l) => AnomalyLikelihood.from(sustainedOptions, l))
+        : contexts.map(() => new AnomalyLikelihood(sustainedOptions))
   const changeLikelihood = state
     ? AnomalyLikelihood.from(likelihoodOptions, state.changeLikelihood)
     : new AnomalyLikelihood(likelihoodOptions)
@@ -76,9 +92,12 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
   return {
     step(value) {
       let byContext = 0
+      let bySustained = 0
       for (const [i, context] of contexts.entries()) {
-        const likelihood = contextLikelihoods[i] as AnomalyLikelihood
-        byContext = Math.max(byContext, logLikelihood(likelihood.step(context.step(value))))
+        const raw = context.step(value)
+        byContext = Math.max(byContext, logLikelihood((contextLikelihoods[i] as AnomalyLikelihood).step(raw)))
+        const sustained = sustainedLikelihoods[i]
+        if (sustained) bySustained = Math.max(bySustained, logLikelihood(sustained.step(raw)))
       }
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
       const byShape = shape.step(value)
@@ -100,9 +119,10 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
         suppress(0)
         return { score: 0, reason: 'warming-up' }
       }
-      const score = suppress(Math.min(1, Math.max(0, byContext, byChange, byShape)))
+      const score = suppress(Math.min(1, Math.max(0, byContext, byChange, byShape, bySustained)))
       if (score < (o.threshold as number)) return { score, reason: 'normal' }
-      if (byShape > Math.max(byContext, byChange)) return { score, reason: 'unusual-shape' }
+      if (byShape > Math.max(byContext, byChange, bySustained)) return { score, reason: 'unusual-shape' }
+      if (bySustained > Math.max(byContext, byChange)) return { score, reason: 'sustained-surprise' }
       return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
     },
     state: (): EnsembleState => ({
@@ -110,6 +130,9 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
       change: change.toJSON(),
       contextLikelihoods: contextLikelihoods.map((l) => l.toJSON()),
       changeLikelihood: changeLikelihood.toJSON(),
+      ...(sustainedLikelihoods.length > 0
+        ? { sustainedLikelihoods: sustainedLikelihoods.map((l) => l.toJSON()) }
+        : {}),
       lo: Number.isFinite(lo) ? lo : null,
       hi: Number.isFinite(hi) ? hi : null,
       seen,

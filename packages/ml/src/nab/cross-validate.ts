@@ -146,8 +146,9 @@ export function crossValidateNab<P>(
 
 /**
  * The grid `opskit-ml nab-cv` searches: the ensemble's defaults first, then neighbours of each of
- * its NAB-chosen global parameters: quantisation levels × warm-up, and the shape channel's window
- * × floor (so neither the window size nor the shape score enters the held-out figure pre-chosen).
+ * its NAB-chosen global parameters: quantisation levels × warm-up, the shape channel's window
+ * × floor, and the slow likelihood layers' averaging window (0 turns them off), so none of these
+ * enters the held-out figure pre-chosen.
  */
 export const NAB_CV_GRID: readonly AnomalyDetectorOptions[] = [
   {},
@@ -159,4 +160,5 @@ export const NAB_CV_GRID: readonly AnomalyDetectorOptions[] = [
       shapeWindow === 256 && shapeFloor === 0.5 ? [] : [{ shapeWindow, shapeFloor }],
     ),
   ),
+  ...[0, 40, 64].map((sustainedWindow) => ({ sustainedWindow })),
 ]

@@ -34,6 +34,7 @@ const ensembleSchema = z.strictObject({
     .refine((n) => n % SHAPE_FEATURES === 0, `must be a multiple of ${SHAPE_FEATURES}`)
     .optional(),
   shapeFloor: z.number().gt(0).max(1).optional(),
+  sustainedWindow: z.number().int().min(0).max(4096).optional(),
 })
 
 const pureSchema = z.discriminatedUnion('kind', [zscoreSchema, ensembleSchema])
@@ -100,6 +101,7 @@ export function resolveDetectorOptions(options: PureDetectorOptions): ResolvedDe
       suppressionFactor: parsed.suppressionFactor ?? 0.7,
       shapeWindow: parsed.shapeWindow ?? 256,
       shapeFloor: parsed.shapeFloor ?? 0.5,
+      sustainedWindow: parsed.sustainedWindow ?? 50,
     },
   }
 }
