@@ -78,6 +78,7 @@ try {
     'xlsx-baseline',
     'xlsx-baseline-shared',
     'row-source',
+    'row-source-ours',
     'floor',
   ]
   const speed = await alternate(
@@ -162,6 +163,12 @@ try {
       {
         case: `row source alone (the same ${at} rows read and dropped; no writer)`,
         ours: rss(speed['row-source']),
+        unit: 'MB',
+        higherIsBetter: false,
+      },
+      {
+        case: `row source after setting @opskit/reports up for XLSX (imports incl. zod, store, report; nothing rendered)`,
+        ours: rss(speed['row-source-ours']),
         unit: 'MB',
         higherIsBetter: false,
       },
