@@ -1,6 +1,7 @@
 import type { HostDatabase } from '@opskit/core'
 import { sql } from 'kysely'
 import type { NotifyRetentionKind, NotifyStore, RetentionBatchQuery } from '../notify-store.js'
+import { retentionTransaction } from './retention-transaction.js'
 import type { KyselyStoreContext } from './store-context.js'
 
 /** Ids of at most `limit` expired rows of one table: the select part of one batch. */
@@ -52,17 +53,17 @@ async function deleteIds(db: HostDatabase, table: string, ids: readonly string[]
 
 /**
  * `deleteExpired` of the Kysely store: each call one batch, its ids read by an indexed query
- * and deleted in one short transaction, so SQLite's write lock is held only for the delete and
+ * and deleted in one short transaction (`retentionTransaction`: on SQLite without an fsync of its own), so SQLite's write lock is held only for the delete and
  * PostgreSQL locks only the rows deleted (none a writer is using: `done`, `failed`, read items,
  * stale devices).
  */
 export function retentionMethods(context: KyselyStoreContext): Pick<NotifyStore, 'deleteExpired'> {
-  const { db, t } = context
+  const { db, t, dialect } = context
   const batches: Record<NotifyRetentionKind, (query: RetentionBatchQuery) => Promise<number>> = {
     async deliveries(query) {
       const ids = await expiredIds(db, t.notifications, query, { timeColumn: 'created_at', states: ['done'] })
       if (ids.length === 0) return 0
-      return db.transaction().execute(async (trx) => {
+      return retentionTransaction(db, dialect, async (trx) => {
         await trx.deleteFrom(t.providerMessages).where('notification_id', 'in', ids).execute()
         // still `done`: a row is never taken back from done, but the check keeps the rule local
         const result = await trx
@@ -78,7 +79,8 @@ export function retentionMethods(context: KyselyStoreContext): Pick<NotifyStore,
         query.keepLast === undefined
           ? await expiredIds(db, t.inbox, query, { timeColumn: 'created_at' })
           : await inboxBeyondKeepLast(db, t.inbox, { ...query, keepLast: query.keepLast })
-      return deleteIds(db, t.inbox, ids)
+      if (ids.length === 0) return 0
+      return retentionTransaction(db, dialect, (trx) => deleteIds(trx, t.inbox, ids))
     },
     async outbox(query) {
       const ids = await expiredIds(db, t.outbox, query, {
@@ -86,26 +88,28 @@ export function retentionMethods(context: KyselyStoreContext): Pick<NotifyStore,
         states: ['done', 'failed'],
       })
       if (ids.length === 0) return 0
-      const result = await db
-        .deleteFrom(t.outbox)
-        .where('id', 'in', ids)
-        .where('state', 'in', ['done', 'failed'])
-        .executeTakeFirst()
+      const result = await retentionTransaction(db, dialect, (trx) =>
+        trx
+          .deleteFrom(t.outbox)
+          .where('id', 'in', ids)
+          .where('state', 'in', ['done', 'failed'])
+          .executeTakeFirst(),
+      )
       return Number(result.numDeletedRows)
     },
     async devices(query) {
-      if (query.cutoff === undefined) return 0
-      let select = db.selectFrom(t.devices).select('token').where('last_seen_at', '<', query.cutoff)
+      const cutoff = query.cutoff
+      if (cutoff === undefined) return 0
+      let select = db.selectFrom(t.devices).select('token').where('last_seen_at', '<', cutoff)
       if (query.tenantId !== undefined) select = select.where('tenant_id', '=', query.tenantId)
       const tokens = (await select.limit(query.limit).execute()).map((row) => String(row.token))
       if (tokens.length === 0) return 0
       // every row deleted is stale (and of the tenant, when given), whichever tenant's token it is
-      let remove = db
-        .deleteFrom(t.devices)
-        .where('token', 'in', tokens)
-        .where('last_seen_at', '<', query.cutoff)
-      if (query.tenantId !== undefined) remove = remove.where('tenant_id', '=', query.tenantId)
-      const result = await remove.executeTakeFirst()
+      const result = await retentionTransaction(db, dialect, (trx) => {
+        let remove = trx.deleteFrom(t.devices).where('token', 'in', tokens).where('last_seen_at', '<', cutoff)
+        if (query.tenantId !== undefined) remove = remove.where('tenant_id', '=', query.tenantId)
+        return remove.executeTakeFirst()
+      })
       return Number(result.numDeletedRows)
     },
   }
