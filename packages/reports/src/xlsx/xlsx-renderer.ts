@@ -49,7 +49,7 @@ export interface XlsxOptions {
 /**
  * Bytes of worksheet XML handed to the compressor at a time, from two reused buffers (larger
  * chunks, or a fresh buffer per chunk, leave more dead memory outside the JS heap between
- * collections, for no speed).
+ * collections and are no faster).
  */
 const XML_CHUNK_BYTES = 16 * 1024
 
