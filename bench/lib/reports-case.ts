@@ -13,6 +13,18 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss)
 }, 10)
 
+/**
+ * The peak RSS of this program: the kernel's VmHWM on Linux. getrusage's maxRSS
+ * (`process.resourceUsage()`) is no good here: Linux carries it across exec from the forked
+ * image of the parent, so every case would read at least the bench process's own RSS at spawn
+ * time (a 20k-row run measured the no-op floor at 79.4 MB that way, 64.5 MB by VmHWM).
+ */
+function peakRssOfThisProgram(): number {
+  const status = process.platform === 'linux' ? readFileSync('/proc/self/status', 'utf8') : ''
+  const kilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1]
+  return kilobytes ? Number(kilobytes) * 1024 : process.resourceUsage().maxRSS * 1024
+}
+
 /** The columns every case reads and writes, in order. */
 const SALES_COLUMNS = [
   'id',
@@ -179,7 +191,7 @@ else if (caseName === 'floor') createWriteStream(outPath).end()
 else throw new Error(`unknown case ${caseName}`)
 const ms = performance.now() - started
 clearInterval(sampler)
-const maxRss = process.resourceUsage().maxRSS * 1024
+const maxRss = peakRssOfThisProgram()
 await db.destroy()
 if (caseName === 'floor') await new Promise((resolve) => setTimeout(resolve, 50))
 const pages =
