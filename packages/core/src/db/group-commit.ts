@@ -1,20 +1,9 @@
-import { open } from 'node:fs/promises'
 import { CompiledQuery } from 'kysely'
 import type { HostDatabase } from './host-database.js'
 import { type Outcome, settleEach, settleWithOutcome } from './outcome.js'
-import { readSqliteSettings } from './sqlite-settings.js'
+import { createWalSyncScheduler, lazyWalFile, openWalFile, type WalFile } from './wal-sync.js'
 
-interface SyncWaiter {
-  resolve: () => void
-  reject: (error: unknown) => void
-}
-
-/**
- * Syncs of the WAL allowed to run at once. A commit that lands while one sync runs starts its own
- * rather than waiting for it to end and then syncing again (on this machine that cut ~0.15 ms off
- * each durable write); beyond two, requests share the next sync so libuv's four threads stay free.
- */
-const MAX_CONCURRENT_SYNCS = 2
+export type { WalFile } from './wal-sync.js'
 
 interface Pending {
   fn: (executor: HostDatabase) => Promise<unknown>
@@ -22,13 +11,6 @@ interface Pending {
   committedIsEnough: boolean
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
-}
-
-/** An open write-ahead log file that can be flushed to stable storage. */
-export interface WalFile {
-  /** `fdatasync` of the file: every frame written before the call is durable when it resolves. */
-  sync(): Promise<void>
-  close(): Promise<void>
 }
 
 /** Options for {@link createGroupCommit}. */
@@ -57,11 +39,6 @@ export interface GroupCommit {
   close(): Promise<void>
 }
 
-async function openWalFile(path: string): Promise<WalFile> {
-  const handle = await open(path, 'r+')
-  return { sync: () => handle.datasync(), close: () => handle.close() }
-}
-
 const LEVEL = CompiledQuery.raw('PRAGMA main.synchronous')
 const BEGIN = CompiledQuery.raw('BEGIN')
 const COMMIT = CompiledQuery.raw('COMMIT')
@@ -86,75 +63,29 @@ const restoreLevel = (level: number) => CompiledQuery.raw(`PRAGMA main.synchrono
  */
 export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions = {}): GroupCommit {
   const maxBatch = options.maxBatch ?? 256
-  const openWal = options.openWal ?? openWalFile
   const queue: Pending[] = []
   let scheduled = false
   let writing = false
-  /** `undefined`: not tried yet; `null`: not available (commit as the host configured). */
-  let wal: WalFile | null | undefined
-  let syncsRunning = 0
-  let syncWaiters: SyncWaiter[] = []
+  const wal = lazyWalFile(options.openWal ?? openWalFile)
+  const syncs = createWalSyncScheduler(() => settleIdle())
   let idle: Array<() => void> = []
 
-  const startSync = (file: WalFile, waiters: SyncWaiter[]) => {
-    syncsRunning++
-    file
-      .sync()
-      .then(
-        () => {
-          for (const waiter of waiters) waiter.resolve()
-        },
-        (error: unknown) => {
-          for (const waiter of waiters) waiter.reject(error)
-        },
-      )
-      .finally(() => {
-        syncsRunning--
-        if (syncWaiters.length > 0) {
-          const next = syncWaiters
-          syncWaiters = []
-          startSync(file, next)
-        } else settleIdle()
-      })
-  }
   /**
-   * Resolves after an fdatasync that started after this call: at once on a free slot (a commit
-   * does not wait out a sync already running), otherwise shared with every request that queued
-   * while {@link MAX_CONCURRENT_SYNCS} were running.
+   * The WAL file and the level to restore when this batch may defer its fsync, `undefined` to
+   * commit as configured. The level is read every batch, as it is the host's to change.
    */
-  const requestSync = (file: WalFile) =>
-    new Promise<void>((resolve, reject) => {
-      if (syncsRunning < MAX_CONCURRENT_SYNCS) startSync(file, [{ resolve, reject }])
-      else syncWaiters.push({ resolve, reject })
-    })
-
-  /**
-   * The level to restore when this batch may defer its fsync, `undefined` to commit as configured.
-   * The journal mode and file are read once (WAL mode sticks to a file); the level every batch,
-   * as it is the host's to change.
-   */
-  const deferrable = async (executor: HostDatabase): Promise<number | undefined> => {
-    if (wal === null) return undefined
+  const deferrable = async (
+    executor: HostDatabase,
+  ): Promise<{ level: number; file: WalFile } | undefined> => {
+    if (wal.unavailable()) return undefined
     const level = Number((await executor.executeQuery<{ synchronous: unknown }>(LEVEL)).rows[0]?.synchronous)
     if (!(level >= 2)) return undefined
-    if (wal === undefined) {
-      const found = await readSqliteSettings(executor)
-      if (found.journalMode !== 'wal' || !found.file) {
-        wal = null
-        return undefined
-      }
-      try {
-        wal = await openWal(`${found.file}-wal`)
-      } catch {
-        wal = null
-        return undefined
-      }
-    }
-    return level
+    const file = await wal.get(executor)
+    return file ? { level, file } : undefined
   }
 
   const settleIdle = () => {
-    if (queue.length > 0 || writing || scheduled || syncsRunning > 0) return
+    if (queue.length > 0 || writing || scheduled || syncs.running() > 0) return
     const waiting = idle
     idle = []
     for (const resolve of waiting) resolve()
@@ -168,8 +99,8 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
     let durable: WalFile | undefined
     try {
       await db.connection().execute(async (connection) => {
-        const level = await deferrable(connection)
-        if (level !== undefined) await connection.executeQuery(NORMAL)
+        const deferred = await deferrable(connection)
+        if (deferred) await connection.executeQuery(NORMAL)
         try {
           await connection.executeQuery(BEGIN)
           try {
@@ -180,14 +111,14 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
             throw error
           }
         } finally {
-          if (level !== undefined) await connection.executeQuery(restoreLevel(level))
+          if (deferred) await connection.executeQuery(restoreLevel(deferred.level))
         }
-        if (level !== undefined) durable = wal ?? undefined
+        durable = deferred?.file
       })
       writing = false
       if (queue.length > 0) schedule()
       if (durable) {
-        const sync = requestSync(durable)
+        const sync = syncs.request(durable)
         items.forEach((item, index) => {
           if (item.committedIsEnough) settleWithOutcome(item, outcomes[index])
         })
@@ -227,9 +158,7 @@ export function createGroupCommit(db: HostDatabase, options: GroupCommitOptions 
         idle.push(resolve)
         settleIdle()
       })
-      const file = wal
-      wal = null
-      await file?.close()
+      await wal.close()
     },
   }
 }
