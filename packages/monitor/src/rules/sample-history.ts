@@ -172,6 +172,69 @@ function sameSeries(previous: Collected | undefined, list: readonly Sample[]): p
   return true
 }
 
+/** Appends a metric's collection at `t` that has the same series as the previous one. */
+function appendSame(metric: MetricSeries, t: number, list: readonly Sample[], entries: SeriesEntry[]): void {
+  let due = metric.pruneDue
+  for (let i = 0; i < list.length; i++) {
+    const entry = entries[i] as SeriesEntry
+    entry.collectedAt = t
+    addPoint(entry, t, (list[i] as Sample).value)
+    const entryDue = pruneDue(entry)
+    if (entryDue < due) due = entryDue
+  }
+  metric.pruneDue = due
+}
+
+/** Each series' latest sample in `(t − lookbackMs, t]`, unless a staleness marker follows it. */
+function instantVector(list: readonly SeriesEntry[], t: number, lookbackMs: number): Sample[] {
+  const out: Sample[] = []
+  for (const entry of list) {
+    const sample = sampleAt(entry, t, lookbackMs)
+    if (sample) out.push(sample)
+  }
+  return out
+}
+
+/** Each series' samples with timestamps in `(from, to]`. */
+function rangeVector(list: readonly SeriesEntry[], from: number, to: number): SeriesPoints[] {
+  const out: SeriesPoints[] = []
+  for (const entry of list) {
+    const points = pointsIn(entry, from, to)
+    if (points) out.push({ labels: entry.labels, points })
+  }
+  return out
+}
+
+/** The time of the oldest sample kept in `list`, or `undefined` when none is. */
+function oldestTime(list: readonly SeriesEntry[]): number | undefined {
+  let oldest: number | undefined
+  for (const entry of list) {
+    const first = entry.times[0]
+    if (first !== undefined && (oldest === undefined || first < oldest)) oldest = first
+  }
+  return oldest
+}
+
+/**
+ * Drops a metric's samples older than `oldest` (in batches, see {@link dropOld}) and its series
+ * left empty, which are marked dead; recomputes the metric's prune bound.
+ */
+function pruneMetric(metric: MetricSeries, oldest: number): void {
+  let due = Number.POSITIVE_INFINITY
+  let dropped = false
+  for (const entry of metric.list) {
+    if (dropOld(entry, oldest)) {
+      due = Math.min(due, pruneDue(entry))
+      continue
+    }
+    entry.alive = false
+    metric.byKey.delete(entry.key)
+    dropped = true
+  }
+  metric.pruneDue = due
+  if (dropped) metric.list = metric.list.filter((entry) => entry.alive)
+}
+
 /** Builds an empty {@link SampleHistory}. */
 export function createSampleHistory(): SampleHistory {
   const byName = new Map<string, MetricSeries>()
@@ -219,19 +282,6 @@ export function createSampleHistory(): SampleHistory {
     return entry
   }
 
-  /** Appends a metric's collection at `t` that has the same series as the previous one. */
-  const appendSame = (metric: MetricSeries, t: number, list: readonly Sample[], entries: SeriesEntry[]) => {
-    let due = metric.pruneDue
-    for (let i = 0; i < list.length; i++) {
-      const entry = entries[i] as SeriesEntry
-      entry.collectedAt = t
-      addPoint(entry, t, (list[i] as Sample).value)
-      const entryDue = pruneDue(entry)
-      if (entryDue < due) due = entryDue
-    }
-    metric.pruneDue = due
-  }
-
   /** Appends a metric's collection at `t`, marking stale the series the previous one had and this one lacks. */
   const appendChanged = (name: string, t: number, list: readonly Sample[]) => {
     const now: Collected = { labels: [], entries: [] }
@@ -268,50 +318,18 @@ export function createSampleHistory(): SampleHistory {
         collected.delete(name)
       }
     },
-    instant(name, t, lookbackMs = LOOKBACK_DELTA_MS) {
-      const out: Sample[] = []
-      for (const entry of byName.get(name)?.list ?? []) {
-        const sample = sampleAt(entry, t, lookbackMs)
-        if (sample) out.push(sample)
-      }
-      return out
-    },
-    range(name, from, to) {
-      const out: SeriesPoints[] = []
-      for (const entry of byName.get(name)?.list ?? []) {
-        const points = pointsIn(entry, from, to)
-        if (points) out.push({ labels: entry.labels, points })
-      }
-      return out
-    },
+    instant: (name, t, lookbackMs = LOOKBACK_DELTA_MS) =>
+      instantVector(byName.get(name)?.list ?? [], t, lookbackMs),
+    range: (name, from, to) => rangeVector(byName.get(name)?.list ?? [], from, to),
     names: () => [...byName.keys()],
     prunedBefore: (name) => cuts.get(name),
-    oldest(name) {
-      let oldest: number | undefined
-      for (const entry of byName.get(name)?.list ?? []) {
-        const first = entry.times[0]
-        if (first !== undefined && (oldest === undefined || first < oldest)) oldest = first
-      }
-      return oldest
-    },
+    oldest: (name) => oldestTime(byName.get(name)?.list ?? []),
     prune(now, keepMs) {
       for (const [name, metric] of byName) {
         const oldest = now - keepMs(name)
         if (oldest < metric.pruneDue) continue
         cuts.set(name, Math.max(cuts.get(name) ?? oldest, oldest))
-        let due = Number.POSITIVE_INFINITY
-        let dropped = false
-        for (const entry of metric.list) {
-          if (dropOld(entry, oldest)) {
-            due = Math.min(due, pruneDue(entry))
-            continue
-          }
-          entry.alive = false
-          metric.byKey.delete(entry.key)
-          dropped = true
-        }
-        metric.pruneDue = due
-        if (dropped) metric.list = metric.list.filter((entry) => entry.alive)
+        pruneMetric(metric, oldest)
         if (metric.list.length === 0) byName.delete(name)
       }
     },
