@@ -2,6 +2,7 @@ import { AnomalyLikelihood, type AnomalyLikelihoodState, logLikelihood } from '.
 import { ChangeSurprise, type ChangeSurpriseState } from './change-surprise.js'
 import { ContextNovelty, type ContextNoveltyState } from './context-novelty.js'
 import type { Engine } from './engine.js'
+import { Flatline, type FlatlineState } from './flatline.js'
 import { WindowNovelty, type WindowNoveltyState } from './window-novelty.js'
 
 /**
@@ -27,12 +28,15 @@ export interface EnsembleState {
   recent: number[]
   /** The shape channel (absent in snapshots from before it existed). */
   shape?: WindowNoveltyState
+  /** The flatline channel (absent in snapshots from before it existed, and when `flatlineRun` is 0). */
+  flatline?: FlatlineState
 }
 
 /**
  * The ensemble: an out-of-range check, likelihood layers over three sequence-context models and a
- * change model, slow likelihood layers over the same context models (sustained surprise), and a
- * window-shape novelty channel; the largest score wins, then temporal non-maximum suppression.
+ * change model, slow likelihood layers over the same context models (sustained surprise), a
+ * window-shape novelty channel and a flatline channel; the largest score wins, then temporal
+ * non-maximum suppression.
  */
 export function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engine {
   const likelihoodOptions = {
@@ -89,6 +93,14 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
     floor: o.shapeFloor ?? 0.5,
   }
   const shape = state?.shape ? WindowNovelty.from(shapeOptions, state.shape) : new WindowNovelty(shapeOptions)
+  // Snapshots from before the flatline channel existed continue without it.
+  const flatlineRun = o.flatlineRun ?? 0
+  const flatline =
+    flatlineRun === 0
+      ? undefined
+      : state?.flatline
+        ? Flatline.from(flatlineRun, state.flatline)
+        : new Flatline(flatlineRun)
   return {
     step(value) {
       let byContext = 0
@@ -101,6 +113,7 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
       }
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
       const byShape = shape.step(value)
+      const byFlatline = flatline ? flatline.step(value) : 0
       const tolerance = (hi - lo) * (o.spatialTolerance as number)
       // The range means something only once the likelihood layers start learning (a day of
       // 5-minute points by default): before that, a new extreme is ordinary.
@@ -119,8 +132,9 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
         suppress(0)
         return { score: 0, reason: 'warming-up' }
       }
-      const score = suppress(Math.min(1, Math.max(0, byContext, byChange, byShape, bySustained)))
+      const score = suppress(Math.min(1, Math.max(0, byContext, byChange, byShape, bySustained, byFlatline)))
       if (score < (o.threshold as number)) return { score, reason: 'normal' }
+      if (byFlatline === 1) return { score, reason: 'flatline' }
       if (byShape > Math.max(byContext, byChange, bySustained)) return { score, reason: 'unusual-shape' }
       if (bySustained > Math.max(byContext, byChange)) return { score, reason: 'sustained-surprise' }
       return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
@@ -138,6 +152,7 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
       seen,
       recent: [...recent],
       shape: shape.toJSON(),
+      ...(flatline ? { flatline: flatline.toJSON() } : {}),
     }),
   }
 }

@@ -35,6 +35,7 @@ const ensembleSchema = z.strictObject({
     .optional(),
   shapeFloor: z.number().gt(0).max(1).optional(),
   sustainedWindow: z.number().int().min(0).max(4096).optional(),
+  flatlineRun: z.number().int().min(0).optional(),
 })
 
 const pureSchema = z.discriminatedUnion('kind', [zscoreSchema, ensembleSchema])
@@ -102,6 +103,7 @@ export function resolveDetectorOptions(options: PureDetectorOptions): ResolvedDe
       shapeWindow: parsed.shapeWindow ?? 256,
       shapeFloor: parsed.shapeFloor ?? 0.5,
       sustainedWindow: parsed.sustainedWindow ?? 50,
+      flatlineRun: parsed.flatlineRun ?? 0,
     },
   }
 }
