@@ -1,6 +1,7 @@
 import type { NotifyStore } from '../notify-store.js'
 import type { UserPreferences } from '../records.js'
-import { toDevice, toInbox } from './rows.js'
+import { inboxMethods } from './inbox-methods.js'
+import { toDevice } from './rows.js'
 import type { KyselyStoreContext } from './store-context.js'
 
 /** A user's preferences, devices and inbox. */
@@ -20,6 +21,13 @@ export function userMethods(
   | 'markRead'
   | 'markAllRead'
 > {
+  return { ...preferenceMethods(context), ...deviceMethods(context), ...inboxMethods(context) }
+}
+
+/** A user's notification preferences (read through the send path's cache). */
+function preferenceMethods(
+  context: KyselyStoreContext,
+): Pick<NotifyStore, 'getPreferences' | 'setPreferences'> {
   const { db, t, sendPath } = context
   return {
     async getPreferences(tenantId, userId) {
@@ -34,6 +42,15 @@ export function userMethods(
         .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doUpdateSet({ preferences }))
         .execute()
     },
+  }
+}
+
+/** A user's push devices: registering, listing, removing and touching them. */
+function deviceMethods(
+  context: KyselyStoreContext,
+): Pick<NotifyStore, 'upsertDevice' | 'listDevices' | 'removeDevices' | 'touchDevice'> {
+  const { db, t } = context
+  return {
     async upsertDevice(device) {
       await db
         .insertInto(t.devices)
@@ -81,68 +98,6 @@ export function userMethods(
         .where('tenant_id', '=', tenantId)
         .where('token', '=', token)
         .execute()
-    },
-    async addInboxItem(item) {
-      await db
-        .insertInto(t.inbox)
-        .values({
-          id: item.id,
-          tenant_id: item.tenantId,
-          user_id: item.userId,
-          title: item.title ?? null,
-          body: item.body,
-          category: item.category ?? null,
-          data: item.data ? JSON.stringify(item.data) : null,
-          created_at: item.createdAt,
-          read_at: item.readAt ?? null,
-        })
-        .execute()
-    },
-    async listInbox(tenantId, userId, query) {
-      let builder = db
-        .selectFrom(t.inbox)
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('user_id', '=', userId)
-      if (query.unreadOnly) builder = builder.where('read_at', 'is', null)
-      const rows = await builder
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(query.limit)
-        .execute()
-      return rows.map(toInbox)
-    },
-    async unreadCount(tenantId, userId) {
-      const row = await db
-        .selectFrom(t.inbox)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('tenant_id', '=', tenantId)
-        .where('user_id', '=', userId)
-        .where('read_at', 'is', null)
-        .executeTakeFirst()
-      return Number(row?.n ?? 0)
-    },
-    async markRead(tenantId, userId, ids, now) {
-      if (ids.length === 0) return 0
-      const result = await db
-        .updateTable(t.inbox)
-        .set({ read_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('user_id', '=', userId)
-        .where('id', 'in', [...ids])
-        .where('read_at', 'is', null)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows)
-    },
-    async markAllRead(tenantId, userId, now) {
-      const result = await db
-        .updateTable(t.inbox)
-        .set({ read_at: now })
-        .where('tenant_id', '=', tenantId)
-        .where('user_id', '=', userId)
-        .where('read_at', 'is', null)
-        .executeTakeFirst()
-      return Number(result.numUpdatedRows)
     },
   }
 }
