@@ -9,7 +9,7 @@ import type { AlertChannel } from '../channels/alert-channel.js'
 import { MonitorError } from '../errors/monitor-error.js'
 import type { EscalationLevel } from '../incidents/escalation.js'
 import type { IncidentOptions } from '../incidents/incident-manager.js'
-import { parseDuration } from '../rules/duration.js'
+import { type Duration, parseDuration } from '../rules/duration.js'
 import { createRuleEngine } from '../rules/rule-engine.js'
 import type { RuleEngine } from '../rules/rule-engine-types.js'
 import { createPushSampleSource, type SampleSource } from '../rules/sample-source.js'
@@ -61,14 +61,70 @@ function checkReceiver(name: string, channels: readonly AlertChannel[]): void {
   }
 }
 
+/** What the host configured for notifications: the dispatcher reads it on each dispatch. */
+interface RoutingConfig {
+  receivers: Map<string, AlertChannel[]>
+  timeIntervals: Map<string, TimeIntervalTest>
+  root: RouteNode | undefined
+  escalationLevels: EscalationLevel[]
+}
+
+/** The {@link Alerts} methods that configure receivers, routes, time intervals and escalation. */
+function routingMethods(
+  config: RoutingConfig,
+  tenantLabel: string | undefined,
+): Pick<Alerts, 'receiver' | 'route' | 'timeInterval' | 'escalation'> {
+  const { receivers, timeIntervals } = config
+  return {
+    receiver(name, channels) {
+      const list = Array.isArray(channels) ? channels : [channels]
+      checkReceiver(name, list)
+      receivers.set(name, list)
+    },
+    route(routes) {
+      config.root = compileRoutes(
+        tenantLabel === undefined ? routes : withTenantGrouping(routes, tenantLabel),
+        (name) => receivers.has(name),
+        (name) => timeIntervals.has(name),
+      )
+    },
+    timeInterval(name, intervals) {
+      timeIntervals.set(name, compileTimeIntervals(name, intervals))
+    },
+    escalation(policy) {
+      config.escalationLevels = parseEscalationPolicy(policy, (name) => receivers.has(name))
+    },
+  }
+}
+
+/** The host's source followed by the pushed samples. */
+function withPushed(source: SampleSource, pushed: SampleSource): SampleSource {
+  return {
+    async collect() {
+      const [a, b] = await Promise.all([source.collect(), pushed.collect()])
+      return b.length === 0 ? a : [...a, ...b]
+    },
+  }
+}
+
+/** Parses an evaluation interval: a duration of at least 10 ms. */
+function parseEvaluationInterval(interval: Duration): number {
+  const ms = parseDuration(interval, 'interval')
+  if (ms < 10)
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', 'the evaluation interval must be at least 10 ms')
+  return ms
+}
+
 /** Builds the alerting and incident APIs. */
 export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
   const { clock, hooks } = ctx
   const pushed = createPushSampleSource()
-  const receivers = new Map<string, AlertChannel[]>()
-  const timeIntervals = new Map<string, TimeIntervalTest>()
-  let root: RouteNode | undefined
-  let escalationLevels: EscalationLevel[] = []
+  const config: RoutingConfig = {
+    receivers: new Map(),
+    timeIntervals: new Map(),
+    root: undefined,
+    escalationLevels: [],
+  }
   const silences = createSilences(clock, (s) => hooks.onSilence?.(s))
   const inhibitor = createInhibitor()
   const dispatcher = createDispatcher({
@@ -76,10 +132,10 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     logger: ctx.logger,
     silences,
     inhibitor,
-    routes: () => root,
-    receivers: (name) => receivers.get(name),
-    timeIntervals: (name) => timeIntervals.get(name),
-    escalation: () => escalationLevels,
+    routes: () => config.root,
+    receivers: (name) => config.receivers.get(name),
+    timeIntervals: (name) => config.timeIntervals.get(name),
+    escalation: () => config.escalationLevels,
     externalUrl: ctx.externalUrl,
     metrics: ctx.selfMetrics,
     notifyRetries: ctx.notifyRetries,
@@ -87,14 +143,8 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     onLog: (key, entry) => hooks.onLog?.(key, entry),
     incidentOptions: ctx.incidentOptions,
   })
-  const source: SampleSource = {
-    async collect() {
-      const [a, b] = await Promise.all([ctx.source.collect(), pushed.collect()])
-      return b.length === 0 ? a : [...a, ...b]
-    },
-  }
   const engine = createRuleEngine({
-    source,
+    source: withPushed(ctx.source, pushed),
     clock,
     externalUrl: ctx.externalUrl,
     sink: (alerts) => dispatcher.put(alerts),
@@ -107,7 +157,7 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     forwarding() && hooks.forward
       ? hooks.forward(command)
       : applyIncidentCommand(dispatcher.incidents, command)
-  const { tenantLabel } = ctx.incidentOptions
+  const routing = routingMethods(config, ctx.incidentOptions.tenantLabel)
 
   const evaluate = async (at?: number) => {
     if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor is closed')
@@ -128,21 +178,9 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
     samples: pushed,
     addRule: (rule) => engine.addRule(rule),
     removeRule: (name) => engine.removeRule(name),
-    receiver(name, channels) {
-      const list = Array.isArray(channels) ? channels : [channels]
-      checkReceiver(name, list)
-      receivers.set(name, list)
-    },
-    route(config) {
-      root = compileRoutes(
-        tenantLabel === undefined ? config : withTenantGrouping(config, tenantLabel),
-        (name) => receivers.has(name),
-        (name) => timeIntervals.has(name),
-      )
-    },
-    timeInterval(name, intervals) {
-      timeIntervals.set(name, compileTimeIntervals(name, intervals))
-    },
+    receiver: routing.receiver,
+    route: routing.route,
+    timeInterval: routing.timeInterval,
     silence: (s) => silences.create(s),
     updateSilence: (id, change) => silences.update(id, change),
     expireSilence: (id) => silences.expire(id),
@@ -151,15 +189,11 @@ export function createAlertsApi(ctx: AlertsApiContext): AlertsApi {
       act({ op: 'acknowledge', incidentId: id, by, tenantId: ctx.tenantOf(options?.tenantId) }),
     resolve: async (id, by, options) =>
       act({ op: 'resolve', incidentId: id, by, tenantId: ctx.tenantOf(options?.tenantId) }),
-    escalation(policy) {
-      escalationLevels = parseEscalationPolicy(policy, (name) => receivers.has(name))
-    },
+    escalation: routing.escalation,
     evaluate,
     start(interval) {
       if (closed) throw new MonitorError('MONITOR_CLOSED', 'the monitor is closed')
-      const ms = parseDuration(interval, 'interval')
-      if (ms < 10)
-        throw new MonitorError('MONITOR_INVALID_OPTIONS', 'the evaluation interval must be at least 10 ms')
+      const ms = parseEvaluationInterval(interval)
       void loop?.stop()
       engine.setInterval(ms)
       hooks.onInterval?.(ms)
