@@ -101,6 +101,69 @@ const PATHS: Record<string, HealthKind> = {
   '/startupz': 'startup',
 }
 
+/** Runs a check once, failing it after its timeout (its signal is then aborted). */
+async function measureCheck(entry: Omit<Registered, 'runner'>, clock: Clock): Promise<HealthCheckEntry> {
+  const controller = new AbortController()
+  const started = clock.now()
+  let timer: ReturnType<Clock['setTimeout']> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => {
+      controller.abort()
+      reject(Object.assign(new Error('timeout'), { timedOut: true }))
+    }, entry.timeoutMs)
+  })
+  const base = {
+    componentId: entry.name,
+    componentType: entry.check.dependency?.componentType ?? 'system',
+    time: new Date(started).toISOString(),
+  } as const
+  try {
+    const result = (await Promise.race([entry.check(controller.signal), timeout])) ?? {}
+    return {
+      ...base,
+      status: result.status ?? 'pass',
+      ...(result.observedValue !== undefined ? { observedValue: result.observedValue } : {}),
+      ...(result.observedUnit !== undefined ? { observedUnit: result.observedUnit } : {}),
+      ...(result.output !== undefined ? { output: result.output } : {}),
+    }
+  } catch (error) {
+    const e = error as { timedOut?: boolean; message?: string }
+    return {
+      ...base,
+      status: 'fail',
+      output: e?.timedOut
+        ? `timeout after ${entry.timeoutMs}ms`
+        : entry.check.dependency
+          ? String(e?.message)
+          : 'check failed',
+    }
+  } finally {
+    if (timer !== undefined) clock.clearTimeout(timer)
+  }
+}
+
+/** Validates a registration; throws `MONITOR_INVALID_OPTIONS`. */
+function parseRegistration(name: string, check: HealthCheck, options: HealthCheckOptions) {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
+    throw new MonitorError(
+      'MONITOR_INVALID_OPTIONS',
+      `health check name "${name}" must match [A-Za-z0-9_.-]{1,100}`,
+    )
+  if (typeof check !== 'function')
+    throw new MonitorError('MONITOR_INVALID_OPTIONS', `health check "${name}" must be a function`)
+  const o = parseInput(
+    optionsSchema,
+    options,
+    (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `health check "${name}": ${message}`),
+  )
+  if (o.kind === 'liveness' && check.dependency)
+    throw new MonitorError(
+      'MONITOR_INVALID_OPTIONS',
+      `health check "${name}": liveness must not check dependencies (a dependency outage would restart every pod); register it as readiness`,
+    )
+  return o
+}
+
 /** Builds the {@link Health} registry; `observer` sees each measurement. */
 export function createHealth(serviceName: string, clock: Clock, observer?: HealthObserver): Health {
   const registered = new Map<string, Registered>()
@@ -108,49 +171,9 @@ export function createHealth(serviceName: string, clock: Clock, observer?: Healt
   let closed = false
 
   const measure = async (entry: Omit<Registered, 'runner'>): Promise<HealthCheckEntry> => {
-    const result = await measureOnce(entry)
+    const result = await measureCheck(entry, clock)
     observer?.measured(entry.name, entry.kind, result.status)
     return result
-  }
-
-  const measureOnce = async (entry: Omit<Registered, 'runner'>): Promise<HealthCheckEntry> => {
-    const controller = new AbortController()
-    const started = clock.now()
-    let timer: ReturnType<Clock['setTimeout']> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = clock.setTimeout(() => {
-        controller.abort()
-        reject(Object.assign(new Error('timeout'), { timedOut: true }))
-      }, entry.timeoutMs)
-    })
-    const base = {
-      componentId: entry.name,
-      componentType: entry.check.dependency?.componentType ?? 'system',
-      time: new Date(started).toISOString(),
-    } as const
-    try {
-      const result = (await Promise.race([entry.check(controller.signal), timeout])) ?? {}
-      return {
-        ...base,
-        status: result.status ?? 'pass',
-        ...(result.observedValue !== undefined ? { observedValue: result.observedValue } : {}),
-        ...(result.observedUnit !== undefined ? { observedUnit: result.observedUnit } : {}),
-        ...(result.output !== undefined ? { output: result.output } : {}),
-      }
-    } catch (error) {
-      const e = error as { timedOut?: boolean; message?: string }
-      return {
-        ...base,
-        status: 'fail',
-        output: e?.timedOut
-          ? `timeout after ${entry.timeoutMs}ms`
-          : entry.check.dependency
-            ? String(e?.message)
-            : 'check failed',
-      }
-    } finally {
-      if (timer !== undefined) clock.clearTimeout(timer)
-    }
   }
 
   /** Stops a check's background runs and drops its series. */
@@ -189,23 +212,7 @@ export function createHealth(serviceName: string, clock: Clock, observer?: Healt
 
   return {
     register(name, check, options) {
-      if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,100}$/.test(name))
-        throw new MonitorError(
-          'MONITOR_INVALID_OPTIONS',
-          `health check name "${name}" must match [A-Za-z0-9_.-]{1,100}`,
-        )
-      if (typeof check !== 'function')
-        throw new MonitorError('MONITOR_INVALID_OPTIONS', `health check "${name}" must be a function`)
-      const o = parseInput(
-        optionsSchema,
-        options,
-        (message) => new MonitorError('MONITOR_INVALID_OPTIONS', `health check "${name}": ${message}`),
-      )
-      if (o.kind === 'liveness' && check.dependency)
-        throw new MonitorError(
-          'MONITOR_INVALID_OPTIONS',
-          `health check "${name}": liveness must not check dependencies (a dependency outage would restart every pod); register it as readiness`,
-        )
+      const o = parseRegistration(name, check, options)
       const entry = { name, check, kind: o.kind, critical: o.critical ?? true, timeoutMs: o.timeoutMs ?? 800 }
       const schedule = { cacheMs: o.cacheMs ?? 0, intervalMs: closed ? 0 : (o.intervalMs ?? 0) }
       remove(name)
