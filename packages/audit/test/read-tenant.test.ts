@@ -66,3 +66,26 @@ describe("reads, retention and erasure check their tenant with core's rule", () 
     await audit.close()
   })
 })
+
+describe("log() checks an event's tenant with the same rule", () => {
+  it("'required' refuses an event without a tenant, 'off' one with a tenant; nothing is written", async () => {
+    const required = await openLog('required')
+    await expect(required.logLogin({ actor })).rejects.toMatchObject({
+      code: 'AUDIT_TENANT_REQUIRED',
+      message: expect.stringContaining('invalid audit event: tenantId is required (tenantMode: required)'),
+    })
+    expect((await required.query({ tenantId: 'acme', viewer })).events).toHaveLength(0)
+    await required.logLogin({ actor, tenantId: 'acme' })
+    expect((await required.query({ tenantId: 'acme', viewer })).events).toHaveLength(1)
+    await required.close()
+
+    const off = await openLog('off')
+    await expect(off.logLogin({ actor, tenantId: 'acme' })).rejects.toMatchObject({
+      code: 'AUDIT_INVALID_EVENT',
+      message: expect.stringContaining('invalid audit event: tenantId given but tenantMode is off'),
+      details: { issues: [{ path: 'tenantId' }] },
+    })
+    expect((await off.query({ viewer })).events).toHaveLength(0)
+    await off.close()
+  })
+})

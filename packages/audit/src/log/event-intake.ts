@@ -1,4 +1,5 @@
 import { parseInput } from '@opskit/core'
+import { checkTenantId, type TenantScopeErrors } from '@opskit/core/internal'
 import { AuditError } from '../errors/audit-error.js'
 import { type AuditEventInput, auditEventSchema, type ParsedAuditEvent } from '../event/event-schema.js'
 import { parseEventFast } from '../event/fast-parse.js'
@@ -10,6 +11,15 @@ import type { ActiveTraceId } from './trace-context.js'
 
 function invalidEvent(message: string, issues: unknown): AuditError {
   return new AuditError('AUDIT_INVALID_EVENT', `invalid audit event: ${message}`, { details: { issues } })
+}
+
+/** An event's tenant under the log's `tenantMode` (core's one rule; the shape is the schema's). */
+const eventTenantErrors: TenantScopeErrors = {
+  required: (message) =>
+    new AuditError('AUDIT_TENANT_REQUIRED', `invalid audit event: ${message}`, {
+      details: { issues: [{ path: 'tenantId', message }] },
+    }),
+  invalid: (message) => invalidEvent(message, [{ path: 'tenantId', message }]),
 }
 
 /**
@@ -28,18 +38,7 @@ export function prepareEvent(
   const event: ParsedAuditEvent & { sanitized?: string[] } =
     parseEventFast(redacted) ?? parseInput(auditEventSchema, redacted, invalidEvent)
   if (taken.sanitized.length > 0) event.sanitized = taken.sanitized
-  if (options.tenantMode === 'required' && event.tenantId === undefined)
-    throw new AuditError(
-      'AUDIT_TENANT_REQUIRED',
-      'invalid audit event: tenantId is required (tenantMode: required)',
-      {
-        details: { issues: [{ path: 'tenantId', message: 'required' }] },
-      },
-    )
-  if (options.tenantMode === 'off' && event.tenantId !== undefined)
-    throw new AuditError('AUDIT_INVALID_EVENT', 'invalid audit event: tenantId given but tenantMode is off', {
-      details: { issues: [{ path: 'tenantId', message: 'tenantMode is off' }] },
-    })
+  checkTenantId(options.tenantMode, event.tenantId, eventTenantErrors)
   if (event.correlationId === undefined) {
     const traceId = activeTraceId()
     if (traceId !== undefined) event.correlationId = traceId
