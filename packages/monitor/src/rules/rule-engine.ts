@@ -27,6 +27,53 @@ function byMetricName(samples: readonly Sample[]): Map<string, Sample[]> {
   return byName
 }
 
+/** The history each metric needs kept, and whether the ALERTS series must be written. */
+interface MetricRanges {
+  ranges: Map<string, number>
+  /** Whether ALERTS are written: a rule or `retain()` reads them, or all history is kept. */
+  writeAlertSeries: boolean
+}
+
+/**
+ * The longest range each metric is read over, by the rules (`rules`) or by `retain()`
+ * (`retained`); `keepAll` (a retention is configured) writes the ALERTS series regardless.
+ */
+function metricRanges(
+  retained: ReadonlyMap<string, number>,
+  rules: Iterable<CompiledRule | CompiledRecordingRule>,
+  keepAll: boolean,
+): MetricRanges {
+  const ranges = new Map<string, number>()
+  let writeAlertSeries = keepAll
+  for (const [name, range] of retained) {
+    ranges.set(name, range)
+    if (isAlertSeries(name)) writeAlertSeries = true
+  }
+  for (const rule of rules) {
+    for (const [name, range] of referencedMetrics(rule.expr)) {
+      if (range > 0) ranges.set(name, Math.max(ranges.get(name) ?? 0, range))
+      if (isAlertSeries(name)) writeAlertSeries = true
+    }
+  }
+  return { ranges, writeAlertSeries }
+}
+
+/**
+ * Gives a newly compiled rule the instances restored for it before it existed and the
+ * instances and targets of the rule it replaces.
+ */
+function inheritState(
+  compiled: CompiledRule,
+  restored: readonly AlertInstance[],
+  previous: CompiledRule | undefined,
+): void {
+  for (const instance of restored) compiled.instances.set(instance.fingerprint, instance)
+  if (previous) {
+    for (const [fp, instance] of previous.instances) compiled.instances.set(fp, instance)
+    for (const [fp, target] of previous.targets) compiled.targets.set(fp, target)
+  }
+}
+
 /** Builds a {@link RuleEngine}. */
 export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
   const rules = new Map<string, CompiledRule>()
@@ -39,31 +86,17 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     intervalMs: 60_000,
     externalUrl: options.externalUrl,
   }
-  const ranges = new Map<string, number>()
   const history = createSampleHistory()
   const alertSeries = createAlertSeriesWriter(history)
   const minimumRetention = Math.max(LOOKBACK_DELTA_MS, options.retentionMs ?? 0)
-  const keepMs = (name: string) => Math.max(ranges.get(name) ?? 0, minimumRetention)
   const pendingRestore = new Map<string, AlertInstance[]>()
   const retained = new Map<string, number>()
   let last: { ts: number; byName: Map<string, Sample[]> } | undefined
   let archive: RecordingArchive | undefined
-  /** Whether ALERTS are written: a rule or `retain()` reads them, or all history is kept. */
-  let writeAlertSeries = (options.retentionMs ?? 0) > 0
-
+  let needed = metricRanges(retained, [], (options.retentionMs ?? 0) > 0)
+  const keepMs = (name: string) => Math.max(needed.ranges.get(name) ?? 0, minimumRetention)
   const recomputeRanges = () => {
-    ranges.clear()
-    writeAlertSeries = (options.retentionMs ?? 0) > 0
-    for (const [name, range] of retained) {
-      ranges.set(name, range)
-      if (isAlertSeries(name)) writeAlertSeries = true
-    }
-    for (const rule of order.values()) {
-      for (const [name, range] of referencedMetrics(rule.expr)) {
-        if (range > 0) ranges.set(name, Math.max(ranges.get(name) ?? 0, range))
-        if (isAlertSeries(name)) writeAlertSeries = true
-      }
-    }
+    needed = metricRanges(retained, order.values(), (options.retentionMs ?? 0) > 0)
   }
 
   const contextAt = (ts: number, instants?: Map<string, Sample[]>) => evalContextAt(history, ts, instants)
@@ -89,14 +122,8 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
     addRule(input) {
       const compiled = compileAlertRule(input)
       const { key } = compiled
-      for (const instance of pendingRestore.get(key) ?? [])
-        compiled.instances.set(instance.fingerprint, instance)
+      inheritState(compiled, pendingRestore.get(key) ?? [], rules.get(key))
       pendingRestore.delete(key)
-      const previous = rules.get(key)
-      if (previous) {
-        for (const [fp, instance] of previous.instances) compiled.instances.set(fp, instance)
-        for (const [fp, target] of previous.targets) compiled.targets.set(fp, target)
-      }
       rules.set(key, compiled)
       order.delete(`alert\u0000${key}`)
       order.set(`alert\u0000${key}`, compiled)
@@ -133,7 +160,7 @@ export function createRuleEngine(options: RuleEngineOptions): RuleEngine {
           continue
         }
         evaluateAlertRule(rule, ts, ctx, state)
-        if (writeAlertSeries) {
+        if (needed.writeAlertSeries) {
           alertSeries.write(rule.key, rule.instances.values(), ts)
           instants.delete(ALERTS_METRIC)
           instants.delete(ALERTS_FOR_STATE_METRIC)
