@@ -112,6 +112,41 @@ function pathOf(url: string | undefined): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
+/** The route of a request: the host's `route`, then `fallback`, then the `routes` templates. */
+function resolver(
+  options: HttpInstrumentOptions,
+  fallback?: (req: IncomingMessage) => string | undefined,
+): (req: IncomingMessage) => string | undefined {
+  const match = options.routes ? createRouteMatcher(options.routes) : undefined
+  return (req: IncomingMessage): string | undefined =>
+    options.route?.(req) ?? fallback?.(req) ?? (match ? match(pathOf(req.url)) : undefined)
+}
+
+/** The paths not measured. */
+function ignoreSet(options: HttpInstrumentOptions): Set<string> {
+  return new Set(options.ignorePaths ?? ['/metrics', '/healthz', '/readyz', '/startupz'])
+}
+
+/** The route template Express matched (its mount path included), if any. */
+function expressRoute(req: IncomingMessage): string | undefined {
+  const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string }
+  return typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined
+}
+
+/**
+ * Records the Express route when the response head is written: Express restores req.baseUrl
+ * when a request leaves a mounted router, so it is read while the handler's router is still current.
+ */
+function captureExpressRoute(req: IncomingMessage, res: ServerResponse): void {
+  const writeHead = res.writeHead
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+    const route = expressRoute(req)
+    if (route !== undefined && (req as WithRoute)[routeOverride] === undefined)
+      (req as WithRoute)[routeOverride] = route
+    return writeHead.apply(this, args)
+  } as ServerResponse['writeHead']
+}
+
 const perRegistry = new WeakMap<MetricsRegistry, HttpInstrumentation>()
 
 /**
@@ -209,18 +244,6 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
     })
   }
 
-  const resolver = (
-    options: HttpInstrumentOptions,
-    fallback?: (req: IncomingMessage) => string | undefined,
-  ) => {
-    const match = options.routes ? createRouteMatcher(options.routes) : undefined
-    return (req: IncomingMessage): string | undefined =>
-      options.route?.(req) ?? fallback?.(req) ?? (match ? match(pathOf(req.url)) : undefined)
-  }
-
-  const ignoreSet = (options: HttpInstrumentOptions) =>
-    new Set(options.ignorePaths ?? ['/metrics', '/healthz', '/readyz', '/startupz'])
-
   const fastifyPlugin = createFastifyPlugin({
     ignore: ignoreSet({}),
     inFlightFor,
@@ -240,22 +263,10 @@ function buildHttpInstrumentation(registry: MetricsRegistry, guard: CardinalityG
     },
     middleware(options = {}) {
       const ignore = ignoreSet(options)
-      const expressRoute = (req: IncomingMessage) => {
-        const r = req as IncomingMessage & { route?: { path?: unknown }; baseUrl?: string }
-        return typeof r.route?.path === 'string' ? `${r.baseUrl ?? ''}${r.route.path}` : undefined
-      }
       const resolve = resolver(options, expressRoute)
       return (req, res, next) => {
         measure(req, res, ignore, resolve)
-        // Express restores req.baseUrl when a request leaves a mounted router, so the route is
-        // read when the response head is written, while the handler's router is still current
-        const writeHead = res.writeHead
-        res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
-          const route = expressRoute(req)
-          if (route !== undefined && (req as WithRoute)[routeOverride] === undefined)
-            (req as WithRoute)[routeOverride] = route
-          return writeHead.apply(this, args)
-        } as ServerResponse['writeHead']
+        captureExpressRoute(req, res)
         next()
       }
     },
