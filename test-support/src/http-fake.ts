@@ -83,6 +83,71 @@ function compilePath(path: string): { pattern: RegExp; names: string[] } {
   return { pattern: new RegExp(`^${source}$`), names }
 }
 
+/** A route matching the request, with the match (the latest route added wins). */
+interface FoundRoute {
+  route: Route
+  match: RegExpExecArray
+}
+
+/** The latest-added route of `method` (or `*`) whose pattern matches `path`. */
+function findRoute(routes: readonly Route[], method: string, path: string): FoundRoute | undefined {
+  for (let i = routes.length - 1; i >= 0; i--) {
+    const route = routes[i] as Route
+    if (route.method !== method && route.method !== '*') continue
+    const match = route.pattern.exec(path)
+    if (match) return { route, match }
+  }
+  return undefined
+}
+
+/** The record of a request whose body was read, with the path parameters of the route it matched. */
+function recordedRequest(
+  method: string,
+  url: URL,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  found: FoundRoute | undefined,
+  sessionId: number | undefined,
+): RecordedRequest {
+  const params: Record<string, string> = {}
+  if (found) {
+    for (const [index, name] of found.route.names.entries()) {
+      params[name] = decodeURIComponent(found.match[index + 1] ?? '')
+    }
+  }
+  return {
+    method,
+    path: url.pathname,
+    query: url.searchParams,
+    headers,
+    body,
+    text: () => body.toString('utf8'),
+    json: <T>() => JSON.parse(body.toString('utf8')) as T,
+    form: () => new URLSearchParams(body.toString('utf8')),
+    params,
+    ...(sessionId === undefined ? {} : { sessionId }),
+  }
+}
+
+/** Writes `response` after its delay (an object as JSON), unless the response was already sent. */
+async function sendResponse(
+  res: ServerResponse | Http2ServerResponse,
+  response: FakeResponse,
+): Promise<void> {
+  if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs))
+  const isBuffer = Buffer.isBuffer(response.body)
+  const isJson = response.body !== undefined && typeof response.body !== 'string' && !isBuffer
+  const payload = isJson ? JSON.stringify(response.body) : (response.body as string | Buffer | undefined)
+  const headers: Record<string, string> = {
+    ...(isJson ? { 'content-type': 'application/json' } : {}),
+    ...response.headers,
+  }
+  if (res.headersSent || res.writableEnded) return
+  res.writeHead(response.status ?? 200, headers)
+  if (payload === undefined) res.end()
+  else (res as ServerResponse).end(payload)
+}
+
 /** Options for {@link startHttpFake}. */
 export interface HttpFakeOptions {
   /** Serve cleartext HTTP/2 (h2c) instead of HTTP/1.1, as an APNs stand-in. @default false */
@@ -100,15 +165,7 @@ export async function startHttpFake(options: HttpFakeOptions = {}): Promise<Http
   const sessionIds = new WeakMap<Http2Session, number>()
   let sessions = 0
 
-  const find = (method: string, path: string) => {
-    for (let i = routes.length - 1; i >= 0; i--) {
-      const route = routes[i] as Route
-      if (route.method !== method && route.method !== '*') continue
-      const match = route.pattern.exec(path)
-      if (match) return { route, match }
-    }
-    return undefined
-  }
+  const find = (method: string, path: string) => findRoute(routes, method, path)
 
   const handle = async (
     req: IncomingMessage | Http2ServerRequest,
@@ -121,24 +178,7 @@ export async function startHttpFake(options: HttpFakeOptions = {}): Promise<Http
     const url = new URL(req.url ?? '/', 'http://fake')
     const method = req.method ?? 'GET'
     const found = find(method, url.pathname)
-    const params: Record<string, string> = {}
-    if (found) {
-      for (const [index, name] of found.route.names.entries()) {
-        params[name] = decodeURIComponent(found.match[index + 1] ?? '')
-      }
-    }
-    const recorded: RecordedRequest = {
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers as IncomingHttpHeaders,
-      body,
-      text: () => body.toString('utf8'),
-      json: <T>() => JSON.parse(body.toString('utf8')) as T,
-      form: () => new URLSearchParams(body.toString('utf8')),
-      params,
-      ...(sessionId === undefined ? {} : { sessionId }),
-    }
+    const recorded = recordedRequest(method, url, req.headers as IncomingHttpHeaders, body, found, sessionId)
     requests.push(recorded)
     let response: FakeResponse
     try {
@@ -147,18 +187,7 @@ export async function startHttpFake(options: HttpFakeOptions = {}): Promise<Http
     } catch (error) {
       response = { status: 500, body: { error: (error as Error).message } }
     }
-    if (response.delayMs) await new Promise((resolve) => setTimeout(resolve, response.delayMs))
-    const isBuffer = Buffer.isBuffer(response.body)
-    const isJson = response.body !== undefined && typeof response.body !== 'string' && !isBuffer
-    const payload = isJson ? JSON.stringify(response.body) : (response.body as string | Buffer | undefined)
-    const headers: Record<string, string> = {
-      ...(isJson ? { 'content-type': 'application/json' } : {}),
-      ...response.headers,
-    }
-    if (res.headersSent || res.writableEnded) return
-    res.writeHead(response.status ?? 200, headers)
-    if (payload === undefined) res.end()
-    else (res as ServerResponse).end(payload)
+    await sendResponse(res, response)
   }
 
   let close: () => Promise<void>
