@@ -1,5 +1,10 @@
 import { importOptional } from '@opskit/core/internal'
-import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
+import {
+  missingOptionError,
+  type NotifyError,
+  providerError,
+  throwIfAborted,
+} from '../errors/notify-error.js'
 import type { ProviderCallOptions } from '../providers/provider-common.js'
 import type {
   DevicePlatform,
@@ -93,6 +98,83 @@ function toFcm(message: PushMessage, token: string): FcmMessage {
 }
 
 /**
+ * Initializes a firebase-admin app of its own from the service-account credentials and returns
+ * its messaging; `onRelease` receives the function that deletes the app.
+ */
+async function openFirebaseMessaging(
+  options: FcmProviderOptions,
+  name: string,
+  onRelease: (deleteApp: () => Promise<void>) => void,
+): Promise<FcmMessagingLike> {
+  const appModule = await importOptional<typeof import('firebase-admin/app')>(
+    'firebase-admin/app',
+    '@opskit/notify/fcm',
+  )
+  const messagingModule = await importOptional<typeof import('firebase-admin/messaging')>(
+    'firebase-admin/messaging',
+    '@opskit/notify/fcm',
+  )
+  const app = appModule.initializeApp(
+    {
+      credential: appModule.cert({
+        projectId: options.projectId as string,
+        clientEmail: options.clientEmail as string,
+        privateKey: (options.privateKey as string).replace(/\\n/g, '\n'),
+      }),
+      projectId: options.projectId as string,
+    },
+    `opskit-notify-${name}-${Math.random().toString(36).slice(2)}`,
+  )
+  onRelease(() => appModule.deleteApp(app))
+  return messagingModule.getMessaging(app) as unknown as FcmMessagingLike
+}
+
+/**
+ * The error of a `sendEach` call that failed as a whole: retryable unless the credentials or the
+ * app configuration are at fault.
+ */
+function sendEachError(provider: string, code: string, cause: unknown): NotifyError {
+  return providerError({
+    provider,
+    retryable:
+      RETRYABLE.has(code) ||
+      (!code.startsWith('app/') &&
+        code !== 'messaging/authentication-error' &&
+        code !== 'messaging/mismatched-credential'),
+    message: `sendEach failed (${code})`,
+    providerCode: code,
+    cause,
+  })
+}
+
+/** The outcome of one token from its `sendEach` response (gone tokens are marked unregistered). */
+function tokenResult(
+  token: string,
+  response: FcmBatchResponse['responses'][number] | undefined,
+): PushTokenResult {
+  if (response?.success) {
+    return {
+      token,
+      ok: true,
+      ...(response.messageId ? { providerMessageId: response.messageId } : {}),
+    }
+  }
+  const code = response?.error?.code ?? 'messaging/unknown-error'
+  const text = response?.error?.message ?? ''
+  const gone =
+    GONE.has(code) ||
+    (code === 'messaging/invalid-argument' && /not a valid FCM registration token/i.test(text))
+  return {
+    token,
+    ok: false,
+    errorCode: code,
+    errorMessage: text.slice(0, 200),
+    ...(gone ? { unregistered: true } : {}),
+    ...(RETRYABLE.has(code) ? { retryable: true } : {}),
+  }
+}
+
+/**
  * A {@link PushProvider} on firebase-admin messaging: `sendEach` in batches of 500, per-token
  * results mapped index by index. `registration-token-not-registered`,
  * `invalid-registration-token` and the "not a valid FCM registration token" `invalid-argument`
@@ -117,29 +199,9 @@ export function createFcmProvider(options: FcmProviderOptions): PushProvider {
   let release: (() => Promise<void>) | undefined
 
   const open = (): Promise<FcmMessagingLike> => {
-    messaging ??= (async () => {
-      const appModule = await importOptional<typeof import('firebase-admin/app')>(
-        'firebase-admin/app',
-        '@opskit/notify/fcm',
-      )
-      const messagingModule = await importOptional<typeof import('firebase-admin/messaging')>(
-        'firebase-admin/messaging',
-        '@opskit/notify/fcm',
-      )
-      const app = appModule.initializeApp(
-        {
-          credential: appModule.cert({
-            projectId: options.projectId as string,
-            clientEmail: options.clientEmail as string,
-            privateKey: (options.privateKey as string).replace(/\\n/g, '\n'),
-          }),
-          projectId: options.projectId as string,
-        },
-        `opskit-notify-${name}-${Math.random().toString(36).slice(2)}`,
-      )
-      release = () => appModule.deleteApp(app)
-      return messagingModule.getMessaging(app) as unknown as FcmMessagingLike
-    })()
+    messaging ??= openFirebaseMessaging(options, name, (deleteApp) => {
+      release = deleteApp
+    })
     return messaging
   }
 
@@ -183,42 +245,11 @@ export function createFcmProvider(options: FcmProviderOptions): PushProvider {
               }
               break
             }
-            throw providerError({
-              provider: name,
-              retryable:
-                RETRYABLE.has(code) ||
-                (!code.startsWith('app/') &&
-                  code !== 'messaging/authentication-error' &&
-                  code !== 'messaging/mismatched-credential'),
-              message: `sendEach failed (${code})`,
-              providerCode: code,
-              cause: error,
-            })
+            throw sendEachError(name, code, error)
           }
         }
         chunk.forEach((token, index) => {
-          const response = batch.responses[index]
-          if (response?.success) {
-            results.push({
-              token,
-              ok: true,
-              ...(response.messageId ? { providerMessageId: response.messageId } : {}),
-            })
-            return
-          }
-          const code = response?.error?.code ?? 'messaging/unknown-error'
-          const text = response?.error?.message ?? ''
-          const gone =
-            GONE.has(code) ||
-            (code === 'messaging/invalid-argument' && /not a valid FCM registration token/i.test(text))
-          results.push({
-            token,
-            ok: false,
-            errorCode: code,
-            errorMessage: text.slice(0, 200),
-            ...(gone ? { unregistered: true } : {}),
-            ...(RETRYABLE.has(code) ? { retryable: true } : {}),
-          })
+          results.push(tokenResult(token, batch.responses[index]))
         })
       }
       const first = results.find((result) => result.ok)
