@@ -56,79 +56,82 @@ const duplicate = (
 })
 
 /**
+ * The taken key's notification: a duplicate to return, or (a stale or queued one the outbox
+ * resumes) the record taken over for sending.
+ */
+async function takeOver(
+  context: SendPipelineContext,
+  tenantId: string,
+  key: string,
+  resume: boolean,
+  deferUntil: number | undefined,
+  now: number,
+): Promise<SendOutcome | NotificationRecord> {
+  const { store, logger } = context
+  const existing = (await store.getNotificationByKey(tenantId, key)) as NotificationRecord
+  if (existing.state === 'done') return duplicate(existing, key)
+  if (existing.state === 'queued' && !resume) return duplicate(existing, key)
+  if (existing.state === 'queued' && deferUntil !== undefined) return duplicate(existing, key, { deferUntil })
+  if (existing.state === 'sending' && existing.updatedAt > now - context.staleAfterMs) {
+    return duplicate(existing, key, { inFlight: true })
+  }
+  const taken = await store.transitionNotification(tenantId, existing.id, {
+    from: existing.state,
+    expectedUpdatedAt: existing.updatedAt,
+    to: 'sending',
+    now,
+  })
+  if (!taken) return duplicate(existing, key, { inFlight: true })
+  if (existing.state === 'sending')
+    logger.warn({ notificationId: existing.id }, 'resending a notification whose sender stopped')
+  return { ...existing, state: 'sending', updatedAt: now }
+}
+
+/** Delivers one channel (or skips it for an opt-out), reporting it to metrics and the log. */
+async function deliverChannel(
+  context: SendPipelineContext,
+  channel: Channel,
+  input: ParsedSendInput,
+  send: ClaimedSend,
+): Promise<Delivery> {
+  const { clock, logger, policy } = context
+  const started = clock.now()
+  const delivery: Delivery = policy.optedOut(channel, input, send.prepared.preferences)
+    ? {
+        channel,
+        provider: '',
+        status: 'skipped',
+        attempts: 0,
+        error: { code: 'OPTED_OUT', message: 'the user opted out' },
+      }
+    : await context.deliver(channel, {
+        input,
+        content: send.prepared.rendered.get(channel) as RenderedContent,
+        notificationId: send.record.id,
+        tenantId: send.record.tenantId,
+        key: send.key,
+      })
+  const { provider, status, attempts } = delivery
+  context.metrics?.recordDelivery?.({
+    channel,
+    provider,
+    status,
+    attempts,
+    durationMs: clock.now() - started,
+  })
+  logger.info(
+    { notificationId: send.record.id, channel, provider, status, attempts },
+    'notification delivery',
+  )
+  return delivery
+}
+
+/**
  * The send pipeline: prepare (validate, render), decide deferral, claim the idempotency key in
  * the store, deliver each channel (or skip it for an opt-out), record the deliveries.
  */
 export function createSendPipeline(context: SendPipelineContext): SendParsed {
   const { store, clock, logger, nextId, policy } = context
-
-  /**
-   * The taken key's notification: a duplicate to return, or (a stale or queued one the outbox
-   * resumes) the record taken over for sending.
-   */
-  const takeOver = async (
-    tenantId: string,
-    key: string,
-    resume: boolean,
-    deferUntil: number | undefined,
-    now: number,
-  ): Promise<SendOutcome | NotificationRecord> => {
-    const existing = (await store.getNotificationByKey(tenantId, key)) as NotificationRecord
-    if (existing.state === 'done') return duplicate(existing, key)
-    if (existing.state === 'queued' && !resume) return duplicate(existing, key)
-    if (existing.state === 'queued' && deferUntil !== undefined)
-      return duplicate(existing, key, { deferUntil })
-    if (existing.state === 'sending' && existing.updatedAt > now - context.staleAfterMs) {
-      return duplicate(existing, key, { inFlight: true })
-    }
-    const taken = await store.transitionNotification(tenantId, existing.id, {
-      from: existing.state,
-      expectedUpdatedAt: existing.updatedAt,
-      to: 'sending',
-      now,
-    })
-    if (!taken) return duplicate(existing, key, { inFlight: true })
-    if (existing.state === 'sending')
-      logger.warn({ notificationId: existing.id }, 'resending a notification whose sender stopped')
-    return { ...existing, state: 'sending', updatedAt: now }
-  }
-
-  /** Delivers one channel (or skips it for an opt-out), reporting it to metrics and the log. */
-  const deliverChannel = async (
-    channel: Channel,
-    input: ParsedSendInput,
-    send: ClaimedSend,
-  ): Promise<Delivery> => {
-    const started = clock.now()
-    const delivery: Delivery = policy.optedOut(channel, input, send.prepared.preferences)
-      ? {
-          channel,
-          provider: '',
-          status: 'skipped',
-          attempts: 0,
-          error: { code: 'OPTED_OUT', message: 'the user opted out' },
-        }
-      : await context.deliver(channel, {
-          input,
-          content: send.prepared.rendered.get(channel) as RenderedContent,
-          notificationId: send.record.id,
-          tenantId: send.record.tenantId,
-          key: send.key,
-        })
-    const { provider, status, attempts } = delivery
-    context.metrics?.recordDelivery?.({
-      channel,
-      provider,
-      status,
-      attempts,
-      durationMs: clock.now() - started,
-    })
-    logger.info(
-      { notificationId: send.record.id, channel, provider, status, attempts },
-      'notification delivery',
-    )
-    return delivery
-  }
 
   return async (input, resume, tenantId) => {
     const prepared = await context.prepare(input, tenantId)
@@ -173,7 +176,7 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
       input.idempotencyKey === undefined && deferUntil === undefined ? { wait: 'committed' } : undefined,
     )
     if (!claimed) {
-      const taken = await takeOver(tenantId, key, resume, deferUntil, now)
+      const taken = await takeOver(context, tenantId, key, resume, deferUntil, now)
       if ('result' in taken) return taken
       record = taken
     } else if (deferUntil !== undefined) {
@@ -184,7 +187,9 @@ export function createSendPipeline(context: SendPipelineContext): SendParsed {
       }
     }
     const send: ClaimedSend = { record, key, prepared }
-    const deliveries = await Promise.all(channels.map((channel) => deliverChannel(channel, input, send)))
+    const deliveries = await Promise.all(
+      channels.map((channel) => deliverChannel(context, channel, input, send)),
+    )
     await store.completeNotification(tenantId, record.id, deliveries, clock.now())
     return { result: { id: record.id, idempotencyKey: key, deliveries, duplicate: false } }
   }
