@@ -167,6 +167,86 @@ function createTurns() {
 }
 
 /**
+ * Subject keys remembered on the host (at most {@link KEY_CACHE_SIZE}), so that a batch whose
+ * subjects are all known is sealed without a round trip; the others are made or read by the thread.
+ */
+function createKeyCache(ask: Ask) {
+  const keys = new Map<string, SubjectKey>()
+  const remember = (key: SubjectKey) => setBounded(keys, key.subjectId, key, KEY_CACHE_SIZE)
+  return {
+    remember,
+    forget(subjectId: string) {
+      keys.delete(subjectId)
+    },
+    /** The remembered keys of `subjects`, or `undefined` when one is not remembered. */
+    known(subjects: readonly string[]) {
+      const planKeys = new Map<string, SubjectKey>()
+      for (const subjectId of subjects) {
+        const key = keys.get(subjectId)
+        if (!key) return undefined
+        planKeys.set(subjectId, key)
+      }
+      return planKeys
+    },
+    /** The keys of `subjects`, from memory or made or read by the thread. */
+    async fetch(subjects: readonly string[]) {
+      const planKeys = new Map<string, SubjectKey>()
+      const unknown: string[] = []
+      for (const subjectId of subjects) {
+        const key = keys.get(subjectId)
+        if (key) planKeys.set(subjectId, key)
+        else unknown.push(subjectId)
+      }
+      if (unknown.length > 0)
+        for (const wire of await ask({ kind: 'keys', subjects: unknown })) {
+          const key = { subjectId: wire.subjectId, keyId: wire.keyId, key: Buffer.from(wire.key, 'base64') }
+          remember(key)
+          planKeys.set(key.subjectId, key)
+        }
+      return planKeys
+    },
+  }
+}
+
+/** An append handed to the thread: its rows and the thread's answer to come. */
+interface Posted {
+  rows: StoredEventRow[]
+  outcome: Promise<WriterReplies['append']>
+}
+
+/**
+ * Seals `plan` on the predicted `heads` and posts it, without awaiting anything in between, and
+ * moves those heads to the rows just sealed (the next batch chains on them while they are being
+ * committed); `undefined` (nothing posted) when a chain's head is not known here.
+ */
+function sealAndPost(
+  ask: Ask,
+  heads: Map<string, ChainHead>,
+  plan: AppendPlan,
+  planKeys: ReadonlyMap<string, SubjectKey>,
+): Posted | undefined {
+  const planHeads = new Map<string, ChainHead>()
+  for (const { chainId } of plan.chains) {
+    const head = heads.get(chainId)
+    if (!head) return undefined
+    planHeads.set(chainId, head)
+  }
+  const rows = plan.seal({ heads: planHeads, keys: planKeys })
+  const chains: WriterChain[] = []
+  const lastRows = new Map(lastRowOfEachChain(rows).map((row) => [row.chainId, row]))
+  for (const { chainId, count } of plan.chains) {
+    const head = planHeads.get(chainId) as ChainHead
+    const last = lastRows.get(chainId) as StoredEventRow
+    chains.push({ chainId, count, expectSeq: head.seq, expectHash: head.hash, lastHash: last.hash })
+    heads.set(chainId, { chainId, seq: last.seq, hash: last.hash })
+  }
+  const parameters: unknown[] = []
+  for (const row of rows) pushEventParameters(parameters, row)
+  const keyIds = [...new Set([...planKeys.values()].map((key) => key.keyId))]
+  return { rows, outcome: ask({ kind: 'append', chains, keyIds, parameters, more: plan.more === true }) }
+}
+
+/**
  * The writer over a started thread: seals each plan on the heads it predicts (the stored heads
  * at first, then the last rows it posted) and posts it; a plan the thread refuses goes inline.
  */
@@ -178,77 +258,17 @@ function threadedWriter(
   // Stored heads to chain the first batches on; if another writer moves one first, the thread
   // refuses the batch and it goes inline.
   const heads = new Map(storedHeads.map((head) => [head.chainId, head]))
-  const keys = new Map<string, SubjectKey>()
+  const keys = createKeyCache(ask)
   const turns = createTurns()
-  const rememberKey = (key: SubjectKey) => setBounded(keys, key.subjectId, key, KEY_CACHE_SIZE)
-  /** The remembered keys of `subjects`, or `undefined` when one is not remembered. */
-  const knownKeys = (subjects: readonly string[]) => {
-    const planKeys = new Map<string, SubjectKey>()
-    for (const subjectId of subjects) {
-      const key = keys.get(subjectId)
-      if (!key) return undefined
-      planKeys.set(subjectId, key)
-    }
-    return planKeys
-  }
-
-  /** The keys of `subjects`, from memory or made or read by the thread. */
-  const keysFor = async (subjects: readonly string[]) => {
-    const planKeys = new Map<string, SubjectKey>()
-    const unknown: string[] = []
-    for (const subjectId of subjects) {
-      const key = keys.get(subjectId)
-      if (key) planKeys.set(subjectId, key)
-      else unknown.push(subjectId)
-    }
-    if (unknown.length > 0)
-      for (const wire of await ask({ kind: 'keys', subjects: unknown })) {
-        const key = { subjectId: wire.subjectId, keyId: wire.keyId, key: Buffer.from(wire.key, 'base64') }
-        rememberKey(key)
-        planKeys.set(key.subjectId, key)
-      }
-    return planKeys
-  }
-
-  /** An append handed to the thread: its rows and the thread's answer to come. */
-  interface Posted {
-    rows: StoredEventRow[]
-    outcome: Promise<WriterReplies['append']>
-  }
-
-  /**
-   * Seals `plan` on the predicted heads and posts it, without awaiting anything in between;
-   * `undefined` (nothing posted) when a chain's head is not known here.
-   */
-  const post = (plan: AppendPlan, planKeys: ReadonlyMap<string, SubjectKey>): Posted | undefined => {
-    const planHeads = new Map<string, ChainHead>()
-    for (const { chainId } of plan.chains) {
-      const head = heads.get(chainId)
-      if (!head) return undefined
-      planHeads.set(chainId, head)
-    }
-    const rows = plan.seal({ heads: planHeads, keys: planKeys })
-    const chains: WriterChain[] = []
-    const lastRows = new Map(lastRowOfEachChain(rows).map((row) => [row.chainId, row]))
-    for (const { chainId, count } of plan.chains) {
-      const head = planHeads.get(chainId) as ChainHead
-      const last = lastRows.get(chainId) as StoredEventRow
-      chains.push({ chainId, count, expectSeq: head.seq, expectHash: head.hash, lastHash: last.hash })
-      // The next batch chains on these rows while they are being committed.
-      heads.set(chainId, { chainId, seq: last.seq, hash: last.hash })
-    }
-    const parameters: unknown[] = []
-    for (const row of rows) pushEventParameters(parameters, row)
-    const keyIds = [...new Set([...planKeys.values()].map((key) => key.keyId))]
-    return { rows, outcome: ask({ kind: 'append', chains, keyIds, parameters, more: plan.more === true }) }
-  }
+  const post = (plan: AppendPlan, planKeys: ReadonlyMap<string, SubjectKey>) =>
+    sealAndPost(ask, heads, plan, planKeys)
 
   /** Seals and posts `plan` in its turn, once the thread made or read its keys. */
   const postInTurn = (plan: AppendPlan) =>
     turns.run(async () => {
       let posted: Posted | undefined
       try {
-        posted = post(plan, await keysFor(plan.subjects))
+        posted = post(plan, await keys.fetch(plan.subjects))
       } finally {
         // Going inline: commit what the thread holds open (the appends announced before this
         // one, a checkpoint) so that the host's connection does not wait for the write lock.
@@ -268,7 +288,7 @@ function threadedWriter(
       // each seals on the heads the one before it left, and an append marked `more` is followed
       // by the next one, or by a flush.
       let posted: Posted | undefined
-      const planKeys = turns.waiting ? undefined : knownKeys(plan.subjects)
+      const planKeys = turns.waiting ? undefined : keys.known(plan.subjects)
       if (planKeys)
         try {
           posted = post(plan, planKeys)
@@ -288,7 +308,7 @@ function threadedWriter(
       }
       if (outcome === 'committed') return posted.rows
       for (const { chainId } of plan.chains) heads.delete(chainId)
-      if (outcome === 'key-destroyed') for (const subjectId of plan.subjects) keys.delete(subjectId)
+      if (outcome === 'key-destroyed') for (const subjectId of plan.subjects) keys.forget(subjectId)
       return undefined
     },
 
@@ -303,11 +323,11 @@ function threadedWriter(
     learn(rows, learned) {
       for (const row of lastRowOfEachChain(rows))
         heads.set(row.chainId, { chainId: row.chainId, seq: row.seq, hash: row.hash })
-      for (const key of learned.values()) rememberKey(key)
+      for (const key of learned.values()) keys.remember(key)
     },
 
     forgetKey(subjectId) {
-      keys.delete(subjectId)
+      keys.forget(subjectId)
     },
 
     async saveCheckpoint(checkpoint) {
