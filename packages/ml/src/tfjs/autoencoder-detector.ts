@@ -123,6 +123,66 @@ function fallbackResult(gaussianScore: number, warming: boolean, threshold: numb
   return { score, isAnomaly, reason: isAnomaly ? 'gaussian-tail' : 'normal', model: 'zscore' }
 }
 
+/**
+ * Parses the options a host gave (`undefined` keeps a default) and fills in the defaults; a
+ * restored detector keeps the options it was saved with. Training runs in `trainer` when given,
+ * else in a worker or on this thread as `trainIn` says.
+ */
+function resolveOptions(
+  options: AutoencoderDetectorOptions,
+  restoredOptions: Resolved | undefined,
+  trainer: AutoencoderTrainer | undefined,
+) {
+  const parsed = parseInput(autoencoderOptionsSchema, options, invalidOptions('createAnomalyDetector'))
+  const { kind: _kind, trainIn: chosen, logger, clock, ...rest } = parsed
+  // Options given as `undefined` keep their default.
+  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
+  const resolved: Resolved = { ...defaults(), ...(restoredOptions ?? given) }
+  const trainIn = chosen ?? 'worker'
+  const train: AutoencoderTrainer =
+    trainer ?? (trainIn === 'worker' ? trainAutoencoderInWorker : trainAutoencoderHere)
+  return { resolved, train, logger, clock }
+}
+
+/**
+ * The training set over `values`: every window of `windowSize` consecutive values, normalised by
+ * the mean and standard deviation of all of them (1 when they are all equal).
+ */
+function normalisedWindows(values: readonly number[], windowSize: number) {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length
+  const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length) || 1
+  const rows: number[][] = []
+  for (let end = windowSize; end <= values.length; end++) {
+    rows.push(values.slice(end - windowSize, end).map((v) => (v - mean) / std))
+  }
+  return { rows, mean, std }
+}
+
+/**
+ * The error scale of a freshly trained network: the 90th percentile of its reconstruction error
+ * over the windows it was trained on (at least 1e-6).
+ */
+function reconstructionErrorScale(layers: readonly DenseLayer[], rows: readonly number[][]): number {
+  const errors = rows.map((r) => reconstructionError(layers, r)).sort((a, b) => a - b)
+  return Math.max(errors[Math.floor(errors.length * 0.9)] ?? 0, 1e-6)
+}
+
+/** Refuses a `fit()` history that is empty or has a value that is not a finite number. */
+function checkHistory(history: readonly DataPoint[]): void {
+  if (!Array.isArray(history) || history.length === 0)
+    throw new MlError('ML_EMPTY_HISTORY', 'fit() needs at least one point')
+  const bad = history.findIndex((p) => !Number.isFinite(p?.value))
+  if (bad >= 0) throw new MlError('ML_NAN_INPUT', `history[${bad}].value is not a finite number`)
+}
+
+/** Layers as a snapshot keeps them (plain arrays) back to the network's typed arrays. */
+const layersFromSaved = (saved: readonly SavedLayer[]): DenseLayer[] =>
+  saved.map((l) => ({ ...l, kernel: Float32Array.from(l.kernel), bias: Float32Array.from(l.bias) }))
+
+/** The network's layers as a snapshot keeps them (plain arrays, for JSON). */
+const layersToSaved = (layers: readonly DenseLayer[]): SavedLayer[] =>
+  layers.map((l) => ({ ...l, kernel: Array.from(l.kernel), bias: Array.from(l.bias) }))
+
 /** A saved detector's options and state, as its `save()` wrote them. */
 export interface SavedAutoencoder {
   options: unknown
@@ -153,14 +213,7 @@ export async function buildAutoencoderDetector(
   restored?: { options: Resolved; state: AutoencoderState },
   trainer?: AutoencoderTrainer,
 ): Promise<AutoencoderDetector> {
-  const parsed = parseInput(autoencoderOptionsSchema, options, invalidOptions('createAnomalyDetector'))
-  const { kind: _kind, trainIn: chosen, logger, clock, ...rest } = parsed
-  const trainIn = chosen ?? 'worker'
-  // Options given as `undefined` keep their default.
-  const given = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined))
-  const o: Resolved = { ...defaults(), ...(restored?.options ?? given) }
-  const train: AutoencoderTrainer =
-    trainer ?? (trainIn === 'worker' ? trainAutoencoderInWorker : trainAutoencoderHere)
+  const { resolved: o, train, logger, clock } = resolveOptions(options, restored?.options, trainer)
   const s = restored?.state
   const capacity = o.trainWindows + o.windowSize
   const recent: number[] = s ? [...s.recent] : []
@@ -169,9 +222,7 @@ export async function buildAutoencoderDetector(
   let mean = s?.mean ?? 0
   let std = s?.std ?? 1
   let errorScale = s?.errorScale ?? 1
-  let layers: DenseLayer[] | null = s?.layers
-    ? s.layers.map((l) => ({ ...l, kernel: Float32Array.from(l.kernel), bias: Float32Array.from(l.bias) }))
-    : null
+  let layers: DenseLayer[] | null = s?.layers ? layersFromSaved(s.layers) : null
   const likelihood = s
     ? AnomalyLikelihood.from(likelihoodOptions, s.likelihood)
     : new AnomalyLikelihood(likelihoodOptions)
@@ -191,23 +242,17 @@ export async function buildAutoencoderDetector(
   )
 
   const startTraining = () => {
-    const values = [...recent]
-    const m = values.reduce((a, b) => a + b, 0) / values.length
-    const sd = Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / values.length) || 1
-    const rows: number[][] = []
-    for (let end = o.windowSize; end <= values.length; end++) {
-      rows.push(values.slice(end - o.windowSize, end).map((v) => (v - m) / sd))
-    }
+    const { rows, mean: m, std: sd } = normalisedWindows([...recent], o.windowSize)
     const round = supervisor.trainings
     const job = { windowSize: o.windowSize, bottleneck: o.bottleneck, epochs: o.epochs, seed: o.seed, round }
     supervisor.start(
       () => train(rows, job),
       (trained) => {
-        const errors = rows.map((r) => reconstructionError(trained, r)).sort((a, b) => a - b)
+        const scale = reconstructionErrorScale(trained, rows)
         layers = trained
         mean = m
         std = sd
-        errorScale = Math.max(errors[Math.floor(errors.length * 0.9)] ?? 0, 1e-6)
+        errorScale = scale
       },
     )
   }
@@ -221,10 +266,7 @@ export async function buildAutoencoderDetector(
     idle: () => supervisor.idle(),
     on: (event, listener) => supervisor.on(event, listener),
     async fit(history: readonly DataPoint[]) {
-      if (!Array.isArray(history) || history.length === 0)
-        throw new MlError('ML_EMPTY_HISTORY', 'fit() needs at least one point')
-      const bad = history.findIndex((p) => !Number.isFinite(p?.value))
-      if (bad >= 0) throw new MlError('ML_NAN_INPUT', `history[${bad}].value is not a finite number`)
+      checkHistory(history)
       for (const point of history) {
         detector.update(point)
         await detector.idle()
@@ -270,9 +312,7 @@ export async function buildAutoencoderDetector(
         mean,
         std,
         errorScale,
-        layers: layers
-          ? layers.map((l) => ({ ...l, kernel: Array.from(l.kernel), bias: Array.from(l.bias) }))
-          : null,
+        layers: layers ? layersToSaved(layers) : null,
         likelihood: likelihood.toJSON(),
         lastTimestamp: Number.isFinite(lastTimestamp) ? lastTimestamp : null,
         fallback: fallback.toJSON(),
