@@ -2,6 +2,7 @@ import { DEFAULT_TABLE_PREFIX, type HostDatabase, type Logger, migrate } from '@
 import { assertTablePrefix, dialectOf } from '@opskit/core/internal'
 import type { NotifyStore } from '../notify-store.js'
 import { kyselyTemplateMethods } from '../template-rows.js'
+import { endpointMethods } from './endpoint-methods.js'
 import { notifyMigrations, notifyTables } from './migrations.js'
 import { notificationMethods } from './notification-methods.js'
 import { outboxMethods } from './outbox-methods.js'
@@ -54,6 +55,7 @@ export async function createKyselyNotifyStore(options: KyselyNotifyStoreOptions)
     ...notificationMethods(context),
     ...userMethods(context),
     ...outboxMethods(context),
+    ...endpointMethods(context),
     ...retentionMethods(context),
     // PostgreSQL deletes lock only the rows deleted (none a writer uses): longer batches, fewer fsyncs
     retentionTargetBatchMs: dialect === 'postgres' ? 200 : 20,

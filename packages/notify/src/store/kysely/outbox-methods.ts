@@ -5,22 +5,11 @@ import type { KyselyStoreContext } from './store-context.js'
 
 /**
  * The outbox (claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL, under SQLite's single-writer
- * transaction elsewhere, with a lease) and the disabled webhook endpoints.
+ * transaction elsewhere, with a lease).
  */
 export function outboxMethods(
   context: KyselyStoreContext,
-): Pick<
-  NotifyStore,
-  | 'enqueueOutbox'
-  | 'claimOutbox'
-  | 'finishOutbox'
-  | 'releaseOutbox'
-  | 'outboxCounts'
-  | 'disableEndpoint'
-  | 'isEndpointDisabled'
-  | 'enableEndpoint'
-  | 'listDisabledEndpoints'
-> {
+): Pick<NotifyStore, 'enqueueOutbox' | 'claimOutbox' | 'finishOutbox' | 'releaseOutbox' | 'outboxCounts'> {
   const { db, t } = context
   const postgres = context.dialect === 'postgres'
   return {
@@ -102,37 +91,6 @@ export function outboxMethods(
       const counts = { pending: 0, done: 0, failed: 0 }
       for (const row of rows) counts[row.state as OutboxRecord['state']] = Number(row.n)
       return counts
-    },
-    async disableEndpoint(url, reason, now) {
-      await db
-        .insertInto(t.disabledEndpoints)
-        .values({ url, reason, disabled_at: now })
-        .onConflict((oc) => oc.column('url').doNothing())
-        .execute()
-    },
-    async isEndpointDisabled(url) {
-      const row = await db
-        .selectFrom(t.disabledEndpoints)
-        .select('url')
-        .where('url', '=', url)
-        .executeTakeFirst()
-      return row !== undefined
-    },
-    async enableEndpoint(url) {
-      const result = await db.deleteFrom(t.disabledEndpoints).where('url', '=', url).executeTakeFirst()
-      return Number(result.numDeletedRows) > 0
-    },
-    async listDisabledEndpoints() {
-      const rows = await db
-        .selectFrom(t.disabledEndpoints)
-        .selectAll()
-        .orderBy('disabled_at', 'desc')
-        .execute()
-      return rows.map((row) => ({
-        url: String(row.url),
-        reason: String(row.reason),
-        disabledAt: Number(row.disabled_at),
-      }))
     },
   }
 }
