@@ -47,6 +47,92 @@ const CITIES = [
 ]
 
 /**
+ * Draws from one seeded PRNG: the primitives every session is made of. Each call consumes
+ * `random()` in a fixed order, so the same seed gives the same sessions.
+ */
+function createDraws(random: () => number) {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+  const between = (lo: number, hi: number) => lo + random() * (hi - lo)
+  const int = (lo: number, hi: number) => Math.floor(between(lo, hi + 1))
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+  /** `count` request times from `start`, each at least 1 ms after the previous one. */
+  const timeline = (start: number, count: number, gap: () => number) => {
+    const out = [start]
+    for (let i = 1; i < count; i++) out.push((out[i - 1] as number) + Math.max(1, Math.round(gap())))
+    return out
+  }
+  /** A location a few km around `city` at time `at`. */
+  const near = (city: { lat: number; lon: number }, at: number): SessionLocation => ({
+    timestamp: at,
+    lat: city.lat + gaussian() * 0.05,
+    lon: city.lon + gaussian() * 0.05,
+  })
+  /** `count` log-normal typing intervals around `meanMs`. */
+  const keystrokes = (count: number, meanMs: number, spread: number) =>
+    Array.from({ length: count }, () => Math.max(1, meanMs * Math.exp(gaussian() * spread)))
+  return { random, pick, between, int, gaussian, timeline, near, keystrokes }
+}
+type Draws = ReturnType<typeof createDraws>
+type City = (typeof CITIES)[number]
+
+/** A crawler: bot user agent, metronomic ~1 s gaps, no purchase, no pointer, no typing. */
+function crawler(d: Draws, start: number, home: City): FraudSession {
+  const requests = d.timeline(start, d.int(30, 200), () => 1000 + d.gaussian() * d.between(5, 60))
+  return {
+    userAgent: d.pick(BOTS),
+    requests,
+    paymentMethods: 0,
+    ticketsRequested: 0,
+    locations: [d.near(home, start)],
+    pointerEvents: 0,
+    keystrokeIntervalsMs: [],
+  }
+}
+
+/** A scalper bot: browser user agent, sub-second gaps, up to 12 tickets, machine-fast typing. */
+function scalper(d: Draws, start: number, home: City): FraudSession {
+  const requests = d.timeline(start, d.int(15, 90), () => d.between(500, 1500) * Math.exp(d.gaussian() * 0.2))
+  return {
+    userAgent: d.pick(BROWSERS),
+    requests,
+    paymentMethods: d.int(1, 2),
+    ticketsRequested: d.int(6, 12),
+    locations: [d.near(home, start)],
+    pointerEvents: d.int(0, 8),
+    keystrokeIntervalsMs: d.keystrokes(d.int(8, 30), d.between(8, 40), 0.2),
+  }
+}
+
+/** A card tester: a short session cycling 3–8 payment methods for 1–2 tickets. */
+function cardTester(d: Draws, start: number, home: City): FraudSession {
+  const requests = d.timeline(start, d.int(6, 25), () => d.between(800, 4000))
+  return {
+    userAgent: d.pick(BROWSERS),
+    requests,
+    paymentMethods: d.int(3, 8),
+    ticketsRequested: d.int(1, 2),
+    locations: [d.near(home, start)],
+    pointerEvents: d.int(0, 30),
+    keystrokeIntervalsMs: d.keystrokes(d.int(16, 64), d.between(15, 70), 0.3),
+  }
+}
+
+/** An account takeover: human-like, but minutes after the owner was seen in another city. */
+function takeover(d: Draws, start: number, home: City): FraudSession {
+  const requests = d.timeline(start, d.int(5, 40), () => 5000 * Math.exp(d.gaussian()))
+  const far = d.pick(CITIES.filter((c) => c !== home))
+  return {
+    userAgent: d.pick(BROWSERS),
+    requests,
+    paymentMethods: d.int(1, 3),
+    ticketsRequested: d.int(3, 10),
+    locations: [d.near(home, start - d.int(5, 50) * 60_000), d.near(far, start)],
+    pointerEvents: d.int(5, 200),
+    keystrokeIntervalsMs: d.keystrokes(d.int(8, 30), d.between(60, 200), 0.4),
+  }
+}
+
+/**
  * Generates realistic labelled sessions. Humans browse with irregular, log-normal gaps, move the
  * pointer and type at 80–300 ms per key; a few of them trip rules anyway (group orders of 11–20
  * tickets, card declines that lead to a 4th payment method, travel across a VPN, bounces).
@@ -60,27 +146,12 @@ const CITIES = [
 export function generateSessions(options: SessionGeneratorOptions): LabelledSession[] {
   const random = mulberry32(options.seed ?? 1)
   const fraudRate = options.fraudRate ?? 0.08
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
-  const between = (lo: number, hi: number) => lo + random() * (hi - lo)
-  const int = (lo: number, hi: number) => Math.floor(between(lo, hi + 1))
-  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
+  const draws = createDraws(random)
+  const { pick, between, int, gaussian, timeline, near, keystrokes } = draws
   const base = Date.UTC(2025, 0, 1)
   const adversarial = options.difficulty === 'adversarial'
   const hard = options.difficulty === 'hard' || adversarial
   const dayOf = (start: number) => (start - base) / 86_400_000
-
-  const timeline = (start: number, count: number, gap: () => number) => {
-    const out = [start]
-    for (let i = 1; i < count; i++) out.push((out[i - 1] as number) + Math.max(1, Math.round(gap())))
-    return out
-  }
-  const near = (city: { lat: number; lon: number }, at: number): SessionLocation => ({
-    timestamp: at,
-    lat: city.lat + gaussian() * 0.05,
-    lon: city.lon + gaussian() * 0.05,
-  })
-  const keystrokes = (count: number, meanMs: number, spread: number) =>
-    Array.from({ length: count }, () => Math.max(1, meanMs * Math.exp(gaussian() * spread)))
 
   const human = (start: number): FraudSession => {
     const bounce = random() < 0.05
@@ -139,53 +210,10 @@ export function generateSessions(options: SessionGeneratorOptions): LabelledSess
         ticketsRequested: int(2, 6),
       }
     }
-    if (kind < 0.15) {
-      const requests = timeline(start, int(30, 200), () => 1000 + gaussian() * between(5, 60))
-      return {
-        userAgent: pick(BOTS),
-        requests,
-        paymentMethods: 0,
-        ticketsRequested: 0,
-        locations: [near(home, start)],
-        pointerEvents: 0,
-        keystrokeIntervalsMs: [],
-      }
-    }
-    if (kind < 0.4) {
-      const requests = timeline(start, int(15, 90), () => between(500, 1500) * Math.exp(gaussian() * 0.2))
-      return {
-        userAgent: pick(BROWSERS),
-        requests,
-        paymentMethods: int(1, 2),
-        ticketsRequested: int(6, 12),
-        locations: [near(home, start)],
-        pointerEvents: int(0, 8),
-        keystrokeIntervalsMs: keystrokes(int(8, 30), between(8, 40), 0.2),
-      }
-    }
-    if (kind < 0.6) {
-      const requests = timeline(start, int(6, 25), () => between(800, 4000))
-      return {
-        userAgent: pick(BROWSERS),
-        requests,
-        paymentMethods: int(3, 8),
-        ticketsRequested: int(1, 2),
-        locations: [near(home, start)],
-        pointerEvents: int(0, 30),
-        keystrokeIntervalsMs: keystrokes(int(16, 64), between(15, 70), 0.3),
-      }
-    }
-    const requests = timeline(start, int(5, 40), () => 5000 * Math.exp(gaussian()))
-    const far = pick(CITIES.filter((c) => c !== home))
-    return {
-      userAgent: pick(BROWSERS),
-      requests,
-      paymentMethods: int(1, 3),
-      ticketsRequested: int(3, 10),
-      locations: [near(home, start - int(5, 50) * 60_000), near(far, start)],
-      pointerEvents: int(5, 200),
-      keystrokeIntervalsMs: keystrokes(int(8, 30), between(60, 200), 0.4),
-    }
+    if (kind < 0.15) return crawler(draws, start, home)
+    if (kind < 0.4) return scalper(draws, start, home)
+    if (kind < 0.6) return cardTester(draws, start, home)
+    return takeover(draws, start, home)
   }
 
   return Array.from({ length: options.count }, () => {
