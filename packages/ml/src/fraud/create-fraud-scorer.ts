@@ -72,6 +72,31 @@ interface Trained {
 }
 
 /**
+ * Splits the indices of `labels` (0 or 1) into training and validation parts with the same fraud
+ * share in both: each class is shuffled (Fisher–Yates on `random`, legitimate sessions first) and
+ * its first `validationShare` goes to validation.
+ */
+function stratifiedSplit(
+  labels: readonly number[],
+  validationShare: number,
+  random: () => number,
+): { trainIdx: number[]; validIdx: number[] } {
+  const trainIdx: number[] = []
+  const validIdx: number[] = []
+  for (const cls of [0, 1]) {
+    const idx = labels.flatMap((y, i) => (y === cls ? [i] : []))
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[idx[i], idx[j]] = [idx[j] as number, idx[i] as number]
+    }
+    const cut = Math.round(idx.length * validationShare)
+    validIdx.push(...idx.slice(0, cut))
+    trainIdx.push(...idx.slice(cut))
+  }
+  return { trainIdx, validIdx }
+}
+
+/**
  * Creates a fraud/bot scorer. Without a model (or before `train`) the score is the noisy-or of the
  * rules that fired; after training it is a logistic calibration of the rule score and the model's
  * probability, fitted on the training sessions.
@@ -131,24 +156,11 @@ export function buildFraudScorer(options: FraudScorerOptions, restored: Trained 
       if (!(split > 0 && split < 1))
         throw new MlError('ML_INVALID_OPTIONS', 'train(): validationSplit must be in (0, 1)')
       const seed = trainOptions.seed ?? 1
-      const random = mulberry32(seed)
       const rows = labelled.map((l) => sessionFeatures(l.session))
       const bad = rows.findIndex((r) => r.some((x) => !Number.isFinite(x)))
       if (bad >= 0) throw new MlError('ML_NAN_INPUT', `session ${bad} produced a non-finite feature`)
       const labels = labelled.map((l) => (l.fraud ? 1 : 0))
-      // Stratified split: the same fraud share in both parts.
-      const trainIdx: number[] = []
-      const validIdx: number[] = []
-      for (const cls of [0, 1]) {
-        const idx = labels.flatMap((y, i) => (y === cls ? [i] : []))
-        for (let i = idx.length - 1; i > 0; i--) {
-          const j = Math.floor(random() * (i + 1))
-          ;[idx[i], idx[j]] = [idx[j] as number, idx[i] as number]
-        }
-        const cut = Math.round(idx.length * split)
-        validIdx.push(...idx.slice(0, cut))
-        trainIdx.push(...idx.slice(cut))
-      }
+      const { trainIdx, validIdx } = stratifiedSplit(labels, split, mulberry32(seed))
       const positives = trainIdx.reduce((n, i) => n + (labels[i] as number), 0)
       if (positives === 0 || positives === trainIdx.length || validIdx.length === 0) {
         throw new MlError(
