@@ -67,6 +67,61 @@ type Db = Kysely<any>
 const WRITER_PIPELINE = { maxInFlight: 16, chunkSize: 100 } as const
 
 /**
+ * Appends on the host's connection, one transaction per plan: the chain heads are locked first (in
+ * chain-id order: the write lock on SQLite, row locks on PostgreSQL, always taken in the same order
+ * before anything is read), the subject keys are read or made, and the sealed rows are inserted and
+ * the heads moved. Resolves to the rows and the keys they were sealed with.
+ */
+function createInlineAppend(
+  db: Db,
+  t: ReturnType<typeof auditTables>,
+  dialect: ReturnType<typeof dialectOf>,
+  keyWrap: ReturnType<typeof createSubjectKeyWrap>,
+) {
+  const insertUnnestText = insertEventsUnnestStatement(t.events)
+  const statements = new Map<number, string>()
+  const lockHeadText = lockHeadStatement(t.chains, dialect)
+  const moveHeadText = moveHeadStatement(t.chains, dialect)
+
+  const lockHead = async (trx: Db, chainId: string, count: number): Promise<ChainHead> => {
+    const result = await trx.executeQuery<{ last_seq: unknown; last_hash: string }>(
+      CompiledQuery.raw(lockHeadText, [chainId, count, GENESIS_HASH]),
+    )
+    const row = result.rows[0]
+    if (!row) throw new Error(`chain head ${chainId} was not returned`)
+    return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
+  }
+
+  return (plan: AppendPlan) =>
+    db.transaction().execute(async (trx) => {
+      const heads = new Map<string, ChainHead>()
+      for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
+      const keys = await ensureSubjectKeys(runOn(trx), t.keys, dialect, plan.subjects, keyWrap)
+      const rows = plan.seal({ heads, keys })
+      if (dialect === 'postgres')
+        await trx.executeQuery(CompiledQuery.raw(insertUnnestText, eventColumnArrays(rows)))
+      else
+        for (let i = 0; i < rows.length; i += SQLITE_INSERT_CHUNK) {
+          const chunk = rows.slice(i, i + SQLITE_INSERT_CHUNK)
+          const parameters: unknown[] = []
+          for (const row of chunk) pushEventParameters(parameters, row)
+          await trx.executeQuery(
+            CompiledQuery.raw(insertEventsStatement(t.events, dialect, chunk.length, statements), parameters),
+          )
+        }
+      for (const row of lastRowOfEachChain(rows))
+        await trx.executeQuery(CompiledQuery.raw(moveHeadText, [row.hash, row.chainId, row.seq]))
+      return { rows, keys }
+    })
+}
+
+/** Runs SQL text on `executor` (the store's database or an open transaction). */
+const runOn =
+  (executor: Db): RunSql =>
+  async (text, parameters) =>
+    (await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows
+
+/**
  * The audit store on the host's database through Kysely: SQLite (better-sqlite3) or PostgreSQL
  * (pg). It resolves once the migrations ran (namespace `audit`): the events table with its indexes,
  * chain heads, checkpoints, retention anchors and subject keys, and the triggers that refuse
@@ -96,54 +151,11 @@ export async function createKyselyAuditStore(options: KyselyAuditStoreOptions): 
     throw new AuditError('AUDIT_INVALID_OPTIONS', "writerThread must be true, false or 'auto'")
   if (writerThread === true && dialect !== 'sqlite')
     throw new AuditError('AUDIT_INVALID_OPTIONS', 'writerThread is for SQLite databases only')
-  const insertUnnestText = insertEventsUnnestStatement(t.events)
-  const statements = new Map<number, string>()
-  const lockHeadText = lockHeadStatement(t.chains, dialect)
-  const moveHeadText = moveHeadStatement(t.chains, dialect)
+  const appendInline = createInlineAppend(db, t, dialect, keyWrap)
   await migrate(db, { namespace: 'audit', migrations: auditMigrations, tablePrefix: prefix })
-
-  const lockHead = async (trx: Db, chainId: string, count: number): Promise<ChainHead> => {
-    const result = await trx.executeQuery<{ last_seq: unknown; last_hash: string }>(
-      CompiledQuery.raw(lockHeadText, [chainId, count, GENESIS_HASH]),
-    )
-    const row = result.rows[0]
-    if (!row) throw new Error(`chain head ${chainId} was not returned`)
-    return { chainId, seq: Number(row.last_seq) - count, hash: String(row.last_hash).trim() }
-  }
 
   /** The stored head of every chain (or one), by chain id. */
   const readHeads = (chainId?: string) => readChainHeads(db, t.chains, chainId)
-
-  /** Runs SQL text on `executor` (the store's database or an open transaction). */
-  const runOn =
-    (executor: Db): RunSql =>
-    async (text, parameters) =>
-      (await executor.executeQuery<Record<string, unknown>>(CompiledQuery.raw(text, [...parameters]))).rows
-
-  /** One append in a transaction on the host's connection: heads locked, keys read or made. */
-  const appendInline = (plan: AppendPlan) =>
-    db.transaction().execute(async (trx) => {
-      const heads = new Map<string, ChainHead>()
-      // Chain heads first, in chain-id order: the write lock (SQLite) or the row locks
-      // (PostgreSQL) are taken before anything is read, and always in the same order.
-      for (const { chainId, count } of plan.chains) heads.set(chainId, await lockHead(trx, chainId, count))
-      const keys = await ensureSubjectKeys(runOn(trx), t.keys, dialect, plan.subjects, keyWrap)
-      const rows = plan.seal({ heads, keys })
-      if (dialect === 'postgres')
-        await trx.executeQuery(CompiledQuery.raw(insertUnnestText, eventColumnArrays(rows)))
-      else
-        for (let i = 0; i < rows.length; i += SQLITE_INSERT_CHUNK) {
-          const chunk = rows.slice(i, i + SQLITE_INSERT_CHUNK)
-          const parameters: unknown[] = []
-          for (const row of chunk) pushEventParameters(parameters, row)
-          await trx.executeQuery(
-            CompiledQuery.raw(insertEventsStatement(t.events, dialect, chunk.length, statements), parameters),
-          )
-        }
-      for (const row of lastRowOfEachChain(rows))
-        await trx.executeQuery(CompiledQuery.raw(moveHeadText, [row.hash, row.chainId, row.seq]))
-      return { rows, keys }
-    })
 
   let writer: SqliteWriter | undefined =
     writerThread !== false && dialect === 'sqlite'
