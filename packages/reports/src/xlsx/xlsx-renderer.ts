@@ -178,6 +178,44 @@ function sheetNameOf(options: XlsxOptions, title: string): string {
   return cleaned || 'Report'
 }
 
+/** Each column's width: its configured one, else its type's default widened to fit the header (up to 60). */
+function columnWidths(columns: readonly ReportColumn[]): number[] {
+  return columns.map(
+    (column) =>
+      column.format?.width ?? Math.max(DEFAULT_WIDTH[column.type], Math.min(60, column.header.length + 2)),
+  )
+}
+
+/** The header row's cells (row 1), in `headerStyle`. */
+function headerRowCells(
+  columns: readonly ReportColumn[],
+  refs: readonly string[],
+  headerStyle: number,
+): string {
+  return columns
+    .map(
+      (column, i) => `<c r="${refs[i]}1" s="${headerStyle}" t="inlineStr">${inlineText(column.header)}</c>`,
+    )
+    .join('')
+}
+
+/** Writes the workbook's parts besides its worksheets (workbook, styles, properties, relations) and ends the ZIP. */
+async function finishWorkbook(
+  zip: ZipWriter,
+  input: RenderInput,
+  sheetNames: readonly string[],
+  styles: StyleTable,
+): Promise<void> {
+  await zip.addEntry('xl/workbook.xml', workbookXml(sheetNames))
+  await zip.addEntry('xl/_rels/workbook.xml.rels', workbookRels(sheetNames.length))
+  await zip.addEntry('xl/styles.xml', styles.toXml())
+  await zip.addEntry('docProps/core.xml', coreProperties(input.title, '@opskit/reports', input.generatedAt))
+  await zip.addEntry('docProps/app.xml', APP_PROPERTIES)
+  await zip.addEntry('_rels/.rels', ROOT_RELS)
+  await zip.addEntry('[Content_Types].xml', contentTypes(sheetNames.length))
+  await zip.finish()
+}
+
 /**
  * XLSX written directly as SpreadsheetML into a streaming ZIP (no spreadsheet library): inline
  * strings, a small fixed style table (header, one number format per column, totals), numbers as
@@ -224,17 +262,8 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
         false,
         toWall,
       )
-      const widths = columns.map(
-        (column) =>
-          column.format?.width ??
-          Math.max(DEFAULT_WIDTH[column.type], Math.min(60, column.header.length + 2)),
-      )
-      const headerCells = columns
-        .map(
-          (column, i) =>
-            `<c r="${refs[i]}1" s="${headerStyle}" t="inlineStr">${inlineText(column.header)}</c>`,
-        )
-        .join('')
+      const widths = columnWidths(columns)
+      const headerCells = headerRowCells(columns, refs, headerStyle)
       const baseName = sheetNameOf(options, input.title)
       const sheetNames: string[] = []
 
@@ -299,17 +328,7 @@ export function createXlsxRenderer(options: XlsxOptions = {}): Renderer {
         entry?.destroy()
         throw error
       }
-      await zip.addEntry('xl/workbook.xml', workbookXml(sheetNames))
-      await zip.addEntry('xl/_rels/workbook.xml.rels', workbookRels(sheetNames.length))
-      await zip.addEntry('xl/styles.xml', styles.toXml())
-      await zip.addEntry(
-        'docProps/core.xml',
-        coreProperties(input.title, '@opskit/reports', input.generatedAt),
-      )
-      await zip.addEntry('docProps/app.xml', APP_PROPERTIES)
-      await zip.addEntry('_rels/.rels', ROOT_RELS)
-      await zip.addEntry('[Content_Types].xml', contentTypes(sheetNames.length))
-      await zip.finish()
+      await finishWorkbook(zip, input, sheetNames, styles)
       await endStream(out)
     },
   }
