@@ -7,7 +7,12 @@ import {
   systemClock,
   webhookHeaders,
 } from '@opskit/core'
-import { missingOptionError, providerError, throwIfAborted } from '../errors/notify-error.js'
+import {
+  missingOptionError,
+  type NotifyError,
+  providerError,
+  throwIfAborted,
+} from '../errors/notify-error.js'
 import type { ProviderCallOptions, ProviderResult } from '../providers/provider-common.js'
 import type { WebhookMessage, WebhookProvider } from '../providers/webhook-provider.js'
 
@@ -52,6 +57,33 @@ export interface StandardWebhookProvider extends WebhookProvider {
 }
 
 /**
+ * The provider error of a POST that got no answer: a refused private or reserved address is
+ * permanent; a timeout, an abort or a network failure is retryable.
+ */
+function requestFailure(provider: string, timeoutMs: number, error: unknown): NotifyError {
+  if (isOpskitError(error, 'CORE_OUTBOUND_REFUSED')) {
+    const details = error.details as { host: string; reason: string; address?: string }
+    const detail = `${details.host}${details.address ? ` → ${details.address}` : ''}: ${details.reason}`
+    return providerError({
+      provider,
+      retryable: false,
+      message: `refusing to post to a private or reserved address (${detail})`,
+      providerCode: 'PRIVATE_ADDRESS',
+      recipientInvalid: true,
+    })
+  }
+  const timedOut = isOpskitError(error, 'CORE_OUTBOUND_TIMEOUT')
+  const aborted = isOpskitError(error, 'CORE_ABORTED')
+  return providerError({
+    provider,
+    retryable: true,
+    message: timedOut ? `no answer within ${timeoutMs} ms` : aborted ? 'aborted' : 'connection failed',
+    providerCode: timedOut || aborted ? 'TIMEOUT' : 'NETWORK',
+    cause: error,
+  })
+}
+
+/**
  * A {@link WebhookProvider} that posts `{ type, timestamp, data }` signed per Standard Webhooks
  * (`webhook-id` = the idempotency key, stable across retries; `webhook-timestamp`;
  * `webhook-signature` with one `v1,` signature per secret). 2xx is success; 410 disables the
@@ -77,15 +109,6 @@ export function createWebhookProvider(options: WebhookProviderOptions): Standard
     ...(options.lookup ? { resolver: options.lookup } : {}),
   })
   const disabled = new Set<string>()
-
-  const refuse = (detail: string) =>
-    providerError({
-      provider: name,
-      retryable: false,
-      message: `refusing to post to a private or reserved address (${detail})`,
-      providerCode: 'PRIVATE_ADDRESS',
-      recipientInvalid: true,
-    })
 
   return {
     name,
@@ -143,19 +166,7 @@ export function createWebhookProvider(options: WebhookProviderOptions): Standard
           ...(callOptions?.signal ? { signal: callOptions.signal } : {}),
         })
       } catch (error) {
-        if (isOpskitError(error, 'CORE_OUTBOUND_REFUSED')) {
-          const details = error.details as { host: string; reason: string; address?: string }
-          throw refuse(`${details.host}${details.address ? ` → ${details.address}` : ''}: ${details.reason}`)
-        }
-        const timedOut = isOpskitError(error, 'CORE_OUTBOUND_TIMEOUT')
-        const aborted = isOpskitError(error, 'CORE_ABORTED')
-        throw providerError({
-          provider: name,
-          retryable: true,
-          message: timedOut ? `no answer within ${timeoutMs} ms` : aborted ? 'aborted' : 'connection failed',
-          providerCode: timedOut || aborted ? 'TIMEOUT' : 'NETWORK',
-          cause: error,
-        })
+        throw requestFailure(name, timeoutMs, error)
       }
       const status = response.status
       if (status >= 200 && status < 300) return { providerMessageId: message.idempotencyKey }
