@@ -124,6 +124,33 @@ async function resolveTarget(
   return { artifactId: target, object: undefined, name: run.filename }
 }
 
+/** The file a token opens: its stored object, or its report run's artifact. */
+async function fileOf(
+  store: DownloadLinksContext['store'],
+  stored: TokenRecord,
+): Promise<LinkedObject | undefined> {
+  if (stored.object) return stored.object
+  const run = await store.getRun(stored.tenantId, stored.artifactId)
+  if (run?.status !== 'succeeded' || !run.storageKey) return undefined
+  return { storageKey: run.storageKey, filename: run.filename, contentType: run.contentType }
+}
+
+/** The download of a redeemed token: the file's stream with attachment headers that disable caching and sniffing. */
+function downloadOf(stream: Readable, file: LinkedObject, stored: TokenRecord): Download {
+  return {
+    stream,
+    filename: file.filename,
+    contentType: file.contentType,
+    artifactId: stored.artifactId,
+    headers: {
+      'content-type': file.contentType,
+      'content-disposition': attachmentDisposition(file.filename),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
+  }
+}
+
 /**
  * Download links for report artifacts and for any object the storage adapter holds, with one
  * mechanism for both: 256-bit tokens stored as SHA-256, expiry, a download limit counted by one
@@ -203,7 +230,7 @@ export function createDownloadLinks(context: DownloadLinksContext) {
       const stored = await store.getToken(tenantId, tokenHash)
       if (!stored) return refuse('unknown', 'REPORTS_TOKEN_INVALID')
       // A run removed (or being removed) by retention: refused like a deleted object.
-      const file = await fileOf(stored)
+      const file = await fileOf(store, stored)
       if (!file) return refuse('missing', 'REPORTS_ARTIFACT_NOT_FOUND', stored)
       let stream: Readable
       try {
@@ -212,18 +239,7 @@ export function createDownloadLinks(context: DownloadLinksContext) {
         return refuse('missing', 'REPORTS_ARTIFACT_NOT_FOUND', stored)
       }
       await record('ok', stored)
-      return {
-        stream,
-        filename: file.filename,
-        contentType: file.contentType,
-        artifactId: stored.artifactId,
-        headers: {
-          'content-type': file.contentType,
-          'content-disposition': attachmentDisposition(file.filename),
-          'cache-control': 'no-store',
-          'x-content-type-options': 'nosniff',
-        },
-      }
+      return downloadOf(stream, file, stored)
     }
     // Another tenant's token is not found here: refused exactly like an unknown one.
     const stored = await store.getToken(tenantId, tokenHash)
@@ -233,14 +249,6 @@ export function createDownloadLinks(context: DownloadLinksContext) {
     if (stored.downloadCount >= stored.maxDownloads)
       return refuse('exhausted', 'REPORTS_TOKEN_EXHAUSTED', stored)
     return refuse('ip_mismatch', 'REPORTS_TOKEN_IP_MISMATCH', stored)
-  }
-
-  /** The file a token opens: its stored object, or its report run's artifact. */
-  async function fileOf(stored: TokenRecord): Promise<LinkedObject | undefined> {
-    if (stored.object) return stored.object
-    const run = await store.getRun(stored.tenantId, stored.artifactId)
-    if (run?.status !== 'succeeded' || !run.storageKey) return undefined
-    return { storageKey: run.storageKey, filename: run.filename, contentType: run.contentType }
   }
 
   async function revoke(token: string, options: TenantOption = {}): Promise<void> {
