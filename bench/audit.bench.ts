@@ -4,14 +4,13 @@
 // round; each row prints min/median/max and a target is met when the medians meet it.
 // Run: cd bench && node --expose-gc --import tsx audit.bench.ts [--quick]
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rmSync } from 'node:fs'
 import { createAuditLog } from '@opskit/audit'
 import { openSqlite } from '@opskit/core/sqlite'
 import { openPostgres, startPostgres } from '@opskit/test-support'
 import Database from 'better-sqlite3'
 import { CompiledQuery, type Kysely } from 'kysely'
+import { auditEvent, scratchFiles } from './lib/audit-workload.js'
 import { alternate, printRows, ratioAtLeast, spread, timed } from './lib/compare.js'
 
 // Stopping the bench's PostgreSQL ends pooled admin connections; those late errors are expected.
@@ -31,22 +30,10 @@ const BATCH = 1_000
 /** Rows the naive writer commits one by one (it runs ~10x slower than the others). */
 const NAIVE = quick ? 100 : 1_000
 const prefix = 'bench_'
-const dir = mkdtempSync(join(tmpdir(), 'opskit-audit-bench-'))
-let fileCounter = 0
-const nextFile = (name: string) => join(dir, `${name}-${fileCounter++}.db`)
-const removeFile = (path: string) => {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
-}
-
-const event = (caller: number, i: number) => ({
-  action: 'document.view',
-  category: 'data_access' as const,
-  actor: { id: `user_${caller % 200}`, ip: '203.0.113.7', role: 'member' },
-  target: { type: 'document', id: `doc_${caller}_${i}` },
-  tenantId: 'acme',
-  requestId: `req_${caller}_${i}`,
-  metadata: { path: `/documents/doc_${caller}_${i}`, bytes: 1024 + i },
-})
+const scratch = scratchFiles('opskit-audit-bench-')
+const nextFile = scratch.next
+const removeFile = scratch.remove
+const event = auditEvent
 
 /**
  * Before each timed run: flush what earlier runs left for the kernel to write back, so that
@@ -255,7 +242,7 @@ try {
 } finally {
   await cluster.stop()
 }
-rmSync(dir, { recursive: true, force: true })
+rmSync(scratch.dir, { recursive: true, force: true })
 
 const ours = (runs: (OursRun | number)[] | undefined) => runs as OursRun[]
 const rates = (runs: (OursRun | number)[] | undefined) => spread(ours(runs).map((r) => r.rate))

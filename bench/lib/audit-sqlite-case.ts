@@ -6,12 +6,11 @@
 // events/s on a loaded machine. TMPDIR=/dev/shm takes the disk out (fsync then costs nothing).
 // Run: cd bench && node --expose-gc --import tsx lib/audit-sqlite-case.ts [--runs 5] [--cases default,plain,raw] [--max-batch N]
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createAuditLog } from '@opskit/audit'
 import { openSqlite } from '@opskit/core/sqlite'
 import Database from 'better-sqlite3'
+import { auditEvent, scratchFiles } from './audit-workload.js'
 import { alternate, printRows, ratioAtLeast, spread, timed } from './compare.js'
 
 const argument = (name: string) => {
@@ -26,22 +25,10 @@ const PER_CALLER = 20
 const TOTAL = CALLERS * PER_CALLER
 const BATCH = 1_000
 const prefix = 'bench_'
-const dir = mkdtempSync(join(tmpdir(), 'opskit-audit-sqlite-'))
-let fileCounter = 0
-const nextFile = (name: string) => join(dir, `${name}-${fileCounter++}.db`)
-const removeFile = (path: string) => {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
-}
-
-const event = (caller: number, i: number) => ({
-  action: 'document.view',
-  category: 'data_access' as const,
-  actor: { id: `user_${caller % 200}`, ip: '203.0.113.7', role: 'member' },
-  target: { type: 'document', id: `doc_${caller}_${i}` },
-  tenantId: 'acme',
-  requestId: `req_${caller}_${i}`,
-  metadata: { path: `/documents/doc_${caller}_${i}`, bytes: 1024 + i },
-})
+const scratch = scratchFiles('opskit-audit-sqlite-')
+const nextFile = scratch.next
+const removeFile = scratch.remove
+const event = auditEvent
 
 /** CPU ms of each thread of this process (from /proc), by thread id. */
 function threadCpuMs(): Map<string, number> {
@@ -93,8 +80,9 @@ async function ours(path: string, encryptPersonalData: boolean): Promise<number>
     ),
   )
   if (currentCase) {
-    cpu[currentCase] ??= []
-    cpu[currentCase].push(cpuBetween(before, threadCpuMs()))
+    const samples = cpu[currentCase] ?? []
+    samples.push(cpuBetween(before, threadCpuMs()))
+    cpu[currentCase] = samples
   }
   const verdict = await audit.verify()
   if (!verdict.ok || verdict.checked !== TOTAL) throw new Error(`verify failed: ${JSON.stringify(verdict)}`)
@@ -159,7 +147,7 @@ const results = await alternate(
   ),
   { runs: RUNS },
 )
-rmSync(dir, { recursive: true, force: true })
+rmSync(scratch.dir, { recursive: true, force: true })
 const rawSpread = results.raw ? spread(results.raw) : undefined
 printRows(
   `audit on SQLite (WAL, synchronous=FULL), ${CALLERS} callers × ${PER_CALLER}, ${RUNS} alternating runs`,
