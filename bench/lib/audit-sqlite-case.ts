@@ -5,9 +5,11 @@
 // the raw case nothing) and of the rest (V8's GC and compiler threads), which says more than
 // events/s on a loaded machine. TMPDIR=/dev/shm takes the disk out (fsync then costs nothing).
 // Run: cd bench && node --expose-gc --import tsx lib/audit-sqlite-case.ts [--runs 5] [--cases default,plain,raw] [--max-batch N]
+// A/B of two builds in one process: --other <dir of another build's dist/index.js> adds the cases
+// other-default and other-plain (e.g. a `git worktree` of an older commit, its audit package built).
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createAuditLog } from '@opskit/audit'
+import { createAuditLog as createCurrentAuditLog } from '@opskit/audit'
 import { openSqlite } from '@opskit/core/sqlite'
 import Database from 'better-sqlite3'
 import { auditEvent, scratchFiles } from './audit-workload.js'
@@ -20,6 +22,10 @@ const argument = (name: string) => {
 const RUNS = Number(argument('runs') ?? 5)
 const CASES = (argument('cases') ?? 'default,plain,raw').split(',')
 const MAX_BATCH = argument('max-batch') === undefined ? undefined : Number(argument('max-batch'))
+const OTHER = argument('other')
+const otherAuditLog: typeof createCurrentAuditLog | undefined = OTHER
+  ? ((await import(`${OTHER}/index.js`)) as { createAuditLog: typeof createCurrentAuditLog }).createAuditLog
+  : undefined
 const CALLERS = 1_000
 const PER_CALLER = 20
 const TOTAL = CALLERS * PER_CALLER
@@ -61,7 +67,11 @@ function settle(): void {
 }
 
 /** Events/s of log() with CALLERS concurrent callers; the trail is verified afterwards. */
-async function ours(path: string, encryptPersonalData: boolean): Promise<number> {
+async function ours(
+  path: string,
+  encryptPersonalData: boolean,
+  createAuditLog = createCurrentAuditLog,
+): Promise<number> {
   const db = openSqlite(path, { synchronous: 'full' })
   const audit = await createAuditLog({
     db,
@@ -108,7 +118,7 @@ async function rowsOfOneRun(): Promise<unknown[][]> {
 async function raw(rows: unknown[][]): Promise<number> {
   const path = nextFile('raw')
   const schemaDb = openSqlite(path)
-  await (await createAuditLog({ db: schemaDb, tablePrefix: prefix, auditReads: false })).close()
+  await (await createCurrentAuditLog({ db: schemaDb, tablePrefix: prefix, auditReads: false })).close()
   await schemaDb.destroy()
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
@@ -134,6 +144,10 @@ const all: Record<string, () => Promise<number>> = {
   default: () => ours(nextFile('ours'), true),
   plain: () => ours(nextFile('plain'), false),
   raw: () => raw(rows),
+  ...(otherAuditLog && {
+    'other-default': () => ours(nextFile('other'), true, otherAuditLog),
+    'other-plain': () => ours(nextFile('other-plain'), false, otherAuditLog),
+  }),
 }
 const results = await alternate(
   Object.fromEntries(
