@@ -4,11 +4,7 @@ import { forEachDialect, tempSqlitePath } from '@opskit/test-support'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createFieldSealer } from '../src/crypto/subject-crypto.js'
 import { AuditError, createAuditLog, createKyselyAuditStore } from '../src/index.js'
-import { prepareEvent } from '../src/log/event-intake.js'
-import { resolveAuditLogOptions } from '../src/log/resolve-options.js'
-import { type PendingEvent, planBatch } from '../src/log/seal-batch.js'
 import { runAuditStoreConformance } from '../src/testing/index.js'
 
 const temps: Array<{ cleanup(): void }> = []
@@ -145,44 +141,6 @@ describe('writerThread', () => {
     )
     expect(stored.rows.map((row) => Number(row.seq))).toEqual(checkpoints)
     expect(checkpoints.at(-1)).toBe(300)
-    await db.destroy()
-  })
-
-  it('seals and posts an append in the call that hands it over once its chain head and keys are known', async () => {
-    const { db } = fileDb()
-    const store = await createKyselyAuditStore({ db, writerThread: true })
-    const options = resolveAuditLogOptions({ store })
-    const context = { options, sealer: createFieldSealer() }
-    const pending = (id: string): PendingEvent => ({
-      event: prepareEvent(
-        { action: 'a.b', category: 'admin', actor: { id: 'u1', ip: '192.0.2.1' } },
-        options,
-        () => undefined,
-      ),
-      chainId: '',
-      id,
-      resolve() {},
-      reject() {},
-    })
-    // The first append of a chain this store has not seen goes to the host's connection and
-    // teaches the writer the head and the subject key.
-    const first = planBatch([pending('00000000-0000-7000-8000-000000000001')], false, context)
-    await store.append(first.plan)
-    const second = planBatch([pending('00000000-0000-7000-8000-000000000002')], false, context)
-    let sealed = false
-    const seal = second.plan.seal
-    const appended = store.append({
-      ...second.plan,
-      seal: (at) => {
-        sealed = true
-        return seal(at)
-      },
-    })
-    // Sealed (and posted to the thread) before append() returned: the log's early chunks reach
-    // the thread while the caller that queued them is still running.
-    expect(sealed).toBe(true)
-    expect((await appended).map((row) => row.seq)).toEqual([2])
-    await store.close()
     await db.destroy()
   })
 

@@ -76,23 +76,16 @@ async function commitBatch(context: GroupWriterContext, batch: PendingEvent[], m
 /**
  * The group writer: events queued while a commit runs go into the next one (up to `maxBatch`).
  * Batches are in flight one at a time, or as the store pipelines them (the SQLite writer thread):
- * chunks of up to `maxBatch` events commit together, while the next chunks are sealed. A chunk
- * goes out as soon as `chunkSize` events are queued, in the very call that queued the last of
- * them, marked `more` (the group stays open): the store starts writing it while the host is
- * still taking the rest of the group (when a commit settles a thousand callers, their next
- * events). The turn after the last event was queued closes the group: with the rest of the
- * queue as its last chunk, or through the store's `endGroup` when nothing is left.
+ * chunks posted back to back, of which up to `maxBatch` events commit together, while the next
+ * chunks are sealed.
  */
 export function createGroupWriter(context: GroupWriterContext): GroupWriter {
   const { store, options } = context
   const { maxBatch } = options
   const { maxInFlight, chunkSize } = store.pipeline ?? { maxInFlight: 1, chunkSize: maxBatch }
-  const pipelined = store.pipeline !== undefined
   const queue: PendingEvent[] = []
   let inFlight = 0
   let scheduled = false
-  /** Events handed over in the open group (whose last append was marked `more`). */
-  let grouped = 0
   let idle: Array<() => void> = []
 
   const settleIdle = () => {
@@ -102,32 +95,23 @@ export function createGroupWriter(context: GroupWriterContext): GroupWriter {
     for (const resolve of waiting) resolve()
   }
 
-  /**
-   * Hands the next chunk to the store. Its group stays open (`more`) below `maxBatch` events when
-   * the chunk goes out `early` (the turn's pump follows) or another one follows in this loop.
-   */
-  const dispatch = (early: boolean) => {
-    const batch = queue.splice(0, Math.min(chunkSize, maxBatch - grouped))
-    inFlight++
-    grouped += batch.length
-    const open = (early || (queue.length > 0 && inFlight < maxInFlight)) && grouped < maxBatch
-    if (!open) grouped = 0
-    commitBatch(context, batch, open)
-      .catch((error) => options.logger.error({ err: error }, 'audit group commit failed'))
-      .finally(() => {
-        inFlight--
-        if (queue.length > 0) kick()
-        else settleIdle()
-      })
-  }
-
   const pump = () => {
     scheduled = false
-    while (queue.length > 0 && inFlight < maxInFlight) dispatch(false)
-    if (grouped > 0) {
-      // The group's last chunk went out early, marked `more`, and nothing followed it this turn.
-      grouped = 0
-      store.endGroup?.()
+    let grouped = 0
+    while (queue.length > 0 && inFlight < maxInFlight) {
+      const batch = queue.splice(0, Math.min(chunkSize, maxBatch - grouped))
+      inFlight++
+      grouped += batch.length
+      // Another chunk follows in this same turn: the store may commit the two together.
+      const more = queue.length > 0 && inFlight < maxInFlight && grouped < maxBatch
+      if (!more) grouped = 0
+      commitBatch(context, batch, more)
+        .catch((error) => options.logger.error({ err: error }, 'audit group commit failed'))
+        .finally(() => {
+          inFlight--
+          if (queue.length > 0) kick()
+          else settleIdle()
+        })
     }
     settleIdle()
   }
@@ -141,8 +125,6 @@ export function createGroupWriter(context: GroupWriterContext): GroupWriter {
   return {
     enqueue(pending) {
       queue.push(pending)
-      // A full chunk goes out now, leaving the turn's pump a slot to close its group.
-      if (pipelined && queue.length >= chunkSize && inFlight < maxInFlight - 1) dispatch(true)
       kick()
     },
     flush: () =>

@@ -111,11 +111,6 @@ export interface AuditStore {
    */
   readonly pipeline?: { readonly maxInFlight: number; readonly chunkSize: number } | undefined
   /**
-   * For a pipelining store: the append last handed over with `more` ends its group after all
-   * (nothing followed it), so the store commits the group now instead of waiting for it.
-   */
-  endGroup?(): void
-  /**
    * Appends in one atomic write: locks each chain head first (so concurrent writers, also in
    * other processes, serialise per chain), hands the heads to `plan.seal`, inserts its rows and
    * moves the heads. Either every row is committed or none.

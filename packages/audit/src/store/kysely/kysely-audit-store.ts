@@ -173,10 +173,6 @@ export async function createKyselyAuditStore(options: KyselyAuditStoreOptions): 
       return writer ? WRITER_PIPELINE : undefined
     },
 
-    endGroup() {
-      writer?.endGroup()
-    },
-
     async append(plan: AppendPlan) {
       if (writer) {
         const rows = await writer.tryAppend(plan)

@@ -33,8 +33,6 @@ export interface SqliteWriter {
    * rows, or to `undefined` when nothing was written and the append must go inline.
    */
   tryAppend(plan: AppendPlan): Promise<StoredEventRow[] | undefined>
-  /** Commits the open group: the append last posted with `more` has no follower after all. */
-  endGroup(): void
   /** Takes the heads and keys of an append made on the host's connection. */
   learn(rows: readonly StoredEventRow[], keys: ReadonlyMap<string, SubjectKey>): void
   /** Drops a subject's key (before it is destroyed). */
@@ -135,38 +133,6 @@ function asker(client: WorkerClient<WriterRequest, unknown>) {
 type Ask = ReturnType<typeof asker>
 
 /**
- * Seal-and-post turns for batches that wait for something (keys from the thread): each runs after
- * those handed over before it, so batches reach the thread in the order they were handed over.
- * While none waits, a batch is sealed and posted at once, in the call that hands it over.
- */
-function createTurns() {
-  let last: Promise<void> = Promise.resolve()
-  let waiting = 0
-  return {
-    /** A turn is waiting: what is handed over now must take a turn too, to keep its place. */
-    get waiting() {
-      return waiting > 0
-    },
-    /** Runs `step` after every turn taken before it. */
-    async run<T>(step: () => Promise<T> | T): Promise<T> {
-      const previous = last
-      let endTurn = () => {}
-      last = new Promise((resolve) => {
-        endTurn = resolve
-      })
-      waiting++
-      try {
-        await previous
-        return await step()
-      } finally {
-        waiting--
-        endTurn()
-      }
-    },
-  }
-}
-
-/**
  * Subject keys remembered on the host (at most {@link KEY_CACHE_SIZE}), so that a batch whose
  * subjects are all known is sealed without a round trip; the others are made or read by the thread.
  */
@@ -177,16 +143,6 @@ function createKeyCache(ask: Ask) {
     remember,
     forget(subjectId: string) {
       keys.delete(subjectId)
-    },
-    /** The remembered keys of `subjects`, or `undefined` when one is not remembered. */
-    known(subjects: readonly string[]) {
-      const planKeys = new Map<string, SubjectKey>()
-      for (const subjectId of subjects) {
-        const key = keys.get(subjectId)
-        if (!key) return undefined
-        planKeys.set(subjectId, key)
-      }
-      return planKeys
     },
     /** The keys of `subjects`, from memory or made or read by the thread. */
     async fetch(subjects: readonly string[]) {
@@ -259,23 +215,8 @@ function threadedWriter(
   // refuses the batch and it goes inline.
   const heads = new Map(storedHeads.map((head) => [head.chainId, head]))
   const keys = createKeyCache(ask)
-  const turns = createTurns()
-  const post = (plan: AppendPlan, planKeys: ReadonlyMap<string, SubjectKey>) =>
-    sealAndPost(ask, heads, plan, planKeys)
-
-  /** Seals and posts `plan` in its turn, once the thread made or read its keys. */
-  const postInTurn = (plan: AppendPlan) =>
-    turns.run(async () => {
-      let posted: Posted | undefined
-      try {
-        posted = post(plan, await keys.fetch(plan.subjects))
-      } finally {
-        // Going inline: commit what the thread holds open (the appends announced before this
-        // one, a checkpoint) so that the host's connection does not wait for the write lock.
-        if (!posted) void ask({ kind: 'flush' }).catch(() => {})
-      }
-      return posted
-    })
+  /** Seal-and-post turns, so batches reach the thread in the order they were handed over. */
+  let sealing: Promise<void> = Promise.resolve()
 
   return {
     get alive() {
@@ -287,16 +228,21 @@ function threadedWriter(
       // Batches are sealed and posted one after another, in the order the log hands them over:
       // each seals on the heads the one before it left, and an append marked `more` is followed
       // by the next one, or by a flush.
+      const turn = sealing
+      let endTurn = () => {}
+      sealing = new Promise((resolve) => {
+        endTurn = resolve
+      })
       let posted: Posted | undefined
-      const planKeys = turns.waiting ? undefined : keys.known(plan.subjects)
-      if (planKeys)
-        try {
-          posted = post(plan, planKeys)
-        } finally {
-          // Going inline: commit what the thread holds open (see postInTurn).
-          if (!posted) void ask({ kind: 'flush' }).catch(() => {})
-        }
-      else posted = await postInTurn(plan)
+      try {
+        await turn
+        posted = sealAndPost(ask, heads, plan, await keys.fetch(plan.subjects))
+      } finally {
+        // Going inline: commit what the thread holds open (the appends announced before this
+        // one, a checkpoint) so that the host's connection does not wait for the write lock.
+        if (!posted) void ask({ kind: 'flush' }).catch(() => {})
+        endTurn()
+      }
       if (!posted) return undefined
       let outcome: WriterReplies['append']
       try {
@@ -310,14 +256,6 @@ function threadedWriter(
       for (const { chainId } of plan.chains) heads.delete(chainId)
       if (outcome === 'key-destroyed') for (const subjectId of plan.subjects) keys.forget(subjectId)
       return undefined
-    },
-
-    endGroup() {
-      if (!client.alive) return
-      const flush = () => void ask({ kind: 'flush' }).catch(() => {})
-      // After the appends still waiting for their turn, which may belong to the group.
-      if (turns.waiting) void turns.run(flush)
-      else flush()
     },
 
     learn(rows, learned) {
