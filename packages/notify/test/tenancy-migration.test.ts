@@ -5,7 +5,11 @@ import { createKyselyNotifyStore, notifyMigrations } from '../src/index.js'
 
 /** The migrations shipped before tenancy (0001–0004), as a database upgraded from them has run. */
 const beforeTenancy = (prefix: string) => {
-  const { '0005_tenancy': _tenancy, ...shipped } = notifyMigrations(prefix)
+  const {
+    '0005_tenancy': _tenancy,
+    '0006_user_index_partial': _userIndex,
+    ...shipped
+  } = notifyMigrations(prefix)
   return shipped
 }
 
