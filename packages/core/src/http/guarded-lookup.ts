@@ -1,4 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises'
 import type { LookupFunction } from 'node:net'
 import { isIP } from 'node:net'
 import { blockedAddressRange } from './special-addresses.js'
@@ -12,12 +11,17 @@ export interface ResolvedAddress {
 /** Resolves a hostname to every address it has (what `dns.lookup(host, { all: true })` returns). */
 export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>
 
-/** The system resolver (`getaddrinfo`, so `/etc/hosts` counts), every address, in its order. */
-export const systemResolver: HostResolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((entry) => ({
+/**
+ * The system resolver (`getaddrinfo`, so `/etc/hosts` counts), every address, in its order.
+ * `node:dns` is loaded at the first lookup, not when core is imported.
+ */
+export const systemResolver: HostResolver = async (hostname) => {
+  const { lookup } = await import('node:dns/promises')
+  return (await lookup(hostname, { all: true, verbatim: true })).map((entry) => ({
     address: entry.address,
     family: entry.family === 6 ? 6 : 4,
   }))
+}
 
 /** A hostname that names the local machine or an internal zone whatever it resolves to. */
 export function isInternalName(hostname: string): boolean {

@@ -1,5 +1,5 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
-import https from 'node:https'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { LookupFunction } from 'node:net'
 import { CoreError } from '../errors/opskit-error.js'
 import {
   BlockedAddressError,
@@ -87,6 +87,32 @@ function readCapped(response: IncomingMessage, max: number): Promise<{ body: Buf
   })
 }
 
+/** `node:http` and `node:https` with the client's keep-alive agents. */
+interface Transport {
+  http: typeof import('node:http')
+  https: typeof import('node:https')
+  agents: { http: import('node:http').Agent; https: import('node:https').Agent }
+}
+
+/**
+ * Loads `node:http` and `node:https` (and with them `tls`) at a client's first request, so that
+ * a host that never sends one (a report or audit run) does not load them by importing core.
+ */
+async function loadTransport(lookup: LookupFunction): Promise<Transport> {
+  const [{ default: http }, { default: https }] = await Promise.all([
+    import('node:http'),
+    import('node:https'),
+  ])
+  return {
+    http,
+    https,
+    agents: {
+      http: new http.Agent({ keepAlive: true, lookup }),
+      https: new https.Agent({ keepAlive: true, lookup }),
+    },
+  }
+}
+
 function refused(host: string, reason: string, address?: string): CoreError {
   return new CoreError('CORE_OUTBOUND_REFUSED', `refusing to connect to ${host}: ${reason}`, {
     details: { host, reason, ...(address ? { address } : {}) },
@@ -120,12 +146,17 @@ export function createOutboundHttpClient(options: OutboundHttpOptions = {}): Out
   const timeoutMs = options.timeoutMs ?? 15_000
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const lookup = guardedLookup(options.resolver ?? systemResolver, guard)
-  const agents = {
-    http: new http.Agent({ keepAlive: true, lookup }),
-    https: new https.Agent({ keepAlive: true, lookup }),
+  let transport: Transport | undefined
+  let loading: Promise<Transport> | undefined
+  const loaded = (): Promise<Transport> => {
+    loading ??= loadTransport(lookup).then((value) => {
+      transport = value
+      return value
+    })
+    return loading
   }
 
-  const send = (url: URL, init: OutboundRequest, signal: AbortSignal) =>
+  const send = ({ http, https, agents }: Transport, url: URL, init: OutboundRequest, signal: AbortSignal) =>
     new Promise<OutboundResponse>((resolve, reject) => {
       const secure = url.protocol === 'https:'
       const body = init.body === undefined ? undefined : Buffer.from(init.body)
@@ -161,10 +192,11 @@ export function createOutboundHttpClient(options: OutboundHttpOptions = {}): Out
         throw refused(url.hostname, `unsupported scheme ${url.protocol}`)
       const literal = guard ? refusedHostLiteral(url.hostname) : undefined
       if (literal) throw refused(url.hostname, literal)
+      const modules = await loaded()
       const timeout = AbortSignal.timeout(timeoutMs)
       const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout
       try {
-        return await send(url, init, signal)
+        return await send(modules, url, init, signal)
       } catch (error) {
         if (error instanceof BlockedAddressError) throw refused(url.hostname, error.range, error.address)
         if (init.signal?.aborted)
@@ -191,8 +223,8 @@ export function createOutboundHttpClient(options: OutboundHttpOptions = {}): Out
       }
     },
     close() {
-      agents.http.destroy()
-      agents.https.destroy()
+      transport?.agents.http.destroy()
+      transport?.agents.https.destroy()
     },
   }
 }
