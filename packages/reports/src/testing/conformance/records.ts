@@ -1,4 +1,5 @@
 import { uuidv7 } from '@opskit/core'
+import { artifactKey } from '../../storage/artifact-keys.js'
 import type { RunOutcome, RunRecord, ScheduleRecord, TokenRecord } from '../../store/reports-store.js'
 
 /** The instant of an ISO 8601 text. */
@@ -19,7 +20,7 @@ export function runOf(tenantId: string, overrides: Partial<RunRecord> = {}): Run
     sha256: null,
     durationMs: 0,
     error: null,
-    storageKey: `reports.${tenantId || '_'}.${id}.csv`,
+    storageKey: artifactKey(tenantId, id, 'csv'),
     filename: 'sales.csv',
     contentType: 'text/csv',
     scheduleId: null,
