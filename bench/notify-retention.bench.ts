@@ -3,7 +3,8 @@
 // the p99 of send() during the purge against without it, and what tenant scoping costs on send()
 // and on inbox listing (tenantMode 'required' against 'off', the same rows). On SQLite (WAL,
 // synchronous=FULL) and on PostgreSQL with its durable defaults. Every case runs RUNS times on
-// fresh data; rows print median (min–max). Idempotency keys are scattered (a hash of the send's
+// fresh data; rows print median (min–max). In the scoping case the two modes take turns in slices
+// of a few hundred calls, each on its own database, so load changes hit both alike. Idempotency keys are scattered (a hash of the send's
 // number, the same keys for 'off' and 'required'), as real keys (UUIDs, request ids) are: sequential
 // keys would append untenanted inserts to one end of the unique (tenant_id, idempotency_key) index
 // while ten tenants write ten places of it.
@@ -17,6 +18,7 @@ import { openSqlite } from '@opskit/core/sqlite'
 import { createNotifier, type Notifier } from '@opskit/notify'
 import { createMockSmsProvider } from '@opskit/notify/testing'
 import { openPostgres, startPostgres } from '@opskit/test-support'
+import { sql } from 'kysely'
 import { type Spread, spread } from './lib/compare.js'
 
 // Stopping the bench's PostgreSQL ends pooled admin connections; those late errors are expected.
@@ -165,42 +167,100 @@ async function seedInbox(db: HostDatabase, tenanted: boolean): Promise<void> {
   await insertRows(db, 'opskit_notify_inbox', rows, 500)
 }
 
-/** send() rate (SENDERS in flight) and inbox.list rate (one user at a time) in one mode. */
-async function scopingRound(db: HostDatabase, mode: 'off' | 'required'): Promise<ScopingFigures> {
-  const notifier = await notifierOn(db, mode)
-  const tenanted = mode === 'required'
-  await seedInbox(db, tenanted)
-  const tenantOf = (i: number) => (tenanted ? `tenant-${i % TENANTS}` : undefined)
-  const sends = quick ? 500 : 5_000
-  for (let i = 0; i < sends / 10; i++) await sendOne(notifier, 1_000_000 + i, tenantOf(i)) // warm-up, not timed
-  let next = 0
-  const sendBegan = performance.now()
+type Mode = 'off' | 'required'
+/** Sends, then lists, per slice: the two modes take turns slice by slice (see scopingRound). */
+const SEND_SLICE = quick ? 50 : 250
+const LIST_SLICE = quick ? 100 : 500
+
+/** One mode of a scoping round: its notifier and whether its rows carry tenants. */
+interface ScopingSide {
+  mode: Mode
+  notifier: Notifier
+}
+
+const tenantOf = (side: ScopingSide, i: number) =>
+  side.mode === 'required' ? `tenant-${i % TENANTS}` : undefined
+
+/** Sends number `from` to `to` - 1 with SENDERS in flight. */
+async function sendSlice(side: ScopingSide, from: number, to: number): Promise<void> {
+  let next = from
   await Promise.all(
     Array.from({ length: SENDERS }, async () => {
-      while (next < sends) {
+      while (next < to) {
         const i = next++
-        await sendOne(notifier, i, tenantOf(i))
+        await sendOne(side.notifier, i, tenantOf(side, i))
       }
     }),
   )
-  const sendsPerSecond = (sends / (performance.now() - sendBegan)) * 1000
-  const lists = quick ? 1_000 : 10_000
-  const list = async (i: number) => {
-    // user u's items sit in tenant u % TENANTS when tenanted: each list finds the same rows
+}
+
+/** Lists `from` to `to` - 1, one at a time; user u's items sit in tenant u % TENANTS when tenanted. */
+async function listSlice(side: ScopingSide, from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
     const user = i % USERS
-    await notifier.inbox.list(`user-${user}`, {
+    await side.notifier.inbox.list(`user-${user}`, {
       unreadOnly: true,
       limit: 20,
-      ...(tenanted ? { tenantId: `tenant-${user % TENANTS}` } : {}),
+      ...(side.mode === 'required' ? { tenantId: `tenant-${user % TENANTS}` } : {}),
     })
   }
-  for (let i = 0; i < lists / 10; i++) await list(i) // warm-up: caches and JIT, not timed
-  const listBegan = performance.now()
-  for (let i = 0; i < lists; i++) await list(i)
-  const listsPerSecond = (lists / (performance.now() - listBegan)) * 1000
-  await notifier.close()
-  await db.destroy()
-  return { sendsPerSecond, listsPerSecond }
+}
+
+/**
+ * Runs `work(side, from, to)` over `total` items in slices, the two modes taking turns (and which
+ * goes first alternating), so a change in the machine's load hits both alike; returns each mode's
+ * items per second over its own slices.
+ */
+async function interleaved(
+  sides: ScopingSide[],
+  total: number,
+  slice: number,
+  work: (side: ScopingSide, from: number, to: number) => Promise<void>,
+): Promise<Map<Mode, number>> {
+  const elapsed = new Map<Mode, number>(sides.map((side) => [side.mode, 0]))
+  for (let from = 0, turn = 0; from < total; from += slice, turn++) {
+    for (const side of turn % 2 === 0 ? sides : [...sides].reverse()) {
+      const began = performance.now()
+      await work(side, from, Math.min(total, from + slice))
+      elapsed.set(side.mode, (elapsed.get(side.mode) ?? 0) + performance.now() - began)
+    }
+  }
+  return new Map(sides.map((side) => [side.mode, (total / (elapsed.get(side.mode) ?? 1)) * 1000]))
+}
+
+/**
+ * send() rate (SENDERS in flight) and inbox.list rate (one user at a time) of 'off' and 'required',
+ * each on its own database with the same rows. The modes alternate in slices of SEND_SLICE sends
+ * and LIST_SLICE lists: on a shared machine, whole-case turns of a few seconds measured the load
+ * of the moment more than the modes (PostgreSQL inbox.list 0.55–1.06 between rounds).
+ */
+async function scopingRound(dbs: Record<Mode, HostDatabase>): Promise<Record<Mode, ScopingFigures>> {
+  const sides: ScopingSide[] = []
+  for (const mode of ['off', 'required'] as const) {
+    const db = dbs[mode]
+    const side = { mode, notifier: await notifierOn(db, mode) }
+    await seedInbox(db, mode === 'required')
+    // statistics before timing, on both sides: PostgreSQL's autoanalyze otherwise lands at a
+    // different moment in each round (mid-listing in some), and its plan changes when it does
+    await sql`ANALYZE`.execute(db)
+    sides.push(side)
+  }
+  const sends = quick ? 500 : 5_000
+  const lists = quick ? 1_000 : 10_000
+  // warm-up, not timed: caches and JIT
+  for (const side of sides) {
+    await sendSlice(side, 1_000_000, 1_000_000 + sends / 10)
+    await listSlice(side, 0, lists / 10)
+  }
+  const sendRates = await interleaved(sides, sends, SEND_SLICE, sendSlice)
+  const listRates = await interleaved(sides, lists, LIST_SLICE, listSlice)
+  for (const side of sides) await side.notifier.close()
+  for (const db of Object.values(dbs)) await db.destroy()
+  const figures = (mode: Mode) => ({
+    sendsPerSecond: sendRates.get(mode) ?? 0,
+    listsPerSecond: listRates.get(mode) ?? 0,
+  })
+  return { off: figures('off'), required: figures('required') }
 }
 
 const fmt = (s: Spread, digits = 0) =>
@@ -212,10 +272,9 @@ async function runDialect(label: string, open: (name: string) => Promise<HostDat
   const required: ScopingFigures[] = []
   for (let i = 0; i < RUNS; i++) {
     purges.push(await purgeRound(await open(`purge_${i}`)))
-    // alternate which mode goes first, so neither always runs on a warmer machine
-    const order: Array<'off' | 'required'> = i % 2 === 0 ? ['off', 'required'] : ['required', 'off']
-    for (const mode of order)
-      (mode === 'off' ? off : required).push(await scopingRound(await open(`${mode}_${i}`), mode))
+    const round = await scopingRound({ off: await open(`off_${i}`), required: await open(`required_${i}`) })
+    off.push(round.off)
+    required.push(round.required)
   }
   const of = <T>(figures: T[], pick: (f: T) => number) => spread(figures.map(pick))
   const ratio = (pick: (f: ScopingFigures) => number) =>

@@ -8,6 +8,7 @@ const beforeTenancy = (prefix: string) => {
   const {
     '0005_tenancy': _tenancy,
     '0006_user_index_partial': _userIndex,
+    '0007_tenant_statistics': _statistics,
     ...shipped
   } = notifyMigrations(prefix)
   return shipped

@@ -65,21 +65,3 @@ it('a tenanted send without a user writes (within 25 %) the WAL pages an untenan
   expect(off).toBeGreaterThan(0)
   expect(required / off).toBeLessThan(1.25) // 1.49 when the per-user index took userless sends, 1.11 since
 }, 120_000)
-
-it("lists a user's delivery log through the per-user index", async () => {
-  const db = openSqlite(join(root, 'plan.db'))
-  try {
-    const notifier = await createNotifier({ db, providers: {}, tenantMode: 'required' })
-    await notifier.close()
-    const plan = await sql<{
-      detail: string
-    }>`EXPLAIN QUERY PLAN SELECT * FROM opskit_notify_notifications WHERE tenant_id = ${'t'} AND user_id = ${'u'} ORDER BY created_at DESC, id DESC LIMIT 50`.execute(
-      db,
-    )
-    expect(plan.rows.map((row) => row.detail).join('\n')).toMatch(
-      /USING INDEX opskit_notify_notifications_tenant_user_idx \(tenant_id=\? AND user_id=\?\)/,
-    )
-  } finally {
-    await db.destroy()
-  }
-})

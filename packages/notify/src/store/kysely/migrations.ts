@@ -1,5 +1,6 @@
 import type { MigrationSet } from '@opskit/core'
 import type { Kysely, Migration } from 'kysely'
+import { tenantStatisticsMigration, userIndexMigration } from './planner-migrations.js'
 import { tenancyMigration } from './tenancy-migration.js'
 
 /** The table names of the notify store for a prefix. */
@@ -125,28 +126,13 @@ export const notifyMigrations: MigrationSet = (prefix) => {
         .execute()
     },
   }
-  const userIndex: Migration = {
-    // biome-ignore lint/suspicious/noExplicitAny: migrations run on the host's schema-less Kysely
-    async up(db: Kysely<any>) {
-      // Only notifications sent to a user go into the per-user index (the only query by user names
-      // one, and `user_id = ?` implies the index's condition). A send without a user then writes
-      // no entry there: with every tenant's rows appended at its own end of a tenant-led index, a
-      // group commit of sends in ten tenants dirtied up to ten leaf pages instead of one (issue 21).
-      await db.schema.dropIndex(`${t.notifications}_tenant_user_idx`).execute()
-      await db.schema
-        .createIndex(`${t.notifications}_tenant_user_idx`)
-        .on(t.notifications)
-        .columns(['tenant_id', 'user_id', 'created_at'])
-        .where('user_id', 'is not', null)
-        .execute()
-    },
-  }
   return {
     '0001_initial': initial,
     '0002_disabled_endpoints': disabledEndpoints,
     '0003_provider_messages': providerMessages,
     '0004_templates': templates,
     '0005_tenancy': tenancyMigration(t),
-    '0006_user_index_partial': userIndex,
+    '0006_user_index_partial': userIndexMigration(t),
+    '0007_tenant_statistics': tenantStatisticsMigration(t),
   }
 }
