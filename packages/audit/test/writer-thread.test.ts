@@ -144,6 +144,38 @@ describe('writerThread', () => {
     await db.destroy()
   })
 
+  it('posts each batch with its own rows only, also a smaller one after a larger one', async () => {
+    // The host reuses one array for the rows' values from post to post: a batch of 2 after one
+    // of 100 must not carry the 98 rows after its own.
+    const { db, path } = fileDb()
+    const audit = await createAuditLog({ db, auditReads: false, writerThread: true })
+    const log = (count: number, tag: string) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          audit.logDataAccess({ actor: { id: `u${i % 3}` }, target: { type: 'doc', id: `${tag}${i}` } }),
+        ),
+      )
+    await log(1, 'first') // teaches the thread's writer the chain head (appended on the host)
+    await log(100, 'large')
+    await log(2, 'small')
+    await log(150, 'mixed') // a chunk of 100 and one of 50 in one turn
+    const file = new Database(path, { readonly: true })
+    const rows = file.prepare('SELECT target_id FROM opskit_audit_events ORDER BY seq').all() as Array<{
+      target_id: string
+    }>
+    file.close()
+    expect(rows.map((row) => row.target_id)).toEqual([
+      'first0',
+      ...Array.from({ length: 100 }, (_, i) => `large${i}`),
+      'small0',
+      'small1',
+      ...Array.from({ length: 150 }, (_, i) => `mixed${i}`),
+    ])
+    expect(await audit.verify()).toMatchObject({ ok: true, checked: 253 })
+    await audit.close()
+    await db.destroy()
+  })
+
   it('refuses an in-memory SQLite database with AUDIT_INVALID_OPTIONS', async () => {
     const db = openSqlite(':memory:')
     const attempt = createAuditLog({ db, writerThread: true })

@@ -52,27 +52,35 @@ export function encodeActor(
 ): string {
   const personal = (field: (typeof PERSONAL_ACTOR_FIELDS)[number]) => {
     const value = actor[field]
-    if (value === undefined) return ''
-    return `"${field}":${quote(seal ? seal(`actor.${field}`, value) : value)},`
+    return value === undefined || !seal ? value : seal(`actor.${field}`, value)
   }
-  let out = `{${personal('email')}"id":${quote(actor.id)},${personal('ip')}${personal('name')}`
-  if (actor.role !== undefined) out += `"role":${quote(actor.role)},`
-  out += `"type":${quote(actor.type)}`
-  const userAgent = personal('userAgent')
-  return userAgent === '' ? `${out}}` : `${out},${userAgent.slice(0, -1)}}`
+  // One object of string members in sorted key order, whatever is set (JSON.stringify drops the
+  // undefined ones): it encodes to the canonical JSON in one flat string, where concatenating the
+  // members built a string per member and then copied them all again.
+  return JSON.stringify({
+    email: personal('email'),
+    id: actor.id,
+    ip: personal('ip'),
+    name: personal('name'),
+    role: actor.role,
+    type: actor.type,
+    userAgent: personal('userAgent'),
+  })
 }
 
 /**
  * The canonical encoding of an event's body (format version 1, times in epoch ms): exactly the
  * bytes the leaf hash covers, equal to {@link canonicalJson} of the {@link EventBody} it parses
- * to. Built as one string without an intermediate object, since it runs for every event.
+ * to. Built as one string without an intermediate object, since it runs for every event; behind
+ * `prefix` when one is given (the leaf hash's domain byte, see `leafOfPrefixed`).
  */
 export function encodeBody(
   event: ParsedAuditEvent & { occurredAt: number; sanitized?: readonly string[] },
   position: EventPosition,
   actorJson: string,
+  prefix = '',
 ): string {
-  let out = `{"action":${quote(event.action)},"actor":${actorJson}`
+  let out = `${prefix}{"action":${quote(event.action)},"actor":${actorJson}`
   if (event.after !== undefined) out += `,"after":${canonicalJson(event.after)}`
   if (event.before !== undefined) out += `,"before":${canonicalJson(event.before)}`
   out += `,"category":${quote(event.category)},"chain":${quote(position.chainId)}`

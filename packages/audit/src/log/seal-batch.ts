@@ -1,4 +1,4 @@
-import { chainHash, leafHash } from '../event/canonical.js'
+import { chainHash, LEAF_DOMAIN, leafOfPrefixed } from '../event/canonical.js'
 import { encodeActor, encodeBody, PERSONAL_ACTOR_FIELDS, storedRow } from '../event/event-body.js'
 import type { ParsedAuditEvent } from '../event/event-schema.js'
 import type { AppendPlan, ChainHead, StoredEventRow, SubjectKey } from '../store/audit-store.js'
@@ -85,10 +85,9 @@ export function planBatch(
           const key = keys.get(pending.event.actor.id)
           const actorJson = encodeActor(pending.event.actor, key ? sealerOf(key) : undefined)
           const position = { id: pending.id, chainId, seq, recordedAt }
-          const encoded = encodeBody(pending.event, position, actorJson)
-          const leaf = leafHash(encoded)
+          const { leaf, body } = leafOfPrefixed(encodeBody(pending.event, position, actorJson, LEAF_DOMAIN))
           const hash = chainHash(prev, leaf)
-          const row = storedRow(pending.event, position, encoded, leaf, prev, hash)
+          const row = storedRow(pending.event, position, body, leaf, prev, hash)
           out.push(row)
           pending.row = row
           prev = hash

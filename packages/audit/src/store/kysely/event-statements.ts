@@ -45,6 +45,31 @@ export function pushEventParameters(out: unknown[], row: StoredEventRow): void {
   )
 }
 
+/**
+ * Writes a row's values into `out` from index `at` on, in {@link EVENT_COLUMNS} order, over what
+ * an earlier use left there (from 0 up, so the array stays packed); returns the index after them.
+ */
+export function writeEventParameters(out: unknown[], at: number, row: StoredEventRow): number {
+  out[at] = row.chainId
+  out[at + 1] = row.seq
+  out[at + 2] = row.id
+  out[at + 3] = row.tenantId
+  out[at + 4] = row.occurredAt
+  out[at + 5] = row.recordedAt
+  out[at + 6] = row.actorId
+  out[at + 7] = row.action
+  out[at + 8] = row.category
+  out[at + 9] = row.outcome
+  out[at + 10] = row.severity
+  out[at + 11] = row.targetType
+  out[at + 12] = row.targetId
+  out[at + 13] = row.body
+  out[at + 14] = row.leafHash
+  out[at + 15] = row.prevHash
+  out[at + 16] = row.hash
+  return at + EVENT_COLUMNS.length
+}
+
 /** Most rows per multi-row INSERT on SQLite (32,766 parameters per statement). */
 export const SQLITE_INSERT_CHUNK = 500
 

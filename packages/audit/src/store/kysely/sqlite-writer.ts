@@ -11,7 +11,7 @@ import {
   type StoredEventRow,
   type SubjectKey,
 } from '../audit-store.js'
-import { pushEventParameters } from './event-statements.js'
+import { writeEventParameters } from './event-statements.js'
 import type { auditTables } from './migrations.js'
 import type { WriterChain, WriterReplies, WriterRequest, WriterSetup } from './sqlite-writer-protocol.js'
 
@@ -173,13 +173,15 @@ interface Posted {
 /**
  * Seals `plan` on the predicted `heads` and posts it, without awaiting anything in between, and
  * moves those heads to the rows just sealed (the next batch chains on them while they are being
- * committed); `undefined` (nothing posted) when a chain's head is not known here.
+ * committed); `undefined` (nothing posted) when a chain's head is not known here. The rows'
+ * values go out in `parameters`, an array reused from post to post: posting copies it at once.
  */
 function sealAndPost(
   ask: Ask,
   heads: Map<string, ChainHead>,
   plan: AppendPlan,
   planKeys: ReadonlyMap<string, SubjectKey>,
+  parameters: unknown[],
 ): Posted | undefined {
   const planHeads = new Map<string, ChainHead>()
   for (const { chainId } of plan.chains) {
@@ -196,9 +198,11 @@ function sealAndPost(
     chains.push({ chainId, count, expectSeq: head.seq, expectHash: head.hash, lastHash: last.hash })
     heads.set(chainId, { chainId, seq: last.seq, hash: last.hash })
   }
-  const parameters: unknown[] = []
-  for (const row of rows) pushEventParameters(parameters, row)
+  let at = 0
+  for (const row of rows) at = writeEventParameters(parameters, at, row)
+  parameters.length = at
   const keyIds = [...new Set([...planKeys.values()].map((key) => key.keyId))]
+  // Posting copies the message before ask() returns (a structured clone), so the array is free again.
   return { rows, outcome: ask({ kind: 'append', chains, keyIds, parameters, more: plan.more === true }) }
 }
 
@@ -217,6 +221,8 @@ function threadedWriter(
   const keys = createKeyCache(ask)
   /** Seal-and-post turns, so batches reach the thread in the order they were handed over. */
   let sealing: Promise<void> = Promise.resolve()
+  /** The values of the rows being posted (see sealAndPost). */
+  const parameters: unknown[] = []
 
   return {
     get alive() {
@@ -236,7 +242,7 @@ function threadedWriter(
       let posted: Posted | undefined
       try {
         await turn
-        posted = sealAndPost(ask, heads, plan, await keys.fetch(plan.subjects))
+        posted = sealAndPost(ask, heads, plan, await keys.fetch(plan.subjects), parameters)
       } finally {
         // Going inline: commit what the thread holds open (the appends announced before this
         // one, a checkpoint) so that the host's connection does not wait for the write lock.
