@@ -82,6 +82,8 @@ for (const mode of modes) {
   await round(notifiers.get(mode) as Notifier, mode, 9_000_000) // warm-up
 }
 const rates = new Map<TenantMode, number[]>(modes.map((m) => [m, []]))
+/** Process CPU (every thread: the WAL fsyncs' kernel time included) per send, µs, per round. */
+const cpuPerSend = new Map<TenantMode, Array<{ user: number; system: number }>>(modes.map((m) => [m, []]))
 const ratios: number[] = []
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? modes : [...modes].reverse()
@@ -95,6 +97,7 @@ for (let r = 0; r < ROUNDS; r++) {
     const rate = await round(notifiers.get(mode) as Notifier, mode, (r + 1) * 100_000)
     counting = false
     const cpu = process.cpuUsage(cpu0)
+    cpuPerSend.get(mode)?.push({ user: cpu.user / SENDS, system: cpu.system / SENDS })
     console.log(
       `  ${mode}: cpu ${((cpu.user + cpu.system) / SENDS).toFixed(0)} us/send, written ${((ioBytes() - io0) / SENDS).toFixed(0)} B/send`,
     )
@@ -118,6 +121,12 @@ for (let r = 0; r < ROUNDS; r++) {
   )
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number
+for (const mode of modes) {
+  const rounds = cpuPerSend.get(mode) ?? []
+  console.log(
+    `${mode}: median CPU per send: user ${median(rounds.map((r) => r.user)).toFixed(0)} µs, system ${median(rounds.map((r) => r.system)).toFixed(0)} µs`,
+  )
+}
 if (!only)
   console.log(
     `median ratio required/off ${median(ratios).toFixed(3)} (min ${Math.min(...ratios).toFixed(3)}, max ${Math.max(...ratios).toFixed(3)})`,
