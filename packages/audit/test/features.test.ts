@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { text } from 'node:stream/consumers'
 import { type Context, type ContextManager, context, ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { encodeActor, encodeBody } from '../src/event/event-body.js'
+import { encodeBody, sealActor } from '../src/event/event-body.js'
 import { createMemoryAuditLog, createMemoryAuditStore } from '../src/testing/index.js'
 import {
   type AuditEvent,
@@ -87,7 +87,7 @@ describe('hashing format', () => {
     } as const
     const position = { id: 'i', chainId: 't', seq: 3, recordedAt: 2 }
     const encode = (event: typeof full, seal?: (field: string, value: string) => string) =>
-      encodeBody(event as never, position, encodeActor(event.actor as never, seal))
+      encodeBody(event as never, position, sealActor(event.actor as never, seal))
     const encoded = encode(full)
     expect(encoded).toBe(canonicalJson(JSON.parse(encoded)))
     expect(encoded).toContain('"before":{"a":1,"z":{"a":[{"c":2,"d":1}],"b":1}}')
@@ -124,6 +124,74 @@ describe('hashing format', () => {
       })
       const text = encode(event as never)
       expect(text).toBe(canonicalJson(JSON.parse(text)))
+    }
+  })
+
+  it('encodes before, after and metadata canonically whatever order and shape their objects have', () => {
+    const withProto = (value: unknown) => {
+      const object: Record<string, unknown> = { b: 1 }
+      Object.defineProperty(object, '__proto__', {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+      return object
+    }
+    const nullPrototype = Object.assign(Object.create(null) as Record<string, unknown>, {
+      z: 1,
+      a: { y: 2, x: 1 },
+    })
+    const holey: unknown[] = [1]
+    holey[3] = { b: 2, a: 1 }
+    // JS objects list array-index keys first, in numeric order; canonical order is code units.
+    const values: unknown[] = [
+      { b: 1, a: 2 },
+      { a: 1, b: { d: [{ f: 1, e: 2 }, 'x'], c: null } },
+      { 10: 'ten', 2: 'two', a: 'a', '-1': 'minus', '01': 'zero-one' },
+      { a: { 7: 1, b: 2 } },
+      { list: [{ 3: 'x', 1: 'y' }] },
+      withProto({ d: 1, c: 2 }),
+      nullPrototype,
+      { holes: holey, undef: undefined, arr: [undefined, null] },
+      { é: 1, e: 2, E: 3, '😀': 4, '\uffff': 5, '': 6 },
+      { sorted: { a: 1, b: [1, 2, { c: 3 }] } },
+    ]
+    const position = { id: 'i', chainId: 't', seq: 3, recordedAt: 2 }
+    for (const value of values) {
+      const event = {
+        action: 'doc.edit',
+        category: 'data_modification',
+        severity: 'info',
+        outcome: 'success',
+        actor: { id: 'u', type: 'user' },
+        before: value,
+        after: { wrapped: value },
+        metadata: value,
+        sanitized: ['reason'],
+        occurredAt: 1,
+      }
+      const actor = sealActor(event.actor as never)
+      const encoded = encodeBody(event as never, position, actor)
+      // The oracle: the body object assembled plainly, through the reference encoder.
+      const expected = canonicalJson({
+        v: 1,
+        id: 'i',
+        chain: 't',
+        seq: 3,
+        recordedAt: 2,
+        occurredAt: 1,
+        action: 'doc.edit',
+        category: 'data_modification',
+        severity: 'info',
+        outcome: 'success',
+        actor: { type: 'user', id: 'u' },
+        before: value,
+        after: { wrapped: value },
+        metadata: value,
+        sanitized: ['reason'],
+      })
+      expect(encoded).toBe(expected)
     }
   })
 

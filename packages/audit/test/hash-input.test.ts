@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson, chainHash, LEAF_DOMAIN, leafHash, leafOfPrefixed } from '../src/event/canonical.js'
+import { canonicalJson, chainHash, leafHash } from '../src/event/canonical.js'
 
-// The sealing path builds hash input without a string or Buffer per event (a reused 65-byte
-// buffer for chain hashes, a body built behind the leaf domain byte, keys sorted in place). Each
-// must give the very bytes of the plain formula, checked with node:crypto over explicit bytes.
+// The sealing path builds hash input without a string or Buffer per event (reused buffers for
+// the leaf and chain hashes, keys sorted in place). Each must give the very bytes of the plain
+// formula, checked with node:crypto over explicit bytes.
 
 const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest('hex')
 const hex = (seed: number) => createHash('sha256').update(String(seed)).digest('hex')
@@ -34,14 +34,18 @@ describe('hash input built without allocating', () => {
     )
   })
 
-  it('leaf hash of a body built behind the domain byte: SHA-256(0x00 ‖ body), and the body alone', () => {
-    for (const body of ['', '{"a":1}', '{"é":"\u2028😀"}', 'x'.repeat(5000)]) {
-      const { leaf, body: stored } = leafOfPrefixed(`${LEAF_DOMAIN}${body}`)
-      expect(stored).toBe(body)
-      expect(leaf).toBe(sha256(Buffer.from([0]), Buffer.from(body, 'utf8')))
-      expect(leaf).toBe(leafHash(body))
-    }
-    expect(() => leafOfPrefixed('{"a":1}')).toThrow(TypeError)
+  it('leaf hash: SHA-256(0x00 ‖ UTF-8 body), also for a short body after a long one and past the reused buffer', () => {
+    const bodies = [
+      '{"a":1}',
+      'x'.repeat(5000),
+      '',
+      '{"é":"\u2028😀"}',
+      'lone \ud800 surrogate',
+      'y'.repeat(20_000),
+      '{"b":2}',
+    ]
+    for (const body of bodies)
+      expect(leafHash(body), body.slice(0, 20)).toBe(sha256(Buffer.from([0]), Buffer.from(body, 'utf8')))
   })
 
   it('sorts object keys by UTF-16 code units, in place for small objects and large alike', () => {

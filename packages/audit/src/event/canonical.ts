@@ -45,28 +45,72 @@ function sortKeys(keys: string[]): void {
   }
 }
 
+/** What {@link inCanonicalOrder} returns for a value that no JS object can hold in canonical order. */
+export const NOT_IN_ORDER: unique symbol = Symbol('not in canonical order')
+
+/**
+ * `value` in a form whose `JSON.stringify` is exactly {@link canonicalJson} of it: the value itself
+ * when each of its objects already lists its keys in canonical order, else a copy with its objects
+ * rebuilt in that order. {@link NOT_IN_ORDER} for anything else: a key that starts with a digit
+ * (JS objects list array-index keys first, in numeric order), `__proto__`, an object that is not
+ * plain (`toJSON`) or a value `JSON.stringify` drops from objects (a function, a symbol).
+ */
+export function inCanonicalOrder(value: unknown): unknown {
+  if (typeof value === 'function' || typeof value === 'symbol') return NOT_IN_ORDER
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined
+    for (let i = 0; i < value.length; i++) {
+      const member = inCanonicalOrder(value[i])
+      if (member === NOT_IN_ORDER) return NOT_IN_ORDER
+      if (member !== value[i]) {
+        copy ??= value.slice()
+        copy[i] = member
+      }
+    }
+    return copy ?? value
+  }
+  const prototype = Object.getPrototypeOf(value)
+  if (prototype !== Object.prototype && prototype !== null) return NOT_IN_ORDER
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record)
+  let sorted = true
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    const first = key.charCodeAt(0)
+    if ((first >= 48 && first <= 57) || key === '__proto__') return NOT_IN_ORDER
+    if (i > 0 && (keys[i - 1] as string) > key) sorted = false
+  }
+  if (!sorted) sortKeys(keys)
+  // A copy when the keys were out of order or a member had to be copied; else the value itself.
+  let copy: Record<string, unknown> | undefined = sorted ? undefined : {}
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    const member = inCanonicalOrder(record[key])
+    if (member === NOT_IN_ORDER) return NOT_IN_ORDER
+    if (!copy && member !== record[key]) {
+      copy = {}
+      for (let j = 0; j < i; j++) copy[keys[j] as string] = record[keys[j] as string]
+    }
+    if (copy) copy[key] = member
+  }
+  return copy ?? value
+}
+
 /** The chain hash before the first event: 32 zero bytes, hex. */
 export const GENESIS_HASH = '0'.repeat(64)
 
-/**
- * What a leaf hash covers before the body: U+0000, which encodes to the single byte 0x00 in UTF-8,
- * so a string is hashed in one shot without a Buffer concat.
- */
-export const LEAF_DOMAIN = '\u0000'
+/** The bytes a leaf hash covers, `0x00 ‖ body` (UTF-8), encoded into one reused buffer. */
+const leafInput = Buffer.alloc(16_384)
 
 /** Leaf hash of an event: `SHA-256(0x00 ‖ canonical body)`, hex (RFC 6962 leaf domain). */
 export function leafHash(body: string): string {
-  return hash('sha256', `${LEAF_DOMAIN}${body}`, 'hex')
-}
-
-/**
- * The leaf hash and the body of `input`, the body already built behind {@link LEAF_DOMAIN}: the
- * string is made flat once, for the hash, and the body is a slice of it, where hashing a body
- * built on its own copies it into a prefixed string and storing it flattens it a second time.
- */
-export function leafOfPrefixed(input: string): { leaf: string; body: string } {
-  if (!input.startsWith(LEAF_DOMAIN)) throw new TypeError('leafOfPrefixed: input must start with LEAF_DOMAIN')
-  return { leaf: hash('sha256', input, 'hex'), body: input.slice(LEAF_DOMAIN.length) }
+  // UTF-8 takes at most 3 bytes per UTF-16 unit. Encoded into the reused buffer there is no
+  // `\0${body}` string per event (a copy of the body on the heap); lone surrogates become
+  // U+FFFD there as they do when a string is hashed. Byte 0 of the buffer stays 0x00.
+  if (1 + 3 * body.length > leafInput.length) return hash('sha256', `\u0000${body}`, 'hex')
+  const length = 1 + leafInput.write(body, 1, 'utf8')
+  return hash('sha256', leafInput.subarray(0, length), 'hex')
 }
 
 /** The bytes a chain hash covers, reused: `0x01 ‖ previous chain hash ‖ leaf hash` (65 bytes). */

@@ -1,6 +1,6 @@
 import { decryptField, encryptedKeyId, isEncrypted } from '../crypto/subject-crypto.js'
 import type { StoredEventRow, SubjectKey } from '../store/audit-store.js'
-import { canonicalJson } from './canonical.js'
+import { canonicalJson, inCanonicalOrder, NOT_IN_ORDER } from './canonical.js'
 import { type AuditActor, type AuditEvent, ERASED, type ParsedAuditEvent } from './event-schema.js'
 
 /** Actor fields that are personal data: encrypted with the subject's key, erased by `forgetSubject`. */
@@ -42,22 +42,31 @@ export interface EventPosition {
   recordedAt: number
 }
 
+/** The actor member of an event's body: personal fields sealed, keys in canonical (sorted) order. */
+export interface SealedActor {
+  email: string | undefined
+  id: string
+  ip: string | undefined
+  name: string | undefined
+  role: string | undefined
+  type: string
+  userAgent: string | undefined
+}
+
 /**
- * The actor member of an event's body, canonical: keys in sorted order, personal fields passed
- * through `seal` (encryption with the subject's key) when it is given.
+ * The actor member of an event's body, personal fields passed through `seal` (encryption with the
+ * subject's key) when it is given: one object of string members in sorted key order, so
+ * `JSON.stringify` encodes it canonically (dropping the members left `undefined`).
  */
-export function encodeActor(
+export function sealActor(
   actor: ParsedAuditEvent['actor'],
   seal?: (field: string, value: string) => string,
-): string {
+): SealedActor {
   const personal = (field: (typeof PERSONAL_ACTOR_FIELDS)[number]) => {
     const value = actor[field]
     return value === undefined || !seal ? value : seal(`actor.${field}`, value)
   }
-  // One object of string members in sorted key order, whatever is set (JSON.stringify drops the
-  // undefined ones): it encodes to the canonical JSON in one flat string, where concatenating the
-  // members built a string per member and then copied them all again.
-  return JSON.stringify({
+  return {
     email: personal('email'),
     id: actor.id,
     ip: personal('ip'),
@@ -65,22 +74,57 @@ export function encodeActor(
     role: actor.role,
     type: actor.type,
     userAgent: personal('userAgent'),
-  })
+  }
 }
+
+type BodyEvent = ParsedAuditEvent & { occurredAt: number; sanitized?: readonly string[] }
 
 /**
  * The canonical encoding of an event's body (format version 1, times in epoch ms): exactly the
  * bytes the leaf hash covers, equal to {@link canonicalJson} of the {@link EventBody} it parses
- * to. Built as one string without an intermediate object, since it runs for every event; behind
- * `prefix` when one is given (the leaf hash's domain byte, see `leafOfPrefixed`).
+ * to. It runs for every event, so it is one `JSON.stringify` of an object whose keys are in
+ * canonical order (members left `undefined` are dropped), `before`/`after`/`metadata` put in
+ * canonical order without a copy when they already are (see {@link inCanonicalOrder}): one flat
+ * string, where building it member by member made a string per member and copied them all again.
  */
-export function encodeBody(
-  event: ParsedAuditEvent & { occurredAt: number; sanitized?: readonly string[] },
-  position: EventPosition,
-  actorJson: string,
-  prefix = '',
-): string {
-  let out = `${prefix}{"action":${quote(event.action)},"actor":${actorJson}`
+export function encodeBody(event: BodyEvent, position: EventPosition, actor: SealedActor): string {
+  const after = event.after === undefined ? undefined : inCanonicalOrder(event.after)
+  const before = event.before === undefined ? undefined : inCanonicalOrder(event.before)
+  const metadata = event.metadata === undefined ? undefined : inCanonicalOrder(event.metadata)
+  if (after === NOT_IN_ORDER || before === NOT_IN_ORDER || metadata === NOT_IN_ORDER)
+    return encodeBodyText(event, position, JSON.stringify(actor))
+  const target = event.target
+  return JSON.stringify({
+    action: event.action,
+    actor,
+    after,
+    before,
+    category: event.category,
+    chain: position.chainId,
+    correlationId: event.correlationId,
+    id: position.id,
+    metadata,
+    occurredAt: event.occurredAt,
+    outcome: event.outcome,
+    reason: event.reason,
+    recordedAt: position.recordedAt,
+    requestId: event.requestId,
+    sanitized: event.sanitized,
+    seq: position.seq,
+    sessionId: event.sessionId,
+    severity: event.severity,
+    target: target === undefined ? undefined : { id: target.id, name: target.name, type: target.type },
+    tenantId: event.tenantId,
+    v: 1,
+  })
+}
+
+/**
+ * {@link encodeBody} member by member, for `before`/`after`/`metadata` that no JS object can hold
+ * in canonical order (keys that start with a digit: objects list array indexes first).
+ */
+function encodeBodyText(event: BodyEvent, position: EventPosition, actorJson: string): string {
+  let out = `{"action":${quote(event.action)},"actor":${actorJson}`
   if (event.after !== undefined) out += `,"after":${canonicalJson(event.after)}`
   if (event.before !== undefined) out += `,"before":${canonicalJson(event.before)}`
   out += `,"category":${quote(event.category)},"chain":${quote(position.chainId)}`

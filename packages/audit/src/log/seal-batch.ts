@@ -1,5 +1,5 @@
-import { chainHash, LEAF_DOMAIN, leafOfPrefixed } from '../event/canonical.js'
-import { encodeActor, encodeBody, PERSONAL_ACTOR_FIELDS, storedRow } from '../event/event-body.js'
+import { chainHash, leafHash } from '../event/canonical.js'
+import { encodeBody, PERSONAL_ACTOR_FIELDS, sealActor, storedRow } from '../event/event-body.js'
 import type { ParsedAuditEvent } from '../event/event-schema.js'
 import type { AppendPlan, ChainHead, StoredEventRow, SubjectKey } from '../store/audit-store.js'
 import type { LoggedEvent } from './audit-log.js'
@@ -83,9 +83,10 @@ export function planBatch(
         for (const pending of byChain.get(chainId) as PendingEvent[]) {
           seq++
           const key = keys.get(pending.event.actor.id)
-          const actorJson = encodeActor(pending.event.actor, key ? sealerOf(key) : undefined)
+          const actor = sealActor(pending.event.actor, key ? sealerOf(key) : undefined)
           const position = { id: pending.id, chainId, seq, recordedAt }
-          const { leaf, body } = leafOfPrefixed(encodeBody(pending.event, position, actorJson, LEAF_DOMAIN))
+          const body = encodeBody(pending.event, position, actor)
+          const leaf = leafHash(body)
           const hash = chainHash(prev, leaf)
           const row = storedRow(pending.event, position, body, leaf, prev, hash)
           out.push(row)
