@@ -5,6 +5,14 @@
 // each runs RUNS times; rows print min/median/max and a target is met when the medians meet it.
 // The child runs that file transpiled to plain JavaScript (no tsx loader in the child: tsx alone
 // adds ~40-55 MB of RSS to every process, which would be measured as if the libraries used it).
+// XLSX peak RSS (issue 19, target <= 0.5x of exceljs): importing @opskit/reports no longer
+// loads node:http/https/tls/dns (core loads them at the first outbound request), -0.9 MB of RSS
+// at import, but the XLSX peak did not move beyond noise (A/B of core before/after, 7 alternating
+// runs each on a loaded machine: medians 97.5 and 97.3 MB). The `xlsx-renderer-alone` row is the
+// floor that trimming imports and set-up further could reach: the renderer on the same rows with
+// zod loaded (a host's report params need it; ~3 MB) and nothing else of ours peaks ~1.5 MB below
+// `xlsx-ours`, most of it the bench's scratch store (a second, in-memory SQLite migrated in the
+// measured process). What remains above the row source is zod and the render, not imports.
 // Run: cd bench && node --expose-gc --import tsx reports.bench.ts [--quick]
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -79,6 +87,7 @@ try {
     'xlsx-baseline-shared',
     'row-source',
     'row-source-ours',
+    'xlsx-renderer-alone',
     'floor',
   ]
   const speed = await alternate(
@@ -169,6 +178,12 @@ try {
       {
         case: `row source after setting @opskit/reports up for XLSX (imports incl. zod, store, report; nothing rendered)`,
         ours: rss(speed['row-source-ours']),
+        unit: 'MB',
+        higherIsBetter: false,
+      },
+      {
+        case: `XLSX renderer alone (no createReports, store or root entry; zod loaded as a host's params load it)`,
+        ours: rss(speed['xlsx-renderer-alone']),
         unit: 'MB',
         higherIsBetter: false,
       },

@@ -39,6 +39,20 @@ const SALES_COLUMNS = [
   'note',
 ] as const
 
+/** The sales report's columns (the report of `ours`, the renderer of `xlsx-renderer-alone`). */
+const SALES_REPORT_COLUMNS = [
+  { key: 'id', header: 'id', type: 'integer' },
+  { key: 'order_no', header: 'order_no', type: 'string' },
+  { key: 'customer', header: 'customer', type: 'string' },
+  { key: 'email', header: 'email', type: 'string' },
+  { key: 'amount', header: 'amount', type: 'decimal' },
+  { key: 'currency', header: 'currency', type: 'string' },
+  { key: 'qty', header: 'qty', type: 'integer' },
+  { key: 'created_at', header: 'created_at', type: 'datetime' },
+  { key: 'status', header: 'status', type: 'string' },
+  { key: 'note', header: 'note', type: 'string' },
+] as const
+
 const db = openSqlite(dbPath, { readonly: true })
 const query = () =>
   db
@@ -54,18 +68,7 @@ const salesReport = async () => {
     name: 'sales',
     title: 'Sales',
     params: z.object({}),
-    columns: [
-      { key: 'id', header: 'id', type: 'integer' },
-      { key: 'order_no', header: 'order_no', type: 'string' },
-      { key: 'customer', header: 'customer', type: 'string' },
-      { key: 'email', header: 'email', type: 'string' },
-      { key: 'amount', header: 'amount', type: 'decimal' },
-      { key: 'currency', header: 'currency', type: 'string' },
-      { key: 'qty', header: 'qty', type: 'integer' },
-      { key: 'created_at', header: 'created_at', type: 'datetime' },
-      { key: 'status', header: 'status', type: 'string' },
-      { key: 'note', header: 'note', type: 'string' },
-    ],
+    columns: SALES_REPORT_COLUMNS,
     query: () => query(),
     totals: { amount: 'sum', qty: 'sum' },
   })
@@ -169,6 +172,37 @@ async function rowSource() {
 }
 
 /**
+ * The XLSX renderer alone on the same rows (cells in column order, epoch ms for the instant),
+ * with zod loaded as a host's report parameters load it, but no createReports, store, report
+ * definition or root entry of @opskit/reports: the floor that trimming imports and set-up could
+ * reach (not a way to use the package; no totals).
+ */
+async function xlsxRendererAlone() {
+  const [{ createXlsxRenderer }] = await Promise.all([import('@opskit/reports/xlsx'), import('zod')])
+  async function* cells() {
+    for await (const row of query().stream()) yield SALES_COLUMNS.map((key) => row[key])
+  }
+  await createXlsxRenderer().render(
+    {
+      title: 'Sales',
+      name: 'sales',
+      columns: SALES_REPORT_COLUMNS,
+      rows: cells(),
+      params: {},
+      generatedAt: new Date(),
+      locale: 'en-US',
+      timeZone: 'UTC',
+      totalKinds: {},
+      totalLines: () => [],
+      totals: () => [],
+      chartData: () => [],
+      chartCurrency: () => null,
+    },
+    createWriteStream(outPath),
+  )
+}
+
+/**
  * The row source after setting @opskit/reports up for XLSX (imports, store, report definition),
  * nothing rendered: what `xlsx-ours` pays before its writer writes a byte.
  */
@@ -187,6 +221,7 @@ else if (caseName === 'xlsx-baseline-shared') await exceljsBaseline(true)
 else if (caseName === 'pdf-ours') await ours('pdf')
 else if (caseName === 'row-source') await rowSource()
 else if (caseName === 'row-source-ours') await rowSourceAfterOurSetup()
+else if (caseName === 'xlsx-renderer-alone') await xlsxRendererAlone()
 else if (caseName === 'floor') createWriteStream(outPath).end()
 else throw new Error(`unknown case ${caseName}`)
 const ms = performance.now() - started
