@@ -1,8 +1,15 @@
-import { AnomalyLikelihood, type AnomalyLikelihoodState, logLikelihood } from './anomaly-likelihood.js'
+import type { AnomalyReason } from './anomaly-detector-types.js'
+import {
+  AnomalyLikelihood,
+  type AnomalyLikelihoodOptions,
+  type AnomalyLikelihoodState,
+  logLikelihood,
+} from './anomaly-likelihood.js'
 import { ChangeSurprise, type ChangeSurpriseState } from './change-surprise.js'
 import { ContextNovelty, type ContextNoveltyState } from './context-novelty.js'
 import type { Engine } from './engine.js'
 import { Flatline, type FlatlineState } from './flatline.js'
+import { RareLevel, type RareLevelState } from './rare-level.js'
 import { WindowNovelty, type WindowNoveltyState } from './window-novelty.js'
 
 /**
@@ -10,6 +17,69 @@ import { WindowNovelty, type WindowNoveltyState } from './window-novelty.js'
  * the previous SUPPRESSION_WINDOW points is scaled by the `suppressionFactor` option.
  */
 const SUPPRESSION_WINDOW = 100
+
+/**
+ * Past levels the rare-level channel ranks the current one among (57 days of 5-minute points):
+ * a bound on memory that NAB's files (up to 22,695 points) barely reach.
+ */
+const RARE_LEVEL_MEMORY = 16384
+
+/** Serializable state of the rare-level channel. */
+export interface RareLevelChannelState {
+  levels: RareLevelState
+  likelihood: AnomalyLikelihoodState
+}
+
+/** The rare-level channel: raw rarity of the current level through its own likelihood layer. */
+interface RareLevelChannel {
+  step(value: number): number
+  state(): RareLevelChannelState
+}
+
+/** The flatline channel, continued from a snapshot's state when there is one. */
+function restoreFlatline(minRun: number, state?: FlatlineState): Flatline {
+  return state ? Flatline.from(minRun, state) : new Flatline(minRun)
+}
+
+/** Each channel's score at one point, before the largest is taken. */
+interface ChannelScores {
+  byContext: number
+  byChange: number
+  byShape: number
+  bySustained: number
+  byFlatline: number
+  byRareLevel: number
+}
+
+/** The reason of a score at or above the threshold: the channel that produced it. */
+function strongestChannel(by: ChannelScores): AnomalyReason {
+  const { byContext, byChange, byShape, bySustained, byFlatline, byRareLevel } = by
+  if (byFlatline === 1) return 'flatline'
+  if (byRareLevel > Math.max(byContext, byChange, byShape, bySustained)) return 'rare-level'
+  if (byShape > Math.max(byContext, byChange, bySustained)) return 'unusual-shape'
+  if (bySustained > Math.max(byContext, byChange)) return 'sustained-surprise'
+  return byContext >= byChange ? 'surprising-sequence' : 'unexpected-change'
+}
+
+/** The rare-level channel when `rareLevelSpan` turns it on, continued from a snapshot's state when there is one. */
+function rareLevelChannel(
+  o: Record<string, number>,
+  likelihoodOptions: AnomalyLikelihoodOptions,
+  state?: RareLevelChannelState,
+): RareLevelChannel | undefined {
+  // Snapshots from before the option existed continue without the channel.
+  const span = o.rareLevelSpan ?? 0
+  if (span === 0) return undefined
+  const options = { span, warmup: o.warmup as number, memory: RARE_LEVEL_MEMORY }
+  const levels = state ? RareLevel.from(options, state.levels) : new RareLevel(options)
+  const likelihood = state
+    ? AnomalyLikelihood.from(likelihoodOptions, state.likelihood)
+    : new AnomalyLikelihood(likelihoodOptions)
+  return {
+    step: (value) => logLikelihood(likelihood.step(levels.step(value))),
+    state: () => ({ levels: levels.toJSON(), likelihood: likelihood.toJSON() }),
+  }
+}
 
 /** Serializable state of the ensemble engine. */
 export interface EnsembleState {
@@ -30,16 +100,18 @@ export interface EnsembleState {
   shape?: WindowNoveltyState
   /** The flatline channel (absent in snapshots from before it existed, and when `flatlineRun` is 0). */
   flatline?: FlatlineState
+  /** The rare-level channel (absent in snapshots from before it existed, and when `rareLevelSpan` is 0). */
+  rareLevel?: RareLevelChannelState
 }
 
 /**
  * The ensemble: an out-of-range check, likelihood layers over three sequence-context models and a
  * change model, slow likelihood layers over the same context models (sustained surprise), a
- * window-shape novelty channel and a flatline channel; the largest score wins, then temporal
+ * window-shape novelty channel, a rare-level channel and a flatline channel; the largest score wins, then temporal
  * non-maximum suppression.
  */
 export function ensembleEngine(o: Record<string, number>, state?: EnsembleState): Engine {
-  const likelihoodOptions = {
+  const likelihoodOptions: AnomalyLikelihoodOptions = {
     learningPeriod: o.learningPeriod as number,
     estimationSamples: o.estimationSamples as number,
     historicWindowSize: o.historicWindowSize as number,
@@ -95,12 +167,9 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
   const shape = state?.shape ? WindowNovelty.from(shapeOptions, state.shape) : new WindowNovelty(shapeOptions)
   // Snapshots from before the flatline channel existed continue without it.
   const flatlineRun = o.flatlineRun ?? 0
-  const flatline =
-    flatlineRun === 0
-      ? undefined
-      : state?.flatline
-        ? Flatline.from(flatlineRun, state.flatline)
-        : new Flatline(flatlineRun)
+  const flatline = flatlineRun === 0 ? undefined : restoreFlatline(flatlineRun, state?.flatline)
+  // A fresh channel when the snapshot predates it but the options turn it on.
+  const rareLevel = rareLevelChannel(o, likelihoodOptions, state?.rareLevel)
   return {
     step(value) {
       let byContext = 0
@@ -114,6 +183,7 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
       const byChange = logLikelihood(changeLikelihood.step(change.step(value)))
       const byShape = shape.step(value)
       const byFlatline = flatline ? flatline.step(value) : 0
+      const byRareLevel = rareLevel ? rareLevel.step(value) : 0
       const tolerance = (hi - lo) * (o.spatialTolerance as number)
       // The range means something only once the likelihood layers start learning (a day of
       // 5-minute points by default): before that, a new extreme is ordinary.
@@ -132,12 +202,9 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
         suppress(0)
         return { score: 0, reason: 'warming-up' }
       }
-      const score = suppress(Math.min(1, Math.max(0, byContext, byChange, byShape, bySustained, byFlatline)))
-      if (score < (o.threshold as number)) return { score, reason: 'normal' }
-      if (byFlatline === 1) return { score, reason: 'flatline' }
-      if (byShape > Math.max(byContext, byChange, bySustained)) return { score, reason: 'unusual-shape' }
-      if (bySustained > Math.max(byContext, byChange)) return { score, reason: 'sustained-surprise' }
-      return { score, reason: byContext >= byChange ? 'surprising-sequence' : 'unexpected-change' }
+      const by = { byContext, byChange, byShape, bySustained, byFlatline, byRareLevel }
+      const score = suppress(Math.min(1, Math.max(0, ...Object.values(by))))
+      return { score, reason: score < (o.threshold as number) ? 'normal' : strongestChannel(by) }
     },
     state: (): EnsembleState => ({
       contexts: contexts.map((c) => c.toJSON()),
@@ -153,6 +220,7 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
       recent: [...recent],
       shape: shape.toJSON(),
       ...(flatline ? { flatline: flatline.toJSON() } : {}),
+      ...(rareLevel ? { rareLevel: rareLevel.state() } : {}),
     }),
   }
 }

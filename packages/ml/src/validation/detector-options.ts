@@ -36,6 +36,7 @@ const ensembleSchema = z.strictObject({
   shapeFloor: z.number().gt(0).max(1).optional(),
   sustainedWindow: z.number().int().min(0).max(4096).optional(),
   flatlineRun: z.number().int().min(0).optional(),
+  rareLevelSpan: z.number().int().min(0).max(4096).optional(),
 })
 
 const pureSchema = z.discriminatedUnion('kind', [zscoreSchema, ensembleSchema])
@@ -104,6 +105,7 @@ export function resolveDetectorOptions(options: PureDetectorOptions): ResolvedDe
       shapeFloor: parsed.shapeFloor ?? 0.5,
       sustainedWindow: parsed.sustainedWindow ?? 50,
       flatlineRun: parsed.flatlineRun ?? 0,
+      rareLevelSpan: parsed.rareLevelSpan ?? 0,
     },
   }
 }
