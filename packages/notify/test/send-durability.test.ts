@@ -59,7 +59,7 @@ forEachDialect('notify send under concurrency', ({ db, dialect, openAnother }) =
   })
 })
 
-forEachDialect('notify store send path', ({ db }) => {
+forEachDialect('notify store send path', ({ db, dialect }) => {
   it('claims of one group: a taken key is skipped, a failing row fails alone, the others are claimed', async () => {
     const store = await createKyselyNotifyStore({ db: db(), tablePrefix: 'path_' })
     const record = (id: string, key: string): NotificationRecord => ({
@@ -103,6 +103,43 @@ forEachDialect('notify store send path', ({ db }) => {
     expect(
       await store.recordReceipt('', { provider: 'p', providerMessageId: 'm1', status: 'delivered' }, 3),
     ).toBe(true)
+    await store.close()
+  })
+
+  it('claims of one group with taken keys and no failure: exactly the rows that went in are claimed', async () => {
+    const store = await createKyselyNotifyStore({ db: db(), tablePrefix: 'taken_' })
+    const record = (id: string, key: string, tenantId = ''): NotificationRecord => ({
+      id,
+      tenantId,
+      idempotencyKey: key,
+      state: 'sending',
+      deliveries: [],
+      createdAt: 1,
+      updatedAt: 1,
+    })
+    expect(await store.insertNotification(record('a0', 'held'))).toBe(true)
+    const outcomes = await Promise.all([
+      store.insertNotification(record('a1', 'k1')),
+      store.insertNotification(record('a2', 'held')), // taken by an earlier group
+      store.insertNotification(record('a3', 'k1')), // taken by a1 in this group (SQLite)
+      store.insertNotification(record('a4', 'held', 't2')), // the same key in another tenant
+      store.insertNotification(record('a5', 'k5'), { wait: 'committed' }),
+      store.insertNotification(record('a6', 'k6')),
+    ])
+    // k1 is raced by a1 and a3: on SQLite one group claims in order, on PostgreSQL either wins
+    const k1 = outcomes[0] ? 'a1' : 'a3'
+    if (dialect === 'sqlite') expect(k1).toBe('a1')
+    expect(outcomes).toEqual([k1 === 'a1', false, k1 === 'a3', true, true, true])
+    for (const [tenant, key, id] of [
+      ['', 'held', 'a0'],
+      ['', 'k1', k1],
+      ['t2', 'held', 'a4'],
+      ['', 'k5', 'a5'],
+      ['', 'k6', 'a6'],
+    ] as const)
+      expect((await store.getNotificationByKey(tenant, key))?.id).toBe(id)
+    expect(await store.getNotification('', 'a2')).toBeUndefined()
+    expect(await store.getNotification('', k1 === 'a1' ? 'a3' : 'a1')).toBeUndefined()
     await store.close()
   })
 })

@@ -5,6 +5,7 @@ import type { AnyProvider } from '../providers/index.js'
 import type { ProviderResult } from '../providers/provider-common.js'
 import { createTokenBucket, type RateLimit, type TokenBucket } from '../rate-limit/token-bucket.js'
 import type { Channel } from '../types/channel.js'
+import { createCallDeadlines } from './call-deadlines.js'
 
 /** A delivery error as the delivery log keeps it: the vendor code when there is one, no secrets. */
 export function errorSummary(error: unknown): { code: string; message: string } {
@@ -55,6 +56,7 @@ export interface ProviderChain {
 export function createProviderChain(options: ProviderChainOptions): ProviderChain {
   const { clock, logger, sendTimeoutMs } = options
   const buckets = new Map<string, TokenBucket>()
+  const deadlines = createCallDeadlines(clock, sendTimeoutMs)
   /** The bucket of a tenant and provider: per tenant, or one per provider with `scope: 'provider'`. */
   const bucketOf = (tenantId: string, name: string): TokenBucket | undefined => {
     const limit = options.rateLimits[name]
@@ -86,13 +88,12 @@ export function createProviderChain(options: ProviderChainOptions): ProviderChai
     send: (signal: AbortSignal) => Promise<R>,
   ): Promise<R> => {
     await bucketOf(tenantId, provider.name)?.take()
-    const controller = new AbortController()
-    const timer = clock.setTimeout(() => controller.abort(), sendTimeoutMs)
+    const deadline = deadlines.acquire()
     try {
-      return await send(controller.signal)
+      return await send(deadline.signal)
     } catch (error) {
       if (isOpskitError(error)) throw error
-      if (controller.signal.aborted) {
+      if (deadline.signal.aborted) {
         throw providerError({
           provider: provider.name,
           retryable: true,
@@ -109,7 +110,7 @@ export function createProviderChain(options: ProviderChainOptions): ProviderChai
         cause: error,
       })
     } finally {
-      clock.clearTimeout(timer)
+      deadlines.release(deadline)
     }
   }
 
