@@ -9,6 +9,7 @@ const beforeTenancy = (prefix: string) => {
     '0005_tenancy': _tenancy,
     '0006_user_index_partial': _userIndex,
     '0007_tenant_statistics': _statistics,
+    '0008_inbox_list_order': _inboxOrder,
     ...shipped
   } = notifyMigrations(prefix)
   return shipped

@@ -1,6 +1,10 @@
 import type { MigrationSet } from '@opskit/core'
 import type { Kysely, Migration } from 'kysely'
-import { tenantStatisticsMigration, userIndexMigration } from './planner-migrations.js'
+import {
+  inboxListOrderMigration,
+  tenantStatisticsMigration,
+  userIndexMigration,
+} from './planner-migrations.js'
 import { tenancyMigration } from './tenancy-migration.js'
 
 /** The table names of the notify store for a prefix. */
@@ -134,5 +138,6 @@ export const notifyMigrations: MigrationSet = (prefix) => {
     '0005_tenancy': tenancyMigration(t),
     '0006_user_index_partial': userIndexMigration(t),
     '0007_tenant_statistics': tenantStatisticsMigration(t),
+    '0008_inbox_list_order': inboxListOrderMigration(t),
   }
 }

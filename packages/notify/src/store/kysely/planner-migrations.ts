@@ -47,3 +47,24 @@ export function tenantStatisticsMigration(t: Tables): Migration {
     },
   }
 }
+
+/**
+ * `0008_inbox_list_order`: the inbox's per-user index in list order, `(tenant_id, user_id,
+ * created_at, id)`. With `read_at` between user and time (0005), a list fetched every unread row of
+ * the user and sorted them for the first page; PostgreSQL also chose between an index scan and a
+ * bitmap scan by the tenant column's physical order (a constant `''` untenanted, scattered with
+ * tenants), so the same list planned differently per mode (issue 21). In list order the scan stops
+ * after one page of unread rows (`read_at is null` is checked on the rows it reads), in both modes.
+ */
+export function inboxListOrderMigration(t: Tables): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.dropIndex(`${t.inbox}_tenant_user_idx`).execute()
+      await db.schema
+        .createIndex(`${t.inbox}_tenant_user_idx`)
+        .on(t.inbox)
+        .columns(['tenant_id', 'user_id', 'created_at', 'id'])
+        .execute()
+    },
+  }
+}
