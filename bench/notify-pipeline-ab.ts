@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { openSqlite } from '@opskit/core/sqlite'
 import type * as NotifyModule from '@opskit/notify'
 import type * as NotifyTesting from '@opskit/notify/testing'
+import { CODE_TEMPLATE, codeMessage } from './lib/notify-workload.js'
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name)
@@ -46,7 +47,7 @@ async function openSide(name: string, distDir: string | undefined): Promise<Side
   const notifier = await notify.createNotifier({
     store,
     providers: { sms: [mock] },
-    templates: [{ name: 'code', channel: 'sms', text: 'Hi {{name}}, your code is {{code}}' }],
+    templates: [CODE_TEMPLATE],
   })
   await notifier.preferences.set('bench-user', { timeZone: 'Europe/Paris', categories: { marketing: false } })
   return {
@@ -70,15 +71,7 @@ async function run(side: Side): Promise<{ rate: number; cpuUs: number }> {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < SENDS) {
         const i = next++
-        await side.notifier.send({
-          userId: 'bench-user',
-          to: { phone: '+14155550100' },
-          channels: ['sms'],
-          template: 'code',
-          data: { name: 'Ada', code: String(100000 + i) },
-          category: 'security',
-          idempotencyKey: `${side.name}-b${batch}-${i}`,
-        })
+        await side.notifier.send(codeMessage(i, `${side.name}-b${batch}-${i}`))
       }
     }),
   )

@@ -10,6 +10,7 @@ import type * as NotifyModule from '@opskit/notify'
 import type * as NotifyTesting from '@opskit/notify/testing'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
+import { CODE_TEMPLATE, codeMessage } from './lib/notify-workload.js'
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name)
@@ -92,7 +93,7 @@ timedMethod('completeNotification')
 const notifier = await notify.createNotifier({
   store,
   providers: { sms: [provider(2)] },
-  templates: [{ name: 'code', channel: 'sms', text: 'Hi {{name}}, your code is {{code}}' }],
+  templates: [CODE_TEMPLATE],
 })
 await notifier.preferences.set('bench-user', { timeZone: 'Europe/Paris', categories: { marketing: false } })
 const direct = provider(2)
@@ -101,15 +102,7 @@ const ours = () => {
   round++
   return inParallel(SENDS, async (i) => {
     const began = performance.now()
-    await notifier.send({
-      userId: 'bench-user',
-      to: { phone: '+14155550100' },
-      channels: ['sms'],
-      template: 'code',
-      data: { name: 'Ada', code: String(100000 + i) },
-      category: 'security',
-      idempotencyKey: `r${round}-${i}`,
-    })
+    await notifier.send(codeMessage(i, `r${round}-${i}`))
     const stage = stages.get('send') ?? { total: 0, count: 0 }
     stage.total += performance.now() - began
     stage.count++

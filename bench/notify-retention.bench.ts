@@ -9,7 +9,6 @@
 // keys would append untenanted inserts to one end of the unique (tenant_id, idempotency_key) index
 // while ten tenants write ten places of it.
 // Run: cd bench && node --expose-gc --import tsx notify-retention.bench.ts [--quick] [--scoping]
-import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +19,7 @@ import { createMockSmsProvider } from '@opskit/notify/testing'
 import { openPostgres, startPostgres } from '@opskit/test-support'
 import { sql } from 'kysely'
 import { type Spread, spread } from './lib/compare.js'
+import { scatteredKey, userlessMessage } from './lib/notify-workload.js'
 
 // Stopping the bench's PostgreSQL ends pooled admin connections; those late errors are expected.
 process.on('uncaughtException', (error: Error & { code?: string }) => {
@@ -42,10 +42,6 @@ const TENANTS = 10
 const SENDERS = 8
 const DAY = 86_400_000
 const root = mkdtempSync(join(tmpdir(), 'notify-retention-bench-'))
-
-/** A scattered idempotency key for number `i`: deterministic, so both sides of a comparison send the same keys. */
-const scatteredKey = (prefix: string, i: number) =>
-  createHash('sha256').update(`${prefix}-${i}`).digest('base64url').slice(0, 22)
 
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? 0
 
@@ -93,13 +89,7 @@ async function notifierOn(db: HostDatabase, tenantMode: TenantMode = 'off'): Pro
 
 /** One SMS send (durable claim, provider call, durable delivery log); `tenantId` when tenanted. */
 const sendOne = (notifier: Notifier, i: number, tenantId?: string) =>
-  notifier.send({
-    to: { phone: '+14155550100' },
-    channels: ['sms'],
-    content: { text: `code ${i}` },
-    idempotencyKey: scatteredKey('live', i),
-    ...(tenantId === undefined ? {} : { tenantId }),
-  })
+  notifier.send(userlessMessage(i, tenantId))
 
 /** SENDERS senders sending back to back until `stop` resolves; returns each send's latency (ms). */
 async function senders(notifier: Notifier, stop: Promise<void>, offset: number): Promise<number[]> {

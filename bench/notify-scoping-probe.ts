@@ -1,7 +1,6 @@
 // Probe (issue 21): one 'off' and one 'required' notifier on SQLite in ONE process, alternating rounds,
 // the same sends: statements per send, rate, and (with --plans) EXPLAIN QUERY PLAN of send-path SQL.
 // Run: cd bench && nice -n 5 node --expose-gc --import tsx notify-scoping-probe.ts [--rounds 5] [--sends 2000]
-import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { openSqlite } from '@opskit/core/sqlite'
 import { createNotifier, type Notifier } from '@opskit/notify'
 import { createMockSmsProvider } from '@opskit/notify/testing'
 import Database from 'better-sqlite3'
+import { userlessMessage } from './lib/notify-workload.js'
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name)
@@ -20,8 +20,6 @@ const SENDS = arg('--sends', 2000)
 const SENDERS = 8
 const TENANTS = 10
 const root = mkdtempSync(join(tmpdir(), 'notify-probe-'))
-const scatteredKey = (prefix: string, i: number) =>
-  createHash('sha256').update(`${prefix}-${i}`).digest('base64url').slice(0, 22)
 
 // count statement executions by SQL text (the statement cache keeps the wrapped statements)
 const counts = new Map<string, number>()
@@ -42,13 +40,7 @@ Database.prototype.prepare = function (this: Database.Database, sql: string) {
 } as typeof prepare
 
 const sendOne = (notifier: Notifier, i: number, tenantId?: string) =>
-  notifier.send({
-    to: { phone: '+14155550100' },
-    channels: ['sms'],
-    content: { text: `code ${i}` },
-    idempotencyKey: scatteredKey('live', i),
-    ...(tenantId === undefined ? {} : { tenantId }),
-  })
+  notifier.send(userlessMessage(i, tenantId))
 
 async function round(notifier: Notifier, mode: TenantMode, base: number): Promise<number> {
   const tenantOf = (i: number) => (mode === 'required' ? `tenant-${i % TENANTS}` : undefined)

@@ -14,6 +14,7 @@ import { createMockSmsProvider } from '@opskit/notify/testing'
 import { alternate, type ComparisonRow, printRows, ratioAtLeast, spread, timed } from './lib/compare.js'
 import { smtpRows } from './lib/notify-smtp-case.js'
 import { templateCase } from './lib/notify-template-case.js'
+import { CODE_TEMPLATE, codeMessage } from './lib/notify-workload.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'opskit-notify-bench-'))
 // --quick: a smoke run of the same code on a tenth of the sends (its figures mean nothing).
@@ -58,7 +59,7 @@ async function pipelineCase(latencyMs: number, synchronous: 'full' | 'normal', k
   const notifier = await createNotifier({
     db,
     providers: { sms: [provider] },
-    templates: [{ name: 'code', channel: 'sms', text: 'Hi {{name}}, your code is {{code}}' }],
+    templates: [CODE_TEMPLATE],
   })
   await notifier.preferences.set('bench-user', { timeZone: 'Europe/Paris', categories: { marketing: false } })
   const direct = providerWithLatency(latencyMs)
@@ -68,15 +69,7 @@ async function pipelineCase(latencyMs: number, synchronous: 'full' | 'normal', k
       ours: () => {
         round++
         return rate(SENDS, CONCURRENCY, (i) =>
-          notifier.send({
-            userId: 'bench-user',
-            to: { phone: '+14155550100' },
-            channels: ['sms'],
-            template: 'code',
-            data: { name: 'Ada', code: String(100000 + i) },
-            category: 'security',
-            ...(keyed ? { idempotencyKey: `r${round}-${i}` } : {}),
-          }),
+          notifier.send(codeMessage(i, keyed ? `r${round}-${i}` : undefined)),
         )
       },
       baseline: () =>
