@@ -24,25 +24,7 @@ export const EVENT_COLUMNS = [
 
 /** Appends a row's values to `out`, in {@link EVENT_COLUMNS} order. */
 export function pushEventParameters(out: unknown[], row: StoredEventRow): void {
-  out.push(
-    row.chainId,
-    row.seq,
-    row.id,
-    row.tenantId,
-    row.occurredAt,
-    row.recordedAt,
-    row.actorId,
-    row.action,
-    row.category,
-    row.outcome,
-    row.severity,
-    row.targetType,
-    row.targetId,
-    row.body,
-    row.leafHash,
-    row.prevHash,
-    row.hash,
-  )
+  writeEventParameters(out, out.length, row)
 }
 
 /**
