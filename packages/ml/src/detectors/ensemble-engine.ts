@@ -202,9 +202,15 @@ export function ensembleEngine(o: Record<string, number>, state?: EnsembleState)
         suppress(0)
         return { score: 0, reason: 'warming-up' }
       }
-      const by = { byContext, byChange, byShape, bySustained, byFlatline, byRareLevel }
-      const score = suppress(Math.min(1, Math.max(0, ...Object.values(by))))
-      return { score, reason: score < (o.threshold as number) ? 'normal' : strongestChannel(by) }
+      const score = suppress(
+        Math.min(1, Math.max(0, byContext, byChange, byShape, bySustained, byFlatline, byRareLevel)),
+      )
+      if (score < (o.threshold as number)) return { score, reason: 'normal' }
+      // the channels' scores as one object only for an alarm, not for every point
+      return {
+        score,
+        reason: strongestChannel({ byContext, byChange, byShape, bySustained, byFlatline, byRareLevel }),
+      }
     },
     state: (): EnsembleState => ({
       contexts: contexts.map((c) => c.toJSON()),
